@@ -1,0 +1,560 @@
+//! `huizong bench`: the three measurements the backbone is held to, each next to a baseline
+//! measured in the same run.
+//!
+//! 1. import: 100,000 vehicle dispatch orders from CSV into one ledger document (parse, check,
+//!    batch-write into automerge, store durably), records per second; baseline: the same records
+//!    written into an automerge document with one put per field.
+//! 2. sync: one new record synced from a county to its city over QUIC after they converged: bytes
+//!    on the wire and latency; baseline: the same change synced between two in-memory automerge
+//!    documents, bytes of the sync messages.
+//! 3. propagation: in the running Ningxia tree, the time from a county's submission to the
+//!    region's rollup including it, over many rounds (p50, p90, max).
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use automerge::sync::{State as SyncState, SyncDoc};
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ObjType};
+use protocol::DocumentKey;
+use schemas::columns::header_row;
+use schemas::records::Record;
+use schemas::table::Table;
+use schemas::{Ledger, document};
+use serde::Serialize;
+use topology::{DivisionCode, Topology};
+
+use crate::clock::unix_ms;
+use crate::demo::{DEMO_PERIOD, parse_samples, run_demo};
+use crate::import::parse_csv;
+use crate::local_tree::{self, LocalTree};
+
+/// Longest a benchmark waits for a change to arrive before it reports failure.
+const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Options of `huizong bench`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchOptions {
+    /// Run only one benchmark: import, sync or propagation.
+    #[arg(long)]
+    pub only: Option<String>,
+    /// Dispatch orders in the import benchmark.
+    #[arg(long, default_value_t = 100_000)]
+    pub records: usize,
+    /// Measured rounds of the sync and propagation benchmarks.
+    #[arg(long, default_value_t = 20)]
+    pub rounds: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Results of the import benchmark.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportBench {
+    pub records: usize,
+    pub csv_bytes: usize,
+    pub parse_ms: f64,
+    pub write_ms: f64,
+    pub records_per_second: f64,
+    pub baseline_put_per_field_ms: f64,
+    pub baseline_records_per_second: f64,
+    pub speedup_over_baseline: f64,
+    pub stored_document_bytes: usize,
+}
+
+/// Results of the sync benchmark.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncBench {
+    pub rounds: usize,
+    /// Bytes of the sync messages between two in-memory automerge documents, per change (median).
+    pub baseline_automerge_bytes: u64,
+    /// Bytes of huizong's frames, both directions, per change (median).
+    pub frame_bytes: u64,
+    /// UDP payload bytes of the QUIC connection, both directions, per change (median).
+    pub quic_udp_bytes: u64,
+    pub frame_ratio: f64,
+    pub quic_ratio: f64,
+    pub latency_ms_p50: f64,
+    pub latency_ms_max: f64,
+}
+
+/// Results of the propagation benchmark.
+#[derive(Debug, Clone, Serialize)]
+pub struct PropagationBench {
+    pub rounds: usize,
+    pub latency_ms_p50: f64,
+    pub latency_ms_p90: f64,
+    pub latency_ms_max: f64,
+}
+
+/// Everything measured.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BenchReport {
+    pub import: Option<ImportBench>,
+    pub sync: Option<SyncBench>,
+    pub propagation: Option<PropagationBench>,
+}
+
+fn percentile(samples: &[f64], fraction: f64) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() - 1) as f64 * fraction).round() as usize;
+    sorted[index]
+}
+
+fn median_u64(samples: &[u64]) -> u64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_unstable();
+    sorted.get(sorted.len() / 2).copied().unwrap_or(0)
+}
+
+fn milliseconds(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// A CSV of `n_records` dispatch orders, valid under the schemas' rules.
+pub fn dispatch_orders_csv(n_records: usize) -> Result<String> {
+    let headers = header_row(Table::DispatchOrders, false);
+    let mut csv = headers.join(",");
+    csv.push('\n');
+    for index in 0..n_records {
+        let month = index % 12 + 1;
+        let day = index % 28 + 1;
+        let hour = index % 20;
+        let cells: Vec<String> = headers
+            .iter()
+            .map(|header| match *header {
+                "order_id" => Ok(format!("D2025{index:08}")),
+                "plate" => Ok(format!("宁A{:05}", 10_000 + index % 400)),
+                "start" => Ok(format!("2025-{month:02}-{day:02} {hour:02}:10")),
+                "end" => Ok(format!("2025-{month:02}-{day:02} {:02}:40", hour + 2)),
+                "purpose" => Ok(["公务接待", "执法检查", "会议", "调研"][index % 4].to_owned()),
+                "distance_km" => Ok(format!("{}.{}", 5 + index % 180, index % 10)),
+                other => Err(anyhow!("the dispatch order column {other} is not known to the benchmark")),
+            })
+            .collect::<Result<_>>()?;
+        csv.push_str(&cells.join(","));
+        csv.push('\n');
+    }
+    Ok(csv)
+}
+
+/// The content of the records' document as automerge would hold it, for the baseline to write.
+fn baseline_content(records: &[Record]) -> Result<automerge::hydrate::Value> {
+    let meta = document::DocumentMeta {
+        owner: DivisionCode::parse("640104000000")?,
+        ledger: Ledger::Vehicles,
+        period: DEMO_PERIOD,
+        schema_version: document::SCHEMA_VERSION,
+    };
+    let mut source = document::new_document(&meta, 0)?;
+    document::write_records(&mut source, records, 0)?;
+    Ok(source.hydrate(None))
+}
+
+/// Writes a document's content into a fresh document with one automerge put per field: the
+/// baseline that batch object creation is measured against.
+fn write_put_per_field(content: &automerge::hydrate::Value) -> Result<Automerge> {
+    let mut target = Automerge::new();
+    let mut transaction = target.transaction();
+    put_value(&mut transaction, automerge::ROOT, content)?;
+    transaction.commit();
+    Ok(target)
+}
+
+fn put_value(
+    transaction: &mut automerge::transaction::Transaction<'_>,
+    object: automerge::ObjId,
+    value: &automerge::hydrate::Value,
+) -> Result<()> {
+    if let automerge::hydrate::Value::Map(map) = value {
+        for (key, entry) in map.iter() {
+            match &entry.value {
+                automerge::hydrate::Value::Map(_) => {
+                    let child = transaction.put_object(&object, key.as_str(), ObjType::Map)?;
+                    put_value(transaction, child, &entry.value)?;
+                }
+                automerge::hydrate::Value::Scalar(scalar) => {
+                    transaction.put(&object, key.as_str(), scalar.clone())?;
+                }
+                other => bail!("unexpected value in a ledger document: {other:?}"),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn bench_topology(tree_size: usize) -> Result<Topology> {
+    let ningxia = topology::ningxia();
+    let city = DivisionCode::parse("640100000000")?;
+    let counties: Vec<DivisionCode> = ningxia.children_of(city).iter().copied().take(tree_size).collect();
+    let entries = ningxia
+        .iter()
+        .filter(|entry| entry.code == city || counties.contains(&entry.code))
+        .cloned()
+        .map(|mut entry| {
+            if entry.code == city {
+                entry.parent = None;
+            }
+            entry
+        })
+        .collect();
+    Ok(Topology::from_entries(1, "benchmark tree".to_owned(), entries)?)
+}
+
+/// Benchmark 1.
+pub async fn bench_import(n_records: usize) -> Result<ImportBench> {
+    let directory = tempfile::tempdir()?;
+    let topology = bench_topology(1)?;
+    let county = DivisionCode::parse("640104000000")?;
+    let prepared = local_tree::prepare(&topology, directory.path())?;
+    drop(prepared);
+    let node_directory =
+        crate::directory::NodeDirectory::existing(&directory.path().join(county.as_str()))?;
+    tokio::task::spawn_blocking(move || {
+        let csv = dispatch_orders_csv(n_records)?;
+        let parse_started = Instant::now();
+        let parsed = parse_csv("dispatch_orders.csv", csv.as_bytes(), Ledger::Vehicles, DEMO_PERIOD, None)?;
+        let parse_elapsed = parse_started.elapsed();
+        let mut core = node_directory.open_core()?;
+        let write_started = Instant::now();
+        core.import_records(Ledger::Vehicles, DEMO_PERIOD, &parsed.records, unix_ms())?;
+        let write_elapsed = write_started.elapsed();
+        let stored_document_bytes: usize = core
+            .store()
+            .scan_prefix(
+                crate::store::Tree::Documents,
+                &crate::core::keys::document_key(&DocumentKey::new(county, Ledger::Vehicles, DEMO_PERIOD)),
+            )?
+            .iter()
+            .map(|(_, chunk)| chunk.len())
+            .sum();
+        let content = baseline_content(&parsed.records)?;
+        let baseline_started = Instant::now();
+        let baseline = write_put_per_field(&content)?;
+        let baseline_elapsed = baseline_started.elapsed();
+        if baseline.hydrate(None) != content {
+            bail!("the put-per-field baseline did not write the same content");
+        }
+        let total = parse_elapsed + write_elapsed;
+        let records_per_second = n_records as f64 / total.as_secs_f64();
+        let baseline_records_per_second = n_records as f64 / baseline_elapsed.as_secs_f64();
+        Ok(ImportBench {
+            records: n_records,
+            csv_bytes: csv.len(),
+            parse_ms: milliseconds(parse_elapsed),
+            write_ms: milliseconds(write_elapsed),
+            records_per_second,
+            baseline_put_per_field_ms: milliseconds(baseline_elapsed),
+            baseline_records_per_second,
+            speedup_over_baseline: records_per_second / baseline_records_per_second,
+            stored_document_bytes,
+        })
+    })
+    .await?
+}
+
+/// The bytes two in-memory documents exchange to sync one change, after converging.
+fn baseline_sync_bytes(before: &Automerge, change: &[Record]) -> Result<u64> {
+    let mut sender = before.clone();
+    let mut receiver = before.clone();
+    let mut sender_state = SyncState::new();
+    let mut receiver_state = SyncState::new();
+    // Converge first, so both states know the shared heads, as a long-running session does.
+    exchange(&mut sender, &mut sender_state, &mut receiver, &mut receiver_state)?;
+    document::write_records(&mut sender, change, 0)?;
+    exchange(&mut sender, &mut sender_state, &mut receiver, &mut receiver_state)
+}
+
+/// Runs the automerge sync loop between two documents until neither has anything to say; returns
+/// the bytes of the messages.
+fn exchange(
+    left: &mut Automerge,
+    left_state: &mut SyncState,
+    right: &mut Automerge,
+    right_state: &mut SyncState,
+) -> Result<u64> {
+    let mut bytes = 0u64;
+    for _ in 0..64 {
+        let from_left = left.generate_sync_message(left_state);
+        if let Some(message) = &from_left {
+            let encoded = message.clone().encode();
+            bytes += encoded.len() as u64;
+            right.receive_sync_message(right_state, message.clone())?;
+        }
+        let from_right = right.generate_sync_message(right_state);
+        if let Some(message) = &from_right {
+            let encoded = message.clone().encode();
+            bytes += encoded.len() as u64;
+            left.receive_sync_message(left_state, message.clone())?;
+        }
+        if from_left.is_none() && from_right.is_none() {
+            return Ok(bytes);
+        }
+    }
+    bail!("the in-memory sync did not finish in 64 rounds")
+}
+
+async fn wait_for<F: Fn() -> bool>(condition: F, what: &str) -> Result<Duration> {
+    let started = Instant::now();
+    while !condition() {
+        if started.elapsed() > ARRIVAL_TIMEOUT {
+            bail!("timed out waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    Ok(started.elapsed())
+}
+
+/// Benchmark 2.
+pub async fn bench_sync(rounds: usize) -> Result<SyncBench> {
+    let directory = tempfile::tempdir()?;
+    let topology = bench_topology(1)?;
+    let city = DivisionCode::parse("640100000000")?;
+    let county = DivisionCode::parse("640104000000")?;
+    let tree: LocalTree = local_tree::prepare(&topology, directory.path())?.start(false)?;
+    let samples = tokio::task::spawn_blocking(|| parse_samples(DEMO_PERIOD)).await??;
+    let vehicles = samples
+        .get(&(county, Ledger::Vehicles))
+        .ok_or_else(|| anyhow!("the sample data has no vehicles for {county}"))?
+        .clone();
+    let key = DocumentKey::new(county, Ledger::Vehicles, DEMO_PERIOD);
+    let county_handle = tree.node(county)?.handle.clone();
+    let city_handle = tree.node(city)?.handle.clone();
+    let (base, changes) = vehicles.split_at(vehicles.len().saturating_sub(rounds + 3));
+    if changes.len() < rounds + 3 {
+        bail!("the sample data has too few vehicles for {rounds} rounds");
+    }
+    {
+        let base = base.to_vec();
+        let handle = county_handle.clone();
+        tokio::task::spawn_blocking(move || {
+            handle.with_core(|core| {
+                core.import_records(Ledger::Vehicles, DEMO_PERIOD, &base, unix_ms())?;
+                core.submit(Ledger::Vehicles, DEMO_PERIOD, unix_ms())
+            })
+        })
+        .await??;
+    }
+    let mut frame_bytes = Vec::new();
+    let mut quic_bytes = Vec::new();
+    let mut baseline_bytes = Vec::new();
+    let mut latencies = Vec::new();
+    for (round, record) in changes.iter().enumerate() {
+        let sequence_before = county_handle.with_core(|core| {
+            core.latest_submission_of(&key)
+                .map_or(0, |accepted| accepted.submission.payload().sequence)
+        });
+        wait_for(
+            || {
+                city_handle.with_core(|core| {
+                    core.latest_submission_of(&key)
+                        .is_some_and(|held| held.submission.payload().sequence == sequence_before)
+                })
+            },
+            "the city to converge",
+        )
+        .await?;
+        // Let the acknowledgements of the previous round settle before reading the counters.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let link_before = county_handle.link_counters(city);
+        let draft_before = county_handle.with_core(|core| core.draft_document(&key))?;
+        let started = Instant::now();
+        {
+            let handle = county_handle.clone();
+            let record = record.clone();
+            tokio::task::spawn_blocking(move || {
+                handle.with_core(|core| {
+                    core.import_records(Ledger::Vehicles, DEMO_PERIOD, &[record], unix_ms())?;
+                    core.submit(Ledger::Vehicles, DEMO_PERIOD, unix_ms())
+                })
+            })
+            .await??;
+        }
+        wait_for(
+            || {
+                city_handle.with_core(|core| {
+                    core.latest_submission_of(&key)
+                        .is_some_and(|held| held.submission.payload().sequence > sequence_before)
+                })
+            },
+            "the new record to reach the city",
+        )
+        .await?;
+        let latency = started.elapsed();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let link_after = county_handle.link_counters(city);
+        if round < 3 {
+            continue; // warm-up rounds
+        }
+        latencies.push(milliseconds(latency));
+        frame_bytes.push(link_after.frame_bytes - link_before.frame_bytes);
+        quic_bytes.push(link_after.quic_bytes - link_before.quic_bytes);
+        let draft_before = draft_before.ok_or_else(|| anyhow!("the county has no draft"))?;
+        baseline_bytes.push(baseline_sync_bytes(&draft_before, std::slice::from_ref(record))?);
+    }
+    tree.shutdown().await?;
+    let baseline = median_u64(&baseline_bytes);
+    let frames = median_u64(&frame_bytes);
+    let quic = median_u64(&quic_bytes);
+    Ok(SyncBench {
+        rounds: latencies.len(),
+        baseline_automerge_bytes: baseline,
+        frame_bytes: frames,
+        quic_udp_bytes: quic,
+        frame_ratio: frames as f64 / baseline.max(1) as f64,
+        quic_ratio: quic as f64 / baseline.max(1) as f64,
+        latency_ms_p50: percentile(&latencies, 0.5),
+        latency_ms_max: percentile(&latencies, 1.0),
+    })
+}
+
+/// Benchmark 3.
+pub async fn bench_propagation(rounds: usize) -> Result<PropagationBench> {
+    let directory = tempfile::tempdir()?;
+    let (_, tree) = run_demo(directory.path()).await?;
+    let samples = tokio::task::spawn_blocking(|| parse_samples(DEMO_PERIOD)).await??;
+    let root = tree.topology.root().code;
+    let counties: Vec<DivisionCode> = tree
+        .topology
+        .iter()
+        .filter(|entry| tree.topology.children_of(entry.code).is_empty())
+        .map(|entry| entry.code)
+        .collect();
+    let root_handle = tree.root().handle.clone();
+    let mut latencies = Vec::new();
+    for round in 0..rounds {
+        let county = counties[round % counties.len()];
+        let record = samples
+            .get(&(county, Ledger::Energy))
+            .and_then(|records| records.first())
+            .ok_or_else(|| anyhow!("no energy sample for {county}"))?;
+        let changed = bump_quantity(record, round)?;
+        let handle = tree.node(county)?.handle.clone();
+        let started = Instant::now();
+        let outcome = tokio::task::spawn_blocking(move || {
+            handle.with_core(|core| {
+                core.import_records(Ledger::Energy, DEMO_PERIOD, &[changed], unix_ms())?;
+                core.submit(Ledger::Energy, DEMO_PERIOD, unix_ms())
+            })
+        })
+        .await??;
+        let hash = outcome.hash.clone();
+        wait_for(
+            || {
+                root_handle.with_core(|core| {
+                    core.coverage(root, Ledger::Energy, DEMO_PERIOD)
+                        .submissions
+                        .iter()
+                        .any(|included| included.to_hex() == hash)
+                })
+            },
+            "the region's rollup to include the county's submission",
+        )
+        .await?;
+        latencies.push(milliseconds(started.elapsed()));
+    }
+    tree.shutdown().await?;
+    Ok(PropagationBench {
+        rounds,
+        latency_ms_p50: percentile(&latencies, 0.5),
+        latency_ms_p90: percentile(&latencies, 0.9),
+        latency_ms_max: percentile(&latencies, 1.0),
+    })
+}
+
+/// The same energy record with its quantity raised, so that a re-import changes the document.
+fn bump_quantity(record: &Record, round: usize) -> Result<Record> {
+    match record {
+        Record::EnergyConsumption(consumption) => {
+            let mut changed = consumption.clone();
+            changed.quantity += schemas::Decimal::from(round as u64 + 1);
+            Ok(Record::EnergyConsumption(changed))
+        }
+        other => bail!("expected an energy record, found {:?}", other.table()),
+    }
+}
+
+fn render(report: &BenchReport) -> String {
+    let mut text = String::new();
+    if let Some(import) = &report.import {
+        let _ = writeln!(
+            text,
+            "import: {} dispatch orders ({} KiB of CSV): parse {:.0} ms + write {:.0} ms = {:.0} records/s; \
+             baseline one put per field {:.0} ms = {:.0} records/s; batch is {:.1}x the baseline; stored {} KiB",
+            import.records,
+            import.csv_bytes / 1024,
+            import.parse_ms,
+            import.write_ms,
+            import.records_per_second,
+            import.baseline_put_per_field_ms,
+            import.baseline_records_per_second,
+            import.speedup_over_baseline,
+            import.stored_document_bytes / 1024
+        );
+    }
+    if let Some(sync) = &report.sync {
+        let _ = writeln!(
+            text,
+            "sync of one new record, county to city (median of {} rounds): in-memory automerge sync {} B; \
+             huizong frames {} B ({:.2}x); QUIC UDP payload {} B ({:.2}x); latency p50 {:.1} ms, max {:.1} ms",
+            sync.rounds,
+            sync.baseline_automerge_bytes,
+            sync.frame_bytes,
+            sync.frame_ratio,
+            sync.quic_udp_bytes,
+            sync.quic_ratio,
+            sync.latency_ms_p50,
+            sync.latency_ms_max
+        );
+    }
+    if let Some(propagation) = &report.propagation {
+        let _ = writeln!(
+            text,
+            "propagation in the Ningxia tree, county submit to region rollup ({} rounds): p50 {:.1} ms, p90 {:.1} ms, max {:.1} ms",
+            propagation.rounds,
+            propagation.latency_ms_p50,
+            propagation.latency_ms_p90,
+            propagation.latency_ms_max
+        );
+    }
+    text
+}
+
+/// `huizong bench`.
+pub fn run(options: BenchOptions) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let wants = |name: &str| options.only.as_deref().is_none_or(|only| only == name);
+    if let Some(only) = &options.only {
+        if !["import", "sync", "propagation"].contains(&only.as_str()) {
+            bail!("unknown benchmark {only:?}: expected import, sync or propagation");
+        }
+    }
+    let report = runtime.block_on(async {
+        let mut report = BenchReport::default();
+        if wants("import") {
+            report.import = Some(bench_import(options.records).await?);
+        }
+        if wants("sync") {
+            report.sync = Some(bench_sync(options.rounds).await?);
+        }
+        if wants("propagation") {
+            report.propagation = Some(bench_propagation(options.rounds).await?);
+        }
+        anyhow::Ok(report)
+    })?;
+    if options.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render(&report));
+    }
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! Consolidation: this node's rollup for a ledger and period, from its own latest submission and
+//! its children's contributions, and the coverage of a rollup (which nodes' submissions it
+//! reaches down to).
+
+use std::collections::BTreeSet;
+
+use protocol::rollup::{InputKind, RollupInput, consolidate};
+use protocol::{DocumentKey, Rollup, Signed};
+use schemas::figures::Figures;
+use schemas::{Ledger, Period};
+use serde::Serialize;
+use topology::DivisionCode;
+
+use super::{CoreError, NodeCore};
+
+/// Which nodes' submissions a rollup reaches down to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// Nodes whose own submission is included, at any depth.
+    pub included: BTreeSet<DivisionCode>,
+    /// The submissions included, at any depth.
+    pub submissions: BTreeSet<protocol::ObjectHash>,
+    /// Rollups named as inputs that this node does not hold (should be empty).
+    pub unresolved: Vec<String>,
+}
+
+impl NodeCore {
+    /// Recomputes this node's rollup for (ledger, period). Signs and stores a new one only when
+    /// the inputs changed; returns it. A node without children keeps no rollup: its parent adds
+    /// its submission directly.
+    pub fn consolidate(
+        &mut self,
+        ledger: Ledger,
+        period: Period,
+        now_ms: i64,
+    ) -> Result<Option<Signed<Rollup>>, CoreError> {
+        let children = self.topology.children_of(self.code).to_vec();
+        if children.is_empty() {
+            return Ok(None);
+        }
+        let mut inputs: Vec<(RollupInput, &Figures)> = Vec::with_capacity(children.len() + 1);
+        for node in std::iter::once(self.code).chain(children.iter().copied()) {
+            let is_leaf_child = node != self.code && self.topology.children_of(node).is_empty();
+            if node == self.code || is_leaf_child {
+                if let Some(accepted) = self
+                    .latest_submissions
+                    .get(&DocumentKey::new(node, ledger, period))
+                {
+                    inputs.push((
+                        RollupInput {
+                            node,
+                            kind: InputKind::Submission,
+                            hash: accepted.submission.hash(),
+                        },
+                        &accepted.figures,
+                    ));
+                }
+            } else if let Some(rollup) = self.latest_rollups.get(&(node, ledger, period)) {
+                inputs.push((
+                    RollupInput {
+                        node,
+                        kind: InputKind::Rollup,
+                        hash: rollup.hash(),
+                    },
+                    &rollup.payload().figures,
+                ));
+            }
+        }
+        if inputs.is_empty() {
+            return Ok(None);
+        }
+        let (listed, figures) =
+            consolidate(&self.topology, self.code, inputs).map_err(|error| {
+                CoreError::Consolidation {
+                    node: self.code,
+                    ledger,
+                    period,
+                    reason: error.to_string(),
+                }
+            })?;
+        let previous = self.latest_rollups.get(&(self.code, ledger, period));
+        if previous.is_some_and(|previous| previous.payload().inputs == listed) {
+            return Ok(None);
+        }
+        let rollup = Rollup {
+            node: self.code,
+            ledger,
+            period,
+            sequence: previous.map_or(1, |previous| previous.payload().sequence + 1),
+            time_ms: now_ms,
+            figures,
+            inputs: listed,
+        };
+        let signed = Signed::sign(rollup, &self.signing_key, &self.topology)?;
+        self.put_rollup(signed.clone())?;
+        Ok(Some(signed))
+    }
+
+    /// The nodes whose submissions a rollup of `node` includes, following rollup inputs down.
+    pub fn coverage(&self, node: DivisionCode, ledger: Ledger, period: Period) -> Coverage {
+        let mut coverage = Coverage::default();
+        if self.topology.children_of(node).is_empty() {
+            if let Some(accepted) = self
+                .latest_submissions
+                .get(&DocumentKey::new(node, ledger, period))
+            {
+                coverage.included.insert(node);
+                coverage.submissions.insert(accepted.submission.hash());
+            }
+            return coverage;
+        }
+        let Some(rollup) = self.latest_rollups.get(&(node, ledger, period)) else {
+            return coverage;
+        };
+        let mut pending: Vec<RollupInput> = rollup.payload().inputs.clone();
+        while let Some(input) = pending.pop() {
+            match input.kind {
+                InputKind::Submission => {
+                    coverage.included.insert(input.node);
+                    coverage.submissions.insert(input.hash);
+                }
+                InputKind::Rollup => {
+                    let held = self
+                        .latest_rollups
+                        .get(&(input.node, ledger, period))
+                        .filter(|held| held.hash() == input.hash)
+                        .cloned()
+                        .or_else(|| self.load_rollup(&input.hash).ok().flatten());
+                    match held {
+                        Some(held) => pending.extend(held.payload().inputs.iter().copied()),
+                        None => coverage.unresolved.push(format!(
+                            "rollup {} of {}",
+                            input.hash.short(),
+                            input.node
+                        )),
+                    }
+                }
+            }
+        }
+        coverage
+    }
+
+    /// This node's consolidated figures for (ledger, period): its rollup when it has children,
+    /// otherwise the figures of its own latest submission.
+    pub fn consolidated_figures(&self, ledger: Ledger, period: Period) -> Option<Figures> {
+        if self.topology.children_of(self.code).is_empty() {
+            self.latest_submissions
+                .get(&DocumentKey::new(self.code, ledger, period))
+                .map(|accepted| accepted.figures.clone())
+        } else {
+            self.latest_rollups
+                .get(&(self.code, ledger, period))
+                .map(|rollup| rollup.payload().figures.clone())
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Loading and persisting automerge documents as a full save followed by incremental chunks.
+//!
+//! A document is stored as chunk 0 (a compacted `save`) and chunks 1.. (the changes since the
+//! previous chunk). Loading replays them in order; a stored replica is checked after loading to end
+//! exactly at the heads of its latest submission. What is on disk for each document is tracked
+//! apart from the document itself, so that a replica moved out to a session and committed later
+//! still appends to the right chunk. After [`MAX_CHUNKS_BEFORE_COMPACTION`] chunks the
+//! next write replaces them all by one save, in the same atomic batch.
+
+use automerge::{Automerge, ChangeHash};
+use protocol::{DocumentKey, Submission};
+
+use super::{CoreError, NodeCore, keys};
+use crate::store::{Batch, Durability, Tree};
+
+/// Incremental chunks kept before a document is compacted into one save. Loading replays every
+/// chunk, so a bound keeps loads fast; 64 small syncs cost less to replay than one full save of a
+/// large document costs to write.
+pub const MAX_CHUNKS_BEFORE_COMPACTION: u32 = 64;
+
+/// What is on disk for a document.
+#[derive(Debug, Clone, Default)]
+pub struct Persisted {
+    /// Heads as of the last chunk written; empty when nothing is stored yet.
+    pub heads: Vec<ChangeHash>,
+    /// Chunks stored.
+    pub n_chunks: u32,
+}
+
+impl NodeCore {
+    /// Reads a document's chunks from the store and replays them. `None` when nothing is stored.
+    pub(super) fn read_document(
+        &self,
+        key: &DocumentKey,
+    ) -> Result<Option<(Automerge, Persisted)>, CoreError> {
+        let chunks = self
+            .store
+            .scan_prefix(Tree::Documents, &keys::document_key(key))?;
+        let Some(((_, first), rest)) = chunks.split_first() else {
+            return Ok(None);
+        };
+        let corrupt = |reason: String| CoreError::CorruptDocument { key: *key, reason };
+        let mut document =
+            Automerge::load(first).map_err(|error| corrupt(format!("chunk 0: {error}")))?;
+        for (index, (_, chunk)) in rest.iter().enumerate() {
+            document
+                .load_incremental(chunk)
+                .map_err(|error| corrupt(format!("chunk {}: {error}", index + 1)))?;
+        }
+        let persisted = Persisted {
+            heads: document.get_heads(),
+            n_chunks: chunks.len() as u32,
+        };
+        Ok(Some((document, persisted)))
+    }
+
+    /// A replica read from the store must end exactly at its latest submission's heads.
+    pub(super) fn check_replica_heads(
+        &self,
+        key: &DocumentKey,
+        document: &Automerge,
+    ) -> Result<(), CoreError> {
+        let Some(latest) = self.latest_submissions.get(key) else {
+            return Err(CoreError::CorruptDocument {
+                key: *key,
+                reason: "a replica is stored without a submission".to_owned(),
+            });
+        };
+        if Submission::heads_from(&document.get_heads()) != latest.submission.payload().heads {
+            return Err(CoreError::CorruptDocument {
+                key: *key,
+                reason: "its heads are not the heads its owner signed".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The document held for `key` (the node's own draft or a replica), loaded if needed. A
+    /// replica is checked to end at its owner's signed heads.
+    pub(super) fn document_mut(
+        &mut self,
+        key: &DocumentKey,
+    ) -> Result<Option<&mut Automerge>, CoreError> {
+        if !self.documents.contains_key(key) {
+            let Some((document, persisted)) = self.read_document(key)? else {
+                return Ok(None);
+            };
+            if key.owner != self.code {
+                self.check_replica_heads(key, &document)?;
+            }
+            self.persisted.insert(*key, persisted);
+            self.documents.insert(*key, document);
+        }
+        Ok(self.documents.get_mut(key))
+    }
+
+    /// Adds to `batch` what must be written for `loaded` to be on disk: its changes since the last
+    /// chunk, or one compacted save. Returns what will be on disk once the batch is applied.
+    pub(super) fn persist_into(
+        key: &DocumentKey,
+        document: &Automerge,
+        persisted: &Persisted,
+        batch: &mut Batch,
+    ) -> Persisted {
+        let heads = document.get_heads();
+        if heads == persisted.heads && persisted.n_chunks > 0 {
+            return persisted.clone();
+        }
+        if persisted.n_chunks == 0 || persisted.n_chunks >= MAX_CHUNKS_BEFORE_COMPACTION {
+            for chunk_index in 1..persisted.n_chunks {
+                batch.delete(Tree::Documents, keys::document_chunk(key, chunk_index));
+            }
+            batch.put(Tree::Documents, keys::document_chunk(key, 0), document.save());
+            Persisted { heads, n_chunks: 1 }
+        } else {
+            batch.put(
+                Tree::Documents,
+                keys::document_chunk(key, persisted.n_chunks),
+                document.save_after(&persisted.heads),
+            );
+            Persisted {
+                heads,
+                n_chunks: persisted.n_chunks + 1,
+            }
+        }
+    }
+
+    /// Writes the document held for `key` to disk, durably.
+    pub(super) fn persist_document(&mut self, key: &DocumentKey) -> Result<(), CoreError> {
+        let Some(document) = self.documents.get(key) else {
+            return Ok(());
+        };
+        let mut batch = Batch::new();
+        let persisted = self.persisted.get(key).cloned().unwrap_or_default();
+        let persisted = Self::persist_into(key, document, &persisted, &mut batch);
+        self.store.apply(&batch, Durability::Flush)?;
+        self.persisted.insert(*key, persisted);
+        Ok(())
+    }
+
+    /// The document as of given heads: itself when it is there, otherwise a fork at them.
+    pub(super) fn document_at(
+        key: &DocumentKey,
+        document: &Automerge,
+        heads: &[[u8; 32]],
+    ) -> Result<Option<Automerge>, CoreError> {
+        if Submission::heads_from(&document.get_heads()) == heads {
+            return Ok(None);
+        }
+        let hashes: Vec<ChangeHash> = heads.iter().map(|head| ChangeHash(*head)).collect();
+        document
+            .fork_at(&hashes)
+            .map(Some)
+            .map_err(|error| CoreError::CorruptDocument {
+                key: *key,
+                reason: format!("it does not hold the signed heads: {error}"),
+            })
+    }
+}

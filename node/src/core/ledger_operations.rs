@@ -1,0 +1,130 @@
+//! The node's own ledgers: writing imported records into a draft and signing a submission.
+
+use protocol::{AcceptedSubmission, DocumentKey, Signed, Submission};
+use schemas::records::Record;
+use schemas::{Ledger, Period, coefficients, document, figures};
+use serde::{Deserialize, Serialize};
+
+use super::{CoreError, NodeCore};
+use crate::store::Batch;
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOutcome {
+    pub key: String,
+    pub n_records_written: usize,
+    pub n_records_in_document: usize,
+}
+
+/// What a submit did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitOutcome {
+    pub key: String,
+    pub sequence: u64,
+    pub n_records: u64,
+    pub hash: String,
+    /// False when the draft had not changed since the latest submission, which is returned.
+    pub new: bool,
+}
+
+impl NodeCore {
+    /// Writes records into this node's draft of (ledger, period), creating it if needed, and
+    /// stores the draft durably. The records were checked when parsed; the document checks that
+    /// each belongs to the ledger and period.
+    pub fn import_records(
+        &mut self,
+        ledger: Ledger,
+        period: Period,
+        records: &[Record],
+        now_ms: i64,
+    ) -> Result<ImportOutcome, CoreError> {
+        let key = DocumentKey::new(self.code, ledger, period);
+        let document_error = |source| CoreError::Document { key, source };
+        if self.document_mut(&key)?.is_none() {
+            let meta = document::DocumentMeta {
+                owner: self.code,
+                ledger,
+                period,
+                schema_version: document::SCHEMA_VERSION,
+            };
+            let created = document::new_document(&meta, now_ms).map_err(document_error)?;
+            self.documents.insert(key, created);
+        }
+        let draft = self
+            .documents
+            .get_mut(&key)
+            .expect("the draft was loaded or created above");
+        let written = document::write_records(draft, records, now_ms).map_err(document_error)?;
+        let n_records_in_document = document::count_records(draft).map_err(document_error)?;
+        self.persist_document(&key)?;
+        Ok(ImportOutcome {
+            key: key.to_string(),
+            n_records_written: written,
+            n_records_in_document,
+        })
+    }
+
+    /// Signs the draft of (ledger, period) as it stands: its heads, record count and the digest
+    /// of its figures. The submission is on disk before this returns; then the node's rollup is
+    /// brought up to date.
+    pub fn submit(
+        &mut self,
+        ledger: Ledger,
+        period: Period,
+        now_ms: i64,
+    ) -> Result<SubmitOutcome, CoreError> {
+        let key = DocumentKey::new(self.code, ledger, period);
+        let Some(draft) = self.document_mut(&key)? else {
+            return Err(CoreError::NothingToSubmit { key });
+        };
+        let heads = Submission::heads_from(&draft.get_heads());
+        let records =
+            document::read_records(draft).map_err(|source| CoreError::Document { key, source })?;
+        let previous = self.latest_submissions.get(&key);
+        if let Some(previous) = previous
+            && previous.submission.payload().heads == heads
+        {
+            return Ok(SubmitOutcome {
+                key: key.to_string(),
+                sequence: previous.submission.payload().sequence,
+                n_records: previous.submission.payload().n_records,
+                hash: previous.submission.hash().to_hex(),
+                new: false,
+            });
+        }
+        let table = coefficients::current();
+        let figures = figures::compute(ledger, &records, table).map_err(|error| {
+            CoreError::Figures {
+                key,
+                reason: error.to_string(),
+            }
+        })?;
+        let submission = Submission {
+            key,
+            heads,
+            n_records: records.len() as u64,
+            figures_digest: figures.digest(),
+            coefficients_version: table.version().to_owned(),
+            sequence: previous.map_or(1, |previous| previous.submission.payload().sequence + 1),
+            time_ms: now_ms,
+        };
+        let signed = Signed::sign(submission, &self.signing_key, &self.topology)?;
+        let outcome = SubmitOutcome {
+            key: key.to_string(),
+            sequence: signed.payload().sequence,
+            n_records: signed.payload().n_records,
+            hash: signed.hash().to_hex(),
+            new: true,
+        };
+        self.store_submission(
+            AcceptedSubmission {
+                submission: signed,
+                figures,
+            },
+            Batch::new(),
+        )?;
+        self.published.remove(&key);
+        self.consolidate(ledger, period, now_ms)?;
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,363 @@
+//! The node's core: its identity, topology, store and the documents, submissions and rollups held,
+//! with every operation on them. Synchronous and deterministic given its inputs (time is passed in),
+//! so the same core runs under the tokio driver, the CLI and the simulator.
+//!
+//! Data flow: imports write records into the node's own draft documents; `submit` signs a draft's
+//! heads; sessions (through the [`protocol::Replicas`] implementation in `replicas`) offer the
+//! signed state up and store checked replicas from children; `consolidate` adds the node's own
+//! submission and its children's contributions into a signed rollup. Every change to what the
+//! node would send bumps [`NodeCore::generation`], which the driver watches to push.
+
+mod consolidation;
+mod documents;
+pub mod keys;
+mod ledger_operations;
+mod replicas;
+mod verification;
+
+use std::collections::{BTreeMap, HashMap};
+
+use ed25519_dalek::SigningKey;
+use protocol::{AcceptedSubmission, DocumentKey, Rollup, Signed, SignedError};
+use schemas::figures::Figures;
+use schemas::{Ledger, Period};
+use serde::{Deserialize, Serialize};
+use topology::{DivisionCode, NodeEntry, PublicKey, Topology};
+
+use crate::store::{Batch, Durability, Store, StoreError, Tree};
+
+pub use consolidation::Coverage;
+pub use ledger_operations::{ImportOutcome, SubmitOutcome};
+pub use verification::{VerifyFailure, VerifyReport};
+
+/// What can go wrong in the core. Messages name the document or object concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored {what} is corrupt: {reason}")]
+    CorruptObject { what: String, reason: String },
+    #[error("document {key}: the stored replica cannot be loaded: {reason}")]
+    CorruptDocument { key: DocumentKey, reason: String },
+    #[error("document {key} has no records yet: import before submitting")]
+    NothingToSubmit { key: DocumentKey },
+    #[error("document {key}: {source}")]
+    Document {
+        key: DocumentKey,
+        source: schemas::document::DocumentError,
+    },
+    #[error("document {key}: figures cannot be computed: {reason}")]
+    Figures { key: DocumentKey, reason: String },
+    #[error("cannot sign: {0}")]
+    Signing(#[from] SignedError),
+    #[error("cannot consolidate {node} {ledger} {period}: {reason}")]
+    Consolidation {
+        node: DivisionCode,
+        ledger: Ledger,
+        period: Period,
+        reason: String,
+    },
+    #[error("node {code} is not in the topology")]
+    UnknownNode { code: DivisionCode },
+    #[error("the key in this node's key file is not the key the topology names for {code}")]
+    KeyMismatch { code: DivisionCode },
+    #[error("the topology is not validly signed by its root: {reason}")]
+    UnsignedTopology { reason: String },
+}
+
+/// How a submission is kept on disk: the signed envelope and the figures computed from its
+/// document when it was checked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredSubmission {
+    envelope: Vec<u8>,
+    figures: Figures,
+}
+
+/// A node's state and operations.
+#[derive(Debug)]
+pub struct NodeCore {
+    code: DivisionCode,
+    signing_key: SigningKey,
+    topology: Topology,
+    store: Box<dyn Store>,
+    /// Newest submission per document held, verified when loaded.
+    latest_submissions: BTreeMap<DocumentKey, AcceptedSubmission>,
+    /// Newest rollup per (node, ledger, period) held, verified when loaded.
+    latest_rollups: BTreeMap<(DivisionCode, Ledger, Period), Signed<Rollup>>,
+    /// Documents loaded from the store: the node's own drafts and its replicas.
+    documents: HashMap<DocumentKey, automerge::Automerge>,
+    /// What is on disk for every document loaded or written since the core started.
+    persisted: HashMap<DocumentKey, documents::Persisted>,
+    /// The node's own documents as of their latest submission, when the draft has moved on.
+    published: HashMap<DocumentKey, (Vec<[u8; 32]>, automerge::Automerge)>,
+    /// Bumped whenever something the node would send to its parent changes.
+    generation: u64,
+    /// Refusals counted since the store was created.
+    refusals: u64,
+}
+
+impl NodeCore {
+    /// A core over a store, checking that the topology is signed, names this node, and binds our
+    /// key to our code; loads and verifies every latest submission and rollup held.
+    pub fn new(
+        code: DivisionCode,
+        signing_key: SigningKey,
+        topology: Topology,
+        store: Box<dyn Store>,
+    ) -> Result<Self, CoreError> {
+        topology
+            .verify_signature()
+            .map_err(|error| CoreError::UnsignedTopology {
+                reason: error.to_string(),
+            })?;
+        if !topology.contains(code) {
+            return Err(CoreError::UnknownNode { code });
+        }
+        let public = PublicKey::from_bytes(&signing_key.verifying_key().to_bytes())
+            .map_err(|_| CoreError::KeyMismatch { code })?;
+        if topology.node(code).and_then(|node| node.public_key.as_ref()) != Some(&public) {
+            return Err(CoreError::KeyMismatch { code });
+        }
+        let mut core = Self {
+            code,
+            signing_key,
+            topology,
+            store,
+            latest_submissions: BTreeMap::new(),
+            latest_rollups: BTreeMap::new(),
+            documents: HashMap::new(),
+            persisted: HashMap::new(),
+            published: HashMap::new(),
+            generation: 0,
+            refusals: 0,
+        };
+        core.load_latest()?;
+        core.refusals = core
+            .store
+            .get(Tree::Meta, keys::META_REFUSALS)?
+            .and_then(|bytes| bytes.try_into().ok().map(u64::from_be_bytes))
+            .unwrap_or(0);
+        Ok(core)
+    }
+
+    fn load_latest(&mut self) -> Result<(), CoreError> {
+        for (_, hash) in self.store.scan_prefix(Tree::LatestSubmissions, &[])? {
+            let hash = object_hash(&hash, "latest submission pointer")?;
+            let accepted = self.load_submission(&hash)?.ok_or_else(|| {
+                CoreError::CorruptObject {
+                    what: format!("submission {}", hash.short()),
+                    reason: "a latest-submission pointer names a submission that is not stored"
+                        .to_owned(),
+                }
+            })?;
+            self.latest_submissions
+                .insert(accepted.submission.payload().key, accepted);
+        }
+        for (_, hash) in self.store.scan_prefix(Tree::LatestRollups, &[])? {
+            let hash = object_hash(&hash, "latest rollup pointer")?;
+            let rollup = self
+                .load_rollup(&hash)?
+                .ok_or_else(|| CoreError::CorruptObject {
+                    what: format!("rollup {}", hash.short()),
+                    reason: "a latest-rollup pointer names a rollup that is not stored".to_owned(),
+                })?;
+            let payload = rollup.payload();
+            self.latest_rollups
+                .insert((payload.node, payload.ledger, payload.period), rollup);
+        }
+        Ok(())
+    }
+
+    /// Loads and verifies a stored submission.
+    fn load_submission(
+        &self,
+        hash: &protocol::ObjectHash,
+    ) -> Result<Option<AcceptedSubmission>, CoreError> {
+        let Some(bytes) = self.store.get(Tree::Submissions, &hash.0)? else {
+            return Ok(None);
+        };
+        let what = || format!("submission {}", hash.short());
+        let stored: StoredSubmission =
+            postcard::from_bytes(&bytes).map_err(|error| CoreError::CorruptObject {
+                what: what(),
+                reason: error.to_string(),
+            })?;
+        let submission = Signed::from_bytes(&stored.envelope, &self.topology).map_err(|error| {
+            CoreError::CorruptObject {
+                what: what(),
+                reason: error.to_string(),
+            }
+        })?;
+        if submission.hash() != *hash {
+            return Err(CoreError::CorruptObject {
+                what: what(),
+                reason: "its content does not match its hash".to_owned(),
+            });
+        }
+        Ok(Some(AcceptedSubmission {
+            submission,
+            figures: stored.figures,
+        }))
+    }
+
+    /// Loads and verifies a stored rollup.
+    fn load_rollup(
+        &self,
+        hash: &protocol::ObjectHash,
+    ) -> Result<Option<Signed<Rollup>>, CoreError> {
+        let Some(bytes) = self.store.get(Tree::Rollups, &hash.0)? else {
+            return Ok(None);
+        };
+        let rollup = Signed::<Rollup>::from_bytes(&bytes, &self.topology).map_err(|error| {
+            CoreError::CorruptObject {
+                what: format!("rollup {}", hash.short()),
+                reason: error.to_string(),
+            }
+        })?;
+        if rollup.hash() != *hash {
+            return Err(CoreError::CorruptObject {
+                what: format!("rollup {}", hash.short()),
+                reason: "its content does not match its hash".to_owned(),
+            });
+        }
+        Ok(Some(rollup))
+    }
+
+    /// Stores a submission with its figures and makes it the latest for its document.
+    fn store_submission(
+        &mut self,
+        accepted: AcceptedSubmission,
+        mut batch: Batch,
+    ) -> Result<(), CoreError> {
+        let stored = StoredSubmission {
+            envelope: accepted.submission.to_bytes(),
+            figures: accepted.figures.clone(),
+        };
+        let hash = accepted.submission.hash();
+        let key = accepted.submission.payload().key;
+        batch.put(
+            Tree::Submissions,
+            hash.0.to_vec(),
+            postcard::to_stdvec(&stored).expect("a stored submission always encodes"),
+        );
+        batch.put(Tree::LatestSubmissions, keys::document_key(&key), hash.0.to_vec());
+        self.store.apply(&batch, Durability::Flush)?;
+        self.latest_submissions.insert(key, accepted);
+        self.generation += 1;
+        Ok(())
+    }
+
+    pub fn code(&self) -> DivisionCode {
+        self.code
+    }
+
+    pub fn entry(&self) -> &NodeEntry {
+        self.topology
+            .node(self.code)
+            .expect("the constructor checked that the node is in the topology")
+    }
+
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.signing_key
+    }
+
+    /// Bumped whenever something this node would send its parent changes.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Refusals counted since the store was created.
+    pub fn refusals(&self) -> u64 {
+        self.refusals
+    }
+
+    /// Counts a refusal durably, so status shows it after a restart.
+    pub fn count_refusal(&mut self) -> Result<(), CoreError> {
+        self.refusals += 1;
+        let mut batch = Batch::new();
+        batch.put(
+            Tree::Meta,
+            keys::META_REFUSALS.to_vec(),
+            self.refusals.to_be_bytes().to_vec(),
+        );
+        self.store.apply(&batch, Durability::Lazy)?;
+        Ok(())
+    }
+
+    /// The newest submission held for a document.
+    pub fn latest_submission_of(&self, key: &DocumentKey) -> Option<&AcceptedSubmission> {
+        self.latest_submissions.get(key)
+    }
+
+    /// Every newest submission held.
+    pub fn latest_submissions(&self) -> impl Iterator<Item = &AcceptedSubmission> {
+        self.latest_submissions.values()
+    }
+
+    /// The newest rollup held for (node, ledger, period).
+    pub fn latest_rollup_of(
+        &self,
+        node: DivisionCode,
+        ledger: Ledger,
+        period: Period,
+    ) -> Option<&Signed<Rollup>> {
+        self.latest_rollups.get(&(node, ledger, period))
+    }
+
+    /// Every newest rollup held.
+    pub fn latest_rollups(&self) -> impl Iterator<Item = &Signed<Rollup>> {
+        self.latest_rollups.values()
+    }
+
+    /// Keys of the node's own documents on disk, submitted or not.
+    pub fn own_document_keys(&self) -> Result<Vec<DocumentKey>, CoreError> {
+        let mut found: Vec<DocumentKey> = self
+            .store
+            .scan_prefix(Tree::Documents, &self.code.as_u64().to_be_bytes())?
+            .iter()
+            .filter_map(|(key, _)| keys::decode_document_key(key))
+            .collect();
+        found.dedup();
+        Ok(found)
+    }
+
+    /// Whether the node's draft of `key` has changes its latest submission does not cover.
+    pub fn draft_has_unsubmitted_changes(&mut self, key: &DocumentKey) -> Result<bool, CoreError> {
+        let submitted = self
+            .latest_submissions
+            .get(key)
+            .map(|accepted| accepted.submission.payload().heads.clone());
+        let Some(draft) = self.document_mut(key)? else {
+            return Ok(false);
+        };
+        Ok(submitted.as_deref() != Some(&protocol::Submission::heads_from(&draft.get_heads())[..]))
+    }
+
+    /// A copy of the node's own draft of `key`, if it has one.
+    pub fn draft_document(
+        &mut self,
+        key: &DocumentKey,
+    ) -> Result<Option<automerge::Automerge>, CoreError> {
+        if key.owner != self.code {
+            return Ok(None);
+        }
+        Ok(self.document_mut(key)?.map(|draft| draft.clone()))
+    }
+
+    /// The store, for tools that inspect or repair it.
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+}
+
+fn object_hash(bytes: &[u8], what: &str) -> Result<protocol::ObjectHash, CoreError> {
+    let hash: [u8; 32] = bytes.try_into().map_err(|_| CoreError::CorruptObject {
+        what: what.to_owned(),
+        reason: format!("a hash must be 32 bytes, found {}", bytes.len()),
+    })?;
+    Ok(protocol::ObjectHash(hash))
+}

@@ -1,0 +1,197 @@
+//! The core as the protocol sees it: the [`Replicas`] implementation sessions run against.
+
+use automerge::Automerge;
+use automerge::sync::State as SyncState;
+use protocol::{
+    AcceptedSubmission, DocumentKey, ObjectHash, Replicas, Rollup, Signed, StoreFailure,
+    Submission,
+};
+use schemas::figures::Figures;
+use schemas::{Ledger, Period};
+use topology::{DivisionCode, Topology};
+
+use super::{CoreError, NodeCore, keys};
+use crate::store::{Batch, Durability, Tree};
+
+fn failure(error: CoreError) -> StoreFailure {
+    StoreFailure(error.to_string())
+}
+
+impl Replicas for NodeCore {
+    fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    fn offerable_submissions(&self) -> Result<Vec<Signed<Submission>>, StoreFailure> {
+        Ok(self
+            .latest_submissions
+            .values()
+            .map(|accepted| accepted.submission.clone())
+            .collect())
+    }
+
+    fn offerable_rollups(&self) -> Result<Vec<Signed<Rollup>>, StoreFailure> {
+        Ok(self.latest_rollups.values().cloned().collect())
+    }
+
+    fn latest_submission(
+        &self,
+        key: &DocumentKey,
+    ) -> Result<Option<Signed<Submission>>, StoreFailure> {
+        Ok(self
+            .latest_submissions
+            .get(key)
+            .map(|accepted| accepted.submission.clone()))
+    }
+
+    fn with_published_document<T>(
+        &mut self,
+        key: &DocumentKey,
+        work: impl FnOnce(&mut Automerge) -> T,
+    ) -> Result<Option<T>, StoreFailure> {
+        let Some(latest) = self.latest_submissions.get(key) else {
+            return Ok(None);
+        };
+        let heads = latest.submission.payload().heads.clone();
+        if self.published.get(key).is_some_and(|(at, _)| *at == heads) {
+            let (_, document) = self.published.get_mut(key).expect("just checked");
+            return Ok(Some(work(document)));
+        }
+        let Some(document) = self.document_mut(key).map_err(failure)? else {
+            return Ok(None);
+        };
+        // The owner's draft may have moved past its latest submission; only the signed state
+        // leaves the node, so work on a fork at the signed heads.
+        match Self::document_at(key, document, &heads).map_err(failure)? {
+            None => Ok(Some(work(document))),
+            Some(fork) => {
+                self.published.insert(*key, (heads, fork));
+                let (_, document) = self.published.get_mut(key).expect("just inserted");
+                Ok(Some(work(document)))
+            }
+        }
+    }
+
+    fn take_replica(&mut self, key: &DocumentKey) -> Result<Automerge, StoreFailure> {
+        if let Some(document) = self.documents.remove(key) {
+            return Ok(document);
+        }
+        match self.read_document(key).map_err(failure)? {
+            Some((document, persisted)) => {
+                self.check_replica_heads(key, &document).map_err(failure)?;
+                self.persisted.insert(*key, persisted);
+                Ok(document)
+            }
+            None => Ok(Automerge::new()),
+        }
+    }
+
+    fn commit_replica(
+        &mut self,
+        submission: &Signed<Submission>,
+        figures: &Figures,
+        document: Automerge,
+    ) -> Result<(), StoreFailure> {
+        let key = submission.payload().key;
+        if self
+            .latest_submissions
+            .get(&key)
+            .is_some_and(|held| held.submission.payload().sequence >= submission.payload().sequence)
+        {
+            // Another session stored this or a newer submission meanwhile.
+            return Ok(());
+        }
+        let mut batch = Batch::new();
+        let persisted = self.persisted.get(&key).cloned().unwrap_or_default();
+        let persisted = Self::persist_into(&key, &document, &persisted, &mut batch);
+        self.store_submission(
+            AcceptedSubmission {
+                submission: submission.clone(),
+                figures: figures.clone(),
+            },
+            batch,
+        )
+        .map_err(failure)?;
+        self.persisted.insert(key, persisted);
+        self.documents.insert(key, document);
+        self.published.remove(&key);
+        Ok(())
+    }
+
+    fn sync_state(&self, peer: DivisionCode, key: &DocumentKey) -> Result<SyncState, StoreFailure> {
+        let stored = self
+            .store
+            .get(Tree::SyncStates, &keys::sync_state(peer, key))
+            .map_err(|error| StoreFailure(error.to_string()))?;
+        // A sync state only saves work; one that does not decode is replaced by a fresh one.
+        Ok(stored
+            .and_then(|bytes| SyncState::decode(&bytes).ok())
+            .unwrap_or_default())
+    }
+
+    fn save_sync_state(
+        &mut self,
+        peer: DivisionCode,
+        key: &DocumentKey,
+        state: &SyncState,
+    ) -> Result<(), StoreFailure> {
+        let mut batch = Batch::new();
+        batch.put(Tree::SyncStates, keys::sync_state(peer, key), state.encode());
+        self.store
+            .apply(&batch, Durability::Lazy)
+            .map_err(|error| StoreFailure(error.to_string()))
+    }
+
+    fn submission_by_hash(
+        &self,
+        hash: &ObjectHash,
+    ) -> Result<Option<AcceptedSubmission>, StoreFailure> {
+        if let Some(latest) = self
+            .latest_submissions
+            .values()
+            .find(|accepted| accepted.submission.hash() == *hash)
+        {
+            return Ok(Some(latest.clone()));
+        }
+        self.load_submission(hash).map_err(failure)
+    }
+
+    fn rollup_by_hash(&self, hash: &ObjectHash) -> Result<Option<Signed<Rollup>>, StoreFailure> {
+        if let Some(latest) = self.latest_rollups.values().find(|rollup| rollup.hash() == *hash) {
+            return Ok(Some(latest.clone()));
+        }
+        self.load_rollup(hash).map_err(failure)
+    }
+
+    fn latest_rollup(
+        &self,
+        node: DivisionCode,
+        ledger: Ledger,
+        period: Period,
+    ) -> Result<Option<Signed<Rollup>>, StoreFailure> {
+        Ok(self.latest_rollups.get(&(node, ledger, period)).cloned())
+    }
+
+    fn store_rollup(&mut self, rollup: &Signed<Rollup>) -> Result<(), StoreFailure> {
+        self.put_rollup(rollup.clone()).map_err(failure)
+    }
+}
+
+impl NodeCore {
+    /// Stores a rollup (ours or a checked one from a child) as the latest for its key, durably.
+    pub(super) fn put_rollup(&mut self, rollup: Signed<Rollup>) -> Result<(), CoreError> {
+        let payload = rollup.payload();
+        let mut batch = Batch::new();
+        batch.put(Tree::Rollups, rollup.hash().0.to_vec(), rollup.to_bytes());
+        batch.put(
+            Tree::LatestRollups,
+            keys::ledger_period_key(payload.node, payload.ledger, payload.period),
+            rollup.hash().0.to_vec(),
+        );
+        self.store.apply(&batch, Durability::Flush)?;
+        self.latest_rollups
+            .insert((payload.node, payload.ledger, payload.period), rollup);
+        self.generation += 1;
+        Ok(())
+    }
+}

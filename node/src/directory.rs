@@ -1,0 +1,238 @@
+//! The node directory: everything one node keeps on disk, and how it is created and opened.
+//!
+//! ```text
+//! <dir>/node.toml       which node this is, and sync settings
+//! <dir>/node.key        the node's ed25519 secret key (base64), readable by the owner only
+//! <dir>/topology.toml   the signed topology in force
+//! <dir>/store/          the sled database
+//! <dir>/control.sock    while `huizong run` is running: where the CLI sends commands
+//! ```
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use ed25519_dalek::SigningKey;
+use serde::{Deserialize, Serialize};
+use topology::{DivisionCode, PublicKey, Topology};
+
+use crate::core::NodeCore;
+use crate::store::SledStore;
+
+/// Retry delays towards the parent, in milliseconds.
+pub const RETRY_MS_MIN_DEFAULT: u64 = 200;
+/// A county office whose link drops retries at least this often; long enough not to flood a city
+/// that is restarting, short enough that a clerk sees the upload start within seconds.
+pub const RETRY_MS_MAX_DEFAULT: u64 = 5_000;
+
+/// `node.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// The node's 12-digit division code.
+    pub code: DivisionCode,
+    /// Where to listen, when it differs from the address the topology publishes (for example
+    /// `0.0.0.0:47000` behind a NAT that publishes the outside address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// First delay before reconnecting to the parent.
+    #[serde(default = "default_retry_ms_min")]
+    pub retry_ms_min: u64,
+    /// Longest delay between reconnection attempts.
+    #[serde(default = "default_retry_ms_max")]
+    pub retry_ms_max: u64,
+}
+
+fn default_retry_ms_min() -> u64 {
+    RETRY_MS_MIN_DEFAULT
+}
+
+fn default_retry_ms_max() -> u64 {
+    RETRY_MS_MAX_DEFAULT
+}
+
+/// The paths of one node directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeDirectory {
+    root: PathBuf,
+}
+
+impl NodeDirectory {
+    /// A directory that `huizong init` made.
+    pub fn existing(root: &Path) -> Result<Self> {
+        if !root.is_dir() {
+            bail!(
+                "node directory {} does not exist (create one with `huizong init`)",
+                root.display()
+            );
+        }
+        let directory = Self {
+            root: root.to_path_buf(),
+        };
+        if !directory.config_path().is_file() {
+            bail!(
+                "{} is not a node directory: it has no node.toml (create one with `huizong init`)",
+                root.display()
+            );
+        }
+        Ok(directory)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join("node.toml")
+    }
+
+    pub fn key_path(&self) -> PathBuf {
+        self.root.join("node.key")
+    }
+
+    pub fn topology_path(&self) -> PathBuf {
+        self.root.join("topology.toml")
+    }
+
+    pub fn store_path(&self) -> PathBuf {
+        self.root.join("store")
+    }
+
+    pub fn control_socket_path(&self) -> PathBuf {
+        self.root.join("control.sock")
+    }
+
+    pub fn read_config(&self) -> Result<NodeConfig> {
+        let path = self.config_path();
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        toml::from_str(&text).map_err(|error| anyhow!("{}: {}", path.display(), error.message()))
+    }
+
+    pub fn read_topology(&self) -> Result<Topology> {
+        read_topology(&self.topology_path())
+    }
+
+    pub fn read_key(&self) -> Result<SigningKey> {
+        read_key(&self.key_path())
+    }
+
+    /// Opens the node's core over its sled store. Fails if another process has the store open.
+    pub fn open_core(&self) -> Result<NodeCore> {
+        let config = self.read_config()?;
+        let topology = self.read_topology()?;
+        let key = self.read_key()?;
+        let store = SledStore::open(&self.store_path())?;
+        NodeCore::new(config.code, key, topology, Box::new(store)).with_context(|| {
+            format!(
+                "cannot open node {} in {}",
+                config.code,
+                self.root.display()
+            )
+        })
+    }
+}
+
+/// Reads and validates a topology file.
+pub fn read_topology(path: &Path) -> Result<Topology> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(Topology::from_toml_str(&text, &path.display().to_string())?)
+}
+
+/// Reads a key file written by [`write_new_key`].
+pub fn read_key(path: &Path) -> Result<SigningKey> {
+    let text = fs::read_to_string(path)
+        .with_context(|| format!("cannot read key file {}", path.display()))?;
+    let bytes = BASE64
+        .decode(text.trim())
+        .map_err(|error| anyhow!("key file {}: not base64: {error}", path.display()))?;
+    let seed: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+        anyhow!(
+            "key file {}: an ed25519 secret key is 32 bytes, this one has {}",
+            path.display(),
+            bytes.len()
+        )
+    })?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// A fresh key from the operating system's random source.
+pub fn generate_key() -> Result<SigningKey> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|error| anyhow!("no random source: {error}"))?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// Writes a secret key readable by the owner only; refuses to overwrite a file.
+pub fn write_key(path: &Path, key: &SigningKey) -> Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|error| {
+        if error.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow!("{} already exists; not overwriting a key", path.display())
+        } else {
+            anyhow!("cannot create key file {}: {error}", path.display())
+        }
+    })?;
+    writeln!(file, "{}", BASE64.encode(key.to_bytes()))
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write key file {}", path.display()))
+}
+
+/// The public half of a key, as the topology writes it.
+pub fn public_key(key: &SigningKey) -> PublicKey {
+    PublicKey::from_bytes(&key.verifying_key().to_bytes())
+        .expect("a signing key's public half is a valid point")
+}
+
+/// Creates a node directory for `code` from a signed topology and the node's key.
+pub fn init(root: &Path, topology: &Topology, code: DivisionCode, key: &SigningKey) -> Result<NodeDirectory> {
+    topology
+        .verify_signature()
+        .map_err(|error| anyhow!("the topology is not validly signed: {error}"))?;
+    let Some(entry) = topology.node(code) else {
+        bail!("node {code} is not in the topology \"{}\"", topology.name());
+    };
+    if entry.public_key.as_ref() != Some(&public_key(key)) {
+        bail!(
+            "the key given is not the key the topology names for {code} ({})",
+            entry.name_zh
+        );
+    }
+    if root.exists() && fs::read_dir(root)?.next().is_some() {
+        bail!("{} exists and is not empty; choose a new directory", root.display());
+    }
+    fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
+    let directory = NodeDirectory {
+        root: root.to_path_buf(),
+    };
+    let config = NodeConfig {
+        code,
+        listen: None,
+        retry_ms_min: RETRY_MS_MIN_DEFAULT,
+        retry_ms_max: RETRY_MS_MAX_DEFAULT,
+    };
+    write_config(&directory, &config)?;
+    write_key(&directory.key_path(), key)?;
+    fs::write(directory.topology_path(), topology.to_toml_string())
+        .with_context(|| format!("cannot write {}", directory.topology_path().display()))?;
+    // Opening creates the store and checks that everything fits together.
+    directory.open_core()?;
+    Ok(directory)
+}
+
+/// Rewrites `node.toml`.
+pub fn write_config(directory: &NodeDirectory, config: &NodeConfig) -> Result<()> {
+    let text = toml::to_string(config).context("cannot encode node.toml")?;
+    fs::write(directory.config_path(), text)
+        .with_context(|| format!("cannot write {}", directory.config_path().display()))
+}

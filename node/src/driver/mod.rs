@@ -1,0 +1,179 @@
+//! The driver: runs one node's core over QUIC with tokio.
+//!
+//! [`run`] binds the node's endpoint, accepts its children (each connection one task running a
+//! [`protocol::Session`] as parent), keeps one connection to its parent (a task that reconnects
+//! with backoff and runs a session as child), and serves the local control socket. All data work
+//! happens in the core, under its lock, on blocking threads; the tasks only move bytes and wake
+//! sessions. Shutdown: cancel the tasks, close the endpoint, drain the join set.
+
+mod control;
+mod node_handle;
+mod peers;
+mod session_task;
+
+use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub use control::{ControlRequest, send_control_request};
+pub use node_handle::{LinkCounters, LinkState, LinkStatus, NodeHandle};
+
+use crate::transport::tls;
+
+/// How long shutdown waits for connections to finish closing: a few round trips on loopback or a
+/// provincial network, bounded so that a stuck peer cannot hold a node up.
+const SHUTDOWN_DRAIN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How to run a node beyond what its core knows.
+#[derive(Debug)]
+pub struct RunOptions {
+    /// A socket already bound for the node's endpoint (the demo binds every node's socket before
+    /// it writes the topology); otherwise the node binds its listen address.
+    pub socket: Option<UdpSocket>,
+    /// Where to listen when the topology's address is not the local one.
+    pub listen: Option<String>,
+    /// Where to serve the control socket; none for nodes driven in-process.
+    pub control_socket: Option<PathBuf>,
+    pub retry_ms_min: u64,
+    pub retry_ms_max: u64,
+}
+
+/// Binds the UDP socket a node listens on, with a message that names the node and the address.
+pub fn bind_socket(address: &str, node: &str) -> Result<UdpSocket> {
+    let resolved: Vec<SocketAddr> = address
+        .to_socket_addrs()
+        .with_context(|| format!("cannot resolve listen address {address} of node {node}"))?
+        .collect();
+    let first = resolved
+        .first()
+        .ok_or_else(|| anyhow!("listen address {address} of node {node} resolves to nothing"))?;
+    UdpSocket::bind(first).map_err(|error| {
+        if error.kind() == std::io::ErrorKind::AddrInUse {
+            anyhow!("cannot listen on {address} for node {node}: the port is already in use")
+        } else {
+            anyhow!("cannot listen on {address} for node {node}: {error}")
+        }
+    })
+}
+
+/// Runs a node until `shutdown` is cancelled or a fatal error occurs.
+pub async fn run(
+    handle: Arc<NodeHandle>,
+    options: RunOptions,
+    shutdown: CancellationToken,
+) -> Result<()> {
+    let (code, has_children, parent, listen_address) = handle.with_core(|core| {
+        let topology = core.topology();
+        let code = core.code();
+        let parent = topology.parent_of(code).map(|parent| {
+            let entry = topology.node(parent).expect("a parent is in the topology");
+            (
+                parent,
+                entry.address.clone(),
+                entry.public_key.clone(),
+            )
+        });
+        (
+            code,
+            !topology.children_of(code).is_empty(),
+            parent,
+            core.entry().address.clone(),
+        )
+    });
+    let socket = match options.socket {
+        Some(socket) => socket,
+        None if has_children => {
+            let address = options.listen.clone().or(listen_address).ok_or_else(|| {
+                anyhow!("node {code} has children but the topology gives it no address")
+            })?;
+            bind_socket(&address, code.as_str())?
+        }
+        None => {
+            let unspecified = match &parent {
+                Some((_, Some(address), _)) if address.starts_with('[') => "[::]:0",
+                _ => "0.0.0.0:0",
+            };
+            bind_socket(unspecified, code.as_str())?
+        }
+    };
+    let server_config = if has_children {
+        let keys = handle.with_core(|core| peers::children_keys(core))?;
+        Some(tls::server_config(
+            handle.signing_key(),
+            tls::AcceptedKeys::new(keys),
+        )?)
+    } else {
+        None
+    };
+    let endpoint = quinn::Endpoint::new(
+        quinn::EndpointConfig::default(),
+        server_config,
+        socket,
+        Arc::new(quinn::TokioRuntime),
+    )
+    .with_context(|| format!("cannot start the QUIC endpoint of node {code}"))?;
+    handle.set_local_address(endpoint.local_addr().ok());
+
+    let mut tasks = JoinSet::new();
+    if has_children {
+        tasks.spawn(peers::accept_children(
+            handle.clone(),
+            endpoint.clone(),
+            shutdown.child_token(),
+        ));
+    }
+    if let Some((parent, address, key)) = parent {
+        let address = address.ok_or_else(|| anyhow!("the topology gives parent {parent} no address"))?;
+        let key = key.ok_or_else(|| anyhow!("the topology gives parent {parent} no key"))?;
+        tasks.spawn(peers::connect_to_parent(
+            handle.clone(),
+            endpoint.clone(),
+            peers::ParentLink {
+                code: parent,
+                address,
+                key: *key.verifying_key(),
+                retry_ms_min: options.retry_ms_min,
+                retry_ms_max: options.retry_ms_max,
+            },
+            shutdown.child_token(),
+        ));
+    }
+    if let Some(path) = options.control_socket {
+        let listener = control::bind(&path)?;
+        tasks.spawn(control::serve(
+            handle.clone(),
+            listener,
+            path,
+            shutdown.child_token(),
+        ));
+    }
+    tracing::info!(node = %code, address = ?endpoint.local_addr().ok(), "node running");
+
+    let mut failure = None;
+    tokio::select! {
+        () = shutdown.cancelled() => {}
+        Some(finished) = tasks.join_next() => {
+            // A task only ends early on a fatal error (a control socket that cannot serve).
+            match finished {
+                Ok(Err(error)) => failure = Some(error),
+                Err(join_error) => failure = Some(anyhow!("a node task panicked: {join_error}")),
+                Ok(Ok(())) => {}
+            }
+        }
+    }
+    shutdown.cancel();
+    endpoint.close(quinn::VarInt::from_u32(0), b"node shutting down");
+    while let Some(finished) = tasks.join_next().await {
+        if let Ok(Err(error)) = finished {
+            tracing::warn!(node = %code, "task ended with an error during shutdown: {error:#}");
+        }
+    }
+    // Connections were told to close; give them a moment to say so to their peers.
+    let _ = tokio::time::timeout(SHUTDOWN_DRAIN, endpoint.wait_idle()).await;
+    tracing::info!(node = %code, "node stopped");
+    failure.map_or(Ok(()), Err)
+}

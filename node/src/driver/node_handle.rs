@@ -1,0 +1,196 @@
+//! The handle every task of a running node shares: the core behind a lock, the change signal that
+//! wakes the session towards the parent, and the state of each link for `status`.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Mutex, MutexGuard};
+
+use ed25519_dalek::SigningKey;
+use protocol::Event;
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use topology::DivisionCode;
+
+use crate::clock::unix_ms;
+use crate::core::NodeCore;
+
+/// Refusals kept in memory for `status`; older ones are in the log.
+const MAX_RECENT_REFUSALS: usize = 32;
+
+/// The state of one link to a peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkState {
+    Connecting,
+    Connected,
+    Down,
+}
+
+/// What `status` shows of a link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkStatus {
+    pub peer: DivisionCode,
+    /// "parent" or "child".
+    pub role: String,
+    pub state: LinkState,
+    /// When the last offer round on this link was settled, in Unix milliseconds.
+    pub last_settled_ms: Option<i64>,
+    pub last_error: Option<String>,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}
+
+/// Bytes exchanged on a link so far, both directions together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkCounters {
+    /// Bytes of protocol frames.
+    pub frame_bytes: u64,
+    /// UDP payload bytes of the QUIC connection, as quinn counts them.
+    pub quic_bytes: u64,
+}
+
+/// Shared by all tasks of one running node.
+#[derive(Debug)]
+pub struct NodeHandle {
+    core: Mutex<NodeCore>,
+    signing_key: SigningKey,
+    code: DivisionCode,
+    changes: watch::Sender<u64>,
+    links: Mutex<BTreeMap<DivisionCode, LinkStatus>>,
+    recent_refusals: Mutex<VecDeque<String>>,
+    local_address: Mutex<Option<SocketAddr>>,
+    /// The live connection of each link, for byte counters.
+    connections: Mutex<BTreeMap<DivisionCode, quinn::Connection>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic in a task holding a lock is a bug we want reported, not hidden behind poisoning for
+    // every other task: the data behind these locks stays consistent (each update is one call).
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl NodeHandle {
+    pub fn new(core: NodeCore) -> Self {
+        let (changes, _) = watch::channel(core.generation());
+        Self {
+            signing_key: core.signing_key().clone(),
+            code: core.code(),
+            core: Mutex::new(core),
+            changes,
+            links: Mutex::new(BTreeMap::new()),
+            recent_refusals: Mutex::new(VecDeque::new()),
+            local_address: Mutex::new(None),
+            connections: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    pub fn code(&self) -> DivisionCode {
+        self.code
+    }
+
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.signing_key
+    }
+
+    /// Runs `work` on the core under its lock; wakes the parent session if what the node would
+    /// send changed. Call from blocking threads for anything that touches documents.
+    pub fn with_core<T>(&self, work: impl FnOnce(&mut NodeCore) -> T) -> T {
+        let mut core = lock(&self.core);
+        let before = core.generation();
+        let result = work(&mut core);
+        let after = core.generation();
+        drop(core);
+        if after != before {
+            self.changes.send_replace(after);
+        }
+        result
+    }
+
+    /// A receiver that is told when the node has something new for its parent.
+    pub fn subscribe_changes(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// Acts on what a session reports: consolidates after something was stored, counts and logs
+    /// refusals, records settled rounds.
+    pub fn handle_session_event(&self, peer: DivisionCode, event: Event) {
+        match event {
+            Event::SubmissionStored { key, .. } => {
+                self.consolidate(key.ledger, key.period);
+            }
+            Event::RollupStored { ledger, period, .. } => {
+                self.consolidate(ledger, period);
+            }
+            Event::Refused(refusal) => {
+                tracing::warn!(node = %self.code, "{refusal}");
+                if let Err(error) = self.with_core(|core| core.count_refusal()) {
+                    tracing::error!(node = %self.code, "cannot count a refusal: {error}");
+                }
+                let mut recent = lock(&self.recent_refusals);
+                if recent.len() == MAX_RECENT_REFUSALS {
+                    recent.pop_front();
+                }
+                recent.push_back(refusal.to_string());
+            }
+            Event::Settled { .. } => {
+                self.update_link(peer, |link| link.last_settled_ms = Some(unix_ms()));
+            }
+            Event::Opened { .. } => {}
+        }
+    }
+
+    fn consolidate(&self, ledger: schemas::Ledger, period: schemas::Period) {
+        if let Err(error) = self.with_core(|core| core.consolidate(ledger, period, unix_ms())) {
+            tracing::error!(node = %self.code, "consolidation failed: {error}");
+        }
+    }
+
+    /// Records a link's new state.
+    pub fn set_link(&self, status: LinkStatus) {
+        lock(&self.links).insert(status.peer, status);
+    }
+
+    /// Changes a link's status in place, if it is known.
+    pub fn update_link(&self, peer: DivisionCode, change: impl FnOnce(&mut LinkStatus)) {
+        if let Some(link) = lock(&self.links).get_mut(&peer) {
+            change(link);
+        }
+    }
+
+    pub fn links(&self) -> Vec<LinkStatus> {
+        lock(&self.links).values().cloned().collect()
+    }
+
+    pub fn recent_refusals(&self) -> Vec<String> {
+        lock(&self.recent_refusals).iter().cloned().collect()
+    }
+
+    /// Remembers the connection of a link, replacing an older one.
+    pub fn set_connection(&self, peer: DivisionCode, connection: quinn::Connection) {
+        lock(&self.connections).insert(peer, connection);
+    }
+
+    /// Bytes exchanged with `peer` so far on its current connection.
+    pub fn link_counters(&self, peer: DivisionCode) -> LinkCounters {
+        let frame_bytes = lock(&self.links)
+            .get(&peer)
+            .map_or(0, |link| link.bytes_sent + link.bytes_received);
+        let quic_bytes = lock(&self.connections).get(&peer).map_or(0, |connection| {
+            let stats = connection.stats();
+            stats.udp_tx.bytes + stats.udp_rx.bytes
+        });
+        LinkCounters {
+            frame_bytes,
+            quic_bytes,
+        }
+    }
+
+    pub fn set_local_address(&self, address: Option<SocketAddr>) {
+        *lock(&self.local_address) = address;
+    }
+
+    /// The address the node's endpoint is bound to, once running.
+    pub fn local_address(&self) -> Option<SocketAddr> {
+        *lock(&self.local_address)
+    }
+}

@@ -1,0 +1,213 @@
+//! The node's links: accepting its children's connections and keeping one to its parent.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use ed25519_dalek::VerifyingKey;
+use protocol::Role;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use topology::{DivisionCode, PublicKey};
+
+use super::node_handle::{LinkState, LinkStatus, NodeHandle};
+use super::session_task::run_session;
+use crate::core::{CoreError, NodeCore};
+use crate::transport::tls;
+
+/// Connections a node accepts at once beyond one per child: room for a child reconnecting while
+/// its old connection is still timing out. Anything past the limit is refused at once.
+const EXTRA_CONNECTIONS: usize = 8;
+
+/// Where and how to reach the parent.
+#[derive(Debug, Clone)]
+pub struct ParentLink {
+    pub code: DivisionCode,
+    pub address: String,
+    pub key: VerifyingKey,
+    pub retry_ms_min: u64,
+    pub retry_ms_max: u64,
+}
+
+/// The current keys of this node's children, which its endpoint accepts.
+pub fn children_keys(core: &NodeCore) -> Result<Vec<VerifyingKey>, CoreError> {
+    let topology = core.topology();
+    Ok(topology
+        .children_of(core.code())
+        .iter()
+        .filter_map(|child| topology.node(*child)?.public_key.clone())
+        .map(|key| *key.verifying_key())
+        .collect())
+}
+
+fn child_with_key(handle: &NodeHandle, key: &VerifyingKey) -> Option<DivisionCode> {
+    let public = PublicKey::from_bytes(&key.to_bytes()).ok()?;
+    handle.with_core(|core| {
+        let topology = core.topology();
+        topology
+            .children_of(core.code())
+            .iter()
+            .copied()
+            .find(|child| topology.key_speaks_for(*child, &public))
+    })
+}
+
+/// Accepts children until cancelled. Each connection runs in its own task; a child that connects
+/// again replaces its older session.
+pub async fn accept_children(
+    handle: Arc<NodeHandle>,
+    endpoint: quinn::Endpoint,
+    cancel: CancellationToken,
+) -> Result<()> {
+    let max_connections =
+        handle.with_core(|core| core.topology().children_of(core.code()).len()) + EXTRA_CONNECTIONS;
+    let mut connections = JoinSet::new();
+    let active: Arc<std::sync::Mutex<HashMap<DivisionCode, CancellationToken>>> =
+        Arc::default();
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            incoming = endpoint.accept() => {
+                let Some(incoming) = incoming else { break };
+                if connections.len() >= max_connections {
+                    tracing::warn!(node = %handle.code(), "refusing a connection: {max_connections} already open");
+                    incoming.refuse();
+                    continue;
+                }
+                connections.spawn(serve_child(handle.clone(), incoming, active.clone(), cancel.clone()));
+            }
+            Some(finished) = connections.join_next(), if !connections.is_empty() => {
+                if let Err(join_error) = finished {
+                    tracing::error!(node = %handle.code(), "a child connection task panicked: {join_error}");
+                }
+            }
+        }
+    }
+    connections.shutdown().await;
+    Ok(())
+}
+
+async fn serve_child(
+    handle: Arc<NodeHandle>,
+    incoming: quinn::Incoming,
+    active: Arc<std::sync::Mutex<HashMap<DivisionCode, CancellationToken>>>,
+    cancel: CancellationToken,
+) {
+    let remote = incoming.remote_address();
+    let connection = match incoming.await {
+        Ok(connection) => connection,
+        Err(error) => {
+            // The TLS layer refuses any key that is not one of our children's.
+            tracing::warn!(node = %handle.code(), %remote, "handshake with a would-be child failed: {error}");
+            return;
+        }
+    };
+    let child = match tls::peer_key(&connection)
+        .ok()
+        .and_then(|key| child_with_key(&handle, &key))
+    {
+        Some(child) => child,
+        None => {
+            tracing::warn!(node = %handle.code(), %remote, "closing a connection whose key is not a child's");
+            connection.close(quinn::VarInt::from_u32(1), b"not a child");
+            return;
+        }
+    };
+    let session_cancel = cancel.child_token();
+    if let Some(previous) = active
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .insert(child, session_cancel.clone())
+    {
+        previous.cancel();
+    }
+    handle.set_link(LinkStatus {
+        peer: child,
+        role: "child".to_owned(),
+        state: LinkState::Connected,
+        last_settled_ms: None,
+        last_error: None,
+        bytes_sent: 0,
+        bytes_received: 0,
+    });
+    let result = run_session(handle.clone(), connection, Role::Parent, child, session_cancel).await;
+    let error = result.err().map(|error| format!("{error:#}"));
+    if let Some(error) = &error {
+        tracing::info!(node = %handle.code(), %child, "session with child ended: {error}");
+    }
+    handle.update_link(child, |link| {
+        link.state = LinkState::Down;
+        link.last_error = error;
+    });
+}
+
+/// Keeps a connection to the parent: connects, runs a session, and on any failure waits and tries
+/// again, doubling the wait up to the configured maximum.
+pub async fn connect_to_parent(
+    handle: Arc<NodeHandle>,
+    endpoint: quinn::Endpoint,
+    parent: ParentLink,
+    cancel: CancellationToken,
+) -> Result<()> {
+    let client_config = tls::client_config(handle.signing_key(), parent.key)?;
+    let mut delay_ms = parent.retry_ms_min.max(1);
+    handle.set_link(LinkStatus {
+        peer: parent.code,
+        role: "parent".to_owned(),
+        state: LinkState::Connecting,
+        last_settled_ms: None,
+        last_error: None,
+        bytes_sent: 0,
+        bytes_received: 0,
+    });
+    while !cancel.is_cancelled() {
+        handle.update_link(parent.code, |link| link.state = LinkState::Connecting);
+        let attempt = async {
+            let address = tokio::net::lookup_host(&parent.address)
+                .await?
+                .next()
+                .ok_or_else(|| anyhow!("address {} resolves to nothing", parent.address))?;
+            let connection = endpoint
+                .connect_with(client_config.clone(), address, tls::SERVER_NAME)?
+                .await?;
+            anyhow::Ok(connection)
+        };
+        let connection = tokio::select! {
+            () = cancel.cancelled() => break,
+            connection = attempt => connection,
+        };
+        let error = match connection {
+            Ok(connection) => {
+                delay_ms = parent.retry_ms_min.max(1);
+                handle.update_link(parent.code, |link| {
+                    link.state = LinkState::Connected;
+                    link.last_error = None;
+                });
+                run_session(
+                    handle.clone(),
+                    connection,
+                    Role::Child,
+                    parent.code,
+                    cancel.clone(),
+                )
+                .await
+                .err()
+            }
+            Err(error) => Some(error),
+        };
+        if let Some(error) = &error {
+            tracing::info!(node = %handle.code(), parent = %parent.code, "link to parent down: {error:#}");
+        }
+        handle.update_link(parent.code, |link| {
+            link.state = LinkState::Down;
+            link.last_error = error.map(|error| format!("{error:#}"));
+        });
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            () = tokio::time::sleep(Duration::from_millis(delay_ms)) => {}
+        }
+        delay_ms = (delay_ms * 2).min(parent.retry_ms_max.max(1));
+    }
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! One connection's task: moves bytes between a QUIC stream and a [`Session`], runs the session's
+//! work on the core on a blocking thread, and wakes it on local changes and timeouts.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, anyhow};
+use protocol::{Role, Session, SessionConfig, SessionError, SessionStats};
+use tokio_util::sync::CancellationToken;
+use topology::DivisionCode;
+
+use super::node_handle::NodeHandle;
+use crate::core::NodeCore;
+
+/// Bytes read from the stream per wake-up: bounds the work done before the task yields.
+const READ_CHUNK_BYTES: usize = 256 * 1024;
+
+/// How long a parent waits for a connected child to open its stream and say hello.
+const OPEN_STREAM_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs `work` on the session and the core on a blocking thread (automerge work can take seconds
+/// on large documents), then hands the session's events to the node.
+async fn on_core(
+    handle: &Arc<NodeHandle>,
+    session: Session,
+    work: impl FnOnce(&mut Session, &mut NodeCore) -> Result<(), SessionError> + Send + 'static,
+) -> Result<Session> {
+    let handle = handle.clone();
+    let (session, result) = tokio::task::spawn_blocking(move || {
+        let mut session = session;
+        let result = handle.with_core(|core| work(&mut session, core));
+        let peer = session.config().peer;
+        while let Some(event) = session.poll_event() {
+            handle.handle_session_event(peer, event);
+        }
+        (session, result)
+    })
+    .await
+    .map_err(|join_error| anyhow!("session work panicked: {join_error}"))?;
+    result?;
+    Ok(session)
+}
+
+/// Runs one session over `connection` until either side ends it or `cancel` fires.
+pub async fn run_session(
+    handle: Arc<NodeHandle>,
+    connection: quinn::Connection,
+    role: Role,
+    peer: DivisionCode,
+    cancel: CancellationToken,
+) -> Result<SessionStats> {
+    let (mut send, mut recv) = match role {
+        Role::Child => connection.open_bi().await?,
+        Role::Parent => tokio::time::timeout(OPEN_STREAM_TIMEOUT, connection.accept_bi())
+            .await
+            .map_err(|_| anyhow!("child {peer} opened no stream within {OPEN_STREAM_TIMEOUT:?}"))??,
+    };
+    handle.set_connection(peer, connection.clone());
+    let topology_version = handle.with_core(|core| core.topology().version());
+    let mut session = Session::new(SessionConfig {
+        local: handle.code(),
+        peer,
+        role,
+        topology_version,
+    });
+    let clock = Instant::now();
+    let elapsed_ms = move || clock.elapsed().as_millis() as u64;
+    let mut changes = handle.subscribe_changes();
+    changes.mark_unchanged();
+    let mut buffer = vec![0u8; READ_CHUNK_BYTES];
+    let outcome: Result<()> = loop {
+        while let Some(frame) = session.poll_transmit() {
+            send.write_all(&frame).await?;
+        }
+        let stats = session.stats();
+        handle.update_link(peer, |link| {
+            link.bytes_sent = stats.bytes_sent;
+            link.bytes_received = stats.bytes_received;
+        });
+        let deadline = session
+            .poll_timeout()
+            .map(|ms| tokio::time::Instant::from_std(clock + Duration::from_millis(ms)));
+        tokio::select! {
+            () = cancel.cancelled() => break Ok(()),
+            read = recv.read(&mut buffer) => match read? {
+                Some(n_bytes) => {
+                    let bytes = buffer[..n_bytes].to_vec();
+                    let now = elapsed_ms();
+                    session = on_core(&handle, session, move |session, core| {
+                        session.handle_bytes(now, &bytes, core)
+                    })
+                    .await?;
+                }
+                None => {
+                    session.handle_end_of_stream()?;
+                    break Ok(());
+                }
+            },
+            changed = changes.changed(), if role == Role::Child => {
+                if changed.is_err() {
+                    break Ok(());
+                }
+                let now = elapsed_ms();
+                session = on_core(&handle, session, move |session, core| {
+                    session.handle_local_change(now, core)
+                })
+                .await?;
+            }
+            () = async {
+                match deadline {
+                    Some(deadline) => tokio::time::sleep_until(deadline).await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                let now = elapsed_ms();
+                session = on_core(&handle, session, move |session, core| {
+                    session.handle_timeout(now, core)
+                })
+                .await?;
+            }
+        }
+    };
+    let _ = send.finish();
+    connection.close(quinn::VarInt::from_u32(0), b"session over");
+    outcome.map(|()| session.stats())
+}

@@ -1,0 +1,25 @@
+//! The huizong node: one binary run by every county, city and region.
+//!
+//! - [`core`]: the node's data and operations (import, submit, consolidate, verify), synchronous;
+//! - [`store`]: sled behind a small trait;
+//! - [`transport`]: QUIC with mutual TLS and pinned ed25519 keys;
+//! - [`driver`]: runs the core and protocol sessions over QUIC with tokio;
+//! - [`import`], [`commands`], [`views`], [`render`]: the edges people touch;
+//! - [`local_tree`], [`demo`] and [`bench`]: a whole tree in one process.
+//!
+//! Architecture invariant: all data work goes through [`core::NodeCore`]; the driver only moves
+//! bytes and wakes sessions.
+
+pub mod bench;
+pub mod clock;
+pub mod commands;
+pub mod core;
+pub mod demo;
+pub mod directory;
+pub mod driver;
+pub mod import;
+pub mod local_tree;
+pub mod render;
+pub mod store;
+pub mod transport;
+pub mod views;

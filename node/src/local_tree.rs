@@ -1,0 +1,143 @@
+//! A whole reporting tree on this machine: a directory and a key per node, a topology signed by the
+//! root with every node on 127.0.0.1, and every node running in this process as a real QUIC
+//! endpoint. Used by `huizong demo`, the benchmarks and the tests.
+
+use std::collections::BTreeMap;
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use topology::{DivisionCode, Topology};
+
+use crate::directory::{self, NodeDirectory};
+use crate::driver::{self, NodeHandle, RunOptions};
+
+/// Reconnection delays used in a local tree: nodes start in any order, and a child should find
+/// its parent within a fraction of a second.
+const LOCAL_RETRY_MS_MIN: u64 = 20;
+const LOCAL_RETRY_MS_MAX: u64 = 500;
+
+/// A node of the tree, running.
+#[derive(Debug)]
+pub struct RunningNode {
+    pub handle: Arc<NodeHandle>,
+    pub directory: NodeDirectory,
+    shutdown: CancellationToken,
+    task: JoinHandle<Result<()>>,
+}
+
+/// A tree on disk, not yet running.
+#[derive(Debug)]
+pub struct PreparedTree {
+    pub root_directory: PathBuf,
+    pub topology: Topology,
+    sockets: BTreeMap<DivisionCode, UdpSocket>,
+}
+
+/// A tree whose nodes are running.
+#[derive(Debug)]
+pub struct LocalTree {
+    pub root_directory: PathBuf,
+    pub topology: Topology,
+    pub nodes: BTreeMap<DivisionCode, RunningNode>,
+}
+
+/// Creates a directory and key for every node of `template` under `root_directory`, binds a
+/// loopback socket for every node that has children, and signs the completed topology with the
+/// root's key.
+pub fn prepare(template: &Topology, root_directory: &Path) -> Result<PreparedTree> {
+    let mut topology = template.clone();
+    let codes: Vec<DivisionCode> = topology.iter().map(|entry| entry.code).collect();
+    let mut keys = BTreeMap::new();
+    let mut sockets = BTreeMap::new();
+    for code in &codes {
+        let key = directory::generate_key()?;
+        topology.set_public_key(*code, directory::public_key(&key))?;
+        if !topology.children_of(*code).is_empty() {
+            let socket = driver::bind_socket("127.0.0.1:0", code.as_str())?;
+            let address = socket.local_addr()?;
+            topology.set_address(*code, address.to_string())?;
+            sockets.insert(*code, socket);
+        }
+        keys.insert(*code, key);
+    }
+    let root = topology.root().code;
+    topology.sign(&keys[&root])?;
+    std::fs::create_dir_all(root_directory)
+        .with_context(|| format!("cannot create {}", root_directory.display()))?;
+    std::fs::write(root_directory.join("topology.toml"), topology.to_toml_string())?;
+    for code in &codes {
+        directory::init(&root_directory.join(code.as_str()), &topology, *code, &keys[code])?;
+    }
+    Ok(PreparedTree {
+        root_directory: root_directory.to_path_buf(),
+        topology,
+        sockets,
+    })
+}
+
+impl PreparedTree {
+    /// Starts every node in the current tokio runtime.
+    pub fn start(mut self, control_sockets: bool) -> Result<LocalTree> {
+        let mut nodes = BTreeMap::new();
+        for entry in self.topology.iter() {
+            let code = entry.code;
+            let node_directory =
+                NodeDirectory::existing(&self.root_directory.join(code.as_str()))?;
+            let handle = Arc::new(NodeHandle::new(node_directory.open_core()?));
+            let shutdown = CancellationToken::new();
+            let options = RunOptions {
+                socket: self.sockets.remove(&code),
+                listen: None,
+                control_socket: control_sockets.then(|| node_directory.control_socket_path()),
+                retry_ms_min: LOCAL_RETRY_MS_MIN,
+                retry_ms_max: LOCAL_RETRY_MS_MAX,
+            };
+            let task = tokio::spawn(driver::run(handle.clone(), options, shutdown.clone()));
+            nodes.insert(
+                code,
+                RunningNode {
+                    handle,
+                    directory: node_directory,
+                    shutdown,
+                    task,
+                },
+            );
+        }
+        Ok(LocalTree {
+            root_directory: self.root_directory,
+            topology: self.topology,
+            nodes,
+        })
+    }
+}
+
+impl LocalTree {
+    pub fn node(&self, code: DivisionCode) -> Result<&RunningNode> {
+        self.nodes
+            .get(&code)
+            .ok_or_else(|| anyhow!("node {code} is not in the tree"))
+    }
+
+    /// The root node.
+    pub fn root(&self) -> &RunningNode {
+        &self.nodes[&self.topology.root().code]
+    }
+
+    /// Stops every node and waits for each to finish.
+    pub async fn shutdown(self) -> Result<()> {
+        for node in self.nodes.values() {
+            node.shutdown.cancel();
+        }
+        for (code, node) in self.nodes {
+            node.task
+                .await
+                .map_err(|join_error| anyhow!("node {code} panicked: {join_error}"))?
+                .with_context(|| format!("node {code} failed"))?;
+        }
+        Ok(())
+    }
+}

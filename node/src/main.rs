@@ -1,0 +1,400 @@
+//! `huizong`: the command line of a node. See `huizong --help`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use node::commands::{self, Command};
+use node::directory::{self, NodeDirectory};
+use node::driver::{self, NodeHandle, RunOptions};
+use node::views::{ImportView, ReportView, StatusView};
+use node::{bench, demo, render};
+use tokio_util::sync::CancellationToken;
+use topology::DivisionCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "huizong",
+    version,
+    about = "汇总: consolidate the office-space, vehicle and energy ledgers of a province, level by level, with every figure traceable to signed county submissions."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: CliCommand,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+struct DirectoryArgument {
+    /// The node directory (made by `huizong init`).
+    #[arg(long, env = "HUIZONG_DIR", default_value = ".")]
+    dir: PathBuf,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+struct LedgerPeriod {
+    /// office_space, vehicles or energy.
+    #[arg(long)]
+    ledger: String,
+    /// YYYY, YYYY-Qn or YYYY-MM.
+    #[arg(long)]
+    period: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum CliCommand {
+    /// Generate a node key; prints its public half for the topology.
+    Keygen {
+        /// Where to write the secret key (refuses to overwrite).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check or sign a topology file.
+    #[command(subcommand)]
+    Topology(TopologyCommand),
+    /// Create a node directory from a signed topology, a node code and the node's key.
+    Init {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        topology: PathBuf,
+        /// The node's 12-digit division code.
+        #[arg(long)]
+        node: String,
+        /// The node's secret key file (from `huizong keygen`).
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Run the node: sync with its parent and children until interrupted.
+    Run {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+    },
+    /// Import a CSV file into this node's draft of a ledger and period.
+    Import {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[command(flatten)]
+        ledger_period: LedgerPeriod,
+        /// The table (buildings, vehicles, dispatch_orders, energy_consumption); inferred from
+        /// the headers when omitted.
+        #[arg(long)]
+        table: Option<String>,
+        /// The CSV file.
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign this node's draft of a ledger and period; it goes up when the parent is reachable.
+    Submit {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[command(flatten)]
+        ledger_period: LedgerPeriod,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The node, its links, documents and rollups.
+    Status {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[arg(long)]
+        json: bool,
+    },
+    /// This node's consolidated figures for a ledger and period.
+    Report {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[command(flatten)]
+        ledger_period: LedgerPeriod,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-check every signature and recompute every rollup from the raw replicas held.
+    Verify {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the whole Ningxia tree (28 nodes) on this machine with sample data, and print the
+    /// region's consolidated tables.
+    Demo(demo::DemoOptions),
+    /// Measure import, sync and propagation.
+    Bench(bench::BenchOptions),
+}
+
+#[derive(Debug, Subcommand)]
+enum TopologyCommand {
+    /// Validate a topology file and say whether it is signed.
+    Check { file: PathBuf },
+    /// Sign a topology file with the root's key, in place.
+    Sign {
+        file: PathBuf,
+        /// The root node's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+    },
+}
+
+fn print_json(value: &serde_json::Value) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// Runs a command on the node in `dir`: through its control socket when it is running, on its
+/// store directly when it is not.
+fn node_command(dir: &std::path::Path, command: &Command) -> Result<serde_json::Value> {
+    let directory = NodeDirectory::existing(dir)?;
+    if let Some(value) = driver::send_control_request(&directory.control_socket_path(), command)? {
+        return Ok(value);
+    }
+    let mut core = directory.open_core()?;
+    commands::execute_local(&mut core, command)
+}
+
+fn init_logging(default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HUIZONG_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn run_node(dir: &std::path::Path) -> Result<()> {
+    let directory = NodeDirectory::existing(dir)?;
+    let config = directory.read_config()?;
+    let core = directory.open_core()?;
+    let handle = Arc::new(NodeHandle::new(core));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let shutdown = CancellationToken::new();
+        let signal_shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            wait_for_termination().await;
+            signal_shutdown.cancel();
+        });
+        driver::run(
+            handle,
+            RunOptions {
+                socket: None,
+                listen: config.listen,
+                control_socket: Some(directory.control_socket_path()),
+                retry_ms_min: config.retry_ms_min,
+                retry_ms_max: config.retry_ms_max,
+            },
+            shutdown,
+        )
+        .await
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn wait_for_termination() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+fn execute(cli: Cli) -> Result<()> {
+    match cli.command {
+        CliCommand::Keygen { out } => {
+            let key = directory::generate_key()?;
+            directory::write_key(&out, &key)?;
+            println!("{}", directory::public_key(&key));
+            Ok(())
+        }
+        CliCommand::Topology(TopologyCommand::Check { file }) => {
+            let topology = directory::read_topology(&file)?;
+            let signature = match topology.verify_signature() {
+                Ok(()) => "signed by its root".to_owned(),
+                Err(error) => format!("not usable by a node yet: {error}"),
+            };
+            println!(
+                "{}: \"{}\" version {}, {} nodes; {signature}",
+                file.display(),
+                topology.name(),
+                topology.version(),
+                topology.len()
+            );
+            Ok(())
+        }
+        CliCommand::Topology(TopologyCommand::Sign { file, key }) => {
+            let mut topology = directory::read_topology(&file)?;
+            let key = directory::read_key(&key)?;
+            topology.sign(&key)?;
+            std::fs::write(&file, topology.to_toml_string())
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            println!("signed {} (version {})", file.display(), topology.version());
+            Ok(())
+        }
+        CliCommand::Init {
+            dir,
+            topology,
+            node,
+            key,
+        } => {
+            let topology = directory::read_topology(&topology)?;
+            let code = DivisionCode::parse(&node)?;
+            let key = directory::read_key(&key)?;
+            directory::init(&dir, &topology, code, &key)?;
+            let entry = topology.node(code).expect("init checked the code");
+            println!(
+                "created node {} {} in {}",
+                code,
+                entry.name_zh,
+                dir.display()
+            );
+            Ok(())
+        }
+        CliCommand::Run { directory } => {
+            init_logging("info");
+            run_node(&directory.dir)
+        }
+        CliCommand::Import {
+            directory,
+            ledger_period,
+            table,
+            file,
+            json,
+        } => {
+            let path = std::path::absolute(&file)
+                .with_context(|| format!("cannot resolve {}", file.display()))?;
+            let value = node_command(
+                &directory.dir,
+                &Command::Import {
+                    ledger: ledger_period.ledger,
+                    period: ledger_period.period,
+                    table,
+                    path,
+                },
+            )?;
+            if json {
+                return print_json(&value);
+            }
+            let view: ImportView = serde_json::from_value(value)?;
+            println!(
+                "imported {} records ({}) from {} into {}; the draft now holds {} records",
+                view.outcome.n_records_written,
+                view.table,
+                view.file,
+                view.outcome.key,
+                view.outcome.n_records_in_document
+            );
+            Ok(())
+        }
+        CliCommand::Submit {
+            directory,
+            ledger_period,
+            json,
+        } => {
+            let value = node_command(
+                &directory.dir,
+                &Command::Submit {
+                    ledger: ledger_period.ledger,
+                    period: ledger_period.period,
+                },
+            )?;
+            if json {
+                return print_json(&value);
+            }
+            let outcome: node::core::SubmitOutcome = serde_json::from_value(value)?;
+            if outcome.new {
+                println!(
+                    "submitted {} #{} ({} records), signed {}",
+                    outcome.key,
+                    outcome.sequence,
+                    outcome.n_records,
+                    &outcome.hash[..12]
+                );
+            } else {
+                println!(
+                    "{} has not changed since submission #{}; nothing new to sign",
+                    outcome.key, outcome.sequence
+                );
+            }
+            Ok(())
+        }
+        CliCommand::Status { directory, json } => {
+            let value = node_command(&directory.dir, &Command::Status)?;
+            if json {
+                return print_json(&value);
+            }
+            let view: StatusView = serde_json::from_value(value)?;
+            print!("{}", render::status(&view));
+            Ok(())
+        }
+        CliCommand::Report {
+            directory,
+            ledger_period,
+            json,
+        } => {
+            let value = node_command(
+                &directory.dir,
+                &Command::Report {
+                    ledger: ledger_period.ledger,
+                    period: ledger_period.period,
+                },
+            )?;
+            if json {
+                return print_json(&value);
+            }
+            let view: ReportView = serde_json::from_value(value)?;
+            print!("{}", render::report(&view));
+            Ok(())
+        }
+        CliCommand::Verify { directory, json } => {
+            let value = node_command(&directory.dir, &Command::Verify)?;
+            if json {
+                return print_json(&value);
+            }
+            let report: node::core::VerifyReport = serde_json::from_value(value)?;
+            println!(
+                "verified: {} submissions (signatures and figures recomputed from {} documents), {} rollups",
+                report.submissions_checked, report.documents_checked, report.rollups_checked
+            );
+            Ok(())
+        }
+        CliCommand::Demo(options) => {
+            init_logging("warn");
+            demo::run(options)
+        }
+        CliCommand::Bench(options) => {
+            init_logging("warn");
+            bench::run(options)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Text for people: the tables `status` and `report` print without `--json`.
+
+use std::fmt::Write;
+
+use crate::views::{FigureView, ReportView, StatusView};
+
+/// `YYYY-MM-DD HH:MM:SS UTC` from Unix milliseconds, without a date crate: the civil-from-days
+/// algorithm (H. Hinnant) is a few lines.
+pub fn format_time(unix_ms: i64) -> String {
+    let seconds = unix_ms.div_euclid(1000);
+    let days = seconds.div_euclid(86_400);
+    let second_of_day = seconds.rem_euclid(86_400);
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60
+    )
+}
+
+/// Terminal columns a string takes: CJK characters take two.
+fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|character| if (character as u32) >= 0x1100 { 2 } else { 1 })
+        .sum()
+}
+
+fn pad(text: &str, width: usize) -> String {
+    let padding = width.saturating_sub(display_width(text));
+    format!("{text}{}", " ".repeat(padding))
+}
+
+/// A figure table: label, value right-aligned, unit.
+pub fn figure_table(figures: &[FigureView]) -> String {
+    let labels: Vec<String> = figures
+        .iter()
+        .map(|figure| {
+            if figure.label_zh.is_empty() {
+                figure.name.clone()
+            } else {
+                format!("{} {}", figure.label_zh, figure.label_en)
+            }
+        })
+        .collect();
+    let label_width = labels.iter().map(|label| display_width(label)).max().unwrap_or(0);
+    let value_width = figures
+        .iter()
+        .map(|figure| figure.value.len())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::new();
+    for (label, figure) in labels.iter().zip(figures) {
+        let _ = writeln!(
+            text,
+            "  {}  {:>value_width$}  {}",
+            pad(label, label_width),
+            figure.value,
+            figure.unit
+        );
+    }
+    text
+}
+
+pub fn report(view: &ReportView) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{} {} ({}): {} {}",
+        view.node.name_zh, view.node.name_en, view.node.code, view.ledger, view.period
+    );
+    match (view.sequence, view.signed_at_ms) {
+        (Some(sequence), Some(signed_at_ms)) => {
+            let _ = writeln!(
+                text,
+                "{} #{sequence}, signed {}; includes the submissions of {} of {} nodes",
+                view.source,
+                format_time(signed_at_ms),
+                view.included.len(),
+                view.included.len() + view.missing.len()
+            );
+        }
+        _ => {
+            let _ = writeln!(text, "nothing submitted or consolidated yet");
+            return text;
+        }
+    }
+    if !view.missing.is_empty() {
+        let names: Vec<String> = view
+            .missing
+            .iter()
+            .map(|node| format!("{} {}", node.code, node.name_zh))
+            .collect();
+        let _ = writeln!(text, "not yet included: {}", names.join(", "));
+    }
+    text.push_str(&figure_table(&view.figures));
+    text
+}
+
+pub fn status(view: &StatusView) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{} {} ({}, {}) — topology version {}{}",
+        view.node.name_zh,
+        view.node.name_en,
+        view.node.code,
+        view.node.level,
+        view.topology_version,
+        if view.running { ", running" } else { ", not running" }
+    );
+    if let Some(parent) = &view.parent {
+        let _ = writeln!(text, "parent: {} {}", parent.code, parent.name_zh);
+    }
+    if !view.children.is_empty() {
+        let _ = writeln!(text, "children: {}", view.children.len());
+    }
+    for link in &view.links {
+        let _ = writeln!(
+            text,
+            "link to {} {}: {:?}{}{}",
+            link.role,
+            link.peer,
+            link.state,
+            link.last_settled_ms
+                .map(|ms| format!(", last settled {}", format_time(ms)))
+                .unwrap_or_default(),
+            link.last_error
+                .as_ref()
+                .map(|error| format!(", last error: {error}"))
+                .unwrap_or_default()
+        );
+    }
+    for document in &view.own_documents {
+        let submitted = match (document.submitted_sequence, document.submitted_at_ms) {
+            (Some(sequence), Some(at)) => format!(
+                "submitted #{sequence} ({} records) {}",
+                document.submitted_records.unwrap_or(0),
+                format_time(at)
+            ),
+            _ => "not submitted".to_owned(),
+        };
+        let _ = writeln!(
+            text,
+            "own {}: {submitted}{}",
+            document.key,
+            if document.unsubmitted_changes {
+                "; the draft has unsubmitted changes"
+            } else {
+                ""
+            }
+        );
+    }
+    let _ = writeln!(text, "replicas held: {}", view.replicas_held);
+    for rollup in &view.rollups {
+        let _ = writeln!(
+            text,
+            "rollup {} {} #{}: includes {} of {} nodes, signed {}",
+            rollup.ledger,
+            rollup.period,
+            rollup.sequence,
+            rollup.included,
+            rollup.expected,
+            format_time(rollup.signed_at_ms)
+        );
+    }
+    let _ = writeln!(text, "refusals: {}", view.refusals);
+    for refusal in &view.recent_refusals {
+        let _ = writeln!(text, "  {refusal}");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_time;
+
+    #[test]
+    fn formats_unix_milliseconds_as_utc() {
+        assert_eq!(format_time(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_time(1_764_189_296_000), "2025-11-26 20:34:56 UTC");
+        assert_eq!(format_time(951_782_400_000), "2000-02-29 00:00:00 UTC");
+    }
+}

@@ -1,0 +1,68 @@
+//! An in-memory store, for tests and the simulator. Batches are atomic because they are applied
+//! under one lock.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use super::{Batch, Durability, Store, StoreError, Tree, Write};
+
+type Trees = Vec<BTreeMap<Vec<u8>, Vec<u8>>>;
+
+/// Every tree as a sorted map in memory.
+#[derive(Debug)]
+pub struct MemoryStore {
+    trees: Mutex<Trees>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self {
+            trees: Mutex::new(vec![BTreeMap::new(); Tree::ALL.len()]),
+        }
+    }
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Trees> {
+        // A panic while holding the lock leaves the maps consistent (each write is one insert),
+        // so a poisoned lock is still usable.
+        self.trees.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Store for MemoryStore {
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.lock()[tree.index()].get(key).cloned())
+    }
+
+    fn scan_prefix(
+        &self,
+        tree: Tree,
+        prefix: &[u8],
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        Ok(self.lock()[tree.index()]
+            .range(prefix.to_vec()..)
+            .take_while(|(key, _)| key.starts_with(prefix))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect())
+    }
+
+    fn apply(&self, batch: &Batch, _durability: Durability) -> Result<(), StoreError> {
+        let mut trees = self.lock();
+        for write in batch.writes() {
+            match write {
+                Write::Put { tree, key, value } => {
+                    trees[tree.index()].insert(key.clone(), value.clone());
+                }
+                Write::Delete { tree, key } => {
+                    trees[tree.index()].remove(key);
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,283 @@
+//! What the commands answer, as plain serializable data: the JSON of `--json`, and what
+//! [`crate::render`] turns into tables for people.
+
+use anyhow::Result;
+use protocol::DocumentKey;
+use protocol::rollup::InputKind;
+use schemas::figures::{Figures, catalog};
+use schemas::{Ledger, Period};
+use serde::{Deserialize, Serialize};
+use topology::{DivisionCode, Topology};
+
+use crate::core::{ImportOutcome, NodeCore};
+use crate::driver::{LinkStatus, NodeHandle};
+
+/// A node as shown to people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeView {
+    pub code: DivisionCode,
+    pub name_zh: String,
+    pub name_en: String,
+    pub level: String,
+}
+
+impl NodeView {
+    pub fn of(topology: &Topology, code: DivisionCode) -> Self {
+        match topology.node(code) {
+            Some(entry) => Self {
+                code,
+                name_zh: entry.name_zh.clone(),
+                name_en: entry.name_en.clone(),
+                level: entry.level.slug().to_owned(),
+            },
+            None => Self {
+                code,
+                name_zh: String::new(),
+                name_en: String::new(),
+                level: String::new(),
+            },
+        }
+    }
+}
+
+/// The answer to `import`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportView {
+    pub file: String,
+    pub table: String,
+    #[serde(flatten)]
+    pub outcome: ImportOutcome,
+}
+
+/// One of the node's own documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnDocumentView {
+    pub key: String,
+    pub submitted_sequence: Option<u64>,
+    pub submitted_records: Option<u64>,
+    pub submitted_at_ms: Option<i64>,
+    /// The draft has changes no submission covers yet.
+    pub unsubmitted_changes: bool,
+}
+
+/// One of the node's rollups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollupView {
+    pub ledger: String,
+    pub period: String,
+    pub sequence: u64,
+    pub signed_at_ms: i64,
+    /// Nodes of the subtree whose submissions the rollup includes.
+    pub included: usize,
+    /// Nodes in the subtree.
+    pub expected: usize,
+}
+
+/// The answer to `status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusView {
+    pub node: NodeView,
+    pub parent: Option<NodeView>,
+    pub children: Vec<NodeView>,
+    pub topology_version: u64,
+    /// Whether the answer came from a running node (links are only known then).
+    pub running: bool,
+    pub links: Vec<LinkStatus>,
+    pub own_documents: Vec<OwnDocumentView>,
+    /// Documents of descendants held as replicas.
+    pub replicas_held: usize,
+    pub rollups: Vec<RollupView>,
+    pub refusals: u64,
+    pub recent_refusals: Vec<String>,
+}
+
+/// Builds the status of a node.
+pub fn status(core: &mut NodeCore, running: Option<&NodeHandle>) -> Result<StatusView> {
+    let topology = core.topology().clone();
+    let code = core.code();
+    let mut own_documents = Vec::new();
+    for key in core.own_document_keys()? {
+        let submitted = core
+            .latest_submission_of(&key)
+            .map(|accepted| accepted.submission.payload().clone());
+        own_documents.push(OwnDocumentView {
+            key: key.to_string(),
+            submitted_sequence: submitted.as_ref().map(|payload| payload.sequence),
+            submitted_records: submitted.as_ref().map(|payload| payload.n_records),
+            submitted_at_ms: submitted.as_ref().map(|payload| payload.time_ms),
+            unsubmitted_changes: core.draft_has_unsubmitted_changes(&key)?,
+        });
+    }
+    let expected = topology.subtree(code).len();
+    let rollups = core
+        .latest_rollups()
+        .filter(|rollup| rollup.payload().node == code)
+        .map(|rollup| {
+            let payload = rollup.payload();
+            RollupView {
+                ledger: payload.ledger.slug().to_owned(),
+                period: payload.period.to_string(),
+                sequence: payload.sequence,
+                signed_at_ms: payload.time_ms,
+                included: core
+                    .coverage(code, payload.ledger, payload.period)
+                    .included
+                    .len(),
+                expected,
+            }
+        })
+        .collect();
+    Ok(StatusView {
+        node: NodeView::of(&topology, code),
+        parent: topology
+            .parent_of(code)
+            .map(|parent| NodeView::of(&topology, parent)),
+        children: topology
+            .children_of(code)
+            .iter()
+            .map(|child| NodeView::of(&topology, *child))
+            .collect(),
+        topology_version: topology.version(),
+        running: running.is_some(),
+        links: running.map(NodeHandle::links).unwrap_or_default(),
+        own_documents,
+        replicas_held: core
+            .latest_submissions()
+            .filter(|accepted| accepted.submission.payload().key.owner != code)
+            .count(),
+        rollups,
+        refusals: core.refusals(),
+        recent_refusals: running.map(NodeHandle::recent_refusals).unwrap_or_default(),
+    })
+}
+
+/// One figure of a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FigureView {
+    pub name: String,
+    pub label_zh: String,
+    pub label_en: String,
+    pub unit: String,
+    /// Exact decimal text.
+    pub value: String,
+}
+
+/// One input of a rollup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContributionView {
+    pub node: NodeView,
+    /// "submission" or "rollup".
+    pub kind: String,
+    pub hash: String,
+}
+
+/// The answer to `report`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportView {
+    pub node: NodeView,
+    pub ledger: String,
+    pub period: String,
+    /// "rollup" for nodes with children, "submission" for leaves, "none" when nothing is held.
+    pub source: String,
+    pub sequence: Option<u64>,
+    pub signed_at_ms: Option<i64>,
+    pub figures: Vec<FigureView>,
+    pub included: Vec<DivisionCode>,
+    pub missing: Vec<NodeView>,
+    pub contributions: Vec<ContributionView>,
+}
+
+/// Lists figures in the catalog's order, then any the catalog does not name.
+pub fn figure_views(ledger: Ledger, figures: &Figures) -> Vec<FigureView> {
+    let specs = catalog(ledger);
+    let mut views: Vec<FigureView> = specs
+        .iter()
+        .map(|spec| FigureView {
+            name: spec.name.to_string(),
+            label_zh: spec.label_zh.to_string(),
+            label_en: spec.label_en.to_string(),
+            unit: spec.unit.to_string(),
+            value: figures.get(&spec.name).normalize().to_string(),
+        })
+        .collect();
+    for (name, value) in figures.iter() {
+        if !specs.iter().any(|spec| spec.name == *name) {
+            views.push(FigureView {
+                name: name.to_string(),
+                label_zh: String::new(),
+                label_en: String::new(),
+                unit: String::new(),
+                value: value.normalize().to_string(),
+            });
+        }
+    }
+    views
+}
+
+/// Builds the report of a node's consolidated figures for a ledger and period.
+pub fn report(core: &NodeCore, ledger: Ledger, period: Period) -> ReportView {
+    let topology = core.topology();
+    let code = core.code();
+    let node = NodeView::of(topology, code);
+    let is_leaf = topology.children_of(code).is_empty();
+    let (source, sequence, signed_at_ms, figures, contributions) = if is_leaf {
+        match core.latest_submission_of(&DocumentKey::new(code, ledger, period)) {
+            Some(accepted) => (
+                "submission",
+                Some(accepted.submission.payload().sequence),
+                Some(accepted.submission.payload().time_ms),
+                Some(accepted.figures.clone()),
+                Vec::new(),
+            ),
+            None => ("none", None, None, None, Vec::new()),
+        }
+    } else {
+        match core.latest_rollup_of(code, ledger, period) {
+            Some(rollup) => {
+                let payload = rollup.payload();
+                let contributions = payload
+                    .inputs
+                    .iter()
+                    .map(|input| ContributionView {
+                        node: NodeView::of(topology, input.node),
+                        kind: match input.kind {
+                            InputKind::Submission => "submission",
+                            InputKind::Rollup => "rollup",
+                        }
+                        .to_owned(),
+                        hash: input.hash.to_hex(),
+                    })
+                    .collect();
+                (
+                    "rollup",
+                    Some(payload.sequence),
+                    Some(payload.time_ms),
+                    Some(payload.figures.clone()),
+                    contributions,
+                )
+            }
+            None => ("none", None, None, None, Vec::new()),
+        }
+    };
+    let coverage = core.coverage(code, ledger, period);
+    let missing = topology
+        .subtree(code)
+        .into_iter()
+        .filter(|member| !coverage.included.contains(member))
+        .map(|member| NodeView::of(topology, member))
+        .collect();
+    ReportView {
+        node,
+        ledger: ledger.slug().to_owned(),
+        period: period.to_string(),
+        source: source.to_owned(),
+        sequence,
+        signed_at_ms,
+        figures: figures
+            .map(|figures| figure_views(ledger, &figures))
+            .unwrap_or_default(),
+        included: coverage.included.into_iter().collect(),
+        missing,
+        contributions,
+    }
+}

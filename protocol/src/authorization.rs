@@ -1,0 +1,161 @@
+//! The authorization rules: who may send which object, and when a received document may be stored.
+//!
+//! - A node accepts objects signed by `signer` from peer `peer` only when `peer` is its child and
+//!   `signer` lies in `peer`'s subtree: a county cannot speak for a sibling, a city not for another
+//!   city's counties.
+//! - A document replica is stored only when its heads are exactly the heads its owner signed, its
+//!   metadata names the submitted key, and the records in it count and add up to what was signed.
+//! - A rollup is stored only when its inputs are what the tree calls for, every input is already
+//!   held (and was itself checked), and its figures are exactly the sum of the inputs' figures.
+
+use automerge::Automerge;
+use schemas::figures::{self, Figures};
+use schemas::{coefficients, document};
+use topology::{DivisionCode, Topology};
+
+use crate::refusal::RefusalReason;
+use crate::replicas::Replicas;
+use crate::rollup::{Rollup, consolidate};
+use crate::submission::Submission;
+
+/// `local` may accept from `peer` an object signed by `signer` only if `peer` is a child of
+/// `local` and `signer` is in `peer`'s subtree.
+pub fn check_relayed_by_child(
+    topology: &Topology,
+    local: DivisionCode,
+    peer: DivisionCode,
+    signer: DivisionCode,
+) -> Result<(), RefusalReason> {
+    if topology.parent_of(peer) == Some(local) && topology.is_in_subtree(peer, signer) {
+        Ok(())
+    } else {
+        Err(RefusalReason::NotInPeerSubtree { signer, peer })
+    }
+}
+
+/// How a document's history relates to the heads of a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coverage {
+    /// Some signed heads are not in the document yet.
+    Incomplete,
+    /// The document's heads are exactly the signed heads: every change in it is covered.
+    Exact,
+    /// Every signed head is present but the document has more: changes no signature covers.
+    Exceeds,
+}
+
+/// Compares a document's heads with a submission's.
+pub fn coverage(document: &Automerge, submission: &Submission) -> Coverage {
+    let signed = submission.change_hashes();
+    let heads = document.get_heads();
+    if Submission::heads_from(&heads) == submission.heads {
+        return Coverage::Exact;
+    }
+    let all_present = signed
+        .iter()
+        .all(|head| document.get_change_meta_by_hash(head).is_some());
+    if all_present {
+        Coverage::Exceeds
+    } else {
+        Coverage::Incomplete
+    }
+}
+
+/// Checks the content of a document that is exactly at a submission's heads and returns the
+/// figures computed from it.
+pub fn check_document(
+    document: &Automerge,
+    submission: &Submission,
+) -> Result<Figures, RefusalReason> {
+    let meta = document::read_meta(document).map_err(|error| RefusalReason::MalformedDocument {
+        reason: error.to_string(),
+    })?;
+    if meta.owner != submission.key.owner
+        || meta.ledger != submission.key.ledger
+        || meta.period != submission.key.period
+    {
+        return Err(RefusalReason::WrongDocument {
+            found: format!("{}/{}/{}", meta.owner, meta.ledger, meta.period),
+        });
+    }
+    let records =
+        document::read_records(document).map_err(|error| RefusalReason::MalformedDocument {
+            reason: error.to_string(),
+        })?;
+    if records.len() as u64 != submission.n_records {
+        return Err(RefusalReason::RecordCountMismatch {
+            signed: submission.n_records,
+            found: records.len() as u64,
+        });
+    }
+    let table = coefficients::by_version(&submission.coefficients_version).ok_or_else(|| {
+        RefusalReason::UnknownCoefficients {
+            version: submission.coefficients_version.clone(),
+        }
+    })?;
+    let computed = figures::compute(submission.key.ledger, &records, table).map_err(|error| {
+        RefusalReason::FiguresUncomputable {
+            reason: error.to_string(),
+        }
+    })?;
+    if computed.digest() != submission.figures_digest {
+        return Err(RefusalReason::FiguresDigestMismatch);
+    }
+    Ok(computed)
+}
+
+/// Checks a rollup against the inputs this node already holds: each input is of the kind the tree
+/// calls for, is held, and the figures are exactly their sum.
+pub fn check_rollup<R: Replicas>(rollup: &Rollup, replicas: &R) -> Result<(), RefusalReason> {
+    let mut held = Vec::with_capacity(rollup.inputs.len());
+    for input in &rollup.inputs {
+        let figures = match input.kind {
+            crate::rollup::InputKind::Submission => replicas
+                .submission_by_hash(&input.hash)
+                .map_err(|failure| RefusalReason::Storage { reason: failure.0 })?
+                .filter(|held| {
+                    let key = held.submission.payload().key;
+                    key.owner == input.node
+                        && key.ledger == rollup.ledger
+                        && key.period == rollup.period
+                })
+                .map(|held| held.figures),
+            crate::rollup::InputKind::Rollup => replicas
+                .rollup_by_hash(&input.hash)
+                .map_err(|failure| RefusalReason::Storage { reason: failure.0 })?
+                .filter(|held| {
+                    held.payload().node == input.node
+                        && held.payload().ledger == rollup.ledger
+                        && held.payload().period == rollup.period
+                })
+                .map(|held| held.payload().figures.clone()),
+        };
+        let figures = figures.ok_or_else(|| RefusalReason::RollupInputMissing {
+            input: format!("{:?} {} from {}", input.kind, input.hash.short(), input.node),
+        })?;
+        held.push((*input, figures));
+    }
+    let (_, sum) = consolidate(
+        replicas.topology(),
+        rollup.node,
+        held.iter().map(|(input, figures)| (*input, figures)).collect(),
+    )
+    .map_err(|error| RefusalReason::RollupInputsInvalid {
+        reason: error.to_string(),
+    })?;
+    if sum != rollup.figures {
+        let figure = first_difference(&sum, &rollup.figures);
+        return Err(RefusalReason::RollupFiguresMismatch { figure });
+    }
+    Ok(())
+}
+
+/// The name of the first figure on which two sets differ, for error messages.
+pub fn first_difference(left: &Figures, right: &Figures) -> String {
+    left.iter()
+        .map(|(name, _)| name)
+        .chain(right.iter().map(|(name, _)| name))
+        .find(|name| left.get(name) != right.get(name))
+        .map(|name| name.to_string())
+        .unwrap_or_else(|| "(none)".to_owned())
+}

@@ -1,0 +1,27 @@
+//! The sans-IO sync protocol between a node and its parent.
+//!
+//! Architecture invariant: this crate does no I/O. No sockets, no tokio, no sled, no clock, no
+//! randomness: the driver feeds bytes and time in and drains frames and events out (see
+//! [`session`]). Everything a peer sends is checked here: frames against hard limits, signed
+//! objects against the topology, documents against their owner's signed heads, rollups against
+//! the sum of their inputs.
+
+pub mod authorization;
+pub mod frame;
+pub mod key;
+pub mod limits;
+pub mod message;
+pub mod refusal;
+pub mod replicas;
+pub mod rollup;
+pub mod session;
+pub mod signed;
+pub mod submission;
+
+pub use key::DocumentKey;
+pub use refusal::{Refusal, RefusalReason};
+pub use replicas::{Replicas, StoreFailure};
+pub use rollup::{InputKind, Rollup, RollupInput};
+pub use session::{Event, Role, Session, SessionConfig, SessionError, SessionStats};
+pub use signed::{Envelope, ObjectHash, Signed, SignedError, SignedPayload};
+pub use submission::{AcceptedSubmission, Submission};

@@ -1,0 +1,56 @@
+//! Every bound the protocol keeps, in one place, each with the reason for its number.
+//!
+//! A peer is not trusted: whatever it sends is held to these limits before anything is allocated
+//! for it, and the session's own queues never grow past them.
+
+/// Largest frame a peer may send. The first sync of a document carries the whole document as one
+/// automerge message; a county's annual vehicle ledger with 100,000 dispatch orders saves to about
+/// 5 MiB, so 64 MiB leaves room for ten times that while still refusing absurd lengths before
+/// allocating for them.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024 * 1024;
+
+/// Signed submissions per offer page. A page of 256 submissions is about 50 KiB, small enough to
+/// interleave with sync messages; a province's region offers about 400 documents in two pages.
+pub const MAX_SUBMISSIONS_PER_PAGE: usize = 256;
+
+/// Signed rollups per rollup page, for the same reason as [`MAX_SUBMISSIONS_PER_PAGE`]. Rollups
+/// carry figures and are larger, so pages hold fewer.
+pub const MAX_ROLLUPS_PER_PAGE: usize = 64;
+
+/// Documents being synced at once on one connection. Each holds an automerge document in memory
+/// while it is being received; four keeps a city's memory bounded while hiding a round trip.
+pub const MAX_DOCUMENTS_IN_FLIGHT: usize = 4;
+
+/// Documents waiting to be synced on one connection. A national simulation's largest subtree
+/// (a region with its cities and counties) offers about 1,500 documents; this leaves headroom
+/// while refusing an offer flood.
+pub const MAX_DOCUMENTS_WAITING: usize = 100_000;
+
+/// Automerge sync messages received for one document before the session gives up on it. A sync
+/// normally completes in one or two round trips; bloom-filter false positives add a few more.
+pub const MAX_SYNC_ROUNDS_PER_DOCUMENT: u32 = 64;
+
+/// Frames waiting in the session's outbox. The driver drains the outbox after every input, so the
+/// outbox only holds what one input produced: at most a page plus a few sync messages.
+pub const MAX_OUTBOX_FRAMES: usize = 1_024;
+
+/// Events waiting for the driver, bounded for the same reason as [`MAX_OUTBOX_FRAMES`].
+pub const MAX_EVENTS: usize = 4_096;
+
+/// Heads a signed submission may name. A document written only by its owner has one head; a
+/// restored owner may briefly have two. More is malformed.
+pub const MAX_HEADS_PER_SUBMISSION: usize = 16;
+
+/// Inputs a rollup may list: the node's own submission plus one per child. The largest fan-out in
+/// the national tree is a region with about 20 cities or a city with about 30 counties.
+pub const MAX_INPUTS_PER_ROLLUP: usize = 1_024;
+
+/// Figures a rollup may carry. A ledger has a few dozen figures with breakdowns.
+pub const MAX_FIGURES_PER_ROLLUP: usize = 4_096;
+
+/// Length of texts inside signed objects (coefficient table versions, reasons).
+pub const MAX_TEXT_BYTES: usize = 1_024;
+
+/// Milliseconds a document sync may sit without progress before the session abandons it and
+/// discards what it received for it; the peer offers it again on its next session.
+pub const SYNC_STALL_TIMEOUT_MS: u64 = 60_000;

@@ -1,0 +1,89 @@
+//! The messages two peers exchange, and their encoding inside frames.
+//!
+//! A child offers its parent what it holds (signed submissions), the parent pulls each document it
+//! lacks with automerge sync, tells the child when the offer is settled, and the child then sends
+//! its rollups. Every message is decoded with postcard from one frame and checked against the
+//! limits before it is acted on.
+
+use serde::{Deserialize, Serialize};
+use topology::DivisionCode;
+
+use crate::frame::{FrameError, encode_frame};
+use crate::key::DocumentKey;
+use crate::signed::Envelope;
+
+/// The protocol version both sides must speak; bumped on any incompatible change.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// One message, one frame.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Message {
+    /// First message each way: who I am, what I speak, which topology I hold.
+    Hello {
+        protocol_version: u32,
+        node: DivisionCode,
+        topology_version: u64,
+    },
+    /// Child to parent: a page of the latest signed submissions the child holds (its own and its
+    /// descendants'). An offer round is one or more pages, the last marked.
+    Offer {
+        round: u64,
+        submissions: Vec<Envelope>,
+        last_page: bool,
+    },
+    /// Either way: an automerge sync message for one document, for the submission with this
+    /// sequence number.
+    Sync {
+        key: DocumentKey,
+        sequence: u64,
+        message: Vec<u8>,
+    },
+    /// Child to parent: the submission being synced was replaced by a newer one, which the child
+    /// offers next; the parent drops what it received for the old one.
+    Superseded { key: DocumentKey, sequence: u64 },
+    /// Parent to child: every document offered up to this round is stored or refused.
+    Settled { round: u64 },
+    /// Child to parent: a page of signed rollups, deepest nodes first, the last page marked.
+    Rollups {
+        rollups: Vec<Envelope>,
+        last_page: bool,
+    },
+}
+
+/// A frame that does not hold a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MessageError {
+    #[error("the frame does not decode as a message: {reason}")]
+    Malformed { reason: String },
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+}
+
+impl Message {
+    /// Encodes the message as one length-prefixed frame.
+    pub fn to_frame(&self) -> Result<Vec<u8>, MessageError> {
+        let body = postcard::to_stdvec(self).map_err(|error| MessageError::Malformed {
+            reason: error.to_string(),
+        })?;
+        Ok(encode_frame(&body)?)
+    }
+
+    /// Decodes a frame body.
+    pub fn from_frame_body(body: &[u8]) -> Result<Self, MessageError> {
+        postcard::from_bytes(body).map_err(|error| MessageError::Malformed {
+            reason: error.to_string(),
+        })
+    }
+
+    /// A short name for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::Hello { .. } => "hello",
+            Message::Offer { .. } => "offer",
+            Message::Sync { .. } => "sync",
+            Message::Superseded { .. } => "superseded",
+            Message::Settled { .. } => "settled",
+            Message::Rollups { .. } => "rollups",
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Refusals: what a node declines to store from a peer, and why.
+//!
+//! A refusal is not an error of the session: the session goes on, the object is not stored, and
+//! the driver logs and counts it. Only a peer that breaks the protocol itself (a malformed frame,
+//! a message out of turn) ends the session.
+
+use std::fmt;
+
+use topology::DivisionCode;
+
+use crate::signed::SignedError;
+
+/// One object refused from one peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The peer that sent it.
+    pub peer: DivisionCode,
+    /// What was refused: a document key, a rollup, a message.
+    pub subject: String,
+    pub reason: RefusalReason,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            formatter,
+            "refused {} from peer {}: {}",
+            self.subject, self.peer, self.reason
+        )
+    }
+}
+
+/// Why an object was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RefusalReason {
+    #[error("{0}")]
+    Signature(#[from] SignedError),
+    #[error("{signer} is not in the subtree of {peer}, so {peer} may not send its objects")]
+    NotInPeerSubtree {
+        signer: DivisionCode,
+        peer: DivisionCode,
+    },
+    #[error("the document holds changes its owner's signature does not cover")]
+    ChangesNotCoveredBySignature,
+    #[error("the submission's heads are older than the replica already held")]
+    RewindsDocument,
+    #[error("the document's metadata names {found}, not the submitted key")]
+    WrongDocument { found: String },
+    #[error("the document cannot be read: {reason}")]
+    MalformedDocument { reason: String },
+    #[error("the submission counts {signed} records but the document holds {found}")]
+    RecordCountMismatch { signed: u64, found: u64 },
+    #[error("the figures computed from the document do not match the signed digest")]
+    FiguresDigestMismatch,
+    #[error("unknown coefficient table {version:?}")]
+    UnknownCoefficients { version: String },
+    #[error("the figures cannot be computed: {reason}")]
+    FiguresUncomputable { reason: String },
+    #[error("the sync message cannot be decoded or applied: {reason}")]
+    BadSyncMessage { reason: String },
+    #[error("the peer tried to write changes into a document we own or relay")]
+    WriteFromParent,
+    #[error("the document sync took more than {rounds} rounds")]
+    TooManySyncRounds { rounds: u32 },
+    #[error("the document sync made no progress for {milliseconds} ms")]
+    SyncStalled { milliseconds: u64 },
+    #[error("the rollup's inputs are not as the tree calls for: {reason}")]
+    RollupInputsInvalid { reason: String },
+    #[error("the rollup lists input {input} which has not been received")]
+    RollupInputMissing { input: String },
+    #[error("the rollup's figures are not the sum of its inputs (first difference: {figure})")]
+    RollupFiguresMismatch { figure: String },
+    #[error("a sync for a document that was not requested")]
+    UnrequestedSync,
+    #[error("the waiting queue is full ({limit} documents)")]
+    QueueFull { limit: usize },
+    #[error("the replica store failed: {reason}")]
+    Storage { reason: String },
+}

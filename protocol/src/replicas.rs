@@ -1,0 +1,95 @@
+//! What a session needs from the node's data, as a trait the node implements over its store.
+//!
+//! The session decides what to send, checks what it receives and says what to store; the
+//! implementation only loads and stores. Documents are moved out with [`Replicas::take_replica`]
+//! while a sync writes into them and moved back with [`Replicas::commit_replica`] once checked, so
+//! an unchecked change is never visible to anything else and is dropped with the document if the
+//! check fails.
+
+use automerge::Automerge;
+use automerge::sync::State as SyncState;
+use schemas::figures::Figures;
+use schemas::{Ledger, Period};
+use topology::{DivisionCode, Topology};
+
+use crate::key::DocumentKey;
+use crate::rollup::Rollup;
+use crate::signed::{ObjectHash, Signed};
+use crate::submission::{AcceptedSubmission, Submission};
+
+/// A failure of the node's store, reported by the implementation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreFailure(pub String);
+
+/// The node's data as a session sees it.
+pub trait Replicas {
+    /// The topology in force.
+    fn topology(&self) -> &Topology;
+
+    /// The latest submission held for every document owned in this node's subtree (its own and
+    /// the replicas it holds), which a child offers to its parent.
+    fn offerable_submissions(&self) -> Result<Vec<Signed<Submission>>, StoreFailure>;
+
+    /// The latest rollup held for every (node, ledger, period) in this node's subtree, its own
+    /// included, which a child sends its parent once its offer is settled.
+    fn offerable_rollups(&self) -> Result<Vec<Signed<Rollup>>, StoreFailure>;
+
+    /// The latest submission held for one document.
+    fn latest_submission(
+        &self,
+        key: &DocumentKey,
+    ) -> Result<Option<Signed<Submission>>, StoreFailure>;
+
+    /// Runs `work` on the document as of its latest signed submission, the only state that may
+    /// leave the node. `None` when no submission is held.
+    fn with_published_document<T>(
+        &mut self,
+        key: &DocumentKey,
+        work: impl FnOnce(&mut Automerge) -> T,
+    ) -> Result<Option<T>, StoreFailure>;
+
+    /// Moves the replica of a document out for a sync to write into; an empty document when none
+    /// is held. Until it is committed, nothing else sees it.
+    fn take_replica(&mut self, key: &DocumentKey) -> Result<Automerge, StoreFailure>;
+
+    /// Stores a replica that has been checked complete at `submission`'s heads, with the
+    /// submission and the figures computed from it, durably before returning.
+    fn commit_replica(
+        &mut self,
+        submission: &Signed<Submission>,
+        figures: &Figures,
+        document: Automerge,
+    ) -> Result<(), StoreFailure>;
+
+    /// The persisted sync state with `peer` for a document, or a fresh one.
+    fn sync_state(&self, peer: DivisionCode, key: &DocumentKey) -> Result<SyncState, StoreFailure>;
+
+    /// Persists the sync state with `peer` for a document, so a reconnect costs what changed.
+    fn save_sync_state(
+        &mut self,
+        peer: DivisionCode,
+        key: &DocumentKey,
+        state: &SyncState,
+    ) -> Result<(), StoreFailure>;
+
+    /// A held submission with the figures computed from its document, by hash.
+    fn submission_by_hash(
+        &self,
+        hash: &ObjectHash,
+    ) -> Result<Option<AcceptedSubmission>, StoreFailure>;
+
+    /// A held rollup, by hash.
+    fn rollup_by_hash(&self, hash: &ObjectHash) -> Result<Option<Signed<Rollup>>, StoreFailure>;
+
+    /// The latest rollup held for (node, ledger, period).
+    fn latest_rollup(
+        &self,
+        node: DivisionCode,
+        ledger: Ledger,
+        period: Period,
+    ) -> Result<Option<Signed<Rollup>>, StoreFailure>;
+
+    /// Stores a checked rollup, durably before returning.
+    fn store_rollup(&mut self, rollup: &Signed<Rollup>) -> Result<(), StoreFailure>;
+}

@@ -1,0 +1,257 @@
+//! Signed objects: submissions, rollups and (later) decisions, each an ed25519 signature over a
+//! canonical payload, named by the hash of its envelope.
+//!
+//! A [`Signed`] value can only be made two ways: by signing a payload with our own key, or by
+//! verifying an [`Envelope`] that came from a peer or from disk against the topology (the payload
+//! decodes, keeps its bounds, the key speaks for the signer's code, the signature holds). Code that
+//! holds a `Signed<T>` therefore never checks it again.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use topology::{DivisionCode, PublicKey, Topology};
+
+/// Bytes of an ed25519 signature.
+const SIGNATURE_BYTES: usize = 64;
+
+/// The SHA-256 of a signed object's envelope: how rollups and decisions refer to it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObjectHash(pub [u8; 32]);
+
+impl ObjectHash {
+    /// Lower-case hex, as shown to users and used in file names.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+
+    /// The first 12 hex digits, enough to tell objects apart on screen.
+    pub fn short(&self) -> String {
+        self.to_hex()[..12].to_owned()
+    }
+}
+
+impl fmt::Display for ObjectHash {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for ObjectHash {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "ObjectHash({})", self.short())
+    }
+}
+
+/// A payload that travels signed.
+pub trait SignedPayload: Serialize + DeserializeOwned + Clone + fmt::Debug {
+    /// Domain separation: prefixed to the payload before signing, so a signature over one kind of
+    /// object can never be replayed as another.
+    const DOMAIN: &'static [u8];
+
+    /// The node whose key must have signed it.
+    fn signer(&self) -> DivisionCode;
+
+    /// The payload's own bounds and consistency, checked before the signature. Each payload type
+    /// lists what it checks.
+    fn check(&self) -> Result<(), String>;
+}
+
+/// The wire and disk form of a signed object.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The postcard encoding of the payload.
+    pub payload: Vec<u8>,
+    /// The signer's public key; the topology says whether it speaks for the signer's code.
+    pub signer_key: [u8; 32],
+    /// The ed25519 signature over `DOMAIN || payload`.
+    pub signature: Vec<u8>,
+}
+
+impl fmt::Debug for Envelope {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("Envelope")
+            .field("payload_bytes", &self.payload.len())
+            .field("hash", &self.hash())
+            .finish()
+    }
+}
+
+impl Envelope {
+    /// The envelope's hash: SHA-256 of its canonical encoding.
+    pub fn hash(&self) -> ObjectHash {
+        let mut hasher = Sha256::new();
+        hasher.update((self.payload.len() as u64).to_be_bytes());
+        hasher.update(&self.payload);
+        hasher.update(self.signer_key);
+        hasher.update(&self.signature);
+        ObjectHash(hasher.finalize().into())
+    }
+
+    /// The canonical bytes, for storage.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).expect("an envelope always encodes")
+    }
+
+    /// Decodes stored or received bytes; the result still has to be verified.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, SignedError> {
+        postcard::from_bytes(bytes).map_err(|error| SignedError::Malformed {
+            reason: error.to_string(),
+        })
+    }
+}
+
+/// Why an envelope is not a valid signed object.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignedError {
+    #[error("the signed object cannot be decoded: {reason}")]
+    Malformed { reason: String },
+    #[error("the signed object breaks its bounds: {reason}")]
+    OutOfBounds { reason: String },
+    #[error("signer {signer} is not in the topology")]
+    UnknownSigner { signer: DivisionCode },
+    #[error("the key {key} does not speak for {signer} in the topology")]
+    KeyNotBound { signer: DivisionCode, key: String },
+    #[error("the signature by {signer} does not verify")]
+    BadSignature { signer: DivisionCode },
+    #[error("our own key does not speak for {signer} in the topology")]
+    OwnKeyNotBound { signer: DivisionCode },
+}
+
+/// A payload with a signature that has been made or checked.
+#[derive(Clone)]
+pub struct Signed<T> {
+    payload: T,
+    envelope: Envelope,
+    hash: ObjectHash,
+    _kind: PhantomData<T>,
+}
+
+impl<T: SignedPayload> fmt::Debug for Signed<T> {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("Signed")
+            .field("payload", &self.payload)
+            .field("hash", &self.hash)
+            .finish()
+    }
+}
+
+impl<T: SignedPayload> PartialEq for Signed<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash
+    }
+}
+
+fn signed_message(domain: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(domain.len() + payload.len());
+    message.extend_from_slice(domain);
+    message.extend_from_slice(payload);
+    message
+}
+
+impl<T: SignedPayload> Signed<T> {
+    /// Signs our own payload. The payload must keep its bounds and our key must be the one the
+    /// topology binds to the signer: a mismatch is reported rather than producing an object every
+    /// peer would refuse.
+    pub fn sign(payload: T, key: &SigningKey, topology: &Topology) -> Result<Self, SignedError> {
+        payload
+            .check()
+            .map_err(|reason| SignedError::OutOfBounds { reason })?;
+        let signer = payload.signer();
+        let public = PublicKey::from_bytes(&key.verifying_key().to_bytes())
+            .map_err(|_| SignedError::OwnKeyNotBound { signer })?;
+        if !topology.key_speaks_for(signer, &public) {
+            return Err(SignedError::OwnKeyNotBound { signer });
+        }
+        let payload_bytes = postcard::to_stdvec(&payload).expect("payloads always encode");
+        let signature = key.sign(&signed_message(T::DOMAIN, &payload_bytes));
+        let envelope = Envelope {
+            payload: payload_bytes,
+            signer_key: key.verifying_key().to_bytes(),
+            signature: signature.to_bytes().to_vec(),
+        };
+        let hash = envelope.hash();
+        Ok(Self {
+            payload,
+            envelope,
+            hash,
+            _kind: PhantomData,
+        })
+    }
+
+    /// Checks an envelope from a peer or from disk.
+    pub fn verify(envelope: Envelope, topology: &Topology) -> Result<Self, SignedError> {
+        let payload: T =
+            postcard::from_bytes(&envelope.payload).map_err(|error| SignedError::Malformed {
+                reason: error.to_string(),
+            })?;
+        payload
+            .check()
+            .map_err(|reason| SignedError::OutOfBounds { reason })?;
+        let signer = payload.signer();
+        if !topology.contains(signer) {
+            return Err(SignedError::UnknownSigner { signer });
+        }
+        let key_text = || {
+            PublicKey::from_bytes(&envelope.signer_key)
+                .map(|key| key.to_string())
+                .unwrap_or_else(|_| "(not an ed25519 key)".to_owned())
+        };
+        let public =
+            PublicKey::from_bytes(&envelope.signer_key).map_err(|_| SignedError::KeyNotBound {
+                signer,
+                key: key_text(),
+            })?;
+        if !topology.key_speaks_for(signer, &public) {
+            return Err(SignedError::KeyNotBound {
+                signer,
+                key: key_text(),
+            });
+        }
+        let signature_bytes: [u8; SIGNATURE_BYTES] = envelope
+            .signature
+            .as_slice()
+            .try_into()
+            .map_err(|_| SignedError::BadSignature { signer })?;
+        let signature = Signature::from_bytes(&signature_bytes);
+        let verifying_key = VerifyingKey::from_bytes(&envelope.signer_key)
+            .map_err(|_| SignedError::BadSignature { signer })?;
+        verifying_key
+            .verify_strict(&signed_message(T::DOMAIN, &envelope.payload), &signature)
+            .map_err(|_| SignedError::BadSignature { signer })?;
+        let hash = envelope.hash();
+        Ok(Self {
+            payload,
+            envelope,
+            hash,
+            _kind: PhantomData,
+        })
+    }
+
+    /// Decodes and verifies stored bytes.
+    pub fn from_bytes(bytes: &[u8], topology: &Topology) -> Result<Self, SignedError> {
+        Self::verify(Envelope::from_bytes(bytes)?, topology)
+    }
+
+    pub fn payload(&self) -> &T {
+        &self.payload
+    }
+
+    pub fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+
+    pub fn hash(&self) -> ObjectHash {
+        self.hash
+    }
+
+    /// The canonical bytes, for storage.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.envelope.to_bytes()
+    }
+}

@@ -1,0 +1,508 @@
+//! Versioned standard-coal coefficient tables, which turn energy quantities into kilograms of
+//! standard coal equivalent (kgce).
+//!
+//! The coefficients are data, not code: each table is a TOML file under `schemas/tables/`, embedded
+//! in the binary and parsed once on first use. A table names its version (figures record which one
+//! they were computed with), its source text, and which of its values are unverified, so that a
+//! corrected or newer table can be added beside it without touching the code. [`current`] is the
+//! table new figures use; [`by_version`] finds the one an older figure was computed with.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::Decimal;
+use crate::records::{AmountError, Carrier, check_amount, parse_amount};
+
+/// The version of the table that new figures are computed with.
+pub const CURRENT_VERSION: &str = "gbt2589-2008-annex-a";
+
+/// Decimal places kept of a record's standard coal, in kgce: a milligram is far below any meter's
+/// precision, and rounding each record to a fixed scale keeps every later sum exact (see
+/// [`crate::figures`]).
+pub const STANDARD_COAL_DECIMAL_PLACES: u32 = 6;
+
+/// Largest kgce per unit a table may give. The largest real coefficient is 1,000 kgce per tce (for
+/// "other" energy, reported in tce); the bound keeps a bounded quantity times a coefficient within
+/// `Decimal`'s exact range.
+pub const KGCE_PER_UNIT_MAX: i64 = 10_000;
+
+/// The tables shipped in the binary: file name and text.
+const EMBEDDED_TABLES: &[(&str, &str)] = &[(
+    "gbt2589-2008-annex-a.toml",
+    include_str!("../tables/gbt2589-2008-annex-a.toml"),
+)];
+
+/// How one carrier converts to standard coal in one table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CarrierCoefficient {
+    /// The carrier.
+    pub carrier: Carrier,
+    /// kgce per unit of the record's quantity ([`Carrier::unit`]): the coefficient times the
+    /// conversion. `None` for carriers that carry no standard coal (water, solar generation).
+    pub kgce_per_unit: Option<Decimal>,
+    /// The coefficient as the source states it, in `coefficient_unit`.
+    pub coefficient: Option<Decimal>,
+    /// The unit of the coefficient, such as `kgce/kg`.
+    pub coefficient_unit: Option<String>,
+    /// The conversion from the record's unit to the coefficient's unit, such as a density.
+    pub conversion: Option<Decimal>,
+    /// The unit of the conversion, such as `kg/L`.
+    pub conversion_unit: Option<String>,
+    /// Whether the values were confirmed from an official text.
+    pub verified: bool,
+    /// Where the values come from, or why they are unverified.
+    pub note: String,
+}
+
+/// One version of the standard-coal coefficients.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoefficientTable {
+    version: String,
+    source: String,
+    /// One entry per carrier, in the order of [`Carrier::ALL`].
+    entries: Vec<CarrierCoefficient>,
+}
+
+/// Why a coefficient table file is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CoefficientTableError {
+    /// The file is not TOML of the expected shape.
+    #[error("coefficient table is not valid: {message}")]
+    Syntax {
+        /// The TOML parser's message, with the line.
+        message: String,
+    },
+    /// The version id is empty or holds characters other than lowercase letters, digits and `-`.
+    #[error("coefficient table version {version:?} must be lowercase letters, digits and '-'")]
+    BadVersion {
+        /// The version given.
+        version: String,
+    },
+    /// A carrier of the table is not a known carrier.
+    #[error("coefficient table names unknown carrier {carrier:?}")]
+    UnknownCarrier {
+        /// The name given.
+        carrier: String,
+    },
+    /// A known carrier is missing: every table must say how every carrier converts.
+    #[error("coefficient table does not say how {carrier} converts")]
+    MissingCarrier {
+        /// The carrier left out.
+        carrier: Carrier,
+    },
+    /// The record unit named does not match the carrier's unit.
+    #[error("coefficient table gives {carrier} in {found}, but records of it are in {expected}")]
+    UnitMismatch {
+        /// The carrier.
+        carrier: Carrier,
+        /// The unit of records of the carrier.
+        expected: &'static str,
+        /// The unit the table names.
+        found: String,
+    },
+    /// The table counts a carrier that is not energy consumed, or leaves out one that is.
+    #[error(
+        "coefficient table marks {carrier} as counted = {counted}, but it {}",
+        if *counted { "carries no standard coal" } else { "is energy consumed" }
+    )]
+    CountedMismatch {
+        /// The carrier.
+        carrier: Carrier,
+        /// What the table says.
+        counted: bool,
+    },
+    /// A counted carrier lacks its coefficient, conversion or their units.
+    #[error("coefficient table must give coefficient, conversion and their units for {carrier}")]
+    IncompleteCarrier {
+        /// The carrier.
+        carrier: Carrier,
+    },
+    /// A carrier marked not counted still gives a coefficient.
+    #[error("coefficient table gives a coefficient for {carrier}, which it marks as not counted")]
+    CoefficientOfUncountedCarrier {
+        /// The carrier.
+        carrier: Carrier,
+    },
+    /// A coefficient or conversion is not a bounded decimal string.
+    #[error("coefficient table value for {carrier} {value:?} {source}")]
+    BadValue {
+        /// The carrier.
+        carrier: Carrier,
+        /// The text given.
+        value: String,
+        /// The rule broken.
+        source: AmountError,
+    },
+    /// The product of coefficient and conversion is zero or too large.
+    #[error(
+        "coefficient table gives {carrier} {kgce_per_unit} kgce per unit, outside 0 to {KGCE_PER_UNIT_MAX}"
+    )]
+    OutOfRange {
+        /// The carrier.
+        carrier: Carrier,
+        /// The product.
+        kgce_per_unit: Decimal,
+    },
+    /// Two embedded tables have the same version.
+    #[error("two coefficient tables have version {version:?}")]
+    DuplicateVersion {
+        /// The version.
+        version: String,
+    },
+}
+
+/// The shape of a table file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableFile {
+    version: String,
+    source: String,
+    carriers: BTreeMap<String, CarrierEntry>,
+}
+
+/// The shape of one carrier's entry in a table file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CarrierEntry {
+    record_unit: String,
+    #[serde(default = "counted_by_default")]
+    counted: bool,
+    coefficient: Option<String>,
+    coefficient_unit: Option<String>,
+    conversion: Option<String>,
+    conversion_unit: Option<String>,
+    verified: bool,
+    note: String,
+}
+
+/// Carriers are counted unless the table says otherwise.
+fn counted_by_default() -> bool {
+    true
+}
+
+impl CoefficientTable {
+    /// Parses and checks a table file.
+    pub fn parse(text: &str) -> Result<Self, CoefficientTableError> {
+        let file: TableFile =
+            toml::from_str(text).map_err(|error| CoefficientTableError::Syntax {
+                message: error.to_string(),
+            })?;
+        let version_is_valid = !file.version.is_empty()
+            && file
+                .version
+                .bytes()
+                .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-');
+        if !version_is_valid {
+            return Err(CoefficientTableError::BadVersion {
+                version: file.version,
+            });
+        }
+        if let Some(name) = file
+            .carriers
+            .keys()
+            .find(|name| Carrier::from_slug(name).is_none())
+        {
+            return Err(CoefficientTableError::UnknownCarrier {
+                carrier: name.clone(),
+            });
+        }
+        let mut entries = Vec::with_capacity(Carrier::ALL.len());
+        for &carrier in Carrier::ALL {
+            let entry = file
+                .carriers
+                .get(carrier.slug())
+                .ok_or(CoefficientTableError::MissingCarrier { carrier })?;
+            entries.push(parse_entry(carrier, entry)?);
+        }
+        Ok(Self {
+            version: file.version,
+            source: file.source,
+            entries,
+        })
+    }
+
+    /// The version id, such as `gbt2589-2008-annex-a`.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The source text the coefficients come from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// kgce per unit of a record's quantity of the carrier, or `None` for carriers that carry no
+    /// standard coal (water, solar generation).
+    pub fn kgce_per_unit(&self, carrier: Carrier) -> Option<Decimal> {
+        self.entry(carrier).kgce_per_unit
+    }
+
+    /// The whole entry of a carrier, with its source values, units and note.
+    pub fn entry(&self, carrier: Carrier) -> &CarrierCoefficient {
+        // `parse` fills one entry per carrier in the order of Carrier::ALL.
+        let index = Carrier::ALL
+            .iter()
+            .position(|known| *known == carrier)
+            .expect("every carrier is in Carrier::ALL");
+        &self.entries[index]
+    }
+
+    /// Every entry, in the order of [`Carrier::ALL`].
+    pub fn entries(&self) -> &[CarrierCoefficient] {
+        &self.entries
+    }
+
+    /// The carriers whose values are unverified.
+    pub fn unverified_carriers(&self) -> Vec<Carrier> {
+        self.entries
+            .iter()
+            .filter(|entry| !entry.verified)
+            .map(|entry| entry.carrier)
+            .collect()
+    }
+
+    /// The standard coal of a quantity of a carrier, kgce, rounded half away from zero to
+    /// [`STANDARD_COAL_DECIMAL_PLACES`]; `None` for carriers not converted. The quantity must be an
+    /// amount (see [`crate::records::amount`]), which keeps the product exact before rounding.
+    pub fn standard_coal_kgce(
+        &self,
+        carrier: Carrier,
+        quantity: Decimal,
+    ) -> Result<Option<Decimal>, AmountError> {
+        check_amount(quantity)?;
+        let Some(kgce_per_unit) = self.kgce_per_unit(carrier) else {
+            return Ok(None);
+        };
+        // A quantity below 10^12 with at most 4 decimals times a coefficient below 10^4 with at most
+        // 8 decimals has a mantissa below 10^28, inside Decimal's 96 bits: the product is exact.
+        let product = quantity
+            .checked_mul(kgce_per_unit)
+            .ok_or(AmountError::TooLarge)?;
+        Ok(Some(
+            product
+                .round_dp_with_strategy(
+                    STANDARD_COAL_DECIMAL_PLACES,
+                    rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                )
+                .normalize(),
+        ))
+    }
+}
+
+/// Checks one carrier's entry and computes its kgce per unit.
+fn parse_entry(
+    carrier: Carrier,
+    entry: &CarrierEntry,
+) -> Result<CarrierCoefficient, CoefficientTableError> {
+    if entry.record_unit != carrier.unit() {
+        return Err(CoefficientTableError::UnitMismatch {
+            carrier,
+            expected: carrier.unit(),
+            found: entry.record_unit.clone(),
+        });
+    }
+    if entry.counted != carrier.is_counted_as_consumption() {
+        return Err(CoefficientTableError::CountedMismatch {
+            carrier,
+            counted: entry.counted,
+        });
+    }
+    let value = |text: &Option<String>| -> Result<Option<Decimal>, CoefficientTableError> {
+        text.as_deref()
+            .map(|text| {
+                parse_amount(text).map_err(|source| CoefficientTableError::BadValue {
+                    carrier,
+                    value: text.to_owned(),
+                    source,
+                })
+            })
+            .transpose()
+    };
+    let coefficient = value(&entry.coefficient)?;
+    let conversion = value(&entry.conversion)?;
+    let kgce_per_unit = if entry.counted {
+        let (Some(coefficient), Some(conversion), Some(_), Some(_)) = (
+            coefficient,
+            conversion,
+            &entry.coefficient_unit,
+            &entry.conversion_unit,
+        ) else {
+            return Err(CoefficientTableError::IncompleteCarrier { carrier });
+        };
+        // Each factor has at most 4 decimals, so the product has at most 8. Decimal rounds a product
+        // only when its mantissa overflows 96 bits, which at 8 decimals means a value above 10^20:
+        // the bound below refuses it, so every accepted product is exact.
+        let kgce_per_unit = coefficient
+            .checked_mul(conversion)
+            .map(|product| product.normalize())
+            .filter(|product| !product.is_zero() && *product <= Decimal::from(KGCE_PER_UNIT_MAX))
+            .ok_or(CoefficientTableError::OutOfRange {
+                carrier,
+                kgce_per_unit: coefficient.saturating_mul(conversion),
+            })?;
+        Some(kgce_per_unit)
+    } else {
+        if coefficient.is_some() || conversion.is_some() {
+            return Err(CoefficientTableError::CoefficientOfUncountedCarrier { carrier });
+        }
+        None
+    };
+    Ok(CarrierCoefficient {
+        carrier,
+        kgce_per_unit,
+        coefficient,
+        coefficient_unit: entry.coefficient_unit.clone(),
+        conversion,
+        conversion_unit: entry.conversion_unit.clone(),
+        verified: entry.verified,
+        note: entry.note.clone(),
+    })
+}
+
+/// Parses every embedded table, checking that versions are unique.
+fn parse_embedded() -> Result<Vec<CoefficientTable>, (String, CoefficientTableError)> {
+    let mut tables: Vec<CoefficientTable> = Vec::with_capacity(EMBEDDED_TABLES.len());
+    for (file_name, text) in EMBEDDED_TABLES {
+        let table =
+            CoefficientTable::parse(text).map_err(|error| ((*file_name).to_owned(), error))?;
+        if tables.iter().any(|known| known.version == table.version) {
+            return Err((
+                (*file_name).to_owned(),
+                CoefficientTableError::DuplicateVersion {
+                    version: table.version,
+                },
+            ));
+        }
+        tables.push(table);
+    }
+    Ok(tables)
+}
+
+/// Every embedded table, parsed once.
+pub fn all() -> &'static [CoefficientTable] {
+    static TABLES: OnceLock<Vec<CoefficientTable>> = OnceLock::new();
+    TABLES.get_or_init(|| match parse_embedded() {
+        Ok(tables) => tables,
+        // The tables are part of the binary and a test parses them: failing here is our bug.
+        Err((file_name, error)) => {
+            panic!("embedded coefficient table {file_name} is invalid: {error}")
+        }
+    })
+}
+
+/// The table new figures are computed with ([`CURRENT_VERSION`]).
+pub fn current() -> &'static CoefficientTable {
+    // A test checks that the current version is embedded.
+    by_version(CURRENT_VERSION).expect("the current coefficient table is embedded")
+}
+
+/// The embedded table of a version, if there is one.
+pub fn by_version(version: &str) -> Option<&'static CoefficientTable> {
+    all().iter().find(|table| table.version == version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decimal(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_embedded_tables_parse_and_the_current_one_is_among_them() {
+        let tables = parse_embedded().unwrap();
+        assert!(!tables.is_empty());
+        assert_eq!(current().version(), CURRENT_VERSION);
+        assert!(current().source().contains("GB/T 2589-2008"));
+        assert!(by_version("no-such-table").is_none());
+    }
+
+    #[test]
+    fn the_current_table_holds_the_annex_a_values() {
+        let table = current();
+        let expected = [
+            (Carrier::Electricity, Some("0.1229")),
+            (Carrier::Water, None),
+            (Carrier::NaturalGas, Some("1.2143")),
+            // 0.7143 kgce/kg x 1000 kg/t.
+            (Carrier::Coal, Some("714.3")),
+            // 1.4714 kgce/kg x 0.73 kg/L = 1.074122 kgce/L.
+            (Carrier::Gasoline, Some("1.074122")),
+            // 1.4571 kgce/kg x 0.84 kg/L = 1.223964 kgce/L.
+            (Carrier::Diesel, Some("1.223964")),
+            (Carrier::Lpg, Some("1.7143")),
+            (Carrier::Heat, Some("34.12")),
+            (Carrier::SolarPv, None),
+            // 1 kgce/kgce x 1000 kgce/tce.
+            (Carrier::Other, Some("1000")),
+        ];
+        for (carrier, kgce_per_unit) in expected {
+            assert_eq!(
+                table.kgce_per_unit(carrier),
+                kgce_per_unit.map(decimal),
+                "{carrier}"
+            );
+        }
+        assert_eq!(
+            table.unverified_carriers(),
+            [Carrier::NaturalGas, Carrier::Gasoline, Carrier::Diesel]
+        );
+    }
+
+    #[test]
+    fn standard_coal_is_rounded_to_a_fixed_scale() {
+        let table = current();
+        // 1,000 kWh x 0.1229 = 122.9 kgce.
+        assert_eq!(
+            table.standard_coal_kgce(Carrier::Electricity, decimal("1000")),
+            Ok(Some(decimal("122.9")))
+        );
+        // 0.0001 L x 1.074122 = 0.0001074122, rounded to 0.000107 kgce.
+        assert_eq!(
+            table.standard_coal_kgce(Carrier::Gasoline, decimal("0.0001")),
+            Ok(Some(decimal("0.000107")))
+        );
+        assert_eq!(
+            table.standard_coal_kgce(Carrier::Water, decimal("5")),
+            Ok(None)
+        );
+        assert_eq!(
+            table.standard_coal_kgce(Carrier::Water, Decimal::MAX),
+            Err(AmountError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn refuses_tables_that_leave_out_or_mislabel_carriers() {
+        let text = EMBEDDED_TABLES[0].1;
+        let without_heat = text.replace("[carriers.heat]", "[carriers.steam]");
+        assert!(matches!(
+            CoefficientTable::parse(&without_heat),
+            Err(CoefficientTableError::UnknownCarrier { .. })
+        ));
+        let wrong_unit = text.replace("record_unit = \"GJ\"", "record_unit = \"MJ\"");
+        assert!(matches!(
+            CoefficientTable::parse(&wrong_unit),
+            Err(CoefficientTableError::UnitMismatch {
+                carrier: Carrier::Heat,
+                ..
+            })
+        ));
+        let float = text.replace("coefficient = \"34.12\"", "coefficient = 34.12");
+        assert!(matches!(
+            CoefficientTable::parse(&float),
+            Err(CoefficientTableError::Syntax { .. })
+        ));
+        let negative = text.replace("\"34.12\"", "\"-34.12\"");
+        assert!(matches!(
+            CoefficientTable::parse(&negative),
+            Err(CoefficientTableError::BadValue {
+                carrier: Carrier::Heat,
+                ..
+            })
+        ));
+    }
+}

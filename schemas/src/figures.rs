@@ -1,0 +1,858 @@
+//! Consolidated figures: the additive quantities (sums and counts) computed from one ledger's records
+//! and added up level by level.
+//!
+//! Only sums and counts are kept, never ratios or averages: a ratio such as kgce per m² is computed
+//! for display from its numerator and denominator, so that the figures of a city are exactly the sum
+//! of its counties' figures. Values are decimals with a bounded scale and magnitude, so every sum is
+//! exact; [`Figures`] keeps no zero values and only normalized ones, so that equal figures compare,
+//! serialize and digest alike.
+//!
+//! Data flows: records → [`compute`] → [`Figures`] → [`Figures::add`] over children → a rollup,
+//! signed with [`Figures::digest`] by the protocol; [`catalog`] lists the names in report order.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+use crate::Decimal;
+use crate::coefficients::{CoefficientTable, STANDARD_COAL_DECIMAL_PLACES};
+use crate::ledger::Ledger;
+use crate::records::{
+    Carrier, FuelType, Ownership, RECORDS_PER_DOCUMENT_MAX, Record, RecordError, VehicleCategory,
+    VehicleStatus,
+};
+use crate::table::Table;
+
+/// Most decimal places a figure may have: the per-record standard coal is rounded to
+/// [`STANDARD_COAL_DECIMAL_PLACES`] and every other amount has fewer.
+pub const FIGURE_DECIMAL_PLACES_MAX: u32 = STANDARD_COAL_DECIMAL_PLACES;
+
+/// Most digits a figure may have before its decimal point. With six decimals a value below 10^22
+/// has a mantissa below 10^28, and the sum of two such values stays below Decimal's 96-bit limit
+/// (about 7.9 × 10^28), so every addition is exact or refused, never rounded. 10^22 kgce is ten
+/// million times the world's yearly energy use.
+pub const FIGURE_INTEGER_DIGITS_MAX: u32 = 22;
+
+/// Most figures one set may hold; the catalogs list fewer than 50 per ledger, so more is not ours.
+pub const FIGURE_NAMES_MAX: usize = 1024;
+
+/// Most characters of a figure name.
+pub const FIGURE_NAME_CHARS_MAX: usize = 128;
+
+/// The first line of the text that [`Figures::digest`] hashes, which versions the canonical form.
+const DIGEST_HEADER: &str = "huizong figures v1\n";
+
+/// Why figures cannot be computed, built or added.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FigureError {
+    /// A record belongs to another ledger than the one computed.
+    #[error("record {record_index} belongs to table {table}, which is not in ledger {ledger}")]
+    WrongLedger {
+        /// 0-based position of the record.
+        record_index: usize,
+        /// The record's table.
+        table: Table,
+        /// The ledger computed.
+        ledger: Ledger,
+    },
+    /// A record breaks a rule.
+    #[error("record {record_index} ({table} {record_id:?}), field {field}: {source}")]
+    InvalidRecord {
+        /// 0-based position of the record.
+        record_index: usize,
+        /// The record's table.
+        table: Table,
+        /// The record's id.
+        record_id: String,
+        /// The field at fault.
+        field: &'static str,
+        /// The rule broken.
+        source: RecordError,
+    },
+    /// More records than one document may hold.
+    #[error("{count} records exceed the limit of {RECORDS_PER_DOCUMENT_MAX} per document")]
+    TooManyRecords {
+        /// How many records were given.
+        count: usize,
+    },
+    /// A sum would leave the exact range of figures.
+    #[error(
+        "figure {name} would exceed {FIGURE_INTEGER_DIGITS_MAX} digits before the decimal point"
+    )]
+    Overflow {
+        /// The figure.
+        name: String,
+    },
+    /// A figure name is empty, too long or uses characters other than `a-z`, `0-9`, `_` and `.`.
+    #[error(
+        "figure name {name:?} must be 1 to {FIGURE_NAME_CHARS_MAX} characters of a-z, 0-9, '_' and \
+         '.', without empty parts"
+    )]
+    BadName {
+        /// The name given.
+        name: String,
+    },
+    /// A figure value is not a plain decimal within the bounds.
+    #[error(
+        "figure {name} has value {value:?}, which must be a plain decimal with at most \
+         {FIGURE_INTEGER_DIGITS_MAX} digits before and {FIGURE_DECIMAL_PLACES_MAX} after the point"
+    )]
+    BadValue {
+        /// The figure.
+        name: String,
+        /// The value given, as text.
+        value: String,
+    },
+    /// A set holds more figures than allowed.
+    #[error("a set of figures may hold at most {FIGURE_NAMES_MAX} figures")]
+    TooManyFigures,
+}
+
+/// Whether a name is a well-formed figure name: dot-separated non-empty parts of `a-z`, `0-9`, `_`.
+fn is_figure_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= FIGURE_NAME_CHARS_MAX
+        && name.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_')
+        })
+}
+
+/// The exclusive upper bound of a figure's magnitude, 10^22.
+fn figure_magnitude_limit() -> Decimal {
+    Decimal::from_i128_with_scale(10_i128.pow(FIGURE_INTEGER_DIGITS_MAX), 0)
+}
+
+/// Whether a value is within the bounds of figures.
+fn is_figure_value(value: Decimal) -> bool {
+    value.normalize().scale() <= FIGURE_DECIMAL_PLACES_MAX && value.abs() < figure_magnitude_limit()
+}
+
+/// Parses a figure value: plain decimal text with an optional leading minus, within the bounds.
+fn parse_figure_value(text: &str) -> Option<Decimal> {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (integer_part, fraction_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let all_digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    if integer_part.is_empty()
+        || !all_digits(integer_part)
+        || !all_digits(fraction_part)
+        || (unsigned.contains('.') && fraction_part.is_empty())
+    {
+        return None;
+    }
+    let integer_digits = integer_part.trim_start_matches('0');
+    let fraction_digits = fraction_part.trim_end_matches('0');
+    if integer_digits.len() > FIGURE_INTEGER_DIGITS_MAX as usize
+        || fraction_digits.len() > FIGURE_DECIMAL_PLACES_MAX as usize
+    {
+        return None;
+    }
+    // At most 22 + 6 digits: the mantissa is below 10^28, inside i128 and Decimal's 96 bits.
+    let mut mantissa: i128 = 0;
+    for byte in integer_digits.bytes().chain(fraction_digits.bytes()) {
+        mantissa = mantissa * 10 + i128::from(byte - b'0');
+    }
+    if unsigned.len() != text.len() {
+        mantissa = -mantissa;
+    }
+    Decimal::try_from_i128_with_scale(mantissa, fraction_digits.len() as u32)
+        .ok()
+        .map(|value| value.normalize())
+}
+
+/// A set of consolidated figures: figure name → value, zero when absent.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Figures {
+    /// Non-zero, normalized values within the bounds, by well-formed name.
+    values: BTreeMap<String, Decimal>,
+}
+
+impl Figures {
+    /// An empty set, in which every figure is zero.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets one figure; zero removes it. Refuses malformed names and values out of bounds.
+    pub fn set(&mut self, name: &str, value: Decimal) -> Result<(), FigureError> {
+        if !is_figure_name(name) {
+            return Err(FigureError::BadName {
+                name: name.to_owned(),
+            });
+        }
+        if !is_figure_value(value) {
+            return Err(FigureError::BadValue {
+                name: name.to_owned(),
+                value: value.to_string(),
+            });
+        }
+        if value.is_zero() {
+            self.values.remove(name);
+        } else {
+            if !self.values.contains_key(name) && self.values.len() >= FIGURE_NAMES_MAX {
+                return Err(FigureError::TooManyFigures);
+            }
+            self.values.insert(name.to_owned(), value.normalize());
+        }
+        Ok(())
+    }
+
+    /// Adds another set to this one, figure by figure. Every sum is exact; if one would leave the
+    /// bounds (only possible with forged inputs), nothing is changed and the figure is named.
+    pub fn add(&mut self, other: &Figures) -> Result<(), FigureError> {
+        let mut sums = Vec::with_capacity(other.values.len());
+        let mut new_names = 0;
+        for (name, value) in &other.values {
+            let current = self.values.get(name).copied();
+            if current.is_none() {
+                new_names += 1;
+            }
+            // Both operands are below 10^22 with at most 6 decimals, so the sum cannot overflow.
+            let sum = current.unwrap_or(Decimal::ZERO) + *value;
+            if sum.abs() >= figure_magnitude_limit() {
+                return Err(FigureError::Overflow { name: name.clone() });
+            }
+            sums.push((name, sum.normalize()));
+        }
+        if self.values.len() + new_names > FIGURE_NAMES_MAX {
+            return Err(FigureError::TooManyFigures);
+        }
+        for (name, sum) in sums {
+            if sum.is_zero() {
+                self.values.remove(name);
+            } else {
+                self.values.insert(name.clone(), sum);
+            }
+        }
+        Ok(())
+    }
+
+    /// The value of a figure; zero when absent.
+    pub fn get(&self, name: &str) -> Decimal {
+        self.values.get(name).copied().unwrap_or(Decimal::ZERO)
+    }
+
+    /// The non-zero figures, by name in byte order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Decimal)> + '_ {
+        self.values
+            .iter()
+            .map(|(name, value)| (name.as_str(), *value))
+    }
+
+    /// How many figures are non-zero.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether every figure is zero.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The canonical text the digest hashes: a header line, then `name=value` lines sorted by name,
+    /// values normalized (`1.50` is written `1.5`), zero figures left out.
+    pub fn canonical_text(&self) -> String {
+        let mut text = String::from(DIGEST_HEADER);
+        for (name, value) in &self.values {
+            text.push_str(name);
+            text.push('=');
+            text.push_str(&value.to_string());
+            text.push('\n');
+        }
+        text
+    }
+
+    /// SHA-256 of [`Figures::canonical_text`]: equal figures give equal digests whatever the order
+    /// of the records or the additions they came from.
+    pub fn digest(&self) -> [u8; 32] {
+        Sha256::digest(self.canonical_text().as_bytes()).into()
+    }
+}
+
+impl Serialize for Figures {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.values.len()))?;
+        for (name, value) in &self.values {
+            map.serialize_entry(name, &value.to_string())?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Figures {
+    /// Reads a map of name → decimal string, refusing malformed names and values, duplicates and
+    /// more than [`FIGURE_NAMES_MAX`] entries: figures come from peers.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(FiguresVisitor)
+    }
+}
+
+/// Reads figures from a serialized map.
+struct FiguresVisitor;
+
+impl<'de> Visitor<'de> for FiguresVisitor {
+    type Value = Figures;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a map of figure name to decimal string")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Figures, A::Error> {
+        let mut figures = Figures::new();
+        let mut entries = 0usize;
+        while let Some((name, text)) = access.next_entry::<String, String>()? {
+            entries += 1;
+            if entries > FIGURE_NAMES_MAX {
+                return Err(serde::de::Error::custom(FigureError::TooManyFigures));
+            }
+            let value = parse_figure_value(&text).ok_or_else(|| {
+                serde::de::Error::custom(FigureError::BadValue {
+                    name: name.clone(),
+                    value: text.clone(),
+                })
+            })?;
+            if figures.values.contains_key(&name) {
+                return Err(serde::de::Error::custom(format!(
+                    "figure {name} appears twice"
+                )));
+            }
+            figures
+                .set(&name, value)
+                .map_err(serde::de::Error::custom)?;
+        }
+        Ok(figures)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names and the catalog.
+
+/// Number of energy records.
+pub const ENERGY_RECORDS: &str = "energy.records";
+/// Total standard coal of energy consumed, kgce; per carrier under `energy.standard_coal_kgce.<carrier>`.
+pub const ENERGY_STANDARD_COAL_KGCE: &str = "energy.standard_coal_kgce";
+/// Total cost of energy and water, yuan; per carrier under `energy.cost_yuan.<carrier>`.
+pub const ENERGY_COST_YUAN: &str = "energy.cost_yuan";
+/// Prefix of the quantity per carrier, in the carrier's unit: `energy.quantity.<carrier>`.
+pub const ENERGY_QUANTITY: &str = "energy.quantity";
+/// Number of buildings.
+pub const OFFICE_SPACE_BUILDINGS: &str = "office_space.buildings";
+/// Total floor area, m²; per ownership under `office_space.floor_area_m2.<ownership>`.
+pub const OFFICE_SPACE_FLOOR_AREA_M2: &str = "office_space.floor_area_m2";
+/// Basic office usable area (office + service + equipment rooms), m².
+pub const OFFICE_SPACE_BASIC_USABLE_M2: &str = "office_space.basic_usable_m2";
+/// Usable area of office rooms, m².
+pub const OFFICE_SPACE_OFFICE_USABLE_M2: &str = "office_space.office_usable_m2";
+/// Usable area of service rooms, m².
+pub const OFFICE_SPACE_SERVICE_USABLE_M2: &str = "office_space.service_usable_m2";
+/// Usable area of equipment rooms, m².
+pub const OFFICE_SPACE_EQUIPMENT_USABLE_M2: &str = "office_space.equipment_usable_m2";
+/// Floor area of ancillary space, m².
+pub const OFFICE_SPACE_ANCILLARY_FLOOR_M2: &str = "office_space.ancillary_floor_m2";
+/// Number of vehicles not disposed of; per category under `vehicles.count.<category>`.
+pub const VEHICLES_COUNT: &str = "vehicles.count";
+/// Number of new-energy vehicles (battery electric or plug-in hybrid) not disposed of.
+pub const VEHICLES_NEW_ENERGY: &str = "vehicles.new_energy";
+/// Number of idle vehicles.
+pub const VEHICLES_IDLE: &str = "vehicles.idle";
+/// Number of vehicles disposed of but still in the ledger.
+pub const VEHICLES_DISPOSED: &str = "vehicles.disposed";
+/// Number of dispatch orders.
+pub const VEHICLES_DISPATCH_ORDERS: &str = "vehicles.dispatch_orders";
+/// Distance driven on dispatch orders, km.
+pub const VEHICLES_DISPATCH_DISTANCE_KM: &str = "vehicles.dispatch_distance_km";
+
+/// The name of a figure broken down by a kind: `{prefix}.{slug}`.
+fn sub_name(prefix: &str, slug: &str) -> String {
+    format!("{prefix}.{slug}")
+}
+
+/// How one figure is shown in a report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FigureSpec {
+    /// The figure's name, as in [`Figures`].
+    pub name: String,
+    /// The label on Chinese reports.
+    pub label_zh: String,
+    /// The label on English reports.
+    pub label_en: String,
+    /// The unit of the value, such as `kgce`, `m2`, `yuan`, `kWh` or `count`.
+    pub unit: &'static str,
+}
+
+impl FigureSpec {
+    fn new(
+        name: impl Into<String>,
+        label_zh: impl Into<String>,
+        label_en: impl Into<String>,
+        unit: &'static str,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            label_zh: label_zh.into(),
+            label_en: label_en.into(),
+            unit,
+        }
+    }
+}
+
+/// The figures of a ledger in report order, with labels and units. [`compute`] yields only these
+/// names (those that are not zero).
+pub fn catalog(ledger: Ledger) -> Vec<FigureSpec> {
+    let mut specs = Vec::new();
+    match ledger {
+        Ledger::Energy => {
+            specs.push(FigureSpec::new(
+                ENERGY_RECORDS,
+                "能源资源消费记录数",
+                "energy consumption records",
+                "count",
+            ));
+            specs.push(FigureSpec::new(
+                ENERGY_STANDARD_COAL_KGCE,
+                "能源消费总量（标准煤）",
+                "total energy consumption (standard coal)",
+                "kgce",
+            ));
+            for carrier in Carrier::ALL
+                .iter()
+                .filter(|carrier| carrier.is_counted_as_consumption())
+            {
+                specs.push(FigureSpec::new(
+                    sub_name(ENERGY_STANDARD_COAL_KGCE, carrier.slug()),
+                    format!("能源消费量（标准煤）：{}", carrier.name_zh()),
+                    format!("energy consumption (standard coal): {}", carrier.name_en()),
+                    "kgce",
+                ));
+            }
+            specs.push(FigureSpec::new(
+                ENERGY_COST_YUAN,
+                "能源资源费用",
+                "energy and water cost",
+                "yuan",
+            ));
+            for carrier in Carrier::ALL {
+                specs.push(FigureSpec::new(
+                    sub_name(ENERGY_COST_YUAN, carrier.slug()),
+                    format!("费用：{}", carrier.name_zh()),
+                    format!("cost: {}", carrier.name_en()),
+                    "yuan",
+                ));
+            }
+            for carrier in Carrier::ALL {
+                specs.push(FigureSpec::new(
+                    sub_name(ENERGY_QUANTITY, carrier.slug()),
+                    format!("实物量：{}", carrier.name_zh()),
+                    format!("quantity: {}", carrier.name_en()),
+                    carrier.unit(),
+                ));
+            }
+        }
+        Ledger::OfficeSpace => {
+            specs.push(FigureSpec::new(
+                OFFICE_SPACE_BUILDINGS,
+                "办公用房（栋）",
+                "buildings",
+                "count",
+            ));
+            specs.push(FigureSpec::new(
+                OFFICE_SPACE_FLOOR_AREA_M2,
+                "建筑面积",
+                "floor area",
+                "m2",
+            ));
+            specs.push(FigureSpec::new(
+                OFFICE_SPACE_BASIC_USABLE_M2,
+                "基本办公用房使用面积",
+                "basic office usable area",
+                "m2",
+            ));
+            specs.push(FigureSpec::new(
+                OFFICE_SPACE_OFFICE_USABLE_M2,
+                "办公室用房使用面积",
+                "office rooms, usable area",
+                "m2",
+            ));
+            specs.push(FigureSpec::new(
+                OFFICE_SPACE_SERVICE_USABLE_M2,
+                "服务用房使用面积",
+                "service rooms, usable area",
+                "m2",
+            ));
+            specs.push(FigureSpec::new(
+                OFFICE_SPACE_EQUIPMENT_USABLE_M2,
+                "设备用房使用面积",
+                "equipment rooms, usable area",
+                "m2",
+            ));
+            specs.push(FigureSpec::new(
+                OFFICE_SPACE_ANCILLARY_FLOOR_M2,
+                "附属用房建筑面积",
+                "ancillary space, floor area",
+                "m2",
+            ));
+            for ownership in Ownership::ALL {
+                specs.push(FigureSpec::new(
+                    sub_name(OFFICE_SPACE_BUILDINGS, ownership.slug()),
+                    format!("办公用房（栋）：{}", ownership.name_zh()),
+                    format!("buildings: {}", ownership.name_en()),
+                    "count",
+                ));
+            }
+            for ownership in Ownership::ALL {
+                specs.push(FigureSpec::new(
+                    sub_name(OFFICE_SPACE_FLOOR_AREA_M2, ownership.slug()),
+                    format!("建筑面积：{}", ownership.name_zh()),
+                    format!("floor area: {}", ownership.name_en()),
+                    "m2",
+                ));
+            }
+        }
+        Ledger::Vehicles => {
+            specs.push(FigureSpec::new(
+                VEHICLES_COUNT,
+                "公务用车（未处置）",
+                "vehicles not disposed of",
+                "count",
+            ));
+            for category in VehicleCategory::ALL {
+                specs.push(FigureSpec::new(
+                    sub_name(VEHICLES_COUNT, category.slug()),
+                    format!("公务用车：{}", category.name_zh()),
+                    format!("vehicles: {}", category.name_en()),
+                    "count",
+                ));
+            }
+            specs.push(FigureSpec::new(
+                VEHICLES_NEW_ENERGY,
+                "新能源车辆（未处置）",
+                "new-energy vehicles not disposed of",
+                "count",
+            ));
+            specs.push(FigureSpec::new(
+                VEHICLES_IDLE,
+                "闲置车辆",
+                "idle vehicles",
+                "count",
+            ));
+            specs.push(FigureSpec::new(
+                VEHICLES_DISPOSED,
+                "已处置车辆",
+                "vehicles disposed of",
+                "count",
+            ));
+            specs.push(FigureSpec::new(
+                VEHICLES_DISPATCH_ORDERS,
+                "派车单数",
+                "dispatch orders",
+                "count",
+            ));
+            specs.push(FigureSpec::new(
+                VEHICLES_DISPATCH_DISTANCE_KM,
+                "派车行驶里程",
+                "distance driven on dispatch orders",
+                "km",
+            ));
+        }
+    }
+    specs
+}
+
+// ---------------------------------------------------------------------------------------------
+// Computation.
+
+/// Running sums of named figures during a computation. Each record adds values that are bounded
+/// amounts (below 10^16 with at most 6 decimals) and a document holds at most
+/// [`RECORDS_PER_DOCUMENT_MAX`] records, so the running sums stay below 2 × 10^22 and exact;
+/// [`Figures::set`] then refuses any that left the bounds of figures.
+#[derive(Default)]
+struct Sums {
+    values: BTreeMap<String, Decimal>,
+}
+
+impl Sums {
+    fn add(&mut self, name: &str, value: Decimal) {
+        if value.is_zero() {
+            return;
+        }
+        match self.values.get_mut(name) {
+            Some(sum) => *sum += value,
+            None => {
+                self.values.insert(name.to_owned(), value);
+            }
+        }
+    }
+
+    fn into_figures(self) -> Result<Figures, FigureError> {
+        let mut figures = Figures::new();
+        for (name, value) in self.values {
+            figures.set(&name, value).map_err(|error| match error {
+                FigureError::BadValue { name, .. } => FigureError::Overflow { name },
+                other => other,
+            })?;
+        }
+        Ok(figures)
+    }
+}
+
+/// Precomputed figure names for a kind, indexed like its `ALL` list, so that records do not format
+/// names one by one.
+fn names_by_kind<T: Copy>(
+    prefix: &str,
+    all: &[T],
+    slug: impl Fn(T) -> &'static str,
+) -> Vec<String> {
+    all.iter()
+        .map(|value| sub_name(prefix, slug(*value)))
+        .collect()
+}
+
+/// Position of a value in its kind's `ALL` list.
+fn index_of<T: PartialEq>(all: &[T], value: &T) -> usize {
+    // Every value of a kind is in its ALL list, as the macro that declares kinds builds both: a
+    // value missing from it is our bug.
+    all.iter()
+        .position(|known| known == value)
+        .expect("every value of a kind is in its ALL list")
+}
+
+/// Computes the figures of one ledger from its records with a coefficient table. Records of other
+/// ledgers, invalid records and more than [`RECORDS_PER_DOCUMENT_MAX`] records are refused.
+pub fn compute(
+    ledger: Ledger,
+    records: &[Record],
+    coefficients: &CoefficientTable,
+) -> Result<Figures, FigureError> {
+    if records.len() > RECORDS_PER_DOCUMENT_MAX {
+        return Err(FigureError::TooManyRecords {
+            count: records.len(),
+        });
+    }
+    for (record_index, record) in records.iter().enumerate() {
+        let table = record.table();
+        if table.ledger() != ledger {
+            return Err(FigureError::WrongLedger {
+                record_index,
+                table,
+                ledger,
+            });
+        }
+        record
+            .validate()
+            .map_err(|source| FigureError::InvalidRecord {
+                record_index,
+                table,
+                record_id: record.id(),
+                field: source.field(),
+                source,
+            })?;
+    }
+    let mut sums = Sums::default();
+    match ledger {
+        Ledger::Energy => compute_energy(records, coefficients, &mut sums),
+        Ledger::OfficeSpace => compute_office_space(records, &mut sums),
+        Ledger::Vehicles => compute_vehicles(records, &mut sums),
+    }
+    sums.into_figures()
+}
+
+fn compute_energy(records: &[Record], coefficients: &CoefficientTable, sums: &mut Sums) {
+    let coal_names = names_by_kind(ENERGY_STANDARD_COAL_KGCE, Carrier::ALL, Carrier::slug);
+    let cost_names = names_by_kind(ENERGY_COST_YUAN, Carrier::ALL, Carrier::slug);
+    let quantity_names = names_by_kind(ENERGY_QUANTITY, Carrier::ALL, Carrier::slug);
+    let kgce_per_unit: Vec<Option<Decimal>> = Carrier::ALL
+        .iter()
+        .map(|carrier| {
+            // A table may only convert carriers counted as consumption; parsing checks it.
+            coefficients
+                .kgce_per_unit(*carrier)
+                .filter(|_| carrier.is_counted_as_consumption())
+        })
+        .collect();
+    for record in records {
+        let Record::EnergyConsumption(consumption) = record else {
+            continue;
+        };
+        let index = index_of(Carrier::ALL, &consumption.carrier);
+        sums.add(ENERGY_RECORDS, Decimal::ONE);
+        sums.add(&quantity_names[index], consumption.quantity);
+        sums.add(ENERGY_COST_YUAN, consumption.cost_yuan);
+        sums.add(&cost_names[index], consumption.cost_yuan);
+        if let Some(kgce_per_unit) = kgce_per_unit[index] {
+            // The quantity is a validated amount and the coefficient a bounded one, so the product
+            // is exact before it is rounded to a fixed scale (see coefficients).
+            let kgce = (consumption.quantity * kgce_per_unit).round_dp_with_strategy(
+                STANDARD_COAL_DECIMAL_PLACES,
+                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+            );
+            sums.add(ENERGY_STANDARD_COAL_KGCE, kgce);
+            sums.add(&coal_names[index], kgce);
+        }
+    }
+}
+
+fn compute_office_space(records: &[Record], sums: &mut Sums) {
+    let building_names = names_by_kind(OFFICE_SPACE_BUILDINGS, Ownership::ALL, Ownership::slug);
+    let area_names = names_by_kind(OFFICE_SPACE_FLOOR_AREA_M2, Ownership::ALL, Ownership::slug);
+    for record in records {
+        let Record::Building(building) = record else {
+            continue;
+        };
+        let index = index_of(Ownership::ALL, &building.ownership);
+        sums.add(OFFICE_SPACE_BUILDINGS, Decimal::ONE);
+        sums.add(&building_names[index], Decimal::ONE);
+        sums.add(OFFICE_SPACE_FLOOR_AREA_M2, building.floor_area_m2);
+        sums.add(&area_names[index], building.floor_area_m2);
+        sums.add(OFFICE_SPACE_BASIC_USABLE_M2, building.basic_usable_m2());
+        sums.add(OFFICE_SPACE_OFFICE_USABLE_M2, building.office_usable_m2);
+        sums.add(OFFICE_SPACE_SERVICE_USABLE_M2, building.service_usable_m2);
+        sums.add(
+            OFFICE_SPACE_EQUIPMENT_USABLE_M2,
+            building.equipment_usable_m2,
+        );
+        sums.add(OFFICE_SPACE_ANCILLARY_FLOOR_M2, building.ancillary_floor_m2);
+    }
+}
+
+fn compute_vehicles(records: &[Record], sums: &mut Sums) {
+    let category_names = names_by_kind(VEHICLES_COUNT, VehicleCategory::ALL, VehicleCategory::slug);
+    for record in records {
+        match record {
+            Record::Vehicle(vehicle) => match vehicle.status {
+                VehicleStatus::Disposed => sums.add(VEHICLES_DISPOSED, Decimal::ONE),
+                VehicleStatus::InService | VehicleStatus::Idle => {
+                    let index = index_of(VehicleCategory::ALL, &vehicle.category);
+                    sums.add(VEHICLES_COUNT, Decimal::ONE);
+                    sums.add(&category_names[index], Decimal::ONE);
+                    if FuelType::is_new_energy(vehicle.fuel_type) {
+                        sums.add(VEHICLES_NEW_ENERGY, Decimal::ONE);
+                    }
+                    if vehicle.status == VehicleStatus::Idle {
+                        sums.add(VEHICLES_IDLE, Decimal::ONE);
+                    }
+                }
+            },
+            Record::DispatchOrder(order) => {
+                sums.add(VEHICLES_DISPATCH_ORDERS, Decimal::ONE);
+                sums.add(VEHICLES_DISPATCH_DISTANCE_KM, order.distance_km);
+            }
+            Record::Building(_) | Record::EnergyConsumption(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decimal(text: &str) -> Decimal {
+        parse_figure_value(text).unwrap()
+    }
+
+    #[test]
+    fn equal_values_digest_alike_whatever_their_scale() {
+        let mut one = Figures::new();
+        one.set("energy.cost_yuan", decimal("1.50")).unwrap();
+        one.set("energy.records", decimal("0")).unwrap();
+        let mut other = Figures::new();
+        other.set("energy.cost_yuan", Decimal::new(15, 1)).unwrap();
+        assert_eq!(one, other);
+        assert_eq!(one.digest(), other.digest());
+        assert_eq!(
+            one.canonical_text(),
+            "huizong figures v1\nenergy.cost_yuan=1.5\n"
+        );
+        assert_eq!(one.get("energy.records"), Decimal::ZERO);
+    }
+
+    #[test]
+    fn adds_exactly_and_refuses_to_leave_the_bounds() {
+        let mut total = Figures::new();
+        let mut part = Figures::new();
+        part.set("vehicles.count", decimal("3")).unwrap();
+        part.set("vehicles.dispatch_distance_km", decimal("0.1"))
+            .unwrap();
+        total.add(&part).unwrap();
+        total.add(&part).unwrap();
+        assert_eq!(total.get("vehicles.count"), decimal("6"));
+        assert_eq!(total.get("vehicles.dispatch_distance_km"), decimal("0.2"));
+        let mut huge = Figures::new();
+        huge.set("vehicles.count", decimal("9999999999999999999999"))
+            .unwrap();
+        let before = total.clone();
+        assert_eq!(
+            total.add(&huge),
+            Err(FigureError::Overflow {
+                name: "vehicles.count".to_owned()
+            })
+        );
+        assert_eq!(total, before);
+    }
+
+    #[test]
+    fn refuses_malformed_names_and_values() {
+        let mut figures = Figures::new();
+        for name in ["", "Energy", "energy..records", "energy.", "能源"] {
+            assert!(matches!(
+                figures.set(name, Decimal::ONE),
+                Err(FigureError::BadName { .. })
+            ));
+        }
+        assert!(matches!(
+            figures.set("energy.records", Decimal::new(1, 7)),
+            Err(FigureError::BadValue { .. })
+        ));
+        assert!(matches!(
+            figures.set("energy.records", Decimal::MAX),
+            Err(FigureError::BadValue { .. })
+        ));
+        for text in [
+            "1e3",
+            "1,000",
+            "",
+            "-",
+            ".5",
+            "0.0000001",
+            "12345678901234567890123",
+        ] {
+            assert_eq!(parse_figure_value(text), None, "{text:?}");
+        }
+        assert_eq!(parse_figure_value("-2.50"), Some(Decimal::new(-25, 1)));
+    }
+
+    #[test]
+    fn serializes_as_a_map_of_decimal_strings() {
+        let mut figures = Figures::new();
+        figures.set("energy.cost_yuan", decimal("1.5")).unwrap();
+        figures.set("energy.records", decimal("2")).unwrap();
+        let text = toml::to_string(&figures).unwrap();
+        assert_eq!(
+            text,
+            "\"energy.cost_yuan\" = \"1.5\"\n\"energy.records\" = \"2\"\n"
+        );
+        let back: Figures = toml::from_str(&text).unwrap();
+        assert_eq!(back, figures);
+        assert!(toml::from_str::<Figures>("\"energy.records\" = \"1e9\"").is_err());
+        assert!(toml::from_str::<Figures>("\"energy.records\" = 2").is_err());
+        assert!(toml::from_str::<Figures>("\"Energy\" = \"2\"").is_err());
+    }
+
+    #[test]
+    fn every_catalog_name_is_well_formed_and_unique() {
+        for ledger in Ledger::ALL {
+            let specs = catalog(ledger);
+            let mut names: Vec<&str> = specs.iter().map(|spec| spec.name.as_str()).collect();
+            assert!(names.iter().all(|name| is_figure_name(name)));
+            assert!(names.iter().all(|name| name.starts_with(ledger.slug())));
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), specs.len());
+        }
+    }
+}

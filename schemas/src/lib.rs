@@ -1,0 +1,38 @@
+//! The three ledgers: record types, units, checks, coefficient tables and consolidated figures.
+//!
+//! Pure: no I/O, no async, no clock. Files are read by the node, which hands rows of text cells here
+//! to be parsed into typed records; records are written into and read back from automerge documents
+//! here; figures are computed here from records and added up level by level.
+//!
+//! - [`ledger`], [`table`], [`period`]: what a document holds and for when.
+//! - [`records`]: the typed records and value types that cannot be malformed, with their rules.
+//! - [`columns`]: the import column mapping, from header rows and text cells to records.
+//! - [`document`]: the automerge layout of one (owner, ledger, period) document.
+//! - [`coefficients`]: versioned standard-coal coefficient tables, kept as data files.
+//! - [`figures`]: additive consolidated figures, computed from records and added level by level.
+
+pub mod coefficients;
+pub mod columns;
+pub mod document;
+pub mod figures;
+pub mod ledger;
+pub mod period;
+pub mod records;
+pub mod table;
+
+pub use coefficients::CoefficientTable;
+pub use columns::{
+    CellError, ColumnSpec, DuplicateId, HeaderError, HeaderMap, check_unique_ids, columns,
+    header_row, resolve_headers,
+};
+pub use document::{DocumentError, DocumentMeta, SCHEMA_VERSION};
+pub use figures::{FigureError, FigureSpec, Figures, catalog, compute};
+pub use ledger::Ledger;
+pub use period::{Month, Period};
+pub use records::{
+    Building, Carrier, CreditCode, Date, DateTime, DispatchOrder, EnergyConsumption, FuelType,
+    Ownership, Plate, RECORDS_PER_DOCUMENT_MAX, Record, RecordError, Vehicle, VehicleCategory,
+    VehicleStatus, Vin,
+};
+pub use rust_decimal::Decimal;
+pub use table::{Table, tables_of};

@@ -1,0 +1,672 @@
+//! Every reason a topology is refused: each test builds a small file (or entry list) with one
+//! mistake, and checks the error variant and that its message names the file, line and code.
+
+mod common;
+
+use common::{code, line_of, line_of_nth, public_key};
+use topology::{
+    AddressError, CodeError, KeyError, Level, MAX_NAME_CHARS, MAX_NODES, MAX_RETIRED_KEYS_PER_NODE,
+    MAX_TOPOLOGY_TEXT_BYTES, MAX_VERSION, NameProblem, NodeEntry, SignatureEncodingProblem,
+    Topology, TopologyError,
+};
+
+/// Tells whether an address error is the one a test case expects.
+type IsExpected = fn(&AddressError) -> bool;
+
+const ORIGIN: &str = "test-tree.toml";
+
+const HEADER: &str = "version = 3\nname = \"test tree\"\n";
+
+/// One `[[node]]` table with names derived from the code.
+fn node(code: &str, level: &str, parent: Option<&str>) -> String {
+    let mut text = format!(
+        "\n[[node]]\ncode = \"{code}\"\nname_zh = \"节点{code}\"\nname_en = \"Node {code}\"\nlevel = \"{level}\"\n"
+    );
+    if let Some(parent) = parent {
+        text.push_str(&format!("parent = \"{parent}\"\n"));
+    }
+    text
+}
+
+/// A valid region with one city and two counties.
+fn valid_text() -> String {
+    [
+        HEADER.to_owned(),
+        node("640000000000", "region", None),
+        node("640100000000", "city", Some("640000000000")),
+        node("640104000000", "county", Some("640100000000")),
+        node("640105000000", "county", Some("640100000000")),
+    ]
+    .concat()
+}
+
+/// Parses `text`, expecting an error, and checks its message mentions every piece of `mentions`.
+fn refuse(text: &str, mentions: &[&str]) -> TopologyError {
+    let error = Topology::from_toml_str(text, ORIGIN).expect_err("the text should be refused");
+    let message = error.to_string();
+    // Shown with `--nocapture`, to read the messages an operator would see.
+    eprintln!("{message}");
+    for mention in mentions {
+        assert!(
+            message.contains(mention),
+            "message {message:?} should mention {mention:?}"
+        );
+    }
+    error
+}
+
+fn at_line(line: usize) -> String {
+    format!("{ORIGIN}:{line}")
+}
+
+#[test]
+fn the_valid_text_is_accepted() {
+    let topology = Topology::from_toml_str(&valid_text(), ORIGIN).unwrap();
+    assert_eq!(topology.len(), 4);
+    assert_eq!(topology.version(), 3);
+}
+
+#[test]
+fn toml_syntax_errors_give_line_and_column() {
+    let text = valid_text().replace(
+        "code = \"640105000000\"",
+        "code = \"640105000000\nbroken = ",
+    );
+    let line = line_of(&text, "code = \"640105000000");
+    let error = refuse(&text, &[&at_line(line), "syntax"]);
+    assert!(
+        matches!(error, TopologyError::Syntax { line: reported, .. } if reported == line),
+        "{error:?}"
+    );
+
+    let text = format!("{HEADER}[[node]\n");
+    let error = refuse(&text, &[&at_line(3)]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::Syntax {
+                line: 3,
+                column: 8,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn unknown_keys_and_wrong_types_are_structure_errors() {
+    let text = valid_text().replace("parent = \"640100000000\"", "parnet = \"640100000000\"");
+    let line = line_of(&text, "parnet");
+    let error = refuse(&text, &[&at_line(line), "parnet"]);
+    assert!(matches!(error, TopologyError::Structure { line: reported, .. } if reported == line));
+
+    let text = valid_text().replace("code = \"640104000000\"", "code = 640104000000");
+    let line = line_of(&text, "code = 640104000000");
+    let error = refuse(&text, &[&at_line(line)]);
+    assert!(
+        matches!(error, TopologyError::Structure { .. }),
+        "{error:?}"
+    );
+
+    let text = valid_text().replace("version = 3", "version = -3");
+    let error = refuse(&text, &[&at_line(1)]);
+    assert!(
+        matches!(error, TopologyError::Structure { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_missing_version_is_refused() {
+    let text = valid_text().replace("version = 3\n", "");
+    let error = refuse(&text, &[ORIGIN, "version"]);
+    assert!(
+        matches!(error, TopologyError::MissingVersion { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_missing_topology_name_is_refused() {
+    let text = valid_text().replace("name = \"test tree\"\n", "");
+    let error = refuse(&text, &[ORIGIN, "name"]);
+    assert!(
+        matches!(error, TopologyError::MissingName { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_node_missing_a_required_key_is_refused_with_its_code() {
+    let text = valid_text().replace("name_en = \"Node 640104000000\"\n", "");
+    let line = line_of_nth(&text, "[[node]]", 2);
+    let error = refuse(&text, &[&at_line(line), "640104000000", "name_en"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::MissingField {
+                field: "name_en",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    let text = valid_text().replace("code = \"640104000000\"\n", "");
+    let error = refuse(&text, &[&at_line(line), "`code`"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::MissingField {
+                field: "code",
+                code: None,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn malformed_division_codes_are_refused() {
+    let text = valid_text().replace("code = \"640105000000\"", "code = \"64010500000\"");
+    let line = line_of(&text, "\"64010500000\"");
+    let error = refuse(&text, &[&at_line(line), "64010500000", "12 digits"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::MalformedCode {
+                field: "code",
+                source: CodeError::WrongLength { length: 11, .. },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    let text = valid_text().replace("parent = \"640100000000\"", "parent = \"6401OO000000\"");
+    let line = line_of(&text, "6401OO");
+    let error = refuse(&text, &[&at_line(line), "6401OO000000"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::MalformedCode {
+                field: "parent",
+                source: CodeError::NotDigits { .. },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn an_unknown_level_is_refused() {
+    let text = valid_text().replacen("level = \"county\"", "level = \"village\"", 1);
+    let line = line_of(&text, "village");
+    let error = refuse(&text, &[&at_line(line), "640104000000", "village"]);
+    assert!(
+        matches!(error, TopologyError::UnknownLevel { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_duplicate_code_is_refused_with_both_lines() {
+    let text = [
+        valid_text(),
+        node("640104000000", "county", Some("640100000000")),
+    ]
+    .concat();
+    let first = line_of_nth(&text, "[[node]]", 2);
+    let second = line_of_nth(&text, "[[node]]", 4);
+    let error = refuse(&text, &[&at_line(first), &at_line(second), "640104000000"]);
+    assert!(
+        matches!(&error, TopologyError::DuplicateCode { first: f, second: s, .. }
+            if f.line == Some(first) && s.line == Some(second)),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn more_than_one_root_is_refused_listing_every_root() {
+    let text = [valid_text(), node("650000000000", "region", None)].concat();
+    let first = line_of_nth(&text, "[[node]]", 0);
+    let second = line_of_nth(&text, "[[node]]", 4);
+    let error = refuse(
+        &text,
+        &[
+            "640000000000",
+            "650000000000",
+            &at_line(first),
+            &at_line(second),
+        ],
+    );
+    assert!(
+        matches!(&error, TopologyError::MultipleRoots { roots, .. } if roots.len() == 2),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_tree_without_root_is_refused() {
+    let text = [
+        HEADER.to_owned(),
+        node("640100000000", "city", Some("640104000000")),
+        node("640104000000", "county", Some("640100000000")),
+    ]
+    .concat();
+    let error = refuse(&text, &[ORIGIN, "root"]);
+    assert!(matches!(error, TopologyError::NoRoot { .. }), "{error:?}");
+}
+
+#[test]
+fn a_topology_without_nodes_is_refused() {
+    let error = refuse(HEADER, &[ORIGIN]);
+    assert!(matches!(error, TopologyError::NoNodes { .. }), "{error:?}");
+}
+
+#[test]
+fn an_orphan_is_refused() {
+    let text = [
+        valid_text(),
+        node("640205000000", "county", Some("640200000000")),
+    ]
+    .concat();
+    let line = line_of(&text, "parent = \"640200000000\"");
+    let error = refuse(&text, &[&at_line(line), "640205000000", "640200000000"]);
+    assert!(
+        matches!(error, TopologyError::Orphan { code: orphan, .. } if orphan == code("640205000000")),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_cycle_is_refused_listing_its_codes() {
+    let text = [
+        valid_text(),
+        node("640200000000", "city", Some("640205000000")),
+        node("640205000000", "county", Some("640200000000")),
+    ]
+    .concat();
+    let error = refuse(&text, &[ORIGIN, "640200000000", "640205000000", "cycle"]);
+    assert!(
+        matches!(&error, TopologyError::Cycle { codes, .. }
+            if codes == &[code("640200000000"), code("640205000000")]),
+        "{error:?}"
+    );
+
+    // A node that is its own parent is the shortest cycle.
+    let text = [
+        valid_text(),
+        node("640300000000", "city", Some("640300000000")),
+    ]
+    .concat();
+    let line = line_of(&text, "parent = \"640300000000\"");
+    let error = refuse(&text, &[&at_line(line), "640300000000"]);
+    assert!(
+        matches!(&error, TopologyError::Cycle { codes, .. } if codes == &[code("640300000000")]),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_child_not_below_its_parent_is_refused() {
+    let text = [
+        valid_text(),
+        node("640106000000", "county", Some("640104000000")),
+    ]
+    .concat();
+    let line = line_of_nth(&text, "level = \"county\"", 2);
+    let error = refuse(
+        &text,
+        &[&at_line(line), "640106000000", "640104000000", "county"],
+    );
+    assert!(
+        matches!(
+            error,
+            TopologyError::LevelNotBelowParent {
+                level: Level::County,
+                parent_level: Level::County,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    let text = [
+        valid_text(),
+        node("640200000000", "city", Some("640104000000")),
+    ]
+    .concat();
+    let error = refuse(&text, &["640200000000"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::LevelNotBelowParent {
+                level: Level::City,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn bad_public_keys_are_refused_with_the_reason() {
+    let with_key = |key: &str| {
+        valid_text().replace(
+            "parent = \"640000000000\"\n",
+            &format!("parent = \"640000000000\"\npublic_key = \"{key}\"\n"),
+        )
+    };
+    // Not base64.
+    let text = with_key("not a key!");
+    let line = line_of(&text, "public_key");
+    let error = refuse(&text, &[&at_line(line), "640100000000", "base64"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::BadPublicKey {
+                source: KeyError::NotBase64 { .. },
+                field: "public_key",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    // Base64, but of 24 bytes.
+    let text = with_key(&"A".repeat(32));
+    let error = refuse(&text, &[&at_line(line), "24 bytes"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::BadPublicKey {
+                source: KeyError::WrongLength { length: 24 },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    // 32 bytes, but y = 2 is not on the curve.
+    let text = with_key("AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    let error = refuse(&text, &[&at_line(line), "curve"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::BadPublicKey {
+                source: KeyError::NotCurvePoint,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    // A bad retired key is reported as such.
+    let text = valid_text().replace(
+        "parent = \"640000000000\"\n",
+        &format!(
+            "parent = \"640000000000\"\nretired_keys = [\"{}\", \"AAAA\"]\n",
+            public_key(1)
+        ),
+    );
+    let line = line_of(&text, "retired_keys");
+    let error = refuse(&text, &[&at_line(line), "retired_keys", "640100000000"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::BadPublicKey {
+                field: "retired_keys",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn too_many_retired_keys_are_refused() {
+    let keys: Vec<String> = (0..=MAX_RETIRED_KEYS_PER_NODE)
+        .map(|index| format!("\"{}\"", public_key(index)))
+        .collect();
+    let text = valid_text().replace(
+        "parent = \"640000000000\"\n",
+        &format!(
+            "parent = \"640000000000\"\nretired_keys = [{}]\n",
+            keys.join(", ")
+        ),
+    );
+    let line = line_of(&text, "retired_keys");
+    let error = refuse(&text, &[&at_line(line), "640100000000"]);
+    assert!(
+        matches!(error, TopologyError::TooManyRetiredKeys { count, .. } if count == MAX_RETIRED_KEYS_PER_NODE + 1),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_key_shared_by_two_nodes_is_refused() {
+    let key = public_key(9);
+    let text = valid_text()
+        .replace(
+            "parent = \"640000000000\"\n",
+            &format!("parent = \"640000000000\"\npublic_key = \"{key}\"\n"),
+        )
+        .replacen(
+            "level = \"county\"\n",
+            &format!("level = \"county\"\nretired_keys = [\"{key}\"]\n"),
+            1,
+        );
+    let line = line_of(&text, "retired_keys");
+    let error = refuse(&text, &[&at_line(line), "640100000000", "640104000000"]);
+    assert!(
+        matches!(error, TopologyError::DuplicatePublicKey { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn bad_addresses_are_refused() {
+    let with_address = |address: &str| {
+        valid_text().replace(
+            "parent = \"640000000000\"\n",
+            &format!("parent = \"640000000000\"\naddress = \"{address}\"\n"),
+        )
+    };
+    let cases: [(&str, IsExpected); 3] = [
+        ("10.64.1.1", |error| {
+            matches!(error, AddressError::MissingPort { .. })
+        }),
+        ("10.64.1.1:0", |error| {
+            matches!(error, AddressError::PortOutOfRange { port: 0, .. })
+        }),
+        ("10.64.1.1:70000", |error| {
+            matches!(error, AddressError::PortOutOfRange { port: 70000, .. })
+        }),
+    ];
+    for (address, is_expected) in cases {
+        let text = with_address(address);
+        let line = line_of(&text, "address");
+        let error = refuse(&text, &[&at_line(line), "640100000000", address]);
+        match &error {
+            TopologyError::BadAddress { source, .. } => assert!(is_expected(source), "{error:?}"),
+            other => panic!("expected BadAddress, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn bad_names_are_refused() {
+    let long_name = "长".repeat(MAX_NAME_CHARS + 1);
+    let text = valid_text().replace(
+        "name_zh = \"节点640105000000\"",
+        &format!("name_zh = \"{long_name}\""),
+    );
+    let line = line_of(&text, &long_name);
+    let error = refuse(
+        &text,
+        &[&at_line(line), "640105000000", "name_zh", "101 characters"],
+    );
+    assert!(
+        matches!(
+            error,
+            TopologyError::BadName {
+                problem: NameProblem::TooLong { chars: 101 },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    let text = valid_text().replace("name_en = \"Node 640105000000\"", "name_en = \"  \"");
+    let error = refuse(&text, &["640105000000", "name_en", "empty"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::BadName {
+                problem: NameProblem::Empty,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    let text = valid_text().replace("name = \"test tree\"", "name = \"test\\ntree\"");
+    let error = refuse(&text, &[&at_line(2), "control"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::BadName {
+                code: None,
+                problem: NameProblem::ControlCharacter,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_signature_by_anyone_but_the_root_is_refused() {
+    let text = format!(
+        "{}\n[signature]\nsigner = \"640100000000\"\nvalue = \"{}\"\n",
+        valid_text(),
+        "A".repeat(86) + "=="
+    );
+    let line = line_of(&text, "signer");
+    let error = refuse(&text, &[&at_line(line), "640100000000", "640000000000"]);
+    assert!(
+        matches!(error, TopologyError::SignerNotRoot { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_malformed_signature_value_is_refused() {
+    let text = format!(
+        "{}\n[signature]\nsigner = \"640000000000\"\nvalue = \"AAAA\"\n",
+        valid_text()
+    );
+    let line = line_of(&text, "value");
+    let error = refuse(&text, &[&at_line(line), "3 bytes"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::MalformedSignature {
+                problem: SignatureEncodingProblem::WrongLength { length: 3 },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let text = text.replace("\"AAAA\"", "\"@@@@\"");
+    let error = refuse(&text, &[&at_line(line), "base64"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::MalformedSignature {
+                problem: SignatureEncodingProblem::NotBase64 { .. },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn oversized_text_is_refused_before_parsing() {
+    let text = " ".repeat(MAX_TOPOLOGY_TEXT_BYTES + 1);
+    let error = refuse(&text, &[ORIGIN]);
+    assert!(
+        matches!(error, TopologyError::TextTooLarge { .. }),
+        "{error:?}"
+    );
+}
+
+fn county(code_text: &str, parent: &str) -> NodeEntry {
+    NodeEntry::new(
+        code(code_text),
+        "县",
+        "County",
+        Level::County,
+        Some(code(parent)),
+    )
+}
+
+#[test]
+fn from_entries_applies_the_same_checks() {
+    let region = NodeEntry::new(code("640000000000"), "宁夏", "Ningxia", Level::Region, None);
+    let entries = vec![region.clone(), county("640104000000", "640000000000")];
+    let topology = Topology::from_entries(1, "two nodes".to_owned(), entries).unwrap();
+    assert_eq!(topology.len(), 2);
+
+    let error = Topology::from_entries(
+        1,
+        "orphan".to_owned(),
+        vec![region.clone(), county("640104000000", "640100000000")],
+    )
+    .unwrap_err();
+    assert!(matches!(error, TopologyError::Orphan { .. }));
+    let message = error.to_string();
+    assert!(
+        message.contains("Topology::from_entries") && message.contains("640104000000"),
+        "{message}"
+    );
+
+    let error = Topology::from_entries(MAX_VERSION + 1, "too new".to_owned(), vec![region.clone()])
+        .unwrap_err();
+    assert!(
+        matches!(error, TopologyError::VersionTooLarge { .. }),
+        "{error:?}"
+    );
+
+    let mut with_bad_address = region.clone();
+    with_bad_address.address = Some("localhost".to_owned());
+    let error =
+        Topology::from_entries(1, "bad address".to_owned(), vec![with_bad_address]).unwrap_err();
+    assert!(
+        matches!(error, TopologyError::BadAddress { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn too_many_nodes_are_refused() {
+    let entries: Vec<NodeEntry> = (0..=MAX_NODES as u64)
+        .map(|index| {
+            NodeEntry::new(
+                topology::DivisionCode::from_u64(100_000_000_000 + index).unwrap(),
+                "节点",
+                "Node",
+                Level::County,
+                None,
+            )
+        })
+        .collect();
+    let error = Topology::from_entries(1, "huge".to_owned(), entries).unwrap_err();
+    assert!(
+        matches!(error, TopologyError::TooManyNodes { count, .. } if count == MAX_NODES + 1),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains(&MAX_NODES.to_string()));
+}
