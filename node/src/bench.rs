@@ -533,10 +533,10 @@ pub fn run(options: BenchOptions) -> Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     let wants = |name: &str| options.only.as_deref().is_none_or(|only| only == name);
-    if let Some(only) = &options.only {
-        if !["import", "sync", "propagation"].contains(&only.as_str()) {
-            bail!("unknown benchmark {only:?}: expected import, sync or propagation");
-        }
+    if let Some(only) = &options.only
+        && !["import", "sync", "propagation"].contains(&only.as_str())
+    {
+        bail!("unknown benchmark {only:?}: expected import, sync or propagation");
     }
     let report = runtime.block_on(async {
         let mut report = BenchReport::default();

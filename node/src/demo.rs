@@ -88,7 +88,7 @@ pub fn sample_files() -> Result<Vec<SampleFile>> {
             });
         }
     }
-    files.sort_by(|left, right| (left.code, left.table).cmp(&(right.code, right.table)));
+    files.sort_by_key(|file| (file.code, file.table));
     Ok(files)
 }
 

@@ -39,7 +39,10 @@ impl NodeCore {
         now_ms: i64,
     ) -> Result<ImportOutcome, CoreError> {
         let key = DocumentKey::new(self.code, ledger, period);
-        let document_error = |source| CoreError::Document { key, source };
+        let document_error = |source| CoreError::Document {
+            key,
+            source: Box::new(source),
+        };
         if self.document_mut(&key)?.is_none() {
             let meta = document::DocumentMeta {
                 owner: self.code,
@@ -79,7 +82,10 @@ impl NodeCore {
         };
         let heads = Submission::heads_from(&draft.get_heads());
         let records =
-            document::read_records(draft).map_err(|source| CoreError::Document { key, source })?;
+            document::read_records(draft).map_err(|source| CoreError::Document {
+                key,
+                source: Box::new(source),
+            })?;
         let previous = self.latest_submissions.get(&key);
         if let Some(previous) = previous
             && previous.submission.payload().heads == heads

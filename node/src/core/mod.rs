@@ -44,7 +44,7 @@ pub enum CoreError {
     #[error("document {key}: {source}")]
     Document {
         key: DocumentKey,
-        source: schemas::document::DocumentError,
+        source: Box<schemas::document::DocumentError>,
     },
     #[error("document {key}: figures cannot be computed: {reason}")]
     Figures { key: DocumentKey, reason: String },

@@ -87,10 +87,10 @@ impl Verifier<'_> {
                 Ok(None) => return fail(subject, "no replica is stored for its submission"),
                 Err(error) => return fail(subject, error),
             };
-            if key.owner != self.core.code {
-                if let Err(error) = self.core.check_replica_heads(key, &document) {
-                    return fail(subject, error);
-                }
+            if key.owner != self.core.code
+                && let Err(error) = self.core.check_replica_heads(key, &document)
+            {
+                return fail(subject, error);
             }
             self.report.documents_checked += 1;
             self.documents.insert(*key, document);

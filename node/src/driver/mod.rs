@@ -74,7 +74,7 @@ pub async fn run(
             (
                 parent,
                 entry.address.clone(),
-                entry.public_key.clone(),
+                entry.public_key,
             )
         });
         (

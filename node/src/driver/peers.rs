@@ -36,7 +36,7 @@ pub fn children_keys(core: &NodeCore) -> Result<Vec<VerifyingKey>, CoreError> {
     Ok(topology
         .children_of(core.code())
         .iter()
-        .filter_map(|child| topology.node(*child)?.public_key.clone())
+        .filter_map(|child| topology.node(*child)?.public_key)
         .map(|key| *key.verifying_key())
         .collect())
 }

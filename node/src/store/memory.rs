@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use super::{Batch, Durability, Store, StoreError, Tree, Write};
+use super::{Batch, Durability, Entries, Store, StoreError, Tree, Write};
 
 type Trees = Vec<BTreeMap<Vec<u8>, Vec<u8>>>;
 
@@ -39,11 +39,7 @@ impl Store for MemoryStore {
         Ok(self.lock()[tree.index()].get(key).cloned())
     }
 
-    fn scan_prefix(
-        &self,
-        tree: Tree,
-        prefix: &[u8],
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan_prefix(&self, tree: Tree, prefix: &[u8]) -> Result<Entries, StoreError> {
         Ok(self.lock()[tree.index()]
             .range(prefix.to_vec()..)
             .take_while(|(key, _)| key.starts_with(prefix))

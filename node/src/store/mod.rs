@@ -134,13 +134,15 @@ pub enum StoreError {
     },
 }
 
+/// Key and value pairs, in key order.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// Named trees of byte keys and values with atomic batches.
 pub trait Store: Send + std::fmt::Debug {
     fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// Every entry whose key starts with `prefix`, in key order.
-    fn scan_prefix(&self, tree: Tree, prefix: &[u8])
-    -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn scan_prefix(&self, tree: Tree, prefix: &[u8]) -> Result<Entries, StoreError>;
 
     /// Applies every write or none; with [`Durability::Flush`], on disk before returning.
     fn apply(&self, batch: &Batch, durability: Durability) -> Result<(), StoreError>;

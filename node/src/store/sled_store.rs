@@ -6,7 +6,7 @@ use std::path::Path;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
-use super::{Batch, Durability, Store, StoreError, Tree, Write};
+use super::{Batch, Durability, Entries, Store, StoreError, Tree, Write};
 
 /// A sled database holding every tree.
 #[derive(Debug)]
@@ -60,11 +60,7 @@ impl Store for SledStore {
             .map(|value| value.to_vec()))
     }
 
-    fn scan_prefix(
-        &self,
-        tree: Tree,
-        prefix: &[u8],
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan_prefix(&self, tree: Tree, prefix: &[u8]) -> Result<Entries, StoreError> {
         self.tree(tree)
             .scan_prefix(prefix)
             .map(|entry| {
