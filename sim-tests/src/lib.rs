@@ -1,1 +1,6 @@
-//! Deterministic simulation and multi-process tests.
+//! Test machinery: deterministic in-memory runs of node cores joined by protocol sessions
+//! ([`harness`]), and helpers to run `huizong` as separate operating-system processes
+//! ([`processes`]).
+
+pub mod harness;
+pub mod processes;

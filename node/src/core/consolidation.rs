@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use protocol::rollup::{InputKind, RollupInput, consolidate};
-use protocol::{DocumentKey, Rollup, Signed};
+use protocol::{DocumentKey, Event, Rollup, Signed};
 use schemas::figures::Figures;
 use schemas::{Ledger, Period};
 use serde::Serialize;
@@ -94,6 +94,22 @@ impl NodeCore {
         let signed = Signed::sign(rollup, &self.signing_key, &self.topology)?;
         self.put_rollup(signed.clone())?;
         Ok(Some(signed))
+    }
+
+    /// Acts on what a session stored or refused: a stored submission or rollup may change this
+    /// node's rollup for its ledger and period; a refusal is counted.
+    pub fn apply_session_event(&mut self, event: &Event, now_ms: i64) -> Result<(), CoreError> {
+        match event {
+            Event::SubmissionStored { key, .. } => {
+                self.consolidate(key.ledger, key.period, now_ms)?;
+            }
+            Event::RollupStored { ledger, period, .. } => {
+                self.consolidate(*ledger, *period, now_ms)?;
+            }
+            Event::Refused(_) => self.count_refusal()?,
+            Event::Opened { .. } | Event::Settled { .. } => {}
+        }
+        Ok(())
     }
 
     /// The nodes whose submissions a rollup of `node` includes, following rollup inputs down.

@@ -111,21 +111,15 @@ impl NodeHandle {
         self.changes.subscribe()
     }
 
-    /// Acts on what a session reports: consolidates after something was stored, counts and logs
-    /// refusals, records settled rounds.
+    /// Acts on what a session reports: the core consolidates or counts; refusals are logged and
+    /// kept for `status`; settled rounds are recorded on the link.
     pub fn handle_session_event(&self, peer: DivisionCode, event: Event) {
+        if let Err(error) = self.with_core(|core| core.apply_session_event(&event, unix_ms())) {
+            tracing::error!(node = %self.code, "cannot act on a session event: {error}");
+        }
         match event {
-            Event::SubmissionStored { key, .. } => {
-                self.consolidate(key.ledger, key.period);
-            }
-            Event::RollupStored { ledger, period, .. } => {
-                self.consolidate(ledger, period);
-            }
             Event::Refused(refusal) => {
                 tracing::warn!(node = %self.code, "{refusal}");
-                if let Err(error) = self.with_core(|core| core.count_refusal()) {
-                    tracing::error!(node = %self.code, "cannot count a refusal: {error}");
-                }
                 let mut recent = lock(&self.recent_refusals);
                 if recent.len() == MAX_RECENT_REFUSALS {
                     recent.pop_front();
@@ -135,13 +129,7 @@ impl NodeHandle {
             Event::Settled { .. } => {
                 self.update_link(peer, |link| link.last_settled_ms = Some(unix_ms()));
             }
-            Event::Opened { .. } => {}
-        }
-    }
-
-    fn consolidate(&self, ledger: schemas::Ledger, period: schemas::Period) {
-        if let Err(error) = self.with_core(|core| core.consolidate(ledger, period, unix_ms())) {
-            tracing::error!(node = %self.code, "consolidation failed: {error}");
+            Event::SubmissionStored { .. } | Event::RollupStored { .. } | Event::Opened { .. } => {}
         }
     }
 

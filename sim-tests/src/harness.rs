@@ -1,0 +1,173 @@
+//! Deterministic runs of node cores (over in-memory stores) joined by protocol sessions, with no
+//! network, no clock and no randomness: keys derive from division codes, time is a counter, and
+//! frames move between the two sessions of a link in a fixed order. A run either goes idle within
+//! its step bound or fails loudly.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use ed25519_dalek::SigningKey;
+use node::core::NodeCore;
+use node::directory::public_key;
+use node::store::MemoryStore;
+use protocol::{Event, Replicas, Role, Session, SessionConfig, SessionError};
+use schemas::records::Record;
+use schemas::{Ledger, Period};
+use sha2::{Digest, Sha256};
+use topology::{DivisionCode, Topology};
+
+/// Steps a link may take before a run is declared stuck: one step moves every queued frame each
+/// way, and a full first sync of a province takes a few dozen.
+pub const MAX_STEPS_PER_RUN: usize = 10_000;
+
+/// The deterministic key of a node in tests: SHA-256 of its code.
+pub fn test_key(code: DivisionCode) -> SigningKey {
+    let seed: [u8; 32] = Sha256::digest(code.as_str().as_bytes()).into();
+    SigningKey::from_bytes(&seed)
+}
+
+/// `template` with every node's test key, a placeholder address for nodes with children, signed
+/// by the root's test key.
+pub fn keyed_topology(template: &Topology) -> Topology {
+    let mut topology = template.clone();
+    let codes: Vec<DivisionCode> = topology.iter().map(|entry| entry.code).collect();
+    for (index, code) in codes.iter().enumerate() {
+        topology
+            .set_public_key(*code, public_key(&test_key(*code)))
+            .expect("codes come from the topology");
+        if !topology.children_of(*code).is_empty() {
+            topology
+                .set_address(*code, format!("127.0.0.1:{}", 40_000 + index))
+                .expect("a loopback address is valid");
+        }
+    }
+    let root = topology.root().code;
+    topology
+        .sign(&test_key(root))
+        .expect("every node has a key and the root signs");
+    topology
+}
+
+/// A node core over an in-memory store.
+pub fn memory_core(topology: &Topology, code: DivisionCode) -> NodeCore {
+    NodeCore::new(
+        code,
+        test_key(code),
+        topology.clone(),
+        Box::new(MemoryStore::new()),
+    )
+    .expect("a keyed topology fits its test keys")
+}
+
+/// The shipped sample records of one node and ledger, for the period of the sample data.
+pub fn sample_records(code: DivisionCode, ledger: Ledger) -> Vec<Record> {
+    static SAMPLES: OnceLock<BTreeMap<(DivisionCode, Ledger), Vec<Record>>> = OnceLock::new();
+    SAMPLES
+        .get_or_init(|| {
+            node::demo::parse_samples(node::demo::DEMO_PERIOD).expect("the sample data parses")
+        })
+        .get(&(code, ledger))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The period of the sample data.
+pub const SAMPLE_PERIOD: Period = node::demo::DEMO_PERIOD;
+
+/// A division code from text known to be valid.
+pub fn code(text: &str) -> DivisionCode {
+    DivisionCode::parse(text).expect("tests use valid codes")
+}
+
+/// The two sessions of one tree edge, moved in lockstep.
+#[derive(Debug)]
+pub struct Link {
+    pub parent_session: Session,
+    pub child_session: Session,
+    /// Events the child's session reported, in order.
+    pub child_events: Vec<Event>,
+    /// Events the parent's session reported, in order.
+    pub parent_events: Vec<Event>,
+    /// The link's clock, in milliseconds; advanced by one per step.
+    pub now_ms: u64,
+}
+
+impl Link {
+    /// Opens a link between `parent` and its child `child`.
+    pub fn open(topology: &Topology, parent: DivisionCode, child: DivisionCode) -> Self {
+        let version = topology.version();
+        Self {
+            parent_session: Session::new(SessionConfig {
+                local: parent,
+                peer: child,
+                role: Role::Parent,
+                topology_version: version,
+            }),
+            child_session: Session::new(SessionConfig {
+                local: child,
+                peer: parent,
+                role: Role::Child,
+                topology_version: version,
+            }),
+            child_events: Vec::new(),
+            parent_events: Vec::new(),
+            now_ms: 0,
+        }
+    }
+
+    /// Moves frames both ways until neither session has anything to send, applying the parent's
+    /// events to the parent core as the driver does. Fails if a session fails or the step bound is
+    /// hit.
+    pub fn run<C: Replicas>(
+        &mut self,
+        parent: &mut NodeCore,
+        child: &mut C,
+    ) -> Result<usize, SessionError> {
+        for step in 0..MAX_STEPS_PER_RUN {
+            self.now_ms += 1;
+            let mut moved = false;
+            while let Some(frame) = self.child_session.poll_transmit() {
+                self.parent_session.handle_bytes(self.now_ms, &frame, parent)?;
+                moved = true;
+            }
+            while let Some(event) = self.parent_session.poll_event() {
+                parent
+                    .apply_session_event(&event, self.now_ms as i64)
+                    .expect("the parent core acts on its events");
+                self.parent_events.push(event);
+            }
+            while let Some(frame) = self.parent_session.poll_transmit() {
+                self.child_session.handle_bytes(self.now_ms, &frame, child)?;
+                moved = true;
+            }
+            while let Some(event) = self.child_session.poll_event() {
+                self.child_events.push(event);
+            }
+            if !moved {
+                return Ok(step);
+            }
+        }
+        panic!("the link did not go idle within {MAX_STEPS_PER_RUN} steps");
+    }
+
+    /// Tells the child's session that its data changed, then runs the link.
+    pub fn push<C: Replicas>(
+        &mut self,
+        parent: &mut NodeCore,
+        child: &mut C,
+    ) -> Result<usize, SessionError> {
+        self.child_session.handle_local_change(self.now_ms, child)?;
+        self.run(parent, child)
+    }
+
+    /// Refusals the parent reported.
+    pub fn parent_refusals(&self) -> Vec<&protocol::Refusal> {
+        self.parent_events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Refused(refusal) => Some(refusal),
+                _ => None,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,1 @@
+//! Running `huizong` as separate processes.

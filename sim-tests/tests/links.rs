@@ -1,0 +1,431 @@
+//! Deterministic runs of real node cores (in-memory stores) joined by protocol sessions: what goes
+//! up a tree edge, what it costs, and what a parent refuses.
+
+use std::collections::HashMap;
+
+use automerge::Automerge;
+use automerge::sync::State as SyncState;
+use node::core::NodeCore;
+use protocol::{
+    AcceptedSubmission, DocumentKey, Envelope, ObjectHash, RefusalReason, Replicas, Rollup,
+    Signed, SignedError, StoreFailure, Submission,
+};
+use schemas::figures::Figures;
+use schemas::{Ledger, Period, document};
+use sim_tests::harness::{
+    Link, SAMPLE_PERIOD, code, keyed_topology, memory_core, sample_records, test_key,
+};
+use topology::{DivisionCode, Topology};
+
+fn ningxia() -> Topology {
+    keyed_topology(&topology::ningxia())
+}
+
+/// Imports a node's sample records for a ledger and submits them.
+fn import_and_submit(core: &mut NodeCore, ledger: Ledger, now_ms: i64) {
+    let records = sample_records(core.code(), ledger);
+    assert!(!records.is_empty(), "sample data for {} {ledger}", core.code());
+    core.import_records(ledger, SAMPLE_PERIOD, &records, now_ms)
+        .expect("sample records import");
+    core.submit(ledger, SAMPLE_PERIOD, now_ms).expect("submit");
+}
+
+/// A child whose answers can be tampered with, standing in for a modified county binary.
+struct Tampering<'core> {
+    core: &'core mut NodeCore,
+    /// Documents served instead of the signed state (for example a draft with unsigned changes).
+    served_instead: HashMap<DocumentKey, Automerge>,
+    /// Submissions offered besides the honest ones.
+    extra_offers: Vec<Signed<Submission>>,
+    /// Rollups sent besides the honest ones.
+    extra_rollups: Vec<Signed<Rollup>>,
+}
+
+impl<'core> Tampering<'core> {
+    fn new(core: &'core mut NodeCore) -> Self {
+        Self {
+            core,
+            served_instead: HashMap::new(),
+            extra_offers: Vec::new(),
+            extra_rollups: Vec::new(),
+        }
+    }
+}
+
+impl Replicas for Tampering<'_> {
+    fn topology(&self) -> &Topology {
+        self.core.topology()
+    }
+    fn offerable_submissions(&self) -> Result<Vec<Signed<Submission>>, StoreFailure> {
+        let mut offers = self.core.offerable_submissions()?;
+        offers.extend(self.extra_offers.iter().cloned());
+        Ok(offers)
+    }
+    fn offerable_rollups(&self) -> Result<Vec<Signed<Rollup>>, StoreFailure> {
+        let mut rollups = self.core.offerable_rollups()?;
+        rollups.extend(self.extra_rollups.iter().cloned());
+        Ok(rollups)
+    }
+    fn latest_submission(
+        &self,
+        key: &DocumentKey,
+    ) -> Result<Option<Signed<Submission>>, StoreFailure> {
+        if let Some(extra) = self.extra_offers.iter().find(|s| s.payload().key == *key) {
+            return Ok(Some(extra.clone()));
+        }
+        self.core.latest_submission(key)
+    }
+    fn with_published_document<T>(
+        &mut self,
+        key: &DocumentKey,
+        work: impl FnOnce(&mut Automerge) -> T,
+    ) -> Result<Option<T>, StoreFailure> {
+        if let Some(document) = self.served_instead.get_mut(key) {
+            return Ok(Some(work(document)));
+        }
+        self.core.with_published_document(key, work)
+    }
+    fn take_replica(&mut self, key: &DocumentKey) -> Result<Automerge, StoreFailure> {
+        self.core.take_replica(key)
+    }
+    fn commit_replica(
+        &mut self,
+        submission: &Signed<Submission>,
+        figures: &Figures,
+        document: Automerge,
+    ) -> Result<(), StoreFailure> {
+        self.core.commit_replica(submission, figures, document)
+    }
+    fn sync_state(&self, peer: DivisionCode, key: &DocumentKey) -> Result<SyncState, StoreFailure> {
+        self.core.sync_state(peer, key)
+    }
+    fn save_sync_state(
+        &mut self,
+        peer: DivisionCode,
+        key: &DocumentKey,
+        state: &SyncState,
+    ) -> Result<(), StoreFailure> {
+        self.core.save_sync_state(peer, key, state)
+    }
+    fn submission_by_hash(
+        &self,
+        hash: &ObjectHash,
+    ) -> Result<Option<AcceptedSubmission>, StoreFailure> {
+        self.core.submission_by_hash(hash)
+    }
+    fn rollup_by_hash(&self, hash: &ObjectHash) -> Result<Option<Signed<Rollup>>, StoreFailure> {
+        self.core.rollup_by_hash(hash)
+    }
+    fn latest_rollup(
+        &self,
+        node: DivisionCode,
+        ledger: Ledger,
+        period: Period,
+    ) -> Result<Option<Signed<Rollup>>, StoreFailure> {
+        self.core.latest_rollup(node, ledger, period)
+    }
+    fn store_rollup(&mut self, rollup: &Signed<Rollup>) -> Result<(), StoreFailure> {
+        self.core.store_rollup(rollup)
+    }
+}
+
+#[test]
+fn a_county_submission_goes_up_two_levels_and_every_figure_checks() {
+    let topology = ningxia();
+    let (region_code, city_code, county_code) = (
+        code("640000000000"),
+        code("640100000000"),
+        code("640104000000"),
+    );
+    let mut county = memory_core(&topology, county_code);
+    let mut city = memory_core(&topology, city_code);
+    let mut region = memory_core(&topology, region_code);
+    for ledger in Ledger::ALL {
+        import_and_submit(&mut county, ledger, 1_000);
+        import_and_submit(&mut city, ledger, 1_000);
+    }
+
+    let mut county_city = Link::open(&topology, city_code, county_code);
+    county_city.run(&mut city, &mut county).unwrap();
+    assert!(county_city.parent_refusals().is_empty());
+    let mut city_region = Link::open(&topology, region_code, city_code);
+    city_region.run(&mut region, &mut city).unwrap();
+    assert!(city_region.parent_refusals().is_empty());
+
+    for ledger in Ledger::ALL {
+        let key = DocumentKey::new(county_code, ledger, SAMPLE_PERIOD);
+        assert!(city.latest_submission_of(&key).is_some());
+        assert!(region.latest_submission_of(&key).is_some());
+        let coverage = region.coverage(region_code, ledger, SAMPLE_PERIOD);
+        assert!(coverage.included.contains(&county_code));
+        assert!(coverage.included.contains(&city_code));
+        let mut expected = county.consolidated_figures(ledger, SAMPLE_PERIOD).unwrap();
+        let city_own = city
+            .latest_submission_of(&DocumentKey::new(city_code, ledger, SAMPLE_PERIOD))
+            .unwrap()
+            .figures
+            .clone();
+        expected.add(&city_own).unwrap();
+        assert_eq!(
+            region.consolidated_figures(ledger, SAMPLE_PERIOD).unwrap(),
+            expected,
+            "{ledger}: the region's figures are the county's plus the city's"
+        );
+    }
+    let report = region.verify().expect("everything the region holds checks out");
+    assert_eq!(report.submissions_checked, 6);
+    assert!(report.rollups_checked >= 3);
+}
+
+#[test]
+fn after_converging_one_new_record_costs_a_small_fraction_of_the_document() {
+    let topology = ningxia();
+    let (city_code, county_code) = (code("640100000000"), code("640104000000"));
+    let mut county = memory_core(&topology, county_code);
+    let mut city = memory_core(&topology, city_code);
+    import_and_submit(&mut county, Ledger::Vehicles, 1_000);
+
+    let mut link = Link::open(&topology, city_code, county_code);
+    link.run(&mut city, &mut county).unwrap();
+    let first_sync_bytes = link.parent_session.stats().bytes_received;
+
+    // One more vehicle, in the same session.
+    let records = sample_records(county_code, Ledger::Vehicles);
+    let mut changed = records
+        .iter()
+        .rev()
+        .find_map(|record| match record {
+            schemas::records::Record::Vehicle(vehicle) => Some(vehicle.clone()),
+            _ => None,
+        })
+        .expect("the sample data has vehicles");
+    changed.price_yuan += schemas::Decimal::ONE;
+    county
+        .import_records(
+            Ledger::Vehicles,
+            SAMPLE_PERIOD,
+            &[schemas::records::Record::Vehicle(changed.clone())],
+            2_000,
+        )
+        .unwrap();
+    county.submit(Ledger::Vehicles, SAMPLE_PERIOD, 2_000).unwrap();
+    let before = link.parent_session.stats().bytes_received + link.parent_session.stats().bytes_sent;
+    link.push(&mut city, &mut county).unwrap();
+    let after = link.parent_session.stats().bytes_received + link.parent_session.stats().bytes_sent;
+    let in_session_bytes = after - before;
+    let key = DocumentKey::new(county_code, Ledger::Vehicles, SAMPLE_PERIOD);
+    assert_eq!(
+        city.latest_submission_of(&key).unwrap().submission.payload().sequence,
+        2
+    );
+
+    // Another change, then a new session: the persisted sync state means a reconnect costs what
+    // changed, not the whole history.
+    changed.price_yuan += schemas::Decimal::ONE;
+    county
+        .import_records(
+            Ledger::Vehicles,
+            SAMPLE_PERIOD,
+            &[schemas::records::Record::Vehicle(changed)],
+            3_000,
+        )
+        .unwrap();
+    county.submit(Ledger::Vehicles, SAMPLE_PERIOD, 3_000).unwrap();
+    let mut reconnected = Link::open(&topology, city_code, county_code);
+    reconnected.run(&mut city, &mut county).unwrap();
+    let reconnect_bytes =
+        reconnected.parent_session.stats().bytes_received + reconnected.parent_session.stats().bytes_sent;
+    assert_eq!(
+        city.latest_submission_of(&key).unwrap().submission.payload().sequence,
+        3
+    );
+    eprintln!(
+        "first sync {first_sync_bytes} B, one record in session {in_session_bytes} B, after reconnecting {reconnect_bytes} B"
+    );
+    assert!(
+        in_session_bytes * 10 < first_sync_bytes,
+        "one record in session: {in_session_bytes} bytes against {first_sync_bytes} for the document"
+    );
+    assert!(
+        reconnect_bytes * 10 < first_sync_bytes,
+        "one record after reconnecting: {reconnect_bytes} bytes against {first_sync_bytes} for the document"
+    );
+    city.verify().unwrap();
+}
+
+#[test]
+fn changes_made_after_signing_are_refused_and_nothing_is_stored() {
+    let topology = ningxia();
+    let (city_code, county_code) = (code("640100000000"), code("640104000000"));
+    let mut county = memory_core(&topology, county_code);
+    let mut city = memory_core(&topology, city_code);
+    import_and_submit(&mut county, Ledger::Energy, 1_000);
+    let key = DocumentKey::new(county_code, Ledger::Energy, SAMPLE_PERIOD);
+
+    // The county changes a record after signing, and a modified binary pushes the draft.
+    let mut records = sample_records(county_code, Ledger::Energy);
+    let Some(schemas::records::Record::EnergyConsumption(mut consumption)) = records.pop() else {
+        panic!("energy samples are consumption records");
+    };
+    consumption.quantity += schemas::Decimal::from(1_000);
+    let mut draft = county.draft_document(&key).unwrap().unwrap();
+    document::write_records(
+        &mut draft,
+        &[schemas::records::Record::EnergyConsumption(consumption)],
+        2_000,
+    )
+    .unwrap();
+    let mut tampering = Tampering::new(&mut county);
+    tampering.served_instead.insert(key, draft);
+
+    let mut link = Link::open(&topology, city_code, county_code);
+    link.run(&mut city, &mut tampering).unwrap();
+    let refusals = link.parent_refusals();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(refusals[0].reason, RefusalReason::ChangesNotCoveredBySignature);
+    assert_eq!(refusals[0].subject, key.to_string());
+    assert!(city.latest_submission_of(&key).is_none());
+    assert!(
+        city.store()
+            .scan_prefix(node::store::Tree::Documents, &[])
+            .unwrap()
+            .is_empty(),
+        "no document bytes were stored"
+    );
+    assert_eq!(city.refusals(), 1);
+}
+
+/// Signs `payload` with `key` whatever the payload claims, as a forger would.
+fn forge(payload: &Submission, key: &ed25519_dalek::SigningKey) -> Envelope {
+    use ed25519_dalek::Signer;
+    let bytes = postcard::to_stdvec(payload).expect("a submission encodes");
+    let mut message = <Submission as protocol::SignedPayload>::DOMAIN.to_vec();
+    message.extend_from_slice(&bytes);
+    Envelope {
+        payload: bytes,
+        signer_key: key.verifying_key().to_bytes(),
+        signature: key.sign(&message).to_bytes().to_vec(),
+    }
+}
+
+#[test]
+fn a_county_cannot_write_or_relay_a_siblings_document() {
+    let topology = ningxia();
+    let (city_code, county_code, sibling_code) = (
+        code("640100000000"),
+        code("640104000000"),
+        code("640105000000"),
+    );
+    let mut county = memory_core(&topology, county_code);
+    let mut sibling = memory_core(&topology, sibling_code);
+    let mut city = memory_core(&topology, city_code);
+    import_and_submit(&mut county, Ledger::Energy, 1_000);
+    import_and_submit(&mut sibling, Ledger::Energy, 1_000);
+    let sibling_key = DocumentKey::new(sibling_code, Ledger::Energy, SAMPLE_PERIOD);
+    let genuine = sibling.latest_submission_of(&sibling_key).unwrap().submission.clone();
+
+    // A submission for the sibling's document, signed with the county's own key.
+    let mut forged_payload = genuine.payload().clone();
+    forged_payload.sequence += 1;
+    let forged = forge(&forged_payload, &test_key(county_code));
+    let forged_verification = Signed::<Submission>::verify(forged, &topology);
+    assert!(matches!(
+        forged_verification,
+        Err(SignedError::KeyNotBound { signer, .. }) if signer == sibling_code
+    ));
+
+    // The county relays the sibling's genuine submission as if it were in its subtree.
+    let mut tampering = Tampering::new(&mut county);
+    tampering.extra_offers.push(genuine);
+    let mut link = Link::open(&topology, city_code, county_code);
+    link.run(&mut city, &mut tampering).unwrap();
+    let refusals = link.parent_refusals();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(
+        refusals[0].reason,
+        RefusalReason::NotInPeerSubtree {
+            signer: sibling_code,
+            peer: county_code
+        }
+    );
+    assert!(city.latest_submission_of(&sibling_key).is_none());
+    // The county's own document still went up.
+    assert!(
+        city.latest_submission_of(&DocumentKey::new(county_code, Ledger::Energy, SAMPLE_PERIOD))
+            .is_some()
+    );
+}
+
+#[test]
+fn a_rollup_that_is_not_the_sum_of_its_inputs_is_refused() {
+    let topology = ningxia();
+    let (region_code, city_code, county_code) = (
+        code("640000000000"),
+        code("640100000000"),
+        code("640104000000"),
+    );
+    let mut county = memory_core(&topology, county_code);
+    let mut city = memory_core(&topology, city_code);
+    let mut region = memory_core(&topology, region_code);
+    import_and_submit(&mut county, Ledger::Energy, 1_000);
+    Link::open(&topology, city_code, county_code)
+        .run(&mut city, &mut county)
+        .unwrap();
+
+    // The city signs a rollup that inflates its county's consumption.
+    let honest = city
+        .latest_rollup_of(city_code, Ledger::Energy, SAMPLE_PERIOD)
+        .unwrap()
+        .payload()
+        .clone();
+    let mut inflated = honest.clone();
+    inflated.sequence += 1;
+    let total = inflated.figures.get("energy.standard_coal_kgce");
+    inflated
+        .figures
+        .set("energy.standard_coal_kgce", total + schemas::Decimal::from(1_000_000))
+        .unwrap();
+    let forged = Signed::sign(inflated, &test_key(city_code), &topology).unwrap();
+    let mut tampering = Tampering::new(&mut city);
+    tampering.extra_rollups.push(forged);
+
+    let mut link = Link::open(&topology, region_code, city_code);
+    link.run(&mut region, &mut tampering).unwrap();
+    let refusals = link.parent_refusals();
+    assert!(
+        refusals.iter().any(|refusal| matches!(
+            &refusal.reason,
+            RefusalReason::RollupFiguresMismatch { figure } if figure == "energy.standard_coal_kgce"
+        )),
+        "{refusals:?}"
+    );
+    let held = region
+        .latest_rollup_of(city_code, Ledger::Energy, SAMPLE_PERIOD)
+        .expect("the honest rollup was stored");
+    assert_eq!(held.payload().figures, honest.figures);
+}
+
+#[test]
+fn a_peer_that_breaks_the_protocol_ends_the_session() {
+    let topology = ningxia();
+    let (city_code, county_code) = (code("640100000000"), code("640104000000"));
+    let mut city = memory_core(&topology, city_code);
+    let mut link = Link::open(&topology, city_code, county_code);
+    // A length prefix far beyond the frame limit.
+    let oversized = (protocol::limits::MAX_FRAME_BYTES as u32 + 1).to_be_bytes();
+    let error = link
+        .parent_session
+        .handle_bytes(0, &oversized, &mut city)
+        .unwrap_err();
+    assert!(error.to_string().contains("exceeds the maximum"), "{error}");
+
+    // A settled message before hello.
+    let mut link = Link::open(&topology, city_code, county_code);
+    let mut county = memory_core(&topology, county_code);
+    let frame = protocol::message::Message::Settled { round: 1 }.to_frame().unwrap();
+    let error = link
+        .child_session
+        .handle_bytes(0, &frame, &mut county)
+        .unwrap_err();
+    assert!(error.to_string().contains("before hello"), "{error}");
+}
