@@ -11,6 +11,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use base64::Engine;
@@ -20,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use topology::{DivisionCode, PublicKey, Topology};
 
 use crate::core::NodeCore;
-use crate::store::SledStore;
+use crate::store::{SledStore, StoreError};
 
 /// Retry delays towards the parent, in milliseconds.
 pub const RETRY_MS_MIN_DEFAULT: u64 = 200;
@@ -125,7 +126,7 @@ impl NodeDirectory {
         let config = self.read_config()?;
         let topology = self.read_topology()?;
         let key = self.read_key()?;
-        let store = SledStore::open(&self.store_path())?;
+        let store = open_store_waiting(&self.store_path())?;
         NodeCore::new(config.code, key, topology, Box::new(store)).with_context(|| {
             format!(
                 "cannot open node {} in {}",
@@ -133,6 +134,23 @@ impl NodeDirectory {
                 self.root.display()
             )
         })
+    }
+}
+
+/// How long opening a store waits for another process to let go of it: a `huizong status` run
+/// by hand while the node starts holds the store for a moment, and must not stop the node.
+const STORE_LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// Opens the sled store, waiting a little if another short-lived process holds it.
+fn open_store_waiting(path: &Path) -> Result<SledStore> {
+    let started = Instant::now();
+    loop {
+        match SledStore::open(path) {
+            Err(StoreError::Locked { .. }) if started.elapsed() < STORE_LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            result => return Ok(result?),
+        }
     }
 }
 

@@ -1,1 +1,168 @@
-//! Running `huizong` as separate processes.
+//! Running `huizong` as separate operating-system processes: finding (or building) the binary,
+//! starting and stopping nodes, running CLI commands against them, and waiting with a bound.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+/// How often waits poll their condition.
+const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+/// The `huizong` binary of this build, built first if needed (`cargo test` builds binaries only
+/// for the package that owns them).
+pub fn huizong_binary() -> PathBuf {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY
+        .get_or_init(|| {
+            let test_executable = std::env::current_exe().expect("the test knows its own path");
+            // target/<profile>/deps/<test> -> target/<profile>/huizong
+            let profile_directory = test_executable
+                .parent()
+                .and_then(Path::parent)
+                .expect("tests run from target/<profile>/deps");
+            let binary = profile_directory.join("huizong");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+            let mut build = Command::new(cargo);
+            build.args(["build", "--quiet", "-p", "node", "--bin", "huizong"]);
+            if profile_directory.file_name().and_then(|name| name.to_str()) == Some("release") {
+                build.arg("--release");
+            }
+            let status = build.status().expect("cargo can be run");
+            assert!(status.success(), "building huizong failed");
+            assert!(binary.exists(), "{} was not built", binary.display());
+            binary
+        })
+        .clone()
+}
+
+/// Runs a `huizong` command to completion.
+pub fn huizong(arguments: &[&str]) -> Output {
+    Command::new(huizong_binary())
+        .args(arguments)
+        .env("HUIZONG_LOG", "warn")
+        .output()
+        .expect("huizong can be run")
+}
+
+/// Runs a `huizong` command that must succeed and print JSON.
+pub fn huizong_json(arguments: &[&str]) -> Result<serde_json::Value> {
+    let output = huizong(arguments);
+    if !output.status.success() {
+        bail!(
+            "huizong {} failed: {}",
+            arguments.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    serde_json::from_slice(&output.stdout).context("huizong printed something that is not JSON")
+}
+
+/// A node running as its own process (`huizong run`), its log in the node directory.
+#[derive(Debug)]
+pub struct NodeProcess {
+    pub directory: PathBuf,
+    child: Child,
+}
+
+impl NodeProcess {
+    /// Starts `huizong run` and waits until its control socket answers.
+    pub fn start(directory: &Path) -> Result<Self> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(directory.join("node.log"))?;
+        let child = Command::new(huizong_binary())
+            .args(["run", "--dir"])
+            .arg(directory)
+            .env("HUIZONG_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .context("cannot start huizong run")?;
+        let mut process = Self {
+            directory: directory.to_path_buf(),
+            child,
+        };
+        let directory_text = directory.to_str().expect("test paths are UTF-8").to_owned();
+        wait_until(Duration::from_secs(30), "the node to answer on its control socket", || {
+            if let Some(status) = process.child.try_wait()? {
+                bail!("huizong run exited early with {status}: {}", process.log());
+            }
+            if !process.directory.join("control.sock").exists() {
+                return Ok(false);
+            }
+            let status = huizong_json(&["status", "--json", "--dir", &directory_text])?;
+            Ok(status["running"] == true)
+        })?;
+        Ok(process)
+    }
+
+    /// The node's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.directory.join("node.log")).unwrap_or_default()
+    }
+
+    /// Asks the node to stop (SIGTERM) and waits for it to exit.
+    pub fn terminate(mut self) -> Result<()> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        if !status.success() {
+            bail!("kill -TERM failed");
+        }
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                if !status.success() {
+                    bail!("the node exited with {status}: {}", self.log());
+                }
+                return Ok(());
+            }
+            if started.elapsed() > Duration::from_secs(20) {
+                let _ = self.child.kill();
+                bail!("the node did not stop within 20 s of SIGTERM");
+            }
+            std::thread::sleep(POLL_INTERVAL);
+        }
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        // A test that fails midway must not leave nodes running.
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Polls `condition` until it holds, failing after `timeout`; the last error is reported.
+pub fn wait_until(
+    timeout: Duration,
+    what: &str,
+    mut condition: impl FnMut() -> Result<bool>,
+) -> Result<()> {
+    let started = Instant::now();
+    let mut last_error = None;
+    loop {
+        match condition() {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(error) => last_error = Some(error),
+        }
+        if started.elapsed() > timeout {
+            return Err(anyhow!(
+                "timed out after {timeout:?} waiting for {what}{}",
+                last_error
+                    .map(|error| format!(" (last error: {error:#})"))
+                    .unwrap_or_default()
+            ));
+        }
+        std::thread::sleep(POLL_INTERVAL);
+    }
+}

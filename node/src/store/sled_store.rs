@@ -34,7 +34,9 @@ impl SledStore {
             .open()
             .map_err(|error| match error {
                 sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-                    open_error("another huizong process is using this node directory".to_owned())
+                    StoreError::Locked {
+                        path: path.display().to_string(),
+                    }
                 }
                 other => open_error(other.to_string()),
             })?;

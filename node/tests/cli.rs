@@ -1,0 +1,207 @@
+//! The command line as people meet it: the operator's set-up steps, and one clear line for each
+//! kind of bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn huizong() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_huizong"))
+}
+
+fn run(arguments: &[&str]) -> Output {
+    huizong().args(arguments).output().unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts a failure reported as exactly one line starting with `error:`.
+fn assert_one_line_error(output: &Output) -> String {
+    assert!(!output.status.success(), "the command should fail");
+    let message = stderr(output);
+    assert_eq!(message.lines().count(), 1, "one line: {message:?}");
+    assert!(message.starts_with("error: "), "{message:?}");
+    message
+}
+
+/// A city and one of its counties, prepared on disk (not running).
+fn city_and_county(root: &Path) -> (PathBuf, PathBuf, topology::Topology) {
+    let ningxia = topology::ningxia();
+    let city = topology::DivisionCode::parse("640100000000").unwrap();
+    let county = topology::DivisionCode::parse("640104000000").unwrap();
+    let entries = ningxia
+        .iter()
+        .filter(|entry| entry.code == city || entry.code == county)
+        .cloned()
+        .map(|mut entry| {
+            if entry.code == city {
+                entry.parent = None;
+            }
+            entry
+        })
+        .collect();
+    let template = topology::Topology::from_entries(1, "test".to_owned(), entries).unwrap();
+    let prepared = node::local_tree::prepare(&template, root).unwrap();
+    let topology = prepared.topology.clone();
+    drop(prepared);
+    (
+        root.join(city.as_str()),
+        root.join(county.as_str()),
+        topology,
+    )
+}
+
+const ENERGY_HEADER: &str = "institution_credit_code,month,carrier,quantity,cost_yuan";
+
+fn a_credit_code() -> String {
+    schemas::records::CreditCode::with_check_digit("11640104MB0000001")
+        .unwrap()
+        .as_str()
+        .to_owned()
+}
+
+#[test]
+fn a_malformed_row_is_named_by_file_line_column_and_rule_and_nothing_is_imported() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let credit = a_credit_code();
+    let file = directory.path().join("energy.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "{ENERGY_HEADER}\n{credit},2025-01,electricity,1200,700.5\n{credit},2025-02,electricity,1100,650\n{credit},2025-03,electricity,-3,0\n{credit},2025-04,electricity,1000,600\n"
+        ),
+    )
+    .unwrap();
+    let output = run(&[
+        "import",
+        "--dir",
+        county.to_str().unwrap(),
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        file.to_str().unwrap(),
+    ]);
+    let message = assert_one_line_error(&output);
+    assert!(message.contains("energy.csv"), "names the file: {message}");
+    assert!(message.contains("line 4"), "names the line: {message}");
+    assert!(message.contains("column 4 (quantity)"), "names the column: {message}");
+    assert!(message.contains("\"-3\""), "shows the value: {message}");
+    assert!(message.contains("nothing from this file was imported"), "{message}");
+
+    let status = run(&["status", "--json", "--dir", county.to_str().unwrap()]);
+    assert!(status.status.success(), "{}", stderr(&status));
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["own_documents"], serde_json::json!([]), "nothing was written");
+}
+
+#[test]
+fn chinese_headers_import_and_the_operator_flow_reaches_a_report() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let credit = a_credit_code();
+    let file = directory.path().join("能源.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "\u{feff}统一社会信用代码,统计月份,能源品种,消费量,金额（元）\n{credit},2025-01,电力,1000,600\n{credit},2025-01,天然气,100,280\n"
+        ),
+    )
+    .unwrap();
+    let dir = county.to_str().unwrap();
+    let imported = run(&[
+        "import", "--dir", dir, "--ledger", "energy", "--period", "2025", file.to_str().unwrap(),
+    ]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(String::from_utf8_lossy(&imported.stdout).contains("imported 2 records"));
+    let submitted = run(&["submit", "--dir", dir, "--ledger", "energy", "--period", "2025"]);
+    assert!(submitted.status.success(), "{}", stderr(&submitted));
+    let report = run(&[
+        "report", "--json", "--dir", dir, "--ledger", "energy", "--period", "2025",
+    ]);
+    assert!(report.status.success(), "{}", stderr(&report));
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let total = report["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|figure| figure["name"] == "energy.standard_coal_kgce")
+        .unwrap();
+    // 1,000 kWh x 0.1229 + 100 m3 x 1.2143 = 122.9 + 121.43 kgce.
+    assert_eq!(total["value"], "244.33");
+    let verified = run(&["verify", "--dir", dir]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+}
+
+#[test]
+fn keygen_sign_and_init_build_a_node_directory_and_refuse_an_unknown_code() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = |name: &str| directory.path().join(name);
+    let root_key = path("root.key");
+    let keygen = run(&["keygen", "--out", root_key.to_str().unwrap()]);
+    assert!(keygen.status.success(), "{}", stderr(&keygen));
+    let root_public = String::from_utf8_lossy(&keygen.stdout).trim().to_owned();
+    let again = run(&["keygen", "--out", root_key.to_str().unwrap()]);
+    assert!(assert_one_line_error(&again).contains("already exists"));
+
+    let topology = format!(
+        "version = 1\nname = \"one region\"\n\n[[node]]\ncode = \"640000000000\"\nname_zh = \"宁夏回族自治区\"\nname_en = \"Ningxia\"\nlevel = \"region\"\npublic_key = \"{root_public}\"\naddress = \"127.0.0.1:47999\"\n"
+    );
+    std::fs::write(path("topology.toml"), topology).unwrap();
+    let unsigned_init = run(&[
+        "init", "--dir", path("region").to_str().unwrap(), "--topology",
+        path("topology.toml").to_str().unwrap(), "--node", "640000000000", "--key",
+        root_key.to_str().unwrap(),
+    ]);
+    assert!(assert_one_line_error(&unsigned_init).contains("not validly signed"));
+    let signed = run(&[
+        "topology", "sign", path("topology.toml").to_str().unwrap(), "--key",
+        root_key.to_str().unwrap(),
+    ]);
+    assert!(signed.status.success(), "{}", stderr(&signed));
+    let checked = run(&["topology", "check", path("topology.toml").to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&checked.stdout).contains("signed by its root"));
+
+    let unknown = run(&[
+        "init", "--dir", path("other").to_str().unwrap(), "--topology",
+        path("topology.toml").to_str().unwrap(), "--node", "640199000000", "--key",
+        root_key.to_str().unwrap(),
+    ]);
+    let message = assert_one_line_error(&unknown);
+    assert!(message.contains("640199000000 is not in the topology"), "{message}");
+    assert!(!path("other").exists(), "nothing was created");
+
+    let created = run(&[
+        "init", "--dir", path("region").to_str().unwrap(), "--topology",
+        path("topology.toml").to_str().unwrap(), "--node", "640000000000", "--key",
+        root_key.to_str().unwrap(),
+    ]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let status = run(&["status", "--dir", path("region").to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&status.stdout).contains("宁夏回族自治区"));
+}
+
+#[test]
+fn a_missing_directory_and_a_port_in_use_are_one_line_each() {
+    let missing = run(&["status", "--dir", "/nonexistent/huizong-node"]);
+    let message = assert_one_line_error(&missing);
+    assert!(message.contains("/nonexistent/huizong-node does not exist"), "{message}");
+
+    let directory = tempfile::tempdir().unwrap();
+    let (city, _, topology) = city_and_county(directory.path());
+    let address = topology.root().address.clone().unwrap();
+    let _occupied = std::net::UdpSocket::bind(&address).unwrap();
+    let output = huizong()
+        .args(["run", "--dir", city.to_str().unwrap()])
+        .env("HUIZONG_LOG", "off")
+        .output()
+        .unwrap();
+    let message = assert_one_line_error(&output);
+    assert!(
+        message.contains(&format!("cannot listen on {address} for node 640100000000")),
+        "{message}"
+    );
+    assert!(message.contains("already in use"), "{message}");
+}

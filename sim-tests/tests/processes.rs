@@ -1,0 +1,110 @@
+//! A county and a city as two operating-system processes syncing over QUIC on loopback.
+
+use std::time::Duration;
+
+use node::directory::{NodeDirectory, write_config};
+use schemas::table::Table;
+use sim_tests::harness::code;
+use sim_tests::processes::{NodeProcess, huizong, huizong_json, wait_until};
+
+/// Writes the county's shipped sample file for `table` where the CLI can import it.
+fn sample_file(directory: &std::path::Path, table: Table) -> std::path::PathBuf {
+    let county = code("640104000000");
+    let file = node::demo::sample_files()
+        .unwrap()
+        .into_iter()
+        .find(|file| file.code == county && file.table == table)
+        .expect("the county has sample data for every table");
+    let path = directory.join(format!("{}.csv", table.slug()));
+    std::fs::write(&path, file.bytes).unwrap();
+    path
+}
+
+fn report_includes(city: &str, ledger: &str, county: &str) -> anyhow::Result<bool> {
+    let report = huizong_json(&[
+        "report", "--json", "--dir", city, "--ledger", ledger, "--period", "2025",
+    ])?;
+    Ok(report["included"]
+        .as_array()
+        .is_some_and(|included| included.iter().any(|code| code == county)))
+}
+
+#[test]
+fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Result<()> {
+    let root = tempfile::tempdir()?;
+    let (city_code, county_code) = (code("640100000000"), code("640104000000"));
+    let ningxia = topology::ningxia();
+    let entries = ningxia
+        .iter()
+        .filter(|entry| entry.code == city_code || entry.code == county_code)
+        .cloned()
+        .map(|mut entry| {
+            if entry.code == city_code {
+                entry.parent = None;
+            }
+            entry
+        })
+        .collect();
+    let template = topology::Topology::from_entries(1, "city and county".to_owned(), entries)?;
+    drop(node::local_tree::prepare(&template, root.path())?);
+    let city_directory = root.path().join(city_code.as_str());
+    let county_directory = root.path().join(county_code.as_str());
+    // Retry quickly so the test does not wait out a long backoff.
+    let county_node = NodeDirectory::existing(&county_directory)?;
+    let mut config = county_node.read_config()?;
+    config.retry_ms_max = 300;
+    write_config(&county_node, &config)?;
+    let (city, county) = (
+        city_directory.to_str().unwrap().to_owned(),
+        county_directory.to_str().unwrap().to_owned(),
+    );
+
+    let started = std::time::Instant::now();
+    let city_process = NodeProcess::start(&city_directory)?;
+    eprintln!("{:?} city started", started.elapsed());
+    let county_process = NodeProcess::start(&county_directory)?;
+
+    eprintln!("{:?} county started", started.elapsed());
+    let energy = sample_file(root.path(), Table::EnergyConsumption);
+    let imported = huizong(&[
+        "import", "--dir", &county, "--ledger", "energy", "--period", "2025",
+        energy.to_str().unwrap(),
+    ]);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let submitted = huizong(&["submit", "--dir", &county, "--ledger", "energy", "--period", "2025"]);
+    assert!(submitted.status.success(), "{}", String::from_utf8_lossy(&submitted.stderr));
+    wait_until(Duration::from_secs(30), "the city to include the county's energy", || {
+        report_includes(&city, "energy", county_code.as_str())
+    })?;
+
+    eprintln!("{:?} energy included", started.elapsed());
+    // The city goes away; the county keeps working.
+    city_process.terminate()?;
+    for table in [Table::Vehicles, Table::DispatchOrders] {
+        let file = sample_file(root.path(), table);
+        let imported = huizong(&[
+            "import", "--dir", &county, "--ledger", "vehicles", "--period", "2025",
+            file.to_str().unwrap(),
+        ]);
+        assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    }
+    let submitted = huizong(&["submit", "--dir", &county, "--ledger", "vehicles", "--period", "2025"]);
+    assert!(submitted.status.success(), "{}", String::from_utf8_lossy(&submitted.stderr));
+    let status = huizong_json(&["status", "--json", "--dir", &county])?;
+    assert_eq!(status["running"], true);
+
+    eprintln!("{:?} county worked offline", started.elapsed());
+    // The city comes back; nothing is done at the county.
+    let city_process = NodeProcess::start(&city_directory)?;
+    wait_until(Duration::from_secs(30), "the city's vehicles rollup to catch up", || {
+        report_includes(&city, "vehicles", county_code.as_str())
+    })
+    .map_err(|error| anyhow::anyhow!("{error:#}\ncounty log:\n{}", county_process.log()))?;
+    eprintln!("{:?} city caught up", started.elapsed());
+    let verified = huizong(&["verify", "--dir", &city]);
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+
+    city_process.terminate()?;
+    county_process.terminate()?;
+    Ok(())
+}
