@@ -135,7 +135,9 @@ pub fn dispatch_orders_csv(n_records: usize) -> Result<String> {
                 "end" => Ok(format!("2025-{month:02}-{day:02} {:02}:40", hour + 2)),
                 "purpose" => Ok(["公务接待", "执法检查", "会议", "调研"][index % 4].to_owned()),
                 "distance_km" => Ok(format!("{}.{}", 5 + index % 180, index % 10)),
-                other => Err(anyhow!("the dispatch order column {other} is not known to the benchmark")),
+                other => Err(anyhow!(
+                    "the dispatch order column {other} is not known to the benchmark"
+                )),
             })
             .collect::<Result<_>>()?;
         csv.push_str(&cells.join(","));
@@ -192,7 +194,12 @@ fn put_value(
 fn bench_topology(tree_size: usize) -> Result<Topology> {
     let ningxia = topology::ningxia();
     let city = DivisionCode::parse("640100000000")?;
-    let counties: Vec<DivisionCode> = ningxia.children_of(city).iter().copied().take(tree_size).collect();
+    let counties: Vec<DivisionCode> = ningxia
+        .children_of(city)
+        .iter()
+        .copied()
+        .take(tree_size)
+        .collect();
     let entries = ningxia
         .iter()
         .filter(|entry| entry.code == city || counties.contains(&entry.code))
@@ -204,7 +211,11 @@ fn bench_topology(tree_size: usize) -> Result<Topology> {
             entry
         })
         .collect();
-    Ok(Topology::from_entries(1, "benchmark tree".to_owned(), entries)?)
+    Ok(Topology::from_entries(
+        1,
+        "benchmark tree".to_owned(),
+        entries,
+    )?)
 }
 
 /// Benchmark 1.
@@ -219,7 +230,13 @@ pub async fn bench_import(n_records: usize) -> Result<ImportBench> {
     tokio::task::spawn_blocking(move || {
         let csv = dispatch_orders_csv(n_records)?;
         let parse_started = Instant::now();
-        let parsed = parse_csv("dispatch_orders.csv", csv.as_bytes(), Ledger::Vehicles, DEMO_PERIOD, None)?;
+        let parsed = parse_csv(
+            "dispatch_orders.csv",
+            csv.as_bytes(),
+            Ledger::Vehicles,
+            DEMO_PERIOD,
+            None,
+        )?;
         let parse_elapsed = parse_started.elapsed();
         let mut core = node_directory.open_core()?;
         let write_started = Instant::now();
@@ -229,7 +246,11 @@ pub async fn bench_import(n_records: usize) -> Result<ImportBench> {
             .store()
             .scan_prefix(
                 crate::store::Tree::Documents,
-                &crate::core::keys::document_key(&DocumentKey::new(county, Ledger::Vehicles, DEMO_PERIOD)),
+                &crate::core::keys::document_key(&DocumentKey::new(
+                    county,
+                    Ledger::Vehicles,
+                    DEMO_PERIOD,
+                )),
             )?
             .iter()
             .map(|(_, chunk)| chunk.len())
@@ -266,9 +287,19 @@ fn baseline_sync_bytes(before: &Automerge, change: &[Record]) -> Result<u64> {
     let mut sender_state = SyncState::new();
     let mut receiver_state = SyncState::new();
     // Converge first, so both states know the shared heads, as a long-running session does.
-    exchange(&mut sender, &mut sender_state, &mut receiver, &mut receiver_state)?;
+    exchange(
+        &mut sender,
+        &mut sender_state,
+        &mut receiver,
+        &mut receiver_state,
+    )?;
     document::write_records(&mut sender, change, 0)?;
-    exchange(&mut sender, &mut sender_state, &mut receiver, &mut receiver_state)
+    exchange(
+        &mut sender,
+        &mut sender_state,
+        &mut receiver,
+        &mut receiver_state,
+    )
 }
 
 /// Runs the automerge sync loop between two documents until neither has anything to say; returns
@@ -396,7 +427,10 @@ pub async fn bench_sync(rounds: usize) -> Result<SyncBench> {
         frame_bytes.push(link_after.frame_bytes - link_before.frame_bytes);
         quic_bytes.push(link_after.quic_bytes - link_before.quic_bytes);
         let draft_before = draft_before.ok_or_else(|| anyhow!("the county has no draft"))?;
-        baseline_bytes.push(baseline_sync_bytes(&draft_before, std::slice::from_ref(record))?);
+        baseline_bytes.push(baseline_sync_bytes(
+            &draft_before,
+            std::slice::from_ref(record),
+        )?);
     }
     tree.shutdown().await?;
     let baseline = median_u64(&baseline_bytes);

@@ -22,8 +22,8 @@ use topology::DivisionCode;
 use crate::clock::unix_ms;
 use crate::import::parse_csv;
 use crate::local_tree::{self, LocalTree};
-use crate::views::{self, ReportView};
 use crate::render;
+use crate::views::{self, ReportView};
 
 /// The sample data: `<division code>/<table>.csv` for every node of the Ningxia tree.
 static SAMPLE_DATA: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../sample-data/ningxia");
@@ -220,8 +220,9 @@ pub async fn run_demo(directory: &Path) -> Result<(DemoSummary, LocalTree)> {
         });
     }
     let verify_handle = root_handle.clone();
-    let region_verify = tokio::task::spawn_blocking(move || verify_handle.with_core(|core| core.verify()))
-        .await??;
+    let region_verify =
+        tokio::task::spawn_blocking(move || verify_handle.with_core(|core| core.verify()))
+            .await??;
     let summary = DemoSummary {
         directory: directory.display().to_string(),
         nodes: tree.nodes.len(),
@@ -255,7 +256,10 @@ fn print_summary(summary: &DemoSummary) {
         } else {
             "DIFFERENT from the sum over the raw records"
         };
-        println!("  check: the region's {} figures are {check}", outcome.ledger);
+        println!(
+            "  check: the region's {} figures are {check}",
+            outcome.ledger
+        );
     }
     println!();
     println!(

@@ -213,7 +213,12 @@ pub fn public_key(key: &SigningKey) -> PublicKey {
 }
 
 /// Creates a node directory for `code` from a signed topology and the node's key.
-pub fn init(root: &Path, topology: &Topology, code: DivisionCode, key: &SigningKey) -> Result<NodeDirectory> {
+pub fn init(
+    root: &Path,
+    topology: &Topology,
+    code: DivisionCode,
+    key: &SigningKey,
+) -> Result<NodeDirectory> {
     topology
         .verify_signature()
         .map_err(|error| anyhow!("the topology is not validly signed: {error}"))?;
@@ -227,7 +232,10 @@ pub fn init(root: &Path, topology: &Topology, code: DivisionCode, key: &SigningK
         );
     }
     if root.exists() && fs::read_dir(root)?.next().is_some() {
-        bail!("{} exists and is not empty; choose a new directory", root.display());
+        bail!(
+            "{} exists and is not empty; choose a new directory",
+            root.display()
+        );
     }
     fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
     let directory = NodeDirectory {

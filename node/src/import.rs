@@ -16,6 +16,44 @@ use schemas::{Ledger, Period};
 /// they exhaust memory.
 pub const MAX_IMPORT_ROWS: usize = 2_000_000;
 
+/// Rows below which parsing on several threads does not pay for the threads.
+const PARALLEL_PARSE_ROWS_MIN: usize = 20_000;
+
+/// Threads at most for parsing a file: parsing is a small part of an import, two to four threads
+/// take it off the critical path without crowding the automerge write that follows.
+const PARALLEL_PARSE_THREADS_MAX: usize = 4;
+
+/// Parses rows in order-preserving chunks on several threads; the error reported is the one on the
+/// earliest line, as a sequential parse would report it.
+fn parse_in_parallel<Row: Sync>(
+    rows: &[Row],
+    parse: impl Fn(&[Row]) -> Result<Vec<Record>, ImportError> + Sync,
+) -> Result<Vec<Record>, ImportError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |count| count.get())
+        .min(PARALLEL_PARSE_THREADS_MAX);
+    if rows.len() < PARALLEL_PARSE_ROWS_MIN || threads < 2 {
+        return parse(rows);
+    }
+    let chunk = rows.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<Record>, ImportError>> = std::thread::scope(|scope| {
+        let parse = &parse;
+        let workers: Vec<_> = rows
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || parse(part)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().expect("parsing rows cannot panic"))
+            .collect()
+    });
+    let mut records = Vec::with_capacity(rows.len());
+    for part in parts {
+        records.extend(part?);
+    }
+    Ok(records)
+}
+
 /// A file that cannot be imported, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ImportError {
@@ -36,7 +74,11 @@ impl fmt::Display for ImportError {
         if let Some((column, header)) = &self.column {
             write!(formatter, ", column {column} ({header})")?;
         }
-        write!(formatter, ": {}; nothing from this file was imported", self.message)
+        write!(
+            formatter,
+            ": {}; nothing from this file was imported",
+            self.message
+        )
     }
 }
 
@@ -85,8 +127,7 @@ pub fn parse_csv(
     let header_texts: Vec<&str> = headers.iter().collect();
     let header_map: HeaderMap = resolve_headers(ledger, table, &header_texts)
         .map_err(|header_error| error(Some(1), None, header_error.to_string()))?;
-    let mut records = Vec::new();
-    let mut lines = Vec::new();
+    let mut rows: Vec<(u64, csv::StringRecord)> = Vec::new();
     for row in reader.records() {
         let row = row.map_err(|csv_error| {
             let line = csv_error.position().map(|position| position.line());
@@ -96,27 +137,35 @@ pub fn parse_csv(
         if row.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
-        if records.len() >= MAX_IMPORT_ROWS {
+        if rows.len() >= MAX_IMPORT_ROWS {
             return Err(error(
                 Some(line),
                 None,
                 format!("the file holds more than {MAX_IMPORT_ROWS} rows"),
             ));
         }
-        let cells: Vec<&str> = row.iter().collect();
-        let record = header_map.parse_row(&cells).map_err(|cell_error| {
-            error(
-                Some(line),
-                Some((cell_error.column_index + 1, cell_error.header.clone())),
-                format!("{}, found {:?}", cell_error.rule, cell_error.value),
-            )
-        })?;
-        if let Err(period_error) = record.check_period(period) {
-            return Err(error(Some(line), None, period_error.to_string()));
-        }
-        records.push(record);
-        lines.push(line);
+        rows.push((line, row));
     }
+    let parse_rows = |part: &[(u64, csv::StringRecord)]| -> Result<Vec<Record>, ImportError> {
+        let mut records = Vec::with_capacity(part.len());
+        for (line, row) in part {
+            let cells: Vec<&str> = row.iter().collect();
+            let record = header_map.parse_row(&cells).map_err(|cell_error| {
+                error(
+                    Some(*line),
+                    Some((cell_error.column_index + 1, cell_error.header.clone())),
+                    format!("{}, found {:?}", cell_error.rule, cell_error.value),
+                )
+            })?;
+            if let Err(period_error) = record.check_period(period) {
+                return Err(error(Some(*line), None, period_error.to_string()));
+            }
+            records.push(record);
+        }
+        Ok(records)
+    };
+    let records = parse_in_parallel(&rows, parse_rows)?;
+    let lines: Vec<u64> = rows.iter().map(|(line, _)| *line).collect();
     if records.is_empty() {
         return Err(error(None, None, "the file holds no records".to_owned()));
     }

@@ -68,9 +68,17 @@ pub fn prepare(template: &Topology, root_directory: &Path) -> Result<PreparedTre
     topology.sign(&keys[&root])?;
     std::fs::create_dir_all(root_directory)
         .with_context(|| format!("cannot create {}", root_directory.display()))?;
-    std::fs::write(root_directory.join("topology.toml"), topology.to_toml_string())?;
+    std::fs::write(
+        root_directory.join("topology.toml"),
+        topology.to_toml_string(),
+    )?;
     for code in &codes {
-        directory::init(&root_directory.join(code.as_str()), &topology, *code, &keys[code])?;
+        directory::init(
+            &root_directory.join(code.as_str()),
+            &topology,
+            *code,
+            &keys[code],
+        )?;
     }
     Ok(PreparedTree {
         root_directory: root_directory.to_path_buf(),
@@ -85,8 +93,7 @@ impl PreparedTree {
         let mut nodes = BTreeMap::new();
         for entry in self.topology.iter() {
             let code = entry.code;
-            let node_directory =
-                NodeDirectory::existing(&self.root_directory.join(code.as_str()))?;
+            let node_directory = NodeDirectory::existing(&self.root_directory.join(code.as_str()))?;
             let handle = Arc::new(NodeHandle::new(node_directory.open_core()?));
             let shutdown = CancellationToken::new();
             let options = RunOptions {

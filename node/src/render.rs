@@ -56,7 +56,11 @@ pub fn figure_table(figures: &[FigureView]) -> String {
             }
         })
         .collect();
-    let label_width = labels.iter().map(|label| display_width(label)).max().unwrap_or(0);
+    let label_width = labels
+        .iter()
+        .map(|label| display_width(label))
+        .max()
+        .unwrap_or(0);
     let value_width = figures
         .iter()
         .map(|figure| figure.value.len())
@@ -120,7 +124,11 @@ pub fn status(view: &StatusView) -> String {
         view.node.code,
         view.node.level,
         view.topology_version,
-        if view.running { ", running" } else { ", not running" }
+        if view.running {
+            ", running"
+        } else {
+            ", not running"
+        }
     );
     if let Some(parent) = &view.parent {
         let _ = writeln!(text, "parent: {} {}", parent.code, parent.name_zh);

@@ -87,14 +87,24 @@ fn a_malformed_row_is_named_by_file_line_column_and_rule_and_nothing_is_imported
     let message = assert_one_line_error(&output);
     assert!(message.contains("energy.csv"), "names the file: {message}");
     assert!(message.contains("line 4"), "names the line: {message}");
-    assert!(message.contains("column 4 (quantity)"), "names the column: {message}");
+    assert!(
+        message.contains("column 4 (quantity)"),
+        "names the column: {message}"
+    );
     assert!(message.contains("\"-3\""), "shows the value: {message}");
-    assert!(message.contains("nothing from this file was imported"), "{message}");
+    assert!(
+        message.contains("nothing from this file was imported"),
+        "{message}"
+    );
 
     let status = run(&["status", "--json", "--dir", county.to_str().unwrap()]);
     assert!(status.status.success(), "{}", stderr(&status));
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    assert_eq!(status["own_documents"], serde_json::json!([]), "nothing was written");
+    assert_eq!(
+        status["own_documents"],
+        serde_json::json!([]),
+        "nothing was written"
+    );
 }
 
 #[test]
@@ -112,11 +122,20 @@ fn chinese_headers_import_and_the_operator_flow_reaches_a_report() {
     .unwrap();
     let dir = county.to_str().unwrap();
     let imported = run(&[
-        "import", "--dir", dir, "--ledger", "energy", "--period", "2025", file.to_str().unwrap(),
+        "import",
+        "--dir",
+        dir,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        file.to_str().unwrap(),
     ]);
     assert!(imported.status.success(), "{}", stderr(&imported));
     assert!(String::from_utf8_lossy(&imported.stdout).contains("imported 2 records"));
-    let submitted = run(&["submit", "--dir", dir, "--ledger", "energy", "--period", "2025"]);
+    let submitted = run(&[
+        "submit", "--dir", dir, "--ledger", "energy", "--period", "2025",
+    ]);
     assert!(submitted.status.success(), "{}", stderr(&submitted));
     let report = run(&[
         "report", "--json", "--dir", dir, "--ledger", "energy", "--period", "2025",
@@ -151,13 +170,22 @@ fn keygen_sign_and_init_build_a_node_directory_and_refuse_an_unknown_code() {
     );
     std::fs::write(path("topology.toml"), topology).unwrap();
     let unsigned_init = run(&[
-        "init", "--dir", path("region").to_str().unwrap(), "--topology",
-        path("topology.toml").to_str().unwrap(), "--node", "640000000000", "--key",
+        "init",
+        "--dir",
+        path("region").to_str().unwrap(),
+        "--topology",
+        path("topology.toml").to_str().unwrap(),
+        "--node",
+        "640000000000",
+        "--key",
         root_key.to_str().unwrap(),
     ]);
     assert!(assert_one_line_error(&unsigned_init).contains("not validly signed"));
     let signed = run(&[
-        "topology", "sign", path("topology.toml").to_str().unwrap(), "--key",
+        "topology",
+        "sign",
+        path("topology.toml").to_str().unwrap(),
+        "--key",
         root_key.to_str().unwrap(),
     ]);
     assert!(signed.status.success(), "{}", stderr(&signed));
@@ -165,17 +193,32 @@ fn keygen_sign_and_init_build_a_node_directory_and_refuse_an_unknown_code() {
     assert!(String::from_utf8_lossy(&checked.stdout).contains("signed by its root"));
 
     let unknown = run(&[
-        "init", "--dir", path("other").to_str().unwrap(), "--topology",
-        path("topology.toml").to_str().unwrap(), "--node", "640199000000", "--key",
+        "init",
+        "--dir",
+        path("other").to_str().unwrap(),
+        "--topology",
+        path("topology.toml").to_str().unwrap(),
+        "--node",
+        "640199000000",
+        "--key",
         root_key.to_str().unwrap(),
     ]);
     let message = assert_one_line_error(&unknown);
-    assert!(message.contains("640199000000 is not in the topology"), "{message}");
+    assert!(
+        message.contains("640199000000 is not in the topology"),
+        "{message}"
+    );
     assert!(!path("other").exists(), "nothing was created");
 
     let created = run(&[
-        "init", "--dir", path("region").to_str().unwrap(), "--topology",
-        path("topology.toml").to_str().unwrap(), "--node", "640000000000", "--key",
+        "init",
+        "--dir",
+        path("region").to_str().unwrap(),
+        "--topology",
+        path("topology.toml").to_str().unwrap(),
+        "--node",
+        "640000000000",
+        "--key",
         root_key.to_str().unwrap(),
     ]);
     assert!(created.status.success(), "{}", stderr(&created));
@@ -187,7 +230,10 @@ fn keygen_sign_and_init_build_a_node_directory_and_refuse_an_unknown_code() {
 fn a_missing_directory_and_a_port_in_use_are_one_line_each() {
     let missing = run(&["status", "--dir", "/nonexistent/huizong-node"]);
     let message = assert_one_line_error(&missing);
-    assert!(message.contains("/nonexistent/huizong-node does not exist"), "{message}");
+    assert!(
+        message.contains("/nonexistent/huizong-node does not exist"),
+        "{message}"
+    );
 
     let directory = tempfile::tempdir().unwrap();
     let (city, _, topology) = city_and_county(directory.path());

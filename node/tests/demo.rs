@@ -35,13 +35,21 @@ fn the_demo_consolidates_every_ledger_exactly_and_verify_catches_a_corrupted_rep
         );
         assert!(!ledger["raw_figures"].as_object().unwrap().is_empty());
         assert_eq!(
-            ledger["region_report"]["included"].as_array().unwrap().len(),
+            ledger["region_report"]["included"]
+                .as_array()
+                .unwrap()
+                .len(),
             28
         );
     }
 
     let region = tree.join("640000000000");
-    let verified = huizong().arg("verify").arg("--dir").arg(&region).output().unwrap();
+    let verified = huizong()
+        .arg("verify")
+        .arg("--dir")
+        .arg(&region)
+        .output()
+        .unwrap();
     assert!(
         verified.status.success(),
         "verify after the demo: {}",
@@ -54,9 +62,16 @@ fn the_demo_consolidates_every_ledger_exactly_and_verify_catches_a_corrupted_rep
     {
         let store = SledStore::open(&region.join("store")).unwrap();
         let county = topology::DivisionCode::parse("640104000000").unwrap();
-        let key = protocol::DocumentKey::new(county, schemas::Ledger::Energy, schemas::Period::Year(2025));
+        let key = protocol::DocumentKey::new(
+            county,
+            schemas::Ledger::Energy,
+            schemas::Period::Year(2025),
+        );
         let chunk_key = node::core::keys::document_chunk(&key, 0);
-        let mut chunk = store.get(Tree::Documents, &chunk_key).unwrap().expect("the replica is stored");
+        let mut chunk = store
+            .get(Tree::Documents, &chunk_key)
+            .unwrap()
+            .expect("the replica is stored");
         let middle = chunk.len() / 2;
         for byte in &mut chunk[middle..middle + 16] {
             *byte ^= 0x5a;
@@ -65,8 +80,16 @@ fn the_demo_consolidates_every_ledger_exactly_and_verify_catches_a_corrupted_rep
         batch.put(Tree::Documents, chunk_key, chunk);
         store.apply(&batch, Durability::Flush).unwrap();
     }
-    let failed = huizong().arg("verify").arg("--dir").arg(&region).output().unwrap();
-    assert!(!failed.status.success(), "verify must fail on a corrupted replica");
+    let failed = huizong()
+        .arg("verify")
+        .arg("--dir")
+        .arg(&region)
+        .output()
+        .unwrap();
+    assert!(
+        !failed.status.success(),
+        "verify must fail on a corrupted replica"
+    );
     let message = String::from_utf8_lossy(&failed.stderr);
     assert!(
         message.contains("document 640104000000/energy/2025"),

@@ -35,7 +35,14 @@ async fn a_key_the_topology_does_not_name_fails_the_handshake() {
         .unwrap();
     let city = tree.root();
     let city_key = *tree.topology.root().public_key.unwrap().verifying_key();
-    let address = tree.topology.root().address.clone().unwrap().parse().unwrap();
+    let address = tree
+        .topology
+        .root()
+        .address
+        .clone()
+        .unwrap()
+        .parse()
+        .unwrap();
 
     let stranger = generate_key().unwrap();
     let endpoint = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
@@ -60,7 +67,9 @@ async fn a_key_the_topology_does_not_name_fails_the_handshake() {
         text.contains("not among the keys") || text.contains("46"),
         "the handshake fails on the key: {text}"
     );
-    let stored = city.handle.with_core(|core| core.latest_submissions().count());
+    let stored = city
+        .handle
+        .with_core(|core| core.latest_submissions().count());
     assert_eq!(stored, 0);
     let county = DivisionCode::parse("640104000000").unwrap();
     assert!(

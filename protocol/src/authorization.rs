@@ -131,14 +131,21 @@ pub fn check_rollup<R: Replicas>(rollup: &Rollup, replicas: &R) -> Result<(), Re
                 .map(|held| held.payload().figures.clone()),
         };
         let figures = figures.ok_or_else(|| RefusalReason::RollupInputMissing {
-            input: format!("{:?} {} from {}", input.kind, input.hash.short(), input.node),
+            input: format!(
+                "{:?} {} from {}",
+                input.kind,
+                input.hash.short(),
+                input.node
+            ),
         })?;
         held.push((*input, figures));
     }
     let (_, sum) = consolidate(
         replicas.topology(),
         rollup.node,
-        held.iter().map(|(input, figures)| (*input, figures)).collect(),
+        held.iter()
+            .map(|(input, figures)| (*input, figures))
+            .collect(),
     )
     .map_err(|error| RefusalReason::RollupInputsInvalid {
         reason: error.to_string(),

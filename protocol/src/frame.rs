@@ -121,6 +121,9 @@ mod tests {
         let mut decoder = FrameDecoder::new();
         decoder.push(&encode_frame(b"hello").unwrap()[..6]);
         assert_eq!(decoder.next_frame().unwrap(), None);
-        assert!(matches!(decoder.finish(), Err(FrameError::Truncated { buffered: 6 })));
+        assert!(matches!(
+            decoder.finish(),
+            Err(FrameError::Truncated { buffered: 6 })
+        ));
     }
 }

@@ -13,6 +13,11 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024 * 1024;
 /// interleave with sync messages; a province's region offers about 400 documents in two pages.
 pub const MAX_SUBMISSIONS_PER_PAGE: usize = 256;
 
+/// Bytes of eager sync messages one offer page may carry. Eager messages carry the changes of
+/// documents already synced in the session, usually a few hundred bytes each; a large backlog goes
+/// the normal way, pulled by the parent a few documents at a time.
+pub const MAX_EAGER_BYTES_PER_PAGE: usize = 1024 * 1024;
+
 /// Signed rollups per rollup page, for the same reason as [`MAX_SUBMISSIONS_PER_PAGE`]. Rollups
 /// carry figures and are larger, so pages hold fewer.
 pub const MAX_ROLLUPS_PER_PAGE: usize = 64;

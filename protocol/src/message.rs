@@ -25,29 +25,47 @@ pub enum Message {
         topology_version: u64,
     },
     /// Child to parent: a page of the latest signed submissions the child holds (its own and its
-    /// descendants'). An offer round is one or more pages, the last marked.
+    /// descendants'). An offer round is one or more pages, the last marked. For documents already
+    /// synced in this session the child adds the sync message that carries the new changes, so the
+    /// parent needs no round trip to ask for them.
     Offer {
         round: u64,
         submissions: Vec<Envelope>,
+        eager: Vec<EagerSync>,
         last_page: bool,
     },
     /// Either way: an automerge sync message for one document, for the submission with this
-    /// sequence number.
+    /// sequence number. `restart` marks the parent's first message of a pull: the child forgets
+    /// what it sent for the document before, since the parent starts from what it has stored.
     Sync {
         key: DocumentKey,
         sequence: u64,
+        restart: bool,
         message: Vec<u8>,
     },
     /// Child to parent: the submission being synced was replaced by a newer one, which the child
     /// offers next; the parent drops what it received for the old one.
     Superseded { key: DocumentKey, sequence: u64 },
-    /// Parent to child: every document offered up to this round is stored or refused.
-    Settled { round: u64 },
+    /// Parent to child: every document offered up to this round is handled. The parent now holds
+    /// each offered document at its signed heads, except those listed in `not_stored` (refused or
+    /// abandoned); the child's later offers send new changes from there without being asked.
+    Settled {
+        round: u64,
+        not_stored: Vec<DocumentKey>,
+    },
     /// Child to parent: a page of signed rollups, deepest nodes first, the last page marked.
     Rollups {
         rollups: Vec<Envelope>,
         last_page: bool,
     },
+}
+
+/// A sync message sent with an offer, before the parent asks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EagerSync {
+    pub key: DocumentKey,
+    pub sequence: u64,
+    pub message: Vec<u8>,
 }
 
 /// A frame that does not hold a message.

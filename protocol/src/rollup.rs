@@ -63,7 +63,11 @@ impl SignedPayload for Rollup {
                 self.inputs.len()
             ));
         }
-        if !self.inputs.windows(2).all(|pair| pair[0].node < pair[1].node) {
+        if !self
+            .inputs
+            .windows(2)
+            .all(|pair| pair[0].node < pair[1].node)
+        {
             return Err("rollup inputs must be sorted by node, one per node".to_owned());
         }
         if self.figures.len() > MAX_FIGURES_PER_ROLLUP {

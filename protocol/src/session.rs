@@ -22,15 +22,17 @@ use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
 use schemas::{Ledger, Period};
 use topology::DivisionCode;
 
-use crate::authorization::{Coverage, check_document, check_relayed_by_child, check_rollup, coverage};
+use crate::authorization::{
+    Coverage, check_document, check_relayed_by_child, check_rollup, coverage,
+};
 use crate::frame::{FrameDecoder, FrameError};
 use crate::key::DocumentKey;
 use crate::limits::{
-    MAX_DOCUMENTS_IN_FLIGHT, MAX_DOCUMENTS_WAITING, MAX_EVENTS, MAX_OUTBOX_FRAMES,
-    MAX_ROLLUPS_PER_PAGE, MAX_SUBMISSIONS_PER_PAGE, MAX_SYNC_ROUNDS_PER_DOCUMENT,
-    SYNC_STALL_TIMEOUT_MS,
+    MAX_DOCUMENTS_IN_FLIGHT, MAX_DOCUMENTS_WAITING, MAX_EAGER_BYTES_PER_PAGE, MAX_EVENTS,
+    MAX_OUTBOX_FRAMES, MAX_ROLLUPS_PER_PAGE, MAX_SUBMISSIONS_PER_PAGE,
+    MAX_SYNC_ROUNDS_PER_DOCUMENT, SYNC_STALL_TIMEOUT_MS,
 };
-use crate::message::{Message, MessageError, PROTOCOL_VERSION};
+use crate::message::{EagerSync, Message, MessageError, PROTOCOL_VERSION};
 use crate::refusal::{Refusal, RefusalReason};
 use crate::replicas::{Replicas, StoreFailure};
 use crate::rollup::Rollup;
@@ -81,7 +83,10 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SessionError {
     #[error("peer {peer}: {source}")]
-    Frame { peer: DivisionCode, source: FrameError },
+    Frame {
+        peer: DivisionCode,
+        source: FrameError,
+    },
     #[error("peer {peer}: {source}")]
     Message {
         peer: DivisionCode,
@@ -146,17 +151,28 @@ struct DocumentPull {
 #[derive(Debug, Default)]
 struct Upload {
     offered: HashMap<DocumentKey, ObjectHash>,
+    /// Submissions offered in rounds the parent has not settled yet: (round, key, signed heads).
+    unsettled: Vec<(u64, DocumentKey, Vec<[u8; 32]>)>,
     rounds_sent: u64,
     rounds_settled: u64,
     rollups_sent: HashMap<(DivisionCode, Ledger, Period), ObjectHash>,
     sync_states: HashMap<DocumentKey, SyncState>,
 }
 
+/// An offered submission the parent wants, with the child's eager sync message if it sent one.
+#[derive(Debug)]
+struct Wanted {
+    submission: Signed<Submission>,
+    eager: Option<Vec<u8>>,
+}
+
 /// Parent-side state: what the child offered and what is being pulled.
 #[derive(Debug, Default)]
 struct Download {
-    waiting: VecDeque<Signed<Submission>>,
+    waiting: VecDeque<Wanted>,
     in_flight: BTreeMap<DocumentKey, DocumentPull>,
+    /// What the unsettled rounds asked for, to tell the child which documents were not stored.
+    wanted_this_round: Vec<(DocumentKey, u64)>,
     rounds_complete: u64,
     rounds_settled: u64,
 }
@@ -216,10 +232,13 @@ impl Session {
     ) -> Result<(), SessionError> {
         self.decoder.push(bytes);
         loop {
-            let frame = self.decoder.next_frame().map_err(|source| SessionError::Frame {
-                peer: self.config.peer,
-                source,
-            })?;
+            let frame = self
+                .decoder
+                .next_frame()
+                .map_err(|source| SessionError::Frame {
+                    peer: self.config.peer,
+                    source,
+                })?;
             let Some(body) = frame else { return Ok(()) };
             self.stats.frames_received += 1;
             self.stats.bytes_received += (body.len() + crate::frame::FRAME_PREFIX_BYTES) as u64;
@@ -267,7 +286,9 @@ impl Session {
             .download
             .in_flight
             .iter()
-            .filter(|(_, pull)| now_ms.saturating_sub(pull.last_progress_ms) >= SYNC_STALL_TIMEOUT_MS)
+            .filter(|(_, pull)| {
+                now_ms.saturating_sub(pull.last_progress_ms) >= SYNC_STALL_TIMEOUT_MS
+            })
             .map(|(key, _)| *key)
             .collect();
         for key in stalled {
@@ -410,15 +431,17 @@ impl Session {
                 Message::Offer {
                     round,
                     submissions,
+                    eager,
                     last_page,
                 },
                 Role::Parent,
-            ) => self.handle_offer(now_ms, round, submissions, last_page, replicas),
+            ) => self.handle_offer(now_ms, round, submissions, eager, last_page, replicas),
             (
                 Message::Sync {
                     key,
                     sequence,
                     message,
+                    ..
                 },
                 Role::Parent,
             ) => self.handle_pulled_sync(now_ms, key, sequence, &message, replicas),
@@ -426,10 +449,11 @@ impl Session {
                 Message::Sync {
                     key,
                     sequence,
+                    restart,
                     message,
                 },
                 Role::Child,
-            ) => self.handle_pull_request(key, sequence, &message, replicas),
+            ) => self.handle_pull_request(key, sequence, restart, &message, replicas),
             (Message::Superseded { key, sequence }, Role::Parent) => {
                 if self
                     .download
@@ -442,10 +466,11 @@ impl Session {
                 }
                 self.pump_downloads(now_ms, replicas)
             }
-            (Message::Settled { round }, Role::Child) => {
+            (Message::Settled { round, not_stored }, Role::Child) => {
                 if round > self.upload.rounds_sent {
                     return Err(self.out_of_turn("settled", "for a round never offered"));
                 }
+                self.record_parent_holdings(round, &not_stored);
                 self.upload.rounds_settled = self.upload.rounds_settled.max(round);
                 if self.upload.rounds_settled == self.upload.rounds_sent {
                     self.send_rollup_delta(replicas)?;
@@ -453,9 +478,13 @@ impl Session {
                 }
                 Ok(())
             }
-            (Message::Rollups { rollups, last_page: _ }, Role::Parent) => {
-                self.handle_rollups(rollups, replicas)
-            }
+            (
+                Message::Rollups {
+                    rollups,
+                    last_page: _,
+                },
+                Role::Parent,
+            ) => self.handle_rollups(rollups, replicas),
             (message, Role::Parent) => Err(self.out_of_turn(message.kind(), "sent to a parent")),
             (message, Role::Child) => Err(self.out_of_turn(message.kind(), "sent to a child")),
         }
@@ -487,19 +516,104 @@ impl Session {
         };
         let n_pages = pages.len();
         for (page_index, page) in pages.into_iter().enumerate() {
+            let eager = self.eager_syncs(page, replicas)?;
             let message = Message::Offer {
                 round,
                 submissions: page.iter().map(|s| s.envelope().clone()).collect(),
+                eager,
                 last_page: page_index + 1 == n_pages,
             };
             self.send(&message)?;
         }
         for submission in changed {
+            let payload = submission.payload();
+            self.upload.offered.insert(payload.key, submission.hash());
             self.upload
-                .offered
-                .insert(submission.payload().key, submission.hash());
+                .unsettled
+                .push((round, payload.key, payload.heads.clone()));
         }
         Ok(true)
+    }
+
+    /// After a settled round the parent holds every document offered in it at its signed heads,
+    /// except those it names. Each such document's sync state is set to say exactly that, so the
+    /// next offer can carry the new changes without the parent asking: nothing sent before counts,
+    /// and what the parent has is the signed heads.
+    fn record_parent_holdings(&mut self, round: u64, not_stored: &[DocumentKey]) {
+        let (settled, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.upload.unsettled)
+            .into_iter()
+            .partition(|(offered_round, _, _)| *offered_round <= round);
+        self.upload.unsettled = later;
+        for (_, key, heads) in settled {
+            if not_stored.contains(&key) {
+                self.upload.sync_states.remove(&key);
+                continue;
+            }
+            let hashes: Vec<automerge::ChangeHash> = heads
+                .iter()
+                .map(|head| automerge::ChangeHash(*head))
+                .collect();
+            let capabilities = self
+                .upload
+                .sync_states
+                .get(&key)
+                .and_then(|state| state.their_capabilities.clone())
+                .unwrap_or_else(|| vec![automerge::sync::Capability::MessageV2]);
+            let state = SyncState {
+                shared_heads: hashes.clone(),
+                last_sent_heads: hashes.clone(),
+                their_heads: Some(hashes.clone()),
+                their_need: Some(Vec::new()),
+                their_have: Some(vec![automerge::sync::Have {
+                    last_sync: hashes,
+                    bloom: automerge::sync::BloomFilter::default(),
+                }]),
+                their_capabilities: Some(capabilities),
+                read_only: true,
+                have_responded: true,
+                ..SyncState::default()
+            };
+            self.upload.sync_states.insert(key, state);
+        }
+    }
+
+    /// Sync messages carrying the new changes of documents already synced in this session, within
+    /// [`MAX_EAGER_BYTES_PER_PAGE`]. Documents not synced yet in the session have no sync state
+    /// that knows what the parent holds, so the parent pulls them.
+    fn eager_syncs<R: Replicas>(
+        &mut self,
+        page: &[Signed<Submission>],
+        replicas: &mut R,
+    ) -> Result<Vec<EagerSync>, SessionError> {
+        let mut eager = Vec::new();
+        let mut bytes = 0usize;
+        for submission in page {
+            let key = submission.payload().key;
+            let Some(mut state) = self.upload.sync_states.remove(&key) else {
+                continue;
+            };
+            let generated = replicas
+                .with_published_document(&key, |document| {
+                    document.generate_sync_message(&mut state)
+                })
+                .map_err(|failure| self.store_error(failure))?;
+            if let Some(Some(message)) = generated {
+                let message = message.encode();
+                if bytes + message.len() <= MAX_EAGER_BYTES_PER_PAGE {
+                    bytes += message.len();
+                    eager.push(EagerSync {
+                        key,
+                        sequence: submission.payload().sequence,
+                        message,
+                    });
+                } else {
+                    // Too large to send unasked: the parent will pull it, starting afresh.
+                    state.sent_hashes.clear();
+                }
+            }
+            self.upload.sync_states.insert(key, state);
+        }
+        Ok(eager)
     }
 
     /// Sends the rollups that changed since they were last sent, deepest nodes first so that a
@@ -541,9 +655,10 @@ impl Session {
         }
         for rollup in changed {
             let payload = rollup.payload();
-            self.upload
-                .rollups_sent
-                .insert((payload.node, payload.ledger, payload.period), rollup.hash());
+            self.upload.rollups_sent.insert(
+                (payload.node, payload.ledger, payload.period),
+                rollup.hash(),
+            );
         }
         Ok(())
     }
@@ -554,6 +669,7 @@ impl Session {
         &mut self,
         key: DocumentKey,
         sequence: u64,
+        restart: bool,
         bytes: &[u8],
         replicas: &mut R,
     ) -> Result<(), SessionError> {
@@ -586,6 +702,12 @@ impl Session {
         // Read-only: whatever changes the parent's message carries are never applied, and the
         // parent is told not to send any.
         state.read_only = true;
+        if restart {
+            // The parent starts this pull from what it stored; anything sent before may not have
+            // been kept, so nothing counts as sent.
+            state.sent_hashes.clear();
+            state.in_flight = false;
+        }
         let outcome = replicas
             .with_published_document(&key, |document| {
                 document
@@ -613,6 +735,7 @@ impl Session {
             self.send(&Message::Sync {
                 key,
                 sequence,
+                restart: false,
                 message: reply.encode(),
             })?;
         }
@@ -626,9 +749,23 @@ impl Session {
         now_ms: u64,
         round: u64,
         envelopes: Vec<crate::signed::Envelope>,
+        eager: Vec<EagerSync>,
         last_page: bool,
         replicas: &mut R,
     ) -> Result<(), SessionError> {
+        let eager_bytes: usize = eager.iter().map(|sync| sync.message.len()).sum();
+        if eager.len() > MAX_SUBMISSIONS_PER_PAGE || eager_bytes > MAX_EAGER_BYTES_PER_PAGE {
+            return Err(SessionError::PageTooLarge {
+                peer: self.config.peer,
+                what: "eager sync bytes",
+                count: eager_bytes,
+                limit: MAX_EAGER_BYTES_PER_PAGE,
+            });
+        }
+        let mut eager: HashMap<(DocumentKey, u64), Vec<u8>> = eager
+            .into_iter()
+            .map(|sync| ((sync.key, sync.sequence), sync.message))
+            .collect();
         if envelopes.len() > MAX_SUBMISSIONS_PER_PAGE {
             return Err(SessionError::PageTooLarge {
                 peer: self.config.peer,
@@ -665,14 +802,18 @@ impl Session {
             if held.is_some_and(|held| held.payload().sequence >= submission.payload().sequence) {
                 continue;
             }
+            let eager = eager.remove(&(key, submission.payload().sequence));
+            self.download
+                .wanted_this_round
+                .push((key, submission.payload().sequence));
             if let Some(waiting) = self
                 .download
                 .waiting
                 .iter_mut()
-                .find(|waiting| waiting.payload().key == key)
+                .find(|waiting| waiting.submission.payload().key == key)
             {
-                if waiting.payload().sequence < submission.payload().sequence {
-                    *waiting = submission;
+                if waiting.submission.payload().sequence < submission.payload().sequence {
+                    *waiting = Wanted { submission, eager };
                 }
                 continue;
             }
@@ -685,7 +826,9 @@ impl Session {
                 )?;
                 continue;
             }
-            self.download.waiting.push_back(submission);
+            self.download
+                .waiting
+                .push_back(Wanted { submission, eager });
         }
         if last_page {
             self.download.rounds_complete = round;
@@ -702,28 +845,38 @@ impl Session {
     ) -> Result<(), SessionError> {
         while self.download.in_flight.len() < MAX_DOCUMENTS_IN_FLIGHT {
             // A newer offer for a document still being pulled waits for that pull to end.
-            let Some(position) = self
-                .download
-                .waiting
-                .iter()
-                .position(|waiting| !self.download.in_flight.contains_key(&waiting.payload().key))
-            else {
+            let Some(position) = self.download.waiting.iter().position(|waiting| {
+                !self
+                    .download
+                    .in_flight
+                    .contains_key(&waiting.submission.payload().key)
+            }) else {
                 break;
             };
-            let submission = self
+            let wanted = self
                 .download
                 .waiting
                 .remove(position)
                 .expect("the position was just found");
-            self.start_pull(now_ms, submission, replicas)?;
+            self.start_pull(now_ms, wanted, replicas)?;
         }
         if self.download.in_flight.is_empty()
             && self.download.waiting.is_empty()
             && self.download.rounds_complete > self.download.rounds_settled
         {
+            let mut not_stored = Vec::new();
+            for (key, sequence) in std::mem::take(&mut self.download.wanted_this_round) {
+                let held = replicas
+                    .latest_submission(&key)
+                    .map_err(|failure| self.store_error(failure))?;
+                if held.is_none_or(|held| held.payload().sequence < sequence) {
+                    not_stored.push(key);
+                }
+            }
             self.download.rounds_settled = self.download.rounds_complete;
             self.send(&Message::Settled {
                 round: self.download.rounds_complete,
+                not_stored,
             })?;
         }
         Ok(())
@@ -732,20 +885,22 @@ impl Session {
     fn start_pull<R: Replicas>(
         &mut self,
         now_ms: u64,
-        submission: Signed<Submission>,
+        wanted: Wanted,
         replicas: &mut R,
     ) -> Result<(), SessionError> {
+        let Wanted { submission, eager } = wanted;
         let key = submission.payload().key;
+        let sequence = submission.payload().sequence;
         let held = replicas
             .latest_submission(&key)
             .map_err(|failure| self.store_error(failure))?;
-        if held.is_some_and(|held| held.payload().sequence >= submission.payload().sequence) {
+        if held.is_some_and(|held| held.payload().sequence >= sequence) {
             return Ok(());
         }
         let document = replicas
             .take_replica(&key)
             .map_err(|failure| self.store_error(failure))?;
-        let mut state = replicas
+        let state = replicas
             .sync_state(self.config.peer, &key)
             .map_err(|failure| self.store_error(failure))?;
         match coverage(&document, submission.payload()) {
@@ -755,15 +910,6 @@ impl Session {
             }
             Coverage::Incomplete => {}
         }
-        let Some(message) = document.generate_sync_message(&mut state) else {
-            // A fresh or reloaded sync state always produces a first message; if it does not,
-            // there is nothing we can ask for.
-            return self.refuse(
-                key.to_string(),
-                RefusalReason::SyncStalled { milliseconds: 0 },
-            );
-        };
-        let sequence = submission.payload().sequence;
         self.download.in_flight.insert(
             key,
             DocumentPull {
@@ -774,11 +920,32 @@ impl Session {
                 last_progress_ms: now_ms,
             },
         );
-        self.send(&Message::Sync {
-            key,
-            sequence,
-            message: message.encode(),
-        })
+        match eager {
+            // The child sent the changes with its offer: take them as its first answer.
+            Some(message) => self.receive_pulled(now_ms, key, &message, replicas),
+            None => {
+                let pull = self
+                    .download
+                    .in_flight
+                    .get_mut(&key)
+                    .expect("the pull was just inserted");
+                let Some(message) = pull.document.generate_sync_message(&mut pull.state) else {
+                    // A fresh or reloaded sync state always produces a first message; if it does
+                    // not, there is nothing we can ask for.
+                    self.download.in_flight.remove(&key);
+                    return self.refuse(
+                        key.to_string(),
+                        RefusalReason::SyncStalled { milliseconds: 0 },
+                    );
+                };
+                self.send(&Message::Sync {
+                    key,
+                    sequence,
+                    restart: true,
+                    message: message.encode(),
+                })
+            }
+        }
     }
 
     fn handle_pulled_sync<R: Replicas>(
@@ -789,13 +956,31 @@ impl Session {
         bytes: &[u8],
         replicas: &mut R,
     ) -> Result<(), SessionError> {
-        let Some(pull) = self.download.in_flight.get_mut(&key) else {
+        let Some(pull) = self.download.in_flight.get(&key) else {
             return self.refuse(key.to_string(), RefusalReason::UnrequestedSync);
         };
         if pull.submission.payload().sequence != sequence {
             // A late answer for a pull that was abandoned; nothing to do.
             return Ok(());
         }
+        self.receive_pulled(now_ms, key, bytes, replicas)
+    }
+
+    /// Applies the child's sync message to the document being pulled, then stores it if it is
+    /// exactly at the signed heads, refuses it if it has more, or asks for the rest.
+    fn receive_pulled<R: Replicas>(
+        &mut self,
+        now_ms: u64,
+        key: DocumentKey,
+        bytes: &[u8],
+        replicas: &mut R,
+    ) -> Result<(), SessionError> {
+        let pull = self
+            .download
+            .in_flight
+            .get_mut(&key)
+            .expect("callers check that the pull is in flight");
+        let sequence = pull.submission.payload().sequence;
         pull.rounds += 1;
         pull.last_progress_ms = now_ms;
         let failure = if pull.rounds > MAX_SYNC_ROUNDS_PER_DOCUMENT {
@@ -842,6 +1027,7 @@ impl Session {
                     self.send(&Message::Sync {
                         key,
                         sequence,
+                        restart: false,
                         message: message.encode(),
                     })?;
                 }

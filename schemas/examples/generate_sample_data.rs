@@ -193,7 +193,11 @@ fn generate_node(
             let public_service = index % 3 == 2;
             let floor_area_m2 = random.between(1_500, 16_000);
             let people = floor_area_m2 / random.between(25, 60) + 10;
-            (credit_code(&mut random, code, public_service), floor_area_m2, people)
+            (
+                credit_code(&mut random, code, public_service),
+                floor_area_m2,
+                people,
+            )
         })
         .collect();
 
@@ -215,14 +219,23 @@ fn generate_node(
             ("borrowed", "借用"),
         ]);
         buildings.row(&[
-            ("building_id", format!("B{}{:04}", &code.as_str()[..6], index + 1)),
+            (
+                "building_id",
+                format!("B{}{:04}", &code.as_str()[..6], index + 1),
+            ),
             ("name", format!("{name_zh}办公楼{}号", index + 1)),
             ("institution_credit_code", credit.clone()),
             ("division_code", code.to_string()),
-            ("address", format!("{name_zh}政务路{}号", random.between(1, 300))),
+            (
+                "address",
+                format!("{name_zh}政务路{}号", random.between(1, 300)),
+            ),
             ("build_year", random.between(1988, 2022).to_string()),
             ("ownership", name(chinese, ownership.0, ownership.1)),
-            ("floor_area_m2", format!("{floor_area}.{}", random.between(0, 9))),
+            (
+                "floor_area_m2",
+                format!("{floor_area}.{}", random.between(0, 9)),
+            ),
             ("office_usable_m2", office.to_string()),
             ("service_usable_m2", service.to_string()),
             ("equipment_usable_m2", equipment.to_string()),
@@ -301,7 +314,8 @@ fn generate_node(
             ("displacement_l", displacement),
             (
                 "price_yuan",
-                (random.between(75, category.2 / 1000) * 1000 + random.between(0, 9) * 100).to_string(),
+                (random.between(75, category.2 / 1000) * 1000 + random.between(0, 9) * 100)
+                    .to_string(),
             ),
             (
                 "acquisition_date",
@@ -327,18 +341,39 @@ fn generate_node(
         let start_hour = random.between(7, 16);
         let hours = random.between(1, 6);
         let purpose = *random.pick(&[
-            "执法检查", "应急处置", "机要文件交换", "会议保障", "专项督查", "下乡调研",
+            "执法检查",
+            "应急处置",
+            "机要文件交换",
+            "会议保障",
+            "专项督查",
+            "下乡调研",
         ]);
         orders.row(&[
-            ("order_id", format!("P{}-{YEAR}-{:05}", &code.as_str()[..6], index + 1)),
+            (
+                "order_id",
+                format!("P{}-{YEAR}-{:05}", &code.as_str()[..6], index + 1),
+            ),
             ("plate", plate),
-            ("start", format!("{YEAR}-{month:02}-{day:02} {start_hour:02}:{:02}", random.between(0, 59))),
+            (
+                "start",
+                format!(
+                    "{YEAR}-{month:02}-{day:02} {start_hour:02}:{:02}",
+                    random.between(0, 59)
+                ),
+            ),
             (
                 "end",
-                format!("{YEAR}-{month:02}-{day:02} {:02}:{:02}", start_hour + hours, random.between(0, 59)),
+                format!(
+                    "{YEAR}-{month:02}-{day:02} {:02}:{:02}",
+                    start_hour + hours,
+                    random.between(0, 59)
+                ),
             ),
             ("purpose", purpose.to_owned()),
-            ("distance_km", format!("{}.{}", random.between(4, 60) * hours, random.between(0, 9))),
+            (
+                "distance_km",
+                format!("{}.{}", random.between(4, 60) * hours, random.between(0, 9)),
+            ),
         ]);
     }
 
@@ -356,25 +391,61 @@ fn generate_node(
             // (slug, Chinese name, quantity, price per unit in fen)
             let electricity = floor_area_m2 * random.between(28, 46) / 12;
             carriers.push(("electricity", "电力", electricity, random.between(55, 66)));
-            carriers.push(("water", "水", people * random.between(15, 22) / 10 + 5, random.between(380, 450)));
+            carriers.push((
+                "water",
+                "水",
+                people * random.between(15, 22) / 10 + 5,
+                random.between(380, 450),
+            ));
             if uses_gas {
-                let gas = floor_area_m2 * if heating { random.between(8, 14) } else { random.between(0, 2) } / 10;
-                carriers.push(("natural_gas", "天然气", gas.max(20), random.between(260, 300)));
+                let gas = floor_area_m2
+                    * if heating {
+                        random.between(8, 14)
+                    } else {
+                        random.between(0, 2)
+                    }
+                    / 10;
+                carriers.push((
+                    "natural_gas",
+                    "天然气",
+                    gas.max(20),
+                    random.between(260, 300),
+                ));
             }
             if uses_heat && heating {
-                carriers.push(("heat", "热力", floor_area_m2 * random.between(6, 9) / 100, random.between(3_800, 4_500)));
+                carriers.push((
+                    "heat",
+                    "热力",
+                    floor_area_m2 * random.between(6, 9) / 100,
+                    random.between(3_800, 4_500),
+                ));
             }
             if uses_gasoline {
-                carriers.push(("gasoline", "汽油", random.between(150, 1_400), random.between(780, 830)));
+                carriers.push((
+                    "gasoline",
+                    "汽油",
+                    random.between(150, 1_400),
+                    random.between(780, 830),
+                ));
             }
             if uses_diesel {
-                carriers.push(("diesel", "柴油", random.between(80, 600), random.between(720, 760)));
+                carriers.push((
+                    "diesel",
+                    "柴油",
+                    random.between(80, 600),
+                    random.between(720, 760),
+                ));
             }
             if uses_solar {
                 carriers.push(("solar_pv", "光伏发电", random.between(800, 6_000), 0));
             }
             if uses_coal && heating {
-                carriers.push(("coal", "煤炭", random.between(2, 12), random.between(80_000, 95_000)));
+                carriers.push((
+                    "coal",
+                    "煤炭",
+                    random.between(2, 12),
+                    random.between(80_000, 95_000),
+                ));
             }
             for (slug, zh, quantity, price_fen) in carriers {
                 let cost_fen = quantity * price_fen;
@@ -383,7 +454,10 @@ fn generate_node(
                     ("month", format!("{YEAR}-{month:02}")),
                     ("carrier", name(chinese, slug, zh)),
                     ("quantity", quantity.to_string()),
-                    ("cost_yuan", format!("{}.{:02}", cost_fen / 100, cost_fen % 100)),
+                    (
+                        "cost_yuan",
+                        format!("{}.{:02}", cost_fen / 100, cost_fen % 100),
+                    ),
                 ]);
             }
         }
@@ -411,5 +485,9 @@ fn main() {
             std::fs::write(&path, &table.text).expect("cannot write a sample file");
         }
     }
-    println!("wrote {rows} rows for {} nodes under {}", tree.len(), output.display());
+    println!(
+        "wrote {rows} rows for {} nodes under {}",
+        tree.len(),
+        output.display()
+    );
 }

@@ -9,7 +9,8 @@
 //! │   └── schema_version: 1           unsigned integer, SCHEMA_VERSION
 //! └── tables: map
 //!     └── <table slug>: map           one per table of the ledger, made with its first records
-//!         └── <record id>: map        one per record, field name → scalar
+//!         └── <record id>: map        one per record, field name → scalar, except the fields
+//!             │                       that make up the id (see `key_fields`), which the key holds
 //!             ├── decimals            normalized decimal strings ("122.9", never 122.90 or floats)
 //!             ├── closed lists        slugs ("electricity", "in_service")
 //!             ├── booleans            automerge booleans
@@ -556,13 +557,14 @@ pub fn write_records(
                 }
             }
             None => {
+                let table_records: Vec<&Record> = table_records.collect();
                 let mut table_map = hydrate::Map::default();
-                table_map.reserve(records.len());
-                for record in table_records {
+                table_map.reserve(table_records.len());
+                for (id, value) in record_entries(&table_records) {
                     table_map.insert(
-                        record.id(),
+                        id,
                         MapValue {
-                            value: record_value(record),
+                            value,
                             conflict: false,
                         },
                     );
@@ -578,6 +580,42 @@ pub fn write_records(
     }
     transaction.commit_with(commit_options(time_ms));
     Ok(records.len())
+}
+
+/// Records below which building their stored values on several threads does not pay for the
+/// threads: a county's usual table is a few thousand records, an import of a year of dispatch
+/// orders a hundred thousand.
+const PARALLEL_BUILD_RECORDS_MIN: usize = 20_000;
+
+/// Threads at most for building stored values; the automerge write that follows is single-threaded,
+/// so more would only compete with it.
+const PARALLEL_BUILD_THREADS_MAX: usize = 4;
+
+/// Each record's id and stored value, built on several threads for large imports (pure CPU work on
+/// disjoint records; the order of the result is the order of `records`).
+fn record_entries(records: &[&Record]) -> Vec<(String, hydrate::Value)> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |count| count.get())
+        .min(PARALLEL_BUILD_THREADS_MAX);
+    let build = |part: &[&Record]| -> Vec<(String, hydrate::Value)> {
+        part.iter()
+            .map(|record| (record.id(), record_value(record)))
+            .collect()
+    };
+    if records.len() < PARALLEL_BUILD_RECORDS_MIN || threads < 2 {
+        return build(records);
+    }
+    let chunk = records.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = records
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || build(part)))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("building stored values cannot panic"))
+            .collect()
+    })
 }
 
 /// Deletes records of a table by id in one change at the given time. Ids not in the document are
@@ -641,13 +679,29 @@ pub fn read_records(doc: &Automerge) -> Result<Vec<Record>, DocumentError> {
                 });
             }
             let record_object = item.id();
+            let key_parts: Vec<&str> = record_id.split('/').collect();
+            if key_parts.len() != key_fields(*table).len() {
+                return Err(DocumentError::InvalidField {
+                    table: *table,
+                    record_id: record_id.to_owned(),
+                    field: key_fields(*table)[0],
+                    rule: format!(
+                        "the record id must join {} with /",
+                        key_fields(*table).join(", ")
+                    ),
+                    value: record_id.to_owned(),
+                });
+            }
             let mut fields = Fields {
                 table: *table,
                 record_id,
+                key_parts,
                 values: vec![None; specs.len()],
             };
             for field in doc.map_range(&record_object, ..) {
-                let Some(index) = specs.iter().position(|spec| spec.field == field.key) else {
+                let stored_key_field = key_fields(*table).contains(&field.key.as_ref());
+                let position = specs.iter().position(|spec| spec.field == field.key);
+                let Some(index) = position.filter(|_| !stored_key_field) else {
                     return Err(DocumentError::UnknownField {
                         table: *table,
                         record_id: record_id.to_owned(),
@@ -679,10 +733,12 @@ pub fn read_records(doc: &Automerge) -> Result<Vec<Record>, DocumentError> {
     Ok(records)
 }
 
-/// The fields of one stored record, by the position of their column spec.
+/// The fields of one stored record, by the position of their column spec, and the parts of its
+/// key that stand for its key fields.
 struct Fields<'a> {
     table: Table,
     record_id: &'a str,
+    key_parts: Vec<&'a str>,
     values: Vec<Option<ValueRef<'a>>>,
 }
 
@@ -727,6 +783,9 @@ impl Fields<'_> {
     }
 
     fn text(&self, field: &'static str) -> Result<&str, DocumentError> {
+        if let Some(index) = key_fields(self.table).iter().position(|key| *key == field) {
+            return Ok(self.key_parts[index]);
+        }
         let value = self.value(field)?;
         match value {
             ValueRef::Scalar(ScalarValueRef::Str(text)) => Ok(text.as_ref()),
@@ -841,7 +900,20 @@ impl std::fmt::Display for AmountText {
     }
 }
 
-/// The stored form of a record: a map of every field of its table to a scalar.
+/// The fields that make up a table's record id, in the order the id joins them with `/`. The record
+/// map is stored under its id, so these fields are not stored again inside it: an import writes
+/// fewer operations (an energy record keeps two of its five fields), and a record's identity
+/// cannot disagree with its key.
+pub fn key_fields(table: Table) -> &'static [&'static str] {
+    match table {
+        Table::Buildings => &["building_id"],
+        Table::Vehicles => &["plate"],
+        Table::DispatchOrders => &["order_id"],
+        Table::EnergyConsumption => &["institution_credit_code", "carrier", "month"],
+    }
+}
+
+/// The stored form of a record: a map of its table's fields to scalars, without its key fields.
 fn record_value(record: &Record) -> hydrate::Value {
     let mut map = hydrate::Map::default();
     map.reserve(12);
@@ -849,7 +921,6 @@ fn record_value(record: &Record) -> hydrate::Value {
     let amount = |value: Decimal| text(&amount_text(value));
     match record {
         Record::Building(building) => {
-            insert(&mut map, "building_id", text(&building.building_id));
             insert(&mut map, "name", text(&building.name));
             insert(
                 &mut map,
@@ -891,7 +962,6 @@ fn record_value(record: &Record) -> hydrate::Value {
             );
         }
         Record::Vehicle(vehicle) => {
-            insert(&mut map, "plate", text(vehicle.plate.as_str()));
             insert(&mut map, "vin", text(vehicle.vin.as_str()));
             insert(
                 &mut map,
@@ -915,7 +985,6 @@ fn record_value(record: &Record) -> hydrate::Value {
             insert(&mut map, "status", text(vehicle.status.slug()));
         }
         Record::DispatchOrder(order) => {
-            insert(&mut map, "order_id", text(&order.order_id));
             insert(&mut map, "plate", text(order.plate.as_str()));
             insert(&mut map, "start", text(&order.start.to_string()));
             insert(&mut map, "end", text(&order.end.to_string()));
@@ -923,13 +992,6 @@ fn record_value(record: &Record) -> hydrate::Value {
             insert(&mut map, "distance_km", amount(order.distance_km));
         }
         Record::EnergyConsumption(consumption) => {
-            insert(
-                &mut map,
-                "institution_credit_code",
-                text(consumption.institution_credit_code.as_str()),
-            );
-            insert(&mut map, "month", text(&consumption.month.to_string()));
-            insert(&mut map, "carrier", text(consumption.carrier.slug()));
             insert(&mut map, "quantity", amount(consumption.quantity));
             insert(&mut map, "cost_yuan", amount(consumption.cost_yuan));
         }

@@ -127,7 +127,8 @@ impl Link {
             self.now_ms += 1;
             let mut moved = false;
             while let Some(frame) = self.child_session.poll_transmit() {
-                self.parent_session.handle_bytes(self.now_ms, &frame, parent)?;
+                self.parent_session
+                    .handle_bytes(self.now_ms, &frame, parent)?;
                 moved = true;
             }
             while let Some(event) = self.parent_session.poll_event() {
@@ -137,7 +138,8 @@ impl Link {
                 self.parent_events.push(event);
             }
             while let Some(frame) = self.parent_session.poll_transmit() {
-                self.child_session.handle_bytes(self.now_ms, &frame, child)?;
+                self.child_session
+                    .handle_bytes(self.now_ms, &frame, child)?;
                 moved = true;
             }
             while let Some(event) = self.child_session.poll_event() {

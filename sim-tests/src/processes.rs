@@ -11,8 +11,10 @@ use anyhow::{Context, Result, anyhow, bail};
 /// How often waits poll their condition.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
-/// The `huizong` binary of this build, built first if needed (`cargo test` builds binaries only
-/// for the package that owns them).
+/// The `huizong` binary of this build, built first if needed: `cargo test` builds binaries only
+/// for the package that owns them. The build asks for every target of the workspace, which is
+/// what `cargo test --workspace` has just built with the same features, so under it this is a
+/// no-op; `cargo test -p sim-tests` alone builds what is missing.
 pub fn huizong_binary() -> PathBuf {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY
@@ -26,7 +28,26 @@ pub fn huizong_binary() -> PathBuf {
             let binary = profile_directory.join("huizong");
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
             let mut build = Command::new(cargo);
-            build.args(["build", "--quiet", "-p", "node", "--bin", "huizong"]);
+            // Cargo gives the test process the test's own package variables; inherited, they make
+            // build scripts (ring's among them) see a changed environment and rebuild everything.
+            for (name, _) in std::env::vars_os() {
+                let Some(name) = name.to_str() else { continue };
+                let keep = ["CARGO_HOME", "CARGO_TARGET_DIR"].contains(&name)
+                    || [
+                        "CARGO_BUILD_",
+                        "CARGO_TERM_",
+                        "CARGO_PROFILE_",
+                        "CARGO_REGISTRIES_",
+                        "CARGO_NET_",
+                        "CARGO_HTTP_",
+                    ]
+                    .iter()
+                    .any(|prefix| name.starts_with(prefix));
+                if name.starts_with("CARGO_") && !keep {
+                    build.env_remove(name);
+                }
+            }
+            build.args(["build", "--quiet", "--workspace", "--all-targets"]);
             if profile_directory.file_name().and_then(|name| name.to_str()) == Some("release") {
                 build.arg("--release");
             }
@@ -88,16 +109,20 @@ impl NodeProcess {
             child,
         };
         let directory_text = directory.to_str().expect("test paths are UTF-8").to_owned();
-        wait_until(Duration::from_secs(30), "the node to answer on its control socket", || {
-            if let Some(status) = process.child.try_wait()? {
-                bail!("huizong run exited early with {status}: {}", process.log());
-            }
-            if !process.directory.join("control.sock").exists() {
-                return Ok(false);
-            }
-            let status = huizong_json(&["status", "--json", "--dir", &directory_text])?;
-            Ok(status["running"] == true)
-        })?;
+        wait_until(
+            Duration::from_secs(30),
+            "the node to answer on its control socket",
+            || {
+                if let Some(status) = process.child.try_wait()? {
+                    bail!("huizong run exited early with {status}: {}", process.log());
+                }
+                if !process.directory.join("control.sock").exists() {
+                    return Ok(false);
+                }
+                let status = huizong_json(&["status", "--json", "--dir", &directory_text])?;
+                Ok(status["running"] == true)
+            },
+        )?;
         Ok(process)
     }
 

@@ -7,8 +7,8 @@ use automerge::Automerge;
 use automerge::sync::State as SyncState;
 use node::core::NodeCore;
 use protocol::{
-    AcceptedSubmission, DocumentKey, Envelope, ObjectHash, RefusalReason, Replicas, Rollup,
-    Signed, SignedError, StoreFailure, Submission,
+    AcceptedSubmission, DocumentKey, Envelope, ObjectHash, RefusalReason, Replicas, Rollup, Signed,
+    SignedError, StoreFailure, Submission,
 };
 use schemas::figures::Figures;
 use schemas::{Ledger, Period, document};
@@ -24,7 +24,11 @@ fn ningxia() -> Topology {
 /// Imports a node's sample records for a ledger and submits them.
 fn import_and_submit(core: &mut NodeCore, ledger: Ledger, now_ms: i64) {
     let records = sample_records(core.code(), ledger);
-    assert!(!records.is_empty(), "sample data for {} {ledger}", core.code());
+    assert!(
+        !records.is_empty(),
+        "sample data for {} {ledger}",
+        core.code()
+    );
     core.import_records(ledger, SAMPLE_PERIOD, &records, now_ms)
         .expect("sample records import");
     core.submit(ledger, SAMPLE_PERIOD, now_ms).expect("submit");
@@ -172,7 +176,9 @@ fn a_county_submission_goes_up_two_levels_and_every_figure_checks() {
             "{ledger}: the region's figures are the county's plus the city's"
         );
     }
-    let report = region.verify().expect("everything the region holds checks out");
+    let report = region
+        .verify()
+        .expect("everything the region holds checks out");
     assert_eq!(report.submissions_checked, 6);
     assert!(report.rollups_checked >= 3);
 }
@@ -208,14 +214,21 @@ fn after_converging_one_new_record_costs_a_small_fraction_of_the_document() {
             2_000,
         )
         .unwrap();
-    county.submit(Ledger::Vehicles, SAMPLE_PERIOD, 2_000).unwrap();
-    let before = link.parent_session.stats().bytes_received + link.parent_session.stats().bytes_sent;
+    county
+        .submit(Ledger::Vehicles, SAMPLE_PERIOD, 2_000)
+        .unwrap();
+    let before =
+        link.parent_session.stats().bytes_received + link.parent_session.stats().bytes_sent;
     link.push(&mut city, &mut county).unwrap();
     let after = link.parent_session.stats().bytes_received + link.parent_session.stats().bytes_sent;
     let in_session_bytes = after - before;
     let key = DocumentKey::new(county_code, Ledger::Vehicles, SAMPLE_PERIOD);
     assert_eq!(
-        city.latest_submission_of(&key).unwrap().submission.payload().sequence,
+        city.latest_submission_of(&key)
+            .unwrap()
+            .submission
+            .payload()
+            .sequence,
         2
     );
 
@@ -230,13 +243,19 @@ fn after_converging_one_new_record_costs_a_small_fraction_of_the_document() {
             3_000,
         )
         .unwrap();
-    county.submit(Ledger::Vehicles, SAMPLE_PERIOD, 3_000).unwrap();
+    county
+        .submit(Ledger::Vehicles, SAMPLE_PERIOD, 3_000)
+        .unwrap();
     let mut reconnected = Link::open(&topology, city_code, county_code);
     reconnected.run(&mut city, &mut county).unwrap();
-    let reconnect_bytes =
-        reconnected.parent_session.stats().bytes_received + reconnected.parent_session.stats().bytes_sent;
+    let reconnect_bytes = reconnected.parent_session.stats().bytes_received
+        + reconnected.parent_session.stats().bytes_sent;
     assert_eq!(
-        city.latest_submission_of(&key).unwrap().submission.payload().sequence,
+        city.latest_submission_of(&key)
+            .unwrap()
+            .submission
+            .payload()
+            .sequence,
         3
     );
     eprintln!(
@@ -282,7 +301,10 @@ fn changes_made_after_signing_are_refused_and_nothing_is_stored() {
     link.run(&mut city, &mut tampering).unwrap();
     let refusals = link.parent_refusals();
     assert_eq!(refusals.len(), 1, "{refusals:?}");
-    assert_eq!(refusals[0].reason, RefusalReason::ChangesNotCoveredBySignature);
+    assert_eq!(
+        refusals[0].reason,
+        RefusalReason::ChangesNotCoveredBySignature
+    );
     assert_eq!(refusals[0].subject, key.to_string());
     assert!(city.latest_submission_of(&key).is_none());
     assert!(
@@ -322,7 +344,11 @@ fn a_county_cannot_write_or_relay_a_siblings_document() {
     import_and_submit(&mut county, Ledger::Energy, 1_000);
     import_and_submit(&mut sibling, Ledger::Energy, 1_000);
     let sibling_key = DocumentKey::new(sibling_code, Ledger::Energy, SAMPLE_PERIOD);
-    let genuine = sibling.latest_submission_of(&sibling_key).unwrap().submission.clone();
+    let genuine = sibling
+        .latest_submission_of(&sibling_key)
+        .unwrap()
+        .submission
+        .clone();
 
     // A submission for the sibling's document, signed with the county's own key.
     let mut forged_payload = genuine.payload().clone();
@@ -351,8 +377,12 @@ fn a_county_cannot_write_or_relay_a_siblings_document() {
     assert!(city.latest_submission_of(&sibling_key).is_none());
     // The county's own document still went up.
     assert!(
-        city.latest_submission_of(&DocumentKey::new(county_code, Ledger::Energy, SAMPLE_PERIOD))
-            .is_some()
+        city.latest_submission_of(&DocumentKey::new(
+            county_code,
+            Ledger::Energy,
+            SAMPLE_PERIOD
+        ))
+        .is_some()
     );
 }
 
@@ -383,7 +413,10 @@ fn a_rollup_that_is_not_the_sum_of_its_inputs_is_refused() {
     let total = inflated.figures.get("energy.standard_coal_kgce");
     inflated
         .figures
-        .set("energy.standard_coal_kgce", total + schemas::Decimal::from(1_000_000))
+        .set(
+            "energy.standard_coal_kgce",
+            total + schemas::Decimal::from(1_000_000),
+        )
         .unwrap();
     let forged = Signed::sign(inflated, &test_key(city_code), &topology).unwrap();
     let mut tampering = Tampering::new(&mut city);
@@ -422,10 +455,107 @@ fn a_peer_that_breaks_the_protocol_ends_the_session() {
     // A settled message before hello.
     let mut link = Link::open(&topology, city_code, county_code);
     let mut county = memory_core(&topology, county_code);
-    let frame = protocol::message::Message::Settled { round: 1 }.to_frame().unwrap();
+    let frame = protocol::message::Message::Settled {
+        round: 1,
+        not_stored: Vec::new(),
+    }
+    .to_frame()
+    .unwrap();
     let error = link
         .child_session
         .handle_bytes(0, &frame, &mut county)
         .unwrap_err();
     assert!(error.to_string().contains("before hello"), "{error}");
+}
+
+/// One more vehicle record for `county`, with the price changed so that each call differs.
+fn changed_vehicle(county: DivisionCode, price_increase: u32) -> schemas::records::Record {
+    let mut vehicle = sample_records(county, Ledger::Vehicles)
+        .into_iter()
+        .find_map(|record| match record {
+            schemas::records::Record::Vehicle(vehicle) => Some(vehicle),
+            _ => None,
+        })
+        .expect("the sample data has vehicles");
+    vehicle.price_yuan += schemas::Decimal::from(price_increase);
+    schemas::records::Record::Vehicle(vehicle)
+}
+
+#[test]
+fn changes_pushed_unasked_are_checked_like_any_and_a_refusal_falls_back_to_a_pull() {
+    let topology = ningxia();
+    let (city_code, county_code) = (code("640100000000"), code("640104000000"));
+    let mut county = memory_core(&topology, county_code);
+    let mut city = memory_core(&topology, city_code);
+    let key = DocumentKey::new(county_code, Ledger::Vehicles, SAMPLE_PERIOD);
+    import_and_submit(&mut county, Ledger::Vehicles, 1_000);
+    let mut link = Link::open(&topology, city_code, county_code);
+    link.run(&mut city, &mut county).unwrap();
+    assert_eq!(
+        city.latest_submission_of(&key)
+            .unwrap()
+            .submission
+            .payload()
+            .sequence,
+        1
+    );
+
+    // Submission 2 is signed, but a modified county pushes a draft with one more unsigned change.
+    county
+        .import_records(
+            Ledger::Vehicles,
+            SAMPLE_PERIOD,
+            &[changed_vehicle(county_code, 1)],
+            2_000,
+        )
+        .unwrap();
+    county
+        .submit(Ledger::Vehicles, SAMPLE_PERIOD, 2_000)
+        .unwrap();
+    let mut beyond = county.draft_document(&key).unwrap().unwrap();
+    document::write_records(&mut beyond, &[changed_vehicle(county_code, 2)], 2_500).unwrap();
+    {
+        let mut tampering = Tampering::new(&mut county);
+        tampering.served_instead.insert(key, beyond);
+        link.push(&mut city, &mut tampering).unwrap();
+    }
+    let refusals = link.parent_refusals();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(
+        refusals[0].reason,
+        RefusalReason::ChangesNotCoveredBySignature
+    );
+    assert_eq!(
+        city.latest_submission_of(&key)
+            .unwrap()
+            .submission
+            .payload()
+            .sequence,
+        1,
+        "the refused submission was not stored"
+    );
+
+    // The honest county submits again: the parent said it did not store 2, so it pulls afresh.
+    county
+        .import_records(
+            Ledger::Vehicles,
+            SAMPLE_PERIOD,
+            &[changed_vehicle(county_code, 3)],
+            3_000,
+        )
+        .unwrap();
+    county
+        .submit(Ledger::Vehicles, SAMPLE_PERIOD, 3_000)
+        .unwrap();
+    link.push(&mut city, &mut county).unwrap();
+    assert_eq!(link.parent_refusals().len(), 1, "no new refusal");
+    assert_eq!(
+        city.latest_submission_of(&key)
+            .unwrap()
+            .submission
+            .payload()
+            .sequence,
+        3
+    );
+    city.verify().unwrap();
 }

@@ -67,15 +67,33 @@ fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Res
     eprintln!("{:?} county started", started.elapsed());
     let energy = sample_file(root.path(), Table::EnergyConsumption);
     let imported = huizong(&[
-        "import", "--dir", &county, "--ledger", "energy", "--period", "2025",
+        "import",
+        "--dir",
+        &county,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
         energy.to_str().unwrap(),
     ]);
-    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
-    let submitted = huizong(&["submit", "--dir", &county, "--ledger", "energy", "--period", "2025"]);
-    assert!(submitted.status.success(), "{}", String::from_utf8_lossy(&submitted.stderr));
-    wait_until(Duration::from_secs(30), "the city to include the county's energy", || {
-        report_includes(&city, "energy", county_code.as_str())
-    })?;
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let submitted = huizong(&[
+        "submit", "--dir", &county, "--ledger", "energy", "--period", "2025",
+    ]);
+    assert!(
+        submitted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&submitted.stderr)
+    );
+    wait_until(
+        Duration::from_secs(30),
+        "the city to include the county's energy",
+        || report_includes(&city, "energy", county_code.as_str()),
+    )?;
 
     eprintln!("{:?} energy included", started.elapsed());
     // The city goes away; the county keeps working.
@@ -83,26 +101,48 @@ fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Res
     for table in [Table::Vehicles, Table::DispatchOrders] {
         let file = sample_file(root.path(), table);
         let imported = huizong(&[
-            "import", "--dir", &county, "--ledger", "vehicles", "--period", "2025",
+            "import",
+            "--dir",
+            &county,
+            "--ledger",
+            "vehicles",
+            "--period",
+            "2025",
             file.to_str().unwrap(),
         ]);
-        assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+        assert!(
+            imported.status.success(),
+            "{}",
+            String::from_utf8_lossy(&imported.stderr)
+        );
     }
-    let submitted = huizong(&["submit", "--dir", &county, "--ledger", "vehicles", "--period", "2025"]);
-    assert!(submitted.status.success(), "{}", String::from_utf8_lossy(&submitted.stderr));
+    let submitted = huizong(&[
+        "submit", "--dir", &county, "--ledger", "vehicles", "--period", "2025",
+    ]);
+    assert!(
+        submitted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&submitted.stderr)
+    );
     let status = huizong_json(&["status", "--json", "--dir", &county])?;
     assert_eq!(status["running"], true);
 
     eprintln!("{:?} county worked offline", started.elapsed());
     // The city comes back; nothing is done at the county.
     let city_process = NodeProcess::start(&city_directory)?;
-    wait_until(Duration::from_secs(30), "the city's vehicles rollup to catch up", || {
-        report_includes(&city, "vehicles", county_code.as_str())
-    })
+    wait_until(
+        Duration::from_secs(30),
+        "the city's vehicles rollup to catch up",
+        || report_includes(&city, "vehicles", county_code.as_str()),
+    )
     .map_err(|error| anyhow::anyhow!("{error:#}\ncounty log:\n{}", county_process.log()))?;
     eprintln!("{:?} city caught up", started.elapsed());
     let verified = huizong(&["verify", "--dir", &city]);
-    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
 
     city_process.terminate()?;
     county_process.terminate()?;

@@ -110,7 +110,11 @@ impl NodeCore {
             for chunk_index in 1..persisted.n_chunks {
                 batch.delete(Tree::Documents, keys::document_chunk(key, chunk_index));
             }
-            batch.put(Tree::Documents, keys::document_chunk(key, 0), document.save());
+            batch.put(
+                Tree::Documents,
+                keys::document_chunk(key, 0),
+                document.save(),
+            );
             Persisted { heads, n_chunks: 1 }
         } else {
             batch.put(

@@ -65,7 +65,8 @@ pub const META_REFUSALS: &[u8] = b"refusals";
 /// Reads back the first 13 bytes written by [`document_key`]; `None` if they are not one.
 pub fn decode_document_key(bytes: &[u8]) -> Option<DocumentKey> {
     let bytes = bytes.get(..DOCUMENT_KEY_BYTES)?;
-    let owner = DivisionCode::from_u64(u64::from_be_bytes(bytes[..CODE_BYTES].try_into().ok()?)).ok()?;
+    let owner =
+        DivisionCode::from_u64(u64::from_be_bytes(bytes[..CODE_BYTES].try_into().ok()?)).ok()?;
     let ledger = match bytes[CODE_BYTES] {
         0 => Ledger::OfficeSpace,
         1 => Ledger::Vehicles,

@@ -81,11 +81,10 @@ impl NodeCore {
             return Err(CoreError::NothingToSubmit { key });
         };
         let heads = Submission::heads_from(&draft.get_heads());
-        let records =
-            document::read_records(draft).map_err(|source| CoreError::Document {
-                key,
-                source: Box::new(source),
-            })?;
+        let records = document::read_records(draft).map_err(|source| CoreError::Document {
+            key,
+            source: Box::new(source),
+        })?;
         let previous = self.latest_submissions.get(&key);
         if let Some(previous) = previous
             && previous.submission.payload().heads == heads
@@ -99,12 +98,11 @@ impl NodeCore {
             });
         }
         let table = coefficients::current();
-        let figures = figures::compute(ledger, &records, table).map_err(|error| {
-            CoreError::Figures {
+        let figures =
+            figures::compute(ledger, &records, table).map_err(|error| CoreError::Figures {
                 key,
                 reason: error.to_string(),
-            }
-        })?;
+            })?;
         let submission = Submission {
             key,
             heads,

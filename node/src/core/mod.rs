@@ -115,7 +115,11 @@ impl NodeCore {
         }
         let public = PublicKey::from_bytes(&signing_key.verifying_key().to_bytes())
             .map_err(|_| CoreError::KeyMismatch { code })?;
-        if topology.node(code).and_then(|node| node.public_key.as_ref()) != Some(&public) {
+        if topology
+            .node(code)
+            .and_then(|node| node.public_key.as_ref())
+            != Some(&public)
+        {
             return Err(CoreError::KeyMismatch { code });
         }
         let mut core = Self {
@@ -143,13 +147,13 @@ impl NodeCore {
     fn load_latest(&mut self) -> Result<(), CoreError> {
         for (_, hash) in self.store.scan_prefix(Tree::LatestSubmissions, &[])? {
             let hash = object_hash(&hash, "latest submission pointer")?;
-            let accepted = self.load_submission(&hash)?.ok_or_else(|| {
-                CoreError::CorruptObject {
-                    what: format!("submission {}", hash.short()),
-                    reason: "a latest-submission pointer names a submission that is not stored"
-                        .to_owned(),
-                }
-            })?;
+            let accepted =
+                self.load_submission(&hash)?
+                    .ok_or_else(|| CoreError::CorruptObject {
+                        what: format!("submission {}", hash.short()),
+                        reason: "a latest-submission pointer names a submission that is not stored"
+                            .to_owned(),
+                    })?;
             self.latest_submissions
                 .insert(accepted.submission.payload().key, accepted);
         }
@@ -240,7 +244,11 @@ impl NodeCore {
             hash.0.to_vec(),
             postcard::to_stdvec(&stored).expect("a stored submission always encodes"),
         );
-        batch.put(Tree::LatestSubmissions, keys::document_key(&key), hash.0.to_vec());
+        batch.put(
+            Tree::LatestSubmissions,
+            keys::document_key(&key),
+            hash.0.to_vec(),
+        );
         self.store.apply(&batch, Durability::Flush)?;
         self.latest_submissions.insert(key, accepted);
         self.generation += 1;

@@ -3,8 +3,7 @@
 use automerge::Automerge;
 use automerge::sync::State as SyncState;
 use protocol::{
-    AcceptedSubmission, DocumentKey, ObjectHash, Replicas, Rollup, Signed, StoreFailure,
-    Submission,
+    AcceptedSubmission, DocumentKey, ObjectHash, Replicas, Rollup, Signed, StoreFailure, Submission,
 };
 use schemas::figures::Figures;
 use schemas::{Ledger, Period};
@@ -136,7 +135,11 @@ impl Replicas for NodeCore {
         state: &SyncState,
     ) -> Result<(), StoreFailure> {
         let mut batch = Batch::new();
-        batch.put(Tree::SyncStates, keys::sync_state(peer, key), state.encode());
+        batch.put(
+            Tree::SyncStates,
+            keys::sync_state(peer, key),
+            state.encode(),
+        );
         self.store
             .apply(&batch, Durability::Lazy)
             .map_err(|error| StoreFailure(error.to_string()))
@@ -157,7 +160,11 @@ impl Replicas for NodeCore {
     }
 
     fn rollup_by_hash(&self, hash: &ObjectHash) -> Result<Option<Signed<Rollup>>, StoreFailure> {
-        if let Some(latest) = self.latest_rollups.values().find(|rollup| rollup.hash() == *hash) {
+        if let Some(latest) = self
+            .latest_rollups
+            .values()
+            .find(|rollup| rollup.hash() == *hash)
+        {
             return Ok(Some(latest.clone()));
         }
         self.load_rollup(hash).map_err(failure)

@@ -158,7 +158,10 @@ impl Verifier<'_> {
         let (_, recomputed) = match consolidate(
             &self.core.topology,
             payload.node,
-            inputs.iter().map(|(input, figures)| (*input, figures)).collect(),
+            inputs
+                .iter()
+                .map(|(input, figures)| (*input, figures))
+                .collect(),
         ) {
             Ok(result) => result,
             Err(error) => return fail(subject, error),

@@ -42,8 +42,9 @@ pub fn bind(path: &Path) -> Result<UnixListener> {
                 path.parent().unwrap_or(path).display()
             );
         }
-        std::fs::remove_file(path)
-            .with_context(|| format!("cannot remove the stale control socket {}", path.display()))?;
+        std::fs::remove_file(path).with_context(|| {
+            format!("cannot remove the stale control socket {}", path.display())
+        })?;
     }
     let listener = UnixListener::bind(path)
         .with_context(|| format!("cannot create the control socket {}", path.display()))?;
@@ -91,10 +92,11 @@ async fn serve_one(handle: Arc<NodeHandle>, stream: UnixStream) -> Result<()> {
         Err(error) => ControlResponse::Error(format!("malformed control request: {error}")),
         Ok(command) => {
             let handle = handle.clone();
-            let outcome = tokio::task::spawn_blocking(move || commands::execute_running(&handle, &command))
-                .await
-                .map_err(|join_error| anyhow!("the command panicked: {join_error}"))
-                .and_then(|outcome| outcome);
+            let outcome =
+                tokio::task::spawn_blocking(move || commands::execute_running(&handle, &command))
+                    .await
+                    .map_err(|join_error| anyhow!("the command panicked: {join_error}"))
+                    .and_then(|outcome| outcome);
             match outcome {
                 Ok(value) => ControlResponse::Ok(value),
                 Err(error) => ControlResponse::Error(format!("{error:#}")),

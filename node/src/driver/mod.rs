@@ -71,11 +71,7 @@ pub async fn run(
         let code = core.code();
         let parent = topology.parent_of(code).map(|parent| {
             let entry = topology.node(parent).expect("a parent is in the topology");
-            (
-                parent,
-                entry.address.clone(),
-                entry.public_key,
-            )
+            (parent, entry.address.clone(), entry.public_key)
         });
         (
             code,
@@ -127,7 +123,8 @@ pub async fn run(
         ));
     }
     if let Some((parent, address, key)) = parent {
-        let address = address.ok_or_else(|| anyhow!("the topology gives parent {parent} no address"))?;
+        let address =
+            address.ok_or_else(|| anyhow!("the topology gives parent {parent} no address"))?;
         let key = key.ok_or_else(|| anyhow!("the topology gives parent {parent} no key"))?;
         tasks.spawn(peers::connect_to_parent(
             handle.clone(),

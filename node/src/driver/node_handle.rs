@@ -66,7 +66,9 @@ pub struct NodeHandle {
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic in a task holding a lock is a bug we want reported, not hidden behind poisoning for
     // every other task: the data behind these locks stays consistent (each update is one call).
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl NodeHandle {

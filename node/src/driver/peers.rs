@@ -63,8 +63,7 @@ pub async fn accept_children(
     let max_connections =
         handle.with_core(|core| core.topology().children_of(core.code()).len()) + EXTRA_CONNECTIONS;
     let mut connections = JoinSet::new();
-    let active: Arc<std::sync::Mutex<HashMap<DivisionCode, CancellationToken>>> =
-        Arc::default();
+    let active: Arc<std::sync::Mutex<HashMap<DivisionCode, CancellationToken>>> = Arc::default();
     loop {
         tokio::select! {
             () = cancel.cancelled() => break,
@@ -131,7 +130,14 @@ async fn serve_child(
         bytes_sent: 0,
         bytes_received: 0,
     });
-    let result = run_session(handle.clone(), connection, Role::Parent, child, session_cancel).await;
+    let result = run_session(
+        handle.clone(),
+        connection,
+        Role::Parent,
+        child,
+        session_cancel,
+    )
+    .await;
     let error = result.err().map(|error| format!("{error:#}"));
     if let Some(error) = &error {
         tracing::info!(node = %handle.code(), %child, "session with child ended: {error}");

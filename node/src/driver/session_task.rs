@@ -53,7 +53,9 @@ pub async fn run_session(
         Role::Child => connection.open_bi().await?,
         Role::Parent => tokio::time::timeout(OPEN_STREAM_TIMEOUT, connection.accept_bi())
             .await
-            .map_err(|_| anyhow!("child {peer} opened no stream within {OPEN_STREAM_TIMEOUT:?}"))??,
+            .map_err(|_| {
+                anyhow!("child {peer} opened no stream within {OPEN_STREAM_TIMEOUT:?}")
+            })??,
     };
     handle.set_connection(peer, connection.clone());
     let topology_version = handle.with_core(|core| core.topology().version());

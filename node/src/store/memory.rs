@@ -30,7 +30,9 @@ impl MemoryStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, Trees> {
         // A panic while holding the lock leaves the maps consistent (each write is one insert),
         // so a poisoned lock is still usable.
-        self.trees.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.trees
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -125,7 +125,9 @@ impl Batch {
 /// A failure of the disk or the database under a store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open the store at {path}: another huizong process is using this node directory")]
+    #[error(
+        "cannot open the store at {path}: another huizong process is using this node directory"
+    )]
     Locked { path: String },
     #[error("cannot open the store at {path}: {reason}")]
     Open { path: String, reason: String },
