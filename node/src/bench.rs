@@ -23,7 +23,7 @@ use schemas::records::Record;
 use schemas::table::Table;
 use schemas::{Ledger, document};
 use serde::Serialize;
-use topology::{DivisionCode, Topology};
+use topology::DivisionCode;
 
 use crate::clock::unix_ms;
 use crate::demo::{DEMO_PERIOD, parse_samples, run_demo};
@@ -191,37 +191,10 @@ fn put_value(
     Ok(())
 }
 
-fn bench_topology(tree_size: usize) -> Result<Topology> {
-    let ningxia = topology::ningxia();
-    let city = DivisionCode::parse("640100000000")?;
-    let counties: Vec<DivisionCode> = ningxia
-        .children_of(city)
-        .iter()
-        .copied()
-        .take(tree_size)
-        .collect();
-    let entries = ningxia
-        .iter()
-        .filter(|entry| entry.code == city || counties.contains(&entry.code))
-        .cloned()
-        .map(|mut entry| {
-            if entry.code == city {
-                entry.parent = None;
-            }
-            entry
-        })
-        .collect();
-    Ok(Topology::from_entries(
-        1,
-        "benchmark tree".to_owned(),
-        entries,
-    )?)
-}
-
 /// Benchmark 1.
 pub async fn bench_import(n_records: usize) -> Result<ImportBench> {
     let directory = tempfile::tempdir()?;
-    let topology = bench_topology(1)?;
+    let topology = local_tree::ningxia_city_with_counties(1)?;
     let county = DivisionCode::parse("640104000000")?;
     let prepared = local_tree::prepare(&topology, directory.path())?;
     drop(prepared);
@@ -345,7 +318,7 @@ async fn wait_for<F: Fn() -> bool>(condition: F, what: &str) -> Result<Duration>
 /// Benchmark 2.
 pub async fn bench_sync(rounds: usize) -> Result<SyncBench> {
     let directory = tempfile::tempdir()?;
-    let topology = bench_topology(1)?;
+    let topology = local_tree::ningxia_city_with_counties(1)?;
     let city = DivisionCode::parse("640100000000")?;
     let county = DivisionCode::parse("640104000000")?;
     let tree: LocalTree = local_tree::prepare(&topology, directory.path())?.start(false)?;

@@ -45,6 +45,35 @@ pub struct LocalTree {
     pub nodes: BTreeMap<DivisionCode, RunningNode>,
 }
 
+/// A small tree cut from Ningxia: Yinchuan (640100000000) as the root and its first `n_counties`
+/// counties, for tests and benchmarks that need a parent and a few children.
+pub fn ningxia_city_with_counties(n_counties: usize) -> Result<Topology> {
+    let ningxia = topology::ningxia();
+    let city = DivisionCode::parse("640100000000")?;
+    let counties: Vec<DivisionCode> = ningxia
+        .children_of(city)
+        .iter()
+        .copied()
+        .take(n_counties)
+        .collect();
+    let entries = ningxia
+        .iter()
+        .filter(|entry| entry.code == city || counties.contains(&entry.code))
+        .cloned()
+        .map(|mut entry| {
+            if entry.code == city {
+                entry.parent = None;
+            }
+            entry
+        })
+        .collect();
+    Ok(Topology::from_entries(
+        1,
+        format!("Yinchuan and {n_counties} counties"),
+        entries,
+    )?)
+}
+
 /// Creates a directory and key for every node of `template` under `root_directory`, binds a
 /// loopback socket for every node that has children, and signs the completed topology with the
 /// root's key.

@@ -27,21 +27,9 @@ fn assert_one_line_error(output: &Output) -> String {
 
 /// A city and one of its counties, prepared on disk (not running).
 fn city_and_county(root: &Path) -> (PathBuf, PathBuf, topology::Topology) {
-    let ningxia = topology::ningxia();
+    let template = node::local_tree::ningxia_city_with_counties(1).unwrap();
     let city = topology::DivisionCode::parse("640100000000").unwrap();
     let county = topology::DivisionCode::parse("640104000000").unwrap();
-    let entries = ningxia
-        .iter()
-        .filter(|entry| entry.code == city || entry.code == county)
-        .cloned()
-        .map(|mut entry| {
-            if entry.code == city {
-                entry.parent = None;
-            }
-            entry
-        })
-        .collect();
-    let template = topology::Topology::from_entries(1, "test".to_owned(), entries).unwrap();
     let prepared = node::local_tree::prepare(&template, root).unwrap();
     let topology = prepared.topology.clone();
     drop(prepared);

@@ -8,31 +8,16 @@ use node::local_tree;
 use node::transport::tls;
 use topology::DivisionCode;
 
-fn city_and_county() -> topology::Topology {
-    let ningxia = topology::ningxia();
-    let city = DivisionCode::parse("640100000000").unwrap();
-    let county = DivisionCode::parse("640104000000").unwrap();
-    let entries = ningxia
-        .iter()
-        .filter(|entry| entry.code == city || entry.code == county)
-        .cloned()
-        .map(|mut entry| {
-            if entry.code == city {
-                entry.parent = None;
-            }
-            entry
-        })
-        .collect();
-    topology::Topology::from_entries(1, "test".to_owned(), entries).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_the_topology_does_not_name_fails_the_handshake() {
     let directory = tempfile::tempdir().unwrap();
-    let tree = local_tree::prepare(&city_and_county(), directory.path())
-        .unwrap()
-        .start(false)
-        .unwrap();
+    let tree = local_tree::prepare(
+        &local_tree::ningxia_city_with_counties(1).unwrap(),
+        directory.path(),
+    )
+    .unwrap()
+    .start(false)
+    .unwrap();
     let city = tree.root();
     let city_key = *tree.topology.root().public_key.unwrap().verifying_key();
     let address = tree

@@ -33,19 +33,7 @@ fn report_includes(city: &str, ledger: &str, county: &str) -> anyhow::Result<boo
 fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Result<()> {
     let root = tempfile::tempdir()?;
     let (city_code, county_code) = (code("640100000000"), code("640104000000"));
-    let ningxia = topology::ningxia();
-    let entries = ningxia
-        .iter()
-        .filter(|entry| entry.code == city_code || entry.code == county_code)
-        .cloned()
-        .map(|mut entry| {
-            if entry.code == city_code {
-                entry.parent = None;
-            }
-            entry
-        })
-        .collect();
-    let template = topology::Topology::from_entries(1, "city and county".to_owned(), entries)?;
+    let template = node::local_tree::ningxia_city_with_counties(1)?;
     drop(node::local_tree::prepare(&template, root.path())?);
     let city_directory = root.path().join(city_code.as_str());
     let county_directory = root.path().join(county_code.as_str());
