@@ -1,0 +1,431 @@
+//! The parent's side of a session: checking offers, pulling documents a few at a time, storing a
+//! replica only at its owner's signed heads, settling rounds, and checking rollups.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use automerge::Automerge;
+use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
+
+use super::{Event, Session, SessionError};
+use crate::authorization::{
+    Coverage, check_document, check_relayed_by_child, check_rollup, coverage,
+};
+use crate::key::DocumentKey;
+use crate::limits::{
+    MAX_DOCUMENTS_IN_FLIGHT, MAX_DOCUMENTS_WAITING, MAX_EAGER_BYTES_PER_PAGE, MAX_ROLLUPS_PER_PAGE,
+    MAX_SUBMISSIONS_PER_PAGE, MAX_SYNC_ROUNDS_PER_DOCUMENT,
+};
+use crate::message::{EagerSync, Message};
+use crate::refusal::RefusalReason;
+use crate::replicas::Replicas;
+use crate::rollup::Rollup;
+use crate::signed::Signed;
+use crate::submission::Submission;
+
+/// A document being pulled from the child.
+#[derive(Debug)]
+pub(super) struct DocumentPull {
+    pub(super) submission: Signed<Submission>,
+    pub(super) document: Automerge,
+    pub(super) state: SyncState,
+    pub(super) rounds: u32,
+    pub(super) last_progress_ms: u64,
+}
+
+/// An offered submission the parent wants, with the child's eager sync message if it sent one.
+#[derive(Debug)]
+pub(super) struct Wanted {
+    pub(super) submission: Signed<Submission>,
+    pub(super) eager: Option<Vec<u8>>,
+}
+
+/// Parent-side state: what the child offered and what is being pulled.
+#[derive(Debug, Default)]
+pub(super) struct Download {
+    pub(super) waiting: VecDeque<Wanted>,
+    pub(super) in_flight: BTreeMap<DocumentKey, DocumentPull>,
+    /// What the unsettled rounds asked for, to tell the child which documents were not stored.
+    pub(super) wanted_this_round: Vec<(DocumentKey, u64)>,
+    pub(super) rounds_complete: u64,
+    pub(super) rounds_settled: u64,
+}
+
+impl Session {
+    pub(super) fn handle_offer<R: Replicas>(
+        &mut self,
+        now_ms: u64,
+        round: u64,
+        envelopes: Vec<crate::signed::Envelope>,
+        eager: Vec<EagerSync>,
+        last_page: bool,
+        replicas: &mut R,
+    ) -> Result<(), SessionError> {
+        let eager_bytes: usize = eager.iter().map(|sync| sync.message.len()).sum();
+        if eager.len() > MAX_SUBMISSIONS_PER_PAGE || eager_bytes > MAX_EAGER_BYTES_PER_PAGE {
+            return Err(SessionError::PageTooLarge {
+                peer: self.config.peer,
+                what: "eager sync bytes",
+                count: eager_bytes,
+                limit: MAX_EAGER_BYTES_PER_PAGE,
+            });
+        }
+        let mut eager: HashMap<(DocumentKey, u64), Vec<u8>> = eager
+            .into_iter()
+            .map(|sync| ((sync.key, sync.sequence), sync.message))
+            .collect();
+        if envelopes.len() > MAX_SUBMISSIONS_PER_PAGE {
+            return Err(SessionError::PageTooLarge {
+                peer: self.config.peer,
+                what: "submissions",
+                count: envelopes.len(),
+                limit: MAX_SUBMISSIONS_PER_PAGE,
+            });
+        }
+        if round <= self.download.rounds_complete {
+            return Err(self.out_of_turn("offer", "for a round already complete"));
+        }
+        for envelope in envelopes {
+            let hash = envelope.hash();
+            let submission = match Signed::<Submission>::verify(envelope, replicas.topology()) {
+                Ok(submission) => submission,
+                Err(error) => {
+                    self.refuse(format!("submission {}", hash.short()), error.into())?;
+                    continue;
+                }
+            };
+            let key = submission.payload().key;
+            if let Err(reason) = check_relayed_by_child(
+                replicas.topology(),
+                self.config.local,
+                self.config.peer,
+                key.owner,
+            ) {
+                self.refuse(key.to_string(), reason)?;
+                continue;
+            }
+            let held = replicas
+                .latest_submission(&key)
+                .map_err(|failure| self.store_error(failure))?;
+            if held.is_some_and(|held| held.payload().sequence >= submission.payload().sequence) {
+                continue;
+            }
+            let eager = eager.remove(&(key, submission.payload().sequence));
+            self.download
+                .wanted_this_round
+                .push((key, submission.payload().sequence));
+            if let Some(waiting) = self
+                .download
+                .waiting
+                .iter_mut()
+                .find(|waiting| waiting.submission.payload().key == key)
+            {
+                if waiting.submission.payload().sequence < submission.payload().sequence {
+                    *waiting = Wanted { submission, eager };
+                }
+                continue;
+            }
+            if self.download.waiting.len() >= MAX_DOCUMENTS_WAITING {
+                self.refuse(
+                    key.to_string(),
+                    RefusalReason::QueueFull {
+                        limit: MAX_DOCUMENTS_WAITING,
+                    },
+                )?;
+                continue;
+            }
+            self.download
+                .waiting
+                .push_back(Wanted { submission, eager });
+        }
+        if last_page {
+            self.download.rounds_complete = round;
+        }
+        self.pump_downloads(now_ms, replicas)
+    }
+
+    /// Starts pulls while there is room, and settles the latest complete round once nothing is
+    /// waiting or in flight.
+    pub(super) fn pump_downloads<R: Replicas>(
+        &mut self,
+        now_ms: u64,
+        replicas: &mut R,
+    ) -> Result<(), SessionError> {
+        while self.download.in_flight.len() < MAX_DOCUMENTS_IN_FLIGHT {
+            // A newer offer for a document still being pulled waits for that pull to end.
+            let Some(position) = self.download.waiting.iter().position(|waiting| {
+                !self
+                    .download
+                    .in_flight
+                    .contains_key(&waiting.submission.payload().key)
+            }) else {
+                break;
+            };
+            let wanted = self
+                .download
+                .waiting
+                .remove(position)
+                .expect("the position was just found");
+            self.start_pull(now_ms, wanted, replicas)?;
+        }
+        if self.download.in_flight.is_empty()
+            && self.download.waiting.is_empty()
+            && self.download.rounds_complete > self.download.rounds_settled
+        {
+            let mut not_stored = Vec::new();
+            for (key, sequence) in std::mem::take(&mut self.download.wanted_this_round) {
+                let held = replicas
+                    .latest_submission(&key)
+                    .map_err(|failure| self.store_error(failure))?;
+                if held.is_none_or(|held| held.payload().sequence < sequence) {
+                    not_stored.push(key);
+                }
+            }
+            self.download.rounds_settled = self.download.rounds_complete;
+            self.send(&Message::Settled {
+                round: self.download.rounds_complete,
+                not_stored,
+            })?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn start_pull<R: Replicas>(
+        &mut self,
+        now_ms: u64,
+        wanted: Wanted,
+        replicas: &mut R,
+    ) -> Result<(), SessionError> {
+        let Wanted { submission, eager } = wanted;
+        let key = submission.payload().key;
+        let sequence = submission.payload().sequence;
+        let held = replicas
+            .latest_submission(&key)
+            .map_err(|failure| self.store_error(failure))?;
+        if held.is_some_and(|held| held.payload().sequence >= sequence) {
+            return Ok(());
+        }
+        let document = replicas
+            .take_replica(&key)
+            .map_err(|failure| self.store_error(failure))?;
+        let state = replicas
+            .sync_state(self.config.peer, &key)
+            .map_err(|failure| self.store_error(failure))?;
+        match coverage(&document, submission.payload()) {
+            Coverage::Exact => return self.finish_pull(submission, document, state, replicas),
+            Coverage::Exceeds => {
+                return self.refuse(key.to_string(), RefusalReason::RewindsDocument);
+            }
+            Coverage::Incomplete => {}
+        }
+        self.download.in_flight.insert(
+            key,
+            DocumentPull {
+                submission,
+                document,
+                state,
+                rounds: 0,
+                last_progress_ms: now_ms,
+            },
+        );
+        match eager {
+            // The child sent the changes with its offer: take them as its first answer.
+            Some(message) => self.receive_pulled(now_ms, key, &message, replicas),
+            None => {
+                let pull = self
+                    .download
+                    .in_flight
+                    .get_mut(&key)
+                    .expect("the pull was just inserted");
+                let Some(message) = pull.document.generate_sync_message(&mut pull.state) else {
+                    // A fresh or reloaded sync state always produces a first message; if it does
+                    // not, there is nothing we can ask for.
+                    self.download.in_flight.remove(&key);
+                    return self.refuse(
+                        key.to_string(),
+                        RefusalReason::SyncStalled { milliseconds: 0 },
+                    );
+                };
+                self.send(&Message::Sync {
+                    key,
+                    sequence,
+                    restart: true,
+                    message: message.encode(),
+                })
+            }
+        }
+    }
+
+    pub(super) fn handle_pulled_sync<R: Replicas>(
+        &mut self,
+        now_ms: u64,
+        key: DocumentKey,
+        sequence: u64,
+        bytes: &[u8],
+        replicas: &mut R,
+    ) -> Result<(), SessionError> {
+        let Some(pull) = self.download.in_flight.get(&key) else {
+            return self.refuse(key.to_string(), RefusalReason::UnrequestedSync);
+        };
+        if pull.submission.payload().sequence != sequence {
+            // A late answer for a pull that was abandoned; nothing to do.
+            return Ok(());
+        }
+        self.receive_pulled(now_ms, key, bytes, replicas)
+    }
+
+    /// Applies the child's sync message to the document being pulled, then stores it if it is
+    /// exactly at the signed heads, refuses it if it has more, or asks for the rest.
+    pub(super) fn receive_pulled<R: Replicas>(
+        &mut self,
+        now_ms: u64,
+        key: DocumentKey,
+        bytes: &[u8],
+        replicas: &mut R,
+    ) -> Result<(), SessionError> {
+        let pull = self
+            .download
+            .in_flight
+            .get_mut(&key)
+            .expect("callers check that the pull is in flight");
+        let sequence = pull.submission.payload().sequence;
+        pull.rounds += 1;
+        pull.last_progress_ms = now_ms;
+        let failure = if pull.rounds > MAX_SYNC_ROUNDS_PER_DOCUMENT {
+            Some(RefusalReason::TooManySyncRounds {
+                rounds: MAX_SYNC_ROUNDS_PER_DOCUMENT,
+            })
+        } else {
+            match SyncMessage::decode(bytes) {
+                Err(error) => Some(RefusalReason::BadSyncMessage {
+                    reason: error.to_string(),
+                }),
+                Ok(message) => pull
+                    .document
+                    .receive_sync_message(&mut pull.state, message)
+                    .err()
+                    .map(|error| RefusalReason::BadSyncMessage {
+                        reason: error.to_string(),
+                    }),
+            }
+        };
+        if let Some(reason) = failure {
+            self.download.in_flight.remove(&key);
+            self.refuse(key.to_string(), reason)?;
+            return self.pump_downloads(now_ms, replicas);
+        }
+        match coverage(&pull.document, pull.submission.payload()) {
+            Coverage::Exact => {
+                let pull = self
+                    .download
+                    .in_flight
+                    .remove(&key)
+                    .expect("the pull was just found");
+                self.finish_pull(pull.submission, pull.document, pull.state, replicas)?;
+                self.pump_downloads(now_ms, replicas)
+            }
+            Coverage::Exceeds => {
+                // The received changes go no further than this pull, which is dropped here.
+                self.download.in_flight.remove(&key);
+                self.refuse(key.to_string(), RefusalReason::ChangesNotCoveredBySignature)?;
+                self.pump_downloads(now_ms, replicas)
+            }
+            Coverage::Incomplete => {
+                if let Some(message) = pull.document.generate_sync_message(&mut pull.state) {
+                    self.send(&Message::Sync {
+                        key,
+                        sequence,
+                        restart: false,
+                        message: message.encode(),
+                    })?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Checks a document that is exactly at its signed heads and stores it.
+    pub(super) fn finish_pull<R: Replicas>(
+        &mut self,
+        submission: Signed<Submission>,
+        document: Automerge,
+        state: SyncState,
+        replicas: &mut R,
+    ) -> Result<(), SessionError> {
+        let key = submission.payload().key;
+        let figures = match check_document(&document, submission.payload()) {
+            Ok(figures) => figures,
+            Err(reason) => return self.refuse(key.to_string(), reason),
+        };
+        replicas
+            .commit_replica(&submission, &figures, document)
+            .map_err(|failure| self.store_error(failure))?;
+        replicas
+            .save_sync_state(self.config.peer, &key, &state)
+            .map_err(|failure| self.store_error(failure))?;
+        self.stats.documents_stored += 1;
+        self.emit(Event::SubmissionStored {
+            key,
+            sequence: submission.payload().sequence,
+        })
+    }
+
+    pub(super) fn handle_rollups<R: Replicas>(
+        &mut self,
+        envelopes: Vec<crate::signed::Envelope>,
+        replicas: &mut R,
+    ) -> Result<(), SessionError> {
+        if envelopes.len() > MAX_ROLLUPS_PER_PAGE {
+            return Err(SessionError::PageTooLarge {
+                peer: self.config.peer,
+                what: "rollups",
+                count: envelopes.len(),
+                limit: MAX_ROLLUPS_PER_PAGE,
+            });
+        }
+        for envelope in envelopes {
+            let hash = envelope.hash();
+            let rollup = match Signed::<Rollup>::verify(envelope, replicas.topology()) {
+                Ok(rollup) => rollup,
+                Err(error) => {
+                    self.refuse(format!("rollup {}", hash.short()), error.into())?;
+                    continue;
+                }
+            };
+            let payload = rollup.payload();
+            let subject = format!(
+                "rollup {}/{}/{} #{}",
+                payload.node, payload.ledger, payload.period, payload.sequence
+            );
+            if let Err(reason) = check_relayed_by_child(
+                replicas.topology(),
+                self.config.local,
+                self.config.peer,
+                payload.node,
+            ) {
+                self.refuse(subject, reason)?;
+                continue;
+            }
+            let held = replicas
+                .latest_rollup(payload.node, payload.ledger, payload.period)
+                .map_err(|failure| self.store_error(failure))?;
+            if held.is_some_and(|held| held.payload().sequence >= payload.sequence) {
+                continue;
+            }
+            if let Err(reason) = check_rollup(payload, replicas) {
+                self.refuse(subject, reason)?;
+                continue;
+            }
+            replicas
+                .store_rollup(&rollup)
+                .map_err(|failure| self.store_error(failure))?;
+            self.stats.rollups_stored += 1;
+            self.emit(Event::RollupStored {
+                node: payload.node,
+                ledger: payload.ledger,
+                period: payload.period,
+                sequence: payload.sequence,
+            })?;
+        }
+        Ok(())
+    }
+}

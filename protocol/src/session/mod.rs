@@ -1,0 +1,446 @@
+//! The peer session: one state machine per connection, fed by the driver and drained by it.
+//!
+//! The driver feeds bytes read from the stream with [`Session::handle_bytes`], tells it of local
+//! changes with [`Session::handle_local_change`] and of time with [`Session::handle_timeout`], and
+//! drains [`Session::poll_transmit`] (frames to write), [`Session::poll_event`] (what was stored
+//! or refused) and [`Session::poll_timeout`] (when to call back). No I/O, no clock: time is the
+//! driver's monotonic milliseconds.
+//!
+//! The conversation on one tree edge:
+//! 1. both sides send `Hello`;
+//! 2. the child offers the latest signed submissions it holds, in pages (an offer round);
+//! 3. the parent verifies each, and pulls every document it lacks with automerge sync, a few at a
+//!    time, storing a replica only when it ends exactly at the signed heads;
+//! 4. when the round is done, the parent sends `Settled` and the child sends its rollups, deepest
+//!    first, which the parent checks against the inputs it holds;
+//! 5. idle until a local change at the child starts a new round with what changed.
+
+use std::collections::VecDeque;
+
+use schemas::{Ledger, Period};
+use topology::DivisionCode;
+
+use crate::frame::{FrameDecoder, FrameError};
+use crate::key::DocumentKey;
+use crate::limits::{MAX_EVENTS, MAX_OUTBOX_FRAMES, SYNC_STALL_TIMEOUT_MS};
+use crate::message::{Message, MessageError, PROTOCOL_VERSION};
+use crate::refusal::{Refusal, RefusalReason};
+use crate::replicas::{Replicas, StoreFailure};
+
+mod download;
+mod upload;
+
+use download::Download;
+use upload::Upload;
+
+/// Which end of a tree edge this session is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// We accepted the connection of one of our children: we receive.
+    Parent,
+    /// We connected to our parent: we send.
+    Child,
+}
+
+/// Who talks to whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionConfig {
+    pub local: DivisionCode,
+    /// The peer as authenticated by the transport (its key is the one the topology names).
+    pub peer: DivisionCode,
+    pub role: Role,
+    /// The version of the topology we hold, announced in `Hello`.
+    pub topology_version: u64,
+}
+
+/// What happened, for the driver to act on (consolidate, log, count).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Both hellos exchanged.
+    Opened { peer_topology_version: u64 },
+    /// A replica and its submission were stored.
+    SubmissionStored { key: DocumentKey, sequence: u64 },
+    /// A rollup was stored.
+    RollupStored {
+        node: DivisionCode,
+        ledger: Ledger,
+        period: Period,
+        sequence: u64,
+    },
+    /// Something the peer sent was not stored.
+    Refused(Refusal),
+    /// Child side: the parent settled our latest offer round and our rollups went out.
+    Settled { round: u64 },
+}
+
+/// A failure that ends the session: the peer broke the protocol, or our store failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error("peer {peer}: {source}")]
+    Frame {
+        peer: DivisionCode,
+        source: FrameError,
+    },
+    #[error("peer {peer}: {source}")]
+    Message {
+        peer: DivisionCode,
+        source: MessageError,
+    },
+    #[error("peer {peer} says hello as {claimed}")]
+    WrongPeer {
+        peer: DivisionCode,
+        claimed: DivisionCode,
+    },
+    #[error("peer {peer} speaks protocol version {theirs}, we speak {ours}")]
+    ProtocolVersion {
+        peer: DivisionCode,
+        ours: u32,
+        theirs: u32,
+    },
+    #[error("peer {peer} sent {kind} out of turn ({context})")]
+    OutOfTurn {
+        peer: DivisionCode,
+        kind: &'static str,
+        context: &'static str,
+    },
+    #[error("peer {peer} sent a page of {count} {what}, more than the limit of {limit}")]
+    PageTooLarge {
+        peer: DivisionCode,
+        what: &'static str,
+        count: usize,
+        limit: usize,
+    },
+    #[error("the session's {queue} queue is full ({limit}); the driver is not draining it")]
+    QueueFull { queue: &'static str, limit: usize },
+    #[error("store failure during the session with {peer}: {source}")]
+    Store {
+        peer: DivisionCode,
+        source: StoreFailure,
+    },
+}
+
+/// Counters of one session, for status and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    pub frames_sent: u64,
+    pub bytes_sent: u64,
+    pub frames_received: u64,
+    pub bytes_received: u64,
+    pub documents_stored: u64,
+    pub rollups_stored: u64,
+    pub refusals: u64,
+}
+
+/// One peer session. See the module documentation for the conversation.
+#[derive(Debug)]
+pub struct Session {
+    config: SessionConfig,
+    decoder: FrameDecoder,
+    hello_received: bool,
+    outbox: VecDeque<Vec<u8>>,
+    events: VecDeque<Event>,
+    stats: SessionStats,
+    upload: Upload,
+    download: Download,
+}
+
+impl Session {
+    /// A new session; its `Hello` is ready to transmit.
+    pub fn new(config: SessionConfig) -> Self {
+        let mut session = Self {
+            config,
+            decoder: FrameDecoder::new(),
+            hello_received: false,
+            outbox: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: SessionStats::default(),
+            upload: Upload::default(),
+            download: Download::default(),
+        };
+        let hello = Message::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            node: config.local,
+            topology_version: config.topology_version,
+        };
+        // A hello is a few bytes and the outbox is empty, so neither can fail.
+        session
+            .send(&hello)
+            .expect("a hello always fits the empty outbox");
+        session
+    }
+
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    pub fn stats(&self) -> SessionStats {
+        self.stats
+    }
+
+    /// Feeds bytes read from the stream; every complete frame in them is handled.
+    pub fn handle_bytes<R: Replicas>(
+        &mut self,
+        now_ms: u64,
+        bytes: &[u8],
+        replicas: &mut R,
+    ) -> Result<(), SessionError> {
+        self.decoder.push(bytes);
+        loop {
+            let frame = self
+                .decoder
+                .next_frame()
+                .map_err(|source| SessionError::Frame {
+                    peer: self.config.peer,
+                    source,
+                })?;
+            let Some(body) = frame else { return Ok(()) };
+            self.stats.frames_received += 1;
+            self.stats.bytes_received += (body.len() + crate::frame::FRAME_PREFIX_BYTES) as u64;
+            let message =
+                Message::from_frame_body(&body).map_err(|source| SessionError::Message {
+                    peer: self.config.peer,
+                    source,
+                })?;
+            self.handle_message(now_ms, message, replicas)?;
+        }
+    }
+
+    /// Called when the peer closed its side of the stream.
+    pub fn handle_end_of_stream(&mut self) -> Result<(), SessionError> {
+        self.decoder.finish().map_err(|source| SessionError::Frame {
+            peer: self.config.peer,
+            source,
+        })
+    }
+
+    /// Tells the session that local data changed (a new submission or rollup): a child offers
+    /// what changed.
+    pub fn handle_local_change<R: Replicas>(
+        &mut self,
+        _now_ms: u64,
+        replicas: &mut R,
+    ) -> Result<(), SessionError> {
+        if self.config.role != Role::Child || !self.hello_received {
+            return Ok(());
+        }
+        let offered = self.send_offer_delta(replicas)?;
+        if !offered && self.upload.rounds_settled == self.upload.rounds_sent {
+            self.send_rollup_delta(replicas)?;
+        }
+        Ok(())
+    }
+
+    /// Abandons document pulls that made no progress for [`SYNC_STALL_TIMEOUT_MS`].
+    pub fn handle_timeout<R: Replicas>(
+        &mut self,
+        now_ms: u64,
+        replicas: &mut R,
+    ) -> Result<(), SessionError> {
+        let stalled: Vec<DocumentKey> = self
+            .download
+            .in_flight
+            .iter()
+            .filter(|(_, pull)| {
+                now_ms.saturating_sub(pull.last_progress_ms) >= SYNC_STALL_TIMEOUT_MS
+            })
+            .map(|(key, _)| *key)
+            .collect();
+        for key in stalled {
+            self.download.in_flight.remove(&key);
+            self.refuse(
+                key.to_string(),
+                RefusalReason::SyncStalled {
+                    milliseconds: SYNC_STALL_TIMEOUT_MS,
+                },
+            )?;
+        }
+        self.pump_downloads(now_ms, replicas)
+    }
+
+    /// The next frame to write to the stream.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.outbox.pop_front()
+    }
+
+    /// The next event for the driver.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Session::handle_timeout`] should next be called, in the driver's milliseconds.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.download
+            .in_flight
+            .values()
+            .map(|pull| pull.last_progress_ms + SYNC_STALL_TIMEOUT_MS)
+            .min()
+    }
+
+    /// Nothing to send, nothing being pulled, and (as a child) every offer round settled.
+    pub fn is_idle(&self) -> bool {
+        self.outbox.is_empty()
+            && self.download.waiting.is_empty()
+            && self.download.in_flight.is_empty()
+            && self.download.rounds_settled == self.download.rounds_complete
+            && self.upload.rounds_settled == self.upload.rounds_sent
+            && (self.config.role == Role::Parent || self.hello_received)
+    }
+
+    fn send(&mut self, message: &Message) -> Result<(), SessionError> {
+        if self.outbox.len() >= MAX_OUTBOX_FRAMES {
+            return Err(SessionError::QueueFull {
+                queue: "outbox",
+                limit: MAX_OUTBOX_FRAMES,
+            });
+        }
+        let frame = message.to_frame().map_err(|source| SessionError::Message {
+            peer: self.config.peer,
+            source,
+        })?;
+        self.stats.frames_sent += 1;
+        self.stats.bytes_sent += frame.len() as u64;
+        self.outbox.push_back(frame);
+        Ok(())
+    }
+
+    fn emit(&mut self, event: Event) -> Result<(), SessionError> {
+        if self.events.len() >= MAX_EVENTS {
+            return Err(SessionError::QueueFull {
+                queue: "event",
+                limit: MAX_EVENTS,
+            });
+        }
+        self.events.push_back(event);
+        Ok(())
+    }
+
+    fn refuse(&mut self, subject: String, reason: RefusalReason) -> Result<(), SessionError> {
+        self.stats.refusals += 1;
+        self.emit(Event::Refused(Refusal {
+            peer: self.config.peer,
+            subject,
+            reason,
+        }))
+    }
+
+    fn store_error(&self, source: StoreFailure) -> SessionError {
+        SessionError::Store {
+            peer: self.config.peer,
+            source,
+        }
+    }
+
+    fn out_of_turn(&self, kind: &'static str, context: &'static str) -> SessionError {
+        SessionError::OutOfTurn {
+            peer: self.config.peer,
+            kind,
+            context,
+        }
+    }
+
+    fn handle_message<R: Replicas>(
+        &mut self,
+        now_ms: u64,
+        message: Message,
+        replicas: &mut R,
+    ) -> Result<(), SessionError> {
+        if !self.hello_received && !matches!(message, Message::Hello { .. }) {
+            return Err(self.out_of_turn(message.kind(), "before hello"));
+        }
+        match (message, self.config.role) {
+            (
+                Message::Hello {
+                    protocol_version,
+                    node,
+                    topology_version,
+                },
+                _,
+            ) => {
+                if self.hello_received {
+                    return Err(self.out_of_turn("hello", "a second hello"));
+                }
+                if node != self.config.peer {
+                    return Err(SessionError::WrongPeer {
+                        peer: self.config.peer,
+                        claimed: node,
+                    });
+                }
+                if protocol_version != PROTOCOL_VERSION {
+                    return Err(SessionError::ProtocolVersion {
+                        peer: self.config.peer,
+                        ours: PROTOCOL_VERSION,
+                        theirs: protocol_version,
+                    });
+                }
+                self.hello_received = true;
+                self.emit(Event::Opened {
+                    peer_topology_version: topology_version,
+                })?;
+                if self.config.role == Role::Child {
+                    self.send_offer_delta(replicas)?;
+                }
+                Ok(())
+            }
+            (
+                Message::Offer {
+                    round,
+                    submissions,
+                    eager,
+                    last_page,
+                },
+                Role::Parent,
+            ) => self.handle_offer(now_ms, round, submissions, eager, last_page, replicas),
+            (
+                Message::Sync {
+                    key,
+                    sequence,
+                    message,
+                    ..
+                },
+                Role::Parent,
+            ) => self.handle_pulled_sync(now_ms, key, sequence, &message, replicas),
+            (
+                Message::Sync {
+                    key,
+                    sequence,
+                    restart,
+                    message,
+                },
+                Role::Child,
+            ) => self.handle_pull_request(key, sequence, restart, &message, replicas),
+            (Message::Superseded { key, sequence }, Role::Parent) => {
+                if self
+                    .download
+                    .in_flight
+                    .get(&key)
+                    .is_some_and(|pull| pull.submission.payload().sequence == sequence)
+                {
+                    // Dropping the pull drops what was received for the old submission.
+                    self.download.in_flight.remove(&key);
+                }
+                self.pump_downloads(now_ms, replicas)
+            }
+            (Message::Settled { round, not_stored }, Role::Child) => {
+                if round > self.upload.rounds_sent {
+                    return Err(self.out_of_turn("settled", "for a round never offered"));
+                }
+                self.record_parent_holdings(round, &not_stored);
+                self.upload.rounds_settled = self.upload.rounds_settled.max(round);
+                if self.upload.rounds_settled == self.upload.rounds_sent {
+                    self.send_rollup_delta(replicas)?;
+                    self.emit(Event::Settled { round })?;
+                }
+                Ok(())
+            }
+            (
+                Message::Rollups {
+                    rollups,
+                    last_page: _,
+                },
+                Role::Parent,
+            ) => self.handle_rollups(rollups, replicas),
+            (message, Role::Parent) => Err(self.out_of_turn(message.kind(), "sent to a parent")),
+            (message, Role::Child) => Err(self.out_of_turn(message.kind(), "sent to a child")),
+        }
+    }
+}
