@@ -8,7 +8,7 @@
 //! - A rollup is stored only when its inputs are what the tree calls for, every input is already
 //!   held (and was itself checked), and its figures are exactly the sum of the inputs' figures.
 
-use automerge::Automerge;
+use automerge::{Automerge, ReadDoc};
 use schemas::figures::{self, Figures};
 use schemas::{coefficients, document};
 use topology::{DivisionCode, Topology};
@@ -40,8 +40,15 @@ pub enum Coverage {
     Incomplete,
     /// The document's heads are exactly the signed heads: every change in it is covered.
     Exact,
-    /// Every signed head is present but the document has more: changes no signature covers.
+    /// Every signed head is present but the document has more: changes no signature covers,
+    /// applied or waiting in automerge's queue for dependencies that will never come.
     Exceeds,
+}
+
+/// Whether automerge holds changes it could not apply because their dependencies are missing.
+/// Such changes are outside the document's heads, so no signature covers them.
+pub fn has_queued_changes(document: &Automerge) -> bool {
+    !document.get_missing_deps(&[]).is_empty()
 }
 
 /// Compares a document's heads with a submission's.
@@ -49,7 +56,11 @@ pub fn coverage(document: &Automerge, submission: &Submission) -> Coverage {
     let signed = submission.change_hashes();
     let heads = document.get_heads();
     if Submission::heads_from(&heads) == submission.heads {
-        return Coverage::Exact;
+        return if has_queued_changes(document) {
+            Coverage::Exceeds
+        } else {
+            Coverage::Exact
+        };
     }
     let all_present = signed
         .iter()

@@ -30,10 +30,13 @@ pub fn encode_frame(body: &[u8]) -> Result<Vec<u8>, FrameError> {
     Ok(frame)
 }
 
-/// Reassembles frames from stream reads of any size.
+/// Reassembles frames from stream reads of any size. Consumed bytes are dropped once per push,
+/// not once per frame, so a read full of tiny frames costs time linear in its size.
 #[derive(Debug, Default)]
 pub struct FrameDecoder {
     buffer: Vec<u8>,
+    /// Where the next frame starts in `buffer`; everything before it has been returned.
+    start: usize,
 }
 
 impl FrameDecoder {
@@ -43,43 +46,45 @@ impl FrameDecoder {
 
     /// Appends bytes read from the stream.
     pub fn push(&mut self, bytes: &[u8]) {
+        if self.start > 0 {
+            self.buffer.drain(..self.start);
+            self.start = 0;
+        }
         self.buffer.extend_from_slice(bytes);
     }
 
     /// The next complete frame body, if one is buffered. A declared length over the maximum is an
     /// error at once, whatever has arrived of the body.
     pub fn next_frame(&mut self) -> Result<Option<Vec<u8>>, FrameError> {
-        if self.buffer.len() < FRAME_PREFIX_BYTES {
+        let pending = &self.buffer[self.start..];
+        if pending.len() < FRAME_PREFIX_BYTES {
             return Ok(None);
         }
         let mut prefix = [0u8; FRAME_PREFIX_BYTES];
-        prefix.copy_from_slice(&self.buffer[..FRAME_PREFIX_BYTES]);
+        prefix.copy_from_slice(&pending[..FRAME_PREFIX_BYTES]);
         let length = u32::from_be_bytes(prefix) as usize;
         if length > MAX_FRAME_BYTES {
             return Err(FrameError::TooLarge { length });
         }
-        if self.buffer.len() < FRAME_PREFIX_BYTES + length {
+        if pending.len() < FRAME_PREFIX_BYTES + length {
             return Ok(None);
         }
-        let body = self.buffer[FRAME_PREFIX_BYTES..FRAME_PREFIX_BYTES + length].to_vec();
-        self.buffer.drain(..FRAME_PREFIX_BYTES + length);
+        let body = pending[FRAME_PREFIX_BYTES..FRAME_PREFIX_BYTES + length].to_vec();
+        self.start += FRAME_PREFIX_BYTES + length;
         Ok(Some(body))
     }
 
     /// Called when the stream ends: leftover bytes mean the peer stopped mid-frame.
     pub fn finish(&self) -> Result<(), FrameError> {
-        if self.buffer.is_empty() {
-            Ok(())
-        } else {
-            Err(FrameError::Truncated {
-                buffered: self.buffer.len(),
-            })
+        match self.buffered_bytes() {
+            0 => Ok(()),
+            buffered => Err(FrameError::Truncated { buffered }),
         }
     }
 
     /// Bytes buffered but not yet returned as a frame.
     pub fn buffered_bytes(&self) -> usize {
-        self.buffer.len()
+        self.buffer.len() - self.start
     }
 }
 

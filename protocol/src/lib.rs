@@ -17,6 +17,7 @@ pub mod rollup;
 pub mod session;
 pub mod signed;
 pub mod submission;
+pub mod sync_check;
 
 pub use key::DocumentKey;
 pub use refusal::{Refusal, RefusalReason};

@@ -56,6 +56,18 @@ pub const MAX_FIGURES_PER_ROLLUP: usize = 4_096;
 /// Length of texts inside signed objects (coefficient table versions, reasons).
 pub const MAX_TEXT_BYTES: usize = 1_024;
 
+/// First wait before a child offers again documents its parent did not store (a stalled pull, a
+/// full queue): long enough not to hammer a parent that refuses on purpose.
+pub const NOT_STORED_RETRY_MS_MIN: u64 = 30_000;
+
+/// Longest wait between such offers, reached by doubling: a parent that keeps refusing a document
+/// hears of it every ten minutes, and each time counts and logs it.
+pub const NOT_STORED_RETRY_MS_MAX: u64 = 600_000;
+
+/// Eager sync bytes a parent keeps for offered documents still waiting to be pulled. Beyond it the
+/// eager messages are dropped and those documents are pulled the normal way.
+pub const MAX_EAGER_BYTES_WAITING: usize = 16 * 1024 * 1024;
+
 /// Milliseconds a document sync may sit without progress before the session abandons it and
 /// discards what it received for it; the peer offers it again on its next session.
 pub const SYNC_STALL_TIMEOUT_MS: u64 = 60_000;

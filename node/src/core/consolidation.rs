@@ -96,6 +96,29 @@ impl NodeCore {
         Ok(Some(signed))
     }
 
+    /// Brings every rollup of this node up to date with the inputs it holds, returning how many
+    /// changed. Run when the node starts: it may have stopped between storing an input and
+    /// consolidating it, and nothing else would notice.
+    pub fn consolidate_all(&mut self, now_ms: i64) -> Result<usize, CoreError> {
+        let ledger_periods: BTreeSet<(Ledger, Period)> = self
+            .latest_submissions
+            .keys()
+            .map(|key| (key.ledger, key.period))
+            .chain(
+                self.latest_rollups
+                    .keys()
+                    .map(|(_, ledger, period)| (*ledger, *period)),
+            )
+            .collect();
+        let mut changed = 0;
+        for (ledger, period) in ledger_periods {
+            if self.consolidate(ledger, period, now_ms)?.is_some() {
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+
     /// Acts on what a session stored or refused: a stored submission or rollup may change this
     /// node's rollup for its ledger and period; a refusal is counted.
     pub fn apply_session_event(&mut self, event: &Event, now_ms: i64) -> Result<(), CoreError> {

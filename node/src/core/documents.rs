@@ -7,7 +7,8 @@
 //! still appends to the right chunk. After [`MAX_CHUNKS_BEFORE_COMPACTION`] chunks the
 //! next write replaces them all by one save, in the same atomic batch.
 
-use automerge::{Automerge, ChangeHash};
+use automerge::{Automerge, ChangeHash, SaveOptions};
+use protocol::authorization::has_queued_changes;
 use protocol::{DocumentKey, Submission};
 
 use super::{CoreError, NodeCore, keys};
@@ -17,6 +18,10 @@ use crate::store::{Batch, Durability, Tree};
 /// chunk, so a bound keeps loads fast; 64 small syncs cost less to replay than one full save of a
 /// large document costs to write.
 pub const MAX_CHUNKS_BEFORE_COMPACTION: u32 = 64;
+
+/// Replicas kept loaded in memory. A region's province is a few hundred documents; a national
+/// level holds thousands, each reloadable from disk in milliseconds, so only the recently used stay.
+pub const MAX_LOADED_REPLICAS: usize = 512;
 
 /// What is on disk for a document.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +51,11 @@ impl NodeCore {
             document
                 .load_incremental(chunk)
                 .map_err(|error| corrupt(format!("chunk {}: {error}", index + 1)))?;
+        }
+        if has_queued_changes(&document) {
+            return Err(corrupt(
+                "it holds changes whose history is missing, which no signature covers".to_owned(),
+            ));
         }
         let persisted = Persisted {
             heads: document.get_heads(),
@@ -90,8 +100,30 @@ impl NodeCore {
             }
             self.persisted.insert(*key, persisted);
             self.documents.insert(*key, document);
+            self.make_room(key);
         }
         Ok(self.documents.get_mut(key))
+    }
+
+    /// Unloads replicas beyond [`MAX_LOADED_REPLICAS`], keeping `keep` and the node's own drafts.
+    /// Nothing is lost: a replica in memory is always the one on disk.
+    pub(super) fn make_room(&mut self, keep: &DocumentKey) {
+        let own = self.code;
+        let loaded_replicas = self.documents.keys().filter(|key| key.owner != own).count();
+        if loaded_replicas <= MAX_LOADED_REPLICAS {
+            return;
+        }
+        let excess = loaded_replicas - MAX_LOADED_REPLICAS * 3 / 4;
+        let unload: Vec<DocumentKey> = self
+            .documents
+            .keys()
+            .filter(|key| key.owner != own && *key != keep)
+            .take(excess)
+            .copied()
+            .collect();
+        for key in unload {
+            self.documents.remove(&key);
+        }
     }
 
     /// Adds to `batch` what must be written for `loaded` to be on disk: its changes since the last
@@ -110,11 +142,13 @@ impl NodeCore {
             for chunk_index in 1..persisted.n_chunks {
                 batch.delete(Tree::Documents, keys::document_chunk(key, chunk_index));
             }
-            batch.put(
-                Tree::Documents,
-                keys::document_chunk(key, 0),
-                document.save(),
-            );
+            // Changes automerge could not apply (missing dependencies) are never stored: no
+            // signature covers them.
+            let save = document.save_with_options(SaveOptions {
+                deflate: true,
+                retain_orphans: false,
+            });
+            batch.put(Tree::Documents, keys::document_chunk(key, 0), save);
             Persisted { heads, n_chunks: 1 }
         } else {
             batch.put(

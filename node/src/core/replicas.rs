@@ -114,6 +114,7 @@ impl Replicas for NodeCore {
         self.persisted.insert(key, persisted);
         self.documents.insert(key, document);
         self.published.remove(&key);
+        self.make_room(&key);
         Ok(())
     }
 

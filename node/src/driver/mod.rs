@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 pub use control::{ControlRequest, send_control_request};
 pub use node_handle::{LinkCounters, LinkState, LinkStatus, NodeHandle};
 
+use crate::clock::unix_ms;
 use crate::transport::tls;
 
 /// How long shutdown waits for connections to finish closing: a few round trips on loopback or a
@@ -80,6 +81,10 @@ pub async fn run(
             core.entry().address.clone(),
         )
     });
+    let reconsolidated = handle.with_core(|core| core.consolidate_all(unix_ms()))?;
+    if reconsolidated > 0 {
+        tracing::info!(node = %code, "brought {reconsolidated} rollups up to date at start");
+    }
     let socket = match options.socket {
         Some(socket) => socket,
         None if has_children => {

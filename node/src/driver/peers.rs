@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
@@ -19,6 +20,14 @@ use crate::transport::tls;
 /// Connections a node accepts at once beyond one per child: room for a child reconnecting while
 /// its old connection is still timing out. Anything past the limit is refused at once.
 const EXTRA_CONNECTIONS: usize = 8;
+
+/// Handshakes in progress at once. Only a key the topology names completes one, so a few suffice;
+/// the bound keeps strangers from holding the slots children need.
+const MAX_PENDING_HANDSHAKES: usize = 16;
+
+/// How long a handshake may take: several round trips on a poor provincial link, and no more, so
+/// a stranger that starts one and goes quiet frees its slot.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where and how to reach the parent.
 #[derive(Debug, Clone)]
@@ -60,8 +69,10 @@ pub async fn accept_children(
     endpoint: quinn::Endpoint,
     cancel: CancellationToken,
 ) -> Result<()> {
-    let max_connections =
-        handle.with_core(|core| core.topology().children_of(core.code()).len()) + EXTRA_CONNECTIONS;
+    let max_connections = handle.with_core(|core| core.topology().children_of(core.code()).len())
+        + EXTRA_CONNECTIONS
+        + MAX_PENDING_HANDSHAKES;
+    let pending_handshakes = Arc::new(AtomicUsize::new(0));
     let mut connections = JoinSet::new();
     let active: Arc<std::sync::Mutex<HashMap<DivisionCode, CancellationToken>>> = Arc::default();
     loop {
@@ -69,12 +80,26 @@ pub async fn accept_children(
             () = cancel.cancelled() => break,
             incoming = endpoint.accept() => {
                 let Some(incoming) = incoming else { break };
-                if connections.len() >= max_connections {
-                    tracing::warn!(node = %handle.code(), "refusing a connection: {max_connections} already open");
+                if !incoming.remote_address_validated() && incoming.may_retry() {
+                    // A stateless retry first: a flood from forged addresses never gets a slot.
+                    let _ = incoming.retry();
+                    continue;
+                }
+                if connections.len() >= max_connections
+                    || pending_handshakes.load(Ordering::Relaxed) >= MAX_PENDING_HANDSHAKES
+                {
+                    tracing::warn!(node = %handle.code(), "refusing a connection: too many open or handshaking");
                     incoming.refuse();
                     continue;
                 }
-                connections.spawn(serve_child(handle.clone(), incoming, active.clone(), cancel.clone()));
+                pending_handshakes.fetch_add(1, Ordering::Relaxed);
+                connections.spawn(serve_child(
+                    handle.clone(),
+                    incoming,
+                    active.clone(),
+                    pending_handshakes.clone(),
+                    cancel.clone(),
+                ));
             }
             Some(finished) = connections.join_next(), if !connections.is_empty() => {
                 if let Err(join_error) = finished {
@@ -91,12 +116,19 @@ async fn serve_child(
     handle: Arc<NodeHandle>,
     incoming: quinn::Incoming,
     active: Arc<std::sync::Mutex<HashMap<DivisionCode, CancellationToken>>>,
+    pending_handshakes: Arc<AtomicUsize>,
     cancel: CancellationToken,
 ) {
     let remote = incoming.remote_address();
-    let connection = match incoming.await {
-        Ok(connection) => connection,
-        Err(error) => {
+    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, incoming).await;
+    pending_handshakes.fetch_sub(1, Ordering::Relaxed);
+    let connection = match handshake {
+        Err(_) => {
+            tracing::warn!(node = %handle.code(), %remote, "a handshake took longer than {HANDSHAKE_TIMEOUT:?}");
+            return;
+        }
+        Ok(Ok(connection)) => connection,
+        Ok(Err(error)) => {
             // The TLS layer refuses any key that is not one of our children's.
             tracing::warn!(node = %handle.code(), %remote, "handshake with a would-be child failed: {error}");
             return;

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use automerge::Automerge;
-use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
+use automerge::sync::{State as SyncState, SyncDoc};
 
 use super::{Event, Session, SessionError};
 use crate::authorization::{
@@ -12,8 +12,9 @@ use crate::authorization::{
 };
 use crate::key::DocumentKey;
 use crate::limits::{
-    MAX_DOCUMENTS_IN_FLIGHT, MAX_DOCUMENTS_WAITING, MAX_EAGER_BYTES_PER_PAGE, MAX_ROLLUPS_PER_PAGE,
-    MAX_SUBMISSIONS_PER_PAGE, MAX_SYNC_ROUNDS_PER_DOCUMENT,
+    MAX_DOCUMENTS_IN_FLIGHT, MAX_DOCUMENTS_WAITING, MAX_EAGER_BYTES_PER_PAGE,
+    MAX_EAGER_BYTES_WAITING, MAX_ROLLUPS_PER_PAGE, MAX_SUBMISSIONS_PER_PAGE,
+    MAX_SYNC_ROUNDS_PER_DOCUMENT,
 };
 use crate::message::{EagerSync, Message};
 use crate::refusal::RefusalReason;
@@ -21,6 +22,7 @@ use crate::replicas::Replicas;
 use crate::rollup::Rollup;
 use crate::signed::Signed;
 use crate::submission::Submission;
+use crate::sync_check::decode_from_child;
 
 /// A document being pulled from the child.
 #[derive(Debug)]
@@ -29,6 +31,8 @@ pub(super) struct DocumentPull {
     pub(super) document: Automerge,
     pub(super) state: SyncState,
     pub(super) rounds: u32,
+    /// Requests the parent has sent in this pull; the first says `restart`.
+    pub(super) requests_sent: u32,
     pub(super) last_progress_ms: u64,
 }
 
@@ -42,7 +46,11 @@ pub(super) struct Wanted {
 /// Parent-side state: what the child offered and what is being pulled.
 #[derive(Debug, Default)]
 pub(super) struct Download {
-    pub(super) waiting: VecDeque<Wanted>,
+    /// Offered documents not yet being pulled, by key, and the order they were offered in.
+    pub(super) waiting: HashMap<DocumentKey, Wanted>,
+    pub(super) waiting_order: VecDeque<DocumentKey>,
+    /// Bytes of eager messages held in `waiting`, bounded by [`MAX_EAGER_BYTES_WAITING`].
+    pub(super) eager_bytes_waiting: usize,
     pub(super) in_flight: BTreeMap<DocumentKey, DocumentPull>,
     /// What the unsettled rounds asked for, to tell the child which documents were not stored.
     pub(super) wanted_this_round: Vec<(DocumentKey, u64)>,
@@ -109,22 +117,23 @@ impl Session {
             if held.is_some_and(|held| held.payload().sequence >= submission.payload().sequence) {
                 continue;
             }
-            let eager = eager.remove(&(key, submission.payload().sequence));
-            self.download
-                .wanted_this_round
-                .push((key, submission.payload().sequence));
-            if let Some(waiting) = self
-                .download
-                .waiting
-                .iter_mut()
-                .find(|waiting| waiting.submission.payload().key == key)
-            {
-                if waiting.submission.payload().sequence < submission.payload().sequence {
-                    *waiting = Wanted { submission, eager };
+            let sequence = submission.payload().sequence;
+            let eager = eager.remove(&(key, sequence));
+            if let Some(waiting) = self.download.waiting.get(&key) {
+                if waiting.submission.payload().sequence < sequence {
+                    let replaced = self.download.waiting.remove(&key).expect("just found");
+                    self.download.eager_bytes_waiting -= replaced.eager.map_or(0, |m| m.len());
+                    let eager = self.admit_eager(eager);
+                    self.download
+                        .waiting
+                        .insert(key, Wanted { submission, eager });
+                    self.download.wanted_this_round.push((key, sequence));
                 }
                 continue;
             }
-            if self.download.waiting.len() >= MAX_DOCUMENTS_WAITING {
+            if self.download.waiting.len() >= MAX_DOCUMENTS_WAITING
+                || self.download.wanted_this_round.len() >= MAX_DOCUMENTS_WAITING
+            {
                 self.refuse(
                     key.to_string(),
                     RefusalReason::QueueFull {
@@ -133,14 +142,28 @@ impl Session {
                 )?;
                 continue;
             }
+            let eager = self.admit_eager(eager);
             self.download
                 .waiting
-                .push_back(Wanted { submission, eager });
+                .insert(key, Wanted { submission, eager });
+            self.download.waiting_order.push_back(key);
+            self.download.wanted_this_round.push((key, sequence));
         }
         if last_page {
             self.download.rounds_complete = round;
         }
         self.pump_downloads(now_ms, replicas)
+    }
+
+    /// Keeps an eager message while the bytes held for waiting documents stay within bounds;
+    /// otherwise the document is pulled the normal way.
+    fn admit_eager(&mut self, eager: Option<Vec<u8>>) -> Option<Vec<u8>> {
+        let message = eager?;
+        if self.download.eager_bytes_waiting + message.len() > MAX_EAGER_BYTES_WAITING {
+            return None;
+        }
+        self.download.eager_bytes_waiting += message.len();
+        Some(message)
     }
 
     /// Starts pulls while there is room, and settles the latest complete round once nothing is
@@ -150,21 +173,26 @@ impl Session {
         now_ms: u64,
         replicas: &mut R,
     ) -> Result<(), SessionError> {
-        while self.download.in_flight.len() < MAX_DOCUMENTS_IN_FLIGHT {
-            // A newer offer for a document still being pulled waits for that pull to end.
-            let Some(position) = self.download.waiting.iter().position(|waiting| {
-                !self
-                    .download
-                    .in_flight
-                    .contains_key(&waiting.submission.payload().key)
-            }) else {
-                break;
-            };
-            let wanted = self
+        // Each waiting key is looked at once per pump: a newer offer for a document still being
+        // pulled goes to the back and waits for that pull to end.
+        let mut looked_at = 0;
+        while self.download.in_flight.len() < MAX_DOCUMENTS_IN_FLIGHT
+            && looked_at < self.download.waiting_order.len()
+        {
+            let key = self
                 .download
-                .waiting
-                .remove(position)
-                .expect("the position was just found");
+                .waiting_order
+                .pop_front()
+                .expect("the order is not empty");
+            if self.download.in_flight.contains_key(&key) {
+                self.download.waiting_order.push_back(key);
+                looked_at += 1;
+                continue;
+            }
+            let Some(wanted) = self.download.waiting.remove(&key) else {
+                continue;
+            };
+            self.download.eager_bytes_waiting -= wanted.eager.as_ref().map_or(0, Vec::len);
             self.start_pull(now_ms, wanted, replicas)?;
         }
         if self.download.in_flight.is_empty()
@@ -224,6 +252,7 @@ impl Session {
                 document,
                 state,
                 rounds: 0,
+                requests_sent: 0,
                 last_progress_ms: now_ms,
             },
         );
@@ -236,6 +265,7 @@ impl Session {
                     .in_flight
                     .get_mut(&key)
                     .expect("the pull was just inserted");
+                pull.requests_sent += 1;
                 let Some(message) = pull.document.generate_sync_message(&mut pull.state) else {
                     // A fresh or reloaded sync state always produces a first message; if it does
                     // not, there is nothing we can ask for.
@@ -295,10 +325,8 @@ impl Session {
                 rounds: MAX_SYNC_ROUNDS_PER_DOCUMENT,
             })
         } else {
-            match SyncMessage::decode(bytes) {
-                Err(error) => Some(RefusalReason::BadSyncMessage {
-                    reason: error.to_string(),
-                }),
+            match decode_from_child(bytes) {
+                Err(reason) => Some(RefusalReason::BadSyncMessage { reason }),
                 Ok(message) => pull
                     .document
                     .receive_sync_message(&mut pull.state, message)
@@ -331,10 +359,15 @@ impl Session {
             }
             Coverage::Incomplete => {
                 if let Some(message) = pull.document.generate_sync_message(&mut pull.state) {
+                    // The first request of a pull always restarts the child's side, even after
+                    // an eager message: an earlier eager message may have been dropped here,
+                    // and the child must not count its changes as delivered.
+                    let restart = pull.requests_sent == 0;
+                    pull.requests_sent += 1;
                     self.send(&Message::Sync {
                         key,
                         sequence,
-                        restart: false,
+                        restart,
                         message: message.encode(),
                     })?;
                 }

@@ -254,6 +254,14 @@ impl Session {
                 },
             )?;
         }
+        if self
+            .upload
+            .retry_offer_at_ms
+            .is_some_and(|due| now_ms >= due)
+            && self.upload.rounds_settled == self.upload.rounds_sent
+        {
+            self.retry_offer(replicas)?;
+        }
         self.pump_downloads(now_ms, replicas)
     }
 
@@ -273,6 +281,7 @@ impl Session {
             .in_flight
             .values()
             .map(|pull| pull.last_progress_ms + SYNC_STALL_TIMEOUT_MS)
+            .chain(self.upload.retry_offer_at_ms)
             .min()
     }
 
@@ -424,11 +433,15 @@ impl Session {
                 if round > self.upload.rounds_sent {
                     return Err(self.out_of_turn("settled", "for a round never offered"));
                 }
-                self.record_parent_holdings(round, &not_stored);
+                self.record_parent_holdings(now_ms, round, &not_stored);
                 self.upload.rounds_settled = self.upload.rounds_settled.max(round);
                 if self.upload.rounds_settled == self.upload.rounds_sent {
-                    self.send_rollup_delta(replicas)?;
-                    self.emit(Event::Settled { round })?;
+                    // Submissions stored since the round was offered go first: a rollup sent
+                    // before its inputs would be refused.
+                    if !self.send_offer_delta(replicas)? {
+                        self.send_rollup_delta(replicas)?;
+                        self.emit(Event::Settled { round })?;
+                    }
                 }
                 Ok(())
             }

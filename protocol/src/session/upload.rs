@@ -1,26 +1,37 @@
 //! The child's side of a session: offering signed submissions (with eager sync messages for
 //! documents the parent settled), answering the parent's pulls read-only, and sending rollups.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
+use automerge::sync::{State as SyncState, SyncDoc};
 use schemas::{Ledger, Period};
 use topology::DivisionCode;
 
 use super::{Session, SessionError};
 use crate::key::DocumentKey;
-use crate::limits::{MAX_EAGER_BYTES_PER_PAGE, MAX_ROLLUPS_PER_PAGE, MAX_SUBMISSIONS_PER_PAGE};
+use crate::limits::{
+    MAX_EAGER_BYTES_PER_PAGE, MAX_ROLLUPS_PER_PAGE, MAX_SUBMISSIONS_PER_PAGE,
+    NOT_STORED_RETRY_MS_MAX, NOT_STORED_RETRY_MS_MIN,
+};
 use crate::message::{EagerSync, Message};
 use crate::refusal::RefusalReason;
 use crate::replicas::Replicas;
 use crate::rollup::Rollup;
 use crate::signed::{ObjectHash, Signed};
 use crate::submission::Submission;
+use crate::sync_check::decode_from_parent;
 
 /// Child-side state: what this session has offered and sent.
 #[derive(Debug, Default)]
 pub(super) struct Upload {
     pub(super) offered: HashMap<DocumentKey, ObjectHash>,
+    /// Documents the parent said it did not store, offered again when the retry is due (unless a
+    /// newer submission goes up first).
+    pub(super) not_stored: HashSet<DocumentKey>,
+    /// When to offer again the documents the parent did not store, if any.
+    pub(super) retry_offer_at_ms: Option<u64>,
+    /// The current wait before such a retry; doubles while the parent keeps not storing them.
+    pub(super) retry_delay_ms: u64,
     /// Submissions offered in rounds the parent has not settled yet: (round, key, signed heads).
     pub(super) unsettled: Vec<(u64, DocumentKey, Vec<[u8; 32]>)>,
     pub(super) rounds_sent: u64,
@@ -80,14 +91,25 @@ impl Session {
     /// except those it names. Each such document's sync state is set to say exactly that, so the
     /// next offer can carry the new changes without the parent asking: nothing sent before counts,
     /// and what the parent has is the signed heads.
-    pub(super) fn record_parent_holdings(&mut self, round: u64, not_stored: &[DocumentKey]) {
+    pub(super) fn record_parent_holdings(
+        &mut self,
+        now_ms: u64,
+        round: u64,
+        not_stored: &[DocumentKey],
+    ) {
+        let not_stored: HashSet<DocumentKey> = not_stored.iter().copied().collect();
         let (settled, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.upload.unsettled)
             .into_iter()
             .partition(|(offered_round, _, _)| *offered_round <= round);
         self.upload.unsettled = later;
+        let mut any_not_stored = false;
         for (_, key, heads) in settled {
             if not_stored.contains(&key) {
+                // Offered again after a while: the refusal may have been passing (a stalled
+                // pull, a full queue), and nothing else would make the parent try again.
                 self.upload.sync_states.remove(&key);
+                self.upload.not_stored.insert(key);
+                any_not_stored = true;
                 continue;
             }
             let hashes: Vec<automerge::ChangeHash> = heads
@@ -116,6 +138,33 @@ impl Session {
             };
             self.upload.sync_states.insert(key, state);
         }
+        if any_not_stored {
+            self.upload.retry_delay_ms = self
+                .upload
+                .retry_delay_ms
+                .saturating_mul(2)
+                .clamp(NOT_STORED_RETRY_MS_MIN, NOT_STORED_RETRY_MS_MAX);
+            self.upload.retry_offer_at_ms = Some(now_ms + self.upload.retry_delay_ms);
+        } else if self.upload.unsettled.is_empty() {
+            self.upload.retry_delay_ms = 0;
+        }
+    }
+
+    /// Offers again what the parent did not store, and every rollup, since rollups that named
+    /// those documents were refused too.
+    pub(super) fn retry_offer<R: Replicas>(
+        &mut self,
+        replicas: &mut R,
+    ) -> Result<(), SessionError> {
+        self.upload.retry_offer_at_ms = None;
+        for key in std::mem::take(&mut self.upload.not_stored) {
+            self.upload.offered.remove(&key);
+        }
+        self.upload.rollups_sent.clear();
+        if !self.send_offer_delta(replicas)? {
+            self.send_rollup_delta(replicas)?;
+        }
+        Ok(())
     }
 
     /// Sync messages carrying the new changes of documents already synced in this session, within
@@ -223,15 +272,10 @@ impl Session {
         if latest.as_ref().map(|s| s.payload().sequence) != Some(sequence) {
             return self.send(&Message::Superseded { key, sequence });
         }
-        let message = match SyncMessage::decode(bytes) {
+        let message = match decode_from_parent(bytes) {
             Ok(message) => message,
-            Err(error) => {
-                return self.refuse(
-                    key.to_string(),
-                    RefusalReason::BadSyncMessage {
-                        reason: error.to_string(),
-                    },
-                );
+            Err(reason) => {
+                return self.refuse(key.to_string(), RefusalReason::BadSyncMessage { reason });
             }
         };
         if !message.changes.is_empty() {
