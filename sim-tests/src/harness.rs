@@ -10,7 +10,7 @@ use ed25519_dalek::SigningKey;
 use node::core::NodeCore;
 use node::directory::public_key;
 use node::store::MemoryStore;
-use protocol::{Event, Replicas, Role, Session, SessionConfig, SessionError};
+use protocol::{DocumentKey, Event, Replicas, Role, Session, SessionConfig, SessionError};
 use schemas::records::Record;
 use schemas::{Ledger, Period};
 use sha2::{Digest, Sha256};
@@ -171,5 +171,75 @@ impl Link {
                 _ => None,
             })
             .collect()
+    }
+}
+
+/// The Ningxia tree with every node's test key, signed by the region.
+pub fn ningxia() -> Topology {
+    keyed_topology(&topology::ningxia())
+}
+
+/// One of `county`'s sample vehicles with its price raised, so that each call differs.
+pub fn changed_vehicle(county: DivisionCode, price_increase: u32) -> schemas::records::Record {
+    let mut vehicle = sample_records(county, Ledger::Vehicles)
+        .into_iter()
+        .find_map(|record| match record {
+            schemas::records::Record::Vehicle(vehicle) => Some(vehicle),
+            _ => None,
+        })
+        .expect("the sample data has vehicles");
+    vehicle.price_yuan += schemas::Decimal::from(price_increase);
+    schemas::records::Record::Vehicle(vehicle)
+}
+
+/// Imports a node's sample records for a ledger and submits them.
+pub fn import_and_submit(core: &mut NodeCore, ledger: Ledger, now_ms: i64) {
+    let records = sample_records(core.code(), ledger);
+    core.import_records(ledger, SAMPLE_PERIOD, &records, now_ms)
+        .unwrap();
+    core.submit(ledger, SAMPLE_PERIOD, now_ms).unwrap();
+}
+
+/// Writes one changed vehicle into the node's vehicles draft and submits it.
+pub fn submit_change(core: &mut NodeCore, price_increase: u32, now_ms: i64) {
+    let record = changed_vehicle(core.code(), price_increase);
+    core.import_records(Ledger::Vehicles, SAMPLE_PERIOD, &[record], now_ms)
+        .unwrap();
+    core.submit(Ledger::Vehicles, SAMPLE_PERIOD, now_ms)
+        .unwrap();
+}
+
+/// The sequence of the newest submission a node holds for a document.
+pub fn sequence(core: &NodeCore, key: &DocumentKey) -> Option<u64> {
+    core.latest_submission_of(key)
+        .map(|accepted| accepted.submission.payload().sequence)
+}
+
+/// Moves the child's queued frames to the parent only; the parent's answers stay queued.
+pub fn deliver_up(link: &mut Link, parent: &mut NodeCore) {
+    link.now_ms += 1;
+    while let Some(frame) = link.child_session.poll_transmit() {
+        link.parent_session
+            .handle_bytes(link.now_ms, &frame, parent)
+            .unwrap();
+    }
+    while let Some(event) = link.parent_session.poll_event() {
+        parent
+            .apply_session_event(&event, link.now_ms as i64)
+            .unwrap();
+        link.parent_events.push(event);
+    }
+}
+
+/// Moves the parent's queued frames to the child only.
+pub fn deliver_down(link: &mut Link, child: &mut NodeCore) {
+    link.now_ms += 1;
+    while let Some(frame) = link.parent_session.poll_transmit() {
+        link.child_session
+            .handle_bytes(link.now_ms, &frame, child)
+            .unwrap();
+    }
+    while let Some(event) = link.child_session.poll_event() {
+        link.child_events.push(event);
     }
 }

@@ -4,77 +4,13 @@
 //! review and first reproduced as failing runs.
 
 use automerge::sync::{BloomFilter, ChunkList, Have, Message as SyncMessage, MessageVersion};
-use node::core::NodeCore;
 use protocol::{DocumentKey, RefusalReason};
 use schemas::{Ledger, document};
-use sim_tests::harness::{Link, SAMPLE_PERIOD, code, keyed_topology, memory_core, sample_records};
+use sim_tests::harness::{
+    Link, SAMPLE_PERIOD, changed_vehicle, code, deliver_down, deliver_up, import_and_submit,
+    memory_core, ningxia, sample_records, sequence, submit_change,
+};
 use sim_tests::tampering::Tampering;
-use topology::{DivisionCode, Topology};
-
-fn ningxia() -> Topology {
-    keyed_topology(&topology::ningxia())
-}
-
-fn changed_vehicle(county: DivisionCode, price_increase: u32) -> schemas::records::Record {
-    let mut vehicle = sample_records(county, Ledger::Vehicles)
-        .into_iter()
-        .find_map(|record| match record {
-            schemas::records::Record::Vehicle(vehicle) => Some(vehicle),
-            _ => None,
-        })
-        .expect("the sample data has vehicles");
-    vehicle.price_yuan += schemas::Decimal::from(price_increase);
-    schemas::records::Record::Vehicle(vehicle)
-}
-
-fn import_and_submit(core: &mut NodeCore, ledger: Ledger, now_ms: i64) {
-    let records = sample_records(core.code(), ledger);
-    core.import_records(ledger, SAMPLE_PERIOD, &records, now_ms)
-        .unwrap();
-    core.submit(ledger, SAMPLE_PERIOD, now_ms).unwrap();
-}
-
-fn submit_change(core: &mut NodeCore, price_increase: u32, now_ms: i64) {
-    let record = changed_vehicle(core.code(), price_increase);
-    core.import_records(Ledger::Vehicles, SAMPLE_PERIOD, &[record], now_ms)
-        .unwrap();
-    core.submit(Ledger::Vehicles, SAMPLE_PERIOD, now_ms)
-        .unwrap();
-}
-
-fn sequence(core: &NodeCore, key: &DocumentKey) -> Option<u64> {
-    core.latest_submission_of(key)
-        .map(|accepted| accepted.submission.payload().sequence)
-}
-
-/// Moves the child's queued frames to the parent only; the parent's answers stay queued.
-fn deliver_up(link: &mut Link, parent: &mut NodeCore) {
-    link.now_ms += 1;
-    while let Some(frame) = link.child_session.poll_transmit() {
-        link.parent_session
-            .handle_bytes(link.now_ms, &frame, parent)
-            .unwrap();
-    }
-    while let Some(event) = link.parent_session.poll_event() {
-        parent
-            .apply_session_event(&event, link.now_ms as i64)
-            .unwrap();
-        link.parent_events.push(event);
-    }
-}
-
-/// Moves the parent's queued frames to the child only.
-fn deliver_down(link: &mut Link, child: &mut NodeCore) {
-    link.now_ms += 1;
-    while let Some(frame) = link.parent_session.poll_transmit() {
-        link.child_session
-            .handle_bytes(link.now_ms, &frame, child)
-            .unwrap();
-    }
-    while let Some(event) = link.child_session.poll_event() {
-        link.child_events.push(event);
-    }
-}
 
 #[test]
 fn changes_waiting_in_automerges_queue_are_refused_not_stored() {

@@ -1,31 +1,13 @@
 //! Deterministic runs of real node cores (in-memory stores) joined by protocol sessions: what goes
 //! up a tree edge, what it costs, and what a parent refuses.
 
-use node::core::NodeCore;
 use protocol::{DocumentKey, Envelope, RefusalReason, Signed, SignedError, Submission};
 use schemas::{Ledger, document};
 use sim_tests::harness::{
-    Link, SAMPLE_PERIOD, code, keyed_topology, memory_core, sample_records, test_key,
+    Link, SAMPLE_PERIOD, changed_vehicle, code, import_and_submit, memory_core, ningxia,
+    sample_records, test_key,
 };
 use sim_tests::tampering::Tampering;
-use topology::{DivisionCode, Topology};
-
-fn ningxia() -> Topology {
-    keyed_topology(&topology::ningxia())
-}
-
-/// Imports a node's sample records for a ledger and submits them.
-fn import_and_submit(core: &mut NodeCore, ledger: Ledger, now_ms: i64) {
-    let records = sample_records(core.code(), ledger);
-    assert!(
-        !records.is_empty(),
-        "sample data for {} {ledger}",
-        core.code()
-    );
-    core.import_records(ledger, SAMPLE_PERIOD, &records, now_ms)
-        .expect("sample records import");
-    core.submit(ledger, SAMPLE_PERIOD, now_ms).expect("submit");
-}
 
 #[test]
 fn a_county_submission_goes_up_two_levels_and_every_figure_checks() {
@@ -360,19 +342,6 @@ fn a_peer_that_breaks_the_protocol_ends_the_session() {
         .handle_bytes(0, &frame, &mut county)
         .unwrap_err();
     assert!(error.to_string().contains("before hello"), "{error}");
-}
-
-/// One more vehicle record for `county`, with the price changed so that each call differs.
-fn changed_vehicle(county: DivisionCode, price_increase: u32) -> schemas::records::Record {
-    let mut vehicle = sample_records(county, Ledger::Vehicles)
-        .into_iter()
-        .find_map(|record| match record {
-            schemas::records::Record::Vehicle(vehicle) => Some(vehicle),
-            _ => None,
-        })
-        .expect("the sample data has vehicles");
-    vehicle.price_yuan += schemas::Decimal::from(price_increase);
-    schemas::records::Record::Vehicle(vehicle)
 }
 
 #[test]
