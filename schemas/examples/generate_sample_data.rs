@@ -69,7 +69,7 @@ fn scale(level: Level) -> Scale {
             buildings: 48,
             dispatch_orders: 900,
         },
-        Level::County => Scale {
+        Level::County | Level::Township | Level::Village => Scale {
             institutions: 24,
             vehicles: 55,
             buildings: 28,

@@ -2,19 +2,20 @@
 //!
 //! Generated trees have no keys or addresses (callers add those for the keys they create) and
 //! plausible division codes: a region owns a two-digit prefix such as `64`, its cities extend it to
-//! four digits (`6401`), their counties to six (`640101`), and six zeros follow. Names are
-//! placeholders that say they are synthetic and carry the code ("模拟市6401", "Synthetic city 6401").
-//! Everything is deterministic: the same call gives the same tree.
+//! four digits (`6401`), their counties to six (`640101`), townships to nine and villages to all
+//! twelve. Names are placeholders that say they are synthetic and carry the code ("模拟市6401",
+//! "Synthetic city 6401"). Everything is deterministic: the same call gives the same tree.
 //!
-//! Depth is bounded by the four [`Level`]s: a child is always at a lower level than its parent, so a
-//! tree has at most three levels below its root. Fanouts are bounded by the two digits a level has in
-//! the code.
+//! Depth is bounded by the six [`Level`]s: a child is always at a lower level than its parent. A
+//! shape of up to three levels below its root ends at counties (the reporting tree of the
+//! statistics); four and five levels reach townships and villages. Fanouts are bounded by the code
+//! digits of each level.
 
 use crate::code::DivisionCode;
 use crate::tree::{Level, MAX_NODES, NodeEntry, Topology};
 
-/// The most levels below the root: nation, region, city, county are four levels in all.
-pub const MAX_GENERATED_DEPTH: usize = 3;
+/// The most levels below the root: nation, region, city, county, township, village.
+pub const MAX_GENERATED_DEPTH: usize = 5;
 
 /// The most regions under a generated nation: region prefixes run from 11 to 99, as real ones start
 /// at 11 (Beijing) and the nation's own code uses prefix 10.
@@ -22,6 +23,9 @@ pub const MAX_GENERATED_REGIONS: usize = 89;
 
 /// The most cities under a region, or counties under a city: the two code digits run from 01 to 99.
 pub const MAX_GENERATED_CHILDREN: usize = 99;
+
+/// The most townships under a county, or villages under a township: three code digits, 001 to 999.
+pub const MAX_GENERATED_LOCAL_CHILDREN: usize = 999;
 
 /// Number of provincial-level divisions in the national tree.
 pub const NATIONAL_REGIONS: usize = 31;
@@ -33,13 +37,13 @@ pub const NATIONAL_CITIES: usize = 333;
 pub const NATIONAL_COUNTIES: usize = 2_844;
 
 /// The two-digit prefixes of the 31 real provincial-level divisions, used for the national tree.
-const NATIONAL_REGION_PREFIXES: [u32; NATIONAL_REGIONS] = [
+const NATIONAL_REGION_PREFIXES: [u64; NATIONAL_REGIONS] = [
     11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
     53, 54, 61, 62, 63, 64, 65,
 ];
 
-/// Six-digit code of the nation in generated trees (no real division uses prefix 10).
-const NATION_PREFIX: u32 = 100_000;
+/// Code of the nation in generated trees (no real division uses prefix 10).
+const NATION_CODE: u64 = 100_000_000_000;
 
 /// Version given to every generated topology.
 const GENERATED_VERSION: u64 = 1;
@@ -48,8 +52,9 @@ const GENERATED_VERSION: u64 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TreeShape {
     /// `fanouts[0]` children under the root, `fanouts[1]` under each of those, and so on. The length
-    /// is the depth below the root; the leaves are counties, so the root is a county when the list is
-    /// empty, a city for one element, a region for two and the nation for three.
+    /// is the depth below the root. Up to three levels the leaves are counties, so the root is a
+    /// county when the list is empty, a city for one element, a region for two and the nation for
+    /// three; four and five levels below a nation reach townships and villages.
     pub fanouts: Vec<usize>,
 }
 
@@ -78,9 +83,14 @@ impl TreeShape {
         Self { fanouts }
     }
 
-    /// The level of the root: county for an empty shape, up to nation for three fanouts.
+    /// The level of the root: a county for an empty shape, up to the nation for three or more.
     fn root_level(depth: usize) -> Level {
-        Level::ALL[MAX_GENERATED_DEPTH - depth.min(MAX_GENERATED_DEPTH)]
+        Level::ALL[3usize.saturating_sub(depth)]
+    }
+
+    /// The level of the nodes `offset + 1` levels below the root.
+    fn level_below_root(depth: usize, offset: usize) -> Level {
+        Level::ALL[Self::root_level(depth) as usize + offset + 1]
     }
 
     /// Number of nodes the shape describes (saturating, for absurd shapes).
@@ -100,9 +110,8 @@ impl TreeShape {
         if depth > MAX_GENERATED_DEPTH {
             return Err(ShapeError::TooDeep { depth });
         }
-        let root_level = Self::root_level(depth);
         for (offset, &fanout) in self.fanouts.iter().enumerate() {
-            let level = Level::ALL[root_level as usize + offset + 1];
+            let level = Self::level_below_root(depth, offset);
             let max = max_children(level);
             if fanout > max {
                 return Err(ShapeError::FanoutTooLarge { level, fanout, max });
@@ -115,45 +124,35 @@ impl TreeShape {
         Ok(())
     }
 
-    /// The nearest shape that passes [`TreeShape::check`]: levels beyond the third are dropped,
-    /// each fanout is lowered to its level's bound, and the deepest fanout is lowered until the
-    /// tree holds at most [`MAX_NODES`] nodes.
+    /// The nearest shape that passes [`TreeShape::check`]: levels beyond the fifth are dropped,
+    /// and from the top down each fanout is lowered to its level's bound and to what still fits in
+    /// [`MAX_NODES`].
     pub fn clamped(&self) -> TreeShape {
         let depth = self.fanouts.len().min(MAX_GENERATED_DEPTH);
-        let root_level = Self::root_level(depth);
-        let mut fanouts: Vec<usize> = self.fanouts[..depth]
-            .iter()
-            .enumerate()
-            .map(|(offset, &fanout)| {
-                fanout.min(max_children(Level::ALL[root_level as usize + offset + 1]))
-            })
-            .collect();
-        let mut shape = TreeShape {
-            fanouts: fanouts.clone(),
-        };
-        if shape.node_count() > MAX_NODES {
-            // With the per-level bounds the levels above the deepest hold fewer than 9,000 nodes,
-            // so lowering the deepest fanout alone always brings the count under the bound.
-            if let Some(deepest) = fanouts.pop() {
-                let above = TreeShape {
-                    fanouts: fanouts.clone(),
-                };
-                let width: usize = fanouts.iter().product();
-                let room = MAX_NODES.saturating_sub(above.node_count());
-                fanouts.push(deepest.min(room / width.max(1)));
-            }
-            shape = TreeShape { fanouts };
+        let mut fanouts = Vec::with_capacity(depth);
+        let mut count: usize = 1;
+        let mut width: usize = 1;
+        for (offset, &requested) in self.fanouts[..depth].iter().enumerate() {
+            // A zero fanout above leaves no room below, and no division by zero.
+            let room = (MAX_NODES - count).checked_div(width).unwrap_or(0);
+            let fanout = requested
+                .min(max_children(Self::level_below_root(depth, offset)))
+                .min(room);
+            width *= fanout;
+            count += width;
+            fanouts.push(fanout);
         }
-        shape
+        TreeShape { fanouts }
     }
 }
 
-/// The most children a node may have at `level`, as allowed by the code digits of that level.
+/// The most children of one parent at `level`, as allowed by the code digits of that level.
 fn max_children(level: Level) -> usize {
     match level {
         Level::Nation => 0,
         Level::Region => MAX_GENERATED_REGIONS,
         Level::City | Level::County => MAX_GENERATED_CHILDREN,
+        Level::Township | Level::Village => MAX_GENERATED_LOCAL_CHILDREN,
     }
 }
 
@@ -175,23 +174,23 @@ pub fn try_generate(shape: &TreeShape) -> Result<Topology, ShapeError> {
 fn build_shape(shape: &TreeShape) -> Topology {
     let depth = shape.fanouts.len();
     let root_level = TreeShape::root_level(depth);
-    let root_prefix = match root_level {
-        Level::Nation => NATION_PREFIX,
-        Level::Region => 110_000,
-        Level::City => 110_100,
-        Level::County => 110_101,
+    let root_code = match root_level {
+        Level::Nation => NATION_CODE,
+        Level::Region => 110_000_000_000,
+        Level::City => 110_100_000_000,
+        _ => 110_101_000_000,
     };
     let mut entries = Vec::with_capacity(shape.node_count());
-    entries.push(synthetic_entry(root_prefix, root_level, None));
-    let mut frontier = vec![(root_prefix, root_level)];
+    entries.push(synthetic_entry(root_code, root_level, None));
+    let mut frontier = vec![(root_code, root_level)];
     for &fanout in &shape.fanouts {
         let mut next = Vec::with_capacity(frontier.len() * fanout);
-        for &(parent_prefix, parent_level) in &frontier {
-            let parent_code = code_of(parent_prefix);
+        for &(parent, parent_level) in &frontier {
+            let parent_code = code_of(parent);
             for child_index in 0..fanout {
-                let (prefix, level) = child_prefix(parent_prefix, parent_level, child_index);
-                entries.push(synthetic_entry(prefix, level, Some(parent_code)));
-                next.push((prefix, level));
+                let (child, level) = child_code(parent, parent_level, child_index);
+                entries.push(synthetic_entry(child, level, Some(parent_code)));
+                next.push((child, level));
             }
         }
         frontier = next;
@@ -205,47 +204,61 @@ fn shape_name(shape: &TreeShape) -> String {
     format!("synthetic tree, fanouts [{}]", fanouts.join(", "))
 }
 
-/// The prefix and level of the `child_index`-th child (from 0) of a node.
-fn child_prefix(parent_prefix: u32, parent_level: Level, child_index: usize) -> (u32, Level) {
-    // Fanouts are at most 99, so the index fits in u32.
-    let ordinal = u32::try_from(child_index + 1).unwrap_or(u32::MAX);
+/// The code and level of the `child_index`-th child (from 0) of a node, as 12-digit numbers.
+fn child_code(parent: u64, parent_level: Level, child_index: usize) -> (u64, Level) {
+    // Fanouts are at most 999, so the ordinal fits.
+    let ordinal = child_index as u64 + 1;
     match parent_level {
-        Level::Nation => ((10 + ordinal) * 10_000, Level::Region),
-        Level::Region => (parent_prefix + ordinal * 100, Level::City),
-        Level::City | Level::County => (parent_prefix + ordinal, Level::County),
+        Level::Nation => ((10 + ordinal) * 10_000_000_000, Level::Region),
+        Level::Region => (parent + ordinal * 100_000_000, Level::City),
+        Level::City => (parent + ordinal * 1_000_000, Level::County),
+        Level::County => (parent + ordinal * 1_000, Level::Township),
+        Level::Township | Level::Village => (parent + ordinal, Level::Village),
     }
 }
 
-/// The full 12-digit code of a six-digit prefix.
-fn code_of(prefix: u32) -> DivisionCode {
-    DivisionCode::from_u64(u64::from(prefix) * 1_000_000)
-        .expect("six-digit prefixes give twelve-digit codes")
+/// The division code of a 12-digit number made here.
+fn code_of(code: u64) -> DivisionCode {
+    DivisionCode::from_u64(code).expect("generated codes have twelve digits")
 }
 
-fn synthetic_entry(prefix: u32, level: Level, parent: Option<DivisionCode>) -> NodeEntry {
-    let code = code_of(prefix);
+fn synthetic_entry(code: u64, level: Level, parent: Option<DivisionCode>) -> NodeEntry {
     let (name_zh, name_en) = match level {
         Level::Nation => ("全国（模拟）".to_owned(), "Synthetic nation".to_owned()),
         Level::Region => {
-            let digits = prefix / 10_000;
+            let digits = code / 10_000_000_000;
             (
                 format!("模拟省{digits:02}"),
                 format!("Synthetic region {digits:02}"),
             )
         }
         Level::City => {
-            let digits = prefix / 100;
+            let digits = code / 100_000_000;
             (
                 format!("模拟市{digits:04}"),
                 format!("Synthetic city {digits:04}"),
             )
         }
-        Level::County => (
-            format!("模拟县{prefix:06}"),
-            format!("Synthetic county {prefix:06}"),
+        Level::County => {
+            let digits = code / 1_000_000;
+            (
+                format!("模拟县{digits:06}"),
+                format!("Synthetic county {digits:06}"),
+            )
+        }
+        Level::Township => {
+            let digits = code / 1_000;
+            (
+                format!("模拟乡{digits:09}"),
+                format!("Synthetic township {digits:09}"),
+            )
+        }
+        Level::Village => (
+            format!("模拟村{code:012}"),
+            format!("Synthetic village {code:012}"),
         ),
     };
-    NodeEntry::new(code, name_zh, name_en, level, parent)
+    NodeEntry::new(code_of(code), name_zh, name_en, level, parent)
 }
 
 /// Splits `total` among buckets in proportion to `weights`, at least one each, by largest remainder.
@@ -282,21 +295,21 @@ pub fn national_tree() -> Topology {
 
     let mut entries =
         Vec::with_capacity(1 + NATIONAL_REGIONS + NATIONAL_CITIES + NATIONAL_COUNTIES);
-    entries.push(synthetic_entry(NATION_PREFIX, Level::Nation, None));
-    let nation = code_of(NATION_PREFIX);
+    entries.push(synthetic_entry(NATION_CODE, Level::Nation, None));
+    let nation = code_of(NATION_CODE);
     let mut counties = counties_per_city.iter();
     for (region_prefix, &city_count) in NATIONAL_REGION_PREFIXES.iter().zip(&cities_per_region) {
-        let region_prefix = region_prefix * 10_000;
-        entries.push(synthetic_entry(region_prefix, Level::Region, Some(nation)));
-        let region = code_of(region_prefix);
+        let region_code = region_prefix * 10_000_000_000;
+        entries.push(synthetic_entry(region_code, Level::Region, Some(nation)));
+        let region = code_of(region_code);
         for city_index in 0..city_count {
-            let (city_prefix, _) = child_prefix(region_prefix, Level::Region, city_index);
-            entries.push(synthetic_entry(city_prefix, Level::City, Some(region)));
-            let city = code_of(city_prefix);
+            let (city_code, _) = child_code(region_code, Level::Region, city_index);
+            entries.push(synthetic_entry(city_code, Level::City, Some(region)));
+            let city = code_of(city_code);
             let county_count = counties.next().copied().unwrap_or(0);
             for county_index in 0..county_count {
-                let (county_prefix, _) = child_prefix(city_prefix, Level::City, county_index);
-                entries.push(synthetic_entry(county_prefix, Level::County, Some(city)));
+                let (county_code, _) = child_code(city_code, Level::City, county_index);
+                entries.push(synthetic_entry(county_code, Level::County, Some(city)));
             }
         }
     }
@@ -340,9 +353,25 @@ mod tests {
     }
 
     #[test]
+    fn five_levels_below_a_nation_reach_villages_with_nested_codes() {
+        let tree = try_generate(&TreeShape::new(vec![2, 2, 2, 3, 4])).unwrap();
+        assert_eq!(tree.len(), 1 + 2 + 4 + 8 + 24 + 96);
+        let village = tree
+            .iter()
+            .find(|entry| entry.level == Level::Village)
+            .expect("the leaves are villages");
+        assert_eq!(village.code.as_str(), "110101001001");
+        let township = tree.node(village.parent.unwrap()).unwrap();
+        assert_eq!(township.level, Level::Township);
+        assert_eq!(township.code.as_str(), "110101001000");
+        assert_eq!(tree.depth_of(village.code), Some(5));
+    }
+
+    #[test]
     fn clamping_brings_any_shape_within_bounds() {
         for fanouts in [
             vec![1000, 1000, 1000, 1000],
+            vec![1000, 1000, 1000, 1000, 1000, 1000],
             vec![89, 99, 99],
             vec![0, 5, 5],
             vec![200],
@@ -353,8 +382,8 @@ mod tests {
             assert_eq!(generate(&shape).len(), shape.node_count());
         }
         assert_eq!(
-            TreeShape::new(vec![1, 1, 1, 1]).check(),
-            Err(ShapeError::TooDeep { depth: 4 })
+            TreeShape::new(vec![1, 1, 1, 1, 1, 1]).check(),
+            Err(ShapeError::TooDeep { depth: 6 })
         );
         assert!(matches!(
             try_generate(&TreeShape::new(vec![90, 1, 1])),

@@ -62,11 +62,17 @@ pub enum Level {
     City,
     /// A county-level division: county, district or county-level city (县级).
     County,
+    /// A township-level division: town, township or sub-district (乡级), digits 7 to 9 of the code.
+    Township,
+    /// A village-level division: village or residents' committee (村级), digits 10 to 12.
+    Village,
 }
 
 /// A level name that is not one of the four.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{value:?} is not a level; expected one of \"nation\", \"region\", \"city\", \"county\"")]
+#[error(
+    "{value:?} is not a level; expected one of \"nation\", \"region\", \"city\", \"county\", \"township\", \"village\""
+)]
 pub struct LevelParseError {
     /// The text that was offered.
     pub value: String,
@@ -74,7 +80,14 @@ pub struct LevelParseError {
 
 impl Level {
     /// Every level, from the top down.
-    pub const ALL: [Level; 4] = [Level::Nation, Level::Region, Level::City, Level::County];
+    pub const ALL: [Level; 6] = [
+        Level::Nation,
+        Level::Region,
+        Level::City,
+        Level::County,
+        Level::Township,
+        Level::Village,
+    ];
 
     /// The lowercase English word used in files and on the command line.
     pub fn slug(self) -> &'static str {
@@ -83,6 +96,8 @@ impl Level {
             Level::Region => "region",
             Level::City => "city",
             Level::County => "county",
+            Level::Township => "township",
+            Level::Village => "village",
         }
     }
 
@@ -93,10 +108,12 @@ impl Level {
             Level::Region => "省级",
             Level::City => "地级",
             Level::County => "县级",
+            Level::Township => "乡级",
+            Level::Village => "村级",
         }
     }
 
-    /// Parses a slug (`"nation"`, `"region"`, `"city"` or `"county"`).
+    /// Parses a slug (`"nation"`, `"region"`, `"city"`, `"county"`, `"township"` or `"village"`).
     pub fn from_slug(text: &str) -> Result<Self, LevelParseError> {
         Self::ALL
             .into_iter()

@@ -120,12 +120,19 @@ fn tree_questions_have_the_expected_answers() {
 #[test]
 fn levels_order_by_depth_and_have_names() {
     assert!(
-        Level::Nation < Level::Region && Level::Region < Level::City && Level::City < Level::County
+        Level::Nation < Level::Region
+            && Level::Region < Level::City
+            && Level::City < Level::County
+            && Level::County < Level::Township
+            && Level::Township < Level::Village
     );
     let slugs: Vec<&str> = Level::ALL.iter().map(|level| level.slug()).collect();
-    assert_eq!(slugs, ["nation", "region", "city", "county"]);
+    assert_eq!(
+        slugs,
+        ["nation", "region", "city", "county", "township", "village"]
+    );
     let names: Vec<&str> = Level::ALL.iter().map(|level| level.name_zh()).collect();
-    assert_eq!(names, ["国家", "省级", "地级", "县级"]);
+    assert_eq!(names, ["国家", "省级", "地级", "县级", "乡级", "村级"]);
     for level in Level::ALL {
         assert_eq!(level.slug().parse::<Level>(), Ok(level));
         assert_eq!(level.to_string(), level.slug());

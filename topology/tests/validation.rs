@@ -203,9 +203,9 @@ fn malformed_division_codes_are_refused() {
 
 #[test]
 fn an_unknown_level_is_refused() {
-    let text = valid_text().replacen("level = \"county\"", "level = \"village\"", 1);
-    let line = line_of(&text, "village");
-    let error = refuse(&text, &[&at_line(line), "640104000000", "village"]);
+    let text = valid_text().replacen("level = \"county\"", "level = \"hamlet\"", 1);
+    let line = line_of(&text, "hamlet");
+    let error = refuse(&text, &[&at_line(line), "640104000000", "hamlet"]);
     assert!(
         matches!(error, TopologyError::UnknownLevel { .. }),
         "{error:?}"
