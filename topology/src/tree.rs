@@ -68,7 +68,7 @@ pub enum Level {
     Village,
 }
 
-/// A level name that is not one of the four.
+/// A level name that is not one of the six.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "{value:?} is not a level; expected one of \"nation\", \"region\", \"city\", \"county\", \"township\", \"village\""
