@@ -18,6 +18,8 @@ pub mod figures;
 pub mod ledger;
 pub mod period;
 pub mod records;
+pub mod returns;
+pub mod standards;
 pub mod table;
 
 pub use coefficients::CoefficientTable;

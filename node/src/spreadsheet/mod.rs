@@ -1,0 +1,1 @@
+//! Spreadsheets: reading XLSX workbooks for import and writing returns and templates as XLSX.

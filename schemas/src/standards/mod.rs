@@ -1,0 +1,1 @@
+//! Official standards kept as versioned tables: office room limits, vehicle caps, energy benchmarks.
