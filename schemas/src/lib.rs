@@ -10,12 +10,16 @@
 //! - [`document`]: the automerge layout of one (owner, ledger, period) document.
 //! - [`coefficients`]: versioned standard-coal coefficient tables, kept as data files.
 //! - [`figures`]: additive consolidated figures, computed from records and added level by level.
+//! - [`ledgers`]: each ledger's tables, cross-record checks, figures and return sheets.
+//! - [`standards`]: official limits kept as versioned tables (room areas, vehicle caps, benchmarks).
+//! - [`returns`]: the statistical return every export format writes.
 
 pub mod coefficients;
 pub mod columns;
 pub mod document;
 pub mod figures;
 pub mod ledger;
+pub mod ledgers;
 pub mod period;
 pub mod records;
 pub mod returns;
@@ -24,17 +28,16 @@ pub mod table;
 
 pub use coefficients::CoefficientTable;
 pub use columns::{
-    CellError, ColumnSpec, DuplicateId, HeaderError, HeaderMap, check_unique_ids, columns,
-    header_row, resolve_headers,
+    CellError, DuplicateId, HeaderError, HeaderMap, check_unique_ids, columns, header_row,
+    resolve_headers,
 };
 pub use document::{DocumentError, DocumentMeta, SCHEMA_VERSION};
 pub use figures::{FigureError, FigureSpec, Figures, catalog, compute};
 pub use ledger::Ledger;
 pub use period::{Month, Period};
 pub use records::{
-    Building, Carrier, CreditCode, Date, DateTime, DispatchOrder, EnergyConsumption, FuelType,
-    Ownership, Plate, RECORDS_PER_DOCUMENT_MAX, Record, RecordError, Vehicle, VehicleCategory,
-    VehicleStatus, Vin,
+    Carrier, ColumnSpec, CreditCode, Date, DateTime, FieldKind, FuelType, Ownership,
+    RECORDS_PER_DOCUMENT_MAX, Record, RecordError, Value, VehicleCategory, VehicleStatus, Vin,
 };
 pub use rust_decimal::Decimal;
 pub use table::{Table, tables_of};

@@ -10,50 +10,100 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::ledger::Ledger;
+use crate::ledgers::TableSpec;
 
 /// One kind of record kept in a ledger document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Table {
-    /// 办公用房: one record per building used as office space (office space ledger).
+    /// 办公用房建筑: one record per building used as office space (office space ledger).
     Buildings,
+    /// 办公用房面积: usable and floor area of a building by category and status.
+    OfficeSpaces,
+    /// 办公室: one record per office room, with its occupants' rank.
+    OfficeRooms,
+    /// 办公用房处置: disposals of office space by sale, swap or transfer.
+    SpaceDisposals,
+    /// 出租收入: rental income of a building per month.
+    RentalIncome,
     /// 公务用车: one record per official vehicle (vehicles ledger).
     Vehicles,
-    /// 派车单: one record per vehicle dispatch order (vehicles ledger).
+    /// 车辆编制: the vehicle quota of an institution per category.
+    VehicleQuotas,
+    /// 派车单: one record per vehicle dispatch order.
     DispatchOrders,
-    /// 能源资源消费: one record per institution, energy carrier and month (energy ledger).
+    /// 运行费用: a vehicle's running costs and mileage per month.
+    VehicleCosts,
+    /// 车辆处置: disposals of vehicles.
+    VehicleDisposals,
+    /// 公共机构基本信息: one record per public institution (energy ledger).
+    Institutions,
+    /// 能源资源消费: one record per institution, energy carrier and month.
     EnergyConsumption,
+    /// 垃圾分类: sorted waste per institution, category and month.
+    WasteSorting,
 }
 
 /// A table name that is not one of the tables.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown table {value:?}: expected one of buildings, vehicles, dispatch_orders, energy_consumption"
-)]
+#[error("unknown table {value:?}: expected one of {}", Table::ALL.iter().map(|table| table.slug()).collect::<Vec<_>>().join(", "))]
 pub struct UnknownTable {
     /// The text that was given.
     pub value: String,
 }
 
-const OFFICE_SPACE_TABLES: [Table; 1] = [Table::Buildings];
-const VEHICLES_TABLES: [Table; 2] = [Table::Vehicles, Table::DispatchOrders];
-const ENERGY_TABLES: [Table; 1] = [Table::EnergyConsumption];
+const OFFICE_SPACE_TABLES: [Table; 5] = [
+    Table::Buildings,
+    Table::OfficeSpaces,
+    Table::OfficeRooms,
+    Table::SpaceDisposals,
+    Table::RentalIncome,
+];
+const VEHICLES_TABLES: [Table; 5] = [
+    Table::Vehicles,
+    Table::VehicleQuotas,
+    Table::DispatchOrders,
+    Table::VehicleCosts,
+    Table::VehicleDisposals,
+];
+const ENERGY_TABLES: [Table; 3] = [
+    Table::Institutions,
+    Table::EnergyConsumption,
+    Table::WasteSorting,
+];
 
 impl Table {
     /// Every table, grouped by ledger in the order of [`Ledger::ALL`].
-    pub const ALL: [Table; 4] = [
+    pub const ALL: [Table; 13] = [
         Table::Buildings,
+        Table::OfficeSpaces,
+        Table::OfficeRooms,
+        Table::SpaceDisposals,
+        Table::RentalIncome,
         Table::Vehicles,
+        Table::VehicleQuotas,
         Table::DispatchOrders,
+        Table::VehicleCosts,
+        Table::VehicleDisposals,
+        Table::Institutions,
         Table::EnergyConsumption,
+        Table::WasteSorting,
     ];
 
     /// The ledger whose documents hold this table.
     pub fn ledger(self) -> Ledger {
         match self {
-            Table::Buildings => Ledger::OfficeSpace,
-            Table::Vehicles | Table::DispatchOrders => Ledger::Vehicles,
-            Table::EnergyConsumption => Ledger::Energy,
+            Table::Buildings
+            | Table::OfficeSpaces
+            | Table::OfficeRooms
+            | Table::SpaceDisposals
+            | Table::RentalIncome => Ledger::OfficeSpace,
+            Table::Vehicles
+            | Table::VehicleQuotas
+            | Table::DispatchOrders
+            | Table::VehicleCosts
+            | Table::VehicleDisposals => Ledger::Vehicles,
+            Table::Institutions | Table::EnergyConsumption | Table::WasteSorting => Ledger::Energy,
         }
     }
 
@@ -61,20 +111,43 @@ impl Table {
     pub fn slug(self) -> &'static str {
         match self {
             Table::Buildings => "buildings",
+            Table::OfficeSpaces => "office_spaces",
+            Table::OfficeRooms => "office_rooms",
+            Table::SpaceDisposals => "space_disposals",
+            Table::RentalIncome => "rental_income",
             Table::Vehicles => "vehicles",
+            Table::VehicleQuotas => "vehicle_quotas",
             Table::DispatchOrders => "dispatch_orders",
+            Table::VehicleCosts => "vehicle_costs",
+            Table::VehicleDisposals => "vehicle_disposals",
+            Table::Institutions => "institutions",
             Table::EnergyConsumption => "energy_consumption",
+            Table::WasteSorting => "waste_sorting",
         }
     }
 
     /// The Chinese name used on forms and as a spreadsheet's sheet name.
     pub fn name_zh(self) -> &'static str {
         match self {
-            Table::Buildings => "办公用房",
+            Table::Buildings => "办公用房建筑",
+            Table::OfficeSpaces => "办公用房面积",
+            Table::OfficeRooms => "办公室",
+            Table::SpaceDisposals => "办公用房处置",
+            Table::RentalIncome => "出租收入",
             Table::Vehicles => "公务用车",
+            Table::VehicleQuotas => "车辆编制",
             Table::DispatchOrders => "派车单",
+            Table::VehicleCosts => "运行费用",
+            Table::VehicleDisposals => "车辆处置",
+            Table::Institutions => "公共机构基本信息",
             Table::EnergyConsumption => "能源资源消费",
+            Table::WasteSorting => "垃圾分类",
         }
+    }
+
+    /// The columns, id and rules of the table.
+    pub fn spec(self) -> &'static TableSpec {
+        crate::ledgers::spec(self)
     }
 }
 
@@ -134,5 +207,6 @@ mod tests {
             assert_eq!(table.to_string(), table.slug());
         }
         assert!("rooms".parse::<Table>().is_err());
+        assert_eq!(Table::ALL.len(), 13);
     }
 }

@@ -1,137 +1,101 @@
-//! The automerge layout: round trips through save and load, deterministic writes, replacement and
-//! deletion, refusals before writing, and precise errors for hand-corrupted documents.
+//! The automerge layout: round trips of every table through save and load, the stored form of each
+//! kind, deterministic writes, appends, replacement and deletion, and refusals before writing.
+//! Hand-corrupted documents are tested in `document_corruption`.
 
-use automerge::transaction::Transactable;
-use automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
+mod document_samples;
+
+use automerge::{Automerge, ReadDoc, ScalarValue, Value as StoredValue};
+use document_samples::{
+    TIME_MS, building, credit, document_with, energy, institution, ledger_samples, meta, owner,
+    record, record_map, room, samples, sorted, space, table_map,
+};
 use schemas::document::{
-    actor_for, count_records, delete_records, new_document, read_meta, read_records, write_records,
+    actor_for, count_records, delete_records, key_fields, new_document, read_meta, read_records,
+    write_records,
 };
 use schemas::{
-    Building, Carrier, CreditCode, Date, DateTime, Decimal, DispatchOrder, DocumentError,
-    DocumentMeta, EnergyConsumption, FuelType, Ledger, Month, Ownership, Period, Plate, Record,
-    RecordError, SCHEMA_VERSION, Table, Vehicle, VehicleCategory, VehicleStatus, Vin,
+    Decimal, DocumentError, DocumentMeta, Ledger, Month, Period, Record, Table, Value, tables_of,
 };
 use topology::DivisionCode;
 
-/// 2025-01-01 00:00:00 UTC.
-const TIME_MS: i64 = 1_735_689_600_000;
-
-fn owner() -> DivisionCode {
-    DivisionCode::parse("640104000000").unwrap()
-}
-
-fn meta(ledger: Ledger) -> DocumentMeta {
-    DocumentMeta {
-        owner: owner(),
-        ledger,
-        period: Period::parse("2025").unwrap(),
-        schema_version: SCHEMA_VERSION,
-    }
-}
-
-fn decimal(text: &str) -> Decimal {
-    text.parse().unwrap()
-}
-
-fn institution(serial: u32) -> CreditCode {
-    CreditCode::with_check_digit(&format!("12640104MB{serial:07}")).unwrap()
-}
-
-fn energy(serial: u32, month: &str, carrier: Carrier, quantity: &str) -> Record {
-    Record::EnergyConsumption(EnergyConsumption {
-        institution_credit_code: institution(serial),
-        month: Month::parse(month).unwrap(),
-        carrier,
-        quantity: decimal(quantity),
-        cost_yuan: decimal("12.5"),
-    })
-}
-
-fn energy_records() -> Vec<Record> {
-    vec![
-        energy(1, "2025-01", Carrier::Electricity, "1000"),
-        energy(1, "2025-02", Carrier::Water, "20.25"),
-        energy(2, "2025-03", Carrier::Gasoline, "0.0001"),
-    ]
-}
-
-fn building(id: &str, floor_area: &str) -> Record {
-    Record::Building(Building {
-        building_id: id.to_owned(),
-        name: "兴庆区机关综合办公楼".to_owned(),
-        institution_credit_code: institution(3),
-        division_code: owner(),
-        address: String::new(),
-        build_year: 1998,
-        ownership: Ownership::Borrowed,
-        floor_area_m2: decimal(floor_area),
-        office_usable_m2: decimal("100"),
-        service_usable_m2: decimal("50.5"),
-        equipment_usable_m2: decimal("0"),
-        ancillary_floor_m2: decimal("12"),
-    })
-}
-
-fn vehicle_records() -> Vec<Record> {
-    vec![
-        Record::Vehicle(Vehicle {
-            plate: Plate::parse("宁AD12345").unwrap(),
-            vin: Vin::parse("LGXCE6CD5N0123456").unwrap(),
-            institution_credit_code: institution(4),
-            category: VehicleCategory::SpecialTechnical,
-            fuel_type: FuelType::Bev,
-            domestic_brand: true,
-            displacement_l: Decimal::ZERO,
-            price_yuan: decimal("149900.5"),
-            acquisition_date: Date::parse("2023-03-01").unwrap(),
-            status: VehicleStatus::Idle,
-        }),
-        Record::DispatchOrder(DispatchOrder {
-            order_id: "PC-1".to_owned(),
-            plate: Plate::parse("宁AD12345").unwrap(),
-            start: DateTime::parse("2025-03-01 08:30").unwrap(),
-            end: DateTime::parse("2025-03-01 08:30").unwrap(),
-            purpose: "会议".to_owned(),
-            distance_km: decimal("3.2"),
-        }),
-    ]
-}
-
-/// Records sorted by table and id, the order a document reads them in.
-fn sorted(mut records: Vec<Record>) -> Vec<Record> {
-    records.sort_by_key(|record| (record.table(), record.id()));
-    records
-}
-
-fn document_with(ledger: Ledger, records: &[Record]) -> Automerge {
-    let mut doc = new_document(&meta(ledger), TIME_MS).unwrap();
-    write_records(&mut doc, records, TIME_MS + 1_000).unwrap();
-    doc
-}
-
 #[test]
-fn records_survive_save_and_load() {
-    let cases = [
-        (Ledger::Energy, energy_records()),
-        (
-            Ledger::OfficeSpace,
-            vec![building("B-1", "200"), building("B-2", "150.5")],
-        ),
-        (Ledger::Vehicles, vehicle_records()),
-    ];
-    for (ledger, records) in cases {
+fn records_of_every_table_survive_save_and_load() {
+    let mut tables_seen = 0;
+    for ledger in Ledger::ALL {
+        let records = ledger_samples(ledger);
         let doc = document_with(ledger, &records);
         let loaded = Automerge::load(&doc.save()).unwrap();
         assert_eq!(read_meta(&loaded).unwrap(), meta(ledger));
-        assert_eq!(read_records(&loaded).unwrap(), sorted(records.clone()));
+        let read = read_records(&loaded).unwrap();
+        assert_eq!(read, sorted(records.clone()), "{ledger}");
         assert_eq!(count_records(&loaded).unwrap(), records.len());
+        for table in tables_of(ledger) {
+            let of_table = read
+                .iter()
+                .filter(|record| record.table() == *table)
+                .count();
+            assert!(of_table > 0, "{table} has no sample");
+            assert_eq!(loaded.length(table_map(&loaded, *table)), of_table);
+            tables_seen += 1;
+        }
     }
+    assert_eq!(tables_seen, Table::ALL.len());
+}
+
+#[test]
+fn ids_live_in_keys_and_values_are_stored_by_kind() {
+    for table in Table::ALL {
+        let records = samples(table);
+        let doc = document_with(table.ledger(), &records);
+        for record in &records {
+            let map = record_map(&doc, table, &record.id());
+            let stored: Vec<String> = doc.keys(&map).collect();
+            let expected: Vec<&str> = table
+                .spec()
+                .columns
+                .iter()
+                .map(|column| column.field)
+                .filter(|field| !key_fields(table).contains(field))
+                .collect();
+            let mut expected_sorted = expected.clone();
+            expected_sorted.sort_unstable();
+            assert_eq!(stored, expected_sorted, "{table}");
+            for (column, value) in record.fields() {
+                let Some((stored, _)) = doc.get(&map, column.field).unwrap() else {
+                    assert!(table.spec().is_id_field(column.field));
+                    continue;
+                };
+                let expected = match value {
+                    Value::Count(count) => ScalarValue::Uint(*count),
+                    Value::Year(year) => ScalarValue::Uint(u64::from(*year)),
+                    Value::Boolean(flag) => ScalarValue::Boolean(*flag),
+                    other => ScalarValue::Str(other.text().into()),
+                };
+                assert_eq!(
+                    stored,
+                    StoredValue::Scalar(std::borrow::Cow::Owned(expected)),
+                    "{table}.{}",
+                    column.field
+                );
+            }
+        }
+    }
+    // Spot checks of the canonical forms.
+    let doc = document_with(Ledger::Vehicles, &samples(Table::Vehicles));
+    let map = record_map(&doc, Table::Vehicles, "宁AD12345");
+    let text = |field: &str| doc.get(&map, field).unwrap().unwrap().0.into_string().ok();
+    assert_eq!(text("category").as_deref(), Some("special_technical"));
+    assert_eq!(text("fuel_type").as_deref(), Some("bev"));
+    assert_eq!(text("displacement_l").as_deref(), Some("0"));
+    assert_eq!(text("price_yuan").as_deref(), Some("149900.5"));
+    assert_eq!(text("acquisition_date").as_deref(), Some("2023-03-01"));
 }
 
 #[test]
 fn writes_are_deterministic_and_attributed_to_the_owner() {
-    let first = document_with(Ledger::Energy, &energy_records());
-    let second = document_with(Ledger::Energy, &energy_records());
+    let records = ledger_samples(Ledger::Energy);
+    let first = document_with(Ledger::Energy, &records);
+    let second = document_with(Ledger::Energy, &records);
     assert_eq!(first.get_heads(), second.get_heads());
     assert_eq!(first.save(), second.save());
     let changes = first.get_changes(&[]);
@@ -143,9 +107,18 @@ fn writes_are_deterministic_and_attributed_to_the_owner() {
     assert_eq!(changes[0].timestamp(), TIME_MS / 1000);
     assert_eq!(changes[1].timestamp(), TIME_MS / 1000 + 1);
 
+    // The order records are given in does not change the document.
+    let mut reversed = records.clone();
+    reversed.reverse();
+    let from_reversed = document_with(Ledger::Energy, &reversed);
+    assert_eq!(
+        read_records(&from_reversed).unwrap(),
+        read_records(&first).unwrap()
+    );
+
     let other_time = {
         let mut doc = new_document(&meta(Ledger::Energy), TIME_MS).unwrap();
-        write_records(&mut doc, &energy_records(), TIME_MS + 60_000).unwrap();
+        write_records(&mut doc, &records, TIME_MS + 60_000).unwrap();
         doc
     };
     assert_ne!(first.get_heads(), other_time.get_heads());
@@ -153,15 +126,23 @@ fn writes_are_deterministic_and_attributed_to_the_owner() {
         actor_for(owner()),
         actor_for(DivisionCode::parse("640105000000").unwrap())
     );
+    for ledger in [Ledger::OfficeSpace, Ledger::Vehicles] {
+        let records = ledger_samples(ledger);
+        assert_eq!(
+            document_with(ledger, &records).save(),
+            document_with(ledger, &records).save(),
+            "{ledger}"
+        );
+    }
 }
 
 #[test]
 fn a_loaded_document_continues_the_owners_sequence() {
-    let doc = document_with(Ledger::Energy, &energy_records());
+    let doc = document_with(Ledger::Energy, &ledger_samples(Ledger::Energy));
     let mut restored = Automerge::load(&doc.save()).unwrap();
     write_records(
         &mut restored,
-        &[energy(9, "2025-05", Carrier::Heat, "3")],
+        &[energy(9, "2025-05", "热力", "3")],
         TIME_MS + 2_000,
     )
     .unwrap();
@@ -203,450 +184,337 @@ fn a_record_with_an_existing_id_replaces_it_and_deletes_remove_it() {
         0
     );
     assert_eq!(doc.get_heads(), heads, "deleting nothing makes no change");
+    assert_eq!(
+        delete_records(
+            &mut doc,
+            Table::OfficeRooms,
+            &["B-1/101".to_owned()],
+            TIME_MS + 4_000
+        )
+        .unwrap(),
+        0,
+        "deleting from a table never written deletes nothing"
+    );
+    assert_eq!(doc.get_heads(), heads);
     assert!(matches!(
         delete_records(&mut doc, Table::Vehicles, &["宁A12345".to_owned()], TIME_MS),
-        Err(DocumentError::TableNotInLedger { .. })
+        Err(DocumentError::TableNotInLedger {
+            table: Table::Vehicles,
+            ledger: Ledger::OfficeSpace
+        })
     ));
+}
+
+#[test]
+fn records_with_composite_ids_are_replaced_and_deleted_by_their_joined_id() {
+    let mut doc = document_with(Ledger::Energy, &ledger_samples(Ledger::Energy));
+    let corrected = energy(1, "2025-02", "水", "21");
+    write_records(&mut doc, std::slice::from_ref(&corrected), TIME_MS + 2_000).unwrap();
+    assert_eq!(count_records(&doc).unwrap(), 6);
+    let read = read_records(&doc).unwrap();
+    assert!(read.contains(&corrected));
+    assert!(!read.contains(&energy(1, "2025-02", "水", "20.25")));
+
+    let id = corrected.id();
+    assert!(id.ends_with("/water/2025-02"), "{id}");
+    assert_eq!(
+        delete_records(
+            &mut doc,
+            Table::EnergyConsumption,
+            &[id, format!("{}/heat/2025-02", credit(1))],
+            TIME_MS + 3_000
+        )
+        .unwrap(),
+        1
+    );
+    let read = read_records(&doc).unwrap();
+    assert_eq!(read.len(), 5);
+    assert!(!read.contains(&corrected));
+
+    // A vehicle and its disposal share the plate as id, in different tables.
+    let mut doc = document_with(Ledger::Vehicles, &samples(Table::Vehicles));
+    let disposal = record(
+        Table::VehicleDisposals,
+        &[
+            ("plate", "宁A12345"),
+            ("method", "报废"),
+            ("date", "2025-08-01"),
+        ],
+    );
+    write_records(&mut doc, std::slice::from_ref(&disposal), TIME_MS + 2_000).unwrap();
+    assert_eq!(count_records(&doc).unwrap(), 3);
+    delete_records(
+        &mut doc,
+        Table::Vehicles,
+        &["宁A12345".to_owned()],
+        TIME_MS + 3_000,
+    )
+    .unwrap();
+    let read = read_records(&doc).unwrap();
+    assert_eq!(read.len(), 2);
+    assert!(read.contains(&disposal));
 }
 
 #[test]
 fn refuses_to_write_records_that_do_not_belong() {
     let mut doc = new_document(&meta(Ledger::Energy), TIME_MS).unwrap();
     let heads = doc.get_heads();
+    for table in Table::ALL {
+        if table.ledger() == Ledger::Energy {
+            continue;
+        }
+        match write_records(&mut doc, &samples(table), TIME_MS) {
+            Err(DocumentError::TableNotInLedger {
+                table: refused,
+                ledger: Ledger::Energy,
+            }) if refused == table => {}
+            other => panic!("{table}: expected a ledger error, got {other:?}"),
+        }
+    }
+    // A wrong record among good ones refuses the whole write.
+    let mut mixed = ledger_samples(Ledger::Energy);
+    mixed.push(building("B-1", "200"));
     assert!(matches!(
-        write_records(&mut doc, &[building("B-1", "200")], TIME_MS),
+        write_records(&mut doc, &mixed, TIME_MS),
         Err(DocumentError::TableNotInLedger {
             table: Table::Buildings,
-            ledger: Ledger::Energy
+            ..
         })
     ));
-    let outside = energy(1, "2024-12", Carrier::Electricity, "1");
-    match write_records(&mut doc, &[outside], TIME_MS) {
+
+    let outside = energy(1, "2024-12", "电力", "1");
+    match write_records(&mut doc, std::slice::from_ref(&outside), TIME_MS) {
         Err(DocumentError::InvalidRecord {
+            table: Table::EnergyConsumption,
+            record_id,
             field: "month",
-            source: RecordError::OutsidePeriod { .. },
-            ..
-        }) => {}
+            source,
+        }) => {
+            assert_eq!(record_id, outside.id());
+            assert!(
+                source
+                    .rule
+                    .contains("must lie in the document's period 2025"),
+                "{source}"
+            );
+            assert!(source.rule.contains("2024-12"), "{source}");
+        }
         other => panic!("expected a period error, got {other:?}"),
     }
-    let mut negative = energy(1, "2025-01", Carrier::Electricity, "1");
-    if let Record::EnergyConsumption(consumption) = &mut negative {
-        consumption.quantity = decimal("-1");
-    }
-    assert!(matches!(
-        write_records(&mut doc, &[negative], TIME_MS),
-        Err(DocumentError::InvalidRecord {
-            field: "quantity",
-            ..
-        })
-    ));
+
     let twice = [
-        energy(1, "2025-01", Carrier::Electricity, "1"),
-        energy(1, "2025-01", Carrier::Electricity, "2"),
+        energy(1, "2025-01", "电力", "1"),
+        energy(1, "2025-01", "电力", "2"),
     ];
-    assert!(matches!(
-        write_records(&mut doc, &twice, TIME_MS),
-        Err(DocumentError::DuplicateId(_))
-    ));
+    match write_records(&mut doc, &twice, TIME_MS) {
+        Err(DocumentError::DuplicateId(duplicate)) => {
+            assert_eq!(duplicate.table, Table::EnergyConsumption);
+            assert_eq!(duplicate.id, twice[0].id());
+            assert_eq!((duplicate.first_index, duplicate.second_index), (0, 1));
+        }
+        other => panic!("expected a duplicate id, got {other:?}"),
+    }
     assert_eq!(doc.get_heads(), heads, "refused writes change nothing");
+    assert_eq!(write_records(&mut doc, &[], TIME_MS).unwrap(), 0);
+    assert_eq!(doc.get_heads(), heads, "writing nothing makes no change");
 }
 
-/// The object ids a corruption needs: the tables map, the energy table and the first record.
-struct Places {
-    tables: ObjId,
-    table: ObjId,
-    record: ObjId,
-    record_id: String,
-    meta: ObjId,
-}
-
-fn places(doc: &Automerge) -> Places {
-    let (_, tables) = doc.get(ROOT, "tables").unwrap().unwrap();
-    let (_, meta) = doc.get(ROOT, "meta").unwrap().unwrap();
-    let (_, table) = doc.get(&tables, "energy_consumption").unwrap().unwrap();
-    let record_id = energy_records()[0].id();
-    let (_, record) = doc.get(&table, record_id.as_str()).unwrap().unwrap();
-    Places {
-        tables,
-        table,
-        record,
-        record_id,
-        meta,
-    }
-}
-
-/// Stores a record map with the non-key fields of an energy record under `key`, as a peer could.
-fn put_energy_under(
-    transaction: &mut automerge::transaction::Transaction<'_>,
-    at: &Places,
-    key: &str,
-) {
-    let map = transaction
-        .put_object(&at.table, key, ObjType::Map)
-        .unwrap();
-    transaction.put(&map, "quantity", "1").unwrap();
-    transaction.put(&map, "cost_yuan", "0").unwrap();
-}
-
-/// A corruption a peer could send, and what the error must name.
-struct Corruption {
-    what: &'static str,
-    corrupt: fn(&mut automerge::transaction::Transaction<'_>, &Places),
-    expect: fn(&DocumentError) -> bool,
-    message_names: &'static [&'static str],
-}
-
-const CORRUPTIONS: &[Corruption] = &[
-    Corruption {
-        what: "a decimal stored as a float",
-        corrupt: |transaction, at| {
-            transaction
-                .put(&at.record, "quantity", ScalarValue::F64(1000.0))
-                .unwrap()
-        },
-        expect: |error| {
-            matches!(
-                error,
-                DocumentError::WrongType {
-                    table: Table::EnergyConsumption,
-                    field: "quantity",
-                    ..
+#[test]
+fn every_dated_table_refuses_records_outside_the_period() {
+    let quarter = DocumentMeta {
+        period: Period::parse("2025-Q1").unwrap(),
+        ..meta(Ledger::Vehicles)
+    };
+    for ledger in Ledger::ALL {
+        let mut doc = new_document(&DocumentMeta { ledger, ..quarter }, TIME_MS).unwrap();
+        for table in tables_of(ledger) {
+            let spec = table.spec();
+            for sample in samples(*table) {
+                let result = write_records(&mut doc, std::slice::from_ref(&sample), TIME_MS);
+                let Some(field) = spec.dated_by else {
+                    assert!(result.is_ok(), "{table} records stand for every period");
+                    continue;
+                };
+                let month = match sample.get(field) {
+                    Value::Month(month) => *month,
+                    Value::Date(date) => date.month(),
+                    Value::DateTime(time) => time.date().month(),
+                    other => panic!("{table}.{field} dates nothing: {other:?}"),
+                };
+                if (1..=3).contains(&month.month) {
+                    assert!(result.is_ok(), "{table} {}", sample.id());
+                    continue;
                 }
-            )
-        },
-        message_names: &["energy_consumption", "quantity", "float"],
-    },
-    Corruption {
-        what: "a boolean where text belongs",
-        corrupt: |transaction, at| transaction.put(&at.record, "cost_yuan", true).unwrap(),
-        expect: |error| {
-            matches!(
-                error,
-                DocumentError::WrongType {
-                    field: "cost_yuan",
-                    ..
+                match result {
+                    Err(DocumentError::InvalidRecord {
+                        table: refused,
+                        record_id,
+                        field: refused_field,
+                        source,
+                    }) => {
+                        assert_eq!(refused, *table);
+                        assert_eq!(record_id, sample.id());
+                        assert_eq!(refused_field, field);
+                        assert!(source.rule.contains("2025-Q1"), "{source}");
+                    }
+                    other => panic!(
+                        "{table} {}: expected a period error, got {other:?}",
+                        sample.id()
+                    ),
                 }
-            )
-        },
-        message_names: &["cost_yuan", "boolean"],
-    },
-    Corruption {
-        what: "an unknown table",
-        corrupt: |transaction, at| {
-            transaction
-                .put_object(&at.tables, "rooms", ObjType::Map)
-                .unwrap();
-        },
-        expect: |error| matches!(error, DocumentError::UnknownTable { table } if table == "rooms"),
-        message_names: &["rooms"],
-    },
-    Corruption {
-        what: "a table of another ledger",
-        corrupt: |transaction, at| {
-            transaction
-                .put_object(&at.tables, "buildings", ObjType::Map)
-                .unwrap();
-        },
-        expect: |error| {
-            matches!(
-                error,
-                DocumentError::TableNotInLedger {
-                    table: Table::Buildings,
-                    ..
-                }
-            )
-        },
-        message_names: &["buildings", "energy"],
-    },
-    Corruption {
-        what: "a bad enum slug",
-        corrupt: |transaction, at| {
-            let credit = at.record_id.split('/').next().unwrap().to_owned();
-            put_energy_under(transaction, at, &format!("{credit}/steam/2025-01"));
-        },
-        expect: |error| matches!(error, DocumentError::InvalidField { field: "carrier", value, .. } if value == "steam"),
-        message_names: &["energy_consumption", "carrier", "steam"],
-    },
-    Corruption {
-        what: "a Chinese name where the slug belongs",
-        corrupt: |transaction, at| {
-            let credit = at.record_id.split('/').next().unwrap().to_owned();
-            put_energy_under(transaction, at, &format!("{credit}/电力/2025-01"));
-        },
-        expect: |error| {
-            matches!(
-                error,
-                DocumentError::InvalidField {
-                    field: "carrier",
-                    ..
-                }
-            )
-        },
-        message_names: &["carrier"],
-    },
-    Corruption {
-        what: "a credit code with a bad check character",
-        corrupt: |transaction, at| {
-            put_energy_under(transaction, at, "12640104MB0000001A/electricity/2025-01");
-        },
-        expect: |error| {
-            matches!(
-                error,
-                DocumentError::InvalidField {
-                    field: "institution_credit_code",
-                    ..
-                }
-            )
-        },
-        message_names: &["institution_credit_code", "check character"],
-    },
-    Corruption {
-        what: "a decimal with an exponent",
-        corrupt: |transaction, at| transaction.put(&at.record, "quantity", "1e3").unwrap(),
-        expect: |error| {
-            matches!(
-                error,
-                DocumentError::InvalidField {
-                    field: "quantity",
-                    ..
-                }
-            )
-        },
-        message_names: &["quantity", "1e3"],
-    },
-    Corruption {
-        what: "a decimal not in normalized form",
-        corrupt: |transaction, at| transaction.put(&at.record, "quantity", "1000.0").unwrap(),
-        expect: |error| {
-            matches!(
-                error,
-                DocumentError::InvalidField {
-                    field: "quantity",
-                    ..
-                }
-            )
-        },
-        message_names: &["quantity", "1000.0"],
-    },
-    Corruption {
-        what: "a negative quantity",
-        corrupt: |transaction, at| transaction.put(&at.record, "quantity", "-1000").unwrap(),
-        expect: |error| {
-            matches!(
-                error,
-                DocumentError::InvalidField {
-                    field: "quantity",
-                    ..
-                }
-            )
-        },
-        message_names: &["quantity", "non-negative"],
-    },
-    Corruption {
-        what: "an unknown field",
-        corrupt: |transaction, at| transaction.put(&at.record, "colour", "red").unwrap(),
-        expect: |error| matches!(error, DocumentError::UnknownField { field, .. } if field == "colour"),
-        message_names: &["colour"],
-    },
-    Corruption {
-        what: "a missing field",
-        corrupt: |transaction, at| transaction.delete(&at.record, "cost_yuan").unwrap(),
-        expect: |error| {
-            matches!(
-                error,
-                DocumentError::MissingField {
-                    field: "cost_yuan",
-                    ..
-                }
-            )
-        },
-        message_names: &["cost_yuan"],
-    },
-    Corruption {
-        what: "a key field stored again inside the record",
-        corrupt: |transaction, at| transaction.put(&at.record, "month", "2025-06").unwrap(),
-        expect: |error| matches!(error, DocumentError::UnknownField { field, .. } if field == "month"),
-        message_names: &["month"],
-    },
-    Corruption {
-        what: "a record id that does not join its key fields",
-        corrupt: |transaction, at| put_energy_under(transaction, at, "only/two"),
-        expect: |error| {
-            matches!(
-                error,
-                DocumentError::InvalidField {
-                    field: "institution_credit_code",
-                    ..
-                }
-            )
-        },
-        message_names: &["only/two", "institution_credit_code, carrier, month"],
-    },
-    Corruption {
-        what: "a record outside the period",
-        corrupt: |transaction, at| {
-            let record = energy(1, "2024-01", Carrier::Heat, "1");
-            let (_, map) = (
-                0,
-                transaction
-                    .put_object(&at.table, record.id(), ObjType::Map)
-                    .unwrap(),
-            );
-            for (field, value) in [("quantity", "1".to_owned()), ("cost_yuan", "0".to_owned())] {
-                transaction.put(&map, field, value).unwrap();
             }
-        },
-        expect: |error| {
-            matches!(
-                error,
-                DocumentError::InvalidRecord {
-                    field: "month",
-                    source: RecordError::OutsidePeriod { .. },
-                    ..
-                }
-            )
-        },
-        message_names: &["month", "2024-01"],
-    },
-    Corruption {
-        what: "a record that is not a map",
-        corrupt: |transaction, at| transaction.put(&at.table, "x", "not a record").unwrap(),
-        expect: |error| matches!(error, DocumentError::NotAMap { place, .. } if place == "tables.energy_consumption.x"),
-        message_names: &["tables.energy_consumption.x"],
-    },
-    Corruption {
-        what: "a later schema version",
-        corrupt: |transaction, at| transaction.put(&at.meta, "schema_version", 2_u64).unwrap(),
-        expect: |error| matches!(error, DocumentError::UnsupportedSchemaVersion { found: 2 }),
-        message_names: &["2"],
-    },
-    Corruption {
-        what: "an owner that is not a division code",
-        corrupt: |transaction, at| transaction.put(&at.meta, "owner", 640_104_i64).unwrap(),
-        expect: |error| matches!(error, DocumentError::MetaField { field: "owner", .. }),
-        message_names: &["owner"],
-    },
-    Corruption {
-        what: "no meta",
-        corrupt: |transaction, _| transaction.delete(ROOT, "meta").unwrap(),
-        expect: |error| matches!(error, DocumentError::MetaMissing),
-        message_names: &["meta"],
-    },
-    Corruption {
-        what: "an unknown root key",
-        corrupt: |transaction, _| transaction.put(ROOT, "extra", 1_i64).unwrap(),
-        expect: |error| matches!(error, DocumentError::UnknownRootKey { key } if key == "extra"),
-        message_names: &["extra"],
-    },
-    Corruption {
-        what: "tables that are not a map",
-        corrupt: |transaction, _| transaction.put(ROOT, "tables", "none").unwrap(),
-        expect: |error| matches!(error, DocumentError::NotAMap { place, .. } if place == "tables"),
-        message_names: &["tables"],
-    },
-];
-
-#[test]
-fn corrupted_documents_give_errors_that_name_the_place() {
-    let original = document_with(Ledger::Energy, &energy_records());
-    for corruption in CORRUPTIONS {
-        // The corruption arrives as a peer's change, through save and load as over the network.
-        let mut doc = Automerge::load(&original.save()).unwrap();
-        let at = places(&doc);
-        let mut transaction = doc.transaction();
-        (corruption.corrupt)(&mut transaction, &at);
-        transaction.commit();
-        let doc = Automerge::load(&doc.save()).unwrap();
-
-        let error = read_records(&doc).expect_err(corruption.what);
-        assert!(
-            (corruption.expect)(&error),
-            "{}: got {error:?}",
-            corruption.what
-        );
-        let message = error.to_string();
-        for name in corruption.message_names {
-            assert!(
-                message.contains(name),
-                "{}: {message:?} should name {name:?}",
-                corruption.what
-            );
-        }
-        if let DocumentError::WrongType { record_id, .. }
-        | DocumentError::InvalidField { record_id, .. }
-        | DocumentError::MissingField { record_id, .. } = &error
-        {
-            // The error names a record that is really stored, so a clerk can find it.
-            let stored = doc
-                .get(ROOT, "tables")
-                .unwrap()
-                .and_then(|(_, tables)| doc.get(&tables, "energy_consumption").unwrap())
-                .and_then(|(_, table)| doc.get(&table, record_id.as_str()).unwrap());
-            assert!(
-                stored.is_some(),
-                "{}: {record_id} is not a stored record",
-                corruption.what
-            );
         }
     }
 }
 
 #[test]
-fn corrupted_building_areas_are_refused_with_the_field() {
-    let mut doc = document_with(Ledger::OfficeSpace, &[building("B-1", "200")]);
-    let (_, tables) = doc.get(ROOT, "tables").unwrap().unwrap();
-    let (_, table) = doc.get(&tables, "buildings").unwrap().unwrap();
-    let (_, record) = doc.get(&table, "B-1").unwrap().unwrap();
-    let mut transaction = doc.transaction();
-    transaction.put(&record, "floor_area_m2", "100").unwrap();
-    transaction.put(&record, "build_year", -5_i64).unwrap();
-    transaction.commit();
-    match read_records(&doc) {
-        Err(DocumentError::WrongType {
-            field: "build_year",
-            ..
-        }) => {}
-        other => panic!("expected a build_year type error, got {other:?}"),
+fn an_invalid_record_cannot_be_built_so_never_reaches_a_document() {
+    let valid = energy(1, "2025-01", "电力", "1");
+    let mut values = valid.values().to_vec();
+    let quantity = Table::EnergyConsumption
+        .spec()
+        .index_of("quantity")
+        .unwrap();
+    values[quantity] = Value::Amount(Decimal::NEGATIVE_ONE);
+    let error = Record::new(Table::EnergyConsumption, values).unwrap_err();
+    assert_eq!(error.field(), "quantity");
+    assert!(error.rule.contains("non-negative"), "{error}");
+    assert_eq!(
+        valid.with("quantity", "-1").unwrap_err().field(),
+        "quantity"
+    );
+
+    let cases: Vec<(Record, &str, Value, &str)> = vec![
+        (
+            space("office", "in_use", "10", "20"),
+            "usable_m2",
+            Value::Amount(Decimal::from(30)),
+            "must not exceed the floor area",
+        ),
+        (
+            institution(1, "100", "5"),
+            "people",
+            Value::Count(0),
+            "must be above 0",
+        ),
+        (
+            samples(Table::Vehicles)[1].clone(),
+            "displacement_l",
+            Value::Amount(Decimal::ONE),
+            "battery electric",
+        ),
+        (
+            energy(1, "2025-01", "电力", "1"),
+            "carrier",
+            Value::Choice("steam"),
+            "one of",
+        ),
+        (
+            energy(1, "2025-01", "电力", "1"),
+            "month",
+            Value::Month(Month {
+                year: 2025,
+                month: 13,
+            }),
+            "YYYY-MM",
+        ),
+        (
+            room("101", "正科级", "1", "18"),
+            "room_no",
+            Value::Text("1/01".to_owned()),
+            "must not contain /",
+        ),
+        (
+            building("B-1", "200"),
+            "build_year",
+            Value::Year(1799),
+            "four-digit year",
+        ),
+        (
+            building("B-1", "200"),
+            "name",
+            Value::Amount(Decimal::ONE),
+            "a name",
+        ),
+    ];
+    for (record, field, value, rule_contains) in cases {
+        let table = record.table();
+        let mut values = record.values().to_vec();
+        values[table.spec().index_of(field).unwrap()] = value;
+        let error = Record::new(table, values).expect_err(field);
+        assert_eq!(error.field(), field, "{table}: {error}");
+        assert!(
+            error.rule.contains(rule_contains),
+            "{table}.{field}: {error}"
+        );
     }
-    let mut transaction = doc.transaction();
-    transaction.put(&record, "build_year", 1998_u64).unwrap();
-    transaction.commit();
-    match read_records(&doc) {
-        Err(DocumentError::InvalidRecord {
-            table: Table::Buildings,
-            record_id,
-            field: "floor_area_m2",
-            source: RecordError::UsableAreaExceedsFloorArea { .. },
-        }) if record_id == "B-1" => {}
-        other => panic!("expected an area error, got {other:?}"),
-    }
+}
+
+#[test]
+fn an_identifier_field_holding_another_kind_of_value_is_refused() {
+    // Found while writing these tests: `check_value` in schemas/src/records/mod.rs accepts any
+    // value in an Identifier column (its arm `(FieldKind::Identifier, _) => {}`), so a record built
+    // in code with a count as its building id passes `Record::new` and `validate`, is written by
+    // `write_records`, and reads back as a different record (the key parses to text); `text()` of
+    // that field panics.
+    let valid = building("B-7", "200");
+    let mut values = valid.values().to_vec();
+    values[0] = Value::Count(7);
+    let built = Record::new(Table::Buildings, values);
+    assert!(
+        built.is_err(),
+        "BUG: Record::new accepted Value::Count(7) in the Identifier column building_id: {built:?}"
+    );
+    assert_eq!(built.unwrap_err().field(), "building_id");
 }
 
 #[test]
 fn appends_to_a_filled_table_and_refills_an_emptied_one() {
     let mut doc = document_with(Ledger::OfficeSpace, &[building("B-1", "200")]);
-    // The table now holds a record, so these are created one batch object each.
-    write_records(
-        &mut doc,
-        &[building("B-2", "300"), building("B-3", "400")],
-        TIME_MS + 2_000,
-    )
-    .unwrap();
-    let all = vec![
+    // The table now holds a record, so these are created one batch object each; the rooms table is
+    // new and is created whole in the same change.
+    let rooms = samples(Table::OfficeRooms);
+    let mut written = vec![building("B-2", "300"), building("B-3", "400")];
+    written.extend(rooms.iter().cloned());
+    write_records(&mut doc, &written, TIME_MS + 2_000).unwrap();
+    let buildings = vec![
         building("B-1", "200"),
         building("B-2", "300"),
         building("B-3", "400"),
     ];
+    let mut all = buildings.clone();
+    all.extend(rooms.iter().cloned());
     assert_eq!(read_records(&doc).unwrap(), all);
 
-    let ids: Vec<String> = all.iter().map(Record::id).collect();
+    let ids: Vec<String> = buildings.iter().map(Record::id).collect();
     assert_eq!(
         delete_records(&mut doc, Table::Buildings, &ids, TIME_MS + 3_000).unwrap(),
         3
     );
-    assert_eq!(count_records(&doc).unwrap(), 0);
+    assert_eq!(count_records(&doc).unwrap(), rooms.len());
     // The emptied table is made anew, whole, in one batch.
-    write_records(&mut doc, &all[1..], TIME_MS + 4_000).unwrap();
+    write_records(&mut doc, &buildings[1..], TIME_MS + 4_000).unwrap();
     let loaded = Automerge::load(&doc.save()).unwrap();
-    assert_eq!(read_records(&loaded).unwrap(), all[1..].to_vec());
+    let mut expected = buildings[1..].to_vec();
+    expected.extend(rooms.iter().cloned());
+    assert_eq!(read_records(&loaded).unwrap(), expected);
+
+    // Every ledger: a document written in two halves equals one written at once.
+    for ledger in Ledger::ALL {
+        let records = ledger_samples(ledger);
+        let (first, second) = records.split_at(records.len() / 2);
+        let mut doc = document_with(ledger, first);
+        write_records(&mut doc, second, TIME_MS + 2_000).unwrap();
+        let loaded = Automerge::load(&doc.save()).unwrap();
+        assert_eq!(
+            read_records(&loaded).unwrap(),
+            sorted(records.clone()),
+            "{ledger}"
+        );
+        // Appending again to every filled table, then reading back.
+        let mut again = Automerge::load(&doc.save()).unwrap();
+        write_records(&mut again, &records, TIME_MS + 3_000).unwrap();
+        assert_eq!(count_records(&again).unwrap(), records.len());
+        assert_eq!(read_records(&again).unwrap(), sorted(records), "{ledger}");
+    }
 }

@@ -468,10 +468,5 @@ pub fn count_records(doc: &Automerge) -> Result<usize, DocumentError> {
 /// fewer operations (an energy record keeps two of its five fields), and a record's identity
 /// cannot disagree with its key.
 pub fn key_fields(table: Table) -> &'static [&'static str] {
-    match table {
-        Table::Buildings => &["building_id"],
-        Table::Vehicles => &["plate"],
-        Table::DispatchOrders => &["order_id"],
-        Table::EnergyConsumption => &["institution_credit_code", "carrier", "month"],
-    }
+    table.spec().id_fields
 }

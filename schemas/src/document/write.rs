@@ -9,9 +9,8 @@ use super::{
     DocumentError, DocumentMeta, TABLES, actor_for, commit_options, get_map, insert, read_meta,
     table_maps,
 };
-use crate::Decimal;
 use crate::columns::check_unique_ids;
-use crate::records::{RECORDS_PER_DOCUMENT_MAX, Record, amount_text};
+use crate::records::{RECORDS_PER_DOCUMENT_MAX, Record, Value};
 use crate::table::{Table, tables_of};
 
 /// Checks records before they are written: each belongs to the ledger, obeys its rules, lies in the
@@ -211,88 +210,24 @@ pub fn delete_records(
     Ok(deleted)
 }
 
-/// The stored form of a record: a map of its table's fields to scalars, without its key fields.
+/// The stored form of a record: a map of its table's fields to scalars, without its id fields
+/// (the key holds them). Counts and years are stored as unsigned integers, yes/no as booleans, and
+/// every other value as its canonical text.
 fn record_value(record: &Record) -> hydrate::Value {
+    let spec = record.table().spec();
     let mut map = hydrate::Map::default();
-    map.reserve(12);
-    let text = |value: &str| hydrate::Value::Scalar(ScalarValue::Str(value.into()));
-    let amount = |value: Decimal| text(&amount_text(value));
-    match record {
-        Record::Building(building) => {
-            insert(&mut map, "name", text(&building.name));
-            insert(
-                &mut map,
-                "institution_credit_code",
-                text(building.institution_credit_code.as_str()),
-            );
-            insert(
-                &mut map,
-                "division_code",
-                text(building.division_code.as_str()),
-            );
-            insert(&mut map, "address", text(&building.address));
-            insert(
-                &mut map,
-                "build_year",
-                hydrate::Value::from(u64::from(building.build_year)),
-            );
-            insert(&mut map, "ownership", text(building.ownership.slug()));
-            insert(&mut map, "floor_area_m2", amount(building.floor_area_m2));
-            insert(
-                &mut map,
-                "office_usable_m2",
-                amount(building.office_usable_m2),
-            );
-            insert(
-                &mut map,
-                "service_usable_m2",
-                amount(building.service_usable_m2),
-            );
-            insert(
-                &mut map,
-                "equipment_usable_m2",
-                amount(building.equipment_usable_m2),
-            );
-            insert(
-                &mut map,
-                "ancillary_floor_m2",
-                amount(building.ancillary_floor_m2),
-            );
+    map.reserve(spec.columns.len());
+    for (column, value) in record.fields() {
+        if spec.is_id_field(column.field) {
+            continue;
         }
-        Record::Vehicle(vehicle) => {
-            insert(&mut map, "vin", text(vehicle.vin.as_str()));
-            insert(
-                &mut map,
-                "institution_credit_code",
-                text(vehicle.institution_credit_code.as_str()),
-            );
-            insert(&mut map, "category", text(vehicle.category.slug()));
-            insert(&mut map, "fuel_type", text(vehicle.fuel_type.slug()));
-            insert(
-                &mut map,
-                "domestic_brand",
-                hydrate::Value::Scalar(ScalarValue::Boolean(vehicle.domestic_brand)),
-            );
-            insert(&mut map, "displacement_l", amount(vehicle.displacement_l));
-            insert(&mut map, "price_yuan", amount(vehicle.price_yuan));
-            insert(
-                &mut map,
-                "acquisition_date",
-                text(&vehicle.acquisition_date.to_string()),
-            );
-            insert(&mut map, "status", text(vehicle.status.slug()));
-        }
-        Record::DispatchOrder(order) => {
-            insert(&mut map, "plate", text(order.plate.as_str()));
-            insert(&mut map, "start", text(&order.start.to_string()));
-            insert(&mut map, "end", text(&order.end.to_string()));
-            insert(&mut map, "purpose", text(&order.purpose));
-            insert(&mut map, "distance_km", amount(order.distance_km));
-        }
-        Record::EnergyConsumption(consumption) => {
-            insert(&mut map, "quantity", amount(consumption.quantity));
-            insert(&mut map, "cost_yuan", amount(consumption.cost_yuan));
-        }
+        let scalar = match value {
+            Value::Count(count) => ScalarValue::Uint(*count),
+            Value::Year(year) => ScalarValue::Uint(u64::from(*year)),
+            Value::Boolean(flag) => ScalarValue::Boolean(*flag),
+            other => ScalarValue::Str(other.text().into()),
+        };
+        insert(&mut map, column.field, hydrate::Value::Scalar(scalar));
     }
     hydrate::Value::Map(map)
 }

@@ -9,6 +9,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::field::{Choice, ChoiceList};
+
 /// A text that is not one of the names of a closed list.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("must be one of {accepted}")]
@@ -65,6 +67,15 @@ macro_rules! named_kind {
             pub fn from_slug(text: &str) -> Option<Self> {
                 Self::ALL.iter().copied().find(|value| value.slug() == text)
             }
+
+            /// The list as a field of a table offers it (see [`crate::records::field`]).
+            pub const CHOICES: ChoiceList = ChoiceList {
+                kind: $kind,
+                choices: || {
+                    const OPTIONS: &[Choice] = &[$(Choice { slug: $slug, name_zh: $name_zh },)+];
+                    OPTIONS
+                },
+            };
         }
 
         impl FromStr for $name {
@@ -206,6 +217,135 @@ named_kind! {
         Rented = ("rented", "租用", "rented"),
         /// 借用: used but borrowed.
         Borrowed = ("borrowed", "借用", "borrowed"),
+    }
+}
+
+named_kind! {
+    /// Whether a building's ownership has been registered (权属统一登记).
+    pub enum Registration ("registration status") {
+        /// 已登记: registered.
+        Registered = ("registered", "已登记", "registered"),
+        /// 登记中: registration under way.
+        InProgress = ("in_progress", "登记中", "registration in progress"),
+        /// 未登记: not registered.
+        Unregistered = ("unregistered", "未登记", "not registered"),
+    }
+}
+
+named_kind! {
+    /// A building's safety grade, A (sound) to D (dangerous, 危楼).
+    pub enum SafetyGrade ("safety grade") {
+        /// A级: sound.
+        A = ("a", "A级", "grade A"),
+        /// B级: minor defects.
+        B = ("b", "B级", "grade B"),
+        /// C级: partly dangerous.
+        C = ("c", "C级", "grade C"),
+        /// D级: dangerous building (危楼).
+        D = ("d", "D级", "grade D (dangerous)"),
+    }
+}
+
+named_kind! {
+    /// A category of office space (党政机关办公用房建设标准, 2014).
+    pub enum SpaceCategory ("space category") {
+        /// 办公室用房: offices.
+        Office = ("office", "办公室用房", "offices"),
+        /// 服务用房: meeting rooms, archives, canteens.
+        Service = ("service", "服务用房", "service rooms"),
+        /// 设备用房: plant, server and switch rooms.
+        Equipment = ("equipment", "设备用房", "equipment rooms"),
+        /// 附属用房: garages, guard rooms; reported in floor area.
+        Ancillary = ("ancillary", "附属用房", "ancillary space"),
+        /// 技术业务用房: technical-business space, reported separately.
+        Technical = ("technical", "技术业务用房", "technical-business space"),
+    }
+}
+
+impl SpaceCategory {
+    /// Whether the category is part of the basic office usable area (offices, service and
+    /// equipment rooms).
+    pub fn is_basic(self) -> bool {
+        matches!(
+            self,
+            SpaceCategory::Office | SpaceCategory::Service | SpaceCategory::Equipment
+        )
+    }
+}
+
+named_kind! {
+    /// What office space is used for at the moment.
+    pub enum SpaceStatus ("space status") {
+        /// 在用: in use by the body.
+        InUse = ("in_use", "在用", "in use"),
+        /// 闲置: idle.
+        Idle = ("idle", "闲置", "idle"),
+        /// 出借: lent out.
+        LentOut = ("lent_out", "出借", "lent out"),
+        /// 出租: rented out.
+        RentedOut = ("rented_out", "出租", "rented out"),
+        /// 已处置: disposed of, kept for the record.
+        Disposed = ("disposed", "已处置", "disposed of"),
+    }
+}
+
+named_kind! {
+    /// How office space was disposed of.
+    pub enum SpaceDisposalMethod ("disposal method") {
+        /// 出售: sold.
+        Sale = ("sale", "出售", "sale"),
+        /// 置换: swapped.
+        Swap = ("swap", "置换", "swap"),
+        /// 划转: transferred to another body.
+        Transfer = ("transfer", "划转", "transfer"),
+    }
+}
+
+named_kind! {
+    /// How a vehicle was disposed of.
+    pub enum VehicleDisposalMethod ("vehicle disposal method") {
+        /// 拍卖: auctioned.
+        Auction = ("auction", "拍卖", "auction"),
+        /// 厂家回购: bought back by the manufacturer.
+        BuyBack = ("buy_back", "厂家回购", "manufacturer buy-back"),
+        /// 报废: scrapped.
+        Scrap = ("scrap", "报废", "scrapping"),
+    }
+}
+
+named_kind! {
+    /// The type of a public institution (公共机构类型代码).
+    pub enum InstitutionType ("institution type") {
+        /// 01 国家机关: state organ.
+        StateOrgan = ("01", "国家机关", "state organ"),
+        /// 021 教育: education.
+        Education = ("021", "教育", "education"),
+        /// 022 科技: science.
+        Science = ("022", "科技", "science"),
+        /// 023 文化: culture.
+        Culture = ("023", "文化", "culture"),
+        /// 024 卫生: health.
+        Health = ("024", "卫生", "health"),
+        /// 025 体育: sport.
+        Sport = ("025", "体育", "sport"),
+        /// 026 其他事业单位: other public service units.
+        OtherServiceUnit = ("026", "其他事业单位", "other public service unit"),
+        /// 03 社会团体: social organisation.
+        SocialOrganisation = ("03", "社会团体", "social organisation"),
+    }
+}
+
+named_kind! {
+    /// A category of sorted waste.
+    pub enum WasteCategory ("waste category") {
+        /// 可回收物: recyclable.
+        Recyclable = ("recyclable", "可回收物", "recyclable"),
+        /// 厨余垃圾: kitchen waste.
+        Kitchen = ("kitchen", "厨余垃圾", "kitchen waste"),
+        /// 有害垃圾: hazardous waste.
+        Hazardous = ("hazardous", "有害垃圾", "hazardous waste"),
+        /// 其他垃圾: other waste.
+        Other = ("other", "其他垃圾", "other waste"),
     }
 }
 

@@ -124,3 +124,261 @@ pub struct Finding {
     /// The whole message, phrased for a clerk.
     pub message: String,
 }
+
+/// The ratio of two totals, rounded half away from zero to `places` decimals, or `None` when the
+/// denominator is zero: ratios are always computed from totals, never averaged.
+pub fn ratio(numerator: Decimal, denominator: Decimal, places: u32) -> Option<Decimal> {
+    if denominator.is_zero() {
+        return None;
+    }
+    numerator
+        .checked_div(denominator)
+        .map(|value| round(value, places))
+}
+
+/// A value rounded half away from zero to `places` decimals and normalized.
+pub fn round(value: Decimal, places: u32) -> Decimal {
+    value
+        .round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+}
+
+/// How one cell of a sheet is computed from figures. Figure names may hold `{key}`, replaced by
+/// the row's key (a carrier's slug, an institution type code).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// A sum: the figure itself, rounded to `places`.
+    Sum {
+        /// The figure name.
+        name: String,
+        /// Decimal places shown.
+        places: u32,
+    },
+    /// A ratio of two figures times `scale` (100 for a percentage, 0.001 for kg to t).
+    Ratio {
+        /// The numerator's figure name.
+        numerator: String,
+        /// The denominator's figure name.
+        denominator: String,
+        /// What the ratio is multiplied by.
+        scale: Decimal,
+        /// Decimal places shown.
+        places: u32,
+    },
+}
+
+impl Measure {
+    /// A sum measure.
+    pub fn sum(name: impl Into<String>, places: u32) -> Self {
+        Measure::Sum {
+            name: name.into(),
+            places,
+        }
+    }
+
+    /// A ratio measure.
+    pub fn ratio(
+        numerator: impl Into<String>,
+        denominator: impl Into<String>,
+        scale: Decimal,
+        places: u32,
+    ) -> Self {
+        Measure::Ratio {
+            numerator: numerator.into(),
+            denominator: denominator.into(),
+            scale,
+            places,
+        }
+    }
+
+    /// The value for one row: names resolved with the row's key, read from the row's figures.
+    fn evaluate(&self, lookup: &dyn Fn(&str) -> Decimal) -> Option<Decimal> {
+        match self {
+            Measure::Sum { name, places } => Some(round(lookup(name), *places)),
+            Measure::Ratio {
+                numerator,
+                denominator,
+                scale,
+                places,
+            } => ratio(lookup(numerator) * *scale, lookup(denominator), *places),
+        }
+    }
+}
+
+/// One value column of a sheet and how it is computed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnDef {
+    /// The column as the return shows it.
+    pub column: ReturnColumn,
+    /// How its cells are computed.
+    pub measure: Measure,
+}
+
+impl ColumnDef {
+    /// A column definition.
+    pub fn new(indicator: &str, header_zh: &str, unit: &str, measure: Measure) -> Self {
+        Self {
+            column: ReturnColumn {
+                indicator: indicator.to_owned(),
+                header_zh: header_zh.to_owned(),
+                unit: unit.to_owned(),
+            },
+            measure,
+        }
+    }
+}
+
+/// One row of a sheet before it is computed: its key, its label and the figures it reads.
+#[derive(Clone, Debug)]
+pub struct RowSource<'a> {
+    /// The row's key, which replaces `{key}` in figure names.
+    pub key: String,
+    /// The row's label in Chinese.
+    pub label_zh: String,
+    /// The figures the row reads (the node's own for a breakdown, a child's for a child row).
+    pub figures: &'a crate::figures::Figures,
+}
+
+/// Builds a sheet: each row's cells from its figures; the totals row, when `totals` is given,
+/// from sums over the rows for names that hold `{key}` and from `totals` for the others, so that
+/// every total is a sum of sums or a ratio of totals.
+pub fn build_sheet(
+    id: &str,
+    name_zh: &str,
+    rows_are: RowDimension,
+    row_header_zh: &str,
+    columns: &[ColumnDef],
+    rows: &[RowSource<'_>],
+    totals: Option<&crate::figures::Figures>,
+) -> ReturnSheet {
+    let resolve = |name: &str, key: &str| name.replace("{key}", key);
+    let built_rows = rows
+        .iter()
+        .map(|row| ReturnRow {
+            key: row.key.clone(),
+            label_zh: row.label_zh.clone(),
+            values: columns
+                .iter()
+                .map(|def| {
+                    def.measure
+                        .evaluate(&|name| row.figures.get(&resolve(name, &row.key)))
+                })
+                .collect(),
+            unit: None,
+        })
+        .collect();
+    let totals_row = totals.map(|total_figures| {
+        columns
+            .iter()
+            .map(|def| {
+                def.measure.evaluate(&|name| {
+                    if name.contains("{key}") {
+                        rows.iter()
+                            .map(|row| row.figures.get(&resolve(name, &row.key)))
+                            .sum()
+                    } else {
+                        total_figures.get(name)
+                    }
+                })
+            })
+            .collect()
+    });
+    ReturnSheet {
+        id: id.to_owned(),
+        name_zh: name_zh.to_owned(),
+        rows_are,
+        row_header_zh: row_header_zh.to_owned(),
+        columns: columns.iter().map(|def| def.column.clone()).collect(),
+        rows: built_rows,
+        totals: totals_row,
+    }
+}
+
+/// One indicator of an indicator sheet: a code, a label, a unit and its measure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndicatorDef {
+    /// The indicator code, upper case.
+    pub code: String,
+    /// The label in Chinese.
+    pub label_zh: String,
+    /// The unit.
+    pub unit: String,
+    /// How it is computed.
+    pub measure: Measure,
+}
+
+/// Builds an indicator sheet (`指标`): one row per indicator with its value, and, for ratios, the
+/// numerator and denominator it was computed from, so a reviewer can recompute it.
+pub fn build_indicator_sheet(
+    indicators: &[IndicatorDef],
+    figures: &crate::figures::Figures,
+) -> ReturnSheet {
+    let rows = indicators
+        .iter()
+        .map(|indicator| {
+            let value = indicator.measure.evaluate(&|name| figures.get(name));
+            let (numerator, denominator) = match &indicator.measure {
+                Measure::Sum { .. } => (None, None),
+                Measure::Ratio {
+                    numerator,
+                    denominator,
+                    ..
+                } => (
+                    Some(figures.get(numerator).normalize()),
+                    Some(figures.get(denominator).normalize()),
+                ),
+            };
+            ReturnRow {
+                key: indicator.code.clone(),
+                label_zh: indicator.label_zh.clone(),
+                values: vec![value, numerator, denominator],
+                unit: Some(indicator.unit.clone()),
+            }
+        })
+        .collect();
+    ReturnSheet {
+        id: "indicators".to_owned(),
+        name_zh: "主要指标".to_owned(),
+        rows_are: RowDimension::Indicator,
+        row_header_zh: "指标".to_owned(),
+        columns: vec![
+            ReturnColumn {
+                indicator: "VALUE".to_owned(),
+                header_zh: "数值".to_owned(),
+                unit: String::new(),
+            },
+            ReturnColumn {
+                indicator: "NUMERATOR".to_owned(),
+                header_zh: "分子".to_owned(),
+                unit: String::new(),
+            },
+            ReturnColumn {
+                indicator: "DENOMINATOR".to_owned(),
+                header_zh: "分母".to_owned(),
+                unit: String::new(),
+            },
+        ],
+        rows,
+        totals: None,
+    }
+}
+
+/// The rows of a by-child sheet: the node's own level (本级) first, then each child.
+pub fn child_rows<'a>(input: &'a crate::ledgers::ReturnInput<'a>) -> Vec<RowSource<'a>> {
+    let mut rows = vec![RowSource {
+        key: "_own".to_owned(),
+        label_zh: "本级".to_owned(),
+        figures: input.own_level,
+    }];
+    rows.extend(
+        input
+            .children
+            .iter()
+            .map(|(code, name, figures)| RowSource {
+                key: code.to_string(),
+                label_zh: name.clone(),
+                figures,
+            }),
+    );
+    rows
+}

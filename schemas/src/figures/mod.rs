@@ -21,10 +21,8 @@ use sha2::{Digest, Sha256};
 use crate::Decimal;
 use crate::coefficients::{CoefficientTable, STANDARD_COAL_DECIMAL_PLACES};
 use crate::ledger::Ledger;
-use crate::records::{
-    Carrier, FuelType, Ownership, RECORDS_PER_DOCUMENT_MAX, Record, RecordError, VehicleCategory,
-    VehicleStatus,
-};
+use crate::period::Period;
+use crate::records::{RECORDS_PER_DOCUMENT_MAX, Record, RecordError};
 use crate::table::Table;
 
 /// Most decimal places a figure may have: the per-record standard coal is rounded to
@@ -333,43 +331,8 @@ impl<'de> Visitor<'de> for FiguresVisitor {
 // ---------------------------------------------------------------------------------------------
 // Names and the catalog.
 
-/// Number of energy records.
-pub const ENERGY_RECORDS: &str = "energy.records";
-/// Total standard coal of energy consumed, kgce; per carrier under `energy.standard_coal_kgce.<carrier>`.
-pub const ENERGY_STANDARD_COAL_KGCE: &str = "energy.standard_coal_kgce";
-/// Total cost of energy and water, yuan; per carrier under `energy.cost_yuan.<carrier>`.
-pub const ENERGY_COST_YUAN: &str = "energy.cost_yuan";
-/// Prefix of the quantity per carrier, in the carrier's unit: `energy.quantity.<carrier>`.
-pub const ENERGY_QUANTITY: &str = "energy.quantity";
-/// Number of buildings.
-pub const OFFICE_SPACE_BUILDINGS: &str = "office_space.buildings";
-/// Total floor area, m²; per ownership under `office_space.floor_area_m2.<ownership>`.
-pub const OFFICE_SPACE_FLOOR_AREA_M2: &str = "office_space.floor_area_m2";
-/// Basic office usable area (office + service + equipment rooms), m².
-pub const OFFICE_SPACE_BASIC_USABLE_M2: &str = "office_space.basic_usable_m2";
-/// Usable area of office rooms, m².
-pub const OFFICE_SPACE_OFFICE_USABLE_M2: &str = "office_space.office_usable_m2";
-/// Usable area of service rooms, m².
-pub const OFFICE_SPACE_SERVICE_USABLE_M2: &str = "office_space.service_usable_m2";
-/// Usable area of equipment rooms, m².
-pub const OFFICE_SPACE_EQUIPMENT_USABLE_M2: &str = "office_space.equipment_usable_m2";
-/// Floor area of ancillary space, m².
-pub const OFFICE_SPACE_ANCILLARY_FLOOR_M2: &str = "office_space.ancillary_floor_m2";
-/// Number of vehicles not disposed of; per category under `vehicles.count.<category>`.
-pub const VEHICLES_COUNT: &str = "vehicles.count";
-/// Number of new-energy vehicles (battery electric or plug-in hybrid) not disposed of.
-pub const VEHICLES_NEW_ENERGY: &str = "vehicles.new_energy";
-/// Number of idle vehicles.
-pub const VEHICLES_IDLE: &str = "vehicles.idle";
-/// Number of vehicles disposed of but still in the ledger.
-pub const VEHICLES_DISPOSED: &str = "vehicles.disposed";
-/// Number of dispatch orders.
-pub const VEHICLES_DISPATCH_ORDERS: &str = "vehicles.dispatch_orders";
-/// Distance driven on dispatch orders, km.
-pub const VEHICLES_DISPATCH_DISTANCE_KM: &str = "vehicles.dispatch_distance_km";
-
 /// The name of a figure broken down by a kind: `{prefix}.{slug}`.
-fn sub_name(prefix: &str, slug: &str) -> String {
+pub fn sub_name(prefix: &str, slug: &str) -> String {
     format!("{prefix}.{slug}")
 }
 
@@ -387,7 +350,7 @@ pub struct FigureSpec {
 }
 
 impl FigureSpec {
-    fn new(
+    pub fn new(
         name: impl Into<String>,
         label_zh: impl Into<String>,
         label_en: impl Into<String>,
@@ -402,166 +365,10 @@ impl FigureSpec {
     }
 }
 
-/// The figures of a ledger in report order, with labels and units. [`compute`] yields only these
+/// The figures of a ledger in report order, with labels and units; [`compute`] yields only these
 /// names (those that are not zero).
 pub fn catalog(ledger: Ledger) -> Vec<FigureSpec> {
-    let mut specs = Vec::new();
-    match ledger {
-        Ledger::Energy => {
-            specs.push(FigureSpec::new(
-                ENERGY_RECORDS,
-                "能源资源消费记录数",
-                "energy consumption records",
-                "count",
-            ));
-            specs.push(FigureSpec::new(
-                ENERGY_STANDARD_COAL_KGCE,
-                "能源消费总量（标准煤）",
-                "total energy consumption (standard coal)",
-                "kgce",
-            ));
-            for carrier in Carrier::ALL
-                .iter()
-                .filter(|carrier| carrier.is_counted_as_consumption())
-            {
-                specs.push(FigureSpec::new(
-                    sub_name(ENERGY_STANDARD_COAL_KGCE, carrier.slug()),
-                    format!("能源消费量（标准煤）：{}", carrier.name_zh()),
-                    format!("energy consumption (standard coal): {}", carrier.name_en()),
-                    "kgce",
-                ));
-            }
-            specs.push(FigureSpec::new(
-                ENERGY_COST_YUAN,
-                "能源资源费用",
-                "energy and water cost",
-                "yuan",
-            ));
-            for carrier in Carrier::ALL {
-                specs.push(FigureSpec::new(
-                    sub_name(ENERGY_COST_YUAN, carrier.slug()),
-                    format!("费用：{}", carrier.name_zh()),
-                    format!("cost: {}", carrier.name_en()),
-                    "yuan",
-                ));
-            }
-            for carrier in Carrier::ALL {
-                specs.push(FigureSpec::new(
-                    sub_name(ENERGY_QUANTITY, carrier.slug()),
-                    format!("实物量：{}", carrier.name_zh()),
-                    format!("quantity: {}", carrier.name_en()),
-                    carrier.unit(),
-                ));
-            }
-        }
-        Ledger::OfficeSpace => {
-            specs.push(FigureSpec::new(
-                OFFICE_SPACE_BUILDINGS,
-                "办公用房（栋）",
-                "buildings",
-                "count",
-            ));
-            specs.push(FigureSpec::new(
-                OFFICE_SPACE_FLOOR_AREA_M2,
-                "建筑面积",
-                "floor area",
-                "m2",
-            ));
-            specs.push(FigureSpec::new(
-                OFFICE_SPACE_BASIC_USABLE_M2,
-                "基本办公用房使用面积",
-                "basic office usable area",
-                "m2",
-            ));
-            specs.push(FigureSpec::new(
-                OFFICE_SPACE_OFFICE_USABLE_M2,
-                "办公室用房使用面积",
-                "office rooms, usable area",
-                "m2",
-            ));
-            specs.push(FigureSpec::new(
-                OFFICE_SPACE_SERVICE_USABLE_M2,
-                "服务用房使用面积",
-                "service rooms, usable area",
-                "m2",
-            ));
-            specs.push(FigureSpec::new(
-                OFFICE_SPACE_EQUIPMENT_USABLE_M2,
-                "设备用房使用面积",
-                "equipment rooms, usable area",
-                "m2",
-            ));
-            specs.push(FigureSpec::new(
-                OFFICE_SPACE_ANCILLARY_FLOOR_M2,
-                "附属用房建筑面积",
-                "ancillary space, floor area",
-                "m2",
-            ));
-            for ownership in Ownership::ALL {
-                specs.push(FigureSpec::new(
-                    sub_name(OFFICE_SPACE_BUILDINGS, ownership.slug()),
-                    format!("办公用房（栋）：{}", ownership.name_zh()),
-                    format!("buildings: {}", ownership.name_en()),
-                    "count",
-                ));
-            }
-            for ownership in Ownership::ALL {
-                specs.push(FigureSpec::new(
-                    sub_name(OFFICE_SPACE_FLOOR_AREA_M2, ownership.slug()),
-                    format!("建筑面积：{}", ownership.name_zh()),
-                    format!("floor area: {}", ownership.name_en()),
-                    "m2",
-                ));
-            }
-        }
-        Ledger::Vehicles => {
-            specs.push(FigureSpec::new(
-                VEHICLES_COUNT,
-                "公务用车（未处置）",
-                "vehicles not disposed of",
-                "count",
-            ));
-            for category in VehicleCategory::ALL {
-                specs.push(FigureSpec::new(
-                    sub_name(VEHICLES_COUNT, category.slug()),
-                    format!("公务用车：{}", category.name_zh()),
-                    format!("vehicles: {}", category.name_en()),
-                    "count",
-                ));
-            }
-            specs.push(FigureSpec::new(
-                VEHICLES_NEW_ENERGY,
-                "新能源车辆（未处置）",
-                "new-energy vehicles not disposed of",
-                "count",
-            ));
-            specs.push(FigureSpec::new(
-                VEHICLES_IDLE,
-                "闲置车辆",
-                "idle vehicles",
-                "count",
-            ));
-            specs.push(FigureSpec::new(
-                VEHICLES_DISPOSED,
-                "已处置车辆",
-                "vehicles disposed of",
-                "count",
-            ));
-            specs.push(FigureSpec::new(
-                VEHICLES_DISPATCH_ORDERS,
-                "派车单数",
-                "dispatch orders",
-                "count",
-            ));
-            specs.push(FigureSpec::new(
-                VEHICLES_DISPATCH_DISTANCE_KM,
-                "派车行驶里程",
-                "distance driven on dispatch orders",
-                "km",
-            ));
-        }
-    }
-    specs
+    crate::ledgers::catalog(ledger)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -571,13 +378,13 @@ pub fn catalog(ledger: Ledger) -> Vec<FigureSpec> {
 /// amounts (below 10^16 with at most 6 decimals) and a document holds at most
 /// [`RECORDS_PER_DOCUMENT_MAX`] records, so the running sums stay below 2 × 10^22 and exact;
 /// [`Figures::set`] then refuses any that left the bounds of figures.
-#[derive(Default)]
-struct Sums {
+#[derive(Default, Debug)]
+pub struct Sums {
     values: BTreeMap<String, Decimal>,
 }
 
 impl Sums {
-    fn add(&mut self, name: &str, value: Decimal) {
+    pub fn add(&mut self, name: &str, value: Decimal) {
         if value.is_zero() {
             return;
         }
@@ -589,7 +396,12 @@ impl Sums {
         }
     }
 
-    fn into_figures(self) -> Result<Figures, FigureError> {
+    /// Adds one to a count.
+    pub fn count(&mut self, name: &str) {
+        self.add(name, Decimal::ONE);
+    }
+
+    pub(crate) fn into_figures(self) -> Result<Figures, FigureError> {
         let mut figures = Figures::new();
         for (name, value) in self.values {
             figures.set(&name, value).map_err(|error| match error {
@@ -601,31 +413,11 @@ impl Sums {
     }
 }
 
-/// Precomputed figure names for a kind, indexed like its `ALL` list, so that records do not format
-/// names one by one.
-fn names_by_kind<T: Copy>(
-    prefix: &str,
-    all: &[T],
-    slug: impl Fn(T) -> &'static str,
-) -> Vec<String> {
-    all.iter()
-        .map(|value| sub_name(prefix, slug(*value)))
-        .collect()
-}
-
-/// Position of a value in its kind's `ALL` list.
-fn index_of<T: PartialEq>(all: &[T], value: &T) -> usize {
-    // Every value of a kind is in its ALL list, as the macro that declares kinds builds both: a
-    // value missing from it is our bug.
-    all.iter()
-        .position(|known| known == value)
-        .expect("every value of a kind is in its ALL list")
-}
-
 /// Computes the figures of one ledger from its records with a coefficient table. Records of other
 /// ledgers, invalid records and more than [`RECORDS_PER_DOCUMENT_MAX`] records are refused.
 pub fn compute(
     ledger: Ledger,
+    period: Period,
     records: &[Record],
     coefficients: &CoefficientTable,
 ) -> Result<Figures, FigureError> {
@@ -654,97 +446,12 @@ pub fn compute(
             })?;
     }
     let mut sums = Sums::default();
-    match ledger {
-        Ledger::Energy => compute_energy(records, coefficients, &mut sums),
-        Ledger::OfficeSpace => compute_office_space(records, &mut sums),
-        Ledger::Vehicles => compute_vehicles(records, &mut sums),
-    }
+    let context = crate::ledgers::FigureContext {
+        period,
+        coefficients,
+    };
+    crate::ledgers::compute(ledger, records, &context, &mut sums);
     sums.into_figures()
-}
-
-fn compute_energy(records: &[Record], coefficients: &CoefficientTable, sums: &mut Sums) {
-    let coal_names = names_by_kind(ENERGY_STANDARD_COAL_KGCE, Carrier::ALL, Carrier::slug);
-    let cost_names = names_by_kind(ENERGY_COST_YUAN, Carrier::ALL, Carrier::slug);
-    let quantity_names = names_by_kind(ENERGY_QUANTITY, Carrier::ALL, Carrier::slug);
-    let kgce_per_unit: Vec<Option<Decimal>> = Carrier::ALL
-        .iter()
-        .map(|carrier| {
-            // A table may only convert carriers counted as consumption; parsing checks it.
-            coefficients
-                .kgce_per_unit(*carrier)
-                .filter(|_| carrier.is_counted_as_consumption())
-        })
-        .collect();
-    for record in records {
-        let Record::EnergyConsumption(consumption) = record else {
-            continue;
-        };
-        let index = index_of(Carrier::ALL, &consumption.carrier);
-        sums.add(ENERGY_RECORDS, Decimal::ONE);
-        sums.add(&quantity_names[index], consumption.quantity);
-        sums.add(ENERGY_COST_YUAN, consumption.cost_yuan);
-        sums.add(&cost_names[index], consumption.cost_yuan);
-        if let Some(kgce_per_unit) = kgce_per_unit[index] {
-            // The quantity is a validated amount and the coefficient a bounded one, so the product
-            // is exact before it is rounded to a fixed scale (see coefficients).
-            let kgce = (consumption.quantity * kgce_per_unit).round_dp_with_strategy(
-                STANDARD_COAL_DECIMAL_PLACES,
-                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-            );
-            sums.add(ENERGY_STANDARD_COAL_KGCE, kgce);
-            sums.add(&coal_names[index], kgce);
-        }
-    }
-}
-
-fn compute_office_space(records: &[Record], sums: &mut Sums) {
-    let building_names = names_by_kind(OFFICE_SPACE_BUILDINGS, Ownership::ALL, Ownership::slug);
-    let area_names = names_by_kind(OFFICE_SPACE_FLOOR_AREA_M2, Ownership::ALL, Ownership::slug);
-    for record in records {
-        let Record::Building(building) = record else {
-            continue;
-        };
-        let index = index_of(Ownership::ALL, &building.ownership);
-        sums.add(OFFICE_SPACE_BUILDINGS, Decimal::ONE);
-        sums.add(&building_names[index], Decimal::ONE);
-        sums.add(OFFICE_SPACE_FLOOR_AREA_M2, building.floor_area_m2);
-        sums.add(&area_names[index], building.floor_area_m2);
-        sums.add(OFFICE_SPACE_BASIC_USABLE_M2, building.basic_usable_m2());
-        sums.add(OFFICE_SPACE_OFFICE_USABLE_M2, building.office_usable_m2);
-        sums.add(OFFICE_SPACE_SERVICE_USABLE_M2, building.service_usable_m2);
-        sums.add(
-            OFFICE_SPACE_EQUIPMENT_USABLE_M2,
-            building.equipment_usable_m2,
-        );
-        sums.add(OFFICE_SPACE_ANCILLARY_FLOOR_M2, building.ancillary_floor_m2);
-    }
-}
-
-fn compute_vehicles(records: &[Record], sums: &mut Sums) {
-    let category_names = names_by_kind(VEHICLES_COUNT, VehicleCategory::ALL, VehicleCategory::slug);
-    for record in records {
-        match record {
-            Record::Vehicle(vehicle) => match vehicle.status {
-                VehicleStatus::Disposed => sums.add(VEHICLES_DISPOSED, Decimal::ONE),
-                VehicleStatus::InService | VehicleStatus::Idle => {
-                    let index = index_of(VehicleCategory::ALL, &vehicle.category);
-                    sums.add(VEHICLES_COUNT, Decimal::ONE);
-                    sums.add(&category_names[index], Decimal::ONE);
-                    if FuelType::is_new_energy(vehicle.fuel_type) {
-                        sums.add(VEHICLES_NEW_ENERGY, Decimal::ONE);
-                    }
-                    if vehicle.status == VehicleStatus::Idle {
-                        sums.add(VEHICLES_IDLE, Decimal::ONE);
-                    }
-                }
-            },
-            Record::DispatchOrder(order) => {
-                sums.add(VEHICLES_DISPATCH_ORDERS, Decimal::ONE);
-                sums.add(VEHICLES_DISPATCH_DISTANCE_KM, order.distance_km);
-            }
-            Record::Building(_) | Record::EnergyConsumption(_) => {}
-        }
-    }
 }
 
 #[cfg(test)]

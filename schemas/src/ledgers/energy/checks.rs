@@ -1,0 +1,405 @@
+//! The checks of the energy ledger that span records, each broken rule a [`Finding`].
+//!
+//! - `unknown_institution` (error): a consumption or waste record names an institution that is not
+//!   in the institutions table, so its consumption cannot be given a type, an area or people.
+//! - `year_on_year_needs_note` (error) and `year_on_year_change` (warning): when the previous
+//!   year's records are at hand, an institution's standard coal changed by more than the
+//!   benchmark table's threshold (±30%) from the same period of the previous year; without a note
+//!   in the institution's `note` field the return is refused, with one it is listed for review.
+//! - `intensity_far_from_benchmark` (warning): for a whole year only, an institution's kgce per m²
+//!   or kgce per person is more than the far factor (3) above or below its type's benchmark, which
+//!   usually means a unit error in the floor area, the people or a quantity.
+//!
+//! Standard coal is computed as the figures compute it ([`super::figures::record_kgce`]) with the
+//! current coefficient table, and each institution's intensities are ratios of its own totals.
+//! Findings come sorted by table (in spec order), then record id, then rule, then field.
+
+use std::collections::BTreeMap;
+
+use crate::Decimal;
+use crate::coefficients::{self, CoefficientTable};
+use crate::ledgers::CheckContext;
+use crate::period::Period;
+use crate::records::{InstitutionType, Record, WasteCategory};
+use crate::returns::{Finding, Severity, ratio, round};
+use crate::standards::energy_benchmarks;
+use crate::table::Table;
+
+use super::figures::{record_carrier, record_kgce};
+
+/// The tables of the ledger in spec order, which orders the findings.
+const TABLE_ORDER: [Table; 3] = [
+    Table::Institutions,
+    Table::EnergyConsumption,
+    Table::WasteSorting,
+];
+
+/// The field naming the institution of a record.
+const INSTITUTION_FIELD: &str = "institution_credit_code";
+
+/// Checks the records of one document of the energy ledger.
+pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
+    let institutions: BTreeMap<String, &Record> = records
+        .iter()
+        .filter(|record| record.table() == Table::Institutions)
+        .map(|record| (record.text_of(INSTITUTION_FIELD), record))
+        .rev() // The first record of a code wins, as in the figures.
+        .collect();
+    let coefficients = coefficients::current();
+    let kgce_now = kgce_by_institution(records, coefficients, |_| true);
+    let mut findings = Vec::new();
+    for record in records {
+        if record.table() != Table::Institutions
+            && !institutions.contains_key(&record.text_of(INSTITUTION_FIELD))
+        {
+            findings.push(unknown_institution(record, context));
+        }
+    }
+    if let (Some(previous), Some(previous_period)) =
+        (context.previous, context.period.previous_year())
+    {
+        let kgce_before = kgce_by_institution(previous, coefficients, |record| {
+            previous_period.contains(record.month("month"))
+        });
+        for (code, institution) in &institutions {
+            let now = kgce_now.get(code).copied().unwrap_or_default();
+            let before = kgce_before.get(code).copied().unwrap_or_default();
+            findings.extend(year_on_year(
+                institution,
+                (now, before),
+                previous_period,
+                context,
+            ));
+        }
+    }
+    if matches!(context.period, Period::Year(_)) {
+        for (code, institution) in &institutions {
+            let kgce = kgce_now.get(code).copied().unwrap_or_default();
+            findings.extend(far_from_benchmark(institution, kgce, context));
+        }
+    }
+    findings.sort_by(|one, other| {
+        let rank = |finding: &Finding| {
+            TABLE_ORDER
+                .iter()
+                .position(|table| table.slug() == finding.table)
+        };
+        (rank(one), &one.record_id, &one.rule, &one.field).cmp(&(
+            rank(other),
+            &other.record_id,
+            &other.rule,
+            &other.field,
+        ))
+    });
+    findings
+}
+
+/// The standard coal of each institution's consumption records that `keep` selects, kgce, by
+/// credit code text.
+fn kgce_by_institution(
+    records: &[Record],
+    coefficients: &CoefficientTable,
+    keep: impl Fn(&Record) -> bool,
+) -> BTreeMap<String, Decimal> {
+    let mut sums: BTreeMap<String, Decimal> = BTreeMap::new();
+    for record in records
+        .iter()
+        .filter(|record| record.table() == Table::EnergyConsumption && keep(record))
+    {
+        if let Some(kgce) = record_kgce(record, coefficients) {
+            *sums.entry(record.text_of(INSTITUTION_FIELD)).or_default() += kgce;
+        }
+    }
+    sums
+}
+
+/// A finding about one record.
+fn finding(
+    severity: Severity,
+    record: &Record,
+    field: &str,
+    rule: &str,
+    message: String,
+    context: &CheckContext<'_>,
+) -> Finding {
+    Finding {
+        severity,
+        owner: context.owner,
+        table: record.table().slug().to_owned(),
+        record_id: record.id(),
+        field: field.to_owned(),
+        rule: rule.to_owned(),
+        message,
+    }
+}
+
+/// An institution named by its code, its name and its type: `12640… (名称, type 024 卫生)`.
+fn describe_institution(institution: &Record) -> String {
+    let type_code = institution.choice("type_code");
+    let type_name = InstitutionType::from_slug(type_code).map_or("", InstitutionType::name_zh);
+    format!(
+        "institution {} ({}, type {type_code} {type_name})",
+        institution.text_of(INSTITUTION_FIELD),
+        institution.text("name"),
+    )
+}
+
+/// The error for a consumption or waste record whose institution is not listed.
+fn unknown_institution(record: &Record, context: &CheckContext<'_>) -> Finding {
+    let code = record.text_of(INSTITUTION_FIELD);
+    let what = if record.table() == Table::EnergyConsumption {
+        let carrier = record_carrier(record);
+        format!(
+            "consumption of {} in {} ({} {})",
+            carrier.name_zh(),
+            record.month("month"),
+            record.text_of("quantity"),
+            carrier.unit(),
+        )
+    } else {
+        format!(
+            "{} collected in {} ({} kg)",
+            WasteCategory::from_slug(record.choice("category")).map_or("", WasteCategory::name_zh),
+            record.month("month"),
+            record.text_of("collected_kg"),
+        )
+    };
+    finding(
+        Severity::Error,
+        record,
+        INSTITUTION_FIELD,
+        "unknown_institution",
+        format!(
+            "{what}: institution {code} is not in the institutions table (公共机构基本信息); add \
+             the institution there or correct the credit code"
+        ),
+        context,
+    )
+}
+
+/// The year-on-year finding of one institution, if its standard coal changed beyond the threshold
+/// from the previous year; `kgce` is (this period, same period of the previous year).
+fn year_on_year(
+    institution: &Record,
+    (now, before): (Decimal, Decimal),
+    previous_period: Period,
+    context: &CheckContext<'_>,
+) -> Option<Finding> {
+    if now.is_zero() || before.is_zero() {
+        return None;
+    }
+    let threshold = energy_benchmarks().year_on_year_threshold_percent();
+    // |now − before| / before > threshold / 100, compared by multiplying so that it is exact.
+    let change = (now - before).abs();
+    if change * Decimal::ONE_HUNDRED <= threshold * before {
+        return None;
+    }
+    let change_percent = ratio((now - before) * Decimal::ONE_HUNDRED, before, 2)?;
+    let sign = if change_percent.is_sign_positive() {
+        "+"
+    } else {
+        ""
+    };
+    let facts = format!(
+        "{}: {} kgce of standard coal in {} against {} kgce in {previous_period}, a change of \
+         {sign}{change_percent}%, beyond ±{threshold}%",
+        describe_institution(institution),
+        round(now, 2),
+        context.period,
+        round(before, 2),
+    );
+    let note = institution.text("note").trim();
+    Some(if note.is_empty() {
+        finding(
+            Severity::Error,
+            institution,
+            "note",
+            "year_on_year_needs_note",
+            format!("{facts}: explain the change in the note (说明) field"),
+            context,
+        )
+    } else {
+        finding(
+            Severity::Warning,
+            institution,
+            "note",
+            "year_on_year_change",
+            format!("{facts}; explained as “{note}”"),
+            context,
+        )
+    })
+}
+
+/// The warnings for an institution whose kgce per m² or per person is far from its benchmark.
+fn far_from_benchmark(
+    institution: &Record,
+    kgce: Decimal,
+    context: &CheckContext<'_>,
+) -> Vec<Finding> {
+    let benchmarks = energy_benchmarks();
+    let benchmark = benchmarks.for_type(institution.choice("type_code"));
+    let factor = benchmarks.far_factor();
+    let measures = [
+        (
+            "floor_area_m2",
+            institution.amount("floor_area_m2"),
+            "m2",
+            "kgce/m2",
+            benchmark.kgce_per_m2,
+        ),
+        (
+            "people",
+            Decimal::from(institution.count("people")),
+            "people",
+            "kgce/person",
+            benchmark.kgce_per_person,
+        ),
+    ];
+    let mut findings = Vec::new();
+    for (field, denominator, denominator_unit, unit, benchmark_value) in measures {
+        // The record rules keep area and people above zero; a quotient too large for Decimal is
+        // far beyond any benchmark.
+        let intensity = kgce.checked_div(denominator).unwrap_or(Decimal::MAX);
+        if !benchmarks.is_far_from_benchmark(intensity, benchmark_value) {
+            continue;
+        }
+        let side = if intensity > benchmark_value {
+            format!("more than {factor} times")
+        } else {
+            format!("less than 1/{factor} of")
+        };
+        findings.push(finding(
+            Severity::Warning,
+            institution,
+            field,
+            "intensity_far_from_benchmark",
+            format!(
+                "{}: {} {unit} ({} kgce over {} {denominator_unit}) in {} is {side} the benchmark \
+                 {} of {benchmark_value} {unit}; check the {} and the consumption records",
+                describe_institution(institution),
+                round(intensity, 2),
+                round(kgce, 2),
+                denominator.normalize(),
+                context.period,
+                benchmark.name,
+                if field == "people" {
+                    "people using energy"
+                } else {
+                    "floor area"
+                },
+            ),
+            context,
+        ));
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use topology::DivisionCode;
+
+    use super::*;
+    use crate::records::CreditCode;
+
+    fn code(serial: u32) -> String {
+        CreditCode::with_check_digit(&format!("12640000MB{serial:06}N"))
+            .unwrap()
+            .as_str()
+            .to_owned()
+    }
+
+    fn institution(serial: u32, type_code: &str, note: &str) -> Record {
+        Record::from_texts(
+            Table::Institutions,
+            &[
+                ("institution_credit_code", &code(serial)),
+                ("name", "机构"),
+                ("type_code", type_code),
+                ("floor_area_m2", "1000"),
+                ("people", "50"),
+                ("note", note),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn electricity(serial: u32, month: &str, kwh: &str) -> Record {
+        Record::from_texts(
+            Table::EnergyConsumption,
+            &[
+                ("institution_credit_code", &code(serial)),
+                ("month", month),
+                ("carrier", "electricity"),
+                ("quantity", kwh),
+                ("cost_yuan", "0"),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn context(period: Period, previous: Option<&[Record]>) -> CheckContext<'_> {
+        CheckContext {
+            owner: DivisionCode::parse("640104000000").unwrap(),
+            period,
+            previous,
+        }
+    }
+
+    #[test]
+    fn a_change_of_exactly_the_threshold_needs_no_note() {
+        // 130,000 kWh × 0.1229 = 15,977 kgce against 100,000 kWh × 0.1229 = 12,290 kgce: +30%.
+        let records = [
+            institution(1, "026", ""),
+            electricity(1, "2025-03", "130000"),
+        ];
+        let previous = [electricity(1, "2024-03", "100000")];
+        let findings = check(&records, &context(Period::Month(2025, 3), Some(&previous)));
+        assert_eq!(findings, []);
+        // 130,001 kWh is beyond +30%.
+        let records = [
+            institution(1, "026", ""),
+            electricity(1, "2025-03", "130001"),
+        ];
+        let findings = check(&records, &context(Period::Month(2025, 3), Some(&previous)));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].rule, "year_on_year_needs_note");
+        assert!(
+            findings[0].message.contains("a change of +30%"),
+            "{}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn previous_records_outside_the_same_period_of_last_year_are_not_compared() {
+        let records = [
+            institution(1, "026", ""),
+            electricity(1, "2025-03", "100000"),
+        ];
+        // Only February of the previous year is at hand: nothing to compare March with.
+        let previous = [electricity(1, "2024-02", "10")];
+        let findings = check(&records, &context(Period::Month(2025, 3), Some(&previous)));
+        assert_eq!(findings, []);
+    }
+
+    #[test]
+    fn intensities_are_checked_only_for_a_whole_year() {
+        // No consumption at all: 0 kgce/m2 is below any benchmark, but only a year is judged.
+        let records = [institution(1, "026", "")];
+        assert_eq!(
+            check(&records, &context(Period::Quarter(2025, 1), None)),
+            []
+        );
+        let findings = check(&records, &context(Period::Year(2025), None));
+        let fields: Vec<&str> = findings
+            .iter()
+            .map(|finding| finding.field.as_str())
+            .collect();
+        assert_eq!(fields, ["floor_area_m2", "people"]);
+        assert!(
+            findings[0]
+                .message
+                .contains("less than 1/3 of the benchmark")
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! The three ledgers, each in its own module: the tables it keeps ([`TableSpec`]s), the checks that
+//! span records, the consolidated figures and the statistical return built from them.
+//!
+//! Everything outside this module is generic over tables: imports, documents, templates and exports
+//! read the [`TableSpec`]s here, and figures, checks and returns are reached through the functions
+//! below, which dispatch to the ledger.
+//!
+//! - [`office_space`]: buildings, spaces by category, office rooms, disposals, rental income.
+//! - [`vehicles`]: vehicles, quotas, dispatch orders, running costs, disposals.
+//! - [`energy`]: institutions, monthly consumption per carrier, waste sorting.
+
+pub mod energy;
+pub mod office_space;
+pub mod vehicles;
+
+use topology::DivisionCode;
+
+use crate::coefficients::CoefficientTable;
+use crate::figures::{FigureSpec, Figures, Sums};
+use crate::ledger::Ledger;
+use crate::period::Period;
+use crate::records::{ColumnSpec, Record, RecordError};
+use crate::returns::{Finding, ReturnSheet};
+use crate::table::Table;
+
+/// A table: its columns, which of them make up a record's id, which one dates a record within its
+/// document's period, and the rules that span the fields of one record.
+#[derive(Debug)]
+pub struct TableSpec {
+    /// The table.
+    pub table: Table,
+    /// The columns, in template order.
+    pub columns: &'static [ColumnSpec],
+    /// The fields whose canonical texts, joined with `/`, make the record's id. Identifiers among
+    /// several id fields may not contain `/`.
+    pub id_fields: &'static [&'static str],
+    /// The field (a month, date or date-time) that must lie in the document's period, for records
+    /// of a period; `None` for standing records such as buildings.
+    pub dated_by: Option<&'static str>,
+    /// The rules that span the fields of one record (such as usable area within floor area).
+    pub rule: fn(&Record) -> Result<(), RecordError>,
+}
+
+impl TableSpec {
+    /// The position of a field among the columns.
+    pub fn index_of(&self, field: &str) -> Option<usize> {
+        self.columns.iter().position(|column| column.field == field)
+    }
+
+    /// The column of a field.
+    pub fn column(&self, field: &str) -> Option<&'static ColumnSpec> {
+        self.columns.iter().find(|column| column.field == field)
+    }
+
+    /// Whether a field is part of the record id.
+    pub fn is_id_field(&self, field: &str) -> bool {
+        self.id_fields.contains(&field)
+    }
+}
+
+/// A table without rules that span fields.
+pub(crate) fn no_rule(_: &Record) -> Result<(), RecordError> {
+    Ok(())
+}
+
+/// The spec of a table.
+pub fn spec(table: Table) -> &'static TableSpec {
+    match table {
+        Table::Buildings => &office_space::tables::BUILDINGS,
+        Table::OfficeSpaces => &office_space::tables::OFFICE_SPACES,
+        Table::OfficeRooms => &office_space::tables::OFFICE_ROOMS,
+        Table::SpaceDisposals => &office_space::tables::SPACE_DISPOSALS,
+        Table::RentalIncome => &office_space::tables::RENTAL_INCOME,
+        Table::Vehicles => &vehicles::tables::VEHICLES,
+        Table::VehicleQuotas => &vehicles::tables::VEHICLE_QUOTAS,
+        Table::DispatchOrders => &vehicles::tables::DISPATCH_ORDERS,
+        Table::VehicleCosts => &vehicles::tables::VEHICLE_COSTS,
+        Table::VehicleDisposals => &vehicles::tables::VEHICLE_DISPOSALS,
+        Table::Institutions => &energy::tables::INSTITUTIONS,
+        Table::EnergyConsumption => &energy::tables::ENERGY_CONSUMPTION,
+        Table::WasteSorting => &energy::tables::WASTE_SORTING,
+    }
+}
+
+/// What the checks that span records know besides the records of one document.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckContext<'a> {
+    /// The owner of the document, named in findings.
+    pub owner: DivisionCode,
+    /// The document's period.
+    pub period: Period,
+    /// The records of the same owner and ledger for the previous year, when the node holds them
+    /// (for year-on-year rules).
+    pub previous: Option<&'a [Record]>,
+}
+
+/// The checks that span the records of one document (areas that must add up, references between
+/// tables, odometers, quotas, limits), each broken rule a [`Finding`]: an error refuses the import
+/// or the submission, a warning is listed with the return. The records have passed their own rules.
+pub fn check(ledger: Ledger, records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
+    match ledger {
+        Ledger::OfficeSpace => office_space::checks::check(records, context),
+        Ledger::Vehicles => vehicles::checks::check(records, context),
+        Ledger::Energy => energy::checks::check(records, context),
+    }
+}
+
+/// What figures are computed with besides the records: the document's period (new purchases are
+/// vehicles acquired within it) and the coefficient table.
+#[derive(Clone, Copy, Debug)]
+pub struct FigureContext<'a> {
+    /// The document's period.
+    pub period: Period,
+    /// The standard-coal coefficients.
+    pub coefficients: &'a CoefficientTable,
+}
+
+/// Whether an import is refused by an error finding of this rule. Rules about references between
+/// tables (`unknown_*`) and year-on-year rules are checked when the ledger is submitted, so that a
+/// clerk may import the tables of a ledger in any order and add notes last.
+pub fn is_checked_at_import(rule: &str) -> bool {
+    !(rule.starts_with("unknown_") || rule.starts_with("year_on_year"))
+}
+
+/// Adds the figures of one ledger's records to `sums`.
+pub(crate) fn compute(
+    ledger: Ledger,
+    records: &[Record],
+    context: &FigureContext<'_>,
+    sums: &mut Sums,
+) {
+    match ledger {
+        Ledger::OfficeSpace => office_space::figures::compute(records, context, sums),
+        Ledger::Vehicles => vehicles::figures::compute(records, context, sums),
+        Ledger::Energy => energy::figures::compute(records, context, sums),
+    }
+}
+
+/// The figures of a ledger in report order, with labels and units.
+pub fn catalog(ledger: Ledger) -> Vec<FigureSpec> {
+    match ledger {
+        Ledger::OfficeSpace => office_space::figures::catalog(),
+        Ledger::Vehicles => vehicles::figures::catalog(),
+        Ledger::Energy => energy::figures::catalog(),
+    }
+}
+
+/// What a return is built from: the node's consolidated figures and those of each part of it.
+#[derive(Clone, Debug)]
+pub struct ReturnInput<'a> {
+    /// The ledger.
+    pub ledger: Ledger,
+    /// The period.
+    pub period: Period,
+    /// The node's consolidated figures: its own documents and every child's rollup.
+    pub total: &'a Figures,
+    /// The figures of the node's own documents only (本级).
+    pub own_level: &'a Figures,
+    /// Each child's code, name and consolidated figures, in topology order.
+    pub children: &'a [(DivisionCode, String, Figures)],
+    /// The node's consolidated figures for the same period of the previous year, if held.
+    pub previous_year: Option<&'a Figures>,
+}
+
+/// The sheets of a ledger's return.
+pub fn return_sheets(input: &ReturnInput<'_>) -> Vec<ReturnSheet> {
+    match input.ledger {
+        Ledger::OfficeSpace => office_space::report::sheets(input),
+        Ledger::Vehicles => vehicles::report::sheets(input),
+        Ledger::Energy => energy::report::sheets(input),
+    }
+}

@@ -1,0 +1,398 @@
+//! The rules of the office space ledger that span records, each broken rule a [`Finding`].
+//!
+//! The buildings table is the master: every space, room, disposal and rental names a building of
+//! the same document, and the parts of a building may not exceed it. Rule codes, by severity:
+//!
+//! - errors, which refuse the import or the submission:
+//!   - `unknown_building`: a space, room, disposal or rental names a building not in the document;
+//!   - `parts_exceed_whole`: the floor area of a building's spaces held (status other than
+//!     disposed) exceeds the building's floor area;
+//!   - `rooms_exceed_office_space`: the usable area of a building's office rooms exceeds the usable
+//!     area of its office-category space held;
+//!   - `rented_building_disposal`, `rented_building_rental_income`: a building the body rents or
+//!     borrows cannot be disposed of or let by it;
+//! - warnings, listed with the return for review:
+//!   - `room_over_standard`: an office room exceeds the area limit of its occupants' rank
+//!     ([`crate::standards::room_limits`]);
+//!   - `dangerous_building`: a building of safety grade D (危楼).
+//!
+//! Findings come in a fixed order: by table in the ledger's order, then record id, then rule code.
+
+use std::collections::BTreeMap;
+
+use crate::Decimal;
+use crate::ledgers::CheckContext;
+use crate::records::{Ownership, Record, SafetyGrade, SpaceCategory, SpaceStatus};
+use crate::returns::{Finding, Severity};
+use crate::table::Table;
+
+use super::figures::room_over_standard;
+
+/// What the records of a document add up to for one building.
+#[derive(Default)]
+struct BuildingParts {
+    /// Floor area of the building's spaces held (not disposed of), m2.
+    space_floor_m2: Decimal,
+    /// Usable area of the building's office-category spaces held, m2.
+    office_usable_m2: Decimal,
+    /// Usable area of the building's office rooms, m2.
+    room_usable_m2: Decimal,
+    /// How many office rooms the building has.
+    rooms: usize,
+}
+
+/// Checks the records of one office space document against the rules that span records.
+pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
+    let buildings: BTreeMap<&str, &Record> = records
+        .iter()
+        .filter(|record| record.table() == Table::Buildings)
+        .map(|building| (building.text("building_id"), building))
+        .collect();
+    let mut parts: BTreeMap<&str, BuildingParts> = BTreeMap::new();
+    let mut findings = Vec::new();
+    let mut report = |severity, record: &Record, field: &str, rule: &str, message: String| {
+        findings.push(Finding {
+            severity,
+            owner: context.owner,
+            table: record.table().slug().to_owned(),
+            record_id: record.id(),
+            field: field.to_owned(),
+            rule: rule.to_owned(),
+            message,
+        });
+    };
+    for record in records {
+        if record.table() == Table::Buildings {
+            if record.choice("safety_grade") == SafetyGrade::D.slug() {
+                report(
+                    Severity::Warning,
+                    record,
+                    "safety_grade",
+                    "dangerous_building",
+                    format!(
+                        "{} is of safety grade D (危楼, dangerous building): its use as office \
+                         space must be reviewed",
+                        describe_building(record)
+                    ),
+                );
+            }
+            continue;
+        }
+        let building_id = record.text("building_id");
+        let Some(building) = buildings.get(building_id) else {
+            report(
+                Severity::Error,
+                record,
+                "building_id",
+                "unknown_building",
+                format!(
+                    "{}: building {building_id} is not in the buildings table of this document",
+                    describe(record)
+                ),
+            );
+            continue;
+        };
+        let building_parts = parts.entry(building_id).or_default();
+        let is_used_not_owned = [Ownership::Rented.slug(), Ownership::Borrowed.slug()]
+            .contains(&building.choice("ownership"));
+        match record.table() {
+            // Disposed space is kept for the record but is no longer part of the building.
+            Table::OfficeSpaces if record.choice("status") != SpaceStatus::Disposed.slug() => {
+                building_parts.space_floor_m2 += record.amount("floor_m2");
+                if record.choice("category") == SpaceCategory::Office.slug() {
+                    building_parts.office_usable_m2 += record.amount("usable_m2");
+                }
+            }
+            Table::OfficeRooms => {
+                building_parts.room_usable_m2 += record.amount("usable_m2");
+                building_parts.rooms += 1;
+                if let Some(over) = room_over_standard(record) {
+                    let limits = crate::standards::room_limits();
+                    report(
+                        Severity::Warning,
+                        record,
+                        "usable_m2",
+                        "room_over_standard",
+                        format!(
+                            "{}: {} m2 for {} occupant(s) of rank {} exceeds the limit of {} m2 \
+                             per person ({} m2 in all) by {} m2 (standard {}{})",
+                            describe(record),
+                            number(record.amount("usable_m2")),
+                            record.count("occupants"),
+                            over.rank.name_zh,
+                            number(over.rank.limit_m2_per_person),
+                            number(over.allowed_m2),
+                            number(over.excess_m2),
+                            limits.version(),
+                            if over.rank.verified {
+                                ""
+                            } else {
+                                ", limit not yet verified"
+                            },
+                        ),
+                    );
+                }
+            }
+            Table::SpaceDisposals if is_used_not_owned => report(
+                Severity::Error,
+                record,
+                "building_id",
+                "rented_building_disposal",
+                format!(
+                    "{}: {} is {} by the body, which cannot dispose of it",
+                    describe(record),
+                    describe_building(building),
+                    ownership_name(building),
+                ),
+            ),
+            Table::RentalIncome if is_used_not_owned => report(
+                Severity::Error,
+                record,
+                "building_id",
+                "rented_building_rental_income",
+                format!(
+                    "{}: {} is {} by the body, which cannot let it for rent",
+                    describe(record),
+                    describe_building(building),
+                    ownership_name(building),
+                ),
+            ),
+            _ => {}
+        }
+    }
+    for (building_id, building_parts) in &parts {
+        let building = buildings[building_id];
+        let floor_area_m2 = building.amount("floor_area_m2");
+        if building_parts.space_floor_m2 > floor_area_m2 {
+            report(
+                Severity::Error,
+                building,
+                "floor_area_m2",
+                "parts_exceed_whole",
+                format!(
+                    "{}: its office spaces not disposed of add up to {} m2 of floor area, more \
+                     than the building's floor area of {} m2",
+                    describe_building(building),
+                    number(building_parts.space_floor_m2),
+                    number(floor_area_m2),
+                ),
+            );
+        }
+        if building_parts.rooms > 0
+            && building_parts.room_usable_m2 > building_parts.office_usable_m2
+        {
+            report(
+                Severity::Error,
+                building,
+                "building_id",
+                "rooms_exceed_office_space",
+                format!(
+                    "{}: its {} office room(s) add up to {} m2 of usable area, more than the {} m2 \
+                     of office space (办公室用房, not disposed of) recorded for it",
+                    describe_building(building),
+                    building_parts.rooms,
+                    number(building_parts.room_usable_m2),
+                    number(building_parts.office_usable_m2),
+                ),
+            );
+        }
+    }
+    findings.sort_by(|left, right| {
+        (table_position(&left.table), &left.record_id, &left.rule).cmp(&(
+            table_position(&right.table),
+            &right.record_id,
+            &right.rule,
+        ))
+    });
+    findings
+}
+
+/// The position of a table among the tables, which lists the ledger's tables in spec order.
+fn table_position(slug: &str) -> usize {
+    Table::ALL
+        .iter()
+        .position(|table| table.slug() == slug)
+        .unwrap_or(Table::ALL.len())
+}
+
+/// A number as a clerk reads it: without trailing zeros.
+fn number(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+/// A building as a message names it: id and name.
+fn describe_building(building: &Record) -> String {
+    format!(
+        "building {} ({})",
+        building.text("building_id"),
+        building.text("name")
+    )
+}
+
+/// The Chinese name of a building's ownership, with its slug.
+fn ownership_name(building: &Record) -> String {
+    let slug = building.choice("ownership");
+    match Ownership::from_slug(slug) {
+        Some(ownership) => format!("{} ({})", ownership.name_zh(), ownership.name_en()),
+        None => slug.to_owned(),
+    }
+}
+
+/// A record other than a building as a message names it.
+fn describe(record: &Record) -> String {
+    let building_id = record.text("building_id");
+    match record.table() {
+        Table::OfficeSpaces => format!(
+            "office space {}/{} of building {building_id}",
+            choice_name(SpaceCategory::from_slug(record.choice("category")).map(|c| c.name_zh())),
+            choice_name(SpaceStatus::from_slug(record.choice("status")).map(|s| s.name_zh())),
+        ),
+        Table::OfficeRooms => {
+            format!("room {} of building {building_id}", record.text("room_no"))
+        }
+        Table::SpaceDisposals => format!(
+            "disposal {} of building {building_id}",
+            record.text("disposal_id")
+        ),
+        Table::RentalIncome => format!(
+            "rental income of building {building_id} for {}",
+            record.month("month")
+        ),
+        other => format!("{other} record {}", record.id()),
+    }
+}
+
+/// A closed-list value's Chinese name, or a placeholder for a slug the list lacks (never the case
+/// for records that passed their own rules).
+fn choice_name(name: Option<&'static str>) -> &'static str {
+    name.unwrap_or("?")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::Period;
+    use crate::records::CreditCode;
+    use topology::DivisionCode;
+
+    fn building(id: &str, floor: &str, ownership: &str, grade: &str) -> Record {
+        let code = CreditCode::with_check_digit("12640000MB000000N").unwrap();
+        Record::from_texts(
+            Table::Buildings,
+            &[
+                ("building_id", id),
+                ("name", "综合楼"),
+                ("institution_credit_code", code.as_str()),
+                ("division_code", "640104000000"),
+                ("floor_area_m2", floor),
+                ("build_year", "2001"),
+                ("ownership", ownership),
+                ("registration", "registered"),
+                ("safety_grade", grade),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn space(building_id: &str, category: &str, status: &str, usable: &str, floor: &str) -> Record {
+        Record::from_texts(
+            Table::OfficeSpaces,
+            &[
+                ("building_id", building_id),
+                ("category", category),
+                ("status", status),
+                ("usable_m2", usable),
+                ("floor_m2", floor),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn room(building_id: &str, room_no: &str, rank: &str, occupants: &str, usable: &str) -> Record {
+        Record::from_texts(
+            Table::OfficeRooms,
+            &[
+                ("building_id", building_id),
+                ("room_no", room_no),
+                ("occupant_rank", rank),
+                ("occupants", occupants),
+                ("usable_m2", usable),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn run(records: &[Record]) -> Vec<Finding> {
+        let context = CheckContext {
+            owner: DivisionCode::parse("640104000000").unwrap(),
+            period: Period::parse("2025").unwrap(),
+            previous: None,
+        };
+        check(records, &context)
+    }
+
+    #[test]
+    fn a_room_over_standard_names_the_rank_the_limit_and_the_standard() {
+        let findings = run(&[
+            building("B-001", "1000", "owned_in_use", "a"),
+            space("B-001", "office", "in_use", "100", "120"),
+            room("B-001", "305", "county_section_head", "1", "45"),
+        ]);
+        assert_eq!(findings.len(), 1);
+        let finding = &findings[0];
+        assert_eq!(
+            (
+                finding.severity,
+                finding.rule.as_str(),
+                finding.record_id.as_str()
+            ),
+            (Severity::Warning, "room_over_standard", "B-001/305")
+        );
+        assert_eq!(
+            finding.message,
+            "room 305 of building B-001: 45 m2 for 1 occupant(s) of rank 正科级 exceeds the limit \
+             of 18 m2 per person (18 m2 in all) by 27 m2 (standard office-room-limits-2014, limit \
+             not yet verified)"
+        );
+    }
+
+    #[test]
+    fn findings_are_ordered_by_table_then_record_then_rule() {
+        let findings = run(&[
+            room("B-009", "1", "county_staff", "1", "5"),
+            space("B-002", "office", "in_use", "50", "60"),
+            building("B-002", "50", "owned_in_use", "d"),
+            room("B-002", "2", "county_staff", "1", "60"),
+        ]);
+        let found: Vec<_> = findings
+            .iter()
+            .map(|finding| {
+                (
+                    finding.table.as_str(),
+                    finding.record_id.as_str(),
+                    finding.rule.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("buildings", "B-002", "dangerous_building"),
+                ("buildings", "B-002", "parts_exceed_whole"),
+                ("buildings", "B-002", "rooms_exceed_office_space"),
+                ("office_rooms", "B-002/2", "room_over_standard"),
+                ("office_rooms", "B-009/1", "unknown_building"),
+            ]
+        );
+    }
+
+    #[test]
+    fn disposed_space_is_not_part_of_the_building() {
+        let findings = run(&[
+            building("B-001", "100", "owned_in_use", "a"),
+            space("B-001", "office", "in_use", "60", "80"),
+            space("B-001", "office", "disposed", "60", "80"),
+        ]);
+        assert_eq!(findings, []);
+    }
+}

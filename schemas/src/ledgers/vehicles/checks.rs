@@ -1,0 +1,511 @@
+//! The checks of the vehicles ledger that span records: references to vehicles, odometers that must
+//! not go back, quotas, the price and displacement caps, and disposals.
+//!
+//! Each broken rule is a [`Finding`] about one record. Errors refuse the import or the submission:
+//! - `unknown_vehicle`: a dispatch order, running-cost or disposal record names a plate that is not
+//!   in the vehicles table;
+//! - `odometer_decreased`: a month's odometer reading is below an earlier month's of the same
+//!   vehicle (within the document, or the last month of the previous year's records).
+//!
+//! Warnings are listed with the return for review:
+//! - `over_price_cap`, `over_displacement_cap`: a vehicle on the books over the cap of its category
+//!   and drive ([`crate::standards::vehicle_caps`]);
+//! - `over_quota`: an institution keeps more vehicles of a category than its quota (on the quota
+//!   record, or on the first vehicle by plate when there is no quota record);
+//! - `early_disposal`: a vehicle disposed of before it may be replaced;
+//! - `disposal_status_mismatch`: a disposed-of vehicle whose status is not disposed.
+//!
+//! Findings come in a fixed order: by table in the ledger's order, then record id, then rule code.
+//! The rules that the figures also count (on the books, quota positions, cap breaches, early
+//! disposals) are functions here, shared with [`super::figures`].
+
+use std::collections::BTreeMap;
+
+use crate::Decimal;
+use crate::ledgers::CheckContext;
+use crate::records::{
+    CreditCode, Date, FuelType, Record, VehicleCategory, VehicleDisposalMethod, VehicleStatus,
+    amount_text,
+};
+use crate::returns::{Finding, Severity};
+use crate::standards::vehicle_caps;
+use crate::table::Table;
+
+/// The tables of the ledger in spec order, which orders the findings.
+const TABLE_ORDER: [Table; 5] = [
+    Table::Vehicles,
+    Table::VehicleQuotas,
+    Table::DispatchOrders,
+    Table::VehicleCosts,
+    Table::VehicleDisposals,
+];
+
+/// Checks the records of one vehicles document and returns the findings in order.
+pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
+    let mut findings = Findings {
+        context,
+        list: Vec::new(),
+    };
+    let vehicles = vehicles_by_plate(records);
+    check_references(records, &vehicles, &mut findings);
+    check_odometers(records, context.previous.unwrap_or(&[]), &mut findings);
+    check_caps(records, &mut findings);
+    check_quotas(records, &mut findings);
+    check_disposals(records, &vehicles, &mut findings);
+    let mut list = findings.list;
+    list.sort_by_cached_key(|finding| {
+        let table = TABLE_ORDER
+            .iter()
+            .position(|table| table.slug() == finding.table)
+            .unwrap_or(TABLE_ORDER.len());
+        (table, finding.record_id.clone(), finding.rule.clone())
+    });
+    list
+}
+
+/// The findings gathered so far, with what every finding names.
+struct Findings<'a> {
+    context: &'a CheckContext<'a>,
+    list: Vec<Finding>,
+}
+
+impl Findings<'_> {
+    /// Adds a finding about one record.
+    fn push(
+        &mut self,
+        severity: Severity,
+        record: &Record,
+        field: &str,
+        rule: &str,
+        message: String,
+    ) {
+        self.list.push(Finding {
+            severity,
+            owner: self.context.owner,
+            table: record.table().slug().to_owned(),
+            record_id: record.id(),
+            field: field.to_owned(),
+            rule: rule.to_owned(),
+            message,
+        });
+    }
+}
+
+/// How a clerk finds a record in the message: the table's name for it and its id.
+fn describe(record: &Record) -> String {
+    match record.table() {
+        Table::DispatchOrders => format!("dispatch order {}", record.text("order_id")),
+        Table::VehicleCosts => format!(
+            "running costs of {} for {}",
+            record.plate("plate"),
+            record.month("month")
+        ),
+        Table::VehicleDisposals => format!("disposal of {}", record.plate("plate")),
+        _ => format!("record {}", record.id()),
+    }
+}
+
+/// The Chinese name of a vehicle's category.
+fn category_name(vehicle: &Record) -> &'static str {
+    VehicleCategory::from_slug(vehicle.choice("category")).map_or("", VehicleCategory::name_zh)
+}
+
+/// A note naming the version of the caps table and whether its values are confirmed.
+fn caps_source() -> String {
+    let caps = vehicle_caps();
+    let verified = caps.categories().iter().all(|category| category.verified);
+    if verified {
+        caps.version().to_owned()
+    } else {
+        format!("{}, unverified", caps.version())
+    }
+}
+
+/// `unknown_vehicle`: dispatch orders, running costs and disposals must name a vehicle of the table.
+fn check_references(
+    records: &[Record],
+    vehicles: &BTreeMap<&str, &Record>,
+    findings: &mut Findings<'_>,
+) {
+    let refers = |record: &&Record| {
+        matches!(
+            record.table(),
+            Table::DispatchOrders | Table::VehicleCosts | Table::VehicleDisposals
+        )
+    };
+    for record in records.iter().filter(refers) {
+        let plate = record.plate("plate").as_str();
+        if !vehicles.contains_key(plate) {
+            findings.push(
+                Severity::Error,
+                record,
+                "plate",
+                "unknown_vehicle",
+                format!(
+                    "{}: vehicle {plate} is not in the vehicles table; add the vehicle or correct \
+                     the plate",
+                    describe(record)
+                ),
+            );
+        }
+    }
+}
+
+/// The running-cost records of each plate, in month order.
+fn costs_by_plate(records: &[Record]) -> BTreeMap<&str, Vec<&Record>> {
+    let mut by_plate: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
+    for record in records
+        .iter()
+        .filter(|record| record.table() == Table::VehicleCosts)
+    {
+        by_plate
+            .entry(record.plate("plate").as_str())
+            .or_default()
+            .push(record);
+    }
+    for costs in by_plate.values_mut() {
+        costs.sort_by_key(|record| record.month("month"));
+    }
+    by_plate
+}
+
+/// `odometer_decreased`: per plate, in month order, no reading below the highest earlier one,
+/// starting from the last month of the previous year's records when they are given.
+fn check_odometers(records: &[Record], previous: &[Record], findings: &mut Findings<'_>) {
+    let earlier_by_plate = costs_by_plate(previous);
+    for (plate, costs) in costs_by_plate(records) {
+        // The highest reading so far and the month it was read.
+        let mut highest: Option<(Decimal, String)> = earlier_by_plate
+            .get(plate)
+            .and_then(|earlier| earlier.last())
+            .map(|last| (last.amount("odometer_km"), last.month("month").to_string()));
+        for record in costs {
+            let reading = record.amount("odometer_km");
+            let month = record.month("month");
+            match &highest {
+                Some((highest_reading, highest_month)) if reading < *highest_reading => {
+                    findings.push(
+                        Severity::Error,
+                        record,
+                        "odometer_km",
+                        "odometer_decreased",
+                        format!(
+                            "vehicle {plate}: the odometer reads {} km at the end of {month}, \
+                             below the {} km read at the end of {highest_month}; an odometer \
+                             never goes back",
+                            amount_text(reading),
+                            amount_text(*highest_reading),
+                        ),
+                    );
+                }
+                _ => highest = Some((reading, month.to_string())),
+            }
+        }
+    }
+}
+
+/// `over_price_cap` and `over_displacement_cap`: each vehicle on the books within the caps of its
+/// category and drive.
+fn check_caps(records: &[Record], findings: &mut Findings<'_>) {
+    for vehicle in records
+        .iter()
+        .filter(|record| record.table() == Table::Vehicles)
+    {
+        if !is_on_books(vehicle) {
+            continue;
+        }
+        let breaches = cap_breaches(vehicle);
+        let drive = FuelType::from_slug(vehicle.choice("fuel_type")).map_or("", FuelType::name_zh);
+        let what = format!(
+            "vehicle {} ({}, {drive})",
+            vehicle.plate("plate"),
+            category_name(vehicle)
+        );
+        if let Some(price) = breaches.price {
+            findings.push(
+                Severity::Warning,
+                vehicle,
+                "price_yuan",
+                "over_price_cap",
+                format!(
+                    "{what}: the price of {} yuan excluding tax exceeds the cap of {} yuan ({})",
+                    amount_text(price.value),
+                    amount_text(price.cap),
+                    caps_source()
+                ),
+            );
+        }
+        if let Some(displacement) = breaches.displacement {
+            findings.push(
+                Severity::Warning,
+                vehicle,
+                "displacement_l",
+                "over_displacement_cap",
+                format!(
+                    "{what}: the displacement of {} L exceeds the cap of {} L ({})",
+                    amount_text(displacement.value),
+                    amount_text(displacement.cap),
+                    caps_source()
+                ),
+            );
+        }
+    }
+}
+
+/// `over_quota`: per institution and category, the vehicles on the books within the quota.
+fn check_quotas(records: &[Record], findings: &mut Findings<'_>) {
+    for ((institution, category), position) in quota_positions(records) {
+        if position.over_quota() == 0 {
+            continue;
+        }
+        let n_vehicles = position.vehicles.len();
+        let vehicles_text = if n_vehicles == 1 {
+            "1 vehicle".to_owned()
+        } else {
+            format!("{n_vehicles} vehicles")
+        };
+        let (record, field, quota_text) = match position.quota_record {
+            Some(quota_record) => (
+                quota_record,
+                "quota",
+                format!("the quota of {}", position.quota),
+            ),
+            // A position without a quota row exists only through its vehicles.
+            None => (
+                position.vehicles[0],
+                "category",
+                "a quota of 0 (no quota row)".to_owned(),
+            ),
+        };
+        findings.push(
+            Severity::Warning,
+            record,
+            field,
+            "over_quota",
+            format!(
+                "institution {institution} keeps {vehicles_text} of category {} on the books (in \
+                 service or idle), over {quota_text} by {}",
+                category.name_zh(),
+                position.over_quota()
+            ),
+        );
+    }
+}
+
+/// `early_disposal` and `disposal_status_mismatch`: each disposal of a known vehicle past the
+/// replacement age and matched by the vehicle's status.
+fn check_disposals(
+    records: &[Record],
+    vehicles: &BTreeMap<&str, &Record>,
+    findings: &mut Findings<'_>,
+) {
+    let caps = vehicle_caps();
+    for disposal in records
+        .iter()
+        .filter(|record| record.table() == Table::VehicleDisposals)
+    {
+        let plate = disposal.plate("plate").as_str();
+        let Some(vehicle) = vehicles.get(plate) else {
+            continue;
+        };
+        let acquired = vehicle.date("acquisition_date");
+        let disposed = disposal.date("date");
+        if is_early_disposal(acquired, disposed) {
+            let note = if caps.replacement_provenance().verified {
+                ""
+            } else {
+                ", unverified"
+            };
+            findings.push(
+                Severity::Warning,
+                disposal,
+                "date",
+                "early_disposal",
+                format!(
+                    "vehicle {plate}, acquired {acquired}, was disposed of on {disposed}, after {} \
+                     full years; a vehicle may be replaced only after more than {} years ({}{note})",
+                    full_years(acquired, disposed).max(0),
+                    caps.replacement_years_min(),
+                    caps.version(),
+                ),
+            );
+        }
+        let status = vehicle.choice("status");
+        if status != VehicleStatus::Disposed.slug() {
+            let method = VehicleDisposalMethod::from_slug(disposal.choice("method"))
+                .map_or("", VehicleDisposalMethod::name_zh);
+            let status_zh = VehicleStatus::from_slug(status).map_or("", VehicleStatus::name_zh);
+            findings.push(
+                Severity::Warning,
+                disposal,
+                "plate",
+                "disposal_status_mismatch",
+                format!(
+                    "vehicle {plate} was disposed of on {disposed} ({method}) but its status in \
+                     the vehicles table is {status_zh}, not {}",
+                    VehicleStatus::Disposed.name_zh()
+                ),
+            );
+        }
+    }
+}
+
+/// Whether a vehicle is on the books: in service or idle, not disposed of.
+pub(super) fn is_on_books(vehicle: &Record) -> bool {
+    vehicle.choice("status") != VehicleStatus::Disposed.slug()
+}
+
+/// Whether a vehicle is new energy (battery electric or plug-in hybrid).
+pub(super) fn is_new_energy(vehicle: &Record) -> bool {
+    FuelType::from_slug(vehicle.choice("fuel_type")).is_some_and(FuelType::is_new_energy)
+}
+
+/// The vehicles of a document by plate.
+pub(super) fn vehicles_by_plate(records: &[Record]) -> BTreeMap<&str, &Record> {
+    records
+        .iter()
+        .filter(|record| record.table() == Table::Vehicles)
+        .map(|vehicle| (vehicle.plate("plate").as_str(), vehicle))
+        .collect()
+}
+
+/// A value over its cap: the value and the cap, in the cap's unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Excess {
+    /// The vehicle's value.
+    pub value: Decimal,
+    /// The cap it exceeds.
+    pub cap: Decimal,
+}
+
+/// The caps a vehicle breaches, each `None` when it is within the cap or has none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct CapBreaches {
+    /// The price in yuan over the price cap.
+    pub price: Option<Excess>,
+    /// The displacement in litres over the displacement cap.
+    pub displacement: Option<Excess>,
+}
+
+/// The caps of [`vehicle_caps`] a vehicle breaches: the cap of its category and drive (the
+/// allowance where the rules give one; the new-energy price cap and no displacement cap for a
+/// new-energy vehicle). Caps are inclusive: a price equal to the cap is within it.
+pub(super) fn cap_breaches(vehicle: &Record) -> CapBreaches {
+    let over = |value: Decimal, cap: Option<Decimal>| {
+        cap.filter(|cap| value > *cap)
+            .map(|cap| Excess { value, cap })
+    };
+    match vehicle_caps().cap(vehicle.choice("category"), is_new_energy(vehicle)) {
+        Some(cap) => CapBreaches {
+            price: over(vehicle.amount("price_yuan"), cap.price_yuan_max),
+            displacement: over(vehicle.amount("displacement_l"), cap.displacement_l_max),
+        },
+        None => CapBreaches {
+            price: None,
+            displacement: None,
+        },
+    }
+}
+
+/// The full years from one day to a later one: 2017-03-01 to 2025-02-28 is 7, to 2025-03-01 is 8.
+/// Negative when `to` is before `from`.
+pub(super) fn full_years(from: Date, to: Date) -> i32 {
+    let years = i32::from(to.year()) - i32::from(from.year());
+    if (to.month_number(), to.day()) < (from.month_number(), from.day()) {
+        years - 1
+    } else {
+        years
+    }
+}
+
+/// Whether a disposal on `disposed` comes before the vehicle may be replaced: a vehicle acquired on
+/// `acquired` may be replaced only once it has served strictly more than
+/// [`replacement_years_min`](crate::standards::VehicleCaps::replacement_years_min) years, so a
+/// disposal on the 8th anniversary or before it is early.
+pub(super) fn is_early_disposal(acquired: Date, disposed: Date) -> bool {
+    let years_min = i64::from(vehicle_caps().replacement_years_min());
+    let anniversary = (
+        i64::from(acquired.year()) + years_min,
+        acquired.month_number(),
+        acquired.day(),
+    );
+    (
+        i64::from(disposed.year()),
+        disposed.month_number(),
+        disposed.day(),
+    ) <= anniversary
+}
+
+/// The vehicles on the books and the quota of one institution in one category.
+#[derive(Clone, Debug)]
+pub(super) struct QuotaPosition<'a> {
+    /// The category's slug.
+    pub category: &'static str,
+    /// The vehicles on the books, in plate order.
+    pub vehicles: Vec<&'a Record>,
+    /// The quota, 0 without a quota row.
+    pub quota: u64,
+    /// The quota row, if there is one.
+    pub quota_record: Option<&'a Record>,
+}
+
+impl QuotaPosition<'_> {
+    /// How many vehicles on the books exceed the quota.
+    pub fn over_quota(&self) -> u64 {
+        (self.vehicles.len() as u64).saturating_sub(self.quota)
+    }
+}
+
+/// Every (institution, category) that has a quota row or vehicles on the books, in code and
+/// category order.
+pub(super) fn quota_positions(
+    records: &[Record],
+) -> BTreeMap<(CreditCode, VehicleCategory), QuotaPosition<'_>> {
+    let mut positions: BTreeMap<(CreditCode, VehicleCategory), QuotaPosition<'_>> = BTreeMap::new();
+    for record in records {
+        let is_quota = record.table() == Table::VehicleQuotas;
+        let is_counted = record.table() == Table::Vehicles && is_on_books(record);
+        if !is_quota && !is_counted {
+            continue;
+        }
+        let slug = record.choice("category");
+        // Choice values are slugs of the column's list, so this only fails on a bug.
+        let category = VehicleCategory::from_slug(slug).expect("a category slug of the list");
+        let key = (*record.credit_code("institution_credit_code"), category);
+        let position = positions.entry(key).or_insert_with(|| QuotaPosition {
+            category: category.slug(),
+            vehicles: Vec::new(),
+            quota: 0,
+            quota_record: None,
+        });
+        if is_quota {
+            position.quota += record.count("quota");
+            position.quota_record.get_or_insert(record);
+        } else {
+            position.vehicles.push(record);
+        }
+    }
+    for position in positions.values_mut() {
+        position
+            .vehicles
+            .sort_by(|one, other| one.plate("plate").cmp(other.plate("plate")));
+    }
+    positions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_years_and_early_disposals_count_by_date() {
+        let date = |text: &str| Date::parse(text).unwrap();
+        assert_eq!(full_years(date("2017-03-01"), date("2025-02-28")), 7);
+        assert_eq!(full_years(date("2017-03-01"), date("2025-03-01")), 8);
+        assert_eq!(full_years(date("2025-03-01"), date("2025-02-28")), -1);
+        assert!(is_early_disposal(date("2017-03-01"), date("2025-03-01")));
+        assert!(!is_early_disposal(date("2017-03-01"), date("2025-03-02")));
+        assert!(is_early_disposal(date("2016-02-29"), date("2024-02-29")));
+        assert!(!is_early_disposal(date("2016-02-29"), date("2024-03-01")));
+    }
+}

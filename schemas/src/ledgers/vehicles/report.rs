@@ -1,0 +1,378 @@
+//! The return of the vehicles ledger: the sheets built from a node's consolidated figures.
+//!
+//! In form order:
+//! - `indicators` (主要指标): the key figures and ratios, each ratio with its numerator and
+//!   denominator, and the change on the same period of the previous year when that is held;
+//! - `by_category` (按车辆类别): vehicles on the books, quota, vehicles over quota and new purchases
+//!   per vehicle category, with a totals row;
+//! - `costs` (运行费用): running costs per kind with their share, per vehicle and per km, with a
+//!   totals row;
+//! - `by_child` (按下级单位): the node's own level and each child, with the node's totals.
+//!
+//! Every ratio is a ratio of totals (running cost per vehicle is the total cost over the total
+//! vehicles), never an average of the units' ratios; the totals rows read the node's figures.
+
+use crate::Decimal;
+use crate::figures::Figures;
+use crate::ledgers::ReturnInput;
+use crate::records::VehicleCategory;
+use crate::returns::{
+    ColumnDef, IndicatorDef, Measure, ReturnColumn, ReturnSheet, RowDimension, RowSource,
+    build_indicator_sheet, build_sheet, child_rows, ratio,
+};
+
+use super::figures::{
+    COST_DISTANCE_KM, COST_KINDS, COST_YUAN, COUNT, DISPATCH_ORDERS, DISPOSALS_EARLY, NEW_COUNT,
+    NEW_DOMESTIC, NEW_NEW_ENERGY, OVER_DISPLACEMENT_CAP, OVER_PRICE_CAP, OVER_QUOTA, QUOTA,
+};
+
+/// Decimal places of counts.
+const COUNT_PLACES: u32 = 0;
+/// Decimal places of money, areas and distances.
+const AMOUNT_PLACES: u32 = 2;
+/// Decimal places of ratios and percentages.
+const RATIO_PLACES: u32 = 2;
+
+/// The sheets of the vehicles return, in form order.
+pub fn sheets(input: &ReturnInput<'_>) -> Vec<ReturnSheet> {
+    vec![
+        indicator_sheet(input),
+        category_sheet(input),
+        cost_sheet(input),
+        child_sheet(input),
+    ]
+}
+
+/// Times one hundred, for percentages.
+fn percent() -> Decimal {
+    Decimal::ONE_HUNDRED
+}
+
+/// A count indicator.
+fn count_indicator(code: &str, label_zh: &str, name: &str) -> IndicatorDef {
+    IndicatorDef {
+        code: code.to_owned(),
+        label_zh: label_zh.to_owned(),
+        unit: "count".to_owned(),
+        measure: Measure::sum(name, COUNT_PLACES),
+    }
+}
+
+/// A ratio indicator: `numerator / denominator × scale`.
+fn ratio_indicator(
+    code: &str,
+    label_zh: &str,
+    unit: &str,
+    (numerator, denominator, scale): (&str, &str, Decimal),
+) -> IndicatorDef {
+    IndicatorDef {
+        code: code.to_owned(),
+        label_zh: label_zh.to_owned(),
+        unit: unit.to_owned(),
+        measure: Measure::ratio(numerator, denominator, scale, RATIO_PLACES),
+    }
+}
+
+/// The indicators of the `indicators` sheet, in form order.
+fn indicators() -> Vec<IndicatorDef> {
+    vec![
+        count_indicator("VEHICLES_ON_BOOKS", "实有车辆数（在用及闲置）", COUNT),
+        count_indicator("VEHICLE_QUOTA", "编制数", QUOTA),
+        count_indicator("VEHICLES_OVER_QUOTA", "超编车辆数", OVER_QUOTA),
+        ratio_indicator(
+            "NEW_ENERGY_SHARE_OF_NEW",
+            "新购车辆中新能源车辆占比",
+            "percent",
+            (NEW_NEW_ENERGY, NEW_COUNT, percent()),
+        ),
+        ratio_indicator(
+            "DOMESTIC_SHARE_OF_NEW",
+            "新购车辆中自主品牌车辆占比",
+            "percent",
+            (NEW_DOMESTIC, NEW_COUNT, percent()),
+        ),
+        ratio_indicator(
+            "COST_PER_VEHICLE",
+            "车均运行费用",
+            "yuan",
+            (COST_YUAN, COUNT, Decimal::ONE),
+        ),
+        ratio_indicator(
+            "COST_PER_KM",
+            "每公里运行费用",
+            "yuan/km",
+            (COST_YUAN, COST_DISTANCE_KM, Decimal::ONE),
+        ),
+        ratio_indicator(
+            "KM_PER_VEHICLE",
+            "车均行驶里程",
+            "km",
+            (COST_DISTANCE_KM, COUNT, Decimal::ONE),
+        ),
+        count_indicator("EARLY_DISPOSALS", "未到更新年限处置车辆数", DISPOSALS_EARLY),
+        count_indicator(
+            "VEHICLES_OVER_PRICE_CAP",
+            "超价格标准车辆数",
+            OVER_PRICE_CAP,
+        ),
+        count_indicator(
+            "VEHICLES_OVER_DISPLACEMENT_CAP",
+            "超排气量标准车辆数",
+            OVER_DISPLACEMENT_CAP,
+        ),
+    ]
+}
+
+/// The `indicators` sheet from the node's totals: value, numerator, denominator, and a fourth
+/// column with the change on the previous year in percent (`None` without the previous year's
+/// figures or when its value is zero or undefined).
+fn indicator_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
+    let indicators = indicators();
+    let mut sheet = build_indicator_sheet(&indicators, input.total);
+    sheet.columns.push(ReturnColumn {
+        indicator: "YOY_CHANGE".to_owned(),
+        header_zh: "同比增减（%）".to_owned(),
+        unit: "percent".to_owned(),
+    });
+    for (row, indicator) in sheet.rows.iter_mut().zip(&indicators) {
+        let change = input.previous_year.and_then(|previous| {
+            year_on_year(
+                exact_value(&indicator.measure, input.total)?,
+                exact_value(&indicator.measure, previous)?,
+            )
+        });
+        row.values.push(change);
+    }
+    sheet
+}
+
+/// A measure's value before rounding, `None` for a ratio over zero.
+fn exact_value(measure: &Measure, figures: &Figures) -> Option<Decimal> {
+    match measure {
+        Measure::Sum { name, .. } => Some(figures.get(name)),
+        Measure::Ratio {
+            numerator,
+            denominator,
+            scale,
+            ..
+        } => {
+            let denominator = figures.get(denominator);
+            if denominator.is_zero() {
+                return None;
+            }
+            figures
+                .get(numerator)
+                .checked_mul(*scale)?
+                .checked_div(denominator)
+        }
+    }
+}
+
+/// The change from `previous` to `current` in percent, rounded to two places; `None` when the
+/// previous value is zero.
+fn year_on_year(current: Decimal, previous: Decimal) -> Option<Decimal> {
+    let change = current.checked_sub(previous)?.checked_mul(percent())?;
+    ratio(change, previous, RATIO_PLACES)
+}
+
+/// The column of vehicles on the books, of a category (`name` holding `{key}`) or in total.
+fn count_column(indicator: &str, header_zh: &str, name: impl Into<String>) -> ColumnDef {
+    ColumnDef::new(
+        indicator,
+        header_zh,
+        "count",
+        Measure::sum(name, COUNT_PLACES),
+    )
+}
+
+/// The `by_category` sheet: one row per vehicle category, read from the node's totals.
+fn category_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
+    let figure = |measure: &str| format!("vehicles.category.{{key}}.{measure}");
+    let columns = [
+        count_column("VEHICLES_ON_BOOKS", "实有车辆数（辆）", figure("count")),
+        ColumnDef::new(
+            "VEHICLE_SHARE",
+            "占实有车辆比重（%）",
+            "percent",
+            Measure::ratio(figure("count"), COUNT, percent(), RATIO_PLACES),
+        ),
+        count_column("VEHICLE_QUOTA", "编制数（辆）", figure("quota")),
+        ColumnDef::new(
+            "QUOTA_USE",
+            "编制使用率（%）",
+            "percent",
+            Measure::ratio(figure("count"), figure("quota"), percent(), RATIO_PLACES),
+        ),
+        count_column(
+            "VEHICLES_OVER_QUOTA",
+            "超编车辆数（辆）",
+            figure("over_quota"),
+        ),
+        count_column("NEW_PURCHASES", "新购车辆数（辆）", figure("new")),
+    ];
+    let rows: Vec<RowSource<'_>> = VehicleCategory::ALL
+        .iter()
+        .map(|category| RowSource {
+            key: category.slug().to_owned(),
+            label_zh: category.name_zh().to_owned(),
+            figures: input.total,
+        })
+        .collect();
+    build_sheet(
+        "by_category",
+        "按车辆类别",
+        RowDimension::Breakdown {
+            id: "VEHICLE_CATEGORY".to_owned(),
+        },
+        "车辆类别",
+        &columns,
+        &rows,
+        Some(input.total),
+    )
+}
+
+/// The `costs` sheet: one row per kind of running cost, read from the node's totals.
+fn cost_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
+    let kind = "vehicles.cost.{key}_yuan";
+    let columns = [
+        ColumnDef::new(
+            "COST_YUAN",
+            "金额（元）",
+            "yuan",
+            Measure::sum(kind, AMOUNT_PLACES),
+        ),
+        ColumnDef::new(
+            "COST_SHARE",
+            "占比（%）",
+            "percent",
+            Measure::ratio(kind, COST_YUAN, percent(), RATIO_PLACES),
+        ),
+        ColumnDef::new(
+            "COST_PER_VEHICLE",
+            "车均（元/辆）",
+            "yuan",
+            Measure::ratio(kind, COUNT, Decimal::ONE, RATIO_PLACES),
+        ),
+        ColumnDef::new(
+            "COST_PER_KM",
+            "每公里（元/公里）",
+            "yuan/km",
+            Measure::ratio(kind, COST_DISTANCE_KM, Decimal::ONE, RATIO_PLACES),
+        ),
+    ];
+    let rows: Vec<RowSource<'_>> = COST_KINDS
+        .iter()
+        .map(|kind| RowSource {
+            key: kind.slug.to_owned(),
+            label_zh: kind.name_zh.to_owned(),
+            figures: input.total,
+        })
+        .collect();
+    build_sheet(
+        "costs",
+        "运行费用",
+        RowDimension::Breakdown {
+            id: "COST_KIND".to_owned(),
+        },
+        "费用项目",
+        &columns,
+        &rows,
+        Some(input.total),
+    )
+}
+
+/// The `by_child` sheet: the node's own level, then each child; the totals row reads the node's
+/// consolidated figures.
+fn child_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
+    let columns = [
+        count_column("VEHICLES_ON_BOOKS", "实有车辆数（辆）", COUNT),
+        count_column("VEHICLE_QUOTA", "编制数（辆）", QUOTA),
+        count_column("VEHICLES_OVER_QUOTA", "超编车辆数（辆）", OVER_QUOTA),
+        count_column("NEW_PURCHASES", "新购车辆数（辆）", NEW_COUNT),
+        ColumnDef::new(
+            "NEW_ENERGY_SHARE_OF_NEW",
+            "新购新能源占比（%）",
+            "percent",
+            Measure::ratio(NEW_NEW_ENERGY, NEW_COUNT, percent(), RATIO_PLACES),
+        ),
+        ColumnDef::new(
+            "COST_YUAN",
+            "运行费用（元）",
+            "yuan",
+            Measure::sum(COST_YUAN, AMOUNT_PLACES),
+        ),
+        ColumnDef::new(
+            "COST_PER_VEHICLE",
+            "车均运行费用（元/辆）",
+            "yuan",
+            Measure::ratio(COST_YUAN, COUNT, Decimal::ONE, RATIO_PLACES),
+        ),
+        ColumnDef::new(
+            "COST_PER_KM",
+            "每公里运行费用（元/公里）",
+            "yuan/km",
+            Measure::ratio(COST_YUAN, COST_DISTANCE_KM, Decimal::ONE, RATIO_PLACES),
+        ),
+        count_column("DISPATCH_ORDERS", "派车单数（张）", DISPATCH_ORDERS),
+    ];
+    build_sheet(
+        "by_child",
+        "按下级单位",
+        RowDimension::RefArea,
+        "单位",
+        &columns,
+        &child_rows(input),
+        Some(input.total),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Ledger;
+    use crate::period::Period;
+
+    fn figures(values: &[(&str, &str)]) -> Figures {
+        let mut figures = Figures::new();
+        for (name, value) in values {
+            figures.set(name, value.parse().unwrap()).unwrap();
+        }
+        figures
+    }
+
+    #[test]
+    fn sheets_come_in_form_order_with_short_chinese_names() {
+        let total = figures(&[(COUNT, "3"), (COST_YUAN, "100")]);
+        let input = ReturnInput {
+            ledger: Ledger::Vehicles,
+            period: Period::Year(2025),
+            total: &total,
+            own_level: &total,
+            children: &[],
+            previous_year: None,
+        };
+        let sheets = sheets(&input);
+        let ids: Vec<&str> = sheets.iter().map(|sheet| sheet.id.as_str()).collect();
+        assert_eq!(ids, ["indicators", "by_category", "costs", "by_child"]);
+        for sheet in &sheets {
+            assert!(sheet.name_zh.chars().count() <= 31);
+            for row in &sheet.rows {
+                assert_eq!(row.values.len(), sheet.columns.len(), "{}", sheet.id);
+            }
+        }
+        // Without the previous year, no change is given.
+        assert!(sheets[0].rows.iter().all(|row| row.values[3].is_none()));
+        // The cost per vehicle is the total cost over the total vehicles: 100 / 3.
+        let cost_per_vehicle = &sheets[0].rows[5];
+        assert_eq!(cost_per_vehicle.key, "COST_PER_VEHICLE");
+        assert_eq!(cost_per_vehicle.values[0], Some(Decimal::new(3333, 2)));
+    }
+
+    #[test]
+    fn the_change_on_the_previous_year_is_a_percentage_of_the_previous_value() {
+        let dec = |text: &str| text.parse::<Decimal>().unwrap();
+        assert_eq!(year_on_year(dec("12"), dec("10")), Some(dec("20")));
+        assert_eq!(year_on_year(dec("1"), dec("3")), Some(dec("-66.67")));
+        assert_eq!(year_on_year(dec("5"), dec("0")), None);
+    }
+}
