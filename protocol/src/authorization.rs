@@ -104,11 +104,34 @@ pub fn check_document(
             version: submission.coefficients_version.clone(),
         }
     })?;
-    let computed = figures::compute(submission.key.ledger, &records, table).map_err(|error| {
-        RefusalReason::FiguresUncomputable {
-            reason: error.to_string(),
-        }
+    let computed = figures::compute(
+        submission.key.ledger,
+        submission.key.period,
+        &records,
+        table,
+    )
+    .map_err(|error| RefusalReason::FiguresUncomputable {
+        reason: error.to_string(),
     })?;
+    // The owner's node refuses to submit records that break a rule spanning records; a peer that
+    // signs them anyway is refused here. Year-on-year rules need the previous year, which the
+    // parent may not hold, so they are the owner's to enforce.
+    let context = schemas::ledgers::CheckContext {
+        owner: submission.key.owner,
+        period: submission.key.period,
+        previous: None,
+    };
+    if let Some(finding) = schemas::ledgers::check(submission.key.ledger, &records, &context)
+        .into_iter()
+        .find(|finding| finding.severity == schemas::returns::Severity::Error)
+    {
+        return Err(RefusalReason::RecordsBreakRules {
+            finding: format!(
+                "{} {}: {}",
+                finding.table, finding.record_id, finding.message
+            ),
+        });
+    }
     if computed.digest() != submission.figures_digest {
         return Err(RefusalReason::FiguresDigestMismatch);
     }

@@ -56,6 +56,8 @@ pub enum RefusalReason {
     UnknownCoefficients { version: String },
     #[error("the figures cannot be computed: {reason}")]
     FiguresUncomputable { reason: String },
+    #[error("the records break a rule of the ledger: {finding}")]
+    RecordsBreakRules { finding: String },
     #[error("the sync message cannot be decoded or applied: {reason}")]
     BadSyncMessage { reason: String },
     #[error("the peer tried to write changes into a document we own or relay")]
