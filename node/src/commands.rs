@@ -1,28 +1,32 @@
 //! The commands a node answers, whether the CLI opened its store directly or reached it through
 //! the control socket of a running node. Each returns JSON; the CLI renders it for people.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use schemas::table::Table;
 use schemas::{Ledger, Period};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::unix_ms;
-use crate::core::NodeCore;
+use topology::Topology;
+
+use crate::core::{CoreError, NodeCore};
 use crate::driver::NodeHandle;
-use crate::import::{ParsedImport, parse_csv};
-use crate::views;
+use crate::import::{ImportTarget, ParsedImport, Progress, findings_error, parse_file};
+use crate::{returns, views};
 
 /// A command, as the CLI sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
-    /// Import a CSV file into this node's draft of a ledger and period.
+    /// Import a CSV file or a sheet of a workbook into this node's draft of a ledger and period.
     Import {
         ledger: String,
         period: String,
         table: Option<String>,
+        #[serde(default)]
+        sheet: Option<String>,
         path: PathBuf,
     },
     /// Sign this node's draft of a ledger and period.
@@ -31,6 +35,8 @@ pub enum Command {
     Status,
     /// The node's consolidated figures for a ledger and period.
     Report { ledger: String, period: String },
+    /// The node's statistical return for a ledger and period.
+    Export { ledger: String, period: String },
     /// Re-check every signature and recompute every rollup from the raw replicas.
     Verify,
 }
@@ -50,28 +56,56 @@ enum Prepared {
     Other,
 }
 
-fn prepare(command: &Command) -> Result<Prepared> {
+/// Reads and checks an import file against the node's topology: the work done before taking the
+/// core's lock, and done by the CLI too before it hands a file to a running node, so that a clerk
+/// sees progress and errors at once.
+pub fn parse_import(
+    topology: &Topology,
+    ledger: &str,
+    period: &str,
+    table: Option<&str>,
+    sheet: Option<&str>,
+    path: &Path,
+    progress: &Progress,
+) -> Result<(Ledger, Period, ParsedImport)> {
+    let (ledger, period) = parse_ledger_period(ledger, period)?;
+    let table: Option<Table> = table
+        .map(str::parse)
+        .transpose()
+        .map_err(|error| anyhow!("{error}"))?;
+    let target = ImportTarget {
+        ledger,
+        period,
+        table,
+        topology: Some(topology),
+    };
+    let parsed = parse_file(path, sheet, &target, progress)?;
+    Ok((ledger, period, parsed))
+}
+
+fn prepare(topology: &Topology, command: &Command) -> Result<Prepared> {
     match command {
         Command::Import {
             ledger,
             period,
             table,
+            sheet,
             path,
         } => {
-            let (ledger, period) = parse_ledger_period(ledger, period)?;
-            let table: Option<Table> = table
-                .as_deref()
-                .map(str::parse)
-                .transpose()
-                .map_err(|error| anyhow!("{error}"))?;
-            let file = path.display().to_string();
-            let bytes = std::fs::read(path).with_context(|| format!("cannot read {file}"))?;
-            let parsed = parse_csv(&file, &bytes, ledger, period, table)?;
+            let (ledger, period, parsed) = parse_import(
+                topology,
+                ledger,
+                period,
+                table.as_deref(),
+                sheet.as_deref(),
+                path,
+                &Progress::hidden(),
+            )?;
             Ok(Prepared::Import {
                 ledger,
                 period,
                 parsed,
-                file,
+                file: path.display().to_string(),
             })
         }
         _ => Ok(Prepared::Other),
@@ -94,14 +128,7 @@ fn apply(
                 parsed,
                 file,
             },
-        ) => {
-            let outcome = core.import_records(ledger, period, &parsed.records, now_ms)?;
-            serde_json::to_value(views::ImportView {
-                file,
-                table: parsed.table.slug().to_owned(),
-                outcome,
-            })?
-        }
+        ) => import_parsed(core, ledger, period, &parsed, file)?,
         (Command::Submit { ledger, period }, _) => {
             let (ledger, period) = parse_ledger_period(ledger, period)?;
             serde_json::to_value(core.submit(ledger, period, now_ms)?)?
@@ -109,7 +136,11 @@ fn apply(
         (Command::Status, _) => serde_json::to_value(views::status(core, running)?)?,
         (Command::Report { ledger, period }, _) => {
             let (ledger, period) = parse_ledger_period(ledger, period)?;
-            serde_json::to_value(views::report(core, ledger, period))?
+            serde_json::to_value(views::report(core, ledger, period)?)?
+        }
+        (Command::Export { ledger, period }, _) => {
+            let (ledger, period) = parse_ledger_period(ledger, period)?;
+            serde_json::to_value(returns::build(core, ledger, period)?)?
         }
         (Command::Verify, _) => serde_json::to_value(core.verify()?)?,
         (Command::Import { .. }, Prepared::Other) => {
@@ -119,14 +150,37 @@ fn apply(
     Ok(value)
 }
 
+/// Writes parsed records into the core's draft; an import that breaks a rule spanning records is
+/// refused with the rows at fault.
+pub fn import_parsed(
+    core: &mut NodeCore,
+    ledger: Ledger,
+    period: Period,
+    parsed: &ParsedImport,
+    file: String,
+) -> Result<serde_json::Value> {
+    let outcome = match core.import_records(ledger, period, &parsed.records, unix_ms()) {
+        Err(CoreError::RulesBroken { findings, .. }) => {
+            return Err(findings_error(&parsed.source, parsed, &findings).into());
+        }
+        other => other?,
+    };
+    Ok(serde_json::to_value(views::ImportView {
+        file,
+        table: parsed.table.slug().to_owned(),
+        outcome,
+    })?)
+}
+
 /// Runs a command on a core opened directly (no node running in the directory).
 pub fn execute_local(core: &mut NodeCore, command: &Command) -> Result<serde_json::Value> {
-    let prepared = prepare(command)?;
+    let prepared = prepare(core.topology(), command)?;
     apply(core, command, prepared, None)
 }
 
 /// Runs a command on a running node, parsing files before taking the core's lock.
 pub fn execute_running(handle: &NodeHandle, command: &Command) -> Result<serde_json::Value> {
-    let prepared = prepare(command)?;
+    let topology = handle.with_core(|core| core.topology().clone());
+    let prepared = prepare(&topology, command)?;
     handle.with_core(|core| apply(core, command, prepared, Some(handle)))
 }

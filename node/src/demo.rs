@@ -14,13 +14,15 @@ use anyhow::{Context, Result, anyhow, bail};
 use include_dir::{Dir, include_dir};
 use schemas::figures::{self, Figures};
 use schemas::records::Record;
+use schemas::returns::StatReturn;
 use schemas::table::Table;
 use schemas::{Ledger, Period, coefficients};
 use serde::{Deserialize, Serialize};
 use topology::DivisionCode;
 
 use crate::clock::unix_ms;
-use crate::import::parse_csv;
+use crate::export::{self, ExportFormat};
+use crate::import::{ImportTarget, Progress, parse_csv};
 use crate::local_tree::{self, LocalTree};
 use crate::render;
 use crate::views::{self, ReportView};
@@ -95,9 +97,16 @@ pub fn sample_files() -> Result<Vec<SampleFile>> {
 /// The sample files parsed: records per (node, ledger), in file order.
 pub fn parse_samples(period: Period) -> Result<BTreeMap<(DivisionCode, Ledger), Vec<Record>>> {
     let mut records: BTreeMap<(DivisionCode, Ledger), Vec<Record>> = BTreeMap::new();
+    let topology = topology::ningxia();
     for file in sample_files()? {
         let ledger = file.table.ledger();
-        let parsed = parse_csv(&file.name, file.bytes, ledger, period, Some(file.table))?;
+        let target = ImportTarget {
+            ledger,
+            period,
+            table: Some(file.table),
+            topology: Some(&topology),
+        };
+        let parsed = parse_csv(&file.name, file.bytes, &target, &Progress::hidden())?;
         records
             .entry((file.code, ledger))
             .or_default()
@@ -116,6 +125,8 @@ pub struct LedgerOutcome {
     pub region_figures: Figures,
     /// The same figures computed directly over every raw record of all nodes.
     pub raw_figures: Figures,
+    /// The region's return written as XLSX and SDMX-CSV (and JSON), in the demo directory.
+    pub exported: Vec<String>,
 }
 
 /// What the demo did and measured.
@@ -199,12 +210,14 @@ pub async fn run_demo(directory: &Path) -> Result<(DemoSummary, LocalTree)> {
     let table = coefficients::current();
     let mut outcomes = Vec::new();
     for ledger in ledgers_with_data {
-        let all_records: Vec<Record> = samples
-            .iter()
-            .filter(|((_, with), _)| *with == ledger)
-            .flat_map(|(_, records)| records.iter().cloned())
-            .collect();
-        let raw_figures = figures::compute(ledger, &all_records, table)?;
+        // Each node's raw records computed on their own (their ids and references are the node's)
+        // and added up: no rollup, signature or sync is involved.
+        let mut raw_figures = Figures::new();
+        for ((_, with), records) in &samples {
+            if *with == ledger {
+                raw_figures.add(&figures::compute(ledger, DEMO_PERIOD, records, table)?)?;
+            }
+        }
         let (region_report, region_figures) = root_handle.with_core(|core| {
             (
                 views::report(core, ledger, DEMO_PERIOD),
@@ -212,11 +225,14 @@ pub async fn run_demo(directory: &Path) -> Result<(DemoSummary, LocalTree)> {
                     .unwrap_or_default(),
             )
         });
+        let region_report = region_report?;
+        let exported = export_return(directory, &region_report.statistical_return)?;
         outcomes.push(LedgerOutcome {
             ledger: ledger.slug().to_owned(),
             region_report,
             region_figures,
             raw_figures,
+            exported,
         });
     }
     let verify_handle = root_handle.clone();
@@ -233,6 +249,24 @@ pub async fn run_demo(directory: &Path) -> Result<(DemoSummary, LocalTree)> {
         region_verify,
     };
     Ok((summary, tree))
+}
+
+/// Writes a return under `<directory>/returns/` as XLSX, SDMX-CSV and JSON; returns the paths.
+fn export_return(directory: &Path, statistical_return: &StatReturn) -> Result<Vec<String>> {
+    let returns = directory.join("returns");
+    std::fs::create_dir_all(&returns)
+        .with_context(|| format!("cannot create {}", returns.display()))?;
+    let mut written = Vec::new();
+    for format in [
+        ExportFormat::Xlsx,
+        ExportFormat::SdmxCsv,
+        ExportFormat::Json,
+    ] {
+        let path = returns.join(export::default_file_name(statistical_return, format));
+        export::write_return(statistical_return, format, &path)?;
+        written.push(path.display().to_string());
+    }
+    Ok(written)
 }
 
 fn print_summary(summary: &DemoSummary) {
@@ -257,9 +291,10 @@ fn print_summary(summary: &DemoSummary) {
             "DIFFERENT from the sum over the raw records"
         };
         println!(
-            "  check: the region's {} figures are {check}",
+            "\n  check: the region's {} figures are {check}",
             outcome.ledger
         );
+        println!("  the region's return: {}", outcome.exported.join(", "));
     }
     println!();
     println!(

@@ -9,8 +9,12 @@ use clap::{Parser, Subcommand};
 use node::commands::{self, Command};
 use node::directory::{self, NodeDirectory};
 use node::driver::{self, NodeHandle, RunOptions};
+use node::export::{self, ExportFormat};
+use node::import::Progress;
 use node::views::{ImportView, ReportView, StatusView};
-use node::{bench, demo, render};
+use node::{bench, demo, render, template};
+use schemas::Ledger;
+use schemas::returns::StatReturn;
 use tokio_util::sync::CancellationToken;
 use topology::DivisionCode;
 
@@ -71,20 +75,51 @@ enum CliCommand {
         #[command(flatten)]
         directory: DirectoryArgument,
     },
-    /// Import a CSV file into this node's draft of a ledger and period.
+    /// Import a CSV file or a sheet of an XLSX workbook into this node's draft of a ledger and
+    /// period. Nothing is imported unless every row is valid.
     Import {
         #[command(flatten)]
         directory: DirectoryArgument,
         #[command(flatten)]
         ledger_period: LedgerPeriod,
-        /// The table (buildings, vehicles, dispatch_orders, energy_consumption); inferred from
-        /// the headers when omitted.
+        /// The table (its slug or Chinese name, such as energy_consumption or 能源资源消费);
+        /// inferred from the headers when omitted.
         #[arg(long)]
         table: Option<String>,
-        /// The CSV file.
+        /// The sheet of a workbook; by default the one named after the table, or the only one.
+        #[arg(long)]
+        sheet: Option<String>,
+        /// The CSV or XLSX file.
         file: PathBuf,
         #[arg(long)]
         json: bool,
+    },
+    /// Write the blank form of a ledger for clerks to fill: a workbook with one sheet per table, or
+    /// one CSV file per table.
+    Template {
+        /// office_space, vehicles or energy.
+        #[arg(long)]
+        ledger: String,
+        /// xlsx or csv.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// The workbook to write, or the directory of the CSV files.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Export this node's statistical return for a ledger and period: xlsx, csv, sdmx-csv or json.
+    Export {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[command(flatten)]
+        ledger_period: LedgerPeriod,
+        /// xlsx, csv, sdmx-csv or json.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// The file to write; by default named by the node's division code, ledger and period in
+        /// the current directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Sign this node's draft of a ledger and period; it goes up when the parent is reachable.
     Submit {
@@ -152,6 +187,47 @@ fn node_command(dir: &std::path::Path, command: &Command) -> Result<serde_json::
     }
     let mut core = directory.open_core()?;
     commands::execute_local(&mut core, command)
+}
+
+/// Imports a file into the node in `dir`. The file is read and checked here first, with a progress
+/// bar on a terminal, so that a clerk sees errors at once; then a running node is sent the file
+/// (and checks it again), or the store is opened and the parsed records written.
+fn import_file(
+    dir: &std::path::Path,
+    ledger_period: LedgerPeriod,
+    table: Option<String>,
+    sheet: Option<String>,
+    path: PathBuf,
+) -> Result<serde_json::Value> {
+    let directory = NodeDirectory::existing(dir)?;
+    let topology = directory.read_topology()?;
+    let (ledger, period, parsed) = commands::parse_import(
+        &topology,
+        &ledger_period.ledger,
+        &ledger_period.period,
+        table.as_deref(),
+        sheet.as_deref(),
+        &path,
+        &Progress::on_terminal(),
+    )?;
+    let command = Command::Import {
+        ledger: ledger_period.ledger,
+        period: ledger_period.period,
+        table,
+        sheet,
+        path: path.clone(),
+    };
+    if let Some(value) = driver::send_control_request(&directory.control_socket_path(), &command)? {
+        return Ok(value);
+    }
+    let mut core = directory.open_core()?;
+    commands::import_parsed(
+        &mut core,
+        ledger,
+        period,
+        &parsed,
+        path.display().to_string(),
+    )
 }
 
 fn init_logging(default_level: &str) {
@@ -277,20 +353,13 @@ fn execute(cli: Cli) -> Result<()> {
             directory,
             ledger_period,
             table,
+            sheet,
             file,
             json,
         } => {
             let path = std::path::absolute(&file)
                 .with_context(|| format!("cannot resolve {}", file.display()))?;
-            let value = node_command(
-                &directory.dir,
-                &Command::Import {
-                    ledger: ledger_period.ledger,
-                    period: ledger_period.period,
-                    table,
-                    path,
-                },
-            )?;
+            let value = import_file(&directory.dir, ledger_period, table, sheet, path)?;
             if json {
                 return print_json(&value);
             }
@@ -302,6 +371,45 @@ fn execute(cli: Cli) -> Result<()> {
                 view.file,
                 view.outcome.key,
                 view.outcome.n_records_in_document
+            );
+            Ok(())
+        }
+        CliCommand::Template {
+            ledger,
+            format,
+            out,
+        } => {
+            let ledger: Ledger = ledger.parse()?;
+            let format: ExportFormat = format.parse()?;
+            for path in template::write_template(ledger, format, out.as_deref())? {
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+        CliCommand::Export {
+            directory,
+            ledger_period,
+            format,
+            out,
+        } => {
+            let format: ExportFormat = format.parse()?;
+            let value = node_command(
+                &directory.dir,
+                &Command::Export {
+                    ledger: ledger_period.ledger,
+                    period: ledger_period.period,
+                },
+            )?;
+            let statistical_return: StatReturn = serde_json::from_value(value)?;
+            let path = out.unwrap_or_else(|| {
+                PathBuf::from(export::default_file_name(&statistical_return, format))
+            });
+            export::write_return(&statistical_return, format, &path)?;
+            println!(
+                "wrote {} ({} sheets, {} findings for review)",
+                path.display(),
+                statistical_return.sheets.len(),
+                statistical_return.findings.len()
             );
             Ok(())
         }

@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use schemas::returns::StatReturn;
+
 use crate::views::{FigureView, ReportView, StatusView};
 
 /// `YYYY-MM-DD HH:MM:SS UTC` from Unix milliseconds, without a date crate: the civil-from-days
@@ -110,7 +112,86 @@ pub fn report(view: &ReportView) -> String {
             .collect();
         let _ = writeln!(text, "not yet included: {}", names.join(", "));
     }
-    text.push_str(&figure_table(&view.figures));
+    text.push_str(&statistical_return(&view.statistical_return));
+    text
+}
+
+/// The sheets of a return as text tables, each with its totals row, then the findings counted by
+/// rule.
+pub fn statistical_return(ret: &StatReturn) -> String {
+    let mut text = String::new();
+    for sheet in &ret.sheets {
+        let _ = writeln!(text, "\n  {} ({})", sheet.name_zh, sheet.id);
+        let mut header = vec![sheet.row_header_zh.clone()];
+        let indicator_sheet = sheet.rows.iter().any(|row| row.unit.is_some());
+        if indicator_sheet {
+            header.push("单位".to_owned());
+        }
+        header.extend(sheet.columns.iter().map(|column| {
+            if column.unit.is_empty() || column.header_zh.contains('（') {
+                column.header_zh.clone()
+            } else {
+                format!("{} {}", column.header_zh, column.unit)
+            }
+        }));
+        let cell = |value: &Option<schemas::Decimal>| {
+            value.map_or_else(|| "-".to_owned(), |value| value.normalize().to_string())
+        };
+        let mut lines: Vec<Vec<String>> = vec![header];
+        for row in &sheet.rows {
+            let mut line = vec![row.label_zh.clone()];
+            if indicator_sheet {
+                line.push(row.unit.clone().unwrap_or_default());
+            }
+            line.extend(row.values.iter().map(cell));
+            lines.push(line);
+        }
+        if let Some(totals) = &sheet.totals {
+            let mut line = vec!["合计".to_owned()];
+            line.extend(totals.iter().map(cell));
+            lines.push(line);
+        }
+        let columns = lines.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..columns)
+            .map(|index| {
+                lines
+                    .iter()
+                    .filter_map(|line| line.get(index))
+                    .map(|cell| display_width(cell))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for line in &lines {
+            let mut out = String::from("   ");
+            for (index, cell) in line.iter().enumerate() {
+                let padding = " ".repeat(widths[index].saturating_sub(display_width(cell)));
+                if index == 0 || (indicator_sheet && index == 1) {
+                    out.push_str(&format!(" {cell}{padding}"));
+                } else {
+                    out.push_str(&format!("  {padding}{cell}"));
+                }
+            }
+            let _ = writeln!(text, "{}", out.trim_end());
+        }
+    }
+    if !ret.findings.is_empty() {
+        let mut by_rule: std::collections::BTreeMap<(String, String), usize> =
+            std::collections::BTreeMap::new();
+        for finding in &ret.findings {
+            *by_rule
+                .entry((
+                    format!("{:?}", finding.severity).to_lowercase(),
+                    finding.rule.clone(),
+                ))
+                .or_default() += 1;
+        }
+        let listed: Vec<String> = by_rule
+            .iter()
+            .map(|((severity, rule), count)| format!("{count} {rule} ({severity})"))
+            .collect();
+        let _ = writeln!(text, "\n  for review: {}", listed.join(", "));
+    }
     text
 }
 

@@ -5,11 +5,12 @@ use anyhow::Result;
 use protocol::DocumentKey;
 use protocol::rollup::InputKind;
 use schemas::figures::{Figures, catalog};
+use schemas::returns::StatReturn;
 use schemas::{Ledger, Period};
 use serde::{Deserialize, Serialize};
 use topology::{DivisionCode, Topology};
 
-use crate::core::{ImportOutcome, NodeCore};
+use crate::core::{CoreError, ImportOutcome, NodeCore};
 use crate::driver::{LinkStatus, NodeHandle};
 
 /// A node as shown to people.
@@ -185,6 +186,8 @@ pub struct ReportView {
     pub included: Vec<DivisionCode>,
     pub missing: Vec<NodeView>,
     pub contributions: Vec<ContributionView>,
+    /// The statistical return built from the figures: its sheets, totals and findings.
+    pub statistical_return: StatReturn,
 }
 
 /// Lists figures in the catalog's order, then any the catalog does not name.
@@ -215,7 +218,12 @@ pub fn figure_views(ledger: Ledger, figures: &Figures) -> Vec<FigureView> {
 }
 
 /// Builds the report of a node's consolidated figures for a ledger and period.
-pub fn report(core: &NodeCore, ledger: Ledger, period: Period) -> ReportView {
+pub fn report(
+    core: &mut NodeCore,
+    ledger: Ledger,
+    period: Period,
+) -> std::result::Result<ReportView, CoreError> {
+    let statistical_return = crate::returns::build(core, ledger, period)?;
     let topology = core.topology();
     let code = core.code();
     let node = NodeView::of(topology, code);
@@ -266,7 +274,7 @@ pub fn report(core: &NodeCore, ledger: Ledger, period: Period) -> ReportView {
         .filter(|member| !coverage.included.contains(member))
         .map(|member| NodeView::of(topology, member))
         .collect();
-    ReportView {
+    Ok(ReportView {
         node,
         ledger: ledger.slug().to_owned(),
         period: period.to_string(),
@@ -279,5 +287,6 @@ pub fn report(core: &NodeCore, ledger: Ledger, period: Period) -> ReportView {
         included: coverage.included.into_iter().collect(),
         missing,
         contributions,
-    }
+        statistical_return,
+    })
 }

@@ -1,53 +1,11 @@
 //! The command line as people meet it: the operator's set-up steps, and one clear line for each
 //! kind of bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn huizong() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_huizong"))
-}
-
-fn run(arguments: &[&str]) -> Output {
-    huizong().args(arguments).output().unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Asserts a failure reported as exactly one line starting with `error:`.
-fn assert_one_line_error(output: &Output) -> String {
-    assert!(!output.status.success(), "the command should fail");
-    let message = stderr(output);
-    assert_eq!(message.lines().count(), 1, "one line: {message:?}");
-    assert!(message.starts_with("error: "), "{message:?}");
-    message
-}
-
-/// A city and one of its counties, prepared on disk (not running).
-fn city_and_county(root: &Path) -> (PathBuf, PathBuf, topology::Topology) {
-    let template = node::local_tree::ningxia_city_with_counties(1).unwrap();
-    let city = topology::DivisionCode::parse("640100000000").unwrap();
-    let county = topology::DivisionCode::parse("640104000000").unwrap();
-    let prepared = node::local_tree::prepare(&template, root).unwrap();
-    let topology = prepared.topology.clone();
-    drop(prepared);
-    (
-        root.join(city.as_str()),
-        root.join(county.as_str()),
-        topology,
-    )
-}
-
-const ENERGY_HEADER: &str = "institution_credit_code,month,carrier,quantity,cost_yuan";
-
-fn a_credit_code() -> String {
-    schemas::records::CreditCode::with_check_digit("11640104MB0000001")
-        .unwrap()
-        .as_str()
-        .to_owned()
-}
+use common::{
+    ENERGY_HEADER, a_credit_code, assert_one_line_error, city_and_county, huizong, run, stderr,
+};
 
 #[test]
 fn a_malformed_row_is_named_by_file_line_column_and_rule_and_nothing_is_imported() {
@@ -121,6 +79,38 @@ fn chinese_headers_import_and_the_operator_flow_reaches_a_report() {
     ]);
     assert!(imported.status.success(), "{}", stderr(&imported));
     assert!(String::from_utf8_lossy(&imported.stdout).contains("imported 2 records"));
+
+    // Consumption of an institution the ledger does not list is imported (tables may come in any
+    // order) but cannot be submitted.
+    let refused = run(&[
+        "submit", "--dir", dir, "--ledger", "energy", "--period", "2025",
+    ]);
+    let message = assert_one_line_error(&refused);
+    assert!(
+        message.contains("unknown_institution") || message.contains(&credit),
+        "{message}"
+    );
+    assert!(message.contains("energy_consumption"), "{message}");
+
+    let institutions = directory.path().join("机构.csv");
+    std::fs::write(
+        &institutions,
+        format!(
+            "统一社会信用代码,机构名称,机构类型,建筑面积（平方米）,用能人数（人）\n{credit},兴庆区机关事务服务中心,国家机关,2000,80\n"
+        ),
+    )
+    .unwrap();
+    let imported = run(&[
+        "import",
+        "--dir",
+        dir,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        institutions.to_str().unwrap(),
+    ]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
     let submitted = run(&[
         "submit", "--dir", dir, "--ledger", "energy", "--period", "2025",
     ]);

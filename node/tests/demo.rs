@@ -44,6 +44,10 @@ fn the_demo_consolidates_every_ledger_exactly_and_verify_catches_a_corrupted_rep
     }
 
     let region = tree.join("640000000000");
+    for ledger in ["office_space", "vehicles", "energy"] {
+        the_exported_workbook_matches_the_json_report(&tree, &region, ledger);
+    }
+
     let verified = huizong()
         .arg("verify")
         .arg("--dir")
@@ -96,4 +100,84 @@ fn the_demo_consolidates_every_ledger_exactly_and_verify_catches_a_corrupted_rep
         "the failure names the document: {message}"
     );
     assert_eq!(message.lines().count(), 1, "one line: {message}");
+}
+
+/// The region's return exported by the demo as XLSX opens with calamine and every totals row in
+/// it equals the totals of `huizong report --json`; the SDMX-CSV export has the SDMX header and
+/// one observation per cell.
+fn the_exported_workbook_matches_the_json_report(
+    tree: &std::path::Path,
+    region: &std::path::Path,
+    ledger: &str,
+) {
+    let report = huizong()
+        .args([
+            "report", "--json", "--ledger", ledger, "--period", "2025", "--dir",
+        ])
+        .arg(region)
+        .output()
+        .unwrap();
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let sheets = report["statistical_return"]["sheets"].as_array().unwrap();
+    assert!(sheets.len() >= 3, "{ledger}: a return has several sheets");
+
+    let workbook = tree.join(format!("returns/640000000000-{ledger}-2025.xlsx"));
+    let read = node::spreadsheet::read_workbook(&workbook).unwrap();
+    let mut totals_compared = 0;
+    for sheet in sheets {
+        let name = sheet["name_zh"].as_str().unwrap();
+        let cells = read
+            .iter()
+            .find(|read_sheet| read_sheet.name == name)
+            .unwrap_or_else(|| panic!("{ledger}: sheet {name} is in the workbook"));
+        let Some(totals) = sheet["totals"].as_array() else {
+            continue;
+        };
+        let totals_row = cells
+            .rows
+            .iter()
+            .find(|row| row.first().map(String::as_str) == Some("合计"))
+            .unwrap_or_else(|| panic!("{ledger}: sheet {name} has a totals row"));
+        // Label and code columns come first, then one cell per value column.
+        for (index, total) in totals.iter().enumerate() {
+            let cell = totals_row.get(index + 2).map_or("", String::as_str);
+            match total.as_str() {
+                Some(expected) => {
+                    let expected: schemas::Decimal = expected.parse().unwrap();
+                    let found: schemas::Decimal = cell.parse().unwrap_or_else(|_| {
+                        panic!("{ledger} {name} total {index}: {cell:?} is not a number")
+                    });
+                    assert_eq!(
+                        found.normalize(),
+                        expected.normalize(),
+                        "{ledger} {name} total {index}"
+                    );
+                    totals_compared += 1;
+                }
+                None => assert_eq!(cell, "", "{ledger} {name} total {index} is empty"),
+            }
+        }
+    }
+    assert!(totals_compared > 5, "{ledger}: totals were compared");
+
+    let sdmx =
+        std::fs::read_to_string(tree.join(format!("returns/640000000000-{ledger}-2025.sdmx.csv")))
+            .unwrap();
+    let mut lines = sdmx.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA"),
+        "{ledger}: the SDMX-CSV header"
+    );
+    assert!(
+        lines.all(|line| line.starts_with("dataflow,HUIZONG:DF_")),
+        "{ledger}: every line is an observation of the dataflow"
+    );
 }

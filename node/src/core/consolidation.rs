@@ -182,14 +182,37 @@ impl NodeCore {
     /// This node's consolidated figures for (ledger, period): its rollup when it has children,
     /// otherwise the figures of its own latest submission.
     pub fn consolidated_figures(&self, ledger: Ledger, period: Period) -> Option<Figures> {
-        if self.topology.children_of(self.code).is_empty() {
+        self.figures_of(self.code, ledger, period)
+    }
+
+    /// The consolidated figures held for any node of the tree: its latest rollup when it has
+    /// children, otherwise the figures of its latest submission.
+    pub fn figures_of(
+        &self,
+        node: DivisionCode,
+        ledger: Ledger,
+        period: Period,
+    ) -> Option<Figures> {
+        if self.topology.children_of(node).is_empty() {
             self.latest_submissions
-                .get(&DocumentKey::new(self.code, ledger, period))
+                .get(&DocumentKey::new(node, ledger, period))
                 .map(|accepted| accepted.figures.clone())
         } else {
             self.latest_rollups
-                .get(&(self.code, ledger, period))
+                .get(&(node, ledger, period))
                 .map(|rollup| rollup.payload().figures.clone())
         }
+    }
+
+    /// The figures of a node's own latest submission (its own level, 本级), if held.
+    pub fn own_level_figures_of(
+        &self,
+        node: DivisionCode,
+        ledger: Ledger,
+        period: Period,
+    ) -> Option<Figures> {
+        self.latest_submissions
+            .get(&DocumentKey::new(node, ledger, period))
+            .map(|accepted| accepted.figures.clone())
     }
 }

@@ -1,7 +1,13 @@
 //! The node's own ledgers: writing imported records into a draft and signing a submission.
 
 use protocol::{AcceptedSubmission, DocumentKey, Signed, Submission};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use schemas::ledgers::CheckContext;
 use schemas::records::Record;
+use schemas::returns::{Finding, Severity};
+use schemas::table::Table;
 use schemas::{Ledger, Period, coefficients, document, figures};
 use serde::{Deserialize, Serialize};
 
@@ -57,6 +63,34 @@ impl NodeCore {
             .documents
             .get_mut(&key)
             .expect("the draft was loaded or created above");
+        // The rules that span records are checked on the draft as it would be after the import;
+        // rules about references to other tables wait for the submission, so that tables can be
+        // imported in any order.
+        let mut merged = document::read_records(draft).map_err(document_error)?;
+        merged.extend_from_slice(records);
+        let merged = latest_by_id(merged);
+        let context = CheckContext {
+            owner: self.code,
+            period,
+            previous: None,
+        };
+        let refusing: Vec<Finding> = schemas::ledgers::check(ledger, &merged, &context)
+            .into_iter()
+            .filter(|finding| {
+                finding.severity == Severity::Error
+                    && schemas::ledgers::is_checked_at_import(&finding.rule)
+            })
+            .collect();
+        if !refusing.is_empty() {
+            return Err(CoreError::RulesBroken {
+                key,
+                findings: refusing,
+            });
+        }
+        let draft = self
+            .documents
+            .get_mut(&key)
+            .expect("the draft was loaded or created above");
         let written = document::write_records(draft, records, now_ms).map_err(document_error)?;
         let n_records_in_document = document::count_records(draft).map_err(document_error)?;
         self.persist_document(&key)?;
@@ -85,6 +119,22 @@ impl NodeCore {
             key,
             source: Box::new(source),
         })?;
+        let previous_year = self.previous_year_records(ledger, period)?;
+        let context = CheckContext {
+            owner: self.code,
+            period,
+            previous: previous_year.as_deref(),
+        };
+        let refusing: Vec<Finding> = schemas::ledgers::check(ledger, &records, &context)
+            .into_iter()
+            .filter(|finding| finding.severity == Severity::Error)
+            .collect();
+        if !refusing.is_empty() {
+            return Err(CoreError::RulesBroken {
+                key,
+                findings: refusing,
+            });
+        }
         let previous = self.latest_submissions.get(&key);
         if let Some(previous) = previous
             && previous.submission.payload().heads == heads
@@ -98,11 +148,12 @@ impl NodeCore {
             });
         }
         let table = coefficients::current();
-        let figures =
-            figures::compute(ledger, &records, table).map_err(|error| CoreError::Figures {
+        let figures = figures::compute(ledger, period, &records, table).map_err(|error| {
+            CoreError::Figures {
                 key,
                 reason: error.to_string(),
-            })?;
+            }
+        })?;
         let submission = Submission {
             key,
             heads,
@@ -131,4 +182,42 @@ impl NodeCore {
         self.consolidate(ledger, period, now_ms)?;
         Ok(outcome)
     }
+
+    /// This node's records of the same ledger for the same period a year earlier, if it holds
+    /// them (for the year-on-year rules).
+    pub fn previous_year_records(
+        &mut self,
+        ledger: Ledger,
+        period: Period,
+    ) -> Result<Option<Vec<Record>>, CoreError> {
+        let Some(previous) = period.previous_year() else {
+            return Ok(None);
+        };
+        let key = DocumentKey::new(self.code, ledger, previous);
+        let Some(document) = self.document_mut(&key)? else {
+            return Ok(None);
+        };
+        let records = document::read_records(document).map_err(|source| CoreError::Document {
+            key,
+            source: Box::new(source),
+        })?;
+        Ok(Some(records))
+    }
+}
+
+/// The records with one record per (table, id): a later record replaces an earlier one, as a write
+/// into a document does.
+fn latest_by_id(records: Vec<Record>) -> Vec<Record> {
+    let mut position: HashMap<(Table, String), usize> = HashMap::with_capacity(records.len());
+    let mut latest: Vec<Record> = Vec::with_capacity(records.len());
+    for record in records {
+        match position.entry((record.table(), record.id())) {
+            Entry::Occupied(slot) => latest[*slot.get()] = record,
+            Entry::Vacant(slot) => {
+                slot.insert(latest.len());
+                latest.push(record);
+            }
+        }
+    }
+    latest
 }

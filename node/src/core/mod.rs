@@ -13,6 +13,7 @@ mod documents;
 pub mod keys;
 mod ledger_operations;
 mod replicas;
+mod review;
 mod verification;
 
 use std::collections::{BTreeMap, HashMap};
@@ -48,6 +49,11 @@ pub enum CoreError {
     },
     #[error("document {key}: figures cannot be computed: {reason}")]
     Figures { key: DocumentKey, reason: String },
+    #[error("document {key}: the records break rules of the ledger: {}", describe_findings(.findings))]
+    RulesBroken {
+        key: DocumentKey,
+        findings: Vec<schemas::returns::Finding>,
+    },
     #[error("cannot sign: {0}")]
     Signing(#[from] SignedError),
     #[error("cannot consolidate {node} {ledger} {period}: {reason}")]
@@ -63,6 +69,25 @@ pub enum CoreError {
     KeyMismatch { code: DivisionCode },
     #[error("the topology is not validly signed by its root: {reason}")]
     UnsignedTopology { reason: String },
+}
+
+/// Lists the first findings for a message.
+fn describe_findings(findings: &[schemas::returns::Finding]) -> String {
+    const LISTED_MAX: usize = 10;
+    let mut listed: Vec<String> = findings
+        .iter()
+        .take(LISTED_MAX)
+        .map(|finding| {
+            format!(
+                "{} {} ({}): {}",
+                finding.table, finding.record_id, finding.field, finding.message
+            )
+        })
+        .collect();
+    if findings.len() > LISTED_MAX {
+        listed.push(format!("and {} more", findings.len() - LISTED_MAX));
+    }
+    listed.join("; ")
 }
 
 /// How a submission is kept on disk: the signed envelope and the figures computed from its

@@ -1,1 +1,518 @@
-//! Export of statistical returns: SDMX-CSV 2.0, CSV and JSON (XLSX is in `crate::spreadsheet`).
+//! Export of statistical returns: XLSX, SDMX-CSV 2.0, CSV and JSON.
+//!
+//! A [`StatReturn`] is built, pure, by `schemas`; this module only writes it. Each writer takes the
+//! return and any [`std::io::Write`] and either writes the whole file or fails with an
+//! [`ExportError`]:
+//!
+//! - [`sdmx::write_sdmx_csv`]: SDMX-CSV 2.0, one observation a line, for statistical exchange;
+//! - [`csv::write_return_csv`]: a tidy long table with Chinese labels, for spreadsheets and
+//!   scripts;
+//! - [`json::write_return_json`] and [`json::read_return_json`]: the whole return, tagged with its
+//!   format, for other programs and for reading back;
+//! - [`xlsx::write_return_xlsx`]: the workbook of the national forms, one sheet per table with
+//!   Chinese headers and a totals row, through [`crate::spreadsheet`].
+//!
+//! [`write_return`] writes a return to a file in any of the formats.
+//!
+//! Every writer first checks that each row and totals row has one value per column, so a malformed
+//! return (one read back from JSON, say) is refused before a byte is written. A file on disk is
+//! written through [`write_atomically`], so a failure never leaves a half-written file where the
+//! clerk expects a return; [`default_file_name`] names it by the node's 12-digit division code, as
+//! the reporting notices require.
+
+pub mod csv;
+pub mod json;
+pub mod sdmx;
+pub mod xlsx;
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use schemas::Decimal;
+use schemas::returns::StatReturn;
+
+/// A file format a return can be exported in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExportFormat {
+    /// A workbook with one sheet per table and Chinese headers, as the national forms are filled
+    /// (written by `crate::spreadsheet`).
+    Xlsx,
+    /// A tidy long table, one value a line, UTF-8 with a byte order mark
+    /// ([`csv::write_return_csv`]).
+    Csv,
+    /// SDMX-CSV 2.0 for statistical exchange ([`sdmx::write_sdmx_csv`]).
+    SdmxCsv,
+    /// The whole return as tagged JSON ([`json::write_return_json`]).
+    Json,
+}
+
+impl ExportFormat {
+    /// Every format, in the order help texts list them.
+    pub const ALL: [ExportFormat; 4] = [
+        ExportFormat::Xlsx,
+        ExportFormat::Csv,
+        ExportFormat::SdmxCsv,
+        ExportFormat::Json,
+    ];
+
+    /// The name used on the command line.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Csv => "csv",
+            ExportFormat::SdmxCsv => "sdmx-csv",
+            ExportFormat::Json => "json",
+        }
+    }
+
+    /// The file name extension, without the dot; SDMX-CSV is a CSV file like any other.
+    pub fn file_extension(self) -> &'static str {
+        match self {
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Csv | ExportFormat::SdmxCsv => "csv",
+            ExportFormat::Json => "json",
+        }
+    }
+
+    /// What the default file name ends with: the extension, with `sdmx.` before it for SDMX-CSV so
+    /// that the two CSV exports of one return do not overwrite each other.
+    fn file_name_suffix(self) -> &'static str {
+        match self {
+            ExportFormat::SdmxCsv => "sdmx.csv",
+            other => other.file_extension(),
+        }
+    }
+}
+
+/// A format name that is not one of the accepted ones.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown export format {value:?}: expected one of xlsx, csv, sdmx-csv (or sdmx), json")]
+pub struct UnknownExportFormat {
+    pub value: String,
+}
+
+impl FromStr for ExportFormat {
+    type Err = UnknownExportFormat;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "xlsx" => Ok(ExportFormat::Xlsx),
+            "csv" => Ok(ExportFormat::Csv),
+            "sdmx-csv" | "sdmx" => Ok(ExportFormat::SdmxCsv),
+            "json" => Ok(ExportFormat::Json),
+            _ => Err(UnknownExportFormat {
+                value: text.to_owned(),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for ExportFormat {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.slug())
+    }
+}
+
+/// The file name a return is exported under unless the clerk names another, such as
+/// `640000000000-energy-2025.sdmx.csv`: the node's 12-digit division code (files are named by it,
+/// a rule of the reporting notices), the ledger and the period.
+pub fn default_file_name(ret: &StatReturn, format: ExportFormat) -> String {
+    format!(
+        "{}-{}-{}.{}",
+        ret.node,
+        ret.ledger.slug(),
+        ret.period,
+        format.file_name_suffix()
+    )
+}
+
+/// Why a return could not be exported or read back.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// A file operation failed; `what` says which, such as `create a temporary file in`.
+    #[error("cannot {what} {}: {source}", path.display())]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing to the output failed outside the CSV and JSON writers (a byte order mark, a final
+    /// newline, a flush).
+    #[error("cannot write the export: {0}")]
+    Write(#[source] std::io::Error),
+    /// The CSV writer failed, most often because the output did.
+    #[error("cannot write the CSV export: {0}")]
+    Csv(#[from] ::csv::Error),
+    /// The workbook could not be written.
+    #[error("cannot write the workbook {}: {reason}", path.display())]
+    Spreadsheet { path: PathBuf, reason: String },
+    /// JSON could not be written or parsed.
+    #[error("JSON of the return: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The JSON is not a return in the format this version reads.
+    #[error(
+        "not a huizong return: its format tag is {}, expected {expected:?}",
+        found.as_deref().map_or_else(|| "missing".to_owned(), |tag| format!("{tag:?}"))
+    )]
+    FormatTag {
+        found: Option<String>,
+        expected: &'static str,
+    },
+    /// A row or the totals row does not have one value per column; nothing was written.
+    #[error(
+        "sheet {sheet:?}, row {row:?}: {n_values} values for {n_columns} columns; nothing was written"
+    )]
+    Shape {
+        sheet: String,
+        /// The row's key, or `_T` for the totals row.
+        row: String,
+        n_values: usize,
+        n_columns: usize,
+    },
+}
+
+/// The row key written for a sheet's totals row, SDMX's code for a total.
+pub(crate) const TOTAL_CODE: &str = "_T";
+
+/// Checks that every row and totals row of every sheet has exactly one value per column, so that a
+/// writer never drops or invents a value.
+pub(crate) fn check_shape(ret: &StatReturn) -> Result<(), ExportError> {
+    for sheet in &ret.sheets {
+        let n_columns = sheet.columns.len();
+        let rows = sheet
+            .rows
+            .iter()
+            .map(|row| (row.key.as_str(), row.values.len()));
+        let totals = sheet.totals.iter().map(|totals| (TOTAL_CODE, totals.len()));
+        if let Some((row, n_values)) = rows
+            .chain(totals)
+            .find(|(_, n_values)| *n_values != n_columns)
+        {
+            return Err(ExportError::Shape {
+                sheet: sheet.id.clone(),
+                row: row.to_owned(),
+                n_values,
+                n_columns,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A decimal in plain notation: normalized (no trailing zeros, no negative zero), never with an
+/// exponent, such as `1229.5` for `1229.50`.
+pub(crate) fn plain_decimal(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+/// Writes a return to `path` in `format`, atomically.
+pub fn write_return(
+    ret: &StatReturn,
+    format: ExportFormat,
+    path: &Path,
+) -> Result<(), ExportError> {
+    match format {
+        ExportFormat::Xlsx => xlsx::write_return_xlsx(ret, path),
+        ExportFormat::Csv => write_atomically(path, |out| csv::write_return_csv(ret, out)),
+        ExportFormat::SdmxCsv => write_atomically(path, |out| sdmx::write_sdmx_csv(ret, out)),
+        ExportFormat::Json => write_atomically(path, |out| json::write_return_json(ret, out)),
+    }
+}
+
+/// Writes a file through a temporary file in the same directory that is renamed over `path` only
+/// when `write` succeeds and the data is flushed and synced to disk. On any failure the temporary
+/// file is removed and `path` is left as it was, so a reader never sees half a return.
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let io_error = |what, path: &Path| {
+        let path = path.to_owned();
+        move |source| ExportError::Io { what, path, source }
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".huizong-export-").suffix(".tmp");
+    // A temporary file is created readable by its owner only; an export is an ordinary file that
+    // the clerk hands on, so it gets the usual permissions (still narrowed by the umask).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let temporary = builder
+        .tempfile_in(directory)
+        .map_err(io_error("create a temporary file in", directory))?;
+    // From here on, dropping `temporary_path` (on any early return) deletes the temporary file.
+    let (file, temporary_path) = temporary.into_parts();
+    let mut writer = BufWriter::new(file);
+    write(&mut writer)?;
+    let file = writer
+        .into_inner()
+        .map_err(|error| error.into_error())
+        .map_err(io_error("write", &temporary_path))?;
+    file.sync_all()
+        .map_err(io_error("sync to disk", &temporary_path))?;
+    drop(file);
+    temporary_path
+        .persist(path)
+        .map_err(|error| error.error)
+        .map_err(io_error("move the finished export to", path))?;
+    Ok(())
+}
+
+/// Flushes a writer, naming the failure as an export write error.
+pub(crate) fn flush(out: &mut impl Write) -> Result<(), ExportError> {
+    out.flush().map_err(ExportError::Write)
+}
+
+/// A small return with every kind of sheet, shared by the writers' tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use schemas::returns::{
+        Finding, ReturnColumn, ReturnRow, ReturnSheet, RowDimension, Severity, StatReturn,
+    };
+    use schemas::{Decimal, Ledger, Period};
+    use topology::DivisionCode;
+
+    pub(crate) fn decimal(text: &str) -> Option<Decimal> {
+        Some(text.parse().expect("fixture decimals are valid"))
+    }
+
+    fn column(indicator: &str, header_zh: &str, unit: &str) -> ReturnColumn {
+        ReturnColumn {
+            indicator: indicator.to_owned(),
+            header_zh: header_zh.to_owned(),
+            unit: unit.to_owned(),
+        }
+    }
+
+    fn row(key: &str, label_zh: &str, values: Vec<Option<Decimal>>) -> ReturnRow {
+        ReturnRow {
+            key: key.to_owned(),
+            label_zh: label_zh.to_owned(),
+            values,
+            unit: None,
+        }
+    }
+
+    /// Ningxia's 2025 energy return with a breakdown sheet, a sheet by child node and an indicator
+    /// sheet holding an undefined ratio.
+    pub(crate) fn sample_return() -> StatReturn {
+        let node = DivisionCode::parse("640000000000").unwrap();
+        StatReturn {
+            node,
+            node_name: "宁夏回族自治区".to_owned(),
+            ledger: Ledger::Energy,
+            period: Period::Year(2025),
+            coefficients_version: "gb2589-2008".to_owned(),
+            sheets: vec![
+                ReturnSheet {
+                    id: "by_carrier".to_owned(),
+                    name_zh: "按能源品种".to_owned(),
+                    rows_are: RowDimension::Breakdown {
+                        id: "CARRIER".to_owned(),
+                    },
+                    row_header_zh: "能源品种".to_owned(),
+                    columns: vec![
+                        column("STANDARD_COAL_TCE", "标准煤（吨）", "tce"),
+                        column("COST_YUAN", "费用（元）", "yuan"),
+                    ],
+                    rows: vec![
+                        row(
+                            "electricity",
+                            "电力",
+                            vec![decimal("1229.50"), decimal("860000.00")],
+                        ),
+                        row("natural_gas", "天然气, 管道", vec![decimal("121.43"), None]),
+                    ],
+                    totals: Some(vec![decimal("1350.93"), decimal("860000")]),
+                },
+                ReturnSheet {
+                    id: "by_child".to_owned(),
+                    name_zh: "按下级单位".to_owned(),
+                    rows_are: RowDimension::RefArea,
+                    row_header_zh: "单位".to_owned(),
+                    columns: vec![column("STANDARD_COAL_TCE", "标准煤（吨）", "tce")],
+                    rows: vec![
+                        row("640000000000", "本级", vec![decimal("10")]),
+                        row("640100000000", "银川市", vec![decimal("20.000")]),
+                    ],
+                    totals: Some(vec![decimal("30")]),
+                },
+                ReturnSheet {
+                    id: "indicators".to_owned(),
+                    name_zh: "主要指标".to_owned(),
+                    rows_are: RowDimension::Indicator,
+                    row_header_zh: "指标".to_owned(),
+                    columns: vec![
+                        column("VALUE", "数值", ""),
+                        column("NUMERATOR", "分子", ""),
+                        column("DENOMINATOR", "分母", ""),
+                    ],
+                    rows: vec![
+                        ReturnRow {
+                            unit: Some("kgce/m2".to_owned()),
+                            ..row(
+                                "ENERGY_PER_FLOOR_AREA_KGCE_M2",
+                                "单位建筑面积能耗",
+                                vec![decimal("12.49"), decimal("1249"), decimal("100")],
+                            )
+                        },
+                        ReturnRow {
+                            unit: Some("m3/person".to_owned()),
+                            ..row(
+                                "WATER_PER_PERSON_M3",
+                                "人均用水量",
+                                vec![None, decimal("0"), decimal("0")],
+                            )
+                        },
+                    ],
+                    totals: None,
+                },
+            ],
+            findings: vec![Finding {
+                severity: Severity::Warning,
+                owner: DivisionCode::parse("640100000000").unwrap(),
+                table: "energy_consumption".to_owned(),
+                record_id: "e-17".to_owned(),
+                field: "electricity_kwh".to_owned(),
+                rule: "year_on_year_over_30_percent".to_owned(),
+                message: "用电量同比增长 42%，超过 ±30%，需要说明".to_owned(),
+            }],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+
+    #[test]
+    fn parses_every_format_name_and_alias() {
+        for format in ExportFormat::ALL {
+            assert_eq!(format.slug().parse::<ExportFormat>(), Ok(format));
+        }
+        assert_eq!("sdmx".parse::<ExportFormat>(), Ok(ExportFormat::SdmxCsv));
+    }
+
+    #[test]
+    fn refuses_an_unknown_format_listing_the_accepted_ones() {
+        let error = "xls".parse::<ExportFormat>().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown export format \"xls\": expected one of xlsx, csv, sdmx-csv (or sdmx), json"
+        );
+    }
+
+    #[test]
+    fn names_files_by_division_code_ledger_and_period() {
+        let ret = fixtures::sample_return();
+        let names: Vec<_> = ExportFormat::ALL
+            .into_iter()
+            .map(|format| default_file_name(&ret, format))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "640000000000-energy-2025.xlsx",
+                "640000000000-energy-2025.csv",
+                "640000000000-energy-2025.sdmx.csv",
+                "640000000000-energy-2025.json",
+            ]
+        );
+    }
+
+    #[test]
+    fn writes_decimals_in_plain_notation() {
+        for (text, plain) in [
+            ("1229.50", "1229.5"),
+            ("860000.00", "860000"),
+            ("-0.0", "0"),
+            ("0.000012", "0.000012"),
+            ("1e20", "100000000000000000000"),
+        ] {
+            let value = Decimal::from_scientific(text)
+                .or_else(|_| text.parse())
+                .unwrap();
+            assert_eq!(plain_decimal(value), plain, "{text}");
+        }
+    }
+
+    #[test]
+    fn refuses_a_row_without_one_value_per_column() {
+        let mut ret = fixtures::sample_return();
+        ret.sheets[0].rows[1].values.pop();
+        let error = check_shape(&ret).unwrap_err();
+        assert!(
+            matches!(&error, ExportError::Shape { sheet, row, n_values: 1, n_columns: 2 }
+                if sheet == "by_carrier" && row == "natural_gas"),
+            "{error}"
+        );
+
+        let mut ret = fixtures::sample_return();
+        ret.sheets[1].totals = Some(vec![]);
+        let error = check_shape(&ret).unwrap_err();
+        assert!(
+            matches!(&error, ExportError::Shape { row, .. } if row == TOTAL_CODE),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn atomic_write_replaces_the_file_on_success() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("return.csv");
+        fs::write(&path, "old").unwrap();
+        write_atomically(&path, |out| {
+            out.write_all(b"new").map_err(ExportError::Write)
+        })
+        .unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        let n_entries = fs::read_dir(directory.path()).unwrap().count();
+        assert_eq!(n_entries, 1, "only the export is left in the directory");
+    }
+
+    #[test]
+    fn atomic_write_leaves_nothing_behind_on_error() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("return.csv");
+        let result = write_atomically(&path, |out| {
+            out.write_all(b"half a ret").map_err(ExportError::Write)?;
+            Err(ExportError::Write(std::io::Error::other("disk full")))
+        });
+        assert!(matches!(result, Err(ExportError::Write(_))));
+        let entries: Vec<_> = fs::read_dir(directory.path()).unwrap().collect();
+        assert!(entries.is_empty(), "left behind: {entries:?}");
+    }
+
+    #[test]
+    fn atomic_write_keeps_the_old_file_on_error() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("return.csv");
+        fs::write(&path, "old").unwrap();
+        let result = write_atomically(&path, |_| {
+            Err(ExportError::Write(std::io::Error::other("disk full")))
+        });
+        assert!(result.is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(fs::read_dir(directory.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn atomic_write_names_the_directory_it_cannot_write_in() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("missing").join("return.csv");
+        let error = write_atomically(&path, |_| Ok(())).unwrap_err();
+        assert!(
+            matches!(&error, ExportError::Io { what: "create a temporary file in", path: named, .. }
+                if named.ends_with("missing")),
+            "{error}"
+        );
+    }
+}

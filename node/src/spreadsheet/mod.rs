@@ -1,1 +1,20 @@
 //! Spreadsheets: reading XLSX workbooks for import and writing returns and templates as XLSX.
+//!
+//! - [`read_workbook`] and [`read_sheet`] turn a workbook's cells into text at their absolute
+//!   positions ([`SheetCells`]), so that the importer parses spreadsheet and CSV input alike and
+//!   its messages name the row and column ([`column_letter`]) the user sees;
+//! - [`write_workbook`] writes sheets described by the plain model [`SheetOut`] and [`CellOut`],
+//!   atomically: a failed write never leaves a half-written file;
+//! - [`SpreadsheetError`] says what went wrong, naming the file and, where known, the sheet, row
+//!   and column.
+//!
+//! calamine does the reading and rust_xlsxwriter the writing; nothing else in the node touches
+//! either crate.
+
+mod error;
+mod read;
+mod write;
+
+pub use error::{SHEET_COLUMNS_MAX, SHEET_ROWS_MAX, SpreadsheetError};
+pub use read::{SheetCells, column_letter, read_sheet, read_workbook};
+pub use write::{CellOut, SHEET_NAME_LENGTH_MAX, SheetOut, write_workbook};

@@ -9,6 +9,8 @@
 //!    documents, bytes of the sync messages.
 //! 3. propagation: in the running Ningxia tree, the time from a county's submission to the
 //!    region's rollup including it, over many rounds (p50, p90, max).
+//! 4. import-xlsx ([`xlsx_import`]): 100,000 energy rows from an XLSX workbook, rows per second and
+//!    peak memory; baseline: the same rows from CSV.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -25,9 +27,13 @@ use schemas::{Ledger, document};
 use serde::Serialize;
 use topology::DivisionCode;
 
+mod xlsx_import;
+
+pub use xlsx_import::{XlsxImportBench, bench_xlsx_import};
+
 use crate::clock::unix_ms;
 use crate::demo::{DEMO_PERIOD, parse_samples, run_demo};
-use crate::import::parse_csv;
+use crate::import::{ImportTarget, Progress, parse_csv};
 use crate::local_tree::{self, LocalTree};
 
 /// Longest a benchmark waits for a change to arrive before it reports failure.
@@ -36,10 +42,10 @@ const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Options of `huizong bench`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchOptions {
-    /// Run only one benchmark: import, sync or propagation.
+    /// Run only one benchmark: import, sync, propagation or import-xlsx.
     #[arg(long)]
     pub only: Option<String>,
-    /// Dispatch orders in the import benchmark.
+    /// Dispatch orders in the import benchmark, energy rows in the XLSX import benchmark.
     #[arg(long, default_value_t = 100_000)]
     pub records: usize,
     /// Measured rounds of the sync and propagation benchmarks.
@@ -95,6 +101,7 @@ pub struct BenchReport {
     pub import: Option<ImportBench>,
     pub sync: Option<SyncBench>,
     pub propagation: Option<PropagationBench>,
+    pub import_xlsx: Option<XlsxImportBench>,
 }
 
 fn percentile(samples: &[f64], fraction: f64) -> f64 {
@@ -203,12 +210,17 @@ pub async fn bench_import(n_records: usize) -> Result<ImportBench> {
     tokio::task::spawn_blocking(move || {
         let csv = dispatch_orders_csv(n_records)?;
         let parse_started = Instant::now();
+        let target = ImportTarget {
+            ledger: Ledger::Vehicles,
+            period: DEMO_PERIOD,
+            table: None,
+            topology: None,
+        };
         let parsed = parse_csv(
             "dispatch_orders.csv",
             csv.as_bytes(),
-            Ledger::Vehicles,
-            DEMO_PERIOD,
-            None,
+            &target,
+            &Progress::hidden(),
         )?;
         let parse_elapsed = parse_started.elapsed();
         let mut core = node_directory.open_core()?;
@@ -477,14 +489,11 @@ pub async fn bench_propagation(rounds: usize) -> Result<PropagationBench> {
 
 /// The same energy record with its quantity raised, so that a re-import changes the document.
 fn bump_quantity(record: &Record, round: usize) -> Result<Record> {
-    match record {
-        Record::EnergyConsumption(consumption) => {
-            let mut changed = consumption.clone();
-            changed.quantity += schemas::Decimal::from(round as u64 + 1);
-            Ok(Record::EnergyConsumption(changed))
-        }
-        other => bail!("expected an energy record, found {:?}", other.table()),
+    if record.table() != Table::EnergyConsumption {
+        bail!("expected an energy record, found {:?}", record.table());
     }
+    let quantity = record.amount("quantity") + schemas::Decimal::from(round as u64 + 1);
+    Ok(record.with("quantity", &quantity.to_string())?)
 }
 
 fn render(report: &BenchReport) -> String {
@@ -530,6 +539,22 @@ fn render(report: &BenchReport) -> String {
             propagation.latency_ms_max
         );
     }
+    if let Some(xlsx) = &report.import_xlsx {
+        let _ = writeln!(
+            text,
+            "import-xlsx: {} energy rows ({} KiB of XLSX): read and check {:.0} ms + write {:.0} ms = {:.0} rows/s; \
+             baseline the same rows from CSV {:.0} rows/s ({:.2}x); resident memory {:.0} MiB before, peak {:.0} MiB",
+            xlsx.rows,
+            xlsx.xlsx_bytes / 1024,
+            xlsx.read_and_parse_ms,
+            xlsx.write_ms,
+            xlsx.rows_per_second,
+            xlsx.baseline_csv_rows_per_second,
+            xlsx.xlsx_over_csv,
+            xlsx.resident_mib_before,
+            xlsx.peak_resident_mib
+        );
+    }
     text
 }
 
@@ -541,9 +566,9 @@ pub fn run(options: BenchOptions) -> Result<()> {
         .context("cannot start the async runtime")?;
     let wants = |name: &str| options.only.as_deref().is_none_or(|only| only == name);
     if let Some(only) = &options.only
-        && !["import", "sync", "propagation"].contains(&only.as_str())
+        && !["import", "sync", "propagation", "import-xlsx"].contains(&only.as_str())
     {
-        bail!("unknown benchmark {only:?}: expected import, sync or propagation");
+        bail!("unknown benchmark {only:?}: expected import, sync, propagation or import-xlsx");
     }
     let report = runtime.block_on(async {
         let mut report = BenchReport::default();
@@ -555,6 +580,11 @@ pub fn run(options: BenchOptions) -> Result<()> {
         }
         if wants("propagation") {
             report.propagation = Some(bench_propagation(options.rounds).await?);
+        }
+        if wants("import-xlsx") {
+            let rows = options.records;
+            report.import_xlsx =
+                Some(tokio::task::spawn_blocking(move || bench_xlsx_import(rows)).await??);
         }
         anyhow::Ok(report)
     })?;

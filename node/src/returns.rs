@@ -1,0 +1,65 @@
+//! A node's statistical return for a ledger and period, assembled from what it holds: its
+//! consolidated figures, its own level's, each child's, last year's, and the findings of the
+//! documents below it. The sheets themselves are built by the schema ([`schemas::ledgers`]).
+
+use schemas::figures::Figures;
+use schemas::ledgers::{ReturnInput, return_sheets};
+use schemas::returns::StatReturn;
+use schemas::{Ledger, Period, coefficients};
+
+use crate::core::{CoreError, NodeCore};
+
+/// Builds the return of this node for (ledger, period). Figures not held yet count as zero, so a
+/// return can be looked at before every child has reported; the coverage in `huizong report` says
+/// which nodes are included.
+pub fn build(core: &mut NodeCore, ledger: Ledger, period: Period) -> Result<StatReturn, CoreError> {
+    let code = core.code();
+    let topology = core.topology();
+    let node_name = topology
+        .node(code)
+        .map(|entry| entry.name_zh.clone())
+        .unwrap_or_default();
+    let children: Vec<_> = topology
+        .children_of(code)
+        .iter()
+        .map(|child| {
+            let name = topology
+                .node(*child)
+                .map(|entry| entry.name_zh.clone())
+                .unwrap_or_default();
+            (
+                *child,
+                name,
+                core.figures_of(*child, ledger, period).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let total = core
+        .consolidated_figures(ledger, period)
+        .unwrap_or_default();
+    let own_level = core
+        .own_level_figures_of(code, ledger, period)
+        .unwrap_or_default();
+    let previous_year: Option<Figures> = period
+        .previous_year()
+        .and_then(|previous| core.consolidated_figures(ledger, previous));
+    let input = ReturnInput {
+        ledger,
+        period,
+        total: &total,
+        own_level: &own_level,
+        children: &children,
+        previous_year: previous_year.as_ref(),
+    };
+    let sheets = return_sheets(&input);
+    let findings = core.subtree_findings(ledger, period)?;
+    Ok(StatReturn {
+        node: code,
+        node_name,
+        ledger,
+        period,
+        coefficients_version: coefficients::current().version().to_owned(),
+        sheets,
+        findings,
+    })
+}
