@@ -181,15 +181,27 @@ pub fn ningxia() -> Topology {
 
 /// One of `county`'s sample vehicles with its price raised, so that each call differs.
 pub fn changed_vehicle(county: DivisionCode, price_increase: u32) -> schemas::records::Record {
-    let mut vehicle = sample_records(county, Ledger::Vehicles)
+    let vehicle = sample_records(county, Ledger::Vehicles)
         .into_iter()
-        .find_map(|record| match record {
-            schemas::records::Record::Vehicle(vehicle) => Some(vehicle),
-            _ => None,
-        })
+        .find(|record| record.table() == schemas::table::Table::Vehicles)
         .expect("the sample data has vehicles");
-    vehicle.price_yuan += schemas::Decimal::from(price_increase);
-    schemas::records::Record::Vehicle(vehicle)
+    let price = vehicle.amount("price_yuan") + schemas::Decimal::from(price_increase);
+    vehicle
+        .with("price_yuan", &price.to_string())
+        .expect("a raised price is still a price")
+}
+
+/// One of `node`'s sample energy consumption records (the last) with its quantity raised.
+pub fn changed_consumption(node: DivisionCode, quantity_increase: u32) -> schemas::records::Record {
+    let consumption = sample_records(node, Ledger::Energy)
+        .into_iter()
+        .rev()
+        .find(|record| record.table() == schemas::table::Table::EnergyConsumption)
+        .expect("the sample data has energy consumption");
+    let quantity = consumption.amount("quantity") + schemas::Decimal::from(quantity_increase);
+    consumption
+        .with("quantity", &quantity.to_string())
+        .expect("a raised quantity is still a quantity")
 }
 
 /// Imports a node's sample records for a ledger and submits them.

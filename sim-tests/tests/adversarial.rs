@@ -7,8 +7,8 @@ use automerge::sync::{BloomFilter, ChunkList, Have, Message as SyncMessage, Mess
 use protocol::{DocumentKey, RefusalReason};
 use schemas::{Ledger, document};
 use sim_tests::harness::{
-    Link, SAMPLE_PERIOD, changed_vehicle, code, deliver_down, deliver_up, import_and_submit,
-    memory_core, ningxia, sample_records, sequence, submit_change,
+    Link, SAMPLE_PERIOD, changed_consumption, changed_vehicle, code, deliver_down, deliver_up,
+    import_and_submit, memory_core, ningxia, sequence, submit_change,
 };
 use sim_tests::tampering::Tampering;
 
@@ -250,17 +250,8 @@ fn a_document_the_parent_did_not_store_is_offered_again_later() {
 
     // The first offer is answered with a document the parent refuses.
     let mut beyond = county.draft_document(&key).unwrap().unwrap();
-    let mut records = sample_records(county_code, Ledger::Energy);
-    let Some(schemas::records::Record::EnergyConsumption(mut consumption)) = records.pop() else {
-        panic!("energy samples are consumption records");
-    };
-    consumption.quantity += schemas::Decimal::ONE;
-    document::write_records(
-        &mut beyond,
-        &[schemas::records::Record::EnergyConsumption(consumption)],
-        1_500,
-    )
-    .unwrap();
+    let consumption = changed_consumption(county_code, 1);
+    document::write_records(&mut beyond, &[consumption], 1_500).unwrap();
     let mut link = Link::open(&topology, city_code, county_code);
     {
         let mut tampering = Tampering::new(&mut county);

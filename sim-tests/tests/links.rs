@@ -4,8 +4,8 @@
 use protocol::{DocumentKey, Envelope, RefusalReason, Signed, SignedError, Submission};
 use schemas::{Ledger, document};
 use sim_tests::harness::{
-    Link, SAMPLE_PERIOD, changed_vehicle, code, import_and_submit, memory_core, ningxia,
-    sample_records, test_key,
+    Link, SAMPLE_PERIOD, changed_consumption, changed_vehicle, code, import_and_submit,
+    memory_core, ningxia, sample_records, test_key,
 };
 use sim_tests::tampering::Tampering;
 
@@ -73,20 +73,21 @@ fn after_converging_one_new_record_costs_a_small_fraction_of_the_document() {
 
     // One more vehicle, in the same session.
     let records = sample_records(county_code, Ledger::Vehicles);
-    let mut changed = records
+    let original = records
         .iter()
         .rev()
-        .find_map(|record| match record {
-            schemas::records::Record::Vehicle(vehicle) => Some(vehicle.clone()),
-            _ => None,
-        })
+        .find(|record| record.table() == schemas::table::Table::Vehicles)
         .expect("the sample data has vehicles");
-    changed.price_yuan += schemas::Decimal::ONE;
+    let raised = |increase: u32| {
+        let price = original.amount("price_yuan") + schemas::Decimal::from(increase);
+        original.with("price_yuan", &price.to_string()).unwrap()
+    };
+    let changed = raised(1);
     county
         .import_records(
             Ledger::Vehicles,
             SAMPLE_PERIOD,
-            &[schemas::records::Record::Vehicle(changed.clone())],
+            std::slice::from_ref(&changed),
             2_000,
         )
         .unwrap();
@@ -110,14 +111,9 @@ fn after_converging_one_new_record_costs_a_small_fraction_of_the_document() {
 
     // Another change, then a new session: the persisted sync state means a reconnect costs what
     // changed, not the whole history.
-    changed.price_yuan += schemas::Decimal::ONE;
+    let changed = raised(2);
     county
-        .import_records(
-            Ledger::Vehicles,
-            SAMPLE_PERIOD,
-            &[schemas::records::Record::Vehicle(changed)],
-            3_000,
-        )
+        .import_records(Ledger::Vehicles, SAMPLE_PERIOD, &[changed], 3_000)
         .unwrap();
     county
         .submit(Ledger::Vehicles, SAMPLE_PERIOD, 3_000)
@@ -158,18 +154,9 @@ fn changes_made_after_signing_are_refused_and_nothing_is_stored() {
     let key = DocumentKey::new(county_code, Ledger::Energy, SAMPLE_PERIOD);
 
     // The county changes a record after signing, and a modified binary pushes the draft.
-    let mut records = sample_records(county_code, Ledger::Energy);
-    let Some(schemas::records::Record::EnergyConsumption(mut consumption)) = records.pop() else {
-        panic!("energy samples are consumption records");
-    };
-    consumption.quantity += schemas::Decimal::from(1_000);
+    let consumption = changed_consumption(county_code, 1_000);
     let mut draft = county.draft_document(&key).unwrap().unwrap();
-    document::write_records(
-        &mut draft,
-        &[schemas::records::Record::EnergyConsumption(consumption)],
-        2_000,
-    )
-    .unwrap();
+    document::write_records(&mut draft, &[consumption], 2_000).unwrap();
     let mut tampering = Tampering::new(&mut county);
     tampering.served_instead.insert(key, draft);
 
@@ -421,4 +408,76 @@ fn changes_pushed_unasked_are_checked_like_any_and_a_refusal_falls_back_to_a_pul
         3
     );
     city.verify().unwrap();
+}
+
+#[test]
+fn a_county_that_signs_records_breaking_a_ledger_rule_is_refused() {
+    let topology = ningxia();
+    let (city_code, county_code) = (code("640100000000"), code("640104000000"));
+    let mut county = memory_core(&topology, county_code);
+    let mut city = memory_core(&topology, city_code);
+    county
+        .import_records(
+            Ledger::OfficeSpace,
+            SAMPLE_PERIOD,
+            &sample_records(county_code, Ledger::OfficeSpace),
+            1_000,
+        )
+        .unwrap();
+    let key = DocumentKey::new(county_code, Ledger::OfficeSpace, SAMPLE_PERIOD);
+
+    // A modified binary writes a space larger than its building straight into the draft (the
+    // honest core refuses such an import) and signs it with the county's real key.
+    let building = sample_records(county_code, Ledger::OfficeSpace)
+        .into_iter()
+        .find(|record| record.table() == schemas::table::Table::Buildings)
+        .expect("the sample data has buildings");
+    let too_large = (building.amount("floor_area_m2") + schemas::Decimal::ONE).to_string();
+    let space = schemas::Record::from_texts(
+        schemas::table::Table::OfficeSpaces,
+        &[
+            ("building_id", building.text("building_id")),
+            ("category", "office"),
+            ("status", "idle"),
+            ("usable_m2", "1"),
+            ("floor_m2", &too_large),
+        ],
+    )
+    .unwrap();
+    let mut draft = county.draft_document(&key).unwrap().unwrap();
+    document::write_records(&mut draft, &[space], 2_000).unwrap();
+    let records = document::read_records(&draft).unwrap();
+    let table = schemas::coefficients::current();
+    let figures =
+        schemas::figures::compute(Ledger::OfficeSpace, SAMPLE_PERIOD, &records, table).unwrap();
+    let submission = Submission {
+        key,
+        heads: Submission::heads_from(&draft.get_heads()),
+        n_records: records.len() as u64,
+        figures_digest: figures.digest(),
+        coefficients_version: table.version().to_owned(),
+        sequence: 1,
+        time_ms: 2_000,
+    };
+    let signed = Signed::sign(submission, &test_key(county_code), &topology).unwrap();
+
+    let mut tampering = Tampering::new(&mut county);
+    tampering.served_instead.insert(key, draft);
+    tampering.extra_offers.push(signed);
+    let mut link = Link::open(&topology, city_code, county_code);
+    link.run(&mut city, &mut tampering).unwrap();
+    let refusals = link.parent_refusals();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert!(
+        matches!(
+            &refusals[0].reason,
+            RefusalReason::RecordsBreakRules { finding } if finding.contains("buildings")
+        ),
+        "{:?}",
+        refusals[0].reason
+    );
+    assert!(
+        city.latest_submission_of(&key).is_none(),
+        "the city stores no submission that breaks a rule"
+    );
 }

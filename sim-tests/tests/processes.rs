@@ -53,22 +53,25 @@ fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Res
     let county_process = NodeProcess::start(&county_directory)?;
 
     eprintln!("{:?} county started", started.elapsed());
-    let energy = sample_file(root.path(), Table::EnergyConsumption);
-    let imported = huizong(&[
-        "import",
-        "--dir",
-        &county,
-        "--ledger",
-        "energy",
-        "--period",
-        "2025",
-        energy.to_str().unwrap(),
-    ]);
-    assert!(
-        imported.status.success(),
-        "{}",
-        String::from_utf8_lossy(&imported.stderr)
-    );
+    // Consumption names institutions, which the ledger must list before it is submitted.
+    for table in [Table::Institutions, Table::EnergyConsumption] {
+        let file = sample_file(root.path(), table);
+        let imported = huizong(&[
+            "import",
+            "--dir",
+            &county,
+            "--ledger",
+            "energy",
+            "--period",
+            "2025",
+            file.to_str().unwrap(),
+        ]);
+        assert!(
+            imported.status.success(),
+            "{}",
+            String::from_utf8_lossy(&imported.stderr)
+        );
+    }
     let submitted = huizong(&[
         "submit", "--dir", &county, "--ledger", "energy", "--period", "2025",
     ]);
