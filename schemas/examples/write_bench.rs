@@ -9,9 +9,8 @@ use std::time::Instant;
 
 use automerge::Automerge;
 use schemas::document::{new_document, read_records, write_records};
-use schemas::{
-    DateTime, Decimal, DispatchOrder, DocumentMeta, Ledger, Period, Plate, Record, SCHEMA_VERSION,
-};
+use schemas::records::Plate;
+use schemas::{DateTime, Decimal, DocumentMeta, Ledger, Period, Record, SCHEMA_VERSION, Table};
 use topology::DivisionCode;
 
 /// Records written into a new document, about what a large county logs in a year.
@@ -90,14 +89,20 @@ fn dispatch_orders(
         let hour = index % 10 + 7;
         let start = DateTime::parse(&format!("2025-{month:02}-{day:02} {hour:02}:00"))?;
         let end = DateTime::parse(&format!("2025-{month:02}-{day:02} {:02}:30", hour + 2))?;
-        records.push(Record::DispatchOrder(DispatchOrder {
-            order_id: format!("PC-2025-{index:07}"),
-            plate: plates[index % plates.len()].clone(),
-            start,
-            end,
-            purpose: "公务活动".to_owned(),
-            distance_km: Decimal::new((index % 5_000) as i64, 1),
-        }));
+        records.push(Record::from_texts(
+            Table::DispatchOrders,
+            &[
+                ("order_id", &format!("PC-2025-{index:07}")),
+                ("plate", plates[index % plates.len()].as_str()),
+                ("start", &start.to_string()),
+                ("end", &end.to_string()),
+                ("purpose", "公务活动"),
+                (
+                    "distance_km",
+                    &Decimal::new((index % 5_000) as i64, 1).to_string(),
+                ),
+            ],
+        )?);
     }
     Ok(records)
 }
