@@ -50,7 +50,7 @@ enum Prepared {
     Import {
         ledger: Ledger,
         period: Period,
-        parsed: ParsedImport,
+        parsed: Vec<ParsedImport>,
         file: String,
     },
     Other,
@@ -67,7 +67,7 @@ pub fn parse_import(
     sheet: Option<&str>,
     path: &Path,
     progress: &Progress,
-) -> Result<(Ledger, Period, ParsedImport)> {
+) -> Result<(Ledger, Period, Vec<ParsedImport>)> {
     let (ledger, period) = parse_ledger_period(ledger, period)?;
     let table: Option<Table> = table
         .map(str::parse)
@@ -156,18 +156,23 @@ pub fn import_parsed(
     core: &mut NodeCore,
     ledger: Ledger,
     period: Period,
-    parsed: &ParsedImport,
+    parsed: &[ParsedImport],
     file: String,
 ) -> Result<serde_json::Value> {
-    let outcome = match core.import_records(ledger, period, &parsed.records, unix_ms()) {
+    let records: Vec<schemas::Record> = parsed
+        .iter()
+        .flat_map(|sheet| sheet.records.iter().cloned())
+        .collect();
+    let outcome = match core.import_records(ledger, period, &records, unix_ms()) {
         Err(CoreError::RulesBroken { findings, .. }) => {
-            return Err(findings_error(&parsed.source, parsed, &findings).into());
+            return Err(findings_error(parsed, &findings).into());
         }
         other => other?,
     };
+    let tables: Vec<&str> = parsed.iter().map(|sheet| sheet.table.slug()).collect();
     Ok(serde_json::to_value(views::ImportView {
         file,
-        table: parsed.table.slug().to_owned(),
+        table: tables.join(", "),
         outcome,
     })?)
 }

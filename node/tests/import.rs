@@ -350,3 +350,115 @@ fn templates_are_written_in_both_formats_and_import_back() {
         "使用单位统一社会信用代码,车辆类别,编制数量（辆）"
     );
 }
+
+/// The buildings sheet of an office space workbook: one building of the given floor area.
+fn buildings_sheet(floor_area: i64) -> SheetOut {
+    SheetOut {
+        name: "办公用房建筑".to_owned(),
+        header: [
+            "建筑编号",
+            "建筑名称",
+            "使用单位统一社会信用代码",
+            "所在地行政区划代码",
+            "建筑面积（平方米）",
+            "建成年份",
+            "权属",
+            "权属登记状态",
+            "安全等级",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows: vec![vec![
+            text("B-001"),
+            text("兴庆区综合办公楼"),
+            text(&a_credit_code()),
+            text("640104000000"),
+            number(floor_area),
+            number(2008),
+            text("自有自用"),
+            text("已登记"),
+            text("B级"),
+        ]],
+        ..SheetOut::default()
+    }
+}
+
+/// The spaces sheet: office space of the given floor area in building B-001.
+fn spaces_sheet(floor_m2: i64) -> SheetOut {
+    SheetOut {
+        name: "办公用房面积".to_owned(),
+        header: [
+            "建筑编号",
+            "用房类别",
+            "使用状态",
+            "使用面积（平方米）",
+            "建筑面积（平方米）",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows: vec![vec![
+            text("B-001"),
+            text("办公室用房"),
+            text("在用"),
+            number(floor_m2 / 2),
+            number(floor_m2),
+        ]],
+        ..SheetOut::default()
+    }
+}
+
+fn import_office_space(county: &Path, file: &Path) -> std::process::Output {
+    run(&[
+        "import",
+        "--dir",
+        county.to_str().unwrap(),
+        "--ledger",
+        "office_space",
+        "--period",
+        "2025",
+        file.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn a_filled_template_imports_every_table_sheet_at_once() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let file = directory.path().join("office.xlsx");
+    write_workbook(&file, &[buildings_sheet(5000), spaces_sheet(3000)]).unwrap();
+    let output = import_office_space(&county, &file);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("imported 2 records (buildings, office_spaces)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn parts_that_exceed_the_whole_across_sheets_are_refused_at_the_row_at_fault() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let file = directory.path().join("office.xlsx");
+    write_workbook(&file, &[buildings_sheet(2000), spaces_sheet(3000)]).unwrap();
+    let output = import_office_space(&county, &file);
+    assert!(!output.status.success(), "the import should fail");
+    let message = stderr(&output);
+    for part in [
+        "office.xlsx",
+        "sheet \"办公用房建筑\" row 2",
+        "floor_area_m2",
+        "3000",
+        "2000",
+        "nothing from this file was imported",
+    ] {
+        assert!(message.contains(part), "{part:?} missing from {message}");
+    }
+    let status = run(&["status", "--json", "--dir", county.to_str().unwrap()]);
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(
+        status["own_documents"],
+        serde_json::json!([]),
+        "nothing written"
+    );
+}

@@ -138,7 +138,10 @@ pub fn bench_xlsx_import(rows: usize) -> Result<XlsxImportBench> {
     };
 
     let started = Instant::now();
-    let parsed = parse_workbook(&workbook, None, &target, &Progress::hidden())?;
+    let mut sheets = parse_workbook(&workbook, None, &target, &Progress::hidden())?;
+    let Some(parsed) = sheets.pop() else {
+        bail!("the workbook's sheet was not read");
+    };
     let read_and_parse_ms = milliseconds(started.elapsed());
     if parsed.records.len() != rows {
         bail!("{} records parsed from {rows} rows", parsed.records.len());

@@ -164,13 +164,14 @@ pub struct ImportTarget<'a> {
     pub topology: Option<&'a Topology>,
 }
 
-/// Reads and parses a CSV file or a workbook (by its extension), showing progress on a terminal.
+/// Reads and parses a CSV file or a workbook (by its extension), showing progress on a terminal:
+/// one [`ParsedImport`] per table read (a workbook may hold several).
 pub fn parse_file(
     path: &Path,
     sheet: Option<&str>,
     target: &ImportTarget<'_>,
     progress: &Progress,
-) -> Result<ParsedImport, ImportError> {
+) -> Result<Vec<ParsedImport>, ImportError> {
     let file = path.display().to_string();
     let extension = path
         .extension()
@@ -200,7 +201,7 @@ pub fn parse_file(
         }
         .error(None, None, format!("cannot read the file: {error}"))
     })?;
-    parse_csv(&file, &bytes, target, progress)
+    Ok(vec![parse_csv(&file, &bytes, target, progress)?])
 }
 
 /// Parses rows of cells into records: headers matched to a table, every cell checked, dated

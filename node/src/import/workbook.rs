@@ -11,15 +11,16 @@ use super::{
 };
 use crate::spreadsheet::{SheetCells, read_workbook};
 
-/// Parses one sheet of a workbook into records for the target. The sheet is `sheet` when given;
-/// otherwise the sheet named after the table (its Chinese name or slug), or the workbook's only
-/// sheet.
+/// Parses a workbook into records for the target, one [`ParsedImport`] per sheet imported. The
+/// sheets are: `sheet` when given; else, with a table given, the sheet named after it or the only
+/// one; else every sheet named after a table of the ledger (a filled template, whose sheets that
+/// hold no rows are skipped), or the only sheet, its table inferred from its headers.
 pub fn parse_workbook(
     path: &Path,
     sheet: Option<&str>,
     target: &ImportTarget<'_>,
     progress: &Progress,
-) -> Result<ParsedImport, ImportError> {
+) -> Result<Vec<ParsedImport>, ImportError> {
     let file = path.display().to_string();
     let whole_file = Source {
         file: file.clone(),
@@ -28,15 +29,56 @@ pub fn parse_workbook(
     };
     let sheets =
         read_workbook(path).map_err(|error| whole_file.error(None, None, error.to_string()))?;
-    let chosen = choose_sheet(&sheets, sheet, target.table)
-        .map_err(|message| whole_file.error(None, None, message))?;
-    let source = Source {
-        file,
+    let source_of = |chosen: &SheetCells| Source {
+        file: file.clone(),
         sheet: Some(chosen.name.clone()),
         layout: Layout::Sheet,
     };
+    if sheet.is_none() && target.table.is_none() {
+        let named: Vec<(&SheetCells, Table)> = sheets
+            .iter()
+            .filter_map(|candidate| {
+                table_named(candidate, target.ledger).map(|table| (candidate, table))
+            })
+            .collect();
+        if !named.is_empty() {
+            let mut parsed = Vec::new();
+            for (chosen, table) in named {
+                let source = source_of(chosen);
+                let raw = rows_of(&source, chosen, target)?;
+                if raw.rows.is_empty() {
+                    continue;
+                }
+                let sheet_target = ImportTarget {
+                    table: Some(table),
+                    ..*target
+                };
+                parsed.push(parse_rows(&source, raw, &sheet_target, progress)?);
+            }
+            if parsed.is_empty() {
+                return Err(whole_file.error(
+                    None,
+                    None,
+                    "the sheets named after the ledger's tables hold no records",
+                ));
+            }
+            return Ok(parsed);
+        }
+    }
+    let chosen = choose_sheet(&sheets, sheet, target.table)
+        .map_err(|message| whole_file.error(None, None, message))?;
+    let source = source_of(chosen);
     let raw = rows_of(&source, chosen, target)?;
-    parse_rows(&source, raw, target, progress)
+    Ok(vec![parse_rows(&source, raw, target, progress)?])
+}
+
+/// The table of the ledger a sheet is named after (its Chinese name or slug), if any.
+fn table_named(sheet: &SheetCells, ledger: schemas::Ledger) -> Option<Table> {
+    let name = sheet.name.trim();
+    schemas::table::tables_of(ledger)
+        .iter()
+        .copied()
+        .find(|table| table.name_zh() == name || table.slug() == name)
 }
 
 /// The sheet to import, or why none can be chosen.
