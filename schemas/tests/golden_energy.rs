@@ -446,10 +446,7 @@ fn city() -> City {
     for (_, _, figures) in &children {
         total.add(figures).unwrap();
     }
-    let mut previous_year = Figures::new();
-    previous_year
-        .set("energy.standard_coal_kgce", decimal("160000"))
-        .unwrap();
+    let previous_year = Figures::from_texts(&[("energy.standard_coal_kgce", "160000")]).unwrap();
     City {
         total,
         own_level,
@@ -548,25 +545,30 @@ fn the_city_return_cell_by_cell() {
 
     let indicators = &sheets[0];
     let heading = ("主要指标", "指标", RowDimension::Indicator);
-    let columns = "VALUE | 数值 | \n NUMERATOR | 分子 | \n DENOMINATOR | 分母 |";
+    let columns = "
+        VALUE | 数值 |
+        NUMERATOR | 分子 |
+        DENOMINATOR | 分母 |
+        YOY_CHANGE | 同比增减（%） | percent";
     assert_sheet(
         indicators,
         heading,
         columns,
         "
-        # 177,593.614 kgce / 1,000 = 177.593614 tce.
-        TOTAL_ENERGY_TCE | 能源消费总量（折标准煤） | 177.5936 - -
+        # 177,593.614 kgce / 1,000 = 177.593614 tce. The change on the previous year's 160,000 kgce
+        # is 17,593.614 kgce: 17,593.614 × 100 / 160,000 = 10.99600875, 11.00 in percent.
+        TOTAL_ENERGY_TCE | 能源消费总量（折标准煤） | 177.5936 - - 11.00
+        # The previous year holds standard coal alone, so every other change is undefined: its
+        # ratios are over a floor area or people of zero, its solar generation is zero.
         # 177,593.614 / 20,000 = 8.8796807.
-        ENERGY_PER_AREA | 单位建筑面积能耗 | 8.88 177593.614 20000
+        ENERGY_PER_AREA | 单位建筑面积能耗 | 8.88 177593.614 20000 -
         # 177,593.614 / 950 = 186.9406…
-        ENERGY_PER_PERSON | 人均综合能耗 | 186.94 177593.614 950
+        ENERGY_PER_PERSON | 人均综合能耗 | 186.94 177593.614 950 -
         # 45,000 / 950 = 47.3684…
-        WATER_PER_PERSON | 人均用水量 | 47.37 45000 950
+        WATER_PER_PERSON | 人均用水量 | 47.37 45000 950 -
         # 981,400 / 20,000 = 49.07.
-        COST_PER_AREA | 单位建筑面积能源资源费用 | 49.07 981400 20000
-        SOLAR_GENERATION_KWH | 光伏发电量 | 5000 - -
-        # (177,593.614 − 160,000) × 100 / 160,000 = 10.996…
-        STANDARD_COAL_YOY_CHANGE | 能源消费总量同比增减 | 11.00 17593.614 160000",
+        COST_PER_AREA | 单位建筑面积能源资源费用 | 49.07 981400 20000 -
+        SOLAR_GENERATION_KWH | 光伏发电量 | 5000 - - -",
     );
     let units: Vec<&str> = indicators
         .rows
@@ -580,7 +582,6 @@ fn the_city_return_cell_by_cell() {
         "m3/person",
         "yuan/m2",
         "kWh",
-        "percent",
     ];
     assert_eq!(units, wanted);
 
@@ -702,9 +703,22 @@ fn the_city_return_cell_by_cell() {
 fn without_the_previous_year_the_change_is_empty() {
     let city = city();
     let sheets = return_sheets(&input(&city, false));
-    let change = sheets[0].rows.last().unwrap();
-    assert_eq!(change.key, "STANDARD_COAL_YOY_CHANGE");
-    assert_eq!(change.values, [None, None, None]);
+    // The change of total standard coal is the fourth cell of its own row: empty, as is every
+    // other row's, and the sheet has no row for changes of its own.
+    let keys: Vec<&str> = sheets[0].rows.iter().map(|row| row.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "TOTAL_ENERGY_TCE",
+            "ENERGY_PER_AREA",
+            "ENERGY_PER_PERSON",
+            "WATER_PER_PERSON",
+            "COST_PER_AREA",
+            "SOLAR_GENERATION_KWH"
+        ]
+    );
+    assert_eq!(sheets[0].rows[0].values, cells("177.5936 - - -"));
+    assert!(sheets[0].rows.iter().all(|row| row.values[3].is_none()));
 }
 
 #[test]

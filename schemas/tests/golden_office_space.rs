@@ -162,14 +162,18 @@ fn figures_of(records: &[Record]) -> Figures {
 /// Figures from one value column of a text table of `name value...` lines (names without
 /// `office_space.`, `-` for a figure that is zero).
 fn figures(table: &str, column: usize) -> Figures {
-    let mut figures = Figures::new();
-    for cells in table_lines(table) {
-        if cells[column] != "-" {
-            let name = format!("office_space.{}", cells[0]);
-            figures.set(&name, decimal(cells[column])).unwrap();
-        }
-    }
-    figures
+    let lines = table_lines(table);
+    let names: Vec<String> = lines
+        .iter()
+        .map(|cells| format!("office_space.{}", cells[0]))
+        .collect();
+    let pairs: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&lines)
+        .filter(|(_, cells)| cells[column] != "-")
+        .map(|(name, cells)| (name.as_str(), cells[column]))
+        .collect();
+    Figures::from_texts(&pairs).unwrap()
 }
 
 /// Every figure of the three datasets, one column each, and of the city: their exact sum.
@@ -507,6 +511,20 @@ fn every_cell_of_the_city_return() {
         .collect();
     let expected_units = "m2 m2 percent percent count m2/person yuan yuan m2";
     assert_eq!(units, expected_units.split_whitespace().collect::<Vec<_>>());
+    let headers: Vec<_> = sheets[0]
+        .columns
+        .iter()
+        .map(|column| (column.header_zh.as_str(), column.unit.as_str()))
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            ("数值", ""),
+            ("分子", ""),
+            ("分母", ""),
+            ("同比增减（%）", "percent")
+        ]
+    );
     assert_sheet(
         &sheets[1],
         "by_category 办公用房分类",

@@ -35,15 +35,6 @@ fn compute(records: &[Record]) -> Figures {
     schemas::figures::compute(Ledger::Vehicles, period(), records, coefficients::current()).unwrap()
 }
 
-/// Figures from a hand-written list.
-fn figures(values: &[(&str, &str)]) -> Figures {
-    let mut figures = Figures::new();
-    for (name, value) in values {
-        figures.set(name, decimal(value)).unwrap();
-    }
-    figures
-}
-
 /// Asserts that the figures are exactly the listed ones, nothing more.
 fn assert_figures(actual: &Figures, expected: &[(&str, &str)]) {
     let actual: Vec<(String, Decimal)> = actual
@@ -347,7 +338,7 @@ impl Region {
 
 /// The region's 2024 figures, for the change on the previous year.
 fn previous_year() -> Figures {
-    figures(&[
+    Figures::from_texts(&[
         ("vehicles.count", "10"),
         ("vehicles.quota", "9"),
         ("vehicles.new.count", "5"),
@@ -357,6 +348,7 @@ fn previous_year() -> Figures {
         ("vehicles.cost_distance_km", "4000"),
         ("vehicles.over_price_cap", "2"),
     ])
+    .unwrap()
 }
 
 /// A row's values from texts separated by white space, `-` for an undefined value.

@@ -108,6 +108,12 @@ pub enum FigureError {
     /// A set holds more figures than allowed.
     #[error("a set of figures may hold at most {FIGURE_NAMES_MAX} figures")]
     TooManyFigures,
+    /// A figure is given twice where each name may appear once (a serialized map, a list of texts).
+    #[error("figure {name} appears twice")]
+    DuplicateName {
+        /// The figure.
+        name: String,
+    },
 }
 
 /// Whether a name is a well-formed figure name: dot-separated non-empty parts of `a-z`, `0-9`, `_`.
@@ -199,6 +205,31 @@ impl Figures {
             self.values.insert(name.to_owned(), value.normalize());
         }
         Ok(())
+    }
+
+    /// Figures from `(name, value)` texts, such as a table written by hand: each value is read as
+    /// serialized figures are (plain decimal text within the bounds), and a name may appear once.
+    pub fn from_texts(pairs: &[(&str, &str)]) -> Result<Figures, FigureError> {
+        let mut figures = Figures::new();
+        for (name, text) in pairs {
+            figures.set_text(name, text)?;
+        }
+        Ok(figures)
+    }
+
+    /// Sets one figure from its text, refusing a name already set: the one rule by which figures
+    /// are read from text, whether from a peer or from a hand-written table.
+    fn set_text(&mut self, name: &str, text: &str) -> Result<(), FigureError> {
+        let value = parse_figure_value(text).ok_or_else(|| FigureError::BadValue {
+            name: name.to_owned(),
+            value: text.to_owned(),
+        })?;
+        if self.values.contains_key(name) {
+            return Err(FigureError::DuplicateName {
+                name: name.to_owned(),
+            });
+        }
+        self.set(name, value)
     }
 
     /// Adds another set to this one, figure by figure. Every sum is exact; if one would leave the
@@ -309,19 +340,8 @@ impl<'de> Visitor<'de> for FiguresVisitor {
             if entries > FIGURE_NAMES_MAX {
                 return Err(serde::de::Error::custom(FigureError::TooManyFigures));
             }
-            let value = parse_figure_value(&text).ok_or_else(|| {
-                serde::de::Error::custom(FigureError::BadValue {
-                    name: name.clone(),
-                    value: text.clone(),
-                })
-            })?;
-            if figures.values.contains_key(&name) {
-                return Err(serde::de::Error::custom(format!(
-                    "figure {name} appears twice"
-                )));
-            }
             figures
-                .set(&name, value)
+                .set_text(&name, &text)
                 .map_err(serde::de::Error::custom)?;
         }
         Ok(figures)
@@ -548,6 +568,37 @@ mod tests {
         assert!(toml::from_str::<Figures>("\"energy.records\" = \"1e9\"").is_err());
         assert!(toml::from_str::<Figures>("\"energy.records\" = 2").is_err());
         assert!(toml::from_str::<Figures>("\"Energy\" = \"2\"").is_err());
+    }
+
+    #[test]
+    fn figures_from_texts_follow_the_rules_of_deserialization() {
+        let figures =
+            Figures::from_texts(&[("energy.cost_yuan", "1.50"), ("energy.records", "0")]).unwrap();
+        let back: Figures =
+            toml::from_str("\"energy.cost_yuan\" = \"1.50\"\n\"energy.records\" = \"0\"").unwrap();
+        assert_eq!(figures, back);
+        assert_eq!(figures.get("energy.cost_yuan"), Decimal::new(15, 1));
+        assert_eq!(figures.len(), 1);
+        for text in ["1e3", "1,000", " 1", ".5", "0.0000001"] {
+            assert_eq!(
+                Figures::from_texts(&[("energy.records", text)]),
+                Err(FigureError::BadValue {
+                    name: "energy.records".to_owned(),
+                    value: text.to_owned(),
+                }),
+                "{text:?}"
+            );
+        }
+        assert!(matches!(
+            Figures::from_texts(&[("Energy", "1")]),
+            Err(FigureError::BadName { .. })
+        ));
+        assert_eq!(
+            Figures::from_texts(&[("energy.records", "1"), ("energy.records", "2")]),
+            Err(FigureError::DuplicateName {
+                name: "energy.records".to_owned()
+            })
+        );
     }
 
     #[test]

@@ -6,13 +6,22 @@
 //! one dimension (a carrier, an institution type, a child node); every cell is a sum of records or a
 //! ratio of two sums, never an average of ratios. Building a return is pure; writing it is the
 //! node's job.
+//!
+//! Data flows: a ledger's `report` module describes its sheets as [`ColumnDef`]s and
+//! [`IndicatorDef`]s over figure names, and [`build_sheet`], [`build_indicator_sheet`] and
+//! [`build_by_child_sheet`] compute the cells from the node's [`Figures`].
 
 use serde::{Deserialize, Serialize};
 use topology::DivisionCode;
 
 use crate::Decimal;
+use crate::figures::Figures;
 use crate::ledger::Ledger;
+use crate::ledgers::ReturnInput;
 use crate::period::Period;
+
+/// Decimal places of a year-on-year change in percent.
+pub const YEAR_ON_YEAR_PLACES: u32 = 2;
 
 /// One ledger's return of one node for one period.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,8 +99,8 @@ pub struct ReturnRow {
     /// One value per column; `None` where the value is undefined (a ratio over zero), which SDMX
     /// writes as `NaN` and spreadsheets leave empty.
     pub values: Vec<Option<Decimal>>,
-    /// For an indicator row only, its unit (the sheet's columns then hold value, numerator and
-    /// denominator).
+    /// For an indicator row only, its unit (the sheet's columns then hold value, numerator,
+    /// denominator and the change on the previous year in percent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
@@ -191,18 +200,55 @@ impl Measure {
         }
     }
 
-    /// The value for one row: names resolved with the row's key, read from the row's figures.
-    fn evaluate(&self, lookup: &dyn Fn(&str) -> Decimal) -> Option<Decimal> {
+    /// Decimal places shown.
+    fn places(&self) -> u32 {
         match self {
-            Measure::Sum { name, places } => Some(round(lookup(name), *places)),
+            Measure::Sum { places, .. } | Measure::Ratio { places, .. } => *places,
+        }
+    }
+
+    /// The exact, unrounded value over a set of figures whose names hold no `{key}`: what a
+    /// year-on-year change compares, so that rounding does not move it. `None` for a ratio over
+    /// zero (or, with forged figures only, one beyond Decimal's range).
+    pub fn exact_value(&self, figures: &Figures) -> Option<Decimal> {
+        self.exact(&|name| figures.get(name))
+    }
+
+    /// The exact value, each figure read through `lookup`.
+    fn exact(&self, lookup: &dyn Fn(&str) -> Decimal) -> Option<Decimal> {
+        match self {
+            Measure::Sum { name, .. } => Some(lookup(name)),
             Measure::Ratio {
                 numerator,
                 denominator,
                 scale,
-                places,
-            } => ratio(lookup(numerator) * *scale, lookup(denominator), *places),
+                ..
+            } => {
+                let denominator = lookup(denominator);
+                if denominator.is_zero() {
+                    return None;
+                }
+                lookup(numerator)
+                    .checked_mul(*scale)?
+                    .checked_div(denominator)
+            }
         }
     }
+
+    /// The value for one row as shown: the exact value rounded half away from zero to `places`.
+    fn evaluate(&self, lookup: &dyn Fn(&str) -> Decimal) -> Option<Decimal> {
+        self.exact(lookup).map(|value| round(value, self.places()))
+    }
+}
+
+/// The change of a measure on the same period of the previous year, in percent of the previous
+/// value: computed from exact values and rounded half away from zero to [`YEAR_ON_YEAR_PLACES`].
+/// `None` when the previous value is zero or undefined, or the current one undefined.
+pub fn year_on_year(measure: &Measure, current: &Figures, previous: &Figures) -> Option<Decimal> {
+    let now = measure.exact_value(current)?;
+    let before = measure.exact_value(previous)?;
+    let change = now.checked_sub(before)?.checked_mul(Decimal::ONE_HUNDRED)?;
+    ratio(change, before, YEAR_ON_YEAR_PLACES)
 }
 
 /// One value column of a sheet and how it is computed.
@@ -236,7 +282,7 @@ pub struct RowSource<'a> {
     /// The row's label in Chinese.
     pub label_zh: String,
     /// The figures the row reads (the node's own for a breakdown, a child's for a child row).
-    pub figures: &'a crate::figures::Figures,
+    pub figures: &'a Figures,
 }
 
 /// Builds a sheet: each row's cells from its figures; the totals row, when `totals` is given,
@@ -249,7 +295,7 @@ pub fn build_sheet(
     row_header_zh: &str,
     columns: &[ColumnDef],
     rows: &[RowSource<'_>],
-    totals: Option<&crate::figures::Figures>,
+    totals: Option<&Figures>,
 ) -> ReturnSheet {
     let resolve = |name: &str, key: &str| name.replace("{key}", key);
     let built_rows = rows
@@ -307,11 +353,13 @@ pub struct IndicatorDef {
     pub measure: Measure,
 }
 
-/// Builds an indicator sheet (`指标`): one row per indicator with its value, and, for ratios, the
-/// numerator and denominator it was computed from, so a reviewer can recompute it.
+/// Builds an indicator sheet (`主要指标`): one row per indicator with its value; for ratios, the
+/// numerator and denominator it was computed from, so a reviewer can recompute it; and its
+/// [`year_on_year`] change when the previous year's figures are given (`None` otherwise).
 pub fn build_indicator_sheet(
     indicators: &[IndicatorDef],
-    figures: &crate::figures::Figures,
+    figures: &Figures,
+    previous_year: Option<&Figures>,
 ) -> ReturnSheet {
     let rows = indicators
         .iter()
@@ -328,35 +376,31 @@ pub fn build_indicator_sheet(
                     Some(figures.get(denominator).normalize()),
                 ),
             };
+            let change = previous_year
+                .and_then(|previous| year_on_year(&indicator.measure, figures, previous));
             ReturnRow {
                 key: indicator.code.clone(),
                 label_zh: indicator.label_zh.clone(),
-                values: vec![value, numerator, denominator],
+                values: vec![value, numerator, denominator, change],
                 unit: Some(indicator.unit.clone()),
             }
         })
         .collect();
+    let column = |indicator: &str, header_zh: &str, unit: &str| ReturnColumn {
+        indicator: indicator.to_owned(),
+        header_zh: header_zh.to_owned(),
+        unit: unit.to_owned(),
+    };
     ReturnSheet {
         id: "indicators".to_owned(),
         name_zh: "主要指标".to_owned(),
         rows_are: RowDimension::Indicator,
         row_header_zh: "指标".to_owned(),
         columns: vec![
-            ReturnColumn {
-                indicator: "VALUE".to_owned(),
-                header_zh: "数值".to_owned(),
-                unit: String::new(),
-            },
-            ReturnColumn {
-                indicator: "NUMERATOR".to_owned(),
-                header_zh: "分子".to_owned(),
-                unit: String::new(),
-            },
-            ReturnColumn {
-                indicator: "DENOMINATOR".to_owned(),
-                header_zh: "分母".to_owned(),
-                unit: String::new(),
-            },
+            column("VALUE", "数值", ""),
+            column("NUMERATOR", "分子", ""),
+            column("DENOMINATOR", "分母", ""),
+            column("YOY_CHANGE", "同比增减（%）", "percent"),
         ],
         rows,
         totals: None,
@@ -364,7 +408,7 @@ pub fn build_indicator_sheet(
 }
 
 /// The rows of a by-child sheet: the node's own level (本级) first, then each child.
-pub fn child_rows<'a>(input: &'a crate::ledgers::ReturnInput<'a>) -> Vec<RowSource<'a>> {
+pub fn child_rows<'a>(input: &'a ReturnInput<'a>) -> Vec<RowSource<'a>> {
     let mut rows = vec![RowSource {
         key: "_own".to_owned(),
         label_zh: "本级".to_owned(),
@@ -381,4 +425,147 @@ pub fn child_rows<'a>(input: &'a crate::ledgers::ReturnInput<'a>) -> Vec<RowSour
             }),
     );
     rows
+}
+
+/// Builds the by-child sheet (`按下级单位`) of a return: one row for the node's own level and one
+/// per child ([`child_rows`]), the totals row from the node's consolidated figures.
+pub fn build_by_child_sheet(columns: &[ColumnDef], input: &ReturnInput<'_>) -> ReturnSheet {
+    build_sheet(
+        "by_child",
+        "按下级单位",
+        RowDimension::RefArea,
+        "单位",
+        columns,
+        &child_rows(input),
+        Some(input.total),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures(pairs: &[(&str, &str)]) -> Figures {
+        Figures::from_texts(pairs).unwrap()
+    }
+
+    fn decimal(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    /// A year-on-year change of the sum of `x`, from `before` to `now`.
+    fn sum_change(now: &str, before: &str) -> Option<Decimal> {
+        let measure = Measure::sum("x", 2);
+        year_on_year(
+            &measure,
+            &figures(&[("x", now)]),
+            &figures(&[("x", before)]),
+        )
+    }
+
+    #[test]
+    fn the_exact_value_is_not_rounded_and_a_ratio_over_zero_has_none() {
+        let values = figures(&[("a", "1.23456"), ("b", "3")]);
+        assert_eq!(
+            Measure::sum("a", 2).exact_value(&values),
+            Some(decimal("1.23456"))
+        );
+        // 1.23456 × 100 / 3 = 41.152, shown 41.15.
+        let share = Measure::ratio("a", "b", Decimal::ONE_HUNDRED, 2);
+        assert_eq!(share.exact_value(&values), Some(decimal("41.152")));
+        assert_eq!(
+            share.evaluate(&|name| values.get(name)),
+            Some(decimal("41.15"))
+        );
+        // An absent figure is zero: a sum of it is zero, a ratio over it undefined.
+        assert_eq!(
+            Measure::sum("c", 2).exact_value(&values),
+            Some(Decimal::ZERO)
+        );
+        let over_zero = Measure::ratio("a", "c", Decimal::ONE, 2);
+        assert_eq!(over_zero.exact_value(&values), None);
+    }
+
+    #[test]
+    fn the_change_on_the_previous_year_is_a_percentage_of_the_previous_value() {
+        assert_eq!(sum_change("12", "10"), Some(decimal("20")));
+        // −2 / 3 = −66.666…%.
+        assert_eq!(sum_change("1", "3"), Some(decimal("-66.67")));
+        assert_eq!(sum_change("5", "0"), None);
+        // From exact values: 0.334 → 0.336 is +0.5988…%, not the +3.03% of the shown 0.33 → 0.34.
+        assert_eq!(sum_change("0.336", "0.334"), Some(decimal("0.6")));
+        // Half away from zero: ±0.0004 on 8 is ±0.005%.
+        assert_eq!(sum_change("8.0004", "8"), Some(decimal("0.01")));
+        assert_eq!(sum_change("7.9996", "8"), Some(decimal("-0.01")));
+    }
+
+    #[test]
+    fn the_change_of_a_ratio_is_undefined_when_either_year_is() {
+        let per_person = Measure::ratio("cost", "people", Decimal::ONE, 2);
+        let defined = figures(&[("cost", "300"), ("people", "4")]);
+        let undefined = figures(&[("cost", "300")]);
+        // 300 / 4 = 75 against 200 / 4 = 50: +50%.
+        let before = figures(&[("cost", "200"), ("people", "4")]);
+        assert_eq!(
+            year_on_year(&per_person, &defined, &before),
+            Some(decimal("50"))
+        );
+        assert_eq!(year_on_year(&per_person, &defined, &undefined), None);
+        assert_eq!(year_on_year(&per_person, &undefined, &before), None);
+    }
+
+    #[test]
+    fn an_indicator_sheet_has_value_numerator_denominator_and_change() {
+        let indicators = [
+            IndicatorDef {
+                code: "COUNT".to_owned(),
+                label_zh: "数".to_owned(),
+                unit: "count".to_owned(),
+                measure: Measure::sum("count", 0),
+            },
+            IndicatorDef {
+                code: "SHARE".to_owned(),
+                label_zh: "占比".to_owned(),
+                unit: "percent".to_owned(),
+                measure: Measure::ratio("part", "count", Decimal::ONE_HUNDRED, 2),
+            },
+        ];
+        let now = figures(&[("count", "8"), ("part", "2")]);
+        let before = figures(&[("count", "10"), ("part", "5")]);
+        let sheet = build_indicator_sheet(&indicators, &now, Some(&before));
+        let headers: Vec<(&str, &str, &str)> = sheet
+            .columns
+            .iter()
+            .map(|column| {
+                let ReturnColumn {
+                    indicator,
+                    header_zh,
+                    unit,
+                } = column;
+                (indicator.as_str(), header_zh.as_str(), unit.as_str())
+            })
+            .collect();
+        assert_eq!(
+            headers,
+            [
+                ("VALUE", "数值", ""),
+                ("NUMERATOR", "分子", ""),
+                ("DENOMINATOR", "分母", ""),
+                ("YOY_CHANGE", "同比增减（%）", "percent"),
+            ]
+        );
+        let values: Vec<&[Option<Decimal>]> =
+            sheet.rows.iter().map(|row| row.values.as_slice()).collect();
+        // 8 against 10: −20%; 2 / 8 = 25% against 5 / 10 = 50%: −50%.
+        let some = |text| Some(decimal(text));
+        assert_eq!(
+            values,
+            [
+                &[some("8"), None, None, some("-20")][..],
+                &[some("25"), some("2"), some("8"), some("-50")][..],
+            ]
+        );
+        let sheet = build_indicator_sheet(&indicators, &now, None);
+        assert!(sheet.rows.iter().all(|row| row.values[3].is_none()));
+    }
 }

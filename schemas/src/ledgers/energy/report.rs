@@ -3,8 +3,9 @@
 //! Sheets, in form order:
 //!
 //! - `indicators` (主要指标): total consumption in tce, kgce per m², kgce per person, water per
-//!   person, cost per m², solar generation and the year-on-year change of total standard coal,
-//!   each ratio with its numerator and denominator;
+//!   person, cost per m² and solar generation, each ratio with its numerator and denominator and
+//!   each with its change on the same period of the previous year
+//!   ([`year_on_year`](crate::returns::year_on_year));
 //! - `by_carrier` (能源消费): quantity (in each carrier's own unit, so its total is left empty),
 //!   cost, standard coal and the carrier's share of total standard coal;
 //! - `by_institution_type` (按机构类型): institutions, floor area, people, standard coal and the
@@ -23,8 +24,8 @@ use crate::figures::{FIGURE_DECIMAL_PLACES_MAX, Figures};
 use crate::ledgers::ReturnInput;
 use crate::records::{Carrier, InstitutionType, WasteCategory};
 use crate::returns::{
-    ColumnDef, IndicatorDef, Measure, ReturnRow, ReturnSheet, RowDimension, RowSource,
-    build_indicator_sheet, build_sheet, child_rows, ratio, round,
+    ColumnDef, IndicatorDef, Measure, ReturnSheet, RowDimension, RowSource, build_by_child_sheet,
+    build_indicator_sheet, build_sheet, round,
 };
 
 use super::figures::{
@@ -151,7 +152,7 @@ fn size_columns(institutions: &str, floor_area_m2: &str, people: &str) -> [Colum
     ]
 }
 
-/// 主要指标: the key ratios of the node's totals, and the year-on-year change of standard coal.
+/// 主要指标: the key figures and ratios of the node's totals, with their year-on-year change.
 fn indicator_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
     let indicator = |code: &str, label_zh: &str, unit: &str, measure: Measure| IndicatorDef {
         code: code.to_owned(),
@@ -200,35 +201,11 @@ fn indicator_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
             Measure::sum(SOLAR_KWH, PLACES),
         ),
     ];
-    let mut sheet = build_indicator_sheet(&indicators, input.total);
-    // The first row is a kgce sum: shown in tce.
+    let mut sheet = build_indicator_sheet(&indicators, input.total, input.previous_year);
+    // The first row's value is a kgce sum: shown in tce. Its change is a percentage, the same in
+    // either unit.
     sheet.rows[0].values[0] = sheet.rows[0].values[0].map(kgce_to_tce);
-    sheet.rows.push(year_on_year_row(input));
     sheet
-}
-
-/// The year-on-year change of total standard coal, percent: the change in kgce (numerator) over the
-/// previous year's kgce (denominator), times 100; every cell empty without the previous year.
-fn year_on_year_row(input: &ReturnInput<'_>) -> ReturnRow {
-    let values = match input.previous_year {
-        Some(previous) => {
-            let now = input.total.get(STANDARD_COAL_KGCE);
-            let before = previous.get(STANDARD_COAL_KGCE);
-            let change = now - before;
-            vec![
-                ratio(change * Decimal::ONE_HUNDRED, before, PLACES),
-                Some(change.normalize()),
-                Some(before.normalize()),
-            ]
-        }
-        None => vec![None, None, None],
-    };
-    ReturnRow {
-        key: "STANDARD_COAL_YOY_CHANGE".to_owned(),
-        label_zh: "能源消费总量同比增减".to_owned(),
-        values,
-        unit: Some("percent".to_owned()),
-    }
 }
 
 /// 能源消费: one row per carrier, with the carrier's unit in its label.
@@ -402,15 +379,7 @@ fn child_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
         "yuan",
         Measure::sum(COST_YUAN, PLACES),
     ));
-    let mut sheet = build_sheet(
-        "by_child",
-        "按下级单位",
-        RowDimension::RefArea,
-        "单位",
-        &columns,
-        &child_rows(input),
-        Some(input.total),
-    );
+    let mut sheet = build_by_child_sheet(&columns, input);
     kgce_cells_to_tce(&mut sheet);
     sheet
 }
@@ -421,17 +390,9 @@ mod tests {
     use crate::ledger::Ledger;
     use crate::period::Period;
 
-    fn figures(pairs: &[(&str, &str)]) -> Figures {
-        let mut figures = Figures::new();
-        for (name, value) in pairs {
-            figures.set(name, value.parse().unwrap()).unwrap();
-        }
-        figures
-    }
-
     #[test]
     fn sheets_come_in_form_order_with_short_chinese_names() {
-        let total = figures(&[("energy.standard_coal_kgce", "1234.5678")]);
+        let total = Figures::from_texts(&[("energy.standard_coal_kgce", "1234.5678")]).unwrap();
         let input = ReturnInput {
             ledger: Ledger::Energy,
             period: Period::Year(2025),
@@ -468,8 +429,11 @@ mod tests {
             }
         }
         // 1,234.5678 kgce is 1.2345678 tce, shown as 1.2346; no previous year, no change.
-        assert_eq!(sheets[0].rows[0].values[0], Some("1.2346".parse().unwrap()));
-        assert_eq!(sheets[0].rows.last().unwrap().values, [None, None, None]);
+        assert_eq!(
+            sheets[0].rows[0].values,
+            [Some("1.2346".parse().unwrap()), None, None, None]
+        );
+        assert!(sheets[0].rows.iter().all(|row| row.values[3].is_none()));
         // No unlisted consumption: no row for it.
         assert_eq!(sheets[2].rows.len(), InstitutionType::ALL.len());
     }

@@ -3,9 +3,8 @@
 //! In form order:
 //!
 //! 1. `indicators` (主要指标): the key indicators, each ratio with its numerator and denominator, and
-//!    the change on the same period of the previous year (percent of the previous value, computed
-//!    from unrounded values; empty without a previous year or when the previous value is zero or
-//!    undefined). Ratios are always ratios of totals.
+//!    the change on the same period of the previous year
+//!    ([`year_on_year`](crate::returns::year_on_year)). Ratios are always ratios of totals.
 //! 2. `by_category` (办公用房分类): usable, floor and idle usable area and the idle rate per space
 //!    category, for the space held (not disposed of); the totals row is the whole space held.
 //! 3. `by_status` (使用状态): usable area per status of the space held and its share of the usable
@@ -22,8 +21,8 @@ use crate::figures::Figures;
 use crate::ledgers::ReturnInput;
 use crate::records::{Ownership, SpaceCategory, SpaceStatus};
 use crate::returns::{
-    ColumnDef, IndicatorDef, Measure, ReturnColumn, ReturnSheet, RowDimension, RowSource,
-    build_indicator_sheet, build_sheet, child_rows, ratio,
+    ColumnDef, IndicatorDef, Measure, ReturnSheet, RowDimension, RowSource, build_by_child_sheet,
+    build_indicator_sheet, build_sheet,
 };
 
 use super::figures::{
@@ -41,7 +40,7 @@ const COUNT_PLACES: u32 = 0;
 /// The sheets of the office space return, in form order.
 pub fn sheets(input: &ReturnInput<'_>) -> Vec<ReturnSheet> {
     vec![
-        indicator_sheet(input),
+        build_indicator_sheet(&indicators(), input.total, input.previous_year),
         category_sheet(input),
         status_sheet(input),
         ownership_sheet(input),
@@ -122,50 +121,6 @@ pub fn indicators() -> Vec<IndicatorDef> {
             Measure::sum(breakdown(SAFETY, "d", "floor_area_m2"), PLACES),
         ),
     ]
-}
-
-/// The exact, unrounded value of a measure over a set of figures; `None` for a ratio over zero.
-fn exact_value(measure: &Measure, figures: &Figures) -> Option<Decimal> {
-    match measure {
-        Measure::Sum { name, .. } => Some(figures.get(name)),
-        Measure::Ratio {
-            numerator,
-            denominator,
-            scale,
-            ..
-        } => {
-            let denominator = figures.get(denominator);
-            if denominator.is_zero() {
-                return None;
-            }
-            (figures.get(numerator) * *scale).checked_div(denominator)
-        }
-    }
-}
-
-/// The change of a measure on the previous year, in percent of the previous value.
-fn year_on_year(measure: &Measure, current: &Figures, previous: &Figures) -> Option<Decimal> {
-    let now = exact_value(measure, current)?;
-    let before = exact_value(measure, previous)?;
-    ratio((now - before) * Decimal::ONE_HUNDRED, before, PLACES)
-}
-
-/// The indicator sheet, with a year-on-year column.
-fn indicator_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
-    let indicators = indicators();
-    let mut sheet = build_indicator_sheet(&indicators, input.total);
-    sheet.columns.push(ReturnColumn {
-        indicator: "YOY_CHANGE".to_owned(),
-        header_zh: "同比变化（%）".to_owned(),
-        unit: "percent".to_owned(),
-    });
-    for (row, indicator) in sheet.rows.iter_mut().zip(&indicators) {
-        let change = input
-            .previous_year
-            .and_then(|previous| year_on_year(&indicator.measure, input.total, previous));
-        row.values.push(change);
-    }
-    sheet
 }
 
 /// One row per value of a closed list, each reading the node's consolidated figures.
@@ -359,15 +314,7 @@ fn child_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
             Measure::sum(RENTAL_INCOME_YUAN, PLACES),
         ),
     ];
-    build_sheet(
-        "by_child",
-        "按下级单位",
-        RowDimension::RefArea,
-        "单位",
-        &columns,
-        &child_rows(input),
-        Some(input.total),
-    )
+    build_by_child_sheet(&columns, input)
 }
 
 #[cfg(test)]
@@ -376,26 +323,20 @@ mod tests {
     use crate::ledger::Ledger;
     use crate::period::Period;
 
-    fn figures(pairs: &[(&str, &str)]) -> Figures {
-        let mut figures = Figures::new();
-        for (name, value) in pairs {
-            figures.set(name, value.parse().unwrap()).unwrap();
-        }
-        figures
-    }
-
     #[test]
     fn sheets_come_in_form_order_with_short_names_and_year_on_year_when_held() {
-        let total = figures(&[
+        let total = Figures::from_texts(&[
             (FLOOR_AREA_M2, "1200"),
             (IDLE_USABLE_M2, "10"),
             (USABLE_M2, "300"),
-        ]);
-        let previous = figures(&[
+        ])
+        .unwrap();
+        let previous = Figures::from_texts(&[
             (FLOOR_AREA_M2, "1000"),
             (IDLE_USABLE_M2, "20"),
             (USABLE_M2, "300"),
-        ]);
+        ])
+        .unwrap();
         let empty = Figures::new();
         let mut input = ReturnInput {
             ledger: Ledger::OfficeSpace,

@@ -13,12 +13,11 @@
 //! vehicles), never an average of the units' ratios; the totals rows read the node's figures.
 
 use crate::Decimal;
-use crate::figures::Figures;
 use crate::ledgers::ReturnInput;
 use crate::records::VehicleCategory;
 use crate::returns::{
-    ColumnDef, IndicatorDef, Measure, ReturnColumn, ReturnSheet, RowDimension, RowSource,
-    build_indicator_sheet, build_sheet, child_rows, ratio,
+    ColumnDef, IndicatorDef, Measure, ReturnSheet, RowDimension, RowSource, build_by_child_sheet,
+    build_indicator_sheet, build_sheet,
 };
 
 use super::figures::{
@@ -36,7 +35,7 @@ const RATIO_PLACES: u32 = 2;
 /// The sheets of the vehicles return, in form order.
 pub fn sheets(input: &ReturnInput<'_>) -> Vec<ReturnSheet> {
     vec![
-        indicator_sheet(input),
+        build_indicator_sheet(&indicators(), input.total, input.previous_year),
         category_sheet(input),
         cost_sheet(input),
         child_sheet(input),
@@ -121,58 +120,6 @@ fn indicators() -> Vec<IndicatorDef> {
             OVER_DISPLACEMENT_CAP,
         ),
     ]
-}
-
-/// The `indicators` sheet from the node's totals: value, numerator, denominator, and a fourth
-/// column with the change on the previous year in percent (`None` without the previous year's
-/// figures or when its value is zero or undefined).
-fn indicator_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
-    let indicators = indicators();
-    let mut sheet = build_indicator_sheet(&indicators, input.total);
-    sheet.columns.push(ReturnColumn {
-        indicator: "YOY_CHANGE".to_owned(),
-        header_zh: "同比增减（%）".to_owned(),
-        unit: "percent".to_owned(),
-    });
-    for (row, indicator) in sheet.rows.iter_mut().zip(&indicators) {
-        let change = input.previous_year.and_then(|previous| {
-            year_on_year(
-                exact_value(&indicator.measure, input.total)?,
-                exact_value(&indicator.measure, previous)?,
-            )
-        });
-        row.values.push(change);
-    }
-    sheet
-}
-
-/// A measure's value before rounding, `None` for a ratio over zero.
-fn exact_value(measure: &Measure, figures: &Figures) -> Option<Decimal> {
-    match measure {
-        Measure::Sum { name, .. } => Some(figures.get(name)),
-        Measure::Ratio {
-            numerator,
-            denominator,
-            scale,
-            ..
-        } => {
-            let denominator = figures.get(denominator);
-            if denominator.is_zero() {
-                return None;
-            }
-            figures
-                .get(numerator)
-                .checked_mul(*scale)?
-                .checked_div(denominator)
-        }
-    }
-}
-
-/// The change from `previous` to `current` in percent, rounded to two places; `None` when the
-/// previous value is zero.
-fn year_on_year(current: Decimal, previous: Decimal) -> Option<Decimal> {
-    let change = current.checked_sub(previous)?.checked_mul(percent())?;
-    ratio(change, previous, RATIO_PLACES)
 }
 
 /// The column of vehicles on the books, of a category (`name` holding `{key}`) or in total.
@@ -315,34 +262,19 @@ fn child_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
         ),
         count_column("DISPATCH_ORDERS", "派车单数（张）", DISPATCH_ORDERS),
     ];
-    build_sheet(
-        "by_child",
-        "按下级单位",
-        RowDimension::RefArea,
-        "单位",
-        &columns,
-        &child_rows(input),
-        Some(input.total),
-    )
+    build_by_child_sheet(&columns, input)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::figures::Figures;
     use crate::ledger::Ledger;
     use crate::period::Period;
 
-    fn figures(values: &[(&str, &str)]) -> Figures {
-        let mut figures = Figures::new();
-        for (name, value) in values {
-            figures.set(name, value.parse().unwrap()).unwrap();
-        }
-        figures
-    }
-
     #[test]
     fn sheets_come_in_form_order_with_short_chinese_names() {
-        let total = figures(&[(COUNT, "3"), (COST_YUAN, "100")]);
+        let total = Figures::from_texts(&[(COUNT, "3"), (COST_YUAN, "100")]).unwrap();
         let input = ReturnInput {
             ledger: Ledger::Vehicles,
             period: Period::Year(2025),
@@ -366,13 +298,5 @@ mod tests {
         let cost_per_vehicle = &sheets[0].rows[5];
         assert_eq!(cost_per_vehicle.key, "COST_PER_VEHICLE");
         assert_eq!(cost_per_vehicle.values[0], Some(Decimal::new(3333, 2)));
-    }
-
-    #[test]
-    fn the_change_on_the_previous_year_is_a_percentage_of_the_previous_value() {
-        let dec = |text: &str| text.parse::<Decimal>().unwrap();
-        assert_eq!(year_on_year(dec("12"), dec("10")), Some(dec("20")));
-        assert_eq!(year_on_year(dec("1"), dec("3")), Some(dec("-66.67")));
-        assert_eq!(year_on_year(dec("5"), dec("0")), None);
     }
 }
