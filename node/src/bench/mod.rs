@@ -543,7 +543,8 @@ fn render(report: &BenchReport) -> String {
         let _ = writeln!(
             text,
             "import-xlsx: {} energy rows ({} KiB of XLSX): read and check {:.0} ms + write {:.0} ms = {:.0} rows/s; \
-             baseline the same rows from CSV {:.0} rows/s ({:.2}x); resident memory {:.0} MiB before, peak {:.0} MiB",
+             baseline the same rows from CSV {:.0} rows/s ({:.2}x); resident memory {:.0} MiB before, \
+             peak {:.0} MiB (CSV: {:.0} MiB before, peak {:.0} MiB){}",
             xlsx.rows,
             xlsx.xlsx_bytes / 1024,
             xlsx.read_and_parse_ms,
@@ -552,7 +553,14 @@ fn render(report: &BenchReport) -> String {
             xlsx.baseline_csv_rows_per_second,
             xlsx.xlsx_over_csv,
             xlsx.resident_mib_before,
-            xlsx.peak_resident_mib
+            xlsx.peak_resident_mib,
+            xlsx.baseline_csv_resident_mib_before,
+            xlsx.baseline_csv_peak_resident_mib,
+            if xlsx.peaks_reset {
+                ""
+            } else {
+                "; peaks are the process's (could not reset them)"
+            }
         );
     }
     text

@@ -3,8 +3,9 @@
 //! rows per second and the process's peak memory; baseline: the same rows from a CSV file in the
 //! same run.
 //!
-//! Peak memory is the kernel's high-water mark of the process's resident set (`VmHWM`), so run
-//! this benchmark alone (`--only import-xlsx`) for a figure that belongs to it.
+//! Peak memory is the kernel's high-water mark of the process's resident set (`VmHWM`), reset
+//! (through `/proc/self/clear_refs`) after the test files are written and before each import, so
+//! each figure belongs to its import alone: the XLSX import's peak against the CSV import's.
 
 use std::path::Path;
 use std::time::Instant;
@@ -35,9 +36,14 @@ pub struct XlsxImportBench {
     /// The same rows from CSV, parsed and written the same way into another county's document.
     pub baseline_csv_rows_per_second: f64,
     pub xlsx_over_csv: f64,
-    /// Resident memory before the benchmark and the process's peak after it, MiB.
+    /// Resident memory before the XLSX import and its peak during it, MiB.
     pub resident_mib_before: f64,
     pub peak_resident_mib: f64,
+    /// The same for the CSV import, MiB.
+    pub baseline_csv_resident_mib_before: f64,
+    pub baseline_csv_peak_resident_mib: f64,
+    /// Whether the peaks could be reset between stages; when not, each peak is the process's.
+    pub peaks_reset: bool,
 }
 
 /// Energy rows: institutions × 12 months × carriers, `rows` of them.
@@ -86,6 +92,11 @@ fn memory_mib(field: &str) -> f64 {
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
+/// Resets the peak of the resident set to the current size (Linux 4.0+); false where it cannot.
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
 /// Imports parsed records into a county's document and returns the write time.
 fn write_into(directory: &Path, county: &str, records: &[schemas::Record]) -> Result<f64> {
     let node_directory = NodeDirectory::existing(&directory.join(county))?;
@@ -97,7 +108,6 @@ fn write_into(directory: &Path, county: &str, records: &[schemas::Record]) -> Re
 
 /// Benchmark 4.
 pub fn bench_xlsx_import(rows: usize) -> Result<XlsxImportBench> {
-    let resident_mib_before = memory_mib("VmRSS:");
     let directory = tempfile::tempdir()?;
     let topology = local_tree::ningxia_city_with_counties(2)?;
     drop(local_tree::prepare(&topology, directory.path())?);
@@ -137,6 +147,8 @@ pub fn bench_xlsx_import(rows: usize) -> Result<XlsxImportBench> {
         topology: Some(&topology),
     };
 
+    let peaks_reset = reset_peak();
+    let resident_mib_before = memory_mib("VmRSS:");
     let started = Instant::now();
     let mut sheets = parse_workbook(&workbook, None, &target, &Progress::hidden())?;
     let Some(parsed) = sheets.pop() else {
@@ -151,11 +163,14 @@ pub fn bench_xlsx_import(rows: usize) -> Result<XlsxImportBench> {
     let rows_per_second = rows as f64 / ((read_and_parse_ms + write_ms) / 1000.0);
     let peak_resident_mib = memory_mib("VmHWM:");
 
+    let peaks_reset = reset_peak() && peaks_reset;
+    let baseline_csv_resident_mib_before = memory_mib("VmRSS:");
     let started = Instant::now();
     let parsed = parse_csv("energy.csv", csv.as_bytes(), &target, &Progress::hidden())?;
     let csv_parse_ms = milliseconds(started.elapsed());
     let csv_write_ms = write_into(directory.path(), "640105000000", &parsed.records)?;
     let baseline_csv_rows_per_second = rows as f64 / ((csv_parse_ms + csv_write_ms) / 1000.0);
+    let baseline_csv_peak_resident_mib = memory_mib("VmHWM:");
 
     Ok(XlsxImportBench {
         rows,
@@ -167,5 +182,8 @@ pub fn bench_xlsx_import(rows: usize) -> Result<XlsxImportBench> {
         xlsx_over_csv: rows_per_second / baseline_csv_rows_per_second,
         resident_mib_before,
         peak_resident_mib,
+        baseline_csv_resident_mib_before,
+        baseline_csv_peak_resident_mib,
+        peaks_reset,
     })
 }
