@@ -213,10 +213,19 @@ fn a_missing_directory_and_a_port_in_use_are_one_line_each() {
         "{message}"
     );
 
-    let directory = tempfile::tempdir().unwrap();
-    let (city, _, topology) = city_and_county(directory.path());
-    let address = topology.root().address.clone().unwrap();
-    let _occupied = std::net::UdpSocket::bind(&address).unwrap();
+    // The tree's ports were free when it was prepared; another test may take one before this
+    // test occupies it, so a tree whose port is gone is prepared again.
+    let (_directory, city, occupied) = (0..10)
+        .find_map(|_| {
+            let directory = tempfile::tempdir().unwrap();
+            let (city, _, topology) = city_and_county(directory.path());
+            let address = topology.root().address.clone().unwrap();
+            std::net::UdpSocket::bind(&address)
+                .ok()
+                .map(|socket| (directory, city, socket))
+        })
+        .expect("a free port is found within ten tries");
+    let address = occupied.local_addr().unwrap();
     let output = huizong()
         .args(["run", "--dir", city.to_str().unwrap()])
         .env("HUIZONG_LOG", "off")
