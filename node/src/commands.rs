@@ -9,7 +9,8 @@ use schemas::{Ledger, Period};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::unix_ms;
-use topology::Topology;
+use protocol::Verdict;
+use topology::{DivisionCode, Topology};
 
 use crate::core::{CoreError, NodeCore};
 use crate::driver::NodeHandle;
@@ -37,6 +38,16 @@ pub enum Command {
     Report { ledger: String, period: String },
     /// The node's statistical return for a ledger and period.
     Export { ledger: String, period: String },
+    /// Decide, as its parent, on a child's latest submission: accept, or return with a reason.
+    Review {
+        ledger: String,
+        period: String,
+        node: String,
+        /// `None` accepts; `Some(reason)` returns the submission for correction.
+        returned_because: Option<String>,
+    },
+    /// Where every document of the subtree stands: submitted, accepted, returned, missing.
+    Completeness { ledger: String, period: String },
     /// Re-check every signature and recompute every rollup from the raw replicas.
     Verify,
 }
@@ -141,6 +152,31 @@ fn apply(
         (Command::Export { ledger, period }, _) => {
             let (ledger, period) = parse_ledger_period(ledger, period)?;
             serde_json::to_value(returns::build(core, ledger, period)?)?
+        }
+        (
+            Command::Review {
+                ledger,
+                period,
+                node,
+                returned_because,
+            },
+            _,
+        ) => {
+            let (ledger, period) = parse_ledger_period(ledger, period)?;
+            let owner =
+                DivisionCode::parse(node).map_err(|error| anyhow!("--node {node}: {error}"))?;
+            let verdict = match returned_because {
+                None => Verdict::Accepted,
+                Some(reason) => Verdict::Returned {
+                    reason: reason.clone(),
+                },
+            };
+            let key = protocol::DocumentKey::new(owner, ledger, period);
+            serde_json::to_value(core.decide(key, verdict, now_ms)?)?
+        }
+        (Command::Completeness { ledger, period }, _) => {
+            let (ledger, period) = parse_ledger_period(ledger, period)?;
+            serde_json::to_value(views::completeness(core, ledger, period)?)?
         }
         (Command::Verify, _) => serde_json::to_value(core.verify()?)?,
         (Command::Import { .. }, Prepared::Other) => {

@@ -146,6 +146,31 @@ enum CliCommand {
         #[arg(long)]
         json: bool,
     },
+    /// As a child's parent, accept its latest submission or return it with a reason; the decision
+    /// is signed and goes down to the child and up to the root.
+    Review {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[command(flatten)]
+        ledger_period: LedgerPeriod,
+        /// The child whose document is reviewed (its 12-digit code).
+        #[arg(long)]
+        node: String,
+        #[command(subcommand)]
+        verdict: ReviewVerdict,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every node of this node's subtree and where its document stands: submitted, accepted,
+    /// returned (with the reason), missing; and whether this node's figures are provisional.
+    Completeness {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[command(flatten)]
+        ledger_period: LedgerPeriod,
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-check every signature and recompute every rollup from the raw replicas held.
     Verify {
         #[command(flatten)]
@@ -158,6 +183,18 @@ enum CliCommand {
     Demo(demo::DemoOptions),
     /// Measure import, sync and propagation.
     Bench(bench::BenchOptions),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+enum ReviewVerdict {
+    /// Accept the submission.
+    Accept,
+    /// Return the submission for correction.
+    Return {
+        /// Why, for the clerk who corrects it.
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -473,6 +510,51 @@ fn execute(cli: Cli) -> Result<()> {
             print!("{}", render::report(&view));
             Ok(())
         }
+        CliCommand::Review {
+            directory,
+            ledger_period,
+            node,
+            verdict,
+            json,
+        } => {
+            let value = node_command(
+                &directory.dir,
+                &Command::Review {
+                    ledger: ledger_period.ledger,
+                    period: ledger_period.period,
+                    node,
+                    returned_because: match verdict {
+                        ReviewVerdict::Accept => None,
+                        ReviewVerdict::Return { reason } => Some(reason),
+                    },
+                },
+            )?;
+            if json {
+                return print_json(&value);
+            }
+            let review: node::core::DocumentReview = serde_json::from_value(value)?;
+            println!("{}", render::document_review(&review));
+            Ok(())
+        }
+        CliCommand::Completeness {
+            directory,
+            ledger_period,
+            json,
+        } => {
+            let value = node_command(
+                &directory.dir,
+                &Command::Completeness {
+                    ledger: ledger_period.ledger,
+                    period: ledger_period.period,
+                },
+            )?;
+            if json {
+                return print_json(&value);
+            }
+            let view: node::views::CompletenessView = serde_json::from_value(value)?;
+            print!("{}", render::completeness(&view));
+            Ok(())
+        }
         CliCommand::Verify { directory, json } => {
             let value = node_command(&directory.dir, &Command::Verify)?;
             if json {
@@ -480,8 +562,11 @@ fn execute(cli: Cli) -> Result<()> {
             }
             let report: node::core::VerifyReport = serde_json::from_value(value)?;
             println!(
-                "verified: {} submissions (signatures and figures recomputed from {} documents), {} rollups",
-                report.submissions_checked, report.documents_checked, report.rollups_checked
+                "verified: {} submissions (signatures and figures recomputed from {} documents), {} rollups, {} review decisions",
+                report.submissions_checked,
+                report.documents_checked,
+                report.rollups_checked,
+                report.decisions_checked
             );
             Ok(())
         }

@@ -4,7 +4,8 @@ use std::fmt::Write;
 
 use schemas::returns::StatReturn;
 
-use crate::views::{FigureView, ReportView, StatusView};
+use crate::core::{DocumentReview, ReviewState};
+use crate::views::{CompletenessView, FigureView, ReportView, StatusView};
 
 /// `YYYY-MM-DD HH:MM:SS UTC` from Unix milliseconds, without a date crate: the civil-from-days
 /// algorithm (H. Hinnant) is a few lines.
@@ -103,6 +104,18 @@ pub fn report(view: &ReportView) -> String {
             let _ = writeln!(text, "nothing submitted or consolidated yet");
             return text;
         }
+    }
+    if view.provisional {
+        let names: Vec<String> = view
+            .unaccepted
+            .iter()
+            .map(|node| format!("{} {}", node.code, node.name_zh))
+            .collect();
+        let _ = writeln!(
+            text,
+            "PROVISIONAL: includes submissions not yet accepted by their reviewer: {}",
+            names.join(", ")
+        );
     }
     if !view.missing.is_empty() {
         let names: Vec<String> = view
@@ -242,9 +255,13 @@ pub fn status(view: &StatusView) -> String {
             ),
             _ => "not submitted".to_owned(),
         };
+        let review = match &document.review {
+            ReviewState::Missing => String::new(),
+            other => format!("; {}", review_text(other)),
+        };
         let _ = writeln!(
             text,
-            "own {}: {submitted}{}",
+            "own {}: {submitted}{review}{}",
             document.key,
             if document.unsubmitted_changes {
                 "; the draft has unsubmitted changes"
@@ -269,6 +286,72 @@ pub fn status(view: &StatusView) -> String {
     let _ = writeln!(text, "refusals: {}", view.refusals);
     for refusal in &view.recent_refusals {
         let _ = writeln!(text, "  {refusal}");
+    }
+    text
+}
+
+/// One word for a review state, with the reason of a return.
+fn review_text(review: &ReviewState) -> String {
+    match review {
+        ReviewState::Missing => "missing".to_owned(),
+        ReviewState::Submitted => "submitted, awaiting review".to_owned(),
+        ReviewState::Accepted => "accepted".to_owned(),
+        ReviewState::Returned { reason } => format!("returned: {reason}"),
+    }
+}
+
+/// A document's review after a decision: its state and history.
+pub fn document_review(review: &DocumentReview) -> String {
+    let mut text = format!("{}: {}", review.key, review_text(&review.review));
+    for decision in &review.history {
+        let _ = write!(
+            text,
+            "\n  #{} {} by {} at {}{}",
+            decision.sequence,
+            decision.verdict,
+            decision.decided_by,
+            format_time(decision.time_ms),
+            decision
+                .reason
+                .as_ref()
+                .map_or(String::new(), |reason| format!(": {reason}"))
+        );
+    }
+    text
+}
+
+/// The completeness of a subtree: counts, then one line per node.
+pub fn completeness(view: &CompletenessView) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{} {} ({}): {} {}: {} of {} submitted, {} accepted, {} returned{}",
+        view.node.name_zh,
+        view.node.name_en,
+        view.node.code,
+        view.ledger,
+        view.period,
+        view.submitted,
+        view.expected,
+        view.accepted,
+        view.returned,
+        if view.provisional {
+            "; the figures are PROVISIONAL"
+        } else {
+            ""
+        }
+    );
+    for row in &view.documents {
+        let _ = writeln!(
+            text,
+            "  {} {}  {}{}",
+            row.node.code,
+            pad(&row.node.name_zh, 12),
+            review_text(&row.document.review),
+            row.document
+                .sequence
+                .map_or(String::new(), |sequence| format!(" (#{sequence})"))
+        );
     }
     text
 }

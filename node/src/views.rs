@@ -10,7 +10,7 @@ use schemas::{Ledger, Period};
 use serde::{Deserialize, Serialize};
 use topology::{DivisionCode, Topology};
 
-use crate::core::{CoreError, ImportOutcome, NodeCore};
+use crate::core::{CoreError, DocumentReview, ImportOutcome, NodeCore, ReviewState};
 use crate::driver::{LinkStatus, NodeHandle};
 
 /// A node as shown to people.
@@ -59,6 +59,8 @@ pub struct OwnDocumentView {
     pub submitted_at_ms: Option<i64>,
     /// The draft has changes no submission covers yet.
     pub unsubmitted_changes: bool,
+    /// Where the latest submission stands in review by the parent, with the reason of a return.
+    pub review: ReviewState,
 }
 
 /// One of the node's rollups.
@@ -72,6 +74,8 @@ pub struct RollupView {
     pub included: usize,
     /// Nodes in the subtree.
     pub expected: usize,
+    /// Whether the figures include a submission its reviewer has not accepted.
+    pub provisional: bool,
 }
 
 /// The answer to `status`.
@@ -107,6 +111,7 @@ pub fn status(core: &mut NodeCore, running: Option<&NodeHandle>) -> Result<Statu
             submitted_records: submitted.as_ref().map(|payload| payload.n_records),
             submitted_at_ms: submitted.as_ref().map(|payload| payload.time_ms),
             unsubmitted_changes: core.draft_has_unsubmitted_changes(&key)?,
+            review: core.document_review(key).review,
         });
     }
     let expected = topology.subtree(code).len();
@@ -125,6 +130,9 @@ pub fn status(core: &mut NodeCore, running: Option<&NodeHandle>) -> Result<Statu
                     .included
                     .len(),
                 expected,
+                provisional: core
+                    .unaccepted_inputs(code, payload.ledger, payload.period)
+                    .is_ok_and(|unaccepted| !unaccepted.is_empty()),
             }
         })
         .collect();
@@ -188,6 +196,75 @@ pub struct ReportView {
     pub contributions: Vec<ContributionView>,
     /// The statistical return built from the figures: its sheets, totals and findings.
     pub statistical_return: StatReturn,
+    /// Whether the figures include submissions their reviewers have not accepted.
+    pub provisional: bool,
+    /// The nodes whose included submissions are not accepted yet.
+    pub unaccepted: Vec<NodeView>,
+}
+
+/// One node's document in `completeness`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletenessRow {
+    pub node: NodeView,
+    #[serde(flatten)]
+    pub document: DocumentReview,
+}
+
+/// The answer to `completeness`: every node of the subtree and where its document stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletenessView {
+    pub node: NodeView,
+    pub ledger: String,
+    pub period: String,
+    /// Nodes of the subtree (this one included).
+    pub expected: usize,
+    pub submitted: usize,
+    pub accepted: usize,
+    pub returned: usize,
+    pub missing: Vec<NodeView>,
+    /// Whether this node's figure includes unaccepted submissions.
+    pub provisional: bool,
+    pub documents: Vec<CompletenessRow>,
+}
+
+/// Builds the completeness of a node's subtree for a ledger and period.
+pub fn completeness(
+    core: &NodeCore,
+    ledger: Ledger,
+    period: Period,
+) -> std::result::Result<CompletenessView, CoreError> {
+    let topology = core.topology();
+    let code = core.code();
+    let documents: Vec<CompletenessRow> = core
+        .subtree_reviews(ledger, period)
+        .into_iter()
+        .map(|document| CompletenessRow {
+            node: NodeView::of(topology, document.owner),
+            document,
+        })
+        .collect();
+    let count = |wanted: fn(&ReviewState) -> bool| {
+        documents
+            .iter()
+            .filter(|row| wanted(&row.document.review))
+            .count()
+    };
+    Ok(CompletenessView {
+        node: NodeView::of(topology, code),
+        ledger: ledger.slug().to_owned(),
+        period: period.to_string(),
+        expected: documents.len(),
+        submitted: count(|state| !matches!(state, ReviewState::Missing)),
+        accepted: count(|state| matches!(state, ReviewState::Accepted)),
+        returned: count(|state| matches!(state, ReviewState::Returned { .. })),
+        missing: documents
+            .iter()
+            .filter(|row| row.document.review == ReviewState::Missing)
+            .map(|row| row.node.clone())
+            .collect(),
+        provisional: !core.unaccepted_inputs(code, ledger, period)?.is_empty(),
+        documents,
+    })
 }
 
 /// Lists figures in the catalog's order, then any the catalog does not name.
@@ -274,7 +351,14 @@ pub fn report(
         .filter(|member| !coverage.included.contains(member))
         .map(|member| NodeView::of(topology, member))
         .collect();
+    let unaccepted = core
+        .unaccepted_inputs(code, ledger, period)?
+        .into_iter()
+        .map(|member| NodeView::of(topology, member))
+        .collect::<Vec<_>>();
     Ok(ReportView {
+        provisional: !unaccepted.is_empty(),
+        unaccepted,
         node,
         ledger: ledger.slug().to_owned(),
         period: period.to_string(),

@@ -11,6 +11,7 @@ pub mod frame;
 pub mod key;
 pub mod limits;
 pub mod message;
+pub mod notice;
 pub mod refusal;
 pub mod replicas;
 pub mod rollup;
@@ -20,6 +21,7 @@ pub mod submission;
 pub mod sync_check;
 
 pub use key::DocumentKey;
+pub use notice::{Decision, Notice, NoticeBody, Verdict};
 pub use refusal::{Refusal, RefusalReason};
 pub use replicas::{Replicas, StoreFailure};
 pub use rollup::{InputKind, Rollup, RollupInput};

@@ -22,6 +22,9 @@ pub const MAX_EAGER_BYTES_PER_PAGE: usize = 1024 * 1024;
 /// carry figures and are larger, so pages hold fewer.
 pub const MAX_ROLLUPS_PER_PAGE: usize = 64;
 
+/// Notices per `Notices` message: a decision is a few hundred bytes.
+pub const MAX_NOTICES_PER_PAGE: usize = 256;
+
 /// Documents being synced at once on one connection. Each holds an automerge document in memory
 /// while it is being received; four keeps a city's memory bounded while hiding a round trip.
 pub const MAX_DOCUMENTS_IN_FLIGHT: usize = 4;

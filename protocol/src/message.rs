@@ -13,7 +13,7 @@ use crate::key::DocumentKey;
 use crate::signed::Envelope;
 
 /// The protocol version both sides must speak; bumped on any incompatible change.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// One message, one frame.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,6 +53,9 @@ pub enum Message {
         round: u64,
         not_stored: Vec<DocumentKey>,
     },
+    /// Either way: a page of signed notices (review decisions) the sender holds and has not sent
+    /// in this session, those the receiver may see.
+    Notices { notices: Vec<Envelope> },
     /// Child to parent: a page of signed rollups, deepest nodes first, the last page marked.
     Rollups {
         rollups: Vec<Envelope>,
@@ -102,6 +105,7 @@ impl Message {
             Message::Superseded { .. } => "superseded",
             Message::Settled { .. } => "settled",
             Message::Rollups { .. } => "rollups",
+            Message::Notices { .. } => "notices",
         }
     }
 }

@@ -76,6 +76,16 @@ pub enum RefusalReason {
     UnrequestedSync,
     #[error("the waiting queue is full ({limit} documents)")]
     QueueFull { limit: usize },
+    #[error("{signer} may not review documents of {owner}: only its parent may")]
+    NotTheReviewer {
+        signer: DivisionCode,
+        owner: DivisionCode,
+    },
+    #[error("the notice is about {owner}, which is not in the subtree of {peer}")]
+    NoticeNotForPeer {
+        owner: DivisionCode,
+        peer: DivisionCode,
+    },
     #[error("the replica store failed: {reason}")]
     Storage { reason: String },
 }

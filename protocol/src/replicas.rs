@@ -13,6 +13,7 @@ use schemas::{Ledger, Period};
 use topology::{DivisionCode, Topology};
 
 use crate::key::DocumentKey;
+use crate::notice::Notice;
 use crate::rollup::Rollup;
 use crate::signed::{ObjectHash, Signed};
 use crate::submission::{AcceptedSubmission, Submission};
@@ -92,4 +93,11 @@ pub trait Replicas {
 
     /// Stores a checked rollup, durably before returning.
     fn store_rollup(&mut self, rollup: &Signed<Rollup>) -> Result<(), StoreFailure>;
+
+    /// The notices held that `peer` may see: to a child, those about documents in its subtree;
+    /// to the parent, those about documents in this node's subtree.
+    fn notices_for_peer(&self, peer: DivisionCode) -> Result<Vec<Signed<Notice>>, StoreFailure>;
+
+    /// Stores a checked notice, durably before returning; false when it was already held.
+    fn store_notice(&mut self, notice: &Signed<Notice>) -> Result<bool, StoreFailure>;
 }

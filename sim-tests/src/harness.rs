@@ -162,6 +162,28 @@ impl Link {
         self.run(parent, child)
     }
 
+    /// Tells the parent's session that its data changed (a decision it made), then runs the link.
+    pub fn push_down<C: Replicas>(
+        &mut self,
+        parent: &mut NodeCore,
+        child: &mut C,
+    ) -> Result<usize, SessionError> {
+        self.parent_session
+            .handle_local_change(self.now_ms, parent)?;
+        self.run(parent, child)
+    }
+
+    /// Refusals the child reported.
+    pub fn child_refusals(&self) -> Vec<&protocol::Refusal> {
+        self.child_events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Refused(refusal) => Some(refusal),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Refusals the parent reported.
     pub fn parent_refusals(&self) -> Vec<&protocol::Refusal> {
         self.parent_events

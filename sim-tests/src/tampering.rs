@@ -24,6 +24,8 @@ pub struct Tampering<'core> {
     pub extra_offers: Vec<Signed<Submission>>,
     /// Rollups sent besides the honest ones.
     pub extra_rollups: Vec<Signed<Rollup>>,
+    /// Notices sent besides the honest ones (forged decisions).
+    pub extra_notices: Vec<Signed<protocol::Notice>>,
 }
 
 impl<'core> Tampering<'core> {
@@ -33,6 +35,7 @@ impl<'core> Tampering<'core> {
             served_instead: HashMap::new(),
             extra_offers: Vec::new(),
             extra_rollups: Vec::new(),
+            extra_notices: Vec::new(),
         }
     }
 }
@@ -111,5 +114,18 @@ impl Replicas for Tampering<'_> {
     }
     fn store_rollup(&mut self, rollup: &Signed<Rollup>) -> Result<(), StoreFailure> {
         self.core.store_rollup(rollup)
+    }
+
+    fn notices_for_peer(
+        &self,
+        peer: DivisionCode,
+    ) -> Result<Vec<Signed<protocol::Notice>>, StoreFailure> {
+        let mut notices = self.core.notices_for_peer(peer)?;
+        notices.extend(self.extra_notices.iter().cloned());
+        Ok(notices)
+    }
+
+    fn store_notice(&mut self, notice: &Signed<protocol::Notice>) -> Result<bool, StoreFailure> {
+        self.core.store_notice(notice)
     }
 }

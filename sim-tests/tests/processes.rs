@@ -128,11 +128,66 @@ fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Res
     )
     .map_err(|error| anyhow::anyhow!("{error:#}\ncounty log:\n{}", county_process.log()))?;
     eprintln!("{:?} city caught up", started.elapsed());
+
+    // The city returns the county's energy with a reason; the running county hears of it.
+    let reason = "请补报热力消费";
+    let returned = huizong(&[
+        "review",
+        "--dir",
+        &city,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        "--node",
+        county_code.as_str(),
+        "return",
+        "--reason",
+        reason,
+    ]);
+    assert!(
+        returned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&returned.stderr)
+    );
+    wait_until(
+        Duration::from_secs(30),
+        "the county to see the city's reason",
+        || {
+            let status = huizong_json(&["status", "--json", "--dir", &county])?;
+            Ok(status["own_documents"].as_array().is_some_and(|documents| {
+                documents.iter().any(|document| {
+                    document["key"] == "640104000000/energy/2025"
+                        && document["review"]["state"] == "returned"
+                        && document["review"]["reason"] == reason
+                })
+            }))
+        },
+    )
+    .map_err(|error| anyhow::anyhow!("{error:#}\ncounty log:\n{}", county_process.log()))?;
+    let completeness = huizong_json(&[
+        "completeness",
+        "--json",
+        "--dir",
+        &city,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+    ])?;
+    assert_eq!(completeness["returned"], 1, "{completeness}");
+    assert_eq!(completeness["provisional"], true, "{completeness}");
+
     let verified = huizong(&["verify", "--dir", &city]);
     assert!(
         verified.status.success(),
         "{}",
         String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&verified.stdout).contains("1 review decisions"),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
     );
 
     city_process.terminate()?;

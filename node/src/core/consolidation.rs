@@ -130,7 +130,7 @@ impl NodeCore {
                 self.consolidate(*ledger, *period, now_ms)?;
             }
             Event::Refused(_) => self.count_refusal()?,
-            Event::Opened { .. } | Event::Settled { .. } => {}
+            Event::Opened { .. } | Event::Settled { .. } | Event::NoticeStored { .. } => {}
         }
         Ok(())
     }

@@ -15,6 +15,7 @@ mod ledger_operations;
 mod replicas;
 mod review;
 mod verification;
+mod workflow;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -30,6 +31,7 @@ use crate::store::{Batch, Durability, Store, StoreError, Tree};
 pub use consolidation::Coverage;
 pub use ledger_operations::{ImportOutcome, SubmitOutcome};
 pub use verification::{VerifyFailure, VerifyReport};
+pub use workflow::{DecisionView, DocumentReview, ReviewState};
 
 /// What can go wrong in the core. Messages name the document or object concerned.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,8 @@ pub enum CoreError {
         key: DocumentKey,
         findings: Vec<schemas::returns::Finding>,
     },
+    #[error("cannot review {key}: {reason}")]
+    Review { key: DocumentKey, reason: String },
     #[error("cannot sign: {0}")]
     Signing(#[from] SignedError),
     #[error("cannot consolidate {node} {ledger} {period}: {reason}")]
@@ -119,6 +123,8 @@ pub struct NodeCore {
     generation: u64,
     /// Refusals counted since the store was created.
     refusals: u64,
+    /// Every notice held (review decisions), by hash, verified when loaded.
+    notices: BTreeMap<protocol::ObjectHash, Signed<protocol::Notice>>,
 }
 
 impl NodeCore {
@@ -159,8 +165,10 @@ impl NodeCore {
             published: HashMap::new(),
             generation: 0,
             refusals: 0,
+            notices: BTreeMap::new(),
         };
         core.load_latest()?;
+        core.load_notices()?;
         core.refusals = core
             .store
             .get(Tree::Meta, keys::META_REFUSALS)?

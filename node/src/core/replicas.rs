@@ -183,6 +183,17 @@ impl Replicas for NodeCore {
     fn store_rollup(&mut self, rollup: &Signed<Rollup>) -> Result<(), StoreFailure> {
         self.put_rollup(rollup.clone()).map_err(failure)
     }
+
+    fn notices_for_peer(
+        &self,
+        peer: DivisionCode,
+    ) -> Result<Vec<Signed<protocol::Notice>>, StoreFailure> {
+        Ok(self.notices_for(peer))
+    }
+
+    fn store_notice(&mut self, notice: &Signed<protocol::Notice>) -> Result<bool, StoreFailure> {
+        self.put_notice(notice).map_err(failure)
+    }
 }
 
 impl NodeCore {

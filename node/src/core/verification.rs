@@ -21,6 +21,9 @@ pub struct VerifyReport {
     pub submissions_checked: usize,
     pub documents_checked: usize,
     pub rollups_checked: usize,
+    /// Review decisions whose signature and signer's authority were checked again.
+    #[serde(default)]
+    pub decisions_checked: usize,
 }
 
 /// The first thing that did not check out.
@@ -72,6 +75,30 @@ impl NodeCore {
         }
         for rollup in self.latest_rollups.values() {
             verifier.rollup(&rollup.hash())?;
+        }
+        for notice in self.notices.values() {
+            let subject = || {
+                format!(
+                    "decision {} about {}",
+                    notice.hash().short(),
+                    notice.payload().key()
+                )
+            };
+            let again = protocol::Signed::<protocol::Notice>::from_bytes(
+                &notice.to_bytes(),
+                &self.topology,
+            )
+            .map_err(|error| VerifyFailure {
+                subject: subject(),
+                reason: error.to_string(),
+            })?;
+            protocol::notice::check_authority(&again, &self.topology).map_err(|reason| {
+                VerifyFailure {
+                    subject: subject(),
+                    reason: reason.to_string(),
+                }
+            })?;
+            verifier.report.decisions_checked += 1;
         }
         Ok(verifier.report)
     }

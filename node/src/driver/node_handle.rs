@@ -131,7 +131,10 @@ impl NodeHandle {
             Event::Settled { .. } => {
                 self.update_link(peer, |link| link.last_settled_ms = Some(unix_ms()));
             }
-            Event::SubmissionStored { .. } | Event::RollupStored { .. } | Event::Opened { .. } => {}
+            Event::SubmissionStored { .. }
+            | Event::RollupStored { .. }
+            | Event::Opened { .. }
+            | Event::NoticeStored { .. } => {}
         }
     }
 

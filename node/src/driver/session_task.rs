@@ -98,7 +98,7 @@ pub async fn run_session(
                     break Ok(());
                 }
             },
-            changed = changes.changed(), if role == Role::Child => {
+            changed = changes.changed() => {
                 if changed.is_err() {
                     break Ok(());
                 }

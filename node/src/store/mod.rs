@@ -29,17 +29,19 @@ pub enum Tree {
     Rollups,
     LatestRollups,
     SyncStates,
+    Notices,
     Meta,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 7] = [
+    pub const ALL: [Tree; 8] = [
         Tree::Documents,
         Tree::Submissions,
         Tree::LatestSubmissions,
         Tree::Rollups,
         Tree::LatestRollups,
         Tree::SyncStates,
+        Tree::Notices,
         Tree::Meta,
     ];
 
@@ -52,6 +54,7 @@ impl Tree {
             Tree::Rollups => "rollups",
             Tree::LatestRollups => "latest_rollups",
             Tree::SyncStates => "sync_states",
+            Tree::Notices => "notices",
             Tree::Meta => "meta",
         }
     }

@@ -28,9 +28,11 @@ use crate::refusal::{Refusal, RefusalReason};
 use crate::replicas::{Replicas, StoreFailure};
 
 mod download;
+mod notices;
 mod upload;
 
 use download::Download;
+use notices::NoticeExchange;
 use upload::Upload;
 
 /// Which end of a tree edge this session is.
@@ -71,6 +73,11 @@ pub enum Event {
     Refused(Refusal),
     /// Child side: the parent settled our latest offer round and our rollups went out.
     Settled { round: u64 },
+    /// A notice (a review decision) was stored.
+    NoticeStored {
+        key: DocumentKey,
+        hash: crate::signed::ObjectHash,
+    },
 }
 
 /// A failure that ends the session: the peer broke the protocol, or our store failed.
@@ -142,6 +149,7 @@ pub struct Session {
     stats: SessionStats,
     upload: Upload,
     download: Download,
+    notices: NoticeExchange,
 }
 
 impl Session {
@@ -156,6 +164,7 @@ impl Session {
             stats: SessionStats::default(),
             upload: Upload::default(),
             download: Download::default(),
+            notices: NoticeExchange::default(),
         };
         let hello = Message::Hello {
             protocol_version: PROTOCOL_VERSION,
@@ -213,14 +222,18 @@ impl Session {
         })
     }
 
-    /// Tells the session that local data changed (a new submission or rollup): a child offers
-    /// what changed.
+    /// Tells the session that local data changed (a new submission, rollup or notice): both ends
+    /// send the notices the peer has not seen, and a child offers what changed.
     pub fn handle_local_change<R: Replicas>(
         &mut self,
         _now_ms: u64,
         replicas: &mut R,
     ) -> Result<(), SessionError> {
-        if self.config.role != Role::Child || !self.hello_received {
+        if !self.hello_received {
+            return Ok(());
+        }
+        self.send_notice_delta(replicas)?;
+        if self.config.role != Role::Child {
             return Ok(());
         }
         let offered = self.send_offer_delta(replicas)?;
@@ -385,6 +398,7 @@ impl Session {
                 self.emit(Event::Opened {
                     peer_topology_version: topology_version,
                 })?;
+                self.send_notice_delta(replicas)?;
                 if self.config.role == Role::Child {
                     self.send_offer_delta(replicas)?;
                 }
@@ -452,6 +466,7 @@ impl Session {
                 },
                 Role::Parent,
             ) => self.handle_rollups(rollups, replicas),
+            (Message::Notices { notices }, _) => self.handle_notices(notices, replicas),
             (message, Role::Parent) => Err(self.out_of_turn(message.kind(), "sent to a parent")),
             (message, Role::Child) => Err(self.out_of_turn(message.kind(), "sent to a child")),
         }

@@ -1,0 +1,265 @@
+//! The reporting workflow at a node: review decisions on children's submissions (accept, or
+//! return with a reason), the state of every document of the subtree, and whether a figure still
+//! includes input nobody has accepted (provisional).
+//!
+//! Decisions are signed notices ([`protocol::notice`]) made by the parent of a document's owner;
+//! sessions carry them down to the owner and up to every ancestor, and each node keeps all it
+//! may see in its store. Everything here is derived from the submissions and notices held, so any
+//! node computes the same states from the same objects.
+
+use protocol::notice::is_in_subtree;
+use protocol::{Decision, DocumentKey, Notice, NoticeBody, ObjectHash, Signed, Verdict};
+use schemas::{Ledger, Period};
+use serde::{Deserialize, Serialize};
+use topology::DivisionCode;
+
+use super::{CoreError, NodeCore, object_hash};
+use crate::store::{Batch, Durability, Tree};
+
+/// Where a document stands in review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ReviewState {
+    /// Nothing submitted (held here) yet.
+    Missing,
+    /// Submitted and not yet decided.
+    Submitted,
+    /// Accepted by the owner's parent (or the root's own submission, which no one reviews).
+    Accepted,
+    /// Returned for correction, with the reviewer's reason; a newer submission is `Submitted`.
+    Returned { reason: String },
+}
+
+/// One decision as shown in a document's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionView {
+    pub sequence: u64,
+    pub submission: String,
+    pub verdict: String,
+    pub reason: Option<String>,
+    pub decided_by: DivisionCode,
+    pub time_ms: i64,
+    pub hash: String,
+}
+
+/// A document's review: its latest submission, its state and every decision held about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentReview {
+    pub key: String,
+    pub owner: DivisionCode,
+    pub sequence: Option<u64>,
+    pub submitted_at_ms: Option<i64>,
+    pub review: ReviewState,
+    pub history: Vec<DecisionView>,
+}
+
+impl NodeCore {
+    /// Loads and verifies every stored notice.
+    pub(super) fn load_notices(&mut self) -> Result<(), CoreError> {
+        for (key, bytes) in self.store.scan_prefix(Tree::Notices, &[])? {
+            let hash = object_hash(&key, "notice key")?;
+            let notice: Signed<Notice> =
+                Signed::from_bytes(&bytes, &self.topology).map_err(|error| {
+                    CoreError::CorruptObject {
+                        what: format!("notice {}", hash.short()),
+                        reason: error.to_string(),
+                    }
+                })?;
+            self.notices.insert(hash, notice);
+        }
+        Ok(())
+    }
+
+    /// The notices `peer` may see: to a child, those about its subtree; to the parent, those
+    /// about this node's subtree (it already has what it signed itself, and sessions skip what
+    /// either side sent).
+    pub fn notices_for(&self, peer: DivisionCode) -> Vec<Signed<Notice>> {
+        let concerned = if self.topology.parent_of(self.code) == Some(peer) {
+            self.code
+        } else {
+            peer
+        };
+        self.notices
+            .values()
+            .filter(|notice| {
+                notice.payload().signer != peer
+                    && is_in_subtree(&self.topology, notice.payload().key().owner, concerned)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Stores a checked notice durably; false when already held.
+    pub fn put_notice(&mut self, notice: &Signed<Notice>) -> Result<bool, CoreError> {
+        let hash = notice.hash();
+        if self.notices.contains_key(&hash) {
+            return Ok(false);
+        }
+        let mut batch = Batch::new();
+        batch.put(Tree::Notices, hash.0.to_vec(), notice.to_bytes());
+        self.store.apply(&batch, Durability::Flush)?;
+        self.notices.insert(hash, notice.clone());
+        self.generation += 1;
+        Ok(true)
+    }
+
+    /// Decides on the latest submission held for a child's document: accepted, or returned with
+    /// a reason. Only the owner's parent may decide; the decision is signed, stored, and goes down
+    /// to the owner and up to the root with the next sessions.
+    pub fn decide(
+        &mut self,
+        key: DocumentKey,
+        verdict: Verdict,
+        now_ms: i64,
+    ) -> Result<DocumentReview, CoreError> {
+        let review_error = |reason: String| CoreError::Review { key, reason };
+        if self.topology.parent_of(key.owner) != Some(self.code) {
+            return Err(review_error(format!(
+                "only the parent of {} reviews its documents, and this node ({}) is not",
+                key.owner, self.code
+            )));
+        }
+        let Some(latest) = self.latest_submissions.get(&key) else {
+            return Err(review_error(
+                "no submission of it has reached this node yet".to_owned(),
+            ));
+        };
+        let notice = Notice {
+            signer: self.code,
+            time_ms: now_ms,
+            body: NoticeBody::Decision(Decision {
+                key,
+                sequence: latest.submission.payload().sequence,
+                submission: latest.submission.hash(),
+                verdict,
+            }),
+        };
+        let signed = Signed::sign(notice, &self.signing_key, &self.topology)?;
+        self.put_notice(&signed)?;
+        Ok(self.document_review(key))
+    }
+
+    /// The decisions held about a document, oldest first.
+    fn decisions_about(&self, key: DocumentKey) -> Vec<(&Signed<Notice>, &Decision)> {
+        let mut decisions: Vec<(&Signed<Notice>, &Decision)> = self
+            .notices
+            .values()
+            .filter_map(|notice| match &notice.payload().body {
+                NoticeBody::Decision(decision) if decision.key == key => Some((notice, decision)),
+                _ => None,
+            })
+            .collect();
+        decisions.sort_by_key(|(notice, _)| (notice.payload().time_ms, notice.hash().0));
+        decisions
+    }
+
+    /// The latest verdict of the owner's parent on one submission, if any.
+    fn verdict_on(&self, key: DocumentKey, submission: &ObjectHash) -> Option<&Verdict> {
+        let reviewer = self.topology.parent_of(key.owner)?;
+        self.decisions_about(key)
+            .into_iter()
+            .filter(|(notice, decision)| {
+                notice.payload().signer == reviewer && decision.submission == *submission
+            })
+            .map(|(_, decision)| &decision.verdict)
+            .next_back()
+    }
+
+    /// Whether a submission counts as accepted: its owner's parent accepted it, or its owner is
+    /// the root, whose own submission no one reviews.
+    pub fn is_accepted(&self, key: DocumentKey, submission: &ObjectHash) -> bool {
+        self.topology.parent_of(key.owner).is_none()
+            || matches!(self.verdict_on(key, submission), Some(Verdict::Accepted))
+    }
+
+    /// A document's review state and history as held here.
+    pub fn document_review(&self, key: DocumentKey) -> DocumentReview {
+        let latest = self.latest_submissions.get(&key);
+        let review = match latest {
+            None => ReviewState::Missing,
+            Some(accepted) => {
+                let hash = accepted.submission.hash();
+                if self.is_accepted(key, &hash) {
+                    ReviewState::Accepted
+                } else {
+                    match self.verdict_on(key, &hash) {
+                        Some(Verdict::Returned { reason }) => ReviewState::Returned {
+                            reason: reason.clone(),
+                        },
+                        _ => ReviewState::Submitted,
+                    }
+                }
+            }
+        };
+        let history = self
+            .decisions_about(key)
+            .into_iter()
+            .map(|(notice, decision)| DecisionView {
+                sequence: decision.sequence,
+                submission: decision.submission.to_hex(),
+                verdict: match decision.verdict {
+                    Verdict::Accepted => "accepted".to_owned(),
+                    Verdict::Returned { .. } => "returned".to_owned(),
+                },
+                reason: match &decision.verdict {
+                    Verdict::Returned { reason } => Some(reason.clone()),
+                    Verdict::Accepted => None,
+                },
+                decided_by: notice.payload().signer,
+                time_ms: notice.payload().time_ms,
+                hash: notice.hash().to_hex(),
+            })
+            .collect();
+        DocumentReview {
+            key: key.to_string(),
+            owner: key.owner,
+            sequence: latest.map(|accepted| accepted.submission.payload().sequence),
+            submitted_at_ms: latest.map(|accepted| accepted.submission.payload().time_ms),
+            review,
+            history,
+        }
+    }
+
+    /// The review of every node's document of (ledger, period) in this node's subtree, this
+    /// node's own first.
+    pub fn subtree_reviews(&self, ledger: Ledger, period: Period) -> Vec<DocumentReview> {
+        let mut owners = self.topology.subtree(self.code);
+        owners.sort();
+        owners.sort_by_key(|owner| *owner != self.code);
+        owners
+            .into_iter()
+            .map(|owner| self.document_review(DocumentKey::new(owner, ledger, period)))
+            .collect()
+    }
+
+    /// The owners whose submissions a node's figure includes without their parent's acceptance:
+    /// while any is listed, the figure is provisional.
+    pub fn unaccepted_inputs(
+        &self,
+        node: DivisionCode,
+        ledger: Ledger,
+        period: Period,
+    ) -> Result<Vec<DivisionCode>, CoreError> {
+        let coverage = self.coverage(node, ledger, period);
+        let mut unaccepted = Vec::new();
+        for hash in &coverage.submissions {
+            let key = match self
+                .latest_submissions
+                .values()
+                .find(|held| held.submission.hash() == *hash)
+            {
+                Some(held) => held.submission.payload().key,
+                None => match self.load_submission(hash)? {
+                    Some(held) => held.submission.payload().key,
+                    None => continue,
+                },
+            };
+            if !self.is_accepted(key, hash) {
+                unaccepted.push(key.owner);
+            }
+        }
+        unaccepted.sort();
+        unaccepted.dedup();
+        Ok(unaccepted)
+    }
+}
