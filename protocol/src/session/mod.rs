@@ -7,7 +7,8 @@
 //! driver's monotonic milliseconds.
 //!
 //! The conversation on one tree edge:
-//! 1. both sides send `Hello`;
+//! 1. both sides send `Hello`, then the notices (review decisions) the peer may see; both send new
+//!    ones whenever they are told of a local change (see `notices.rs`);
 //! 2. the child offers the latest signed submissions it holds, in pages (an offer round);
 //! 3. the parent verifies each, and pulls every document it lacks with automerge sync, a few at a
 //!    time, storing a replica only when it ends exactly at the signed heads;
