@@ -48,6 +48,12 @@ pub enum Command {
     },
     /// Where every document of the subtree stands: submitted, accepted, returned, missing.
     Completeness { ledger: String, period: String },
+    /// How one figure was made, down to every signed submission under it.
+    Explain {
+        ledger: String,
+        period: String,
+        figure: String,
+    },
     /// Re-check every signature and recompute every rollup from the raw replicas.
     Verify,
 }
@@ -177,6 +183,32 @@ fn apply(
         (Command::Completeness { ledger, period }, _) => {
             let (ledger, period) = parse_ledger_period(ledger, period)?;
             serde_json::to_value(views::completeness(core, ledger, period)?)?
+        }
+        (
+            Command::Explain {
+                ledger,
+                period,
+                figure,
+            },
+            _,
+        ) => {
+            let (ledger, period) = parse_ledger_period(ledger, period)?;
+            if !schemas::figures::catalog(ledger)
+                .iter()
+                .any(|spec| spec.name == *figure)
+            {
+                return Err(anyhow!(
+                    "{figure:?} is not a figure of ledger {ledger}; `huizong report --json` lists \
+                     the figures by name"
+                ));
+            }
+            serde_json::to_value(views::ExplainView {
+                node: views::NodeView::of(core.topology(), core.code()),
+                ledger: ledger.slug().to_owned(),
+                period: period.to_string(),
+                figure: figure.clone(),
+                contribution: core.explain(ledger, period, figure)?,
+            })?
         }
         (Command::Verify, _) => serde_json::to_value(core.verify()?)?,
         (Command::Import { .. }, Prepared::Other) => {

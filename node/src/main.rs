@@ -171,6 +171,19 @@ enum CliCommand {
         #[arg(long)]
         json: bool,
     },
+    /// How one figure was made: each child's contribution, down to each signed submission (hash,
+    /// signer, time, review decision).
+    Explain {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[command(flatten)]
+        ledger_period: LedgerPeriod,
+        /// The figure's name, such as energy.standard_coal_kgce (`huizong report --json` lists them).
+        #[arg(long)]
+        figure: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-check every signature and recompute every rollup from the raw replicas held.
     Verify {
         #[command(flatten)]
@@ -553,6 +566,27 @@ fn execute(cli: Cli) -> Result<()> {
             }
             let view: node::views::CompletenessView = serde_json::from_value(value)?;
             print!("{}", render::completeness(&view));
+            Ok(())
+        }
+        CliCommand::Explain {
+            directory,
+            ledger_period,
+            figure,
+            json,
+        } => {
+            let value = node_command(
+                &directory.dir,
+                &Command::Explain {
+                    ledger: ledger_period.ledger,
+                    period: ledger_period.period,
+                    figure,
+                },
+            )?;
+            if json {
+                return print_json(&value);
+            }
+            let view: node::views::ExplainView = serde_json::from_value(value)?;
+            print!("{}", render::explain(&view));
             Ok(())
         }
         CliCommand::Verify { directory, json } => {

@@ -4,8 +4,8 @@ use std::fmt::Write;
 
 use schemas::returns::StatReturn;
 
-use crate::core::{DocumentReview, ReviewState};
-use crate::views::{CompletenessView, FigureView, ReportView, StatusView};
+use crate::core::{Contribution, DocumentReview, ReviewState};
+use crate::views::{CompletenessView, ExplainView, FigureView, ReportView, StatusView};
 
 /// `YYYY-MM-DD HH:MM:SS UTC` from Unix milliseconds, without a date crate: the civil-from-days
 /// algorithm (H. Hinnant) is a few lines.
@@ -318,6 +318,41 @@ pub fn document_review(review: &DocumentReview) -> String {
         );
     }
     text
+}
+
+/// How a figure was made, as an indented tree of signed objects.
+pub fn explain(view: &ExplainView) -> String {
+    let mut text = format!(
+        "{} at {} {} ({}), {} {}:\n",
+        view.figure, view.node.name_zh, view.node.name_en, view.node.code, view.ledger, view.period
+    );
+    match &view.contribution {
+        None => text.push_str("  nothing submitted or consolidated yet\n"),
+        Some(contribution) => explain_lines(&mut text, contribution, 1),
+    }
+    text
+}
+
+fn explain_lines(text: &mut String, contribution: &Contribution, depth: usize) {
+    let review = contribution
+        .review
+        .as_ref()
+        .map_or(String::new(), |review| format!(", {}", review_text(review)));
+    let _ = writeln!(
+        text,
+        "{}{} {} #{} = {}  (hash {}, signed by {} at {}{review})",
+        "  ".repeat(depth),
+        contribution.node,
+        contribution.kind,
+        contribution.sequence,
+        contribution.value.normalize(),
+        &contribution.hash[..12],
+        contribution.signer,
+        format_time(contribution.signed_at_ms)
+    );
+    for input in &contribution.inputs {
+        explain_lines(text, input, depth + 1);
+    }
 }
 
 /// The completeness of a subtree: counts, then one line per node.

@@ -10,7 +10,7 @@ use schemas::{Ledger, Period};
 use serde::{Deserialize, Serialize};
 use topology::{DivisionCode, Topology};
 
-use crate::core::{CoreError, DocumentReview, ImportOutcome, NodeCore, ReviewState};
+use crate::core::{Contribution, CoreError, DocumentReview, ImportOutcome, NodeCore, ReviewState};
 use crate::driver::{LinkStatus, NodeHandle};
 
 /// A node as shown to people.
@@ -200,6 +200,18 @@ pub struct ReportView {
     pub provisional: bool,
     /// The nodes whose included submissions are not accepted yet.
     pub unaccepted: Vec<NodeView>,
+}
+
+/// The answer to `explain`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExplainView {
+    pub node: NodeView,
+    pub ledger: String,
+    pub period: String,
+    pub figure: String,
+    /// The node's signed object behind the figure and everything under it; `None` when nothing
+    /// is held.
+    pub contribution: Option<Contribution>,
 }
 
 /// One node's document in `completeness`.

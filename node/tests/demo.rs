@@ -47,6 +47,7 @@ fn the_demo_consolidates_every_ledger_exactly_and_verify_catches_a_corrupted_rep
     for ledger in ["office_space", "vehicles", "energy"] {
         the_exported_workbook_matches_the_json_report(&tree, &region, ledger);
     }
+    explain_reaches_every_submission(&region);
 
     let verified = huizong()
         .arg("verify")
@@ -179,5 +180,47 @@ fn the_exported_workbook_matches_the_json_report(
     assert!(
         lines.all(|line| line.starts_with("dataflow,HUIZONG:DF_")),
         "{ledger}: every line is an observation of the dataflow"
+    );
+}
+
+/// `huizong explain` at the region reaches the signed submission of every one of the 28 nodes, and
+/// the values add up at every level.
+fn explain_reaches_every_submission(region: &std::path::Path) {
+    let output = huizong()
+        .args([
+            "explain",
+            "--json",
+            "--ledger",
+            "energy",
+            "--period",
+            "2025",
+            "--figure",
+            "energy.standard_coal_kgce",
+            "--dir",
+        ])
+        .arg(region)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let view: node::views::ExplainView = serde_json::from_slice(&output.stdout).unwrap();
+    let root = view.contribution.expect("the region holds a rollup");
+    let mut submissions = 0;
+    let mut stack = vec![&root];
+    while let Some(contribution) = stack.pop() {
+        if contribution.kind == "submission" {
+            submissions += 1;
+        } else {
+            let sum: schemas::Decimal = contribution.inputs.iter().map(|input| input.value).sum();
+            assert_eq!(sum, contribution.value, "{}", contribution.node);
+        }
+        stack.extend(&contribution.inputs);
+    }
+    assert_eq!(
+        submissions, 28,
+        "every node's submission is under the figure"
     );
 }

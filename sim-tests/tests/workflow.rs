@@ -151,3 +151,125 @@ fn a_decision_not_signed_by_the_owners_parent_is_refused() {
     );
     assert!(city.document_review(key).history.is_empty());
 }
+
+#[test]
+fn the_city_accepts_while_the_region_is_away_and_the_region_learns_it_on_return() {
+    let topology = ningxia();
+    let (region_code, city_code, county_code) = (
+        code("640000000000"),
+        code("640100000000"),
+        code("640104000000"),
+    );
+    let mut region = memory_core(&topology, region_code);
+    let mut city = memory_core(&topology, city_code);
+    let mut county = memory_core(&topology, county_code);
+    let key = DocumentKey::new(county_code, Ledger::Energy, SAMPLE_PERIOD);
+
+    // No link to the region while the county reports and the city reviews.
+    import_and_submit(&mut county, Ledger::Energy, 1_000);
+    Link::open(&topology, city_code, county_code)
+        .run(&mut city, &mut county)
+        .unwrap();
+    city.decide(key, Verdict::Accepted, 2_000).unwrap();
+    assert!(
+        city.unaccepted_inputs(city_code, Ledger::Energy, SAMPLE_PERIOD)
+            .unwrap()
+            .is_empty()
+    );
+
+    // The region comes back: one session brings the submission, the rollup and the decision.
+    Link::open(&topology, region_code, city_code)
+        .run(&mut region, &mut city)
+        .unwrap();
+    assert_eq!(
+        region.document_review(key).review,
+        node::core::ReviewState::Accepted
+    );
+    assert!(
+        region
+            .unaccepted_inputs(region_code, Ledger::Energy, SAMPLE_PERIOD)
+            .unwrap()
+            .is_empty(),
+        "the region's figure is final"
+    );
+}
+
+#[test]
+fn explain_at_the_region_lists_every_submission_under_a_figure_and_verify_passes() {
+    let topology = ningxia();
+    let region_code = code("640000000000");
+    let city_code = code("640100000000");
+    let counties = [code("640104000000"), code("640105000000")];
+    let mut region = memory_core(&topology, region_code);
+    let mut city = memory_core(&topology, city_code);
+    import_and_submit(&mut city, Ledger::Energy, 1_000);
+    for county_code in counties {
+        let mut county = memory_core(&topology, county_code);
+        import_and_submit(&mut county, Ledger::Energy, 1_000);
+        Link::open(&topology, city_code, county_code)
+            .run(&mut city, &mut county)
+            .unwrap();
+        city.decide(
+            DocumentKey::new(county_code, Ledger::Energy, SAMPLE_PERIOD),
+            Verdict::Accepted,
+            2_000,
+        )
+        .unwrap();
+    }
+    Link::open(&topology, region_code, city_code)
+        .run(&mut region, &mut city)
+        .unwrap();
+
+    let figure = "energy.standard_coal_kgce";
+    let explained = region
+        .explain(Ledger::Energy, SAMPLE_PERIOD, figure)
+        .unwrap()
+        .expect("the region holds a rollup");
+    assert_eq!(explained.node, region_code);
+    assert_eq!(
+        explained.value,
+        region
+            .consolidated_figures(Ledger::Energy, SAMPLE_PERIOD)
+            .unwrap()
+            .get(figure)
+    );
+    let mut submissions = Vec::new();
+    let mut stack = vec![&explained];
+    while let Some(contribution) = stack.pop() {
+        if contribution.kind == "submission" {
+            submissions.push(contribution);
+        } else {
+            let sum: schemas::Decimal = contribution.inputs.iter().map(|input| input.value).sum();
+            assert_eq!(
+                sum, contribution.value,
+                "a rollup's value is its inputs' sum"
+            );
+        }
+        stack.extend(&contribution.inputs);
+    }
+    let mut owners: Vec<_> = submissions
+        .iter()
+        .map(|submission| submission.node)
+        .collect();
+    owners.sort();
+    assert_eq!(owners, [city_code, counties[0], counties[1]]);
+    for submission in &submissions {
+        let expected = if submission.node == city_code {
+            // The city's own submission waits for the region's review.
+            node::core::ReviewState::Submitted
+        } else {
+            node::core::ReviewState::Accepted
+        };
+        assert_eq!(
+            submission.review.as_ref(),
+            Some(&expected),
+            "{}",
+            submission.node
+        );
+        assert_eq!(submission.signer, submission.node);
+        assert_eq!(submission.hash.len(), 64);
+    }
+    let report = region.verify().unwrap();
+    assert_eq!(report.submissions_checked, 3);
+    assert_eq!(report.decisions_checked, 2);
+}

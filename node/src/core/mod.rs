@@ -12,6 +12,7 @@ mod consolidation;
 mod documents;
 pub mod keys;
 mod ledger_operations;
+mod provenance;
 mod replicas;
 mod review;
 mod verification;
@@ -30,6 +31,7 @@ use crate::store::{Batch, Durability, Store, StoreError, Tree};
 
 pub use consolidation::Coverage;
 pub use ledger_operations::{ImportOutcome, SubmitOutcome};
+pub use provenance::Contribution;
 pub use verification::{VerifyFailure, VerifyReport};
 pub use workflow::{DecisionView, DocumentReview, ReviewState};
 
