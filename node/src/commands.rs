@@ -48,6 +48,15 @@ pub enum Command {
     },
     /// Where every document of the subtree stands: submitted, accepted, returned, missing.
     Completeness { ledger: String, period: String },
+    /// At the root: define (or revise) the return of a ledger for a period.
+    DefineReturn {
+        ledger: String,
+        period: String,
+        /// The last day of submission, `YYYY-MM-DD` (Beijing time).
+        deadline: String,
+        blocking_rules: Vec<String>,
+        coefficients_version: Option<String>,
+    },
     /// How one figure was made, down to every signed submission under it.
     Explain {
         ledger: String,
@@ -182,7 +191,7 @@ fn apply(
         }
         (Command::Completeness { ledger, period }, _) => {
             let (ledger, period) = parse_ledger_period(ledger, period)?;
-            serde_json::to_value(views::completeness(core, ledger, period)?)?
+            serde_json::to_value(views::completeness(core, ledger, period, now_ms)?)?
         }
         (
             Command::Explain {
@@ -209,6 +218,32 @@ fn apply(
                 figure: figure.clone(),
                 contribution: core.explain(ledger, period, figure)?,
             })?
+        }
+        (
+            Command::DefineReturn {
+                ledger,
+                period,
+                deadline,
+                blocking_rules,
+                coefficients_version,
+            },
+            _,
+        ) => {
+            let (ledger, period) = parse_ledger_period(ledger, period)?;
+            let deadline_ms = crate::clock::end_of_day_ms(deadline).ok_or_else(|| {
+                anyhow!("--deadline {deadline:?}: must be a date written YYYY-MM-DD")
+            })?;
+            let version = coefficients_version
+                .clone()
+                .unwrap_or_else(|| schemas::coefficients::current().version().to_owned());
+            serde_json::to_value(core.define_return(
+                ledger,
+                period,
+                deadline_ms,
+                blocking_rules.clone(),
+                version,
+                now_ms,
+            )?)?
         }
         (Command::Verify, _) => serde_json::to_value(core.verify()?)?,
         (Command::Import { .. }, Prepared::Other) => {

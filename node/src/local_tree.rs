@@ -8,10 +8,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
+use protocol::notice::ReturnDefinition;
+use protocol::{Notice, NoticeBody, Signed};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use topology::{DivisionCode, Topology};
 
+use crate::clock;
+use crate::demo::DEMO_PERIOD;
 use crate::directory::{self, NodeDirectory};
 use crate::driver::{self, NodeHandle, RunOptions};
 
@@ -109,11 +113,55 @@ pub fn prepare(template: &Topology, root_directory: &Path) -> Result<PreparedTre
             &keys[code],
         )?;
     }
+    define_demo_returns(&topology, &keys[&root], root_directory)?;
     Ok(PreparedTree {
         root_directory: root_directory.to_path_buf(),
         topology,
         sockets,
     })
+}
+
+/// The deadline of the demo's returns, the end of this day in Beijing.
+pub const DEMO_DEADLINE: &str = "2026-03-31";
+
+/// Defines the demo's returns (every ledger for [`DEMO_PERIOD`]) as the root would, and gives
+/// every node the signed definitions, as if they had come down the tree: a local tree can submit
+/// at once.
+fn define_demo_returns(
+    topology: &Topology,
+    root_key: &ed25519_dalek::SigningKey,
+    root_directory: &Path,
+) -> Result<()> {
+    let deadline_ms = clock::end_of_day_ms(DEMO_DEADLINE).expect("the demo deadline is a date");
+    let definitions: Vec<Signed<Notice>> = schemas::Ledger::ALL
+        .iter()
+        .map(|ledger| {
+            Signed::sign(
+                Notice {
+                    signer: topology.root().code,
+                    time_ms: clock::unix_ms(),
+                    body: NoticeBody::Definition(ReturnDefinition {
+                        ledger: *ledger,
+                        period: DEMO_PERIOD,
+                        deadline_ms,
+                        blocking_rules: Vec::new(),
+                        coefficients_version: schemas::coefficients::current().version().to_owned(),
+                        revision: 1,
+                    }),
+                },
+                root_key,
+                topology,
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    for entry in topology.iter() {
+        let mut core =
+            NodeDirectory::existing(&root_directory.join(entry.code.as_str()))?.open_core()?;
+        for definition in &definitions {
+            core.put_notice(definition)?;
+        }
+    }
+    Ok(())
 }
 
 impl PreparedTree {

@@ -146,6 +146,9 @@ enum CliCommand {
         #[arg(long)]
         json: bool,
     },
+    /// At the root: define the returns every node reports.
+    #[command(subcommand)]
+    Return(ReturnCommand),
     /// As a child's parent, accept its latest submission or return it with a reason; the decision
     /// is signed and goes down to the child and up to the root.
     Review {
@@ -196,6 +199,31 @@ enum CliCommand {
     Demo(demo::DemoOptions),
     /// Measure import, sync and propagation.
     Bench(bench::BenchOptions),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReturnCommand {
+    /// Define (or revise) the return of one or more ledgers for a period; signed by the root and
+    /// sent down to every node, which then may submit it.
+    Define {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        /// Ledgers, comma-separated: office_space, vehicles, energy.
+        #[arg(long, value_delimiter = ',')]
+        ledger: Vec<String>,
+        /// YYYY, YYYY-Qn or YYYY-MM: the period and so the period type.
+        #[arg(long)]
+        period: String,
+        /// The last day of submission, YYYY-MM-DD (Beijing time).
+        #[arg(long)]
+        deadline: String,
+        /// Warning rules that block a submission (errors always do), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        blocking: Vec<String>,
+        /// The coefficient table; the current one by default.
+        #[arg(long)]
+        coefficients: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -523,6 +551,32 @@ fn execute(cli: Cli) -> Result<()> {
             print!("{}", render::report(&view));
             Ok(())
         }
+        CliCommand::Return(ReturnCommand::Define {
+            directory,
+            ledger,
+            period,
+            deadline,
+            blocking,
+            coefficients,
+        }) => {
+            for ledger in ledger {
+                let value = node_command(
+                    &directory.dir,
+                    &Command::DefineReturn {
+                        ledger: ledger.clone(),
+                        period: period.clone(),
+                        deadline: deadline.clone(),
+                        blocking_rules: blocking.clone(),
+                        coefficients_version: coefficients.clone(),
+                    },
+                )?;
+                println!(
+                    "defined return {ledger}/{period} (revision {}), due {deadline}",
+                    value["revision"]
+                );
+            }
+            Ok(())
+        }
         CliCommand::Review {
             directory,
             ledger_period,
@@ -596,11 +650,12 @@ fn execute(cli: Cli) -> Result<()> {
             }
             let report: node::core::VerifyReport = serde_json::from_value(value)?;
             println!(
-                "verified: {} submissions (signatures and figures recomputed from {} documents), {} rollups, {} review decisions",
+                "verified: {} submissions (signatures and figures recomputed from {} documents), {} rollups, {} review decisions, {} return definitions",
                 report.submissions_checked,
                 report.documents_checked,
                 report.rollups_checked,
-                report.decisions_checked
+                report.decisions_checked,
+                report.definitions_checked
             );
             Ok(())
         }

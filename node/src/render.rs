@@ -360,7 +360,7 @@ pub fn completeness(view: &CompletenessView) -> String {
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "{} {} ({}): {} {}: {} of {} submitted, {} accepted, {} returned{}",
+        "{} {} ({}): {} {}: {} of {} submitted ({} on time, {} late), {} accepted, {} returned{}{}",
         view.node.name_zh,
         view.node.name_en,
         view.node.code,
@@ -368,8 +368,14 @@ pub fn completeness(view: &CompletenessView) -> String {
         view.period,
         view.submitted,
         view.expected,
+        view.on_time,
+        view.late,
         view.accepted,
         view.returned,
+        view.deadline_ms.map_or_else(
+            || "; no return definition held".to_owned(),
+            |deadline| format!("; due {}", format_time(deadline))
+        ),
         if view.provisional {
             "; the figures are PROVISIONAL"
         } else {
@@ -379,10 +385,15 @@ pub fn completeness(view: &CompletenessView) -> String {
     for row in &view.documents {
         let _ = writeln!(
             text,
-            "  {} {}  {}{}",
+            "  {} {}  {}{}{}",
             row.node.code,
             pad(&row.node.name_zh, 12),
             review_text(&row.document.review),
+            match row.timeliness {
+                crate::views::Timeliness::Late => " (late)",
+                crate::views::Timeliness::Overdue => " (overdue)",
+                _ => "",
+            },
             row.document
                 .sequence
                 .map_or(String::new(), |sequence| format!(" (#{sequence})"))

@@ -214,10 +214,25 @@ pub struct ExplainView {
     pub contribution: Option<Contribution>,
 }
 
+/// Whether a document came in by the return's deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timeliness {
+    /// Submitted by the deadline.
+    OnTime,
+    /// Submitted after the deadline.
+    Late,
+    /// Not submitted, and the deadline has passed.
+    Overdue,
+    /// Not submitted, and the deadline has not passed (or no deadline is known).
+    NotYetDue,
+}
+
 /// One node's document in `completeness`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompletenessRow {
     pub node: NodeView,
+    pub timeliness: Timeliness,
     #[serde(flatten)]
     pub document: DocumentReview,
 }
@@ -233,7 +248,13 @@ pub struct CompletenessView {
     pub submitted: usize,
     pub accepted: usize,
     pub returned: usize,
+    pub on_time: usize,
+    pub late: usize,
+    /// The deadline of the return's definition, if the node holds one.
+    pub deadline_ms: Option<i64>,
     pub missing: Vec<NodeView>,
+    /// Missing after the deadline, by name.
+    pub overdue: Vec<NodeView>,
     /// Whether this node's figure includes unaccepted submissions.
     pub provisional: bool,
     pub documents: Vec<CompletenessRow>,
@@ -244,16 +265,38 @@ pub fn completeness(
     core: &NodeCore,
     ledger: Ledger,
     period: Period,
+    now_ms: i64,
 ) -> std::result::Result<CompletenessView, CoreError> {
     let topology = core.topology();
     let code = core.code();
+    let deadline_ms = core
+        .definition_of(ledger, period)
+        .map(|definition| definition.deadline_ms);
     let documents: Vec<CompletenessRow> = core
         .subtree_reviews(ledger, period)
         .into_iter()
         .map(|document| CompletenessRow {
             node: NodeView::of(topology, document.owner),
+            timeliness: match (document.submitted_at_ms, deadline_ms) {
+                (Some(at), Some(deadline)) if at > deadline => Timeliness::Late,
+                (Some(_), _) => Timeliness::OnTime,
+                (None, Some(deadline)) if now_ms > deadline => Timeliness::Overdue,
+                (None, _) => Timeliness::NotYetDue,
+            },
             document,
         })
+        .collect();
+    let with = |wanted: Timeliness| {
+        documents
+            .iter()
+            .filter(|row| row.timeliness == wanted)
+            .collect::<Vec<_>>()
+    };
+    let on_time = with(Timeliness::OnTime).len();
+    let late = with(Timeliness::Late).len();
+    let overdue: Vec<NodeView> = with(Timeliness::Overdue)
+        .into_iter()
+        .map(|row| row.node.clone())
         .collect();
     let count = |wanted: fn(&ReviewState) -> bool| {
         documents
@@ -269,6 +312,10 @@ pub fn completeness(
         submitted: count(|state| !matches!(state, ReviewState::Missing)),
         accepted: count(|state| matches!(state, ReviewState::Accepted)),
         returned: count(|state| matches!(state, ReviewState::Returned { .. })),
+        on_time,
+        late,
+        deadline_ms,
+        overdue,
         missing: documents
             .iter()
             .filter(|row| row.document.review == ReviewState::Missing)

@@ -7,6 +7,7 @@
 //! provisional all the way up). Notices form a grow-only set: every node keeps every notice it may
 //! see, each identified by its hash, and a session sends the peer those it has not sent it yet.
 
+use schemas::{Ledger, Period};
 use serde::{Deserialize, Serialize};
 use topology::{DivisionCode, Topology};
 
@@ -31,6 +32,25 @@ pub struct Notice {
 pub enum NoticeBody {
     /// A review decision on one submission.
     Decision(Decision),
+    /// A return defined by the root: what is reported, for when, by when, under which rules.
+    Definition(ReturnDefinition),
+}
+
+/// A return the root asks every node to report: one ledger for one period. A later revision of
+/// the same (ledger, period) replaces an earlier one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnDefinition {
+    pub ledger: Ledger,
+    /// The period, whose form (year, quarter, month) is the return's period type.
+    pub period: Period,
+    /// When submissions are due, milliseconds since the Unix epoch.
+    pub deadline_ms: i64,
+    /// Warning rules (by code) that block a submission for this return; error rules always do.
+    pub blocking_rules: Vec<String>,
+    /// The coefficient table the figures must be computed with.
+    pub coefficients_version: String,
+    /// Increases with each revision of the definition; the highest wins.
+    pub revision: u64,
 }
 
 /// A parent's decision on one of its child's submissions.
@@ -66,6 +86,28 @@ impl SignedPayload for Notice {
     /// of 1 to [`MAX_TEXT_BYTES`] bytes.
     fn check(&self) -> Result<(), String> {
         match &self.body {
+            NoticeBody::Definition(definition) => {
+                if definition.revision == 0 {
+                    return Err("definition revisions start at 1".to_owned());
+                }
+                if definition.coefficients_version.is_empty()
+                    || definition.coefficients_version.len() > MAX_TEXT_BYTES
+                {
+                    return Err("the coefficient version must be 1 to 1024 bytes".to_owned());
+                }
+                if definition.blocking_rules.len() > MAX_BLOCKING_RULES
+                    || definition
+                        .blocking_rules
+                        .iter()
+                        .any(|rule| rule.is_empty() || rule.len() > MAX_RULE_CODE_BYTES)
+                {
+                    return Err(format!(
+                        "a definition lists at most {MAX_BLOCKING_RULES} blocking rules of 1 to \
+                         {MAX_RULE_CODE_BYTES} bytes"
+                    ));
+                }
+                Ok(())
+            }
             NoticeBody::Decision(decision) => {
                 if decision.sequence == 0 {
                     return Err("a decision names a submission sequence of at least 1".to_owned());
@@ -83,17 +125,35 @@ impl SignedPayload for Notice {
     }
 }
 
+/// Most blocking rules one definition lists; the ledgers have a few dozen rules.
+const MAX_BLOCKING_RULES: usize = 256;
+
+/// Most bytes of a rule code.
+const MAX_RULE_CODE_BYTES: usize = 64;
+
 impl Notice {
-    /// The document a notice is about.
-    pub fn key(&self) -> DocumentKey {
+    /// The document a notice is about; `None` for a definition, which is about every node.
+    pub fn key(&self) -> Option<DocumentKey> {
         match &self.body {
-            NoticeBody::Decision(decision) => decision.key,
+            NoticeBody::Decision(decision) => Some(decision.key),
+            NoticeBody::Definition(_) => None,
+        }
+    }
+
+    /// What the notice is about, for messages.
+    pub fn subject(&self) -> String {
+        match &self.body {
+            NoticeBody::Decision(decision) => format!("a decision about {}", decision.key),
+            NoticeBody::Definition(definition) => format!(
+                "the definition of return {}/{}",
+                definition.ledger, definition.period
+            ),
         }
     }
 }
 
 /// Checks that the signer of a verified notice may make it: a decision is made by the parent of
-/// the document's owner, and by no one else.
+/// the document's owner, a definition by the root, and by no one else.
 pub fn check_authority(notice: &Signed<Notice>, topology: &Topology) -> Result<(), RefusalReason> {
     let payload = notice.payload();
     match &payload.body {
@@ -103,6 +163,16 @@ pub fn check_authority(notice: &Signed<Notice>, topology: &Topology) -> Result<(
                 return Err(RefusalReason::NotTheReviewer {
                     signer: payload.signer,
                     owner: decision.key.owner,
+                });
+            }
+            Ok(())
+        }
+        NoticeBody::Definition(_) => {
+            let root = topology.root().code;
+            if payload.signer != root {
+                return Err(RefusalReason::NotTheRoot {
+                    signer: payload.signer,
+                    root,
                 });
             }
             Ok(())

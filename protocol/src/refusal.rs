@@ -81,6 +81,18 @@ pub enum RefusalReason {
         signer: DivisionCode,
         owner: DivisionCode,
     },
+    #[error("{signer} may not define returns: only the root ({root}) may")]
+    NotTheRoot {
+        signer: DivisionCode,
+        root: DivisionCode,
+    },
+    #[error("return {ledger}/{period} is not defined by the root")]
+    ReturnNotDefined {
+        ledger: schemas::Ledger,
+        period: schemas::Period,
+    },
+    #[error("a return definition can only come down from the parent")]
+    DefinitionFromChild,
     #[error("the notice is about {owner}, which is not in the subtree of {peer}")]
     NoticeNotForPeer {
         owner: DivisionCode,

@@ -98,6 +98,10 @@ pub trait Replicas {
     /// to the parent, those about documents in this node's subtree.
     fn notices_for_peer(&self, peer: DivisionCode) -> Result<Vec<Signed<Notice>>, StoreFailure>;
 
+    /// Whether the root's definition of the return (ledger, period) is held: submissions for a
+    /// return that is not defined are refused.
+    fn is_return_defined(&self, ledger: Ledger, period: Period) -> Result<bool, StoreFailure>;
+
     /// Stores a checked notice, durably before returning; false when it was already held.
     fn store_notice(&mut self, notice: &Signed<Notice>) -> Result<bool, StoreFailure>;
 }

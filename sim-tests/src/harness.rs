@@ -10,7 +10,11 @@ use ed25519_dalek::SigningKey;
 use node::core::NodeCore;
 use node::directory::public_key;
 use node::store::MemoryStore;
-use protocol::{DocumentKey, Event, Replicas, Role, Session, SessionConfig, SessionError};
+use protocol::notice::ReturnDefinition;
+use protocol::{
+    DocumentKey, Event, Notice, NoticeBody, Replicas, Role, Session, SessionConfig, SessionError,
+    Signed,
+};
 use schemas::records::Record;
 use schemas::{Ledger, Period};
 use sha2::{Digest, Sha256};
@@ -48,8 +52,19 @@ pub fn keyed_topology(template: &Topology) -> Topology {
     topology
 }
 
-/// A node core over an in-memory store.
+/// A node core over an in-memory store, holding the root's definitions of the sample period's
+/// returns as if they had come down the tree.
 pub fn memory_core(topology: &Topology, code: DivisionCode) -> NodeCore {
+    let mut core = undefined_core(topology, code);
+    for definition in sample_definitions(topology) {
+        core.put_notice(&definition)
+            .expect("a memory store takes a notice");
+    }
+    core
+}
+
+/// A node core over an in-memory store that holds no return definitions.
+pub fn undefined_core(topology: &Topology, code: DivisionCode) -> NodeCore {
     NodeCore::new(
         code,
         test_key(code),
@@ -58,6 +73,37 @@ pub fn memory_core(topology: &Topology, code: DivisionCode) -> NodeCore {
     )
     .expect("a keyed topology fits its test keys")
 }
+
+/// The root's signed definitions of every ledger's return for the sample period.
+pub fn sample_definitions(topology: &Topology) -> Vec<Signed<Notice>> {
+    let root = topology.root().code;
+    Ledger::ALL
+        .iter()
+        .map(|ledger| {
+            Signed::sign(
+                Notice {
+                    signer: root,
+                    time_ms: 0,
+                    body: NoticeBody::Definition(ReturnDefinition {
+                        ledger: *ledger,
+                        period: SAMPLE_PERIOD,
+                        deadline_ms: SAMPLE_DEADLINE_MS,
+                        blocking_rules: Vec::new(),
+                        coefficients_version: schemas::coefficients::current().version().to_owned(),
+                        revision: 1,
+                    }),
+                },
+                &test_key(root),
+                topology,
+            )
+            .expect("the root signs")
+        })
+        .collect()
+}
+
+/// The deadline of the sample returns in the deterministic tests' clock: their links count
+/// milliseconds from zero, so 10,000 ms is after every submission of a short test.
+pub const SAMPLE_DEADLINE_MS: i64 = 10_000;
 
 /// The shipped sample records of one node and ledger, for the period of the sample data.
 pub fn sample_records(code: DivisionCode, ledger: Ledger) -> Vec<Record> {

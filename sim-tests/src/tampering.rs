@@ -125,6 +125,10 @@ impl Replicas for Tampering<'_> {
         Ok(notices)
     }
 
+    fn is_return_defined(&self, ledger: Ledger, period: Period) -> Result<bool, StoreFailure> {
+        self.core.is_return_defined(ledger, period)
+    }
+
     fn store_notice(&mut self, notice: &Signed<protocol::Notice>) -> Result<bool, StoreFailure> {
         self.core.store_notice(notice)
     }

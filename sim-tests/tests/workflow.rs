@@ -6,8 +6,8 @@
 use protocol::{Decision, DocumentKey, Notice, NoticeBody, RefusalReason, Signed, Verdict};
 use schemas::Ledger;
 use sim_tests::harness::{
-    Link, SAMPLE_PERIOD, changed_consumption, code, import_and_submit, memory_core, ningxia,
-    test_key,
+    Link, SAMPLE_DEADLINE_MS, SAMPLE_PERIOD, changed_consumption, code, import_and_submit,
+    memory_core, ningxia, sample_records, test_key, undefined_core,
 };
 use sim_tests::tampering::Tampering;
 
@@ -272,4 +272,257 @@ fn explain_at_the_region_lists_every_submission_under_a_figure_and_verify_passes
     let report = region.verify().unwrap();
     assert_eq!(report.submissions_checked, 3);
     assert_eq!(report.decisions_checked, 2);
+}
+
+#[test]
+fn a_submission_for_a_return_not_defined_is_refused_by_the_node_and_by_its_parent() {
+    let topology = ningxia();
+    let (city_code, county_code) = (code("640100000000"), code("640104000000"));
+
+    // A node that does not hold the definition does not sign.
+    let mut lost = undefined_core(&topology, county_code);
+    lost.import_records(
+        Ledger::Energy,
+        SAMPLE_PERIOD,
+        &sample_records(county_code, Ledger::Energy),
+        1_000,
+    )
+    .unwrap();
+    let error = lost
+        .submit(Ledger::Energy, SAMPLE_PERIOD, 1_000)
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("return energy/2025 is not defined"),
+        "{error}"
+    );
+
+    // A parent that does not hold it refuses what a child sends for it.
+    let mut county = memory_core(&topology, county_code);
+    import_and_submit(&mut county, Ledger::Energy, 1_000);
+    let mut city = undefined_core(&topology, city_code);
+    let mut link = Link::open(&topology, city_code, county_code);
+    link.run(&mut city, &mut county).unwrap();
+    let refusals = link.parent_refusals();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(
+        refusals[0].reason,
+        RefusalReason::ReturnNotDefined {
+            ledger: Ledger::Energy,
+            period: SAMPLE_PERIOD
+        }
+    );
+    let key = DocumentKey::new(county_code, Ledger::Energy, SAMPLE_PERIOD);
+    assert!(city.latest_submission_of(&key).is_none());
+}
+
+#[test]
+fn a_definition_comes_down_from_the_root_and_one_not_signed_by_the_root_is_refused() {
+    let topology = ningxia();
+    let (region_code, city_code, county_code) = (
+        code("640000000000"),
+        code("640100000000"),
+        code("640104000000"),
+    );
+    let mut region = memory_core(&topology, region_code);
+    let mut city = memory_core(&topology, city_code);
+    let mut county = memory_core(&topology, county_code);
+    let next_year = schemas::Period::Year(2026);
+    region
+        .define_return(
+            Ledger::Energy,
+            next_year,
+            1_000_000,
+            vec!["room_over_standard".to_owned()],
+            schemas::coefficients::current().version().to_owned(),
+            5_000,
+        )
+        .unwrap();
+    assert!(city.definition_of(Ledger::Energy, next_year).is_none());
+    Link::open(&topology, region_code, city_code)
+        .push_down(&mut region, &mut city)
+        .unwrap();
+    let mut county_link = Link::open(&topology, city_code, county_code);
+    county_link.run(&mut city, &mut county).unwrap();
+    let held = county
+        .definition_of(Ledger::Energy, next_year)
+        .expect("the definition reached the county");
+    assert_eq!(held.blocking_rules, ["room_over_standard"]);
+    assert_eq!(held.deadline_ms, 1_000_000);
+    let error = city
+        .define_return(
+            Ledger::Energy,
+            next_year,
+            1,
+            Vec::new(),
+            schemas::coefficients::current().version().to_owned(),
+            6_000,
+        )
+        .unwrap_err();
+    assert!(error.to_string().contains("only the root"), "{error}");
+
+    // A county that signs a definition of its own and sends it up is refused.
+    let forged = Signed::sign(
+        Notice {
+            signer: county_code,
+            time_ms: 7_000,
+            body: NoticeBody::Definition(protocol::notice::ReturnDefinition {
+                ledger: Ledger::Vehicles,
+                period: next_year,
+                deadline_ms: 1,
+                blocking_rules: Vec::new(),
+                coefficients_version: schemas::coefficients::current().version().to_owned(),
+                revision: 1,
+            }),
+        },
+        &test_key(county_code),
+        &topology,
+    )
+    .unwrap();
+    let mut tampering = Tampering::new(&mut county);
+    tampering.extra_notices.push(forged);
+    let mut link = Link::open(&topology, city_code, county_code);
+    link.run(&mut city, &mut tampering).unwrap();
+    let refusals = link.parent_refusals();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(
+        refusals[0].reason,
+        RefusalReason::NotTheRoot {
+            signer: county_code,
+            root: region_code
+        }
+    );
+    assert!(city.definition_of(Ledger::Vehicles, next_year).is_none());
+}
+
+#[test]
+fn completeness_names_the_missing_counties_and_after_the_deadline_they_are_overdue() {
+    let topology = ningxia();
+    // 石嘴山市 and its three counties; one reports late, two never.
+    let city_code = code("640200000000");
+    let counties = [
+        code("640202000000"),
+        code("640205000000"),
+        code("640221000000"),
+    ];
+    let mut city = memory_core(&topology, city_code);
+    let view = node::views::completeness(&city, Ledger::Energy, SAMPLE_PERIOD, 1_000).unwrap();
+    assert_eq!(view.expected, 4, "the city and its three counties");
+    let missing: Vec<_> = view.missing.iter().map(|node| node.code).collect();
+    assert_eq!(missing, [city_code, counties[0], counties[1], counties[2]]);
+    assert!(
+        view.overdue.is_empty(),
+        "nothing is overdue before the deadline"
+    );
+
+    let late_at = SAMPLE_DEADLINE_MS + 5_000;
+    let mut late = memory_core(&topology, counties[0]);
+    import_and_submit(&mut late, Ledger::Energy, late_at);
+    Link::open(&topology, city_code, counties[0])
+        .run(&mut city, &mut late)
+        .unwrap();
+    let view = node::views::completeness(&city, Ledger::Energy, SAMPLE_PERIOD, late_at).unwrap();
+    assert_eq!(view.submitted, 1);
+    assert_eq!(view.late, 1);
+    assert_eq!(view.on_time, 0);
+    let overdue: Vec<_> = view.overdue.iter().map(|node| node.code).collect();
+    assert_eq!(overdue, [city_code, counties[1], counties[2]]);
+    let names: Vec<_> = view
+        .overdue
+        .iter()
+        .map(|node| node.name_zh.as_str())
+        .collect();
+    assert_eq!(names, ["石嘴山市", "惠农区", "平罗县"]);
+}
+
+#[test]
+fn a_warning_the_return_lists_as_blocking_refuses_the_submission() {
+    let topology = ningxia();
+    let (region_code, city_code, county_code) = (
+        code("640000000000"),
+        code("640100000000"),
+        code("640104000000"),
+    );
+    let mut region = memory_core(&topology, region_code);
+    let mut city = memory_core(&topology, city_code);
+    let mut county = memory_core(&topology, county_code);
+    let credit = schemas::CreditCode::with_check_digit("11640104MB0000001").unwrap();
+    let dangerous = schemas::Record::from_texts(
+        schemas::table::Table::Buildings,
+        &[
+            ("building_id", "B-9"),
+            ("name", "老办公楼"),
+            ("institution_credit_code", credit.as_str()),
+            ("division_code", "640104000000"),
+            ("floor_area_m2", "800"),
+            ("build_year", "1975"),
+            ("ownership", "自有自用"),
+            ("registration", "已登记"),
+            ("safety_grade", "D级"),
+        ],
+    )
+    .unwrap();
+    county
+        .import_records(Ledger::OfficeSpace, SAMPLE_PERIOD, &[dangerous], 1_000)
+        .unwrap();
+
+    // Under the first definition a dangerous building is a warning, listed for review.
+    let key = DocumentKey::new(county_code, Ledger::OfficeSpace, SAMPLE_PERIOD);
+    county
+        .submit(Ledger::OfficeSpace, SAMPLE_PERIOD, 1_000)
+        .unwrap();
+    assert_eq!(county.document_review(key).sequence, Some(1));
+
+    // The root revises the return so that it blocks; the revision comes down and the next
+    // submission is refused, naming the rule.
+    region
+        .define_return(
+            Ledger::OfficeSpace,
+            SAMPLE_PERIOD,
+            SAMPLE_DEADLINE_MS,
+            vec!["dangerous_building".to_owned()],
+            schemas::coefficients::current().version().to_owned(),
+            2_000,
+        )
+        .unwrap();
+    Link::open(&topology, region_code, city_code)
+        .push_down(&mut region, &mut city)
+        .unwrap();
+    Link::open(&topology, city_code, county_code)
+        .run(&mut city, &mut county)
+        .unwrap();
+    assert_eq!(
+        county
+            .definition_of(Ledger::OfficeSpace, SAMPLE_PERIOD)
+            .unwrap()
+            .revision,
+        2
+    );
+    let changed = schemas::Record::from_texts(
+        schemas::table::Table::Buildings,
+        &[
+            ("building_id", "B-10"),
+            ("name", "新办公楼"),
+            ("institution_credit_code", credit.as_str()),
+            ("division_code", "640104000000"),
+            ("floor_area_m2", "900"),
+            ("build_year", "2015"),
+            ("ownership", "自有自用"),
+            ("registration", "已登记"),
+            ("safety_grade", "A级"),
+        ],
+    )
+    .unwrap();
+    county
+        .import_records(Ledger::OfficeSpace, SAMPLE_PERIOD, &[changed], 3_000)
+        .unwrap();
+    let error = county
+        .submit(Ledger::OfficeSpace, SAMPLE_PERIOD, 3_000)
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("B-9") && error.to_string().contains("safety_grade"),
+        "{error}"
+    );
+    assert_eq!(county.document_review(key).sequence, Some(1));
 }

@@ -111,6 +111,9 @@ impl NodeCore {
         now_ms: i64,
     ) -> Result<SubmitOutcome, CoreError> {
         let key = DocumentKey::new(self.code, ledger, period);
+        let Some(definition) = self.definition_of(ledger, period).cloned() else {
+            return Err(CoreError::ReturnNotDefined { ledger, period });
+        };
         let Some(draft) = self.document_mut(&key)? else {
             return Err(CoreError::NothingToSubmit { key });
         };
@@ -125,9 +128,13 @@ impl NodeCore {
             period,
             previous: previous_year.as_deref(),
         };
+        // Errors always block; the return's definition may make warnings block too.
         let refusing: Vec<Finding> = schemas::ledgers::check(ledger, &records, &context)
             .into_iter()
-            .filter(|finding| finding.severity == Severity::Error)
+            .filter(|finding| {
+                finding.severity == Severity::Error
+                    || definition.blocking_rules.contains(&finding.rule)
+            })
             .collect();
         if !refusing.is_empty() {
             return Err(CoreError::RulesBroken {
@@ -147,7 +154,17 @@ impl NodeCore {
                 new: false,
             });
         }
-        let table = coefficients::current();
+        let table =
+            coefficients::by_version(&definition.coefficients_version).ok_or_else(|| {
+                CoreError::Figures {
+                    key,
+                    reason: format!(
+                        "the return asks for coefficient table {:?}, which this version of huizong \
+                     does not know",
+                        definition.coefficients_version
+                    ),
+                }
+            })?;
         let figures = figures::compute(ledger, period, &records, table).map_err(|error| {
             CoreError::Figures {
                 key,

@@ -58,6 +58,12 @@ pub enum CoreError {
         key: DocumentKey,
         findings: Vec<schemas::returns::Finding>,
     },
+    #[error(
+        "return {ledger}/{period} is not defined: the root defines it with `huizong return define`, and the definition reaches this node with the next sync"
+    )]
+    ReturnNotDefined { ledger: Ledger, period: Period },
+    #[error("cannot define the return: {reason}")]
+    Definition { reason: String },
     #[error("cannot review {key}: {reason}")]
     Review { key: DocumentKey, reason: String },
     #[error("cannot sign: {0}")]

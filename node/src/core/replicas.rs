@@ -191,6 +191,10 @@ impl Replicas for NodeCore {
         Ok(self.notices_for(peer))
     }
 
+    fn is_return_defined(&self, ledger: Ledger, period: Period) -> Result<bool, StoreFailure> {
+        Ok(self.definition_of(ledger, period).is_some())
+    }
+
     fn store_notice(&mut self, notice: &Signed<protocol::Notice>) -> Result<bool, StoreFailure> {
         self.put_notice(notice).map_err(failure)
     }

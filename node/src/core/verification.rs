@@ -24,6 +24,9 @@ pub struct VerifyReport {
     /// Review decisions whose signature and signer's authority were checked again.
     #[serde(default)]
     pub decisions_checked: usize,
+    /// Return definitions whose signature and signer (the root) were checked again.
+    #[serde(default)]
+    pub definitions_checked: usize,
 }
 
 /// The first thing that did not check out.
@@ -77,13 +80,7 @@ impl NodeCore {
             verifier.rollup(&rollup.hash())?;
         }
         for notice in self.notices.values() {
-            let subject = || {
-                format!(
-                    "decision {} about {}",
-                    notice.hash().short(),
-                    notice.payload().key()
-                )
-            };
+            let subject = || format!("{} ({})", notice.payload().subject(), notice.hash().short());
             let again = protocol::Signed::<protocol::Notice>::from_bytes(
                 &notice.to_bytes(),
                 &self.topology,
@@ -98,7 +95,10 @@ impl NodeCore {
                     reason: reason.to_string(),
                 }
             })?;
-            verifier.report.decisions_checked += 1;
+            match notice.payload().body {
+                protocol::NoticeBody::Decision(_) => verifier.report.decisions_checked += 1,
+                protocol::NoticeBody::Definition(_) => verifier.report.definitions_checked += 1,
+            }
         }
         Ok(verifier.report)
     }

@@ -7,6 +7,7 @@
 //! may see in its store. Everything here is derived from the submissions and notices held, so any
 //! node computes the same states from the same objects.
 
+use protocol::notice::ReturnDefinition;
 use protocol::notice::is_in_subtree;
 use protocol::{Decision, DocumentKey, Notice, NoticeBody, ObjectHash, Signed, Verdict};
 use schemas::{Ledger, Period};
@@ -79,11 +80,16 @@ impl NodeCore {
         } else {
             peer
         };
+        let to_parent = concerned == self.code;
         self.notices
             .values()
             .filter(|notice| {
                 notice.payload().signer != peer
-                    && is_in_subtree(&self.topology, notice.payload().key().owner, concerned)
+                    && match notice.payload().key() {
+                        // Definitions come down from the root, never up.
+                        None => !to_parent,
+                        Some(key) => is_in_subtree(&self.topology, key.owner, concerned),
+                    }
             })
             .cloned()
             .collect()
@@ -101,6 +107,85 @@ impl NodeCore {
         self.notices.insert(hash, notice.clone());
         self.generation += 1;
         Ok(true)
+    }
+
+    /// The root's latest definition of the return (ledger, period), if held.
+    pub fn definition_of(&self, ledger: Ledger, period: Period) -> Option<&ReturnDefinition> {
+        self.notices
+            .values()
+            .filter_map(|notice| match &notice.payload().body {
+                NoticeBody::Definition(definition)
+                    if definition.ledger == ledger && definition.period == period =>
+                {
+                    Some((definition.revision, notice.hash().0, definition))
+                }
+                _ => None,
+            })
+            .max_by_key(|(revision, hash, _)| (*revision, *hash))
+            .map(|(_, _, definition)| definition)
+    }
+
+    /// Every return definition held, the latest revision of each.
+    pub fn definitions(&self) -> Vec<ReturnDefinition> {
+        let mut keys: Vec<(Ledger, Period)> = self
+            .notices
+            .values()
+            .filter_map(|notice| match &notice.payload().body {
+                NoticeBody::Definition(definition) => Some((definition.ledger, definition.period)),
+                NoticeBody::Decision(_) => None,
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys.into_iter()
+            .filter_map(|(ledger, period)| self.definition_of(ledger, period).cloned())
+            .collect()
+    }
+
+    /// Defines (or revises) a return at the root: signed, stored, and sent down with the next
+    /// sessions. Only the root defines returns.
+    pub fn define_return(
+        &mut self,
+        ledger: Ledger,
+        period: Period,
+        deadline_ms: i64,
+        blocking_rules: Vec<String>,
+        coefficients_version: String,
+        now_ms: i64,
+    ) -> Result<ReturnDefinition, CoreError> {
+        if self.topology.root().code != self.code {
+            return Err(CoreError::Definition {
+                reason: format!(
+                    "only the root ({}) defines returns, and this node is {}",
+                    self.topology.root().code,
+                    self.code
+                ),
+            });
+        }
+        if schemas::coefficients::by_version(&coefficients_version).is_none() {
+            return Err(CoreError::Definition {
+                reason: format!("unknown coefficient table {coefficients_version:?}"),
+            });
+        }
+        let revision = self
+            .definition_of(ledger, period)
+            .map_or(1, |previous| previous.revision + 1);
+        let definition = ReturnDefinition {
+            ledger,
+            period,
+            deadline_ms,
+            blocking_rules,
+            coefficients_version,
+            revision,
+        };
+        let notice = Notice {
+            signer: self.code,
+            time_ms: now_ms,
+            body: NoticeBody::Definition(definition.clone()),
+        };
+        let signed = Signed::sign(notice, &self.signing_key, &self.topology)?;
+        self.put_notice(&signed)?;
+        Ok(definition)
     }
 
     /// Decides on the latest submission held for a child's document: accepted, or returned with
@@ -146,7 +231,7 @@ impl NodeCore {
             .values()
             .filter_map(|notice| match &notice.payload().body {
                 NoticeBody::Decision(decision) if decision.key == key => Some((notice, decision)),
-                _ => None,
+                NoticeBody::Decision(_) | NoticeBody::Definition(_) => None,
             })
             .collect();
         decisions.sort_by_key(|(notice, _)| (notice.payload().time_ms, notice.hash().0));

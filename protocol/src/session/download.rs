@@ -111,6 +111,19 @@ impl Session {
                 self.refuse(key.to_string(), reason)?;
                 continue;
             }
+            let defined = replicas
+                .is_return_defined(key.ledger, key.period)
+                .map_err(|failure| self.store_error(failure))?;
+            if !defined {
+                self.refuse(
+                    key.to_string(),
+                    RefusalReason::ReturnNotDefined {
+                        ledger: key.ledger,
+                        period: key.period,
+                    },
+                )?;
+                continue;
+            }
             let held = replicas
                 .latest_submission(&key)
                 .map_err(|failure| self.store_error(failure))?;

@@ -74,9 +74,10 @@ pub enum Event {
     Refused(Refusal),
     /// Child side: the parent settled our latest offer round and our rollups went out.
     Settled { round: u64 },
-    /// A notice (a review decision) was stored.
+    /// A notice (a review decision, a return definition) was stored.
     NoticeStored {
-        key: DocumentKey,
+        /// The document a decision is about; `None` for a definition.
+        key: Option<DocumentKey>,
         hash: crate::signed::ObjectHash,
     },
 }

@@ -66,25 +66,33 @@ impl Session {
             };
             // Whatever we hold the peer need not be sent back.
             self.notices.sent.insert(notice.hash());
-            let subject = format!("a notice about {}", notice.payload().key());
+            let subject = notice.payload().subject();
             if let Err(reason) = check_authority(&notice, replicas.topology()) {
                 self.refuse(subject, reason)?;
                 continue;
             }
-            let owner = notice.payload().key().owner;
             let concerned = match self.config.role {
                 Role::Parent => self.config.peer,
                 Role::Child => self.config.local,
             };
-            if !is_in_subtree(replicas.topology(), owner, concerned) {
-                self.refuse(
-                    subject,
-                    RefusalReason::NoticeNotForPeer {
-                        owner,
-                        peer: concerned,
-                    },
-                )?;
-                continue;
+            match notice.payload().key() {
+                // Definitions come down from the root, never up.
+                None if self.config.role == Role::Parent => {
+                    self.refuse(subject, RefusalReason::DefinitionFromChild)?;
+                    continue;
+                }
+                None => {}
+                Some(key) if !is_in_subtree(replicas.topology(), key.owner, concerned) => {
+                    self.refuse(
+                        subject,
+                        RefusalReason::NoticeNotForPeer {
+                            owner: key.owner,
+                            peer: concerned,
+                        },
+                    )?;
+                    continue;
+                }
+                Some(_) => {}
             }
             let stored = replicas
                 .store_notice(&notice)
