@@ -57,6 +57,12 @@ pub enum Command {
         blocking_rules: Vec<String>,
         coefficients_version: Option<String>,
     },
+    /// At the root: close a return's period (or reopen it).
+    SetLock {
+        ledger: String,
+        period: String,
+        closed: bool,
+    },
     /// How one figure was made, down to every signed submission under it.
     Explain {
         ledger: String,
@@ -244,6 +250,22 @@ fn apply(
                 version,
                 now_ms,
             )?)?
+        }
+        (
+            Command::SetLock {
+                ledger,
+                period,
+                closed,
+            },
+            _,
+        ) => {
+            let (ledger, period) = parse_ledger_period(ledger, period)?;
+            core.set_lock(ledger, period, *closed, now_ms)?;
+            serde_json::json!({
+                "ledger": ledger.slug(),
+                "period": period.to_string(),
+                "closed": closed,
+            })
         }
         (Command::Verify, _) => serde_json::to_value(core.verify()?)?,
         (Command::Import { .. }, Prepared::Other) => {

@@ -224,6 +224,21 @@ enum ReturnCommand {
         #[arg(long)]
         coefficients: Option<String>,
     },
+    /// Close a return's period: later submissions are late corrections, held and flagged but not
+    /// counted until the period is reopened.
+    Close {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[command(flatten)]
+        ledger_period: LedgerPeriod,
+    },
+    /// Reopen a closed period: the latest submissions count again.
+    Reopen {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[command(flatten)]
+        ledger_period: LedgerPeriod,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -265,6 +280,25 @@ fn node_command(dir: &std::path::Path, command: &Command) -> Result<serde_json::
     }
     let mut core = directory.open_core()?;
     commands::execute_local(&mut core, command)
+}
+
+/// Closes or reopens a return's period at the root in `dir`.
+fn set_lock(dir: &std::path::Path, ledger_period: LedgerPeriod, closed: bool) -> Result<()> {
+    node_command(
+        dir,
+        &Command::SetLock {
+            ledger: ledger_period.ledger.clone(),
+            period: ledger_period.period.clone(),
+            closed,
+        },
+    )?;
+    println!(
+        "{} return {}/{}",
+        if closed { "closed" } else { "reopened" },
+        ledger_period.ledger,
+        ledger_period.period
+    );
+    Ok(())
 }
 
 /// Imports a file into the node in `dir`. The file is read and checked here first, with a progress
@@ -577,6 +611,14 @@ fn execute(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        CliCommand::Return(ReturnCommand::Close {
+            directory,
+            ledger_period,
+        }) => set_lock(&directory.dir, ledger_period, true),
+        CliCommand::Return(ReturnCommand::Reopen {
+            directory,
+            ledger_period,
+        }) => set_lock(&directory.dir, ledger_period, false),
         CliCommand::Review {
             directory,
             ledger_period,

@@ -389,9 +389,11 @@ pub fn completeness(view: &CompletenessView) -> String {
             row.node.code,
             pad(&row.node.name_zh, 12),
             review_text(&row.document.review),
-            match row.timeliness {
-                crate::views::Timeliness::Late => " (late)",
-                crate::views::Timeliness::Overdue => " (overdue)",
+            match (row.document.late_correction, row.timeliness) {
+                (true, _) =>
+                    " (late correction after the period closed: not counted until reopened)",
+                (false, crate::views::Timeliness::Late) => " (late)",
+                (false, crate::views::Timeliness::Overdue) => " (overdue)",
                 _ => "",
             },
             row.document

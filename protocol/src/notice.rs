@@ -34,6 +34,22 @@ pub enum NoticeBody {
     Decision(Decision),
     /// A return defined by the root: what is reported, for when, by when, under which rules.
     Definition(ReturnDefinition),
+    /// The root closes a return's period (or reopens it).
+    Lock(PeriodLock),
+}
+
+/// The root's closing (or reopening) of a return's period. While the latest revision is closed,
+/// every node counts for each document the latest submission signed before the lock; a
+/// submission signed after it is a late correction, held and flagged but not counted until the
+/// root reopens the period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodLock {
+    pub ledger: Ledger,
+    pub period: Period,
+    /// True to close, false to reopen.
+    pub closed: bool,
+    /// Increases with each close or reopen of the same (ledger, period); the highest wins.
+    pub revision: u64,
 }
 
 /// A return the root asks every node to report: one ledger for one period. A later revision of
@@ -86,6 +102,12 @@ impl SignedPayload for Notice {
     /// of 1 to [`MAX_TEXT_BYTES`] bytes.
     fn check(&self) -> Result<(), String> {
         match &self.body {
+            NoticeBody::Lock(lock) => {
+                if lock.revision == 0 {
+                    return Err("lock revisions start at 1".to_owned());
+                }
+                Ok(())
+            }
             NoticeBody::Definition(definition) => {
                 if definition.revision == 0 {
                     return Err("definition revisions start at 1".to_owned());
@@ -136,7 +158,7 @@ impl Notice {
     pub fn key(&self) -> Option<DocumentKey> {
         match &self.body {
             NoticeBody::Decision(decision) => Some(decision.key),
-            NoticeBody::Definition(_) => None,
+            NoticeBody::Definition(_) | NoticeBody::Lock(_) => None,
         }
     }
 
@@ -148,12 +170,18 @@ impl Notice {
                 "the definition of return {}/{}",
                 definition.ledger, definition.period
             ),
+            NoticeBody::Lock(lock) => format!(
+                "the {} of return {}/{}",
+                if lock.closed { "closing" } else { "reopening" },
+                lock.ledger,
+                lock.period
+            ),
         }
     }
 }
 
 /// Checks that the signer of a verified notice may make it: a decision is made by the parent of
-/// the document's owner, a definition by the root, and by no one else.
+/// the document's owner, a definition or a lock by the root, and by no one else.
 pub fn check_authority(notice: &Signed<Notice>, topology: &Topology) -> Result<(), RefusalReason> {
     let payload = notice.payload();
     match &payload.body {
@@ -167,7 +195,7 @@ pub fn check_authority(notice: &Signed<Notice>, topology: &Topology) -> Result<(
             }
             Ok(())
         }
-        NoticeBody::Definition(_) => {
+        NoticeBody::Definition(_) | NoticeBody::Lock(_) => {
             let root = topology.root().code;
             if payload.signer != root {
                 return Err(RefusalReason::NotTheRoot {

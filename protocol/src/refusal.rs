@@ -81,7 +81,7 @@ pub enum RefusalReason {
         signer: DivisionCode,
         owner: DivisionCode,
     },
-    #[error("{signer} may not define returns: only the root ({root}) may")]
+    #[error("{signer} may not define, close or reopen returns: only the root ({root}) may")]
     NotTheRoot {
         signer: DivisionCode,
         root: DivisionCode,
@@ -91,7 +91,7 @@ pub enum RefusalReason {
         ledger: schemas::Ledger,
         period: schemas::Period,
     },
-    #[error("a return definition can only come down from the parent")]
+    #[error("a return definition or lock can only come down from the parent")]
     DefinitionFromChild,
     #[error("the notice is about {owner}, which is not in the subtree of {peer}")]
     NoticeNotForPeer {

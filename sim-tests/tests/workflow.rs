@@ -526,3 +526,83 @@ fn a_warning_the_return_lists_as_blocking_refuses_the_submission() {
     );
     assert_eq!(county.document_review(key).sequence, Some(1));
 }
+
+#[test]
+fn after_the_root_closes_the_period_a_late_correction_is_flagged_and_counts_only_once_reopened() {
+    let topology = ningxia();
+    let (region_code, city_code, county_code) = (
+        code("640000000000"),
+        code("640100000000"),
+        code("640104000000"),
+    );
+    let mut region = memory_core(&topology, region_code);
+    let mut city = memory_core(&topology, city_code);
+    let mut county = memory_core(&topology, county_code);
+    let key = DocumentKey::new(county_code, Ledger::Energy, SAMPLE_PERIOD);
+    let total = |core: &node::core::NodeCore| {
+        core.consolidated_figures(Ledger::Energy, SAMPLE_PERIOD)
+            .unwrap()
+    };
+
+    import_and_submit(&mut county, Ledger::Energy, 1_000);
+    let mut county_link = Link::open(&topology, city_code, county_code);
+    county_link.run(&mut city, &mut county).unwrap();
+    let mut region_link = Link::open(&topology, region_code, city_code);
+    region_link.run(&mut region, &mut city).unwrap();
+    let locked_total = total(&region);
+
+    // The region closes the period; the lock comes down to the city and the county.
+    region
+        .set_lock(Ledger::Energy, SAMPLE_PERIOD, true, 2_000)
+        .unwrap();
+    region_link.push_down(&mut region, &mut city).unwrap();
+    county_link.push_down(&mut city, &mut county).unwrap();
+    assert_eq!(
+        city.locked_since(Ledger::Energy, SAMPLE_PERIOD),
+        Some(2_000)
+    );
+    assert_eq!(
+        county.locked_since(Ledger::Energy, SAMPLE_PERIOD),
+        Some(2_000)
+    );
+
+    // A change after the lock goes up as a late correction: held, flagged, not counted.
+    let changed = changed_consumption(county_code, 1_000);
+    county
+        .import_records(Ledger::Energy, SAMPLE_PERIOD, &[changed], 3_000)
+        .unwrap();
+    county.submit(Ledger::Energy, SAMPLE_PERIOD, 3_000).unwrap();
+    county_link.push(&mut city, &mut county).unwrap();
+    region_link.push(&mut region, &mut city).unwrap();
+    let review = city.document_review(key);
+    assert_eq!(review.sequence, Some(2), "the city holds the correction");
+    assert!(review.late_correction, "and flags it");
+    assert_eq!(
+        total(&city),
+        locked_total,
+        "the city's figure does not move"
+    );
+    assert_eq!(total(&region), locked_total, "nor does the region's");
+    assert!(region.verify().is_ok());
+
+    // The region reopens the period: the correction counts, up to the region.
+    region
+        .set_lock(Ledger::Energy, SAMPLE_PERIOD, false, 4_000)
+        .unwrap();
+    region_link.push_down(&mut region, &mut city).unwrap();
+    // The link harness does not apply the child's events to its core; the driver does.
+    city.consolidate_all(4_000).unwrap();
+    region_link.push(&mut region, &mut city).unwrap();
+    assert!(!city.document_review(key).late_correction);
+    let corrected = county.latest_submission_of(&key).unwrap().figures.clone();
+    assert_ne!(
+        corrected, locked_total,
+        "the correction changed the county's figures"
+    );
+    assert_eq!(
+        total(&region),
+        corrected,
+        "the correction now counts at the region"
+    );
+    assert!(region.verify().is_ok());
+}

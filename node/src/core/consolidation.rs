@@ -5,13 +5,14 @@
 use std::collections::BTreeSet;
 
 use protocol::rollup::{InputKind, RollupInput, consolidate};
-use protocol::{DocumentKey, Event, Rollup, Signed};
+use protocol::{AcceptedSubmission, DocumentKey, Event, Rollup, Signed};
 use schemas::figures::Figures;
 use schemas::{Ledger, Period};
 use serde::Serialize;
 use topology::DivisionCode;
 
-use super::{CoreError, NodeCore};
+use super::{CoreError, NodeCore, object_hash};
+use crate::store::Tree;
 
 /// Which nodes' submissions a rollup reaches down to.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -38,33 +39,42 @@ impl NodeCore {
         if children.is_empty() {
             return Ok(None);
         }
-        let mut inputs: Vec<(RollupInput, &Figures)> = Vec::with_capacity(children.len() + 1);
+        // Submissions are owned here: while the period is closed, the one that counts may be an
+        // older one loaded from the store.
+        let mut counted: Vec<(DivisionCode, AcceptedSubmission)> = Vec::new();
+        let mut rollups: Vec<(DivisionCode, Signed<Rollup>)> = Vec::new();
         for node in std::iter::once(self.code).chain(children.iter().copied()) {
             let is_leaf_child = node != self.code && self.topology.children_of(node).is_empty();
             if node == self.code || is_leaf_child {
-                if let Some(accepted) = self
-                    .latest_submissions
-                    .get(&DocumentKey::new(node, ledger, period))
+                if let Some(held) =
+                    self.counted_submission(&DocumentKey::new(node, ledger, period))?
                 {
-                    inputs.push((
-                        RollupInput {
-                            node,
-                            kind: InputKind::Submission,
-                            hash: accepted.submission.hash(),
-                        },
-                        &accepted.figures,
-                    ));
+                    counted.push((node, held));
                 }
             } else if let Some(rollup) = self.latest_rollups.get(&(node, ledger, period)) {
-                inputs.push((
-                    RollupInput {
-                        node,
-                        kind: InputKind::Rollup,
-                        hash: rollup.hash(),
-                    },
-                    &rollup.payload().figures,
-                ));
+                rollups.push((node, rollup.clone()));
             }
+        }
+        let mut inputs: Vec<(RollupInput, &Figures)> = Vec::with_capacity(children.len() + 1);
+        for (node, held) in &counted {
+            inputs.push((
+                RollupInput {
+                    node: *node,
+                    kind: InputKind::Submission,
+                    hash: held.submission.hash(),
+                },
+                &held.figures,
+            ));
+        }
+        for (node, rollup) in &rollups {
+            inputs.push((
+                RollupInput {
+                    node: *node,
+                    kind: InputKind::Rollup,
+                    hash: rollup.hash(),
+                },
+                &rollup.payload().figures,
+            ));
         }
         if inputs.is_empty() {
             return Ok(None);
@@ -94,6 +104,41 @@ impl NodeCore {
         let signed = Signed::sign(rollup, &self.signing_key, &self.topology)?;
         self.put_rollup(signed.clone())?;
         Ok(Some(signed))
+    }
+
+    /// The submission of a document that counts in rollups: the latest held, or, while the root
+    /// has the period closed, the latest signed before it closed (a later one is a late
+    /// correction, held but not counted until the period is reopened).
+    pub fn counted_submission(
+        &self,
+        key: &DocumentKey,
+    ) -> Result<Option<AcceptedSubmission>, CoreError> {
+        let latest = self.latest_submissions.get(key);
+        let Some(locked_at) = self.locked_since(key.ledger, key.period) else {
+            return Ok(latest.cloned());
+        };
+        if let Some(held) = latest
+            && held.submission.payload().time_ms <= locked_at
+        {
+            return Ok(Some(held.clone()));
+        }
+        let mut best: Option<AcceptedSubmission> = None;
+        for (hash, _) in self.store.scan_prefix(Tree::Submissions, &[])? {
+            let hash = object_hash(&hash, "submission key")?;
+            let Some(held) = self.load_submission(&hash)? else {
+                continue;
+            };
+            let payload = held.submission.payload();
+            if payload.key == *key
+                && payload.time_ms <= locked_at
+                && best
+                    .as_ref()
+                    .is_none_or(|best| best.submission.payload().sequence < payload.sequence)
+            {
+                best = Some(held);
+            }
+        }
+        Ok(best)
     }
 
     /// Brings every rollup of this node up to date with the inputs it holds, returning how many
@@ -130,6 +175,10 @@ impl NodeCore {
                 self.consolidate(*ledger, *period, now_ms)?;
             }
             Event::Refused(_) => self.count_refusal()?,
+            // A definition or a lock may change which submissions count.
+            Event::NoticeStored { key: None, .. } => {
+                self.consolidate_all(now_ms)?;
+            }
             Event::Opened { .. } | Event::Settled { .. } | Event::NoticeStored { .. } => {}
         }
         Ok(())

@@ -24,7 +24,8 @@ pub struct VerifyReport {
     /// Review decisions whose signature and signer's authority were checked again.
     #[serde(default)]
     pub decisions_checked: usize,
-    /// Return definitions whose signature and signer (the root) were checked again.
+    /// Return definitions and period locks whose signature and signer (the root) were checked
+    /// again.
     #[serde(default)]
     pub definitions_checked: usize,
 }
@@ -97,7 +98,9 @@ impl NodeCore {
             })?;
             match notice.payload().body {
                 protocol::NoticeBody::Decision(_) => verifier.report.decisions_checked += 1,
-                protocol::NoticeBody::Definition(_) => verifier.report.definitions_checked += 1,
+                protocol::NoticeBody::Definition(_) | protocol::NoticeBody::Lock(_) => {
+                    verifier.report.definitions_checked += 1
+                }
             }
         }
         Ok(verifier.report)

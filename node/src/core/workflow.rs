@@ -7,8 +7,8 @@
 //! may see in its store. Everything here is derived from the submissions and notices held, so any
 //! node computes the same states from the same objects.
 
-use protocol::notice::ReturnDefinition;
 use protocol::notice::is_in_subtree;
+use protocol::notice::{PeriodLock, ReturnDefinition};
 use protocol::{Decision, DocumentKey, Notice, NoticeBody, ObjectHash, Signed, Verdict};
 use schemas::{Ledger, Period};
 use serde::{Deserialize, Serialize};
@@ -51,6 +51,10 @@ pub struct DocumentReview {
     pub sequence: Option<u64>,
     pub submitted_at_ms: Option<i64>,
     pub review: ReviewState,
+    /// The latest submission was signed after the root closed the period: it is held and shown
+    /// but not counted until the period is reopened.
+    #[serde(default)]
+    pub late_correction: bool,
     pub history: Vec<DecisionView>,
 }
 
@@ -132,7 +136,7 @@ impl NodeCore {
             .values()
             .filter_map(|notice| match &notice.payload().body {
                 NoticeBody::Definition(definition) => Some((definition.ledger, definition.period)),
-                NoticeBody::Decision(_) => None,
+                NoticeBody::Decision(_) | NoticeBody::Lock(_) => None,
             })
             .collect();
         keys.sort();
@@ -188,6 +192,70 @@ impl NodeCore {
         Ok(definition)
     }
 
+    /// When the root closed (ledger, period), if its latest lock notice closes it; `None` while
+    /// it is open or was reopened.
+    pub fn locked_since(&self, ledger: Ledger, period: Period) -> Option<i64> {
+        self.notices
+            .values()
+            .filter_map(|notice| match &notice.payload().body {
+                NoticeBody::Lock(lock) if lock.ledger == ledger && lock.period == period => Some((
+                    lock.revision,
+                    notice.hash().0,
+                    lock.closed,
+                    notice.payload().time_ms,
+                )),
+                _ => None,
+            })
+            .max_by_key(|(revision, hash, _, _)| (*revision, *hash))
+            .and_then(|(_, _, closed, time_ms)| closed.then_some(time_ms))
+    }
+
+    /// Closes or reopens (ledger, period) at the root: signed, stored, sent down with the next
+    /// sessions, and this node's rollup recomputed.
+    pub fn set_lock(
+        &mut self,
+        ledger: Ledger,
+        period: Period,
+        closed: bool,
+        now_ms: i64,
+    ) -> Result<(), CoreError> {
+        if self.topology.root().code != self.code {
+            return Err(CoreError::Definition {
+                reason: format!(
+                    "only the root ({}) closes or reopens returns, and this node is {}",
+                    self.topology.root().code,
+                    self.code
+                ),
+            });
+        }
+        let revision = self
+            .notices
+            .values()
+            .filter_map(|notice| match &notice.payload().body {
+                NoticeBody::Lock(lock) if lock.ledger == ledger && lock.period == period => {
+                    Some(lock.revision)
+                }
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let notice = Notice {
+            signer: self.code,
+            time_ms: now_ms,
+            body: NoticeBody::Lock(PeriodLock {
+                ledger,
+                period,
+                closed,
+                revision,
+            }),
+        };
+        let signed = Signed::sign(notice, &self.signing_key, &self.topology)?;
+        self.put_notice(&signed)?;
+        self.consolidate(ledger, period, now_ms)?;
+        Ok(())
+    }
+
     /// Decides on the latest submission held for a child's document: accepted, or returned with
     /// a reason. Only the owner's parent may decide; the decision is signed, stored, and goes down
     /// to the owner and up to the root with the next sessions.
@@ -231,7 +299,7 @@ impl NodeCore {
             .values()
             .filter_map(|notice| match &notice.payload().body {
                 NoticeBody::Decision(decision) if decision.key == key => Some((notice, decision)),
-                NoticeBody::Decision(_) | NoticeBody::Definition(_) => None,
+                NoticeBody::Decision(_) | NoticeBody::Definition(_) | NoticeBody::Lock(_) => None,
             })
             .collect();
         decisions.sort_by_key(|(notice, _)| (notice.payload().time_ms, notice.hash().0));
@@ -295,7 +363,12 @@ impl NodeCore {
                 hash: notice.hash().to_hex(),
             })
             .collect();
+        let late_correction = match (latest, self.locked_since(key.ledger, key.period)) {
+            (Some(held), Some(locked_at)) => held.submission.payload().time_ms > locked_at,
+            _ => false,
+        };
         DocumentReview {
+            late_correction,
             key: key.to_string(),
             owner: key.owner,
             sequence: latest.map(|accepted| accepted.submission.payload().sequence),
