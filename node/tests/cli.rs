@@ -238,3 +238,90 @@ fn a_missing_directory_and_a_port_in_use_are_one_line_each() {
     );
     assert!(message.contains("already in use"), "{message}");
 }
+
+#[test]
+fn the_root_defines_closes_and_reopens_returns_and_no_one_else_may() {
+    let directory = tempfile::tempdir().unwrap();
+    let (city, county, _) = city_and_county(directory.path());
+    // In this tree the city is the root.
+    let root = city.to_str().unwrap();
+    let defined = run(&[
+        "return",
+        "define",
+        "--dir",
+        root,
+        "--ledger",
+        "energy,vehicles",
+        "--period",
+        "2026",
+        "--deadline",
+        "2027-03-31",
+        "--blocking",
+        "room_over_standard",
+    ]);
+    assert!(defined.status.success(), "{}", stderr(&defined));
+    let stdout = String::from_utf8_lossy(&defined.stdout);
+    assert!(
+        stdout.contains("defined return energy/2026 (revision 1), due 2027-03-31"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("defined return vehicles/2026"), "{stdout}");
+
+    let refused = run(&[
+        "return",
+        "define",
+        "--dir",
+        county.to_str().unwrap(),
+        "--ledger",
+        "energy",
+        "--period",
+        "2026",
+        "--deadline",
+        "2027-03-31",
+    ]);
+    let message = assert_one_line_error(&refused);
+    assert!(message.contains("only the root"), "{message}");
+    let bad_date = run(&[
+        "return",
+        "define",
+        "--dir",
+        root,
+        "--ledger",
+        "energy",
+        "--period",
+        "2026",
+        "--deadline",
+        "2027-02-30",
+    ]);
+    let message = assert_one_line_error(&bad_date);
+    assert!(message.contains("--deadline"), "{message}");
+
+    for action in ["close", "reopen"] {
+        let output = run(&[
+            "return", action, "--dir", root, "--ledger", "energy", "--period", "2026",
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let completeness = run(&[
+        "completeness",
+        "--json",
+        "--dir",
+        root,
+        "--ledger",
+        "energy",
+        "--period",
+        "2026",
+    ]);
+    assert!(completeness.status.success(), "{}", stderr(&completeness));
+    let view: serde_json::Value = serde_json::from_slice(&completeness.stdout).unwrap();
+    assert_eq!(view["expected"], 2);
+    assert_eq!(view["submitted"], 0);
+    assert_eq!(view["deadline_ms"], 1_806_508_799_999_i64);
+    let verified = run(&["verify", "--dir", root]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    assert!(
+        String::from_utf8_lossy(&verified.stdout).contains("7 return definitions"),
+        "3 demo definitions, 2 defined here, a close and a reopen: {}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+}

@@ -434,6 +434,25 @@ fn completeness_names_the_missing_counties_and_after_the_deadline_they_are_overd
         .map(|node| node.name_zh.as_str())
         .collect();
     assert_eq!(names, ["石嘴山市", "惠农区", "平罗县"]);
+
+    // The region, once the city has synced, names them too, among every node yet to report.
+    let region_code = code("640000000000");
+    let mut region = memory_core(&topology, region_code);
+    Link::open(&topology, region_code, city_code)
+        .run(&mut region, &mut city)
+        .unwrap();
+    let view = node::views::completeness(&region, Ledger::Energy, SAMPLE_PERIOD, late_at).unwrap();
+    assert_eq!(view.expected, 28);
+    assert_eq!(view.submitted, 1);
+    assert_eq!(view.late, 1);
+    let overdue: Vec<_> = view.overdue.iter().map(|node| node.code).collect();
+    assert_eq!(overdue.len(), 27);
+    for missing in [city_code, counties[1], counties[2]] {
+        assert!(
+            overdue.contains(&missing),
+            "{missing} is named at the region"
+        );
+    }
 }
 
 #[test]
