@@ -193,7 +193,8 @@ fn apply(
                 },
             };
             let key = protocol::DocumentKey::new(owner, ledger, period);
-            serde_json::to_value(core.decide(key, verdict, now_ms)?)?
+            core.decide(key, verdict, now_ms)?;
+            serde_json::to_value(core.document_history(key)?)?
         }
         (Command::Completeness { ledger, period }, _) => {
             let (ledger, period) = parse_ledger_period(ledger, period)?;

@@ -303,6 +303,16 @@ fn review_text(review: &ReviewState) -> String {
 /// A document's review after a decision: its state and history.
 pub fn document_review(review: &DocumentReview) -> String {
     let mut text = format!("{}: {}", review.key, review_text(&review.review));
+    for submission in &review.submissions {
+        let _ = write!(
+            text,
+            "\n  #{} submitted at {} ({} records, {})",
+            submission.sequence,
+            format_time(submission.signed_at_ms),
+            submission.n_records,
+            &submission.hash[..12]
+        );
+    }
     for decision in &review.history {
         let _ = write!(
             text,
@@ -382,6 +392,12 @@ pub fn completeness(view: &CompletenessView) -> String {
             ""
         }
     );
+    if view.documents.iter().any(|row| row.document.period_closed) {
+        let _ = writeln!(
+            text,
+            "  the root has closed this period: figures are locked"
+        );
+    }
     for row in &view.documents {
         let _ = writeln!(
             text,

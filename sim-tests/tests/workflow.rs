@@ -596,6 +596,7 @@ fn after_the_root_closes_the_period_a_late_correction_is_flagged_and_counts_only
     let review = city.document_review(key);
     assert_eq!(review.sequence, Some(2), "the city holds the correction");
     assert!(review.late_correction, "and flags it");
+    assert!(review.period_closed);
     assert_eq!(
         total(&city),
         locked_total,

@@ -33,7 +33,7 @@ pub use consolidation::Coverage;
 pub use ledger_operations::{ImportOutcome, SubmitOutcome};
 pub use provenance::Contribution;
 pub use verification::{VerifyFailure, VerifyReport};
-pub use workflow::{DecisionView, DocumentReview, ReviewState};
+pub use workflow::{DecisionView, DocumentReview, ReviewState, SubmissionView};
 
 /// What can go wrong in the core. Messages name the document or object concerned.
 #[derive(Debug, thiserror::Error)]

@@ -55,7 +55,23 @@ pub struct DocumentReview {
     /// but not counted until the period is reopened.
     #[serde(default)]
     pub late_correction: bool,
+    /// The root has closed the period (the document is locked at its last submission before).
+    #[serde(default)]
+    pub period_closed: bool,
     pub history: Vec<DecisionView>,
+    /// Every submission of the document held here, oldest first (filled by
+    /// [`NodeCore::document_history`]; empty in summaries).
+    #[serde(default)]
+    pub submissions: Vec<SubmissionView>,
+}
+
+/// One signed submission in a document's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionView {
+    pub sequence: u64,
+    pub hash: String,
+    pub signed_at_ms: i64,
+    pub n_records: u64,
 }
 
 impl NodeCore {
@@ -363,12 +379,15 @@ impl NodeCore {
                 hash: notice.hash().to_hex(),
             })
             .collect();
-        let late_correction = match (latest, self.locked_since(key.ledger, key.period)) {
+        let locked_since = self.locked_since(key.ledger, key.period);
+        let late_correction = match (latest, locked_since) {
             (Some(held), Some(locked_at)) => held.submission.payload().time_ms > locked_at,
             _ => false,
         };
         DocumentReview {
             late_correction,
+            period_closed: locked_since.is_some(),
+            submissions: Vec::new(),
             key: key.to_string(),
             owner: key.owner,
             sequence: latest.map(|accepted| accepted.submission.payload().sequence),
@@ -376,6 +395,33 @@ impl NodeCore {
             review,
             history,
         }
+    }
+
+    /// A document's review with every signed submission of it held here: the whole history of
+    /// its transitions, each signed by whoever made it.
+    pub fn document_history(&self, key: DocumentKey) -> Result<DocumentReview, CoreError> {
+        let mut review = self.document_review(key);
+        for (hash, _) in self
+            .store
+            .scan_prefix(crate::store::Tree::Submissions, &[])?
+        {
+            let hash = object_hash(&hash, "submission key")?;
+            if let Some(held) = self.load_submission(&hash)?
+                && held.submission.payload().key == key
+            {
+                let payload = held.submission.payload();
+                review.submissions.push(SubmissionView {
+                    sequence: payload.sequence,
+                    hash: hash.to_hex(),
+                    signed_at_ms: payload.time_ms,
+                    n_records: payload.n_records,
+                });
+            }
+        }
+        review
+            .submissions
+            .sort_by_key(|submission| submission.sequence);
+        Ok(review)
     }
 
     /// The review of every node's document of (ledger, period) in this node's subtree, this
