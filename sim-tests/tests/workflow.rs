@@ -11,6 +11,34 @@ use sim_tests::harness::{
 };
 use sim_tests::tampering::Tampering;
 
+/// What the city refuses when the county sends up a notice it signed itself (a forgery of a
+/// modified county binary); the city stores nothing of it.
+fn city_refuses_the_countys_notice(
+    topology: &topology::Topology,
+    city: &mut node::core::NodeCore,
+    county: &mut node::core::NodeCore,
+    body: NoticeBody,
+) -> RefusalReason {
+    let (city_code, county_code) = (city.code(), county.code());
+    let forged = Signed::sign(
+        Notice {
+            signer: county_code,
+            time_ms: 1_500,
+            body,
+        },
+        &test_key(county_code),
+        topology,
+    )
+    .unwrap();
+    let mut tampering = Tampering::new(county);
+    tampering.extra_notices.push(forged);
+    let mut link = Link::open(topology, city_code, county_code);
+    link.run(city, &mut tampering).unwrap();
+    let refusals = link.parent_refusals();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    refusals[0].reason.clone()
+}
+
 #[test]
 fn a_returned_submission_is_corrected_accepted_and_the_regions_figure_becomes_final() {
     let topology = ningxia();
@@ -116,29 +144,19 @@ fn a_decision_not_signed_by_the_owners_parent_is_refused() {
         .clone();
 
     // A modified county binary accepts its own submission and sends the decision up.
-    let forged = Signed::sign(
-        Notice {
-            signer: county_code,
-            time_ms: 1_500,
-            body: NoticeBody::Decision(Decision {
-                key,
-                sequence: submission.payload().sequence,
-                submission: submission.hash(),
-                verdict: Verdict::Accepted,
-            }),
-        },
-        &test_key(county_code),
+    let reason = city_refuses_the_countys_notice(
         &topology,
-    )
-    .unwrap();
-    let mut tampering = Tampering::new(&mut county);
-    tampering.extra_notices.push(forged);
-    let mut link = Link::open(&topology, city_code, county_code);
-    link.run(&mut city, &mut tampering).unwrap();
-    let refusals = link.parent_refusals();
-    assert_eq!(refusals.len(), 1, "{refusals:?}");
+        &mut city,
+        &mut county,
+        NoticeBody::Decision(Decision {
+            key,
+            sequence: submission.payload().sequence,
+            submission: submission.hash(),
+            verdict: Verdict::Accepted,
+        }),
+    );
     assert_eq!(
-        refusals[0].reason,
+        reason,
         RefusalReason::NotTheReviewer {
             signer: county_code,
             owner: county_code
@@ -363,31 +381,21 @@ fn a_definition_comes_down_from_the_root_and_one_not_signed_by_the_root_is_refus
     assert!(error.to_string().contains("only the root"), "{error}");
 
     // A county that signs a definition of its own and sends it up is refused.
-    let forged = Signed::sign(
-        Notice {
-            signer: county_code,
-            time_ms: 7_000,
-            body: NoticeBody::Definition(protocol::notice::ReturnDefinition {
-                ledger: Ledger::Vehicles,
-                period: next_year,
-                deadline_ms: 1,
-                blocking_rules: Vec::new(),
-                coefficients_version: schemas::coefficients::current().version().to_owned(),
-                revision: 1,
-            }),
-        },
-        &test_key(county_code),
+    let reason = city_refuses_the_countys_notice(
         &topology,
-    )
-    .unwrap();
-    let mut tampering = Tampering::new(&mut county);
-    tampering.extra_notices.push(forged);
-    let mut link = Link::open(&topology, city_code, county_code);
-    link.run(&mut city, &mut tampering).unwrap();
-    let refusals = link.parent_refusals();
-    assert_eq!(refusals.len(), 1, "{refusals:?}");
+        &mut city,
+        &mut county,
+        NoticeBody::Definition(protocol::notice::ReturnDefinition {
+            ledger: Ledger::Vehicles,
+            period: next_year,
+            deadline_ms: 1,
+            blocking_rules: Vec::new(),
+            coefficients_version: schemas::coefficients::current().version().to_owned(),
+            revision: 1,
+        }),
+    );
     assert_eq!(
-        refusals[0].reason,
+        reason,
         RefusalReason::NotTheRoot {
             signer: county_code,
             root: region_code
