@@ -271,6 +271,20 @@ fn print_json(value: &serde_json::Value) -> Result<()> {
     Ok(())
 }
 
+/// Prints a command's answer: its JSON as it is with `--json`, else rendered for people.
+fn answer<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+    json: bool,
+    render: impl FnOnce(&T) -> String,
+) -> Result<()> {
+    if json {
+        return print_json(&value);
+    }
+    let view: T = serde_json::from_value(value)?;
+    print!("{}", render(&view));
+    Ok(())
+}
+
 /// Runs a command on the node in `dir`: through its control socket when it is running, on its
 /// store directly when it is not.
 fn node_command(dir: &std::path::Path, command: &Command) -> Result<serde_json::Value> {
@@ -559,12 +573,7 @@ fn execute(cli: Cli) -> Result<()> {
         }
         CliCommand::Status { directory, json } => {
             let value = node_command(&directory.dir, &Command::Status)?;
-            if json {
-                return print_json(&value);
-            }
-            let view: StatusView = serde_json::from_value(value)?;
-            print!("{}", render::status(&view));
-            Ok(())
+            answer(value, json, |view: &StatusView| render::status(view))
         }
         CliCommand::Report {
             directory,
@@ -578,12 +587,7 @@ fn execute(cli: Cli) -> Result<()> {
                     period: ledger_period.period,
                 },
             )?;
-            if json {
-                return print_json(&value);
-            }
-            let view: ReportView = serde_json::from_value(value)?;
-            print!("{}", render::report(&view));
-            Ok(())
+            answer(value, json, |view: &ReportView| render::report(view))
         }
         CliCommand::Return(ReturnCommand::Define {
             directory,
@@ -638,12 +642,9 @@ fn execute(cli: Cli) -> Result<()> {
                     },
                 },
             )?;
-            if json {
-                return print_json(&value);
-            }
-            let review: node::core::DocumentReview = serde_json::from_value(value)?;
-            println!("{}", render::document_review(&review));
-            Ok(())
+            answer(value, json, |review| {
+                format!("{}\n", render::document_review(review))
+            })
         }
         CliCommand::Completeness {
             directory,
@@ -657,12 +658,7 @@ fn execute(cli: Cli) -> Result<()> {
                     period: ledger_period.period,
                 },
             )?;
-            if json {
-                return print_json(&value);
-            }
-            let view: node::views::CompletenessView = serde_json::from_value(value)?;
-            print!("{}", render::completeness(&view));
-            Ok(())
+            answer(value, json, render::completeness)
         }
         CliCommand::Explain {
             directory,
@@ -678,12 +674,7 @@ fn execute(cli: Cli) -> Result<()> {
                     figure,
                 },
             )?;
-            if json {
-                return print_json(&value);
-            }
-            let view: node::views::ExplainView = serde_json::from_value(value)?;
-            print!("{}", render::explain(&view));
-            Ok(())
+            answer(value, json, render::explain)
         }
         CliCommand::Verify { directory, json } => {
             let value = node_command(&directory.dir, &Command::Verify)?;
