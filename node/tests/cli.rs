@@ -325,3 +325,21 @@ fn the_root_defines_closes_and_reopens_returns_and_no_one_else_may() {
         String::from_utf8_lossy(&verified.stdout)
     );
 }
+
+#[test]
+fn the_import_benchmarks_run_on_small_inputs() {
+    for only in ["import", "import-xlsx"] {
+        let output = run(&["bench", "--only", only, "--records", "2000", "--json"]);
+        assert!(output.status.success(), "{only}: {}", stderr(&output));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let key = only.replace('-', "_");
+        let section = &report[key.as_str()];
+        assert!(section.is_object(), "{only}: {report}");
+        let rate = section
+            .get("records_per_second")
+            .or_else(|| section.get("rows_per_second"))
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(0.0);
+        assert!(rate > 0.0, "{only}: {report}");
+    }
+}

@@ -451,8 +451,12 @@ pub async fn bench_propagation(rounds: usize) -> Result<PropagationBench> {
         let county = counties[round % counties.len()];
         let record = samples
             .get(&(county, Ledger::Energy))
-            .and_then(|records| records.first())
-            .ok_or_else(|| anyhow!("no energy sample for {county}"))?;
+            .and_then(|records| {
+                records
+                    .iter()
+                    .find(|record| record.table() == Table::EnergyConsumption)
+            })
+            .ok_or_else(|| anyhow!("no energy consumption sample for {county}"))?;
         let changed = bump_quantity(record, round)?;
         let handle = tree.node(county)?.handle.clone();
         let started = Instant::now();
