@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use include_dir::{Dir, include_dir};
+use protocol::{DocumentKey, Verdict};
 use schemas::figures::{self, Figures};
 use schemas::records::Record;
 use schemas::returns::StatReturn;
@@ -138,6 +139,9 @@ pub struct DemoSummary {
     pub import_ms: u64,
     /// From the last node's submission to the region's rollups including every node.
     pub consolidation_ms: u64,
+    /// From the parents' first acceptance to the region's figures being final (every submission
+    /// under them accepted by its reviewer).
+    pub review_ms: u64,
     pub ledgers: Vec<LedgerOutcome>,
     /// `verify` at the region: what it checked.
     pub region_verify: crate::core::VerifyReport,
@@ -207,6 +211,46 @@ pub async fn run_demo(directory: &Path) -> Result<(DemoSummary, LocalTree)> {
     }
     let consolidation_ms = last_submit.elapsed().as_millis() as u64;
 
+    // Every parent reviews and accepts its children's submissions, as the cities' and the
+    // region's reviewers would; the decisions travel up, and the region's figures become final.
+    let review_started = Instant::now();
+    for entry in tree.topology.iter() {
+        let Some(parent) = entry.parent else {
+            continue;
+        };
+        let handle = tree.node(parent)?.handle.clone();
+        let keys: Vec<DocumentKey> = ledgers_with_data
+            .iter()
+            .filter(|ledger| samples.contains_key(&(entry.code, **ledger)))
+            .map(|ledger| DocumentKey::new(entry.code, *ledger, DEMO_PERIOD))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            handle.with_core(|core| {
+                keys.iter()
+                    .try_for_each(|key| core.decide(*key, Verdict::Accepted, unix_ms()).map(|_| ()))
+            })
+        })
+        .await??;
+    }
+    loop {
+        let final_figures = root_handle.with_core(|core| {
+            ledgers_with_data.iter().all(|ledger| {
+                core.unaccepted_inputs(root_code, *ledger, DEMO_PERIOD)
+                    .is_ok_and(|unaccepted| unaccepted.is_empty())
+            })
+        });
+        if final_figures {
+            break;
+        }
+        if review_started.elapsed() > CONSOLIDATION_TIMEOUT {
+            bail!(
+                "the region did not learn of every review decision within {CONSOLIDATION_TIMEOUT:?}"
+            );
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+    let review_ms = review_started.elapsed().as_millis() as u64;
+
     let table = coefficients::current();
     let mut outcomes = Vec::new();
     for ledger in ledgers_with_data {
@@ -245,6 +289,7 @@ pub async fn run_demo(directory: &Path) -> Result<(DemoSummary, LocalTree)> {
         records_imported,
         import_ms,
         consolidation_ms,
+        review_ms,
         ledgers: outcomes,
         region_verify,
     };
@@ -282,6 +327,10 @@ fn print_summary(summary: &DemoSummary) {
         "consolidation: the region's rollups included all {} nodes {} ms after the last submission",
         summary.nodes, summary.consolidation_ms
     );
+    println!(
+        "review: every parent accepted its children's submissions; the region's figures were final {} ms later",
+        summary.review_ms
+    );
     for outcome in &summary.ledgers {
         println!();
         print!("{}", render::report(&outcome.region_report));
@@ -298,10 +347,11 @@ fn print_summary(summary: &DemoSummary) {
     }
     println!();
     println!(
-        "verify at the region: {} submissions re-checked against {} documents, {} rollups recomputed",
+        "verify at the region: {} submissions re-checked against {} documents, {} rollups recomputed, {} review decisions re-checked",
         summary.region_verify.submissions_checked,
         summary.region_verify.documents_checked,
-        summary.region_verify.rollups_checked
+        summary.region_verify.rollups_checked,
+        summary.region_verify.decisions_checked
     );
 }
 

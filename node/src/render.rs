@@ -106,15 +106,26 @@ pub fn report(view: &ReportView) -> String {
         }
     }
     if view.provisional {
-        let names: Vec<String> = view
+        const NAMED_MAX: usize = 5;
+        let mut names: Vec<String> = view
             .unaccepted
             .iter()
+            .take(NAMED_MAX)
             .map(|node| format!("{} {}", node.code, node.name_zh))
             .collect();
+        if view.unaccepted.len() > NAMED_MAX {
+            names.push(format!("and {} more", view.unaccepted.len() - NAMED_MAX));
+        }
         let _ = writeln!(
             text,
-            "PROVISIONAL: includes submissions not yet accepted by their reviewer: {}",
+            "PROVISIONAL: includes {} submissions not yet accepted by their reviewer: {}",
+            view.unaccepted.len(),
             names.join(", ")
+        );
+    } else {
+        let _ = writeln!(
+            text,
+            "final: every submission included is accepted by its reviewer"
         );
     }
     if !view.missing.is_empty() {

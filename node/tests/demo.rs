@@ -41,6 +41,11 @@ fn the_demo_consolidates_every_ledger_exactly_and_verify_catches_a_corrupted_rep
                 .len(),
             28
         );
+        assert_eq!(
+            ledger["region_report"]["provisional"], false,
+            "{}: every parent accepted its children's submissions, so the figures are final",
+            ledger["ledger"]
+        );
     }
 
     let region = tree.join("640000000000");
