@@ -25,6 +25,6 @@ pub use notice::{Decision, Notice, NoticeBody, Verdict};
 pub use refusal::{Refusal, RefusalReason};
 pub use replicas::{Replicas, StoreFailure};
 pub use rollup::{InputKind, Rollup, RollupInput};
-pub use session::{Event, Role, Session, SessionConfig, SessionError, SessionStats};
+pub use session::{Event, QueueDepths, Role, Session, SessionConfig, SessionError, SessionStats};
 pub use signed::{Envelope, ObjectHash, Signed, SignedError, SignedPayload};
 pub use submission::{AcceptedSubmission, Submission};

@@ -7,7 +7,7 @@
 //! holds a `Signed<T>` therefore never checks it again.
 
 use std::fmt;
-use std::marker::PhantomData;
+use std::sync::Arc;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::de::DeserializeOwned;
@@ -122,20 +122,32 @@ pub enum SignedError {
     OwnKeyNotBound { signer: DivisionCode },
 }
 
-/// A payload with a signature that has been made or checked.
-#[derive(Clone)]
+/// A payload with a signature that has been made or checked. Immutable once made, so clones share
+/// one copy: nodes hand the same signed object to every session and every rollup that lists it.
 pub struct Signed<T> {
+    parts: Arc<SignedParts<T>>,
+    hash: ObjectHash,
+}
+
+struct SignedParts<T> {
     payload: T,
     envelope: Envelope,
-    hash: ObjectHash,
-    _kind: PhantomData<T>,
+}
+
+impl<T> Clone for Signed<T> {
+    fn clone(&self) -> Self {
+        Self {
+            parts: Arc::clone(&self.parts),
+            hash: self.hash,
+        }
+    }
 }
 
 impl<T: SignedPayload> fmt::Debug for Signed<T> {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter
             .debug_struct("Signed")
-            .field("payload", &self.payload)
+            .field("payload", &self.parts.payload)
             .field("hash", &self.hash)
             .finish()
     }
@@ -177,10 +189,8 @@ impl<T: SignedPayload> Signed<T> {
         };
         let hash = envelope.hash();
         Ok(Self {
-            payload,
-            envelope,
+            parts: Arc::new(SignedParts { payload, envelope }),
             hash,
-            _kind: PhantomData,
         })
     }
 
@@ -226,10 +236,8 @@ impl<T: SignedPayload> Signed<T> {
             .map_err(|_| SignedError::BadSignature { signer })?;
         let hash = envelope.hash();
         Ok(Self {
-            payload,
-            envelope,
+            parts: Arc::new(SignedParts { payload, envelope }),
             hash,
-            _kind: PhantomData,
         })
     }
 
@@ -239,11 +247,11 @@ impl<T: SignedPayload> Signed<T> {
     }
 
     pub fn payload(&self) -> &T {
-        &self.payload
+        &self.parts.payload
     }
 
     pub fn envelope(&self) -> &Envelope {
-        &self.envelope
+        &self.parts.envelope
     }
 
     pub fn hash(&self) -> ObjectHash {
@@ -252,6 +260,6 @@ impl<T: SignedPayload> Signed<T> {
 
     /// The canonical bytes, for storage.
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.envelope.to_bytes()
+        self.parts.envelope.to_bytes()
     }
 }

@@ -4,4 +4,5 @@
 
 pub mod harness;
 pub mod processes;
+pub mod sim;
 pub mod tampering;

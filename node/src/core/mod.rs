@@ -19,6 +19,7 @@ mod verification;
 mod workflow;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
 use protocol::{AcceptedSubmission, DocumentKey, Rollup, Signed, SignedError};
@@ -115,7 +116,8 @@ struct StoredSubmission {
 pub struct NodeCore {
     code: DivisionCode,
     signing_key: SigningKey,
-    topology: Topology,
+    /// Shared, so a process simulating thousands of nodes holds one copy.
+    topology: Arc<Topology>,
     store: Box<dyn Store>,
     /// Newest submission per document held, verified when loaded.
     latest_submissions: BTreeMap<DocumentKey, AcceptedSubmission>,
@@ -141,9 +143,10 @@ impl NodeCore {
     pub fn new(
         code: DivisionCode,
         signing_key: SigningKey,
-        topology: Topology,
+        topology: impl Into<Arc<Topology>>,
         store: Box<dyn Store>,
     ) -> Result<Self, CoreError> {
+        let topology: Arc<Topology> = topology.into();
         topology
             .verify_signature()
             .map_err(|error| CoreError::UnsignedTopology {

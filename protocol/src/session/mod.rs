@@ -140,6 +140,23 @@ pub struct SessionStats {
     pub refusals: u64,
 }
 
+/// How full a session's bounded queues are, for status and for the simulator's bound checks.
+/// Each has its limit in [`crate::limits`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepths {
+    /// Frames waiting for the driver to write them ([`crate::limits::MAX_OUTBOX_FRAMES`]).
+    pub outbox_frames: usize,
+    /// Events waiting for the driver ([`MAX_EVENTS`]).
+    pub events: usize,
+    /// Offered documents waiting to be pulled ([`crate::limits::MAX_DOCUMENTS_WAITING`]).
+    pub documents_waiting: usize,
+    /// Documents being pulled ([`crate::limits::MAX_DOCUMENTS_IN_FLIGHT`]).
+    pub documents_in_flight: usize,
+    /// Bytes of eager sync messages held for waiting documents
+    /// ([`crate::limits::MAX_EAGER_BYTES_WAITING`]).
+    pub eager_bytes_waiting: usize,
+}
+
 /// One peer session. See the module documentation for the conversation.
 #[derive(Debug)]
 pub struct Session {
@@ -298,6 +315,17 @@ impl Session {
             .map(|pull| pull.last_progress_ms + SYNC_STALL_TIMEOUT_MS)
             .chain(self.upload.retry_offer_at_ms)
             .min()
+    }
+
+    /// How full the session's bounded queues are now.
+    pub fn queue_depths(&self) -> QueueDepths {
+        QueueDepths {
+            outbox_frames: self.outbox.len(),
+            events: self.events.len(),
+            documents_waiting: self.download.waiting.len(),
+            documents_in_flight: self.download.in_flight.len(),
+            eager_bytes_waiting: self.download.eager_bytes_waiting,
+        }
     }
 
     /// Nothing to send, nothing being pulled, and (as a child) every offer round settled.
