@@ -2,6 +2,7 @@
 //! its children's contributions, and the coverage of a rollup (which nodes' submissions it
 //! reaches down to).
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use protocol::rollup::{InputKind, RollupInput, consolidate};
@@ -41,8 +42,8 @@ impl NodeCore {
         }
         // Submissions are owned here: while the period is closed, the one that counts may be an
         // older one loaded from the store.
-        let mut counted: Vec<(DivisionCode, AcceptedSubmission)> = Vec::new();
-        let mut rollups: Vec<(DivisionCode, Signed<Rollup>)> = Vec::new();
+        let mut counted: Vec<(DivisionCode, Cow<'_, AcceptedSubmission>)> = Vec::new();
+        let mut rollups: Vec<(DivisionCode, &Signed<Rollup>)> = Vec::new();
         for node in std::iter::once(self.code).chain(children.iter().copied()) {
             let is_leaf_child = node != self.code && self.topology.children_of(node).is_empty();
             if node == self.code || is_leaf_child {
@@ -52,7 +53,7 @@ impl NodeCore {
                     counted.push((node, held));
                 }
             } else if let Some(rollup) = self.latest_rollups.get(&(node, ledger, period)) {
-                rollups.push((node, rollup.clone()));
+                rollups.push((node, rollup));
             }
         }
         let mut inputs: Vec<(RollupInput, &Figures)> = Vec::with_capacity(children.len() + 1);
@@ -112,15 +113,15 @@ impl NodeCore {
     pub fn counted_submission(
         &self,
         key: &DocumentKey,
-    ) -> Result<Option<AcceptedSubmission>, CoreError> {
+    ) -> Result<Option<Cow<'_, AcceptedSubmission>>, CoreError> {
         let latest = self.latest_submissions.get(key);
         let Some(locked_at) = self.locked_since(key.ledger, key.period) else {
-            return Ok(latest.cloned());
+            return Ok(latest.map(Cow::Borrowed));
         };
         if let Some(held) = latest
             && held.submission.payload().time_ms <= locked_at
         {
-            return Ok(Some(held.clone()));
+            return Ok(Some(Cow::Borrowed(held)));
         }
         let mut best: Option<AcceptedSubmission> = None;
         for (hash, _) in self.store.scan_prefix(Tree::Submissions, &[])? {
@@ -138,7 +139,7 @@ impl NodeCore {
                 best = Some(held);
             }
         }
-        Ok(best)
+        Ok(best.map(Cow::Owned))
     }
 
     /// Brings every rollup of this node up to date with the inputs it holds, returning how many

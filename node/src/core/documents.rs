@@ -105,15 +105,17 @@ impl NodeCore {
         Ok(self.documents.get_mut(key))
     }
 
-    /// Unloads replicas beyond [`MAX_LOADED_REPLICAS`], keeping `keep` and the node's own drafts.
-    /// Nothing is lost: a replica in memory is always the one on disk.
+    /// Unloads replicas beyond the node's limit ([`MAX_LOADED_REPLICAS`] unless set otherwise),
+    /// keeping `keep` and the node's own drafts. Nothing is lost: a replica in memory is always
+    /// the one on disk.
     pub(super) fn make_room(&mut self, keep: &DocumentKey) {
         let own = self.code;
+        let limit = self.loaded_replicas_max;
         let loaded_replicas = self.documents.keys().filter(|key| key.owner != own).count();
-        if loaded_replicas <= MAX_LOADED_REPLICAS {
+        if loaded_replicas <= limit {
             return;
         }
-        let excess = loaded_replicas - MAX_LOADED_REPLICAS * 3 / 4;
+        let excess = loaded_replicas - limit * 3 / 4;
         let unload: Vec<DocumentKey> = self
             .documents
             .keys()

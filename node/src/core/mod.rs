@@ -31,6 +31,7 @@ use topology::{DivisionCode, NodeEntry, PublicKey, Topology};
 use crate::store::{Batch, Durability, Store, StoreError, Tree};
 
 pub use consolidation::Coverage;
+pub use documents::MAX_LOADED_REPLICAS;
 pub use ledger_operations::{ImportOutcome, SubmitOutcome};
 pub use provenance::Contribution;
 pub use verification::{VerifyFailure, VerifyReport};
@@ -133,6 +134,8 @@ pub struct NodeCore {
     generation: u64,
     /// Refusals counted since the store was created.
     refusals: u64,
+    /// Replicas kept loaded in memory at most (see `documents::MAX_LOADED_REPLICAS`).
+    loaded_replicas_max: usize,
     /// Every notice held (review decisions), by hash, verified when loaded.
     notices: BTreeMap<protocol::ObjectHash, Signed<protocol::Notice>>,
 }
@@ -176,6 +179,7 @@ impl NodeCore {
             published: HashMap::new(),
             generation: 0,
             refusals: 0,
+            loaded_replicas_max: documents::MAX_LOADED_REPLICAS,
             notices: BTreeMap::new(),
         };
         core.load_latest()?;
@@ -307,6 +311,12 @@ impl NodeCore {
         self.topology
             .node(self.code)
             .expect("the constructor checked that the node is in the topology")
+    }
+
+    /// Keeps at most `limit` children's replicas loaded (the rest are read from disk when
+    /// needed): a simulator running thousands of nodes in one process keeps few per node.
+    pub fn set_loaded_replicas_max(&mut self, limit: usize) {
+        self.loaded_replicas_max = limit.max(1);
     }
 
     pub fn topology(&self) -> &Topology {

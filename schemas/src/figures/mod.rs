@@ -234,31 +234,47 @@ impl Figures {
 
     /// Adds another set to this one, figure by figure. Every sum is exact; if one would leave the
     /// bounds (only possible with forged inputs), nothing is changed and the figure is named.
+    ///
+    /// Both sets are sorted by name, so this is one merge of the two: a rollup adds many inputs
+    /// of a few hundred figures each, and a lookup per figure would dominate consolidation.
     pub fn add(&mut self, other: &Figures) -> Result<(), FigureError> {
-        let mut sums = Vec::with_capacity(other.values.len());
-        let mut new_names = 0;
+        // First pass, by reference: the bounds, so that a failure changes nothing.
+        let mut merged_len = 0;
+        let mut mine = self.values.iter().peekable();
         for (name, value) in &other.values {
-            let current = self.values.get(name).copied();
-            if current.is_none() {
-                new_names += 1;
+            while mine.next_if(|(held, _)| held.as_str() < name.as_str()).is_some() {
+                merged_len += 1;
             }
+            let current = mine
+                .next_if(|(held, _)| held.as_str() == name.as_str())
+                .map_or(Decimal::ZERO, |(_, held)| *held);
             // Both operands are below 10^22 with at most 6 decimals, so the sum cannot overflow.
-            let sum = current.unwrap_or(Decimal::ZERO) + *value;
-            if sum.abs() >= figure_magnitude_limit() {
+            if (current + *value).abs() >= figure_magnitude_limit() {
                 return Err(FigureError::Overflow { name: name.clone() });
             }
-            sums.push((name, sum.normalize()));
+            merged_len += 1;
         }
-        if self.values.len() + new_names > FIGURE_NAMES_MAX {
+        merged_len += mine.count();
+        if merged_len > FIGURE_NAMES_MAX {
             return Err(FigureError::TooManyFigures);
         }
-        for (name, sum) in sums {
-            if sum.is_zero() {
-                self.values.remove(name);
-            } else {
-                self.values.insert(name.clone(), sum);
+        // Second pass, moving our names: cannot fail.
+        let mut merged: Vec<(String, Decimal)> = Vec::with_capacity(merged_len);
+        let mut mine = std::mem::take(&mut self.values).into_iter().peekable();
+        for (name, value) in &other.values {
+            while let Some(held) = mine.next_if(|(held, _)| held.as_str() < name.as_str()) {
+                merged.push(held);
+            }
+            let (name, current) = mine
+                .next_if(|(held, _)| held.as_str() == name.as_str())
+                .unwrap_or_else(|| (name.clone(), Decimal::ZERO));
+            let sum = current + *value;
+            if !sum.is_zero() {
+                merged.push((name, sum.normalize()));
             }
         }
+        merged.extend(mine);
+        self.values = merged.into_iter().collect();
         Ok(())
     }
 
@@ -520,6 +536,40 @@ mod tests {
             })
         );
         assert_eq!(total, before);
+    }
+
+    #[test]
+    fn adding_merges_names_on_either_side_and_drops_sums_of_zero() {
+        let figures = |pairs: &[(&str, &str)]| Figures::from_texts(pairs).unwrap();
+        let mut total = figures(&[
+            ("energy.a", "1"),
+            ("energy.c", "2"),
+            ("energy.e", "-3"),
+            ("energy.g", "4"),
+        ]);
+        total
+            .add(&figures(&[
+                ("energy.b", "10"),
+                ("energy.c", "20"),
+                ("energy.e", "3"),
+                ("energy.h", "0.5"),
+            ]))
+            .unwrap();
+        assert_eq!(
+            total,
+            figures(&[
+                ("energy.a", "1"),
+                ("energy.b", "10"),
+                ("energy.c", "22"),
+                ("energy.g", "4"),
+                ("energy.h", "0.5"),
+            ])
+        );
+        let mut empty = Figures::new();
+        empty.add(&total).unwrap();
+        assert_eq!(empty, total);
+        total.add(&Figures::new()).unwrap();
+        assert_eq!(empty, total);
     }
 
     #[test]

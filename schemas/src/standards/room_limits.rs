@@ -105,6 +105,14 @@ impl RoomLimits {
     /// the letter case of a slug, and whether parentheses are ASCII or full-width, so that
     /// `市直正局(处)级` finds `市直正局（处）级`.
     pub fn rank(&self, slug_or_name_zh: &str) -> Option<&RoomRank> {
+        // Records hold the canonical slug: found without building any key.
+        if let Some(rank) = self
+            .ranks
+            .iter()
+            .find(|rank| rank.slug == slug_or_name_zh || rank.name_zh == slug_or_name_zh)
+        {
+            return Some(rank);
+        }
         let key = lookup_key(slug_or_name_zh);
         self.ranks
             .iter()

@@ -193,8 +193,21 @@ pub fn check_acknowledged_held(core: &NodeCore, model: &Model, when: &str) -> Ve
         .collect()
 }
 
-/// (a), (b) and (c) over every node at the end of a run.
-pub fn check_final(
+/// (b) and (c) on one node at the end of a run.
+pub fn check_node(core: &NodeCore, model: &Model) -> Vec<Violation> {
+    let mut found = check_acknowledged_held(core, model, "at the end");
+    if let Err(failure) = core.verify() {
+        found.push(Violation::Unverified {
+            node: core.code(),
+            reason: failure.to_string(),
+        });
+    }
+    found
+}
+
+/// (a) and (b) across the tree at the end of a run: every acknowledged submission reached every
+/// ancestor, and every node's figures equal the recomputation.
+pub fn check_tree(
     topology: &Topology,
     nodes: &[(DivisionCode, Option<&NodeCore>)],
     model: &Model,
@@ -204,15 +217,6 @@ pub fn check_final(
         .iter()
         .filter_map(|(code, core)| core.map(|core| (*code, core)))
         .collect();
-    for core in cores.values() {
-        found.extend(check_acknowledged_held(core, model, "at the end"));
-        if let Err(failure) = core.verify() {
-            found.push(Violation::Unverified {
-                node: core.code(),
-                reason: failure.to_string(),
-            });
-        }
-    }
     // Every ancestor holds each acknowledged submission at its acknowledged sequence.
     for (key, acknowledged) in model.acknowledged() {
         let mut ancestor = topology.parent_of(key.owner);

@@ -96,6 +96,9 @@ pub struct SimConfig {
     /// Events the run may process before it is declared stuck.
     pub max_steps: u64,
     pub bug: Option<InjectedBug>,
+    /// Children's replicas each node keeps loaded at most (the rest are read from its disk when
+    /// needed); the national tree keeps few so that thousands of nodes fit one process.
+    pub loaded_replicas: usize,
 }
 
 impl SimConfig {
@@ -108,6 +111,7 @@ impl SimConfig {
             clerk_window_ms: 240_000,
             max_steps: 2_000_000,
             bug: None,
+            loaded_replicas: node::core::MAX_LOADED_REPLICAS,
         }
     }
 
@@ -120,6 +124,7 @@ impl SimConfig {
             clerk_window_ms: 60_000,
             max_steps: 50_000_000,
             bug: None,
+            loaded_replicas: 8,
         }
     }
 }

@@ -183,6 +183,7 @@ impl World {
                     Box::new(disk.clone()),
                 )
                 .expect("a keyed topology fits its test keys");
+                core.set_loaded_replicas_max(config.loaded_replicas);
                 for definition in &definitions {
                     core.put_notice(definition)
                         .expect("a fresh disk takes a notice");
@@ -281,33 +282,46 @@ impl World {
     }
 
     /// Checks the final state as it is on disk: every node is closed and opened again from its
-    /// disk (what an operator's `huizong verify` would read), then checked.
+    /// disk (what an operator's `huizong verify` would read), then checked. Nodes are checked
+    /// on every core of the machine; the result does not depend on how many.
     fn check_invariants(&mut self) {
-        let mut reopened: Vec<(DivisionCode, Option<NodeCore>)> = Vec::new();
-        for node in &mut self.nodes {
-            node.core = None;
-            let code = node.code;
-            match NodeCore::new(
-                code,
-                test_key(code),
-                self.topology.clone(),
-                Box::new(node.disk.clone()),
-            ) {
-                Ok(core) => reopened.push((code, Some(core))),
-                Err(error) => {
-                    self.violations.push(Violation::Unverified {
-                        node: code,
-                        reason: format!("the store does not open: {error}"),
-                    });
-                    reopened.push((code, None));
-                }
-            }
-        }
-        let held: Vec<(DivisionCode, Option<&NodeCore>)> = reopened
-            .iter()
-            .map(|(code, core)| (*code, core.as_ref()))
+        let disks: Vec<(DivisionCode, SimDisk)> = self
+            .nodes
+            .iter_mut()
+            .map(|node| {
+                node.core = None;
+                (node.code, node.disk.clone())
+            })
             .collect();
-        let mut found = invariants::check_final(&self.config.topology, &held, &self.model);
+        let threads = std::thread::available_parallelism().map_or(1, |count| count.get());
+        let chunk = disks.len().div_ceil(threads).max(1);
+        let (topology, model, limit) = (&self.topology, &self.model, self.config.loaded_replicas);
+        let checked: Vec<(DivisionCode, Option<NodeCore>, Vec<Violation>)> =
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = disks
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            part.iter()
+                                .map(|(code, disk)| reopen_and_check(*code, disk, topology, model, limit))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .flat_map(|worker| worker.join().expect("a checker thread does not panic"))
+                    .collect()
+            });
+        let mut found: Vec<Violation> = Vec::new();
+        for (_, _, violations) in &checked {
+            found.extend(violations.iter().cloned());
+        }
+        let held: Vec<(DivisionCode, Option<&NodeCore>)> = checked
+            .iter()
+            .map(|(code, core, _)| (*code, core.as_ref()))
+            .collect();
+        found.extend(invariants::check_tree(&self.config.topology, &held, &self.model));
         found.extend(invariants::check_bounds(&self.stats));
         self.violations.extend(found);
     }
@@ -908,6 +922,31 @@ impl World {
             }
         }
         String::new()
+    }
+}
+
+/// Opens a node from its disk and checks it alone ((b) and (c)).
+fn reopen_and_check(
+    code: DivisionCode,
+    disk: &SimDisk,
+    topology: &Arc<Topology>,
+    model: &Model,
+    loaded_replicas: usize,
+) -> (DivisionCode, Option<NodeCore>, Vec<Violation>) {
+    match NodeCore::new(code, test_key(code), topology.clone(), Box::new(disk.clone())) {
+        Ok(mut core) => {
+            core.set_loaded_replicas_max(loaded_replicas);
+            let violations = invariants::check_node(&core, model);
+            (code, Some(core), violations)
+        }
+        Err(error) => (
+            code,
+            None,
+            vec![Violation::Unverified {
+                node: code,
+                reason: format!("the store does not open: {error}"),
+            }],
+        ),
     }
 }
 
