@@ -18,7 +18,7 @@ mod review;
 mod verification;
 mod workflow;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use ed25519_dalek::SigningKey;
 use protocol::{AcceptedSubmission, DocumentKey, Rollup, Signed, SignedError};
@@ -133,6 +133,9 @@ pub struct NodeCore {
     refusals: u64,
     /// Every notice held (review decisions), by hash, verified when loaded.
     notices: BTreeMap<protocol::ObjectHash, Signed<protocol::Notice>>,
+    /// (ledger, period) whose last consolidation failed (a rollup that could not be stored),
+    /// consolidated again with the next session event.
+    unfinished_consolidations: BTreeSet<(Ledger, Period)>,
 }
 
 impl NodeCore {
@@ -174,6 +177,7 @@ impl NodeCore {
             generation: 0,
             refusals: 0,
             notices: BTreeMap::new(),
+            unfinished_consolidations: BTreeSet::new(),
         };
         core.load_latest()?;
         core.load_notices()?;
@@ -326,14 +330,15 @@ impl NodeCore {
 
     /// Counts a refusal durably, so status shows it after a restart.
     pub fn count_refusal(&mut self) -> Result<(), CoreError> {
-        self.refusals += 1;
+        let refusals = self.refusals + 1;
         let mut batch = Batch::new();
         batch.put(
             Tree::Meta,
             keys::META_REFUSALS.to_vec(),
-            self.refusals.to_be_bytes().to_vec(),
+            refusals.to_be_bytes().to_vec(),
         );
         self.store.apply(&batch, Durability::Lazy)?;
+        self.refusals = refusals;
         Ok(())
     }
 
