@@ -183,6 +183,7 @@ enum Step {
     Submit(&'static str),
     /// The city stores the county's latest submission as a session does (take the replica,
     /// bring it to the signed heads, commit), then consolidates as the stored event makes it.
+    /// When it already holds it, a session only opens.
     CityStoresCountyReplica,
 }
 
@@ -256,6 +257,24 @@ impl Pair {
             Step::CityStoresCountyReplica => {
                 let key = county_key();
                 let accepted = self.county.latest_submission_of(&key).unwrap().clone();
+                let sequence = accepted.submission.payload().sequence;
+                if self
+                    .city
+                    .latest_submission_of(&key)
+                    .is_some_and(|held| held.submission.payload().sequence >= sequence)
+                {
+                    // The replica was stored and only the rollup failed: the county's next
+                    // session finds the document held, stores nothing, and only opens.
+                    return self
+                        .city
+                        .apply_session_event(
+                            &protocol::Event::Opened {
+                                peer_topology_version: topology().version(),
+                            },
+                            now_ms,
+                        )
+                        .map_err(|error| describe(&error));
+                }
                 let mut signed_state = self.county.draft_document(&key).unwrap().unwrap();
                 let mut replica = self.city.take_replica(&key).unwrap();
                 replica.merge(&mut signed_state).unwrap();
@@ -264,10 +283,7 @@ impl Pair {
                     .map_err(|failure| failure.to_string())?;
                 self.city
                     .apply_session_event(
-                        &protocol::Event::SubmissionStored {
-                            key,
-                            sequence: accepted.submission.payload().sequence,
-                        },
+                        &protocol::Event::SubmissionStored { key, sequence },
                         now_ms,
                     )
                     .map_err(|error| describe(&error))
