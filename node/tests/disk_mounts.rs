@@ -20,7 +20,7 @@ use node::directory::{NodeDirectory, write_config};
 use schemas::table::Table;
 
 /// The small disk: room for a node directory and a few imports, filled in a moment.
-const TMPFS_SIZE: &str = "48m";
+const SMALL_DISK: &str = "size=48m";
 
 /// How long the namespace's holder process lives at most, in seconds: longer than any test here,
 /// and a bound if a test dies without cleaning up.
@@ -40,12 +40,13 @@ const MISSING: &str = "these tests need util-linux (unshare, nsenter, mount) and
                        create a mount namespace (root, or CAP_SYS_ADMIN)";
 
 impl Namespace {
-    fn with_tmpfs(mount_point: &Path) -> Self {
+    /// `options` are tmpfs mount options: its size, its number of inodes.
+    fn with_tmpfs(mount_point: &Path, options: &str) -> Self {
         std::fs::create_dir_all(mount_point).unwrap();
         let mut holder = Command::new("unshare")
             .args(["--mount", "--propagation", "private", "sh", "-c"])
             .arg(format!(
-                "mount -t tmpfs -o size={TMPFS_SIZE} tmpfs \"$1\" && echo ready && exec sleep {NAMESPACE_LIFETIME_S}"
+                "mount -t tmpfs -o {options} tmpfs \"$1\" && echo ready && exec sleep {NAMESPACE_LIFETIME_S}"
             ))
             .arg("sh")
             .arg(mount_point)
@@ -223,7 +224,7 @@ fn init<'a>(directory: &'a str, topology: &'a str, key: &'a str) -> [&'a str; 9]
 fn on_a_full_disk_init_import_and_submit_fail_plainly_and_work_once_space_is_freed() {
     let root = tempfile::tempdir().unwrap();
     let (_, county_prepared, _) = city_and_county(root.path());
-    let namespace = Namespace::with_tmpfs(&root.path().join("small-disk"));
+    let namespace = Namespace::with_tmpfs(&root.path().join("small-disk"), SMALL_DISK);
     let county = namespace.copy_in(&county_prepared, "county");
     let store = format!("{county}/store");
     let topology = root.path().join("topology.toml");
@@ -294,11 +295,46 @@ fn on_a_full_disk_init_import_and_submit_fail_plainly_and_work_once_space_is_fre
     );
 }
 
+/// A file system out of inodes refuses new files with "no space left on device" however many
+/// bytes are free. sled makes a file when it opens its store, so the command is refused there; a
+/// running node, whose store is open, is refused by the room check, which counts inodes too.
+#[test]
+fn a_disk_out_of_inodes_is_full_however_many_bytes_are_free() {
+    let root = tempfile::tempdir().unwrap();
+    let (_, county_prepared, _) = city_and_county(root.path());
+    let namespace = Namespace::with_tmpfs(
+        &root.path().join("few-inodes"),
+        &format!("{SMALL_DISK},nr_inodes=400"),
+    );
+    let county = namespace.copy_in(&county_prepared, "county");
+    let institutions = sample_file(root.path(), Table::Institutions);
+    assert_success(
+        &namespace.huizong(&import(&county, "energy", &institutions)),
+        "import",
+    );
+    // Another program uses up the inodes (a bounded loop: there are at most 400).
+    let files = namespace.path("files");
+    namespace.sh(&format!(
+        "mkdir '{files}'; i=0; while [ $i -lt 1000 ] && touch '{files}'/$i 2>/dev/null; do i=$((i+1)); done; test $i -lt 1000"
+    ));
+    let consumption = sample_file(root.path(), Table::EnergyConsumption);
+    let refused = namespace.huizong(&import(&county, "energy", &consumption));
+    assert_disk_full(&assert_one_line_error(&refused), &format!("{county}/store"));
+
+    namespace.sh(&format!("rm -r '{files}'"));
+    assert_success(
+        &namespace.huizong(&import(&county, "energy", &consumption)),
+        "import",
+    );
+    assert_success(&namespace.huizong(&submit(&county, "energy")), "submit");
+    assert_success(&namespace.huizong(&["verify", "--dir", &county]), "verify");
+}
+
 #[test]
 fn a_read_only_directory_is_named_not_writable_by_init_run_and_import() {
     let root = tempfile::tempdir().unwrap();
     let (_, county_prepared, _) = city_and_county(root.path());
-    let namespace = Namespace::with_tmpfs(&root.path().join("read-only"));
+    let namespace = Namespace::with_tmpfs(&root.path().join("read-only"), SMALL_DISK);
     let county = namespace.copy_in(&county_prepared, "county");
     let store = format!("{county}/store");
     let institutions = sample_file(root.path(), Table::Institutions);
@@ -449,7 +485,7 @@ fn a_running_city_on_a_full_disk_refuses_the_county_keeps_serving_and_stores_it_
     let mut config = county_directory.read_config().unwrap();
     config.retry_ms_max = 300;
     write_config(&county_directory, &config).unwrap();
-    let namespace = Namespace::with_tmpfs(&root.path().join("small-disk"));
+    let namespace = Namespace::with_tmpfs(&root.path().join("small-disk"), SMALL_DISK);
     let city = namespace.copy_in(&city_prepared, "city");
     let county = county_prepared.to_str().unwrap().to_owned();
 

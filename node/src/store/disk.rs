@@ -19,6 +19,10 @@ use std::path::Path;
 /// snapshot, and is nothing on any disk a node should run on.
 pub const FREE_BYTES_KEPT_MIN: u64 = 8 * 1024 * 1024;
 
+/// Free inodes the store keeps: sled writes a large value into a file of its own, which a file
+/// system out of inodes refuses with "no space left on device" however many bytes are free.
+pub const FREE_INODES_KEPT_MIN: u64 = 64;
+
 /// A file-system failure the user can do something about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiskTrouble {
@@ -93,7 +97,7 @@ pub enum NoRoom {
 
 /// Whether a write of about `n_bytes` into the directory `path` leaves at least
 /// [`FREE_BYTES_KEPT_MIN`] free (twice the bytes: sled writes a value into its log and again when
-/// it compacts). A file system that cannot be asked is assumed to have room: sled's own error
+/// it compacts) and [`FREE_INODES_KEPT_MIN`] inodes. A file system that cannot be asked is assumed to have room: sled's own error
 /// then says what is wrong.
 pub fn check_room(path: &Path, n_bytes: u64) -> Result<(), NoRoom> {
     #[cfg(unix)]
@@ -107,7 +111,9 @@ pub fn check_room(path: &Path, n_bytes: u64) -> Result<(), NoRoom> {
         }
         let available_bytes = stats.f_bavail.saturating_mul(stats.f_frsize);
         let needed_bytes = n_bytes.saturating_mul(2);
-        if available_bytes < needed_bytes.saturating_add(FREE_BYTES_KEPT_MIN) {
+        // A file system that does not count inodes reports none at all.
+        let out_of_inodes = stats.f_files > 0 && stats.f_favail < FREE_INODES_KEPT_MIN;
+        if out_of_inodes || available_bytes < needed_bytes.saturating_add(FREE_BYTES_KEPT_MIN) {
             return Err(NoRoom::Full {
                 available_bytes,
                 needed_bytes,

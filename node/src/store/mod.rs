@@ -187,11 +187,11 @@ pub enum StoreError {
         operation: &'static str,
         trouble: DiskTrouble,
     },
-    /// A write was refused without calling the database, because an earlier write failed: sled
-    /// 0.34 blocks forever in writes after one has failed for want of space.
+    /// Refused without calling the database, because an earlier write failed: sled 0.34 blocks
+    /// forever in writes and scans after a write has failed for want of space.
     #[error(
-        "the store at {} stopped writing after an earlier failure ({first_failure}); nothing \
-         was written: restart huizong once the disk is fixed",
+        "the store at {} stopped after an earlier write failed ({first_failure}); nothing was \
+         read or written: restart huizong once the disk is fixed",
         .path.display()
     )]
     Stopped {

@@ -4,10 +4,12 @@
 //! not meet a full disk mid-write (see [`super::disk`] for why that matters).
 //!
 //! What sled 0.34.7 does on a full disk, measured on a small tmpfs: the write that meets it
-//! returns `StorageFull` (or, sometimes, its flush blocks forever), and every later write or
-//! flush through the same database blocks forever, even after space is freed. Nothing is
-//! corrupted: reopened, the database holds exactly the batches acknowledged before. So once a
-//! write fails, this store attempts no other ([`StoreError::Stopped`]) until it is reopened.
+//! returns `StorageFull` (or, sometimes, its flush blocks forever), and after that every write,
+//! flush and scan through the same database blocks forever, even once space is freed (a single
+//! `get` still answered). Nothing is corrupted: reopened, the database holds exactly the batches
+//! acknowledged before. So once a write fails, this store touches the database no more and
+//! answers [`StoreError::Stopped`] until it is reopened: a node says what is wrong instead of
+//! hanging.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -25,7 +27,7 @@ pub struct SledStore {
     trees: Vec<sled::Tree>,
     /// The database's directory, named in every error and checked for room before writes.
     path: PathBuf,
-    /// The first write failure, after which no write is attempted (see the module doc).
+    /// The first write failure, after which the database is not touched (see the module doc).
     failure: Mutex<Option<String>>,
 }
 
@@ -65,6 +67,24 @@ impl SledStore {
         &self.trees[tree.index()]
     }
 
+    fn lock_failure(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        // The value is one assignment, never half made, so a poisoned lock is still usable.
+        self.failure
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Refuses to touch the database once a write has failed (see the module doc).
+    fn check_not_stopped(&self) -> Result<(), StoreError> {
+        match self.lock_failure().as_ref() {
+            Some(first_failure) => Err(StoreError::Stopped {
+                path: self.path.clone(),
+                first_failure: first_failure.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// A sled error while `operation`, classified.
     fn error(&self, operation: &'static str, error: sled::Error) -> StoreError {
         match &error {
@@ -91,6 +111,7 @@ impl SledStore {
 
 impl Store for SledStore {
     fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.check_not_stopped()?;
         Ok(self
             .tree(tree)
             .get(key)
@@ -99,6 +120,7 @@ impl Store for SledStore {
     }
 
     fn scan_prefix(&self, tree: Tree, prefix: &[u8]) -> Result<Entries, StoreError> {
+        self.check_not_stopped()?;
         self.tree(tree)
             .scan_prefix(prefix)
             .map(|entry| {
@@ -113,22 +135,12 @@ impl Store for SledStore {
         if batch.is_empty() {
             return Ok(());
         }
-        // Held for the whole write, so that a failure is recorded before any other write starts.
-        let mut failure = self
-            .failure
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(first_failure) = failure.as_ref() {
-            return Err(StoreError::Stopped {
-                path: self.path.clone(),
-                first_failure: first_failure.clone(),
-            });
-        }
+        self.check_not_stopped()?;
         let result = self.write(batch, durability);
         if let Err(error) = &result
             && matches!(error, StoreError::Disk { .. } | StoreError::Io { .. })
         {
-            *failure = Some(error.to_string());
+            *self.lock_failure() = Some(error.to_string());
         }
         result
     }
