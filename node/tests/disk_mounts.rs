@@ -150,13 +150,18 @@ impl Drop for Namespace {
 
 /// Writes the county's shipped sample file for `table` on the ordinary disk.
 fn sample_file(directory: &Path, table: Table) -> String {
-    let county = topology::DivisionCode::parse("640104000000").unwrap();
+    sample_file_of("640104000000", directory, table)
+}
+
+/// Writes `node`'s shipped sample file for `table` on the ordinary disk.
+fn sample_file_of(node: &str, directory: &Path, table: Table) -> String {
+    let code = topology::DivisionCode::parse(node).unwrap();
     let file = node::demo::sample_files()
         .unwrap()
         .into_iter()
-        .find(|file| file.code == county && file.table == table)
-        .expect("the county has sample data for every table");
-    let path = directory.join(format!("{}.csv", table.slug()));
+        .find(|file| file.code == code && file.table == table)
+        .expect("every node has sample data for every table");
+    let path = directory.join(format!("{node}-{}.csv", table.slug()));
     std::fs::write(&path, file.bytes).unwrap();
     path.to_str().unwrap().to_owned()
 }
@@ -528,6 +533,11 @@ fn a_running_city_on_a_full_disk_refuses_the_county_keeps_serving_and_stores_it_
         log.contains(&format!("{city}/store")),
         "names the store:\n{log}"
     );
+    // The clerk at the city, importing into the running node, hears the same.
+    let city_institutions = sample_file_of("640100000000", root.path(), Table::Institutions);
+    let refused = namespace.huizong(&import(&city, "energy", &city_institutions));
+    assert_disk_full(&assert_one_line_error(&refused), &format!("{city}/store"));
+    city_process.assert_alive();
 
     // Space is freed: the county's next attempt is stored, with nothing done at either node.
     namespace.free();
@@ -535,6 +545,10 @@ fn a_running_city_on_a_full_disk_refuses_the_county_keeps_serving_and_stores_it_
         report_includes_county(&namespace, &city)
     });
     city_process.assert_alive();
+    assert_success(
+        &namespace.huizong(&import(&city, "energy", &city_institutions)),
+        "import at the city once freed",
+    );
     drop(city_process);
     assert_success(
         &namespace.huizong(&["verify", "--dir", &city]),

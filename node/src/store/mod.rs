@@ -158,9 +158,9 @@ pub enum StoreError {
          {} free; this write needs {} and huizong keeps {} free so that the database is never \
          cut off mid-write): free space and retry; nothing was written",
         .path.display(),
-        mebibytes(*.available_bytes),
-        mebibytes(*.needed_bytes),
-        mebibytes(disk::FREE_BYTES_KEPT_MIN)
+        human_size(*.available_bytes),
+        human_size(*.needed_bytes),
+        human_size(disk::FREE_BYTES_KEPT_MIN)
     )]
     NoRoom {
         path: PathBuf,
@@ -223,9 +223,15 @@ impl StoreError {
     }
 }
 
-/// Bytes as mebibytes with one decimal, for messages.
-fn mebibytes(n_bytes: u64) -> String {
-    format!("{:.1} MiB", n_bytes as f64 / (1024.0 * 1024.0))
+/// Bytes for messages: in KiB below a mebibyte (rounded up, so a small write does not read as
+/// needing nothing), in MiB with one decimal above.
+fn human_size(n_bytes: u64) -> String {
+    const MEBIBYTE: u64 = 1024 * 1024;
+    if n_bytes < MEBIBYTE {
+        format!("{} KiB", n_bytes.div_ceil(1024))
+    } else {
+        format!("{:.1} MiB", n_bytes as f64 / MEBIBYTE as f64)
+    }
 }
 
 /// Key and value pairs, in key order.
