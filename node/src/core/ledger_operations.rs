@@ -84,7 +84,7 @@ impl NodeCore {
     /// Checks the rules that span records on the draft as it would be after the import; rules
     /// about references to other tables wait for the submission, so that tables can be imported
     /// in any order. Leaves the draft as it was.
-    fn check_import(&mut self, key: &DocumentKey, records: &[Record]) -> Result<(), ImportFailure> {
+    fn check_import(&self, key: &DocumentKey, records: &[Record]) -> Result<(), ImportFailure> {
         let document_error = |source| {
             ImportFailure::Checking(CoreError::Document {
                 key: *key,
