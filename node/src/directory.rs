@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use topology::{DivisionCode, PublicKey, Topology};
 
 use crate::core::NodeCore;
-use crate::store::{SledStore, StoreError};
+use crate::store::{SledStore, StoreError, disk};
 
 /// Retry delays towards the parent, in milliseconds.
 pub const RETRY_MS_MIN_DEFAULT: u64 = 200;
@@ -198,12 +198,22 @@ pub fn write_key(path: &Path, key: &SigningKey) -> Result<()> {
         if error.kind() == std::io::ErrorKind::AlreadyExists {
             anyhow!("{} already exists; not overwriting a key", path.display())
         } else {
-            anyhow!("cannot create key file {}: {error}", path.display())
+            anyhow!(
+                "cannot create key file {}: {}",
+                path.display(),
+                disk::explain_io_error(path, &error)
+            )
         }
     })?;
     writeln!(file, "{}", BASE64.encode(key.to_bytes()))
         .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write key file {}", path.display()))
+        .map_err(|error| {
+            anyhow!(
+                "cannot write key file {}: {}",
+                path.display(),
+                disk::explain_io_error(path, &error)
+            )
+        })
 }
 
 /// The public half of a key, as the topology writes it.
@@ -237,28 +247,76 @@ pub fn init(
             root.display()
         );
     }
-    fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
+    let root_existed = root.exists();
     let directory = NodeDirectory {
         root: root.to_path_buf(),
     };
+    // A directory half made (a full disk, a read-only mount) is removed again, so that the same
+    // `huizong init` can simply be run again once the disk is fixed.
+    if let Err(error) = fill_new_directory(&directory, topology, code, key) {
+        directory.remove_what_init_made(root_existed);
+        return Err(error);
+    }
+    Ok(directory)
+}
+
+/// Writes everything `init` puts into a new node directory and creates the store.
+fn fill_new_directory(
+    directory: &NodeDirectory,
+    topology: &Topology,
+    code: DivisionCode,
+    key: &SigningKey,
+) -> Result<()> {
+    let root = directory.root();
+    fs::create_dir_all(root).map_err(|error| {
+        anyhow!(
+            "cannot create node directory {}: {}",
+            root.display(),
+            disk::explain_io_error(root, &error)
+        )
+    })?;
     let config = NodeConfig {
         code,
         listen: None,
         retry_ms_min: RETRY_MS_MIN_DEFAULT,
         retry_ms_max: RETRY_MS_MAX_DEFAULT,
     };
-    write_config(&directory, &config)?;
+    write_config(directory, &config)?;
     write_key(&directory.key_path(), key)?;
-    fs::write(directory.topology_path(), topology.to_toml_string())
-        .with_context(|| format!("cannot write {}", directory.topology_path().display()))?;
+    write_file(root, &directory.topology_path(), &topology.to_toml_string())?;
     // Opening creates the store and checks that everything fits together.
     directory.open_core()?;
-    Ok(directory)
+    Ok(())
+}
+
+impl NodeDirectory {
+    /// Removes the files `init` writes (and the directory, when `init` created it). Errors are
+    /// ignored: on a read-only disk nothing was written in the first place.
+    fn remove_what_init_made(&self, root_existed: bool) {
+        let _ = fs::remove_file(self.config_path());
+        let _ = fs::remove_file(self.key_path());
+        let _ = fs::remove_file(self.topology_path());
+        let _ = fs::remove_dir_all(self.store_path());
+        if !root_existed {
+            let _ = fs::remove_dir(&self.root);
+        }
+    }
+}
+
+/// Writes a file of the node directory `root`, saying plainly when the disk is full or the
+/// directory not writable.
+fn write_file(root: &Path, path: &Path, text: &str) -> Result<()> {
+    fs::write(path, text).map_err(|error| {
+        anyhow!(
+            "cannot write {}: {}",
+            path.display(),
+            disk::explain_io_error(root, &error)
+        )
+    })
 }
 
 /// Rewrites `node.toml`.
 pub fn write_config(directory: &NodeDirectory, config: &NodeConfig) -> Result<()> {
     let text = toml::to_string(config).context("cannot encode node.toml")?;
-    fs::write(directory.config_path(), text)
-        .with_context(|| format!("cannot write {}", directory.config_path().display()))
+    write_file(directory.root(), &directory.config_path(), &text)
 }

@@ -30,7 +30,41 @@ impl NodeCore {
     /// Recomputes this node's rollup for (ledger, period). Signs and stores a new one only when
     /// the inputs changed; returns it. A node without children keeps no rollup: its parent adds
     /// its submission directly.
+    ///
+    /// When it fails (the rollup cannot be stored on a full disk), (ledger, period) is remembered
+    /// and consolidated again with the next session event
+    /// ([`NodeCore::consolidate_unfinished`]), so an input stored just before the failure is not
+    /// left out of the rollup until the node restarts.
     pub fn consolidate(
+        &mut self,
+        ledger: Ledger,
+        period: Period,
+        now_ms: i64,
+    ) -> Result<Option<Signed<Rollup>>, CoreError> {
+        let result = self.consolidate_once(ledger, period, now_ms);
+        if result.is_ok() {
+            self.unfinished_consolidations.remove(&(ledger, period));
+        } else {
+            self.unfinished_consolidations.insert((ledger, period));
+        }
+        result
+    }
+
+    /// Consolidates again every (ledger, period) whose last consolidation failed; returns how
+    /// many rollups changed. Stops at the first failure, which stays remembered.
+    pub fn consolidate_unfinished(&mut self, now_ms: i64) -> Result<usize, CoreError> {
+        let unfinished: Vec<(Ledger, Period)> =
+            self.unfinished_consolidations.iter().copied().collect();
+        let mut changed = 0;
+        for (ledger, period) in unfinished {
+            if self.consolidate(ledger, period, now_ms)?.is_some() {
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+
+    fn consolidate_once(
         &mut self,
         ledger: Ledger,
         period: Period,
@@ -166,8 +200,11 @@ impl NodeCore {
     }
 
     /// Acts on what a session stored or refused: a stored submission or rollup may change this
-    /// node's rollup for its ledger and period; a refusal is counted.
+    /// node's rollup for its ledger and period; a refusal is counted. Any event first retries the
+    /// consolidations a failed write left unfinished.
     pub fn apply_session_event(&mut self, event: &Event, now_ms: i64) -> Result<(), CoreError> {
+        // A failed retry stays remembered and must not keep this event from being acted on.
+        let retried = self.consolidate_unfinished(now_ms);
         match event {
             Event::SubmissionStored { key, .. } => {
                 self.consolidate(key.ledger, key.period, now_ms)?;
@@ -182,7 +219,7 @@ impl NodeCore {
             }
             Event::Opened { .. } | Event::Settled { .. } | Event::NoticeStored { .. } => {}
         }
-        Ok(())
+        retried.map(|_| ())
     }
 
     /// The nodes whose submissions a rollup of `node` includes, following rollup inputs down.

@@ -37,6 +37,10 @@ impl NodeCore {
     /// Writes records into this node's draft of (ledger, period), creating it if needed, and
     /// stores the draft durably. The records were checked when parsed; the document checks that
     /// each belongs to the ledger and period.
+    ///
+    /// On any error the draft in memory is the one on disk: a draft created here and not stored,
+    /// or one holding records that could not be stored (a full disk), is dropped from memory and
+    /// read again from the store when next needed, so a retry starts from what is on disk.
     pub fn import_records(
         &mut self,
         ledger: Ledger,
@@ -49,7 +53,8 @@ impl NodeCore {
             key,
             source: Box::new(source),
         };
-        if self.document_mut(&key)?.is_none() {
+        let created = self.document_mut(&key)?.is_none();
+        if created {
             let meta = document::DocumentMeta {
                 owner: self.code,
                 ledger,
@@ -59,22 +64,46 @@ impl NodeCore {
             let created = document::new_document(&meta, now_ms).map_err(document_error)?;
             self.documents.insert(key, created);
         }
+        let outcome = self
+            .check_import(&key, records)
+            .and_then(|()| self.write_draft(&key, records, now_ms));
+        if outcome.is_err() {
+            let draft_changed = matches!(outcome, Err(ImportFailure::Writing(_)));
+            if created || draft_changed {
+                self.documents.remove(&key);
+            }
+        }
+        let (n_records_written, n_records_in_document) = outcome.map_err(CoreError::from)?;
+        Ok(ImportOutcome {
+            key: key.to_string(),
+            n_records_written,
+            n_records_in_document,
+        })
+    }
+
+    /// Checks the rules that span records on the draft as it would be after the import; rules
+    /// about references to other tables wait for the submission, so that tables can be imported
+    /// in any order. Leaves the draft as it was.
+    fn check_import(&self, key: &DocumentKey, records: &[Record]) -> Result<(), ImportFailure> {
+        let document_error = |source| {
+            ImportFailure::Checking(CoreError::Document {
+                key: *key,
+                source: Box::new(source),
+            })
+        };
         let draft = self
             .documents
-            .get_mut(&key)
-            .expect("the draft was loaded or created above");
-        // The rules that span records are checked on the draft as it would be after the import;
-        // rules about references to other tables wait for the submission, so that tables can be
-        // imported in any order.
+            .get(key)
+            .expect("the draft was loaded or created before checking");
         let mut merged = document::read_records(draft).map_err(document_error)?;
         merged.extend_from_slice(records);
         let merged = latest_by_id(merged);
         let context = CheckContext {
             owner: self.code,
-            period,
+            period: key.period,
             previous: None,
         };
-        let refusing: Vec<Finding> = schemas::ledgers::check(ledger, &merged, &context)
+        let refusing: Vec<Finding> = schemas::ledgers::check(key.ledger, &merged, &context)
             .into_iter()
             .filter(|finding| {
                 finding.severity == Severity::Error
@@ -82,23 +111,36 @@ impl NodeCore {
             })
             .collect();
         if !refusing.is_empty() {
-            return Err(CoreError::RulesBroken {
-                key,
+            return Err(ImportFailure::Checking(CoreError::RulesBroken {
+                key: *key,
                 findings: refusing,
-            });
+            }));
         }
+        Ok(())
+    }
+
+    /// Writes the records into the draft and stores it durably; returns the records written and
+    /// the records then in the document.
+    fn write_draft(
+        &mut self,
+        key: &DocumentKey,
+        records: &[Record],
+        now_ms: i64,
+    ) -> Result<(usize, usize), ImportFailure> {
+        let document_error = |source| {
+            ImportFailure::Writing(CoreError::Document {
+                key: *key,
+                source: Box::new(source),
+            })
+        };
         let draft = self
             .documents
-            .get_mut(&key)
-            .expect("the draft was loaded or created above");
+            .get_mut(key)
+            .expect("the draft was loaded or created before writing");
         let written = document::write_records(draft, records, now_ms).map_err(document_error)?;
         let n_records_in_document = document::count_records(draft).map_err(document_error)?;
-        self.persist_document(&key)?;
-        Ok(ImportOutcome {
-            key: key.to_string(),
-            n_records_written: written,
-            n_records_in_document,
-        })
+        self.persist_document(key).map_err(ImportFailure::Writing)?;
+        Ok((written, n_records_in_document))
     }
 
     /// Signs the draft of (ledger, period) as it stands: its heads, record count and the digest
@@ -146,13 +188,17 @@ impl NodeCore {
         if let Some(previous) = previous
             && previous.submission.payload().heads == heads
         {
-            return Ok(SubmitOutcome {
+            let outcome = SubmitOutcome {
                 key: key.to_string(),
                 sequence: previous.submission.payload().sequence,
                 n_records: previous.submission.payload().n_records,
                 hash: previous.submission.hash().to_hex(),
                 new: false,
-            });
+            };
+            // A submit that stored its submission and then failed to store the rollup (a full
+            // disk) is retried by submitting again: the rollup is brought up to date here.
+            self.consolidate(ledger, period, now_ms)?;
+            return Ok(outcome);
         }
         let table =
             coefficients::by_version(&definition.coefficients_version).ok_or_else(|| {
@@ -219,6 +265,22 @@ impl NodeCore {
             source: Box::new(source),
         })?;
         Ok(Some(records))
+    }
+}
+
+/// Why an import failed, and whether the draft in memory may have changed.
+enum ImportFailure {
+    /// Before the draft was touched.
+    Checking(CoreError),
+    /// While writing into the draft or storing it: memory may hold what the disk does not.
+    Writing(CoreError),
+}
+
+impl From<ImportFailure> for CoreError {
+    fn from(failure: ImportFailure) -> Self {
+        match failure {
+            ImportFailure::Checking(error) | ImportFailure::Writing(error) => error,
+        }
     }
 }
 

@@ -18,7 +18,7 @@ mod review;
 mod verification;
 mod workflow;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
@@ -138,6 +138,9 @@ pub struct NodeCore {
     loaded_replicas_max: usize,
     /// Every notice held (review decisions), by hash, verified when loaded.
     notices: BTreeMap<protocol::ObjectHash, Signed<protocol::Notice>>,
+    /// (ledger, period) whose last consolidation failed (a rollup that could not be stored),
+    /// consolidated again with the next session event.
+    unfinished_consolidations: BTreeSet<(Ledger, Period)>,
 }
 
 impl NodeCore {
@@ -181,6 +184,7 @@ impl NodeCore {
             refusals: 0,
             loaded_replicas_max: documents::MAX_LOADED_REPLICAS,
             notices: BTreeMap::new(),
+            unfinished_consolidations: BTreeSet::new(),
         };
         core.load_latest()?;
         core.load_notices()?;
@@ -339,14 +343,15 @@ impl NodeCore {
 
     /// Counts a refusal durably, so status shows it after a restart.
     pub fn count_refusal(&mut self) -> Result<(), CoreError> {
-        self.refusals += 1;
+        let refusals = self.refusals + 1;
         let mut batch = Batch::new();
         batch.put(
             Tree::Meta,
             keys::META_REFUSALS.to_vec(),
-            self.refusals.to_be_bytes().to_vec(),
+            refusals.to_be_bytes().to_vec(),
         );
         self.store.apply(&batch, Durability::Lazy)?;
+        self.refusals = refusals;
         Ok(())
     }
 

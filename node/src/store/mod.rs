@@ -14,9 +14,13 @@
 //! - `sync_states`: peer ‖ document key → automerge sync state (shared heads);
 //! - `meta`: named values (the node's topology, counters).
 
+pub mod disk;
 mod memory;
 mod sled_store;
 
+use std::path::PathBuf;
+
+pub use disk::DiskTrouble;
 pub use memory::MemoryStore;
 pub use sled_store::SledStore;
 
@@ -123,9 +127,21 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.writes.is_empty()
     }
+
+    /// The bytes of keys and values written, to check the disk has room before writing.
+    pub fn n_bytes(&self) -> u64 {
+        self.writes
+            .iter()
+            .map(|write| match write {
+                Write::Put { key, value, .. } => key.len() + value.len(),
+                Write::Delete { key, .. } => key.len(),
+            } as u64)
+            .sum()
+    }
 }
 
-/// A failure of the disk or the database under a store.
+/// A failure of the disk or the database under a store. Every message names the store's path; a
+/// full disk or a read-only directory says so in plain words and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
@@ -134,11 +150,88 @@ pub enum StoreError {
     Locked { path: String },
     #[error("cannot open the store at {path}: {reason}")]
     Open { path: String, reason: String },
-    #[error("the store failed while {operation}: {reason}")]
+    #[error("cannot open the store at {}: {}", .path.display(), .trouble.explain(.path))]
+    OpenDisk { path: PathBuf, trouble: DiskTrouble },
+    /// Refused before the write started, so nothing was written and the store stays usable.
+    #[error(
+        "cannot write to the store at {}: the disk holding it is full (no space left on device: \
+         {} free; this write needs {} and huizong keeps {} free so that the database is never \
+         cut off mid-write): free space and retry; nothing was written",
+        .path.display(),
+        human_size(*.available_bytes),
+        human_size(*.needed_bytes),
+        human_size(disk::FREE_BYTES_KEPT_MIN)
+    )]
+    NoRoom {
+        path: PathBuf,
+        available_bytes: u64,
+        needed_bytes: u64,
+    },
+    /// Refused before the write started: the file system is mounted read-only.
+    #[error(
+        "cannot write to the store at {}: {}; nothing was written",
+        .path.display(),
+        DiskTrouble::ReadOnly.explain(.path)
+    )]
+    ReadOnly { path: PathBuf },
+    /// The database met a full disk or an unwritable directory while writing. The batch was not
+    /// acknowledged; no later write is attempted until the store is reopened ([`Self::Stopped`]).
+    #[error(
+        "the store at {} failed while {operation}: {}; the database stops writing after such an \
+         error, so restart huizong once this is fixed",
+        .path.display(),
+        .trouble.explain(.path)
+    )]
+    Disk {
+        path: PathBuf,
+        operation: &'static str,
+        trouble: DiskTrouble,
+    },
+    /// Refused without calling the database, because an earlier write failed: sled 0.34 blocks
+    /// forever in writes and scans after a write has failed for want of space.
+    #[error(
+        "the store at {} stopped after an earlier write failed ({first_failure}); nothing was \
+         read or written: restart huizong once the disk is fixed",
+        .path.display()
+    )]
+    Stopped {
+        path: PathBuf,
+        first_failure: String,
+    },
+    #[error("the store at {} failed while {operation}: {reason}", .path.display())]
     Io {
+        path: PathBuf,
         operation: &'static str,
         reason: String,
     },
+}
+
+impl StoreError {
+    /// The disk trouble behind this error, if it is one the user can act on.
+    pub fn disk_trouble(&self) -> Option<DiskTrouble> {
+        match self {
+            StoreError::NoRoom { .. } => Some(DiskTrouble::Full),
+            StoreError::ReadOnly { .. } => Some(DiskTrouble::ReadOnly),
+            StoreError::Disk { trouble, .. } | StoreError::OpenDisk { trouble, .. } => {
+                Some(*trouble)
+            }
+            StoreError::Locked { .. }
+            | StoreError::Open { .. }
+            | StoreError::Stopped { .. }
+            | StoreError::Io { .. } => None,
+        }
+    }
+}
+
+/// Bytes for messages: in KiB below a mebibyte (rounded up, so a small write does not read as
+/// needing nothing), in MiB with one decimal above.
+fn human_size(n_bytes: u64) -> String {
+    const MEBIBYTE: u64 = 1024 * 1024;
+    if n_bytes < MEBIBYTE {
+        format!("{} KiB", n_bytes.div_ceil(1024))
+    } else {
+        format!("{:.1} MiB", n_bytes as f64 / MEBIBYTE as f64)
+    }
 }
 
 /// Key and value pairs, in key order.
