@@ -155,3 +155,16 @@ fn the_checker_catches_a_run_that_does_not_go_idle() {
     };
     assert!(broken_invariants(config).contains(&'e'));
 }
+
+#[test]
+fn a_tree_shaped_like_the_nation_converges_one_annual_return() {
+    // The national benchmark's scenario (four levels, one submission per ledger, few replicas
+    // loaded per node) on a tree small enough for every CI run; the benchmark itself is
+    // `simulate --tree national`.
+    let shape = topology::generator::TreeShape::new(vec![2, 3, 4]);
+    let mut config = SimConfig::national(3);
+    config.topology = sim_tests::harness::keyed_topology(&topology::generator::generate(&shape));
+    let report = sim::run(config);
+    report.assert_ok("national");
+    assert_eq!(report.stats.submissions_acknowledged, (1 + 2 + 6 + 24) * 3);
+}

@@ -114,6 +114,16 @@ impl NodeCore {
         if inputs.is_empty() {
             return Ok(None);
         }
+        let previous = self.latest_rollups.get(&(self.code, ledger, period));
+        if let Some(previous) = previous {
+            // Most calls change nothing (a rollup page names many rollups of one ledger): compare
+            // the inputs before adding their figures.
+            let mut unchanged: Vec<RollupInput> = inputs.iter().map(|(input, _)| *input).collect();
+            unchanged.sort_by_key(|input| input.node);
+            if previous.payload().inputs == unchanged {
+                return Ok(None);
+            }
+        }
         let (listed, figures) =
             consolidate(&self.topology, self.code, inputs).map_err(|error| {
                 CoreError::Consolidation {
@@ -123,10 +133,6 @@ impl NodeCore {
                     reason: error.to_string(),
                 }
             })?;
-        let previous = self.latest_rollups.get(&(self.code, ledger, period));
-        if previous.is_some_and(|previous| previous.payload().inputs == listed) {
-            return Ok(None);
-        }
         let rollup = Rollup {
             node: self.code,
             ledger,
@@ -206,12 +212,20 @@ impl NodeCore {
         // A failed retry stays remembered and must not keep this event from being acted on.
         let retried = self.consolidate_unfinished(now_ms);
         match event {
-            Event::SubmissionStored { key, .. } => {
+            // Only our own submission and our children's contributions are inputs of our rollup;
+            // a deeper node's object only passes through.
+            Event::SubmissionStored { key, .. } if self.is_input_node(key.owner) => {
                 self.consolidate(key.ledger, key.period, now_ms)?;
             }
-            Event::RollupStored { ledger, period, .. } => {
+            Event::RollupStored {
+                node,
+                ledger,
+                period,
+                ..
+            } if self.is_input_node(*node) => {
                 self.consolidate(*ledger, *period, now_ms)?;
             }
+            Event::SubmissionStored { .. } | Event::RollupStored { .. } => {}
             Event::Refused(_) => self.count_refusal()?,
             // A definition or a lock may change which submissions count.
             Event::NoticeStored { key: None, .. } => {
@@ -220,6 +234,11 @@ impl NodeCore {
             Event::Opened { .. } | Event::Settled { .. } | Event::NoticeStored { .. } => {}
         }
         retried.map(|_| ())
+    }
+
+    /// Whether objects of `node` can be inputs of this node's rollups: ours and our children's.
+    fn is_input_node(&self, node: DivisionCode) -> bool {
+        node == self.code || self.topology.parent_of(node) == Some(self.code)
     }
 
     /// The nodes whose submissions a rollup of `node` includes, following rollup inputs down.

@@ -10,6 +10,7 @@
 //! Data flows: records → [`compute`] → [`Figures`] → [`Figures::add`] over children → a rollup,
 //! signed with [`Figures::digest`] by the protocol; [`catalog`] lists the names in report order.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -242,12 +243,21 @@ impl Figures {
         let mut merged_len = 0;
         let mut mine = self.values.iter().peekable();
         for (name, value) in &other.values {
-            while mine.next_if(|(held, _)| held.as_str() < name.as_str()).is_some() {
-                merged_len += 1;
+            let mut current = Decimal::ZERO;
+            while let Some((held, held_value)) = mine.peek() {
+                match held.as_str().cmp(name.as_str()) {
+                    Ordering::Less => {
+                        merged_len += 1;
+                        mine.next();
+                    }
+                    Ordering::Equal => {
+                        current = **held_value;
+                        mine.next();
+                        break;
+                    }
+                    Ordering::Greater => break,
+                }
             }
-            let current = mine
-                .next_if(|(held, _)| held.as_str() == name.as_str())
-                .map_or(Decimal::ZERO, |(_, held)| *held);
             // Both operands are below 10^22 with at most 6 decimals, so the sum cannot overflow.
             if (current + *value).abs() >= figure_magnitude_limit() {
                 return Err(FigureError::Overflow { name: name.clone() });
@@ -262,12 +272,18 @@ impl Figures {
         let mut merged: Vec<(String, Decimal)> = Vec::with_capacity(merged_len);
         let mut mine = std::mem::take(&mut self.values).into_iter().peekable();
         for (name, value) in &other.values {
-            while let Some(held) = mine.next_if(|(held, _)| held.as_str() < name.as_str()) {
-                merged.push(held);
+            let mut current = None;
+            while let Some((held, _)) = mine.peek() {
+                match held.as_str().cmp(name.as_str()) {
+                    Ordering::Less => merged.extend(mine.next()),
+                    Ordering::Equal => {
+                        current = mine.next();
+                        break;
+                    }
+                    Ordering::Greater => break,
+                }
             }
-            let (name, current) = mine
-                .next_if(|(held, _)| held.as_str() == name.as_str())
-                .unwrap_or_else(|| (name.clone(), Decimal::ZERO));
+            let (name, current) = current.unwrap_or_else(|| (name.clone(), Decimal::ZERO));
             let sum = current + *value;
             if !sum.is_zero() {
                 merged.push((name, sum.normalize()));

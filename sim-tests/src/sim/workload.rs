@@ -146,8 +146,13 @@ pub fn correction(template: DivisionCode, ledger: Ledger, increase: u32) -> Opti
 }
 
 /// A clerk's script: each ledger imported and submitted at random times within `window_ms`, and
-/// sometimes a correction submitted after.
-pub fn script(template: DivisionCode, window_ms: u64, rng: &mut SimRng) -> Vec<ClerkStep> {
+/// with `corrections`, sometimes a correction submitted after.
+pub fn script(
+    template: DivisionCode,
+    window_ms: u64,
+    corrections: bool,
+    rng: &mut SimRng,
+) -> Vec<ClerkStep> {
     let mut steps = Vec::new();
     for ledger in Ledger::ALL {
         let records = small_ledger(template, ledger);
@@ -164,7 +169,8 @@ pub fn script(template: DivisionCode, window_ms: u64, rng: &mut SimRng) -> Vec<C
             at_ms: submitted_at,
             action: ClerkAction::Submit { ledger },
         });
-        if rng.chance(0.5)
+        if corrections
+            && rng.chance(0.5)
             && let Some(corrected) = correction(template, ledger, rng.between(1, 1_000) as u32)
         {
             let corrected_at = submitted_at + rng.between(1, window_ms / 4);

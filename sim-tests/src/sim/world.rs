@@ -199,8 +199,13 @@ impl World {
                     connections: Vec::new(),
                     connect_scheduled: false,
                     backoff_ms: RECONNECT_MS_MIN,
-                    script: workload::script(template, config.clerk_window_ms, &mut script_rng)
-                        .into(),
+                    script: workload::script(
+                        template,
+                        config.clerk_window_ms,
+                        config.corrections,
+                        &mut script_rng,
+                    )
+                    .into(),
                 }
             })
             .collect();
@@ -303,7 +308,9 @@ impl World {
                     .map(|part| {
                         scope.spawn(move || {
                             part.iter()
-                                .map(|(code, disk)| reopen_and_check(*code, disk, topology, model, limit))
+                                .map(|(code, disk)| {
+                                    reopen_and_check(*code, disk, topology, model, limit)
+                                })
                                 .collect::<Vec<_>>()
                         })
                     })
@@ -321,7 +328,11 @@ impl World {
             .iter()
             .map(|(code, core, _)| (*code, core.as_ref()))
             .collect();
-        found.extend(invariants::check_tree(&self.config.topology, &held, &self.model));
+        found.extend(invariants::check_tree(
+            &self.config.topology,
+            &held,
+            &self.model,
+        ));
         found.extend(invariants::check_bounds(&self.stats));
         self.violations.extend(found);
     }
@@ -933,7 +944,12 @@ fn reopen_and_check(
     model: &Model,
     loaded_replicas: usize,
 ) -> (DivisionCode, Option<NodeCore>, Vec<Violation>) {
-    match NodeCore::new(code, test_key(code), topology.clone(), Box::new(disk.clone())) {
+    match NodeCore::new(
+        code,
+        test_key(code),
+        topology.clone(),
+        Box::new(disk.clone()),
+    ) {
         Ok(mut core) => {
             core.set_loaded_replicas_max(loaded_replicas);
             let violations = invariants::check_node(&core, model);
