@@ -14,6 +14,7 @@ pub mod keys;
 mod ledger_operations;
 mod provenance;
 mod replicas;
+mod restore;
 mod review;
 mod verification;
 mod workflow;
@@ -32,6 +33,7 @@ use crate::store::{Batch, Durability, Store, StoreError, Tree};
 pub use consolidation::Coverage;
 pub use ledger_operations::{ImportOutcome, SubmitOutcome};
 pub use provenance::Contribution;
+pub use restore::RestoreCounts;
 pub use verification::{VerifyFailure, VerifyReport};
 pub use workflow::{DecisionView, DocumentReview, ReviewState, SubmissionView};
 

@@ -9,6 +9,7 @@
 mod control;
 mod node_handle;
 mod peers;
+pub mod restore;
 mod session_task;
 
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
