@@ -131,6 +131,18 @@ impl NodeProcess {
         std::fs::read_to_string(self.directory.join("node.log")).unwrap_or_default()
     }
 
+    /// The process id, for logs.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the node at once (SIGKILL), as a power cut would, and reaps it.
+    pub fn kill(mut self) -> Result<()> {
+        self.child.kill().context("cannot kill the node")?;
+        self.child.wait().context("cannot reap the killed node")?;
+        Ok(())
+    }
+
     /// Asks the node to stop (SIGTERM) and waits for it to exit.
     pub fn terminate(mut self) -> Result<()> {
         let status = Command::new("kill")
@@ -189,5 +201,57 @@ pub fn wait_until(
             ));
         }
         std::thread::sleep(POLL_INTERVAL);
+    }
+}
+
+/// A three-level tree cut from Ningxia: the region (640000000000) as the root, Yinchuan
+/// (640100000000) and its first `n_counties` counties, for tests that need a grandparent.
+pub fn ningxia_region_city_counties(n_counties: usize) -> Result<topology::Topology> {
+    let ningxia = topology::ningxia();
+    let region = topology::DivisionCode::parse("640000000000")?;
+    let city = topology::DivisionCode::parse("640100000000")?;
+    let counties: Vec<topology::DivisionCode> = ningxia
+        .children_of(city)
+        .iter()
+        .copied()
+        .take(n_counties)
+        .collect();
+    let entries = ningxia
+        .iter()
+        .filter(|entry| {
+            entry.code == region || entry.code == city || counties.contains(&entry.code)
+        })
+        .cloned()
+        .collect();
+    Ok(topology::Topology::from_entries(
+        1,
+        format!("Ningxia, Yinchuan and {n_counties} counties"),
+        entries,
+    )?)
+}
+
+/// A small deterministic random source (SplitMix64) for tests that print their seed and replay
+/// from it; no dependency for ten lines.
+#[derive(Debug, Clone)]
+pub struct SeededRandom {
+    state: u64,
+}
+
+impl SeededRandom {
+    pub fn new(seed: u64) -> Self {
+        Self { state: seed }
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut mixed = self.state;
+        mixed = (mixed ^ (mixed >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        mixed ^ (mixed >> 31)
+    }
+
+    /// A number in `0..bound` (bound above zero).
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.next_u64() % bound
     }
 }
