@@ -91,6 +91,14 @@ pub struct NodeProcess {
 impl NodeProcess {
     /// Starts `huizong run` and waits until its control socket answers.
     pub fn start(directory: &Path) -> Result<Self> {
+        // A node that was killed leaves its control socket behind. While it is there, a `status`
+        // run to see whether the new node is up finds no one at the socket and opens the store
+        // itself, racing the starting node for the store's lock; so a stale socket goes first.
+        let socket = directory.join("control.sock");
+        if socket.exists() && std::os::unix::net::UnixStream::connect(&socket).is_err() {
+            std::fs::remove_file(&socket)
+                .with_context(|| format!("cannot remove the stale {}", socket.display()))?;
+        }
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

@@ -484,6 +484,7 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
     let mut tree = Tree::prepare(2)?;
     tree.start_all()?;
     submit_samples(&tree)?;
+    eprintln!("{:.1} s: tree started", started.elapsed().as_secs_f64());
     let mut acknowledged: Vec<Acknowledged> = tree
         .counties
         .iter()
@@ -583,7 +584,16 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
                 .with_context(|| format!("cycle {cycle} ({phase:?}), seed {seed}"))?;
         }
         summary.cycles += 1;
+        eprintln!(
+            "cycle {cycle}: {phase:?} on {victim_code} after {} ms; {:.1} s elapsed",
+            delay.as_millis(),
+            started.elapsed().as_secs_f64()
+        );
     }
+    eprintln!(
+        "{:.1} s: cycles done; converging",
+        started.elapsed().as_secs_f64()
+    );
     // Every county submits what its clerk imported, then the tree must converge and verify.
     for (county, model) in tree.counties.iter().zip(&acknowledged) {
         let sequence = submit_energy(county.dir())?;
