@@ -434,3 +434,72 @@ fn a_submission_without_its_document_or_a_stale_document_is_refused() {
         "the refusal says the document lacks the signed heads"
     );
 }
+
+#[test]
+fn a_rollup_naming_an_older_submission_is_restored_with_that_submission_checked() {
+    let mut tree = synced_tree();
+    let county_code = tree.counties[0].code();
+    let key = DocumentKey::new(county_code, Ledger::Vehicles, SAMPLE_PERIOD);
+    submit_change(&mut tree.counties[0], 13, 6_000);
+    let mut link = Link::open(&tree.topology, city_code(), county_code);
+    link.run(&mut tree.city, &mut tree.counties[0]).unwrap();
+    // The county's new submission reaches the region, but the city's new rollup does not: the
+    // region's latest rollup of the city still names the county's older submission.
+    let old_city_rollup = tree
+        .region
+        .latest_rollup_of(city_code(), Ledger::Vehicles, SAMPLE_PERIOD)
+        .unwrap()
+        .clone();
+    let mut link = Link::open(&tree.topology, region_code(), city_code());
+    sim_tests::harness::deliver_up(&mut link, &mut tree.region);
+    sim_tests::harness::deliver_down(&mut link, &mut tree.city);
+    for _ in 0..MAX_STEPS_PER_RUN {
+        if sequence(&tree.region, &key) == Some(2) {
+            break;
+        }
+        sim_tests::harness::deliver_up(&mut link, &mut tree.region);
+        sim_tests::harness::deliver_down(&mut link, &mut tree.city);
+    }
+    assert_eq!(sequence(&tree.region, &key), Some(2));
+    assert_eq!(
+        tree.region
+            .latest_rollup_of(city_code(), Ledger::Vehicles, SAMPLE_PERIOD)
+            .map(Signed::hash),
+        Some(old_city_rollup.hash()),
+        "the region still holds the city's older rollup"
+    );
+
+    let restored = restore_over_memory(&tree.topology, &mut tree.region, city_code(), |m| m)
+        .expect("an older input is checked against its document's history");
+    let mut city = restored_core(&tree.topology, city_code(), restored);
+    assert_eq!(sequence(&city, &key), Some(2));
+    assert_eq!(
+        city.latest_rollup_of(city_code(), Ledger::Vehicles, SAMPLE_PERIOD)
+            .map(Signed::hash),
+        Some(old_city_rollup.hash())
+    );
+    // At start the restored city brings its rollup up to date, with the next sequence, and the
+    // region takes it.
+    assert!(city.consolidate_all(7_000).unwrap() >= 1);
+    let rollup = city
+        .latest_rollup_of(city_code(), Ledger::Vehicles, SAMPLE_PERIOD)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        rollup.payload().sequence,
+        old_city_rollup.payload().sequence + 1
+    );
+    let mut link = Link::open(&tree.topology, region_code(), city_code());
+    link.run(&mut tree.region, &mut city).unwrap();
+    assert!(
+        link.parent_refusals().is_empty(),
+        "{:?}",
+        link.parent_refusals()
+    );
+    assert_eq!(
+        tree.region
+            .latest_rollup_of(city_code(), Ledger::Vehicles, SAMPLE_PERIOD)
+            .map(Signed::hash),
+        Some(rollup.hash())
+    );
+}
