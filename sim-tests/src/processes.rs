@@ -117,12 +117,15 @@ impl NodeProcess {
             child,
         };
         let directory_text = directory.to_str().expect("test paths are UTF-8").to_owned();
+        // A node that exits (a store that cannot be opened) ends the wait at once.
+        let mut exited = None;
         wait_until(
             Duration::from_secs(30),
             "the node to answer on its control socket",
             || {
                 if let Some(status) = process.child.try_wait()? {
-                    bail!("huizong run exited early with {status}: {}", process.log());
+                    exited = Some(status);
+                    return Ok(true);
                 }
                 if !process.directory.join("control.sock").exists() {
                     return Ok(false);
@@ -131,6 +134,9 @@ impl NodeProcess {
                 Ok(status["running"] == true)
             },
         )?;
+        if let Some(status) = exited {
+            bail!("huizong run exited early with {status}: {}", process.log());
+        }
         Ok(process)
     }
 

@@ -5,7 +5,9 @@
 //!   an import, during a submit, during sync right after a county submits), starts the operation,
 //!   kills a node with SIGKILL after a random delay and restarts it. Everything a CLI command
 //!   acknowledged must still be there after the restart; a store that cannot be opened is restored
-//!   from the parent with `huizong restore` and counted. At the end the tree must converge and
+//!   from the parent with `huizong restore` and counted. Now and then a cycle overwrites a killed
+//!   county's store (once the city holds its latest), so restores run under the kills too, and
+//!   must lose nothing. At the end the tree must converge and
 //!   `verify` pass on every node. `HUIZONG_CRASH_SEED` replays a run, `HUIZONG_CRASH_CYCLES` sets
 //!   the number of cycles (50 by default; 1,000 for the long run).
 
@@ -382,14 +384,34 @@ enum Phase {
     CitySync,
     /// The region is killed right after a county submits, while the city's changes go up.
     RegionSync,
+    /// A county is killed once the city holds its latest submission, and its store is overwritten
+    /// as a failed disk would leave it: it must be restored from the city, losing nothing.
+    CorruptStore,
 }
 
+/// The phases a cycle picks from evenly; [`Phase::CorruptStore`] is picked instead once in
+/// [`CORRUPT_STORE_ONE_IN`] cycles.
 const PHASES: [Phase; 4] = [
     Phase::Import,
     Phase::Submit,
     Phase::CitySync,
     Phase::RegionSync,
 ];
+
+/// How rarely a cycle corrupts a county's store: often enough that a CI run restores a store or
+/// two, rarely enough that the kills mostly interrupt work.
+const CORRUPT_STORE_ONE_IN: u64 = 25;
+
+/// Overwrites every file of a node's store, as a failed disk would leave it.
+fn corrupt_store(directory: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(directory.join("store"))? {
+        let path = entry?.path();
+        if path.is_file() {
+            std::fs::write(&path, b"overwritten by the crash test")?;
+        }
+    }
+    Ok(())
+}
 
 /// What a county's clerk was told succeeded.
 #[derive(Debug, Default, Clone)]
@@ -403,8 +425,10 @@ struct Acknowledged {
 #[derive(Debug, Default)]
 struct Summary {
     cycles: u64,
-    kills: [u64; 4],
+    kills: [u64; 5],
     failed_to_open: u64,
+    /// Of the stores that failed to open, those the test corrupted on purpose.
+    corrupted_on_purpose: u64,
     restores: u64,
     /// Acknowledged submissions that were not at the parent when a store had to be restored.
     lost_with_restored_store: u64,
@@ -496,7 +520,11 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
     let mut summary = Summary::default();
     let mut change = 0u64;
     for cycle in 0..cycles {
-        let phase = PHASES[random.below(PHASES.len() as u64) as usize];
+        let phase = if random.below(CORRUPT_STORE_ONE_IN) == 0 {
+            Phase::CorruptStore
+        } else {
+            PHASES[random.below(PHASES.len() as u64) as usize]
+        };
         let county_index = random.below(tree.counties.len() as u64) as usize;
         let delay = Duration::from_millis(random.below(KILL_DELAY_MS_MAX + 1));
         change += 1;
@@ -564,6 +592,27 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
                 node.process.take().expect("running").kill()?;
                 node
             }
+            Phase::CorruptStore => {
+                let county_code = tree.counties[county_index].code;
+                let city_dir = tree.city.dir().to_owned();
+                wait_until(
+                    Duration::from_secs(60),
+                    "the city to hold the county's latest submission",
+                    || {
+                        let (latest, _) = own_energy(&county_dir, county_code)?;
+                        Ok(held_sequence(&city_dir, county_code)? == Some(latest))
+                    },
+                )?;
+                // What the county holds is all at the city: the restore must bring it all back.
+                let (latest, _) = own_energy(&county_dir, county_code)?;
+                model.sequence = model.sequence.max(latest);
+                model.import_pending = false;
+                let county = &mut tree.counties[county_index];
+                county.process.take().expect("running").kill()?;
+                corrupt_store(&county.directory)?;
+                summary.corrupted_on_purpose += 1;
+                county
+            }
         };
         summary.kills[phase as usize] += 1;
         let victim_code = victim.code;
@@ -608,17 +657,25 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
     tree.terminate_all()?;
     eprintln!(
         "crash test summary: seed {seed}, {} cycles, kills: {} during import, {} during submit, \
-         {} of the city during sync, {} of the region during sync; {} stores failed to open, {} \
-         restores, {} acknowledged submissions lost with a restored store; {:.1} s",
+         {} of the city during sync, {} of the region during sync, {} with the store corrupted; {} \
+         stores failed to open ({} corrupted on purpose), {} restores, {} acknowledged \
+         submissions lost with a restored store; {:.1} s",
         summary.cycles,
         summary.kills[Phase::Import as usize],
         summary.kills[Phase::Submit as usize],
         summary.kills[Phase::CitySync as usize],
         summary.kills[Phase::RegionSync as usize],
+        summary.kills[Phase::CorruptStore as usize],
         summary.failed_to_open,
+        summary.corrupted_on_purpose,
         summary.restores,
         summary.lost_with_restored_store,
         started.elapsed().as_secs_f64()
+    );
+    ensure!(
+        summary.restores == summary.failed_to_open
+            && summary.failed_to_open >= summary.corrupted_on_purpose,
+        "every store that failed to open was restored, the corrupted ones among them"
     );
     ensure!(
         summary.lost_with_restored_store == 0,
