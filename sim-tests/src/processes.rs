@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 
+/// Lines of a node's log quoted when it fails to start: the cause is in its last few lines.
+const LOG_LINES_IN_ERRORS: usize = 5;
+
 /// How often waits poll their condition.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
@@ -135,9 +138,19 @@ impl NodeProcess {
             },
         )?;
         if let Some(status) = exited {
-            bail!("huizong run exited early with {status}: {}", process.log());
+            bail!(
+                "huizong run exited early with {status}: {}",
+                process.log_tail(LOG_LINES_IN_ERRORS)
+            );
         }
         Ok(process)
+    }
+
+    /// The last `n_lines` of the node's log: the log of a node restarted many times is long.
+    pub fn log_tail(&self, n_lines: usize) -> String {
+        let log = self.log();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(n_lines)..].join("\n")
     }
 
     /// The node's log so far.

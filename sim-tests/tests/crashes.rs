@@ -430,6 +430,9 @@ struct Summary {
     /// Of the stores that failed to open, those the test corrupted on purpose.
     corrupted_on_purpose: u64,
     restores: u64,
+    /// Imports and submits interrupted by a kill that still reported success (the rest failed and
+    /// were not acknowledged).
+    acknowledged_despite_kill: u64,
     /// Acknowledged submissions that were not at the parent when a store had to be restored.
     lost_with_restored_store: u64,
 }
@@ -561,6 +564,7 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
                 county.process.take().expect("running").kill()?;
                 if command.wait_with_output()?.status.success() {
                     model.import_pending = true;
+                    summary.acknowledged_despite_kill += 1;
                 }
                 county
             }
@@ -576,6 +580,7 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
                     let outcome: serde_json::Value = serde_json::from_slice(&output.stdout)?;
                     model.sequence = outcome["sequence"].as_u64().context("a sequence")?;
                     model.import_pending = false;
+                    summary.acknowledged_despite_kill += 1;
                 }
                 county
             }
@@ -657,8 +662,8 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
     tree.terminate_all()?;
     eprintln!(
         "crash test summary: seed {seed}, {} cycles, kills: {} during import, {} during submit, \
-         {} of the city during sync, {} of the region during sync, {} with the store corrupted; {} \
-         stores failed to open ({} corrupted on purpose), {} restores, {} acknowledged \
+         {} of the city during sync, {} of the region during sync, {} with the store corrupted; \
+         {} interrupted imports and submits acknowledged anyway; {} stores failed to open ({} corrupted on purpose), {} restores, {} acknowledged \
          submissions lost with a restored store; {:.1} s",
         summary.cycles,
         summary.kills[Phase::Import as usize],
@@ -666,6 +671,7 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
         summary.kills[Phase::CitySync as usize],
         summary.kills[Phase::RegionSync as usize],
         summary.kills[Phase::CorruptStore as usize],
+        summary.acknowledged_despite_kill,
         summary.failed_to_open,
         summary.corrupted_on_purpose,
         summary.restores,
