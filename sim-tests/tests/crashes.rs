@@ -11,12 +11,14 @@
 //!   `verify` pass on every node. `HUIZONG_CRASH_SEED` replays a run, `HUIZONG_CRASH_CYCLES` sets
 //!   the number of cycles (50 by default; 1,000 for the long run).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use node::directory::{NodeDirectory, write_config};
+use schemas::Decimal;
 use schemas::table::Table;
 use sim_tests::processes::{
     NodeProcess, SeededRandom, huizong, huizong_binary, huizong_json, ningxia_region_city_counties,
@@ -420,6 +422,32 @@ struct Acknowledged {
     sequence: u64,
     /// An import was acknowledged after the last acknowledged submit.
     import_pending: bool,
+    /// The sum of the county's consumption quantities with its sample data.
+    baseline: Decimal,
+    /// The change (the raise of the first record's quantity) of the last acknowledged import.
+    change: Option<u64>,
+    /// Every change tried at this county, acknowledged or not.
+    attempted: BTreeSet<u64>,
+}
+
+/// The sum of the energy quantities of every carrier in the county's own submitted figures: the
+/// sample's, plus the change its first consumption record carries.
+fn quantity_total(dir: &str) -> Result<Decimal> {
+    let report = energy_report(dir)?;
+    let mut total = Decimal::ZERO;
+    for figure in report["figures"]
+        .as_array()
+        .context("a report lists figures")?
+    {
+        let name = figure["name"].as_str().unwrap_or_default();
+        if name.starts_with("energy.carrier.") && name.ends_with(".quantity") {
+            let value = figure["value"].as_str().context("a figure has a value")?;
+            total += value
+                .parse::<Decimal>()
+                .with_context(|| format!("figure {name} is a decimal: {value}"))?;
+        }
+    }
+    Ok(total)
 }
 
 #[derive(Debug, Default)]
@@ -469,8 +497,10 @@ fn restart(node: &mut Node, summary: &mut Summary) -> Result<Option<u64>> {
     }
 }
 
-/// Checks that what a county acknowledged survived its restart.
-fn check_acknowledged(county: &Node, acknowledged: &Acknowledged) -> Result<()> {
+/// Checks that what a county acknowledged survived its restart: its submissions, and the exact
+/// record of its last acknowledged import, which a submit (acknowledged in turn) makes visible in
+/// its figures. A later import that was interrupted may have gone through too.
+fn check_acknowledged(county: &Node, acknowledged: &mut Acknowledged) -> Result<()> {
     let (sequence, unsubmitted) = own_energy(county.dir(), county.code)?;
     ensure!(
         sequence >= acknowledged.sequence,
@@ -483,6 +513,22 @@ fn check_acknowledged(county: &Node, acknowledged: &Acknowledged) -> Result<()> 
         "{}: an acknowledged import is not in the draft",
         county.code
     );
+    let Some(change) = acknowledged.change else {
+        return Ok(());
+    };
+    acknowledged.sequence = submit_energy(county.dir())?;
+    acknowledged.import_pending = false;
+    let found = quantity_total(county.dir())? - acknowledged.baseline;
+    let found: u64 = found
+        .try_into()
+        .with_context(|| format!("{}: the quantities changed by {found}", county.code))?;
+    ensure!(
+        found >= change && acknowledged.attempted.contains(&found),
+        "{}: the last acknowledged import raised the quantity by {change}, the draft holds a \
+         raise of {found}",
+        county.code
+    );
+    acknowledged.change = Some(found);
     Ok(())
 }
 
@@ -515,11 +561,16 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
     let mut acknowledged: Vec<Acknowledged> = tree
         .counties
         .iter()
-        .map(|_| Acknowledged {
-            sequence: 1,
-            import_pending: false,
+        .map(|county| {
+            Ok(Acknowledged {
+                sequence: 1,
+                import_pending: false,
+                baseline: quantity_total(county.dir())?,
+                change: None,
+                attempted: BTreeSet::new(),
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let mut summary = Summary::default();
     let mut change = 0u64;
     for cycle in 0..cycles {
@@ -556,6 +607,7 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
             "2025",
         ];
         let model = &mut acknowledged[county_index];
+        model.attempted.insert(change);
         let victim = match phase {
             Phase::Import => {
                 let command = spawn_huizong(&import_arguments)?;
@@ -564,6 +616,7 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
                 county.process.take().expect("running").kill()?;
                 if command.wait_with_output()?.status.success() {
                     model.import_pending = true;
+                    model.change = Some(change);
                     summary.acknowledged_despite_kill += 1;
                 }
                 county
@@ -571,6 +624,7 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
             Phase::Submit => {
                 import_energy(&county_dir, &file)?;
                 model.import_pending = true;
+                model.change = Some(change);
                 let command = spawn_huizong(&submit_arguments)?;
                 std::thread::sleep(delay);
                 let county = &mut tree.counties[county_index];
@@ -586,6 +640,7 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
             }
             Phase::CitySync | Phase::RegionSync => {
                 import_energy(&county_dir, &file)?;
+                model.change = Some(change);
                 model.sequence = submit_energy(&county_dir)?;
                 model.import_pending = false;
                 std::thread::sleep(delay);
@@ -600,6 +655,10 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
             Phase::CorruptStore => {
                 let county_code = tree.counties[county_index].code;
                 let city_dir = tree.city.dir().to_owned();
+                // Whatever the clerk imported is submitted first, so it is all at the city.
+                import_energy(&county_dir, &file)?;
+                model.change = Some(change);
+                model.sequence = submit_energy(&county_dir)?;
                 wait_until(
                     Duration::from_secs(60),
                     "the city to hold the county's latest submission",
@@ -632,9 +691,13 @@ fn kill_cycles_lose_nothing_acknowledged_and_the_tree_converges() -> Result<()> 
             }
             model.sequence = restored_sequence;
             model.import_pending = false;
+            if summary.lost_with_restored_store > 0 {
+                // What the restored draft holds is no longer what was acknowledged.
+                model.change = None;
+            }
         }
         if let Some(index) = tree.counties.iter().position(|c| c.code == victim_code) {
-            check_acknowledged(&tree.counties[index], &acknowledged[index])
+            check_acknowledged(&tree.counties[index], &mut acknowledged[index])
                 .with_context(|| format!("cycle {cycle} ({phase:?}), seed {seed}"))?;
         }
         summary.cycles += 1;
