@@ -187,6 +187,14 @@ enum CliCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Rebuild this node's lost or corrupt store from its parent's signed replicas: a corrupt
+    /// store is moved aside, never deleted; then `huizong run` carries on.
+    Restore {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-check every signature and recompute every rollup from the raw replicas held.
     Verify {
         #[command(flatten)]
@@ -675,6 +683,37 @@ fn execute(cli: Cli) -> Result<()> {
                 },
             )?;
             answer(value, json, render::explain)
+        }
+        CliCommand::Restore { directory, json } => {
+            init_logging("warn");
+            let directory = NodeDirectory::existing(&directory.dir)?;
+            let report = driver::restore::restore_directory(&directory)?;
+            if json {
+                return print_json(&serde_json::to_value(&report)?);
+            }
+            if let Some(aside) = &report.moved_aside_to {
+                println!(
+                    "the store could not be used ({}); moved it to {aside}",
+                    report.store_error.as_deref().unwrap_or("corrupt")
+                );
+            }
+            let counts = &report.counts;
+            println!(
+                "restored node {} from parent {} at {}: {} submissions ({} documents, {} of them \
+                 this node's own), {} rollups, {} notices; next own submission after #{}, next \
+                 rollup after #{}",
+                report.node,
+                report.parent,
+                report.parent_address,
+                counts.submissions,
+                counts.documents,
+                counts.own_documents,
+                counts.rollups,
+                counts.notices,
+                counts.own_submission_sequence_max,
+                counts.own_rollup_sequence_max
+            );
+            Ok(())
         }
         CliCommand::Verify { directory, json } => {
             let value = node_command(&directory.dir, &Command::Verify)?;

@@ -10,12 +10,12 @@
 
 use automerge::{Automerge, ReadDoc};
 use schemas::figures::{self, Figures};
-use schemas::{coefficients, document};
+use schemas::{Ledger, Period, coefficients, document};
 use topology::{DivisionCode, Topology};
 
 use crate::refusal::RefusalReason;
 use crate::replicas::Replicas;
-use crate::rollup::{Rollup, consolidate};
+use crate::rollup::{InputKind, Rollup, RollupInput, consolidate};
 use crate::submission::Submission;
 
 /// `local` may accept from `peer` an object signed by `signer` only if `peer` is a child of
@@ -141,43 +141,64 @@ pub fn check_document(
 /// Checks a rollup against the inputs this node already holds: each input is of the kind the tree
 /// calls for, is held, and the figures are exactly their sum.
 pub fn check_rollup<R: Replicas>(rollup: &Rollup, replicas: &R) -> Result<(), RefusalReason> {
-    let mut held = Vec::with_capacity(rollup.inputs.len());
-    for input in &rollup.inputs {
-        let figures = match input.kind {
-            crate::rollup::InputKind::Submission => replicas
+    check_rollup_against(rollup, replicas.topology(), |input| {
+        Ok(match input.kind {
+            InputKind::Submission => replicas
                 .submission_by_hash(&input.hash)
                 .map_err(|failure| RefusalReason::Storage { reason: failure.0 })?
-                .filter(|held| {
+                .map(|held| {
                     let key = held.submission.payload().key;
-                    key.owner == input.node
-                        && key.ledger == rollup.ledger
-                        && key.period == rollup.period
-                })
-                .map(|held| held.figures),
-            crate::rollup::InputKind::Rollup => replicas
+                    (key.owner, key.ledger, key.period, held.figures)
+                }),
+            InputKind::Rollup => replicas
                 .rollup_by_hash(&input.hash)
                 .map_err(|failure| RefusalReason::Storage { reason: failure.0 })?
-                .filter(|held| {
-                    held.payload().node == input.node
-                        && held.payload().ledger == rollup.ledger
-                        && held.payload().period == rollup.period
-                })
-                .map(|held| held.payload().figures.clone()),
-        };
-        let figures = figures.ok_or_else(|| RefusalReason::RollupInputMissing {
-            input: format!(
-                "{:?} {} from {}",
-                input.kind,
-                input.hash.short(),
-                input.node
-            ),
-        })?;
-        held.push((*input, figures));
+                .map(|held| {
+                    let payload = held.payload();
+                    (
+                        payload.node,
+                        payload.ledger,
+                        payload.period,
+                        payload.figures.clone(),
+                    )
+                }),
+        })
+    })
+}
+
+/// What a held input is: its node, ledger, period and figures.
+pub type HeldInput = (DivisionCode, Ledger, Period, Figures);
+
+/// Checks a rollup against held inputs found by `held`, which looks an input up by its kind and
+/// hash: every input must be held, be about the rollup's ledger and period and the node it names,
+/// and the figures must be exactly their sum as the tree calls for.
+pub fn check_rollup_against(
+    rollup: &Rollup,
+    topology: &Topology,
+    mut held: impl FnMut(&RollupInput) -> Result<Option<HeldInput>, RefusalReason>,
+) -> Result<(), RefusalReason> {
+    let mut found = Vec::with_capacity(rollup.inputs.len());
+    for input in &rollup.inputs {
+        let figures = held(input)?
+            .filter(|(node, ledger, period, _)| {
+                *node == input.node && *ledger == rollup.ledger && *period == rollup.period
+            })
+            .map(|(_, _, _, figures)| figures)
+            .ok_or_else(|| RefusalReason::RollupInputMissing {
+                input: format!(
+                    "{:?} {} from {}",
+                    input.kind,
+                    input.hash.short(),
+                    input.node
+                ),
+            })?;
+        found.push((*input, figures));
     }
     let (_, sum) = consolidate(
-        replicas.topology(),
+        topology,
         rollup.node,
-        held.iter()
+        found
+            .iter()
             .map(|(input, figures)| (*input, figures))
             .collect(),
     )

@@ -74,3 +74,25 @@ pub const MAX_EAGER_BYTES_WAITING: usize = 16 * 1024 * 1024;
 /// Milliseconds a document sync may sit without progress before the session abandons it and
 /// discards what it received for it; the peer offers it again on its next session.
 pub const SYNC_STALL_TIMEOUT_MS: u64 = 60_000;
+
+/// Bytes of a document save carried by one restore page. Large documents go in several pages so a
+/// page stays far below [`MAX_FRAME_BYTES`] and the parent never holds more than one save at once.
+pub const MAX_RESTORE_CHUNK_BYTES: usize = 4 * 1024 * 1024;
+
+/// Bytes of one document's save a restoring node accepts. The largest county document saves to
+/// about 5 MiB (see [`MAX_FRAME_BYTES`]); fifty times that still refuses a parent that streams
+/// without end.
+pub const MAX_RESTORE_DOCUMENT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Bytes of document saves one restore accepts in all, held in memory until every object is
+/// checked. A city's subtree is a few hundred documents of a few hundred KiB, a large province's
+/// region a few thousand; 2 GiB covers both and refuses a parent that streams without end.
+pub const MAX_RESTORE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// Signed objects (notices, submissions, rollups) one restore accepts. A national subtree holds
+/// about 3,000 nodes x 3 ledgers x a few periods, each with a submission, a rollup and decisions.
+pub const MAX_RESTORE_OBJECTS: usize = 1_000_000;
+
+/// Pages one restore accepts: every object in pages of at least one, and every document in chunks.
+/// A parent that sends more is streaming without end.
+pub const MAX_RESTORE_PAGES: u64 = 2_000_000;

@@ -4,6 +4,10 @@
 //! lacks with automerge sync, tells the child when the offer is settled, and the child then sends
 //! its rollups. Every message is decoded with postcard from one frame and checked against the
 //! limits before it is acted on.
+//!
+//! A child that lost its store asks its parent instead to restore it (`RestoreRequest`, then one
+//! `RestoreNext` per page): the parent answers page by page with what it holds about the child's
+//! subtree (see `crate::restore`).
 
 use serde::{Deserialize, Serialize};
 use topology::DivisionCode;
@@ -13,7 +17,7 @@ use crate::key::DocumentKey;
 use crate::signed::Envelope;
 
 /// The protocol version both sides must speak; bumped on any incompatible change.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// One message, one frame.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -61,6 +65,40 @@ pub enum Message {
         rollups: Vec<Envelope>,
         last_page: bool,
     },
+    /// Child to parent, after hello, instead of an offer: the child lost its store and asks for
+    /// everything the parent holds about the child's subtree. The parent answers with the first
+    /// `RestorePage`.
+    RestoreRequest,
+    /// Child to parent: the next page of the restore, once the previous one is checked. One page in
+    /// flight at a time keeps the parent's outbox and the child's memory bounded.
+    RestoreNext,
+    /// Parent to child: one page of the restore, the last marked.
+    RestorePage { part: RestorePart, last_page: bool },
+}
+
+/// What one restore page carries. The parent sends notices, then submissions, then the documents
+/// at their signed heads (each a save in chunks), then rollups.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum RestorePart {
+    /// Signed notices about the child's subtree (its own decisions included) and the root's
+    /// definitions and locks.
+    Notices(Vec<Envelope>),
+    /// Signed submissions of documents in the child's subtree: the latest of each, and older ones
+    /// that the rollups sent later name as inputs.
+    Submissions(Vec<Envelope>),
+    /// A piece of the automerge save of one document, as of the latest submission `sequence`.
+    DocumentChunk {
+        key: DocumentKey,
+        sequence: u64,
+        /// Length of the whole save.
+        total_bytes: u64,
+        /// Where this piece starts in the save.
+        offset: u64,
+        bytes: Vec<u8>,
+    },
+    /// Signed rollups of nodes in the child's subtree: the latest of each, and older ones that
+    /// other rollups sent name as inputs.
+    Rollups(Vec<Envelope>),
 }
 
 /// A sync message sent with an offer, before the parent asks.
@@ -106,6 +144,9 @@ impl Message {
             Message::Settled { .. } => "settled",
             Message::Rollups { .. } => "rollups",
             Message::Notices { .. } => "notices",
+            Message::RestoreRequest => "restore request",
+            Message::RestoreNext => "restore next",
+            Message::RestorePage { .. } => "restore page",
         }
     }
 }

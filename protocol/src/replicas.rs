@@ -98,6 +98,14 @@ pub trait Replicas {
     /// to the parent, those about documents in this node's subtree.
     fn notices_for_peer(&self, peer: DivisionCode) -> Result<Vec<Signed<Notice>>, StoreFailure>;
 
+    /// Every notice held about documents in `node`'s subtree, whoever signed it (`node`'s own
+    /// decisions on its children included), and every definition and lock: what a parent hands a
+    /// child that restores its store.
+    fn notices_about_subtree(
+        &self,
+        node: DivisionCode,
+    ) -> Result<Vec<Signed<Notice>>, StoreFailure>;
+
     /// Whether the root's definition of the return (ledger, period) is held: submissions for a
     /// return that is not defined are refused.
     fn is_return_defined(&self, ledger: Ledger, period: Period) -> Result<bool, StoreFailure>;

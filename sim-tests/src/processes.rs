@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 
+/// Lines of a node's log quoted when it fails to start: the cause is in its last few lines.
+const LOG_LINES_IN_ERRORS: usize = 5;
+
 /// How often waits poll their condition.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
@@ -91,6 +94,14 @@ pub struct NodeProcess {
 impl NodeProcess {
     /// Starts `huizong run` and waits until its control socket answers.
     pub fn start(directory: &Path) -> Result<Self> {
+        // A node that was killed leaves its control socket behind. While it is there, a `status`
+        // run to see whether the new node is up finds no one at the socket and opens the store
+        // itself, racing the starting node for the store's lock; so a stale socket goes first.
+        let socket = directory.join("control.sock");
+        if socket.exists() && std::os::unix::net::UnixStream::connect(&socket).is_err() {
+            std::fs::remove_file(&socket)
+                .with_context(|| format!("cannot remove the stale {}", socket.display()))?;
+        }
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -109,12 +120,15 @@ impl NodeProcess {
             child,
         };
         let directory_text = directory.to_str().expect("test paths are UTF-8").to_owned();
+        // A node that exits (a store that cannot be opened) ends the wait at once.
+        let mut exited = None;
         wait_until(
             Duration::from_secs(30),
             "the node to answer on its control socket",
             || {
                 if let Some(status) = process.child.try_wait()? {
-                    bail!("huizong run exited early with {status}: {}", process.log());
+                    exited = Some(status);
+                    return Ok(true);
                 }
                 if !process.directory.join("control.sock").exists() {
                     return Ok(false);
@@ -123,12 +137,37 @@ impl NodeProcess {
                 Ok(status["running"] == true)
             },
         )?;
+        if let Some(status) = exited {
+            bail!(
+                "huizong run exited early with {status}: {}",
+                process.log_tail(LOG_LINES_IN_ERRORS)
+            );
+        }
         Ok(process)
+    }
+
+    /// The last `n_lines` of the node's log: the log of a node restarted many times is long.
+    pub fn log_tail(&self, n_lines: usize) -> String {
+        let log = self.log();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(n_lines)..].join("\n")
     }
 
     /// The node's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.directory.join("node.log")).unwrap_or_default()
+    }
+
+    /// The process id, for logs.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the node at once (SIGKILL), as a power cut would, and reaps it.
+    pub fn kill(mut self) -> Result<()> {
+        self.child.kill().context("cannot kill the node")?;
+        self.child.wait().context("cannot reap the killed node")?;
+        Ok(())
     }
 
     /// Asks the node to stop (SIGTERM) and waits for it to exit.
@@ -189,5 +228,57 @@ pub fn wait_until(
             ));
         }
         std::thread::sleep(POLL_INTERVAL);
+    }
+}
+
+/// A three-level tree cut from Ningxia: the region (640000000000) as the root, Yinchuan
+/// (640100000000) and its first `n_counties` counties, for tests that need a grandparent.
+pub fn ningxia_region_city_counties(n_counties: usize) -> Result<topology::Topology> {
+    let ningxia = topology::ningxia();
+    let region = topology::DivisionCode::parse("640000000000")?;
+    let city = topology::DivisionCode::parse("640100000000")?;
+    let counties: Vec<topology::DivisionCode> = ningxia
+        .children_of(city)
+        .iter()
+        .copied()
+        .take(n_counties)
+        .collect();
+    let entries = ningxia
+        .iter()
+        .filter(|entry| {
+            entry.code == region || entry.code == city || counties.contains(&entry.code)
+        })
+        .cloned()
+        .collect();
+    Ok(topology::Topology::from_entries(
+        1,
+        format!("Ningxia, Yinchuan and {n_counties} counties"),
+        entries,
+    )?)
+}
+
+/// A small deterministic random source (SplitMix64) for tests that print their seed and replay
+/// from it; no dependency for ten lines.
+#[derive(Debug, Clone)]
+pub struct SeededRandom {
+    state: u64,
+}
+
+impl SeededRandom {
+    pub fn new(seed: u64) -> Self {
+        Self { state: seed }
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut mixed = self.state;
+        mixed = (mixed ^ (mixed >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        mixed ^ (mixed >> 31)
+    }
+
+    /// A number in `0..bound` (bound above zero).
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.next_u64() % bound
     }
 }

@@ -125,6 +125,13 @@ impl Replicas for Tampering<'_> {
         Ok(notices)
     }
 
+    fn notices_about_subtree(
+        &self,
+        node: DivisionCode,
+    ) -> Result<Vec<Signed<protocol::Notice>>, StoreFailure> {
+        self.core.notices_about_subtree(node)
+    }
+
     fn is_return_defined(&self, ledger: Ledger, period: Period) -> Result<bool, StoreFailure> {
         self.core.is_return_defined(ledger, period)
     }

@@ -14,6 +14,7 @@ pub mod keys;
 mod ledger_operations;
 mod provenance;
 mod replicas;
+mod restore;
 mod review;
 mod verification;
 mod workflow;
@@ -34,6 +35,7 @@ pub use consolidation::Coverage;
 pub use documents::MAX_LOADED_REPLICAS;
 pub use ledger_operations::{ImportOutcome, SubmitOutcome};
 pub use provenance::Contribution;
+pub use restore::RestoreCounts;
 pub use verification::{VerifyFailure, VerifyReport};
 pub use workflow::{DecisionView, DocumentReview, ReviewState, SubmissionView};
 

@@ -191,6 +191,13 @@ impl Replicas for NodeCore {
         Ok(self.notices_for(peer))
     }
 
+    fn notices_about_subtree(
+        &self,
+        node: DivisionCode,
+    ) -> Result<Vec<Signed<protocol::Notice>>, StoreFailure> {
+        Ok(self.notices_about(node))
+    }
+
     fn is_return_defined(&self, ledger: Ledger, period: Period) -> Result<bool, StoreFailure> {
         Ok(self.definition_of(ledger, period).is_some())
     }

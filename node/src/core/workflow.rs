@@ -115,6 +115,19 @@ impl NodeCore {
             .collect()
     }
 
+    /// Every notice about documents in `node`'s subtree, whoever signed it, and every definition
+    /// and lock: what a child that restores its store gets back.
+    pub fn notices_about(&self, node: DivisionCode) -> Vec<Signed<Notice>> {
+        self.notices
+            .values()
+            .filter(|notice| match notice.payload().key() {
+                None => true,
+                Some(key) => is_in_subtree(&self.topology, key.owner, node),
+            })
+            .cloned()
+            .collect()
+    }
+
     /// Stores a checked notice durably; false when already held.
     pub fn put_notice(&mut self, notice: &Signed<Notice>) -> Result<bool, CoreError> {
         let hash = notice.hash();

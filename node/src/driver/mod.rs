@@ -9,6 +9,7 @@
 mod control;
 mod node_handle;
 mod peers;
+pub mod restore;
 mod session_task;
 
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
@@ -61,6 +62,50 @@ pub fn bind_socket(address: &str, node: &str) -> Result<UdpSocket> {
     })
 }
 
+/// The endpoint's configuration, with a stateless-reset key derived from the node's own key.
+///
+/// A node that crashed and restarted has lost its connections, but its peers have not: without a
+/// reset they would wait out the idle timeout (a minute) before reconnecting. With the same reset
+/// key in every run of the node, the restarted node answers a packet of a connection it no longer
+/// knows with a stateless reset its peer can verify, and the peer reconnects at once. Connection
+/// ids are random and any id is taken as possibly ours ([`RandomConnectionIds`]), since quinn's
+/// default ids are keyed per process and a restarted node would drop the old ones unanswered.
+pub fn endpoint_config(key: &ed25519_dalek::SigningKey) -> quinn::EndpointConfig {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(b"huizong/stateless-reset-key/1\0");
+    hasher.update(key.to_bytes());
+    let secret: [u8; 32] = hasher.finalize().into();
+    let reset_key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret);
+    let mut config = quinn::EndpointConfig::new(Arc::new(reset_key));
+    config.cid_generator(|| Box::new(RandomConnectionIds));
+    config
+}
+
+/// Bytes of a connection id: 8 random bytes make collisions between a node's connections
+/// negligible, as quinn's own default length does.
+const CONNECTION_ID_BYTES: usize = 8;
+
+/// Random connection ids that every run of the node accepts as its own (see [`endpoint_config`]).
+struct RandomConnectionIds;
+
+impl quinn::ConnectionIdGenerator for RandomConnectionIds {
+    fn generate_cid(&mut self) -> quinn::ConnectionId {
+        let mut bytes = [0u8; CONNECTION_ID_BYTES];
+        // The operating system's random source does not fail once the process has started.
+        getrandom::fill(&mut bytes).expect("the system random source works");
+        quinn::ConnectionId::new(&bytes)
+    }
+
+    fn cid_len(&self) -> usize {
+        CONNECTION_ID_BYTES
+    }
+
+    fn cid_lifetime(&self) -> Option<std::time::Duration> {
+        None
+    }
+}
+
 /// Runs a node until `shutdown` is cancelled or a fatal error occurs.
 pub async fn run(
     handle: Arc<NodeHandle>,
@@ -111,7 +156,7 @@ pub async fn run(
         None
     };
     let endpoint = quinn::Endpoint::new(
-        quinn::EndpointConfig::default(),
+        endpoint_config(handle.signing_key()),
         server_config,
         socket,
         Arc::new(quinn::TokioRuntime),

@@ -15,6 +15,9 @@
 //! 4. when the round is done, the parent sends `Settled` and the child sends its rollups, deepest
 //!    first, which the parent checks against the inputs it holds;
 //! 5. idle until a local change at the child starts a new round with what changed.
+//!
+//! A child that lost its store sends `RestoreRequest` after its hello instead of offering; the
+//! parent's session then answers its `RestoreNext` requests page by page (`restore_serve.rs`).
 
 use std::collections::VecDeque;
 
@@ -30,10 +33,12 @@ use crate::replicas::{Replicas, StoreFailure};
 
 mod download;
 mod notices;
+mod restore_serve;
 mod upload;
 
 use download::Download;
 use notices::NoticeExchange;
+use restore_serve::RestoreServe;
 use upload::Upload;
 
 /// Which end of a tree edge this session is.
@@ -169,6 +174,7 @@ pub struct Session {
     upload: Upload,
     download: Download,
     notices: NoticeExchange,
+    restore: RestoreServe,
 }
 
 impl Session {
@@ -184,6 +190,7 @@ impl Session {
             upload: Upload::default(),
             download: Download::default(),
             notices: NoticeExchange::default(),
+            restore: RestoreServe::default(),
         };
         let hello = Message::Hello {
             protocol_version: PROTOCOL_VERSION,
@@ -497,6 +504,8 @@ impl Session {
                 Role::Parent,
             ) => self.handle_rollups(rollups, replicas),
             (Message::Notices { notices }, _) => self.handle_notices(notices, replicas),
+            (Message::RestoreRequest, Role::Parent) => self.handle_restore_request(replicas),
+            (Message::RestoreNext, Role::Parent) => self.handle_restore_next(replicas),
             (message, Role::Parent) => Err(self.out_of_turn(message.kind(), "sent to a parent")),
             (message, Role::Child) => Err(self.out_of_turn(message.kind(), "sent to a child")),
         }

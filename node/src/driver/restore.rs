@@ -1,0 +1,277 @@
+//! `huizong restore`: rebuilds a node whose store is lost or cannot be opened from what its parent
+//! holds about its subtree.
+//!
+//! The order keeps every failure harmless: look at the store (missing, corrupt, empty, or fine,
+//! which refuses the restore); fetch everything from the parent over QUIC with the node's own key
+//! (the same mutual TLS as sessions) and check it in memory ([`protocol::RestoreClient`]); only
+//! then move a corrupt store aside (renamed, never deleted) and write the restore into a fresh
+//! one in one atomic batch. A parent that cannot be reached leaves the directory as it was.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use ed25519_dalek::SigningKey;
+use protocol::{RestoreClient, Restored};
+use serde::{Deserialize, Serialize};
+use topology::{DivisionCode, Topology};
+
+use super::bind_socket;
+use crate::clock::unix_ms;
+use crate::commands::Command;
+use crate::core::{NodeCore, RestoreCounts};
+use crate::directory::NodeDirectory;
+use crate::store::{SledStore, StoreError};
+use crate::transport::tls;
+
+/// How long to wait for the parent to complete the handshake: a parent that does not answer in
+/// this time is reported unreachable (it is on loopback or a provincial network, a few round
+/// trips at most).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long to wait for each piece of the parent's answer. The parent saves each document when its
+/// turn comes, which takes seconds for the largest, so this is generous; a parent silent for longer
+/// is treated as gone.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Bytes read from the stream at once.
+const READ_CHUNK_BYTES: usize = 256 * 1024;
+
+/// What a restore did, printed for the operator (or as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreReport {
+    pub node: DivisionCode,
+    pub parent: DivisionCode,
+    pub parent_address: String,
+    /// What the store was before: `missing`, `empty` or `corrupt`.
+    pub store_was: String,
+    /// Why the old store could not be used, when it was corrupt.
+    pub store_error: Option<String>,
+    /// Where a corrupt store was moved, when it was.
+    pub moved_aside_to: Option<String>,
+    pub counts: RestoreCounts,
+}
+
+/// The state of a node's store before a restore.
+enum StoreState {
+    Missing,
+    Empty,
+    Corrupt(String),
+}
+
+/// Looks at the store: a restore goes ahead only when it is missing, empty, or cannot be opened.
+fn examine_store(
+    path: &Path,
+    code: DivisionCode,
+    key: &SigningKey,
+    topology: &Topology,
+) -> Result<StoreState> {
+    if !path.exists() {
+        return Ok(StoreState::Missing);
+    }
+    let store = match SledStore::open(path) {
+        Ok(store) => store,
+        Err(StoreError::Locked { .. }) => bail!(
+            "the store at {} is in use by another huizong process; stop the node before restoring",
+            path.display()
+        ),
+        Err(error) => return Ok(StoreState::Corrupt(error.to_string())),
+    };
+    match NodeCore::new(code, key.clone(), topology.clone(), Box::new(store)) {
+        Err(error) => Ok(StoreState::Corrupt(error.to_string())),
+        Ok(core) => {
+            let n_submissions = core.latest_submissions().count();
+            let n_rollups = core.latest_rollups().count();
+            if n_submissions == 0 && n_rollups == 0 {
+                return Ok(StoreState::Empty);
+            }
+            bail!(
+                "the store at {} opens and holds {n_submissions} submissions and {n_rollups} \
+                 rollups; restore is for a store that is lost or cannot be opened (move it aside \
+                 yourself to restore anyway)",
+                path.display()
+            )
+        }
+    }
+}
+
+/// Restores the node in `directory` from its parent. See the module documentation.
+pub fn restore_directory(directory: &NodeDirectory) -> Result<RestoreReport> {
+    if super::send_control_request(&directory.control_socket_path(), &Command::Status)?.is_some() {
+        bail!(
+            "node in {} is running; stop it before restoring its store",
+            directory.root().display()
+        );
+    }
+    let config = directory.read_config()?;
+    let topology = directory.read_topology()?;
+    let key = directory.read_key()?;
+    let code = config.code;
+    let parent = topology.parent_of(code).ok_or_else(|| {
+        anyhow!("node {code} is the root of the tree: it has no parent to restore from")
+    })?;
+    let parent_address = topology
+        .node(parent)
+        .and_then(|entry| entry.address.clone())
+        .ok_or_else(|| anyhow!("the topology gives parent {parent} no address"))?;
+    let store_path = directory.store_path();
+    let state = examine_store(&store_path, code, &key, &topology)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let restored = runtime.block_on(fetch_from_parent(&topology, code, &key))?;
+    drop(runtime);
+
+    let (store_was, store_error, moved_aside_to) = match state {
+        StoreState::Missing => ("missing", None, None),
+        StoreState::Empty => ("empty", None, None),
+        StoreState::Corrupt(reason) => {
+            let aside = move_aside(&store_path)?;
+            ("corrupt", Some(reason), Some(aside))
+        }
+    };
+    let store = SledStore::open(&store_path)?;
+    let mut core = NodeCore::new(code, key, topology, Box::new(store))
+        .with_context(|| format!("cannot open the fresh store of node {code}"))?;
+    let counts = core
+        .write_restored(restored)
+        .with_context(|| format!("cannot write the restore of node {code}"))?;
+    Ok(RestoreReport {
+        node: code,
+        parent,
+        parent_address,
+        store_was: store_was.to_owned(),
+        store_error,
+        moved_aside_to,
+        counts,
+    })
+}
+
+/// Renames a store to `store.corrupt-<unix seconds>` (with a counter if that exists).
+fn move_aside(path: &Path) -> Result<String> {
+    let seconds = unix_ms() / 1000;
+    let name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("store");
+    let mut target = path.with_file_name(format!("{name}.corrupt-{seconds}"));
+    let mut counter = 1;
+    while target.exists() {
+        target = path.with_file_name(format!("{name}.corrupt-{seconds}-{counter}"));
+        counter += 1;
+    }
+    std::fs::rename(path, &target).with_context(|| {
+        format!(
+            "cannot move the corrupt store {} aside to {}",
+            path.display(),
+            target.display()
+        )
+    })?;
+    Ok(target.display().to_string())
+}
+
+/// Connects to the parent of `code` with the node's key, asks for everything it holds about the
+/// node's subtree, and checks it all. Nothing is written.
+pub async fn fetch_from_parent(
+    topology: &Topology,
+    code: DivisionCode,
+    key: &SigningKey,
+) -> Result<Restored> {
+    let parent = topology
+        .parent_of(code)
+        .ok_or_else(|| anyhow!("node {code} is the root of the tree: it has no parent"))?;
+    let entry = topology
+        .node(parent)
+        .ok_or_else(|| anyhow!("parent {parent} is not in the topology"))?;
+    let address = entry
+        .address
+        .clone()
+        .ok_or_else(|| anyhow!("the topology gives parent {parent} no address"))?;
+    let parent_key = entry
+        .public_key
+        .ok_or_else(|| anyhow!("the topology gives parent {parent} no key"))?;
+    let unspecified = if address.starts_with('[') {
+        "[::]:0"
+    } else {
+        "0.0.0.0:0"
+    };
+    let socket = bind_socket(unspecified, code.as_str())?;
+    let endpoint = quinn::Endpoint::new(
+        quinn::EndpointConfig::default(),
+        None,
+        socket,
+        Arc::new(quinn::TokioRuntime),
+    )
+    .with_context(|| format!("cannot start a QUIC endpoint for node {code}"))?;
+    let client_config = tls::client_config(key, *parent_key.verifying_key())?;
+    let connect = async {
+        let resolved = tokio::net::lookup_host(&address)
+            .await?
+            .next()
+            .ok_or_else(|| anyhow!("address {address} resolves to nothing"))?;
+        let connection = endpoint
+            .connect_with(client_config, resolved, tls::SERVER_NAME)?
+            .await?;
+        anyhow::Ok(connection)
+    };
+    let connection = tokio::time::timeout(CONNECT_TIMEOUT, connect)
+        .await
+        .map_err(|_| {
+            anyhow!(
+                "parent {parent} at {address} is unreachable: no answer within {} s; nothing was \
+                 written",
+                CONNECT_TIMEOUT.as_secs()
+            )
+        })?
+        .with_context(|| {
+            format!("cannot connect to parent {parent} at {address}; nothing was written")
+        })?;
+    let outcome = exchange(&connection, topology, code, parent).await;
+    connection.close(quinn::VarInt::from_u32(0), b"restore over");
+    let _ = tokio::time::timeout(Duration::from_secs(2), endpoint.wait_idle()).await;
+    let client = outcome.with_context(|| {
+        format!("restore from parent {parent} at {address} failed; nothing was written")
+    })?;
+    tokio::task::spawn_blocking(move || client.finish())
+        .await
+        .map_err(|join_error| anyhow!("checking the restore panicked: {join_error}"))?
+        .with_context(|| format!("restore from parent {parent} at {address}; nothing was written"))
+}
+
+/// Moves the restore's frames until its last page is in.
+async fn exchange(
+    connection: &quinn::Connection,
+    topology: &Topology,
+    code: DivisionCode,
+    parent: DivisionCode,
+) -> Result<RestoreClient> {
+    let (mut send, mut recv) = connection.open_bi().await?;
+    let mut client = RestoreClient::new(topology.clone(), code, parent);
+    let mut buffer = vec![0u8; READ_CHUNK_BYTES];
+    loop {
+        while let Some(frame) = client.poll_transmit() {
+            send.write_all(&frame).await?;
+        }
+        if client.is_finished() {
+            let _ = send.finish();
+            return Ok(client);
+        }
+        let read = tokio::time::timeout(READ_TIMEOUT, recv.read(&mut buffer))
+            .await
+            .map_err(|_| {
+                anyhow!(
+                    "parent {parent} sent nothing for {} s after {} pages",
+                    READ_TIMEOUT.as_secs(),
+                    client.pages_received()
+                )
+            })??;
+        match read {
+            Some(n_bytes) => client.handle_bytes(&buffer[..n_bytes])?,
+            None => client.handle_end_of_stream()?,
+        }
+    }
+}
