@@ -121,8 +121,23 @@ impl NodeDirectory {
         read_key(&self.key_path())
     }
 
-    /// Opens the node's core over its sled store. Fails if another process has the store open.
+    /// Opens the node's core over its sled store. Fails if another process has the store open,
+    /// or if the store is gone: a node that quietly started over with an empty store would sign
+    /// its documents again from sequence 1, which its parent ignores as older than what it holds.
     pub fn open_core(&self) -> Result<NodeCore> {
+        let store_path = self.store_path();
+        if !store_path.exists() {
+            bail!(
+                "the store of this node is missing ({}): if it was lost, rebuild it from the parent with `huizong restore --dir {}`",
+                store_path.display(),
+                self.root.display()
+            );
+        }
+        self.open_core_creating()
+    }
+
+    /// Opens the node's core, creating the store if there is none (for `init`).
+    fn open_core_creating(&self) -> Result<NodeCore> {
         let config = self.read_config()?;
         let topology = self.read_topology()?;
         let key = self.read_key()?;
@@ -285,7 +300,7 @@ fn fill_new_directory(
     write_key(&directory.key_path(), key)?;
     write_file(root, &directory.topology_path(), &topology.to_toml_string())?;
     // Opening creates the store and checks that everything fits together.
-    directory.open_core()?;
+    directory.open_core_creating()?;
     Ok(())
 }
 

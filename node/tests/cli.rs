@@ -205,6 +205,31 @@ fn keygen_sign_and_init_build_a_node_directory_and_refuse_an_unknown_code() {
 }
 
 #[test]
+fn a_node_whose_store_is_gone_does_not_start_over_and_points_to_restore() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    std::fs::remove_dir_all(county.join("store")).unwrap();
+    for command in ["run", "status", "submit"] {
+        let mut arguments = vec![command, "--dir", county.to_str().unwrap()];
+        if command == "submit" {
+            arguments.extend(["--ledger", "energy", "--period", "2025"]);
+        }
+        let output = huizong()
+            .args(&arguments)
+            .env("HUIZONG_LOG", "off")
+            .output()
+            .unwrap();
+        let message = assert_one_line_error(&output);
+        assert!(message.contains("store of this node is missing"), "{command}: {message}");
+        assert!(message.contains("huizong restore --dir"), "{command}: {message}");
+    }
+    assert!(
+        !county.join("store").exists(),
+        "no empty store is created in its place"
+    );
+}
+
+#[test]
 fn a_missing_directory_and_a_port_in_use_are_one_line_each() {
     let missing = run(&["status", "--dir", "/nonexistent/huizong-node"]);
     let message = assert_one_line_error(&missing);
