@@ -220,8 +220,14 @@ fn a_node_whose_store_is_gone_does_not_start_over_and_points_to_restore() {
             .output()
             .unwrap();
         let message = assert_one_line_error(&output);
-        assert!(message.contains("store of this node is missing"), "{command}: {message}");
-        assert!(message.contains("huizong restore --dir"), "{command}: {message}");
+        assert!(
+            message.contains("store of this node is missing"),
+            "{command}: {message}"
+        );
+        assert!(
+            message.contains("huizong restore --dir"),
+            "{command}: {message}"
+        );
     }
     assert!(
         !county.join("store").exists(),

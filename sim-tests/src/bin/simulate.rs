@@ -3,7 +3,8 @@
 //! ```text
 //! simulate --tree ningxia --seed 42            # one run; prints its trace hash
 //! simulate --tree ningxia --seeds 200          # 200 fresh random seeds (the long run)
-//! simulate --tree national --no-faults         # the national benchmark: time and peak memory
+//! simulate --tree national                     # the national benchmark: time and peak memory
+//! simulate --tree national --import-in-run     # ... with the clerks' imports inside the timed run
 //! ```
 //!
 //! Exits non-zero if any run broke an invariant, after printing the seed and the violations.
@@ -17,6 +18,7 @@ struct Options {
     tree: String,
     seeds: Vec<u64>,
     no_faults: bool,
+    import_in_run: bool,
 }
 
 fn parse_options() -> Result<Options> {
@@ -24,6 +26,7 @@ fn parse_options() -> Result<Options> {
         tree: "ningxia".to_owned(),
         seeds: Vec::new(),
         no_faults: false,
+        import_in_run: false,
     };
     let mut fresh = 0u64;
     let mut arguments = std::env::args().skip(1);
@@ -49,9 +52,10 @@ fn parse_options() -> Result<Options> {
                     .with_context(|| format!("--seeds {text}: not a whole number"))?;
             }
             "--no-faults" => options.no_faults = true,
+            "--import-in-run" => options.import_in_run = true,
             "--help" | "-h" => {
                 println!(
-                    "simulate [--tree ningxia|national] [--seed N]... [--seeds COUNT] [--no-faults]"
+                    "simulate [--tree ningxia|national] [--seed N]... [--seeds COUNT] [--no-faults] [--import-in-run]"
                 );
                 std::process::exit(0);
             }
@@ -76,18 +80,22 @@ fn config(options: &Options, seed: u64) -> Result<SimConfig> {
     if options.no_faults {
         config.faults = Faults::none();
     }
+    if options.import_in_run {
+        config.prepared_drafts = false;
+    }
     Ok(config)
 }
 
 fn print(report: &SimReport, seconds: f64) {
     let stats = &report.stats;
     println!(
-        "seed {} trace {} steps {} simulated {:.1} s wall {:.2} s (converged {:.2} s, checked {:.2} s) frames {} bytes {} lost {} duplicated {} reordered {} crashes {} partitions {} connections {} acknowledged {} refusals {} max-in-flight {} max-outbox {} peak-rss {} MiB",
+        "seed {} trace {} steps {} simulated {:.1} s wall {:.2} s (drafts prepared {:.2} s, converged {:.2} s, checked {:.2} s) frames {} bytes {} lost {} duplicated {} reordered {} crashes {} partitions {} connections {} acknowledged {} refusals {} max-in-flight {} max-outbox {} peak-rss {} MiB",
         report.seed,
         report.trace_hash,
         stats.steps,
         stats.simulated_ms as f64 / 1000.0,
         seconds,
+        report.prepare_seconds,
         report.converge_seconds,
         report.check_seconds,
         stats.frames_sent,

@@ -12,6 +12,10 @@ use protocol::{Event, Role, Session, SessionConfig, SessionError};
 use sha2::{Digest, Sha256};
 use topology::{DivisionCode, Topology};
 
+mod checks;
+mod drafts;
+mod idleness;
+
 use super::disk::SimDisk;
 use super::invariants::{self, Violation};
 use super::network::{Connection, ConnectionId, Pipe, Side};
@@ -156,6 +160,8 @@ pub(super) struct World {
     violations: Vec<Violation>,
     trace: Sha256,
     trace_tail: VecDeque<String>,
+    /// Wall-clock seconds the prepared drafts took.
+    prepare_seconds: f64,
 }
 
 impl World {
@@ -209,7 +215,7 @@ impl World {
                 }
             })
             .collect();
-        Self {
+        let mut world = Self {
             config,
             topology,
             rng,
@@ -226,7 +232,12 @@ impl World {
             violations: Vec::new(),
             trace: Sha256::new(),
             trace_tail: VecDeque::new(),
+            prepare_seconds: 0.0,
+        };
+        if world.config.prepared_drafts {
+            world.prepare_drafts();
         }
+        world
     }
 
     /// Runs until the tree is idle after the faults, or the step bound; then checks every
@@ -276,6 +287,7 @@ impl World {
         let checking = std::time::Instant::now();
         self.check_invariants();
         SimReport {
+            prepare_seconds: self.prepare_seconds,
             converge_seconds,
             check_seconds: checking.elapsed().as_secs_f64(),
             seed: self.config.seed,
@@ -284,57 +296,6 @@ impl World {
             violations: self.violations,
             trace_tail: self.trace_tail.into_iter().collect(),
         }
-    }
-
-    /// Checks the final state as it is on disk: every node is closed and opened again from its
-    /// disk (what an operator's `huizong verify` would read), then checked. Nodes are checked
-    /// on every core of the machine; the result does not depend on how many.
-    fn check_invariants(&mut self) {
-        let disks: Vec<(DivisionCode, SimDisk)> = self
-            .nodes
-            .iter_mut()
-            .map(|node| {
-                node.core = None;
-                (node.code, node.disk.clone())
-            })
-            .collect();
-        let threads = std::thread::available_parallelism().map_or(1, |count| count.get());
-        let chunk = disks.len().div_ceil(threads).max(1);
-        let (topology, model, limit) = (&self.topology, &self.model, self.config.loaded_replicas);
-        let checked: Vec<(DivisionCode, Option<NodeCore>, Vec<Violation>)> =
-            std::thread::scope(|scope| {
-                let workers: Vec<_> = disks
-                    .chunks(chunk)
-                    .map(|part| {
-                        scope.spawn(move || {
-                            part.iter()
-                                .map(|(code, disk)| {
-                                    reopen_and_check(*code, disk, topology, model, limit)
-                                })
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                workers
-                    .into_iter()
-                    .flat_map(|worker| worker.join().expect("a checker thread does not panic"))
-                    .collect()
-            });
-        let mut found: Vec<Violation> = Vec::new();
-        for (_, _, violations) in &checked {
-            found.extend(violations.iter().cloned());
-        }
-        let held: Vec<(DivisionCode, Option<&NodeCore>)> = checked
-            .iter()
-            .map(|(code, core, _)| (*code, core.as_ref()))
-            .collect();
-        found.extend(invariants::check_tree(
-            &self.config.topology,
-            &held,
-            &self.model,
-        ));
-        found.extend(invariants::check_bounds(&self.stats));
-        self.violations.extend(found);
     }
 
     // ---- scheduling -------------------------------------------------------------------------
@@ -883,86 +844,6 @@ impl World {
                 side,
             },
         );
-    }
-
-    // ---- idleness -----------------------------------------------------------------------------
-
-    /// Every node up and connected to its parent, nothing in flight, every session idle with no
-    /// timer pending.
-    fn is_idle(&self) -> bool {
-        self.busy_description().is_empty()
-    }
-
-    /// Why the run is not idle, or an empty string.
-    fn busy_description(&self) -> String {
-        if self.pending_work > 0 {
-            return format!(
-                "{} events that may change data are pending",
-                self.pending_work
-            );
-        }
-        if !self.cut.is_empty() {
-            return format!("{} tree edges are cut", self.cut.len());
-        }
-        for node in &self.nodes {
-            if node.core.is_none() {
-                return format!("{} is down", node.code);
-            }
-            if node.parent.is_some() && node.uplink.is_none() {
-                return format!("{} is not connected to its parent", node.code);
-            }
-        }
-        for (id, connection) in &self.connections {
-            if self.is_broken(*id) {
-                return format!("connection #{id} lost its peer and is not yet closed");
-            }
-            if !connection.pipes.iter().all(Pipe::is_empty) {
-                return format!("connection #{id} has frames in flight");
-            }
-            for side in [Side::Child, Side::Parent] {
-                let Some(session) = connection.sessions[side.index()].as_ref() else {
-                    continue;
-                };
-                if !session.is_idle() || session.poll_timeout().is_some() {
-                    return format!(
-                        "the {} session of connection #{id} ({}) is busy",
-                        side.name(),
-                        self.nodes[connection.node(side)].code
-                    );
-                }
-            }
-        }
-        String::new()
-    }
-}
-
-/// Opens a node from its disk and checks it alone ((b) and (c)).
-fn reopen_and_check(
-    code: DivisionCode,
-    disk: &SimDisk,
-    topology: &Arc<Topology>,
-    model: &Model,
-    loaded_replicas: usize,
-) -> (DivisionCode, Option<NodeCore>, Vec<Violation>) {
-    match NodeCore::new(
-        code,
-        test_key(code),
-        topology.clone(),
-        Box::new(disk.clone()),
-    ) {
-        Ok(mut core) => {
-            core.set_loaded_replicas_max(loaded_replicas);
-            let violations = invariants::check_node(&core, model);
-            (code, Some(core), violations)
-        }
-        Err(error) => (
-            code,
-            None,
-            vec![Violation::Unverified {
-                node: code,
-                reason: format!("the store does not open: {error}"),
-            }],
-        ),
     }
 }
 
