@@ -722,12 +722,13 @@ fn execute(cli: Cli) -> Result<()> {
             }
             let report: node::core::VerifyReport = serde_json::from_value(value)?;
             println!(
-                "verified: {} submissions (signatures and figures recomputed from {} documents), {} rollups, {} review decisions, {} return definitions",
+                "verified: {} submissions (signatures and figures recomputed from {} documents), {} rollups, {} review decisions, {} return definitions; every one of the {} signed objects stored is signed and from this node's subtree",
                 report.submissions_checked,
                 report.documents_checked,
                 report.rollups_checked,
                 report.decisions_checked,
-                report.definitions_checked
+                report.definitions_checked,
+                report.stored_objects_checked
             );
             Ok(())
         }

@@ -138,7 +138,7 @@ fn the_checker_catches_a_driver_that_drops_events() {
 }
 
 #[test]
-fn the_checker_catches_a_disk_that_corrupts_a_rollup() {
+fn the_checker_catches_a_disk_that_corrupts_a_superseded_rollup() {
     assert!(broken_invariants(with_bug(5, InjectedBug::DiskCorruptsRollup)).contains(&'c'));
 }
 

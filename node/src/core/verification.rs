@@ -14,6 +14,7 @@ use schemas::figures::Figures;
 use serde::{Deserialize, Serialize};
 
 use super::NodeCore;
+use crate::store::Tree;
 
 /// What a passing verification checked.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +29,10 @@ pub struct VerifyReport {
     /// again.
     #[serde(default)]
     pub definitions_checked: usize,
+    /// Every signed submission and rollup stored, superseded ones included, whose signature and
+    /// place in this node's subtree were checked again.
+    #[serde(default)]
+    pub stored_objects_checked: usize,
 }
 
 /// The first thing that did not check out.
@@ -103,8 +108,56 @@ impl NodeCore {
                 }
             }
         }
+        verifier.report.stored_objects_checked = self.verify_every_stored_object()?;
         Ok(verifier.report)
     }
+
+    /// Checks every submission and rollup on disk, not only those the latest ones reach: each is
+    /// validly signed by the key the topology names and belongs to this node's subtree.
+    fn verify_every_stored_object(&self) -> Result<usize, VerifyFailure> {
+        let in_subtree = |node| protocol::notice::is_in_subtree(&self.topology, node, self.code);
+        let mut checked = 0;
+        for (tree, kind) in [(Tree::Submissions, "submission"), (Tree::Rollups, "rollup")] {
+            let entries = self
+                .store
+                .scan_prefix(tree, &[])
+                .map_err(|error| VerifyFailure {
+                    subject: format!("stored {kind}s"),
+                    reason: error.to_string(),
+                })?;
+            for (key, _) in entries {
+                let subject = || format!("stored {kind} {}", hex_prefix(&key));
+                let hash = super::object_hash(&key, kind).map_err(|error| VerifyFailure {
+                    subject: subject(),
+                    reason: error.to_string(),
+                })?;
+                let owner = if tree == Tree::Submissions {
+                    self.load_submission(&hash)
+                        .map(|held| held.map(|held| held.submission.payload().key.owner))
+                } else {
+                    self.load_rollup(&hash)
+                        .map(|held| held.map(|held| held.payload().node))
+                };
+                match owner {
+                    Ok(Some(owner)) if in_subtree(owner) => checked += 1,
+                    Ok(Some(owner)) => {
+                        return fail(subject(), format!("{owner} is not in this node's subtree"));
+                    }
+                    Ok(None) => return fail(subject(), "it vanished while being checked"),
+                    Err(error) => return fail(subject(), error),
+                }
+            }
+        }
+        Ok(checked)
+    }
+}
+
+/// The first bytes of a store key in hexadecimal, to name an object in a message.
+fn hex_prefix(key: &[u8]) -> String {
+    key.iter()
+        .take(6)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 impl Verifier<'_> {

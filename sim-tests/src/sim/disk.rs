@@ -75,18 +75,20 @@ impl SimDisk {
         lost
     }
 
-    /// Flips a byte of the newest rollup stored, for the injected-bug tests: a disk that
-    /// corrupts. Returns whether there was one.
-    pub fn corrupt_latest_rollup(&self) -> bool {
+    /// Flips a byte of a superseded rollup (one no latest pointer names), for the injected-bug
+    /// tests: a disk that corrupts what only a full scan reads. Returns whether there was one.
+    pub fn corrupt_superseded_rollup(&self) -> bool {
         let mut state = self.lock();
-        let Some(hash) = state.trees[tree_index(Tree::LatestRollups)]
-            .values()
-            .next()
-            .cloned()
+        let latest: std::collections::BTreeSet<Vec<u8>> = state.trees
+            [tree_index(Tree::LatestRollups)]
+        .values()
+        .cloned()
+        .collect();
+        let Some(value) = state.trees[tree_index(Tree::Rollups)]
+            .iter_mut()
+            .find(|(hash, _)| !latest.contains(*hash))
+            .map(|(_, value)| value)
         else {
-            return false;
-        };
-        let Some(value) = state.trees[tree_index(Tree::Rollups)].get_mut(&hash) else {
             return false;
         };
         if let Some(byte) = value.last_mut() {

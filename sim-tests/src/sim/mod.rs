@@ -79,7 +79,8 @@ pub enum InjectedBug {
     /// The driver forgets to hand submissions stored from a child to the core, so nothing is
     /// consolidated after them.
     EventsDropped,
-    /// One node's disk flips a byte of a stored rollup after the run.
+    /// The root's disk flips a byte of a superseded rollup after the run, one that only a scan
+    /// of everything stored reads.
     DiskCorruptsRollup,
     /// The driver ignores the flow-control window and writes every frame at once.
     WindowIgnored,

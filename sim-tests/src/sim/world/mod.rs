@@ -282,7 +282,7 @@ impl World {
         if self.config.bug == Some(InjectedBug::DiskCorruptsRollup)
             && let Some(node) = self.nodes.iter().find(|node| node.parent.is_none())
         {
-            node.disk.corrupt_latest_rollup();
+            node.disk.corrupt_superseded_rollup();
         }
         let checking = std::time::Instant::now();
         self.check_invariants();
