@@ -32,6 +32,7 @@ fn total(reports: &[SimReport]) -> SimStats {
         sum.partitions += stats.partitions;
         sum.connections_lost += stats.connections_lost;
         sum.submissions_acknowledged += stats.submissions_acknowledged;
+        sum.refusals_of_liars += stats.refusals_of_liars;
     }
     sum
 }
@@ -57,6 +58,10 @@ fn fixed_seeds_hold_every_invariant_under_every_kind_of_fault() {
     );
     assert!(sum.partitions > 0, "edges were cut: {sum:?}");
     assert!(sum.connections_lost > 0, "connections died: {sum:?}");
+    assert!(
+        sum.refusals_of_liars > 0,
+        "lying counties sent forgeries and were refused: {sum:?}"
+    );
     // Every node submits every ledger at least once.
     assert!(sum.submissions_acknowledged >= (FIXED_SEEDS.len() * 28 * 3) as u64);
 }
@@ -140,6 +145,11 @@ fn the_checker_catches_a_driver_that_drops_events() {
 #[test]
 fn the_checker_catches_a_disk_that_corrupts_a_superseded_rollup() {
     assert!(broken_invariants(with_bug(5, InjectedBug::DiskCorruptsRollup)).contains(&'c'));
+}
+
+#[test]
+fn the_checker_catches_a_parent_that_stores_a_forgery() {
+    assert!(broken_invariants(with_bug(5, InjectedBug::ForgeryStored)).contains(&'c'));
 }
 
 #[test]

@@ -139,6 +139,14 @@ impl NodeCore {
                         .map(|held| held.map(|held| held.payload().node))
                 };
                 match owner {
+                    Ok(Some(owner))
+                        if tree == Tree::Rollups && self.topology.children_of(owner).is_empty() =>
+                    {
+                        return fail(
+                            subject(),
+                            format!("{owner} has no children and signs no rollup"),
+                        );
+                    }
                     Ok(Some(owner)) if in_subtree(owner) => checked += 1,
                     Ok(Some(owner)) => {
                         return fail(subject(), format!("{owner} is not in this node's subtree"));

@@ -89,7 +89,7 @@ fn config(options: &Options, seed: u64) -> Result<SimConfig> {
 fn print(report: &SimReport, seconds: f64) {
     let stats = &report.stats;
     println!(
-        "seed {} trace {} steps {} simulated {:.1} s wall {:.2} s (drafts prepared {:.2} s, converged {:.2} s, checked {:.2} s) frames {} bytes {} lost {} duplicated {} reordered {} crashes {} partitions {} connections {} acknowledged {} refusals {} max-in-flight {} max-outbox {} peak-rss {} MiB",
+        "seed {} trace {} steps {} simulated {:.1} s wall {:.2} s (drafts prepared {:.2} s, converged {:.2} s, checked {:.2} s) frames {} bytes {} lost {} duplicated {} reordered {} crashes {} partitions {} connections {} acknowledged {} refusals {} (of liars {}) max-in-flight {} max-outbox {} peak-rss {} MiB",
         report.seed,
         report.trace_hash,
         stats.steps,
@@ -108,6 +108,7 @@ fn print(report: &SimReport, seconds: f64) {
         stats.connections,
         stats.submissions_acknowledged,
         stats.refusals,
+        stats.refusals_of_liars,
         stats.max_in_flight_frames,
         stats.max_outbox_frames,
         sim::peak_rss_mib().map_or("?".to_owned(), |mib| mib.to_string()),

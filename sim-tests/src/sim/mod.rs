@@ -10,6 +10,7 @@
 
 mod disk;
 pub mod invariants;
+mod liars;
 mod network;
 pub mod rng;
 mod workload;
@@ -37,6 +38,9 @@ pub struct Faults {
     /// restart.
     pub crashes: usize,
     pub downtime_ms: (u64, u64),
+    /// Counties that lie: besides their honest data they send a forged review decision and a
+    /// rollup they may not sign ([`liars`]).
+    pub liars: usize,
     /// Faults happen in `0..fault_window_ms`; after it every edge is healed and every node up.
     pub fault_window_ms: u64,
 }
@@ -52,6 +56,7 @@ impl Faults {
             partition_ms: (500, 120_000),
             crashes: 6,
             downtime_ms: (100, 30_000),
+            liars: 2,
             fault_window_ms: 300_000,
         }
     }
@@ -66,6 +71,7 @@ impl Faults {
             partition_ms: (0, 0),
             crashes: 0,
             downtime_ms: (0, 0),
+            liars: 0,
             fault_window_ms: 60_000,
         }
     }
@@ -84,6 +90,8 @@ pub enum InjectedBug {
     DiskCorruptsRollup,
     /// The driver ignores the flow-control window and writes every frame at once.
     WindowIgnored,
+    /// A parent stores a lying county's forged rollup as if it had not checked it.
+    ForgeryStored,
 }
 
 /// Everything that determines a run.
@@ -161,6 +169,8 @@ pub struct SimStats {
     pub partitions: u64,
     pub submissions_acknowledged: u64,
     pub refusals: u64,
+    /// Refusals of what a lying county sent.
+    pub refusals_of_liars: u64,
     /// The deepest any session's outbox got, in frames.
     pub max_outbox_frames: usize,
     /// The deepest each session queue got: outbox frames, events, documents waiting, documents

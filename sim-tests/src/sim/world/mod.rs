@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::sync::Arc;
 
 use node::core::NodeCore;
-use protocol::{Event, Role, Session, SessionConfig, SessionError};
+use protocol::{Event, Replicas, Role, Session, SessionConfig, SessionError};
 use sha2::{Digest, Sha256};
 use topology::{DivisionCode, Topology};
 
@@ -18,6 +18,7 @@ mod idleness;
 
 use super::disk::SimDisk;
 use super::invariants::{self, Violation};
+use super::liars::Forgeries;
 use super::network::{Connection, ConnectionId, Pipe, Side};
 use super::rng::SimRng;
 use super::workload::{self, ClerkAction, ClerkStep, Model};
@@ -153,6 +154,8 @@ pub(super) struct World {
     nodes: Vec<SimNode>,
     connections: BTreeMap<ConnectionId, Connection>,
     next_connection: ConnectionId,
+    /// Lying counties, with what each forges.
+    liars: BTreeMap<usize, Forgeries>,
     /// Tree edges cut, by child, with how many overlapping partitions cut each.
     cut: BTreeMap<usize, u32>,
     model: Model,
@@ -227,6 +230,7 @@ impl World {
             connections: BTreeMap::new(),
             next_connection: 0,
             cut: BTreeMap::new(),
+            liars: BTreeMap::new(),
             model: Model::default(),
             stats: SimStats::default(),
             violations: Vec::new(),
@@ -284,6 +288,25 @@ impl World {
         {
             node.disk.corrupt_superseded_rollup();
         }
+        if self.config.bug == Some(InjectedBug::ForgeryStored)
+            && let Some((liar, forgeries)) = self.liars.iter().next()
+            && let Some(parent) = self.nodes[*liar].parent
+        {
+            let mut batch = node::store::Batch::new();
+            for rollup in forgeries.rollups() {
+                batch.put(
+                    node::store::Tree::Rollups,
+                    rollup.hash().0.to_vec(),
+                    rollup.to_bytes(),
+                );
+            }
+            let stored = node::store::Store::apply(
+                &self.nodes[parent].disk,
+                &batch,
+                node::store::Durability::Flush,
+            );
+            stored.expect("the simulated disk takes a batch");
+        }
         let checking = std::time::Instant::now();
         self.check_invariants();
         SimReport {
@@ -340,6 +363,15 @@ impl World {
                 .between(0, faults.fault_window_ms.saturating_sub(length));
             self.schedule(start, Action::Cut { child });
             self.schedule(start + length, Action::Heal { child });
+        }
+        let leaves: Vec<usize> = (0..self.nodes.len())
+            .filter(|node| self.topology.children_of(self.nodes[*node].code).is_empty())
+            .collect();
+        for _ in 0..faults.liars.min(leaves.len()) {
+            let liar = leaves[self.rng.index(leaves.len())];
+            let forgeries = Forgeries::of(self.nodes[liar].code, &self.topology);
+            self.note(format!("{} lies", self.nodes[liar].code));
+            self.liars.insert(liar, forgeries);
         }
         for _ in 0..faults.crashes {
             let node = self.rng.index(self.nodes.len());
@@ -734,13 +766,12 @@ impl World {
             return;
         };
         let before = core.generation();
-        let result = match work {
-            Work::Bytes(frame) => {
-                self.trace.update(&frame);
-                session.handle_bytes(now, &frame, core)
-            }
-            Work::Timeout => session.handle_timeout(now, core),
-            Work::LocalChange => session.handle_local_change(now, core),
+        if let Work::Bytes(frame) = &work {
+            self.trace.update(frame);
+        }
+        let result = match (side, self.liars.get(&node)) {
+            (Side::Child, Some(forgeries)) => drive(session, work, now, &mut forgeries.wrap(core)),
+            _ => drive(session, work, now, core),
         };
         let depths = session.queue_depths();
         self.stats.max_outbox_frames = self.stats.max_outbox_frames.max(depths.outbox_frames);
@@ -750,9 +781,13 @@ impl World {
             events.push(event);
         }
         let code = self.nodes[node].code;
+        let peer_lies = side == Side::Parent && self.liars.contains_key(&connection.child);
         for event in &events {
             if let Event::Refused(refusal) = event {
                 self.stats.refusals += 1;
+                if peer_lies {
+                    self.stats.refusals_of_liars += 1;
+                }
                 let line = format!("{code} refused: {refusal}");
                 self.note(line);
             }
@@ -844,6 +879,20 @@ impl World {
                 side,
             },
         );
+    }
+}
+
+/// Hands one piece of work to a session over a node's data.
+fn drive<R: Replicas>(
+    session: &mut Session,
+    work: Work,
+    now: u64,
+    replicas: &mut R,
+) -> Result<(), SessionError> {
+    match work {
+        Work::Bytes(frame) => session.handle_bytes(now, &frame, replicas),
+        Work::Timeout => session.handle_timeout(now, replicas),
+        Work::LocalChange => session.handle_local_change(now, replicas),
     }
 }
 
