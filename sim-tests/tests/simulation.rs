@@ -10,8 +10,10 @@ use sim_tests::sim::{self, InjectedBug, SimConfig, SimReport, SimStats};
 /// Seeds every CI run replays; a seed that once found a bug belongs here.
 const FIXED_SEEDS: [u64; 6] = [1, 2, 3, 42, 2026, 14_504_045_336_156_245_347];
 
-/// Fresh random seeds per CI run, unless `HUIZONG_SIM_SEEDS` says otherwise.
-const FRESH_SEEDS_IN_CI: usize = 6;
+/// Time CI spends on fresh random seeds, unless `HUIZONG_SIM_SEEDS` asks for a count: as many
+/// seeds as fit, at least [`FRESH_SEEDS_MIN`].
+const FRESH_SEEDS_BUDGET: std::time::Duration = std::time::Duration::from_secs(60);
+const FRESH_SEEDS_MIN: usize = 4;
 
 fn run_ningxia(seed: u64) -> SimReport {
     let report = sim::run(SimConfig::ningxia(seed));
@@ -68,15 +70,21 @@ fn fixed_seeds_hold_every_invariant_under_every_kind_of_fault() {
 
 #[test]
 fn fresh_random_seeds_hold_every_invariant() {
-    let count = std::env::var("HUIZONG_SIM_SEEDS")
+    let count: Option<usize> = std::env::var("HUIZONG_SIM_SEEDS")
         .ok()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(FRESH_SEEDS_IN_CI);
-    for _ in 0..count {
+        .and_then(|text| text.parse().ok());
+    let started = std::time::Instant::now();
+    let mut runs = 0;
+    while match count {
+        Some(count) => runs < count,
+        None => runs < FRESH_SEEDS_MIN || started.elapsed() < FRESH_SEEDS_BUDGET,
+    } {
         let seed = sim::fresh_seed();
         eprintln!("simulating seed {seed}");
         run_ningxia(seed);
+        runs += 1;
     }
+    eprintln!("{runs} fresh seeds held every invariant");
 }
 
 #[test]
