@@ -126,11 +126,11 @@ impl NodeCore {
                     reason: error.to_string(),
                 })?;
             for (key, _) in entries {
-                let subject = || format!("stored {kind} {}", hex_prefix(&key));
                 let hash = super::object_hash(&key, kind).map_err(|error| VerifyFailure {
-                    subject: subject(),
+                    subject: format!("stored {kind}s"),
                     reason: error.to_string(),
                 })?;
+                let subject = || format!("stored {kind} {}", hash.short());
                 let owner = if tree == Tree::Submissions {
                     self.load_submission(&hash)
                         .map(|held| held.map(|held| held.submission.payload().key.owner))
@@ -158,14 +158,6 @@ impl NodeCore {
         }
         Ok(checked)
     }
-}
-
-/// The first bytes of a store key in hexadecimal, to name an object in a message.
-fn hex_prefix(key: &[u8]) -> String {
-    key.iter()
-        .take(6)
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 impl Verifier<'_> {

@@ -110,7 +110,7 @@ fn print(report: &SimReport, seconds: f64) {
         stats.refusals,
         stats.refusals_of_liars,
         stats.max_in_flight_frames,
-        stats.max_outbox_frames,
+        stats.max_outbox_frames(),
         sim::peak_rss_mib().map_or("?".to_owned(), |mib| mib.to_string()),
     );
 }

@@ -171,8 +171,6 @@ pub struct SimStats {
     pub refusals: u64,
     /// Refusals of what a lying county sent.
     pub refusals_of_liars: u64,
-    /// The deepest any session's outbox got, in frames.
-    pub max_outbox_frames: usize,
     /// The deepest each session queue got: outbox frames, events, documents waiting, documents
     /// in flight, eager bytes waiting.
     pub max_session_depths: [usize; 5],
@@ -180,6 +178,13 @@ pub struct SimStats {
     pub max_in_flight_frames: usize,
     /// The most events scheduled at once.
     pub max_scheduled_events: usize,
+}
+
+impl SimStats {
+    /// The deepest any session's outbox got, in frames.
+    pub fn max_outbox_frames(&self) -> usize {
+        self.max_session_depths[0]
+    }
 }
 
 /// What a run produced.
