@@ -96,3 +96,57 @@ pub const MAX_RESTORE_OBJECTS: usize = 1_000_000;
 /// Pages one restore accepts: every object in pages of at least one, and every document in chunks.
 /// A parent that sends more is streaming without end.
 pub const MAX_RESTORE_PAGES: u64 = 2_000_000;
+
+/// The bounds a session keeps that tests and operators may set: production values by default.
+/// Attack tests shorten the timeouts so that they do not wait out production bounds; nothing else
+/// should change them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// See [`SYNC_STALL_TIMEOUT_MS`].
+    pub sync_stall_timeout_ms: u64,
+    /// How far a peer's automerge data may inflate (see [`InflationLimits`]).
+    pub inflation: InflationLimits,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        Self {
+            sync_stall_timeout_ms: SYNC_STALL_TIMEOUT_MS,
+            inflation: InflationLimits::default(),
+        }
+    }
+}
+
+/// How far automerge data from a peer, a restore page or the disk may inflate before automerge
+/// allocates for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InflationLimits {
+    /// Bytes one message may inflate to, per byte it has on the wire.
+    pub message_ratio: u64,
+    /// Bytes any message may inflate to, however small it is.
+    pub message_floor_bytes: u64,
+    /// Bytes one document may inflate to, across every message of one sync and when loaded.
+    pub document_bytes: u64,
+}
+
+impl InflationLimits {
+    /// No bound at all: only for the attack test that shows what the bound prevents.
+    pub fn unbounded() -> Self {
+        Self {
+            message_ratio: u64::MAX,
+            message_floor_bytes: u64::MAX,
+            document_bytes: u64::MAX,
+        }
+    }
+}
+
+impl Default for InflationLimits {
+    fn default() -> Self {
+        // Placeholders until the bounds are derived from the largest legitimate document.
+        Self {
+            message_ratio: 64,
+            message_floor_bytes: 16 * 1024 * 1024,
+            document_bytes: 4 * 1024 * 1024 * 1024,
+        }
+    }
+}

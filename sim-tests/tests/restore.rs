@@ -82,6 +82,7 @@ fn restore_over_memory(
         peer: child,
         role: Role::Parent,
         topology_version: topology.version(),
+        limits: protocol::limits::SessionLimits::default(),
     });
     let mut client = RestoreClient::new(topology.clone(), child, parent.code());
     for step in 0..MAX_STEPS_PER_RUN {

@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use ed25519_dalek::SigningKey;
 use protocol::Event;
+use protocol::limits::SessionLimits;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use topology::DivisionCode;
@@ -61,6 +62,8 @@ pub struct NodeHandle {
     local_address: Mutex<Option<SocketAddr>>,
     /// The live connection of each link, for byte counters.
     connections: Mutex<BTreeMap<DivisionCode, quinn::Connection>>,
+    /// The bounds every session of this node keeps (production values unless a test sets them).
+    session_limits: SessionLimits,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -83,7 +86,19 @@ impl NodeHandle {
             recent_refusals: Mutex::new(VecDeque::new()),
             local_address: Mutex::new(None),
             connections: Mutex::new(BTreeMap::new()),
+            session_limits: SessionLimits::default(),
         }
+    }
+
+    /// The same handle with other session bounds: tests shorten timeouts this way.
+    pub fn with_session_limits(mut self, limits: SessionLimits) -> Self {
+        self.session_limits = limits;
+        self
+    }
+
+    /// The bounds every session of this node keeps.
+    pub fn session_limits(&self) -> SessionLimits {
+        self.session_limits
     }
 
     pub fn code(&self) -> DivisionCode {

@@ -64,6 +64,7 @@ pub async fn run_session(
         peer,
         role,
         topology_version,
+        limits: handle.session_limits(),
     });
     let clock = Instant::now();
     let elapsed_ms = move || clock.elapsed().as_millis() as u64;

@@ -26,7 +26,7 @@ use topology::DivisionCode;
 
 use crate::frame::{FrameDecoder, FrameError};
 use crate::key::DocumentKey;
-use crate::limits::{MAX_EVENTS, MAX_OUTBOX_FRAMES, SYNC_STALL_TIMEOUT_MS};
+use crate::limits::{MAX_EVENTS, MAX_OUTBOX_FRAMES, SessionLimits};
 use crate::message::{Message, MessageError, PROTOCOL_VERSION};
 use crate::refusal::{Refusal, RefusalReason};
 use crate::replicas::{Replicas, StoreFailure};
@@ -59,6 +59,8 @@ pub struct SessionConfig {
     pub role: Role,
     /// The version of the topology we hold, announced in `Hello`.
     pub topology_version: u64,
+    /// Timeouts and caps; production values unless a test shortens them.
+    pub limits: SessionLimits,
 }
 
 /// What happened, for the driver to act on (consolidate, log, count).
@@ -269,18 +271,20 @@ impl Session {
         Ok(())
     }
 
-    /// Abandons document pulls that made no progress for [`SYNC_STALL_TIMEOUT_MS`].
+    /// Abandons document pulls that made no progress for the sync stall timeout
+    /// ([`crate::limits::SYNC_STALL_TIMEOUT_MS`] unless set otherwise).
     pub fn handle_timeout<R: Replicas>(
         &mut self,
         now_ms: u64,
         replicas: &mut R,
     ) -> Result<(), SessionError> {
+        let stall_timeout_ms = self.config.limits.sync_stall_timeout_ms;
         let stalled: Vec<DocumentKey> = self
             .download
             .in_flight
             .iter()
             .filter(|(_, pull)| {
-                now_ms.saturating_sub(pull.last_progress_ms) >= SYNC_STALL_TIMEOUT_MS
+                now_ms.saturating_sub(pull.last_progress_ms) >= stall_timeout_ms
             })
             .map(|(key, _)| *key)
             .collect();
@@ -289,7 +293,7 @@ impl Session {
             self.refuse(
                 key.to_string(),
                 RefusalReason::SyncStalled {
-                    milliseconds: SYNC_STALL_TIMEOUT_MS,
+                    milliseconds: stall_timeout_ms,
                 },
             )?;
         }
@@ -319,7 +323,7 @@ impl Session {
         self.download
             .in_flight
             .values()
-            .map(|pull| pull.last_progress_ms + SYNC_STALL_TIMEOUT_MS)
+            .map(|pull| pull.last_progress_ms + self.config.limits.sync_stall_timeout_ms)
             .chain(self.upload.retry_offer_at_ms)
             .min()
     }

@@ -527,6 +527,7 @@ impl World {
                 peer,
                 role,
                 topology_version: version,
+                limits: protocol::limits::SessionLimits::default(),
             }))
         };
         self.connections.insert(
