@@ -141,7 +141,16 @@ impl NodeDirectory {
         let config = self.read_config()?;
         let topology = self.read_topology()?;
         let key = self.read_key()?;
-        let store = open_store_waiting(&self.store_path())?;
+        let store_path = self.store_path();
+        // The store's directory is private before sled writes anything into it.
+        create_private_directory(&store_path).map_err(|error| {
+            anyhow!(
+                "cannot create the store directory {}: {}",
+                store_path.display(),
+                disk::explain_io_error(&store_path, &error)
+            )
+        })?;
+        let store = open_store_waiting(&store_path)?;
         NodeCore::new(config.code, key, topology, Box::new(store)).with_context(|| {
             format!(
                 "cannot open node {} in {}",
@@ -191,6 +200,48 @@ pub fn read_key(path: &Path) -> Result<SigningKey> {
         )
     })?;
     Ok(SigningKey::from_bytes(&seed))
+}
+
+/// Refuses a key file that users other than its owner may read or write: anyone who can read it
+/// can sign for this node. Says how to fix it.
+pub fn check_key_file_private(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let metadata = fs::metadata(path)
+            .with_context(|| format!("cannot read key file {}", path.display()))?;
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            bail!(
+                "the key file {} can be read or written by other users (mode {mode:04o}); anyone \
+                 who reads it can sign for this node: make it private with `chmod 600 {}` and \
+                 run again",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Creates a directory (and any missing parents) that only its owner may enter: mode 0700 from
+/// the moment it exists. An existing directory is made private too.
+pub fn create_private_directory(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        if path.is_dir() {
+            return fs::set_permissions(path, fs::Permissions::from_mode(0o700));
+        }
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)
+    }
+    #[cfg(not(unix))]
+    {
+        fs::create_dir_all(path)
+    }
 }
 
 /// A fresh key from the operating system's random source.
@@ -283,7 +334,7 @@ fn fill_new_directory(
     key: &SigningKey,
 ) -> Result<()> {
     let root = directory.root();
-    fs::create_dir_all(root).map_err(|error| {
+    create_private_directory(root).map_err(|error| {
         anyhow!(
             "cannot create node directory {}: {}",
             root.display(),

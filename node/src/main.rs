@@ -481,6 +481,8 @@ fn execute(cli: Cli) -> Result<()> {
         }
         CliCommand::Run { directory } => {
             init_logging("info");
+            let node_directory = NodeDirectory::existing(&directory.dir)?;
+            directory::check_key_file_private(&node_directory.key_path())?;
             run_node(&directory.dir)
         }
         CliCommand::Import {
@@ -743,7 +745,16 @@ fn execute(cli: Cli) -> Result<()> {
     }
 }
 
+/// Files the node creates (the store, keys, exports, the control socket) are its owner's alone:
+/// with this mask they are created private, with no moment in which others could open them.
+#[cfg(unix)]
+fn make_new_files_private() {
+    rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
+}
+
 fn main() -> ExitCode {
+    #[cfg(unix)]
+    make_new_files_private();
     let cli = Cli::parse();
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -46,14 +46,27 @@ pub fn bind(path: &Path) -> Result<UnixListener> {
             format!("cannot remove the stale control socket {}", path.display())
         })?;
     }
-    let listener = UnixListener::bind(path)
+    // The socket is bound under a name no command looks for, made private, and only then renamed
+    // to the name commands connect to: it is never reachable with wider permissions. (It lives in
+    // the node directory, which is private from its creation, so nobody else can reach it at all.)
+    let staging = path.with_file_name(format!(
+        ".{}.{}",
+        path.file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or("control.sock"),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&staging);
+    let listener = UnixListener::bind(&staging)
         .with_context(|| format!("cannot create the control socket {}", path.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("cannot restrict {}", path.display()))?;
+        std::fs::set_permissions(&staging, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot restrict {}", staging.display()))?;
     }
+    std::fs::rename(&staging, path)
+        .with_context(|| format!("cannot create the control socket {}", path.display()))?;
     Ok(listener)
 }
 
