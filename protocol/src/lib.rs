@@ -7,6 +7,7 @@
 //! the sum of their inputs.
 
 pub mod authorization;
+pub mod encoding;
 pub mod frame;
 pub mod key;
 pub mod limits;

@@ -97,6 +97,44 @@ pub const MAX_RESTORE_OBJECTS: usize = 1_000_000;
 /// A parent that sends more is streaming without end.
 pub const MAX_RESTORE_PAGES: u64 = 2_000_000;
 
+/// Bytes of one signed submission envelope. A submission is a key, at most
+/// [`MAX_HEADS_PER_SUBMISSION`] heads of 32 bytes, a coefficient version of at most
+/// [`MAX_TEXT_BYTES`], a digest and a few numbers: at most about 1.7 KiB; the demo's are about
+/// 250 bytes.
+pub const MAX_SUBMISSION_ENVELOPE_BYTES: usize = 4 * 1024;
+
+/// Bytes of one signed rollup envelope. The largest the Ningxia demo signs is 3.5 KiB (89
+/// figures, 6 inputs); a ledger has at most a few hundred figures with their breakdowns (about
+/// 15 KiB) and the widest node of the national tree about 30 inputs of 44 bytes, or
+/// [`MAX_INPUTS_PER_ROLLUP`] at the very most (45 KiB). 256 KiB admits all of it four times over
+/// while a page of [`MAX_ROLLUPS_PER_PAGE`] of them stays a quarter of a frame.
+pub const MAX_ROLLUP_ENVELOPE_BYTES: usize = 256 * 1024;
+
+/// Bytes of one signed notice envelope. The largest notice is a return definition: at most 256
+/// blocking rules of 64 bytes and a coefficient version of [`MAX_TEXT_BYTES`], about 17.5 KiB;
+/// a review decision with its reason is under 1.5 KiB.
+pub const MAX_NOTICE_ENVELOPE_BYTES: usize = 32 * 1024;
+
+/// Bytes of a frame beyond its pages' envelopes: message tags, keys, counters and length
+/// prefixes, generously.
+const PAGE_OVERHEAD_BYTES: usize = 64 * 1024;
+
+// Any page of the largest allowed envelopes fits in one frame, so that one object can never make
+// a page that cannot be sent (and end a link for good). Checked when the crate compiles.
+const _: () = assert!(
+    MAX_SUBMISSIONS_PER_PAGE * MAX_SUBMISSION_ENVELOPE_BYTES
+        + MAX_EAGER_BYTES_PER_PAGE
+        + PAGE_OVERHEAD_BYTES
+        <= MAX_FRAME_BYTES
+);
+const _: () = assert!(
+    MAX_ROLLUPS_PER_PAGE * MAX_ROLLUP_ENVELOPE_BYTES + PAGE_OVERHEAD_BYTES <= MAX_FRAME_BYTES
+);
+const _: () = assert!(
+    MAX_NOTICES_PER_PAGE * MAX_NOTICE_ENVELOPE_BYTES + PAGE_OVERHEAD_BYTES <= MAX_FRAME_BYTES
+);
+const _: () = assert!(MAX_RESTORE_CHUNK_BYTES + PAGE_OVERHEAD_BYTES <= MAX_FRAME_BYTES);
+
 /// The bounds a session keeps that tests and operators may set: production values by default.
 /// Attack tests shorten the timeouts so that they do not wait out production bounds; nothing else
 /// should change them.

@@ -129,9 +129,7 @@ impl Message {
 
     /// Decodes a frame body.
     pub fn from_frame_body(body: &[u8]) -> Result<Self, MessageError> {
-        postcard::from_bytes(body).map_err(|error| MessageError::Malformed {
-            reason: error.to_string(),
-        })
+        crate::encoding::decode_exact(body).map_err(|reason| MessageError::Malformed { reason })
     }
 
     /// A short name for logs.

@@ -93,6 +93,7 @@ pub enum Verdict {
 
 impl SignedPayload for Notice {
     const DOMAIN: &'static [u8] = b"huizong/notice/1\0";
+    const MAX_ENVELOPE_BYTES: usize = crate::limits::MAX_NOTICE_ENVELOPE_BYTES;
 
     fn signer(&self) -> DivisionCode {
         self.signer

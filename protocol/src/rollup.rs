@@ -49,6 +49,7 @@ pub struct Rollup {
 
 impl SignedPayload for Rollup {
     const DOMAIN: &'static [u8] = b"huizong/rollup/1\0";
+    const MAX_ENVELOPE_BYTES: usize = crate::limits::MAX_ROLLUP_ENVELOPE_BYTES;
 
     fn signer(&self) -> DivisionCode {
         self.node

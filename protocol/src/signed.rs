@@ -58,6 +58,11 @@ pub trait SignedPayload: Serialize + DeserializeOwned + Clone + fmt::Debug {
     /// The payload's own bounds and consistency, checked before the signature. Each payload type
     /// lists what it checks.
     fn check(&self) -> Result<(), String>;
+
+    /// The largest envelope of this kind, payload, key and signature together: checked before
+    /// anything is decoded or verified, and when signing, so that a page of the largest envelopes
+    /// always fits in one frame (see `crate::limits`).
+    const MAX_ENVELOPE_BYTES: usize;
 }
 
 /// The wire and disk form of a signed object.
@@ -99,9 +104,7 @@ impl Envelope {
 
     /// Decodes stored or received bytes; the result still has to be verified.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SignedError> {
-        postcard::from_bytes(bytes).map_err(|error| SignedError::Malformed {
-            reason: error.to_string(),
-        })
+        crate::encoding::decode_exact(bytes).map_err(|reason| SignedError::Malformed { reason })
     }
 }
 
@@ -120,6 +123,8 @@ pub enum SignedError {
     BadSignature { signer: DivisionCode },
     #[error("our own key does not speak for {signer} in the topology")]
     OwnKeyNotBound { signer: DivisionCode },
+    #[error("the signed object is {bytes} bytes, more than the {limit} bytes its kind may have")]
+    TooLarge { bytes: usize, limit: usize },
 }
 
 /// A payload with a signature that has been made or checked. Immutable once made, so clones share
@@ -159,6 +164,13 @@ impl<T: SignedPayload> PartialEq for Signed<T> {
     }
 }
 
+/// Bytes of an envelope as it is encoded: the payload, the signer's key, the signature, and at
+/// most ten bytes of length prefixes.
+fn envelope_size(payload: &[u8], signature_bytes: usize) -> usize {
+    const LENGTH_PREFIXES_MAX: usize = 10;
+    payload.len() + 32 + signature_bytes + LENGTH_PREFIXES_MAX
+}
+
 fn signed_message(domain: &[u8], payload: &[u8]) -> Vec<u8> {
     let mut message = Vec::with_capacity(domain.len() + payload.len());
     message.extend_from_slice(domain);
@@ -181,6 +193,13 @@ impl<T: SignedPayload> Signed<T> {
             return Err(SignedError::OwnKeyNotBound { signer });
         }
         let payload_bytes = postcard::to_stdvec(&payload).expect("payloads always encode");
+        let envelope_bytes = envelope_size(&payload_bytes, SIGNATURE_BYTES);
+        if envelope_bytes > T::MAX_ENVELOPE_BYTES {
+            return Err(SignedError::TooLarge {
+                bytes: envelope_bytes,
+                limit: T::MAX_ENVELOPE_BYTES,
+            });
+        }
         let signature = key.sign(&signed_message(T::DOMAIN, &payload_bytes));
         let envelope = Envelope {
             payload: payload_bytes,
@@ -194,12 +213,18 @@ impl<T: SignedPayload> Signed<T> {
         })
     }
 
-    /// Checks an envelope from a peer or from disk.
+    /// Checks an envelope from a peer or from disk: its size first, then that the payload decodes
+    /// exactly, keeps its bounds, and is signed by a key the topology binds to its signer.
     pub fn verify(envelope: Envelope, topology: &Topology) -> Result<Self, SignedError> {
-        let payload: T =
-            postcard::from_bytes(&envelope.payload).map_err(|error| SignedError::Malformed {
-                reason: error.to_string(),
-            })?;
+        let envelope_bytes = envelope_size(&envelope.payload, envelope.signature.len());
+        if envelope_bytes > T::MAX_ENVELOPE_BYTES {
+            return Err(SignedError::TooLarge {
+                bytes: envelope_bytes,
+                limit: T::MAX_ENVELOPE_BYTES,
+            });
+        }
+        let payload: T = crate::encoding::decode_exact(&envelope.payload)
+            .map_err(|reason| SignedError::Malformed { reason })?;
         payload
             .check()
             .map_err(|reason| SignedError::OutOfBounds { reason })?;

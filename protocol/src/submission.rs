@@ -35,6 +35,7 @@ pub struct Submission {
 
 impl SignedPayload for Submission {
     const DOMAIN: &'static [u8] = b"huizong/submission/1\0";
+    const MAX_ENVELOPE_BYTES: usize = crate::limits::MAX_SUBMISSION_ENVELOPE_BYTES;
 
     fn signer(&self) -> DivisionCode {
         self.key.owner

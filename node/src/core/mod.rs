@@ -236,9 +236,9 @@ impl NodeCore {
         };
         let what = || format!("submission {}", hash.short());
         let stored: StoredSubmission =
-            postcard::from_bytes(&bytes).map_err(|error| CoreError::CorruptObject {
+            protocol::encoding::decode_exact(&bytes).map_err(|reason| CoreError::CorruptObject {
                 what: what(),
-                reason: error.to_string(),
+                reason,
             })?;
         let submission = Signed::from_bytes(&stored.envelope, &self.topology).map_err(|error| {
             CoreError::CorruptObject {
