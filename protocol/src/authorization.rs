@@ -166,6 +166,65 @@ pub fn check_rollup<R: Replicas>(rollup: &Rollup, replicas: &R) -> Result<(), Re
     })
 }
 
+/// Checks that a rollup lists exactly the inputs that count now at this node: for its signer and
+/// each of the signer's leaf children, the counted submission (the latest, or the latest that
+/// reached the tree before the root closed the period); for each inner child, the latest rollup
+/// held. A rollup built on an input that is stale, superseded or left out is refused, not merely
+/// one built on an input this node lacks.
+pub fn check_counted_inputs<R: Replicas>(
+    rollup: &Rollup,
+    replicas: &R,
+) -> Result<(), RefusalReason> {
+    let topology = replicas.topology();
+    let storage = |failure: crate::replicas::StoreFailure| RefusalReason::Storage {
+        reason: failure.0,
+    };
+    let contributors = std::iter::once(rollup.node)
+        .chain(topology.children_of(rollup.node).iter().copied());
+    for node in contributors {
+        let counted = match crate::rollup::expected_kind(topology, rollup.node, node) {
+            Ok(InputKind::Submission) => replicas
+                .counted_submission_hash(&crate::key::DocumentKey::new(
+                    node,
+                    rollup.ledger,
+                    rollup.period,
+                ))
+                .map_err(storage)?
+                .map(|hash| (InputKind::Submission, hash)),
+            Ok(InputKind::Rollup) => replicas
+                .latest_rollup(node, rollup.ledger, rollup.period)
+                .map_err(storage)?
+                .map(|held| (InputKind::Rollup, held.hash())),
+            Err(error) => {
+                return Err(RefusalReason::RollupInputsInvalid {
+                    reason: error.to_string(),
+                });
+            }
+        };
+        let listed = rollup
+            .inputs
+            .iter()
+            .find(|input| input.node == node)
+            .map(|input| (input.kind, input.hash));
+        if listed != counted {
+            let reason = match (listed, counted) {
+                (Some(_), None) => "it lists an input where none counts here".to_owned(),
+                (None, Some((_, hash))) => {
+                    format!("it leaves out {} which counts here", hash.short())
+                }
+                (Some((_, listed)), Some((_, counted))) => format!(
+                    "it lists {} where {} counts here",
+                    listed.short(),
+                    counted.short()
+                ),
+                (None, None) => unreachable!("equal"),
+            };
+            return Err(RefusalReason::RollupInputNotCounted { input: node, reason });
+        }
+    }
+    Ok(())
+}
+
 /// What a held input is: its node, ledger, period and figures.
 pub type HeldInput = (DivisionCode, Ledger, Period, Figures);
 

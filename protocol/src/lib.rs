@@ -23,9 +23,9 @@ pub mod submission;
 pub mod sync_check;
 
 pub use key::DocumentKey;
-pub use notice::{Decision, Notice, NoticeBody, Verdict};
+pub use notice::{Decision, Notice, NoticeBody, Receipt, Verdict};
 pub use refusal::{Refusal, RefusalReason};
-pub use replicas::{Replicas, StoreFailure};
+pub use replicas::{Replicas, StoreFailure, TopologyAdoption};
 pub use restore::{RestoreClient, RestoreError, Restored};
 pub use rollup::{InputKind, Rollup, RollupInput};
 pub use session::{Event, QueueDepths, Role, Session, SessionConfig, SessionError, SessionStats};

@@ -115,6 +115,11 @@ pub const MAX_ROLLUP_ENVELOPE_BYTES: usize = 256 * 1024;
 /// a review decision with its reason is under 1.5 KiB.
 pub const MAX_NOTICE_ENVELOPE_BYTES: usize = 32 * 1024;
 
+/// Bytes of a topology file sent down the tree. The national tree with keys and addresses is about
+/// 1 MB (some 300 bytes a node); a few retired keys per node add a little. 16 MiB admits ten
+/// national trees while keeping a topology message a quarter of a frame.
+pub const MAX_TOPOLOGY_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
 /// Bytes of a frame beyond its pages' envelopes: message tags, keys, counters and length
 /// prefixes, generously.
 const PAGE_OVERHEAD_BYTES: usize = 64 * 1024;
@@ -134,6 +139,7 @@ const _: () = assert!(
     MAX_NOTICES_PER_PAGE * MAX_NOTICE_ENVELOPE_BYTES + PAGE_OVERHEAD_BYTES <= MAX_FRAME_BYTES
 );
 const _: () = assert!(MAX_RESTORE_CHUNK_BYTES + PAGE_OVERHEAD_BYTES <= MAX_FRAME_BYTES);
+const _: () = assert!(MAX_TOPOLOGY_MESSAGE_BYTES + PAGE_OVERHEAD_BYTES <= MAX_FRAME_BYTES);
 
 /// The bounds a session keeps that tests and operators may set: production values by default.
 /// Attack tests shorten the timeouts so that they do not wait out production bounds; nothing else

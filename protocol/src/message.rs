@@ -16,8 +16,10 @@ use crate::frame::{FrameError, encode_frame};
 use crate::key::DocumentKey;
 use crate::signed::Envelope;
 
-/// The protocol version both sides must speak; bumped on any incompatible change.
-pub const PROTOCOL_VERSION: u32 = 3;
+/// The protocol version both sides must speak; bumped on any change to a message or to a signed
+/// object's encoding. History: 3 added restore; 4 added `Topology`, receipts (a notice kind),
+/// exact decoding (no trailing bytes) and envelope size caps.
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// One message, one frame.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -74,6 +76,10 @@ pub enum Message {
     RestoreNext,
     /// Parent to child: one page of the restore, the last marked.
     RestorePage { part: RestorePart, last_page: bool },
+    /// Parent to child, when the child's hello named an older topology version than the parent
+    /// holds (or the parent adopts a newer one): the root-signed topology file. The child checks
+    /// it against the root key it pinned and adopts it, and passes it on to its own children.
+    Topology { text: String },
 }
 
 /// What one restore page carries. The parent sends notices, then submissions, then the documents
@@ -145,6 +151,7 @@ impl Message {
             Message::RestoreRequest => "restore request",
             Message::RestoreNext => "restore next",
             Message::RestorePage { .. } => "restore page",
+            Message::Topology { .. } => "topology",
         }
     }
 }

@@ -36,6 +36,30 @@ pub enum NoticeBody {
     Definition(ReturnDefinition),
     /// The root closes a return's period (or reopens it).
     Lock(PeriodLock),
+    /// The owner's parent received a submission: what the tree observed of it, signed by the first
+    /// ancestor, so that lateness and lock membership never rest on the owner's own clock.
+    Receipt(Receipt),
+}
+
+/// The parent's signed record that it received and stored one of its child's submissions. Its
+/// notice's `time_ms` is the parent's clock at that moment. Receipts travel down to the owner and
+/// up to every ancestor, like decisions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The document whose submission was received.
+    pub key: DocumentKey,
+    /// The sequence of the submission received.
+    pub sequence: u64,
+    /// The hash of the signed submission received.
+    pub submission: ObjectHash,
+    /// The highest revision of the root's lock of the document's (ledger, period) the parent held
+    /// when the submission arrived; 0 when it held none. While the period is closed at revision
+    /// `r`, the submission counts only if this is below `r`: it reached the tree before the
+    /// closing did, whatever the owner's clock said.
+    pub lock_revision_held: u64,
+    /// The topology version the parent held when the submission arrived: a submission signed by a
+    /// key retired in a later version was received while that key was still current.
+    pub topology_version: u64,
 }
 
 /// The root's closing (or reopening) of a return's period. While the latest revision is closed,
@@ -131,6 +155,12 @@ impl SignedPayload for Notice {
                 }
                 Ok(())
             }
+            NoticeBody::Receipt(receipt) => {
+                if receipt.sequence == 0 {
+                    return Err("a receipt names a submission sequence of at least 1".to_owned());
+                }
+                Ok(())
+            }
             NoticeBody::Decision(decision) => {
                 if decision.sequence == 0 {
                     return Err("a decision names a submission sequence of at least 1".to_owned());
@@ -159,6 +189,7 @@ impl Notice {
     pub fn key(&self) -> Option<DocumentKey> {
         match &self.body {
             NoticeBody::Decision(decision) => Some(decision.key),
+            NoticeBody::Receipt(receipt) => Some(receipt.key),
             NoticeBody::Definition(_) | NoticeBody::Lock(_) => None,
         }
     }
@@ -167,6 +198,9 @@ impl Notice {
     pub fn subject(&self) -> String {
         match &self.body {
             NoticeBody::Decision(decision) => format!("a decision about {}", decision.key),
+            NoticeBody::Receipt(receipt) => {
+                format!("the receipt of {} #{}", receipt.key, receipt.sequence)
+            }
             NoticeBody::Definition(definition) => format!(
                 "the definition of return {}/{}",
                 definition.ledger, definition.period
@@ -181,17 +215,17 @@ impl Notice {
     }
 }
 
-/// Checks that the signer of a verified notice may make it: a decision is made by the parent of
-/// the document's owner, a definition or a lock by the root, and by no one else.
+/// Checks that the signer of a verified notice may make it: a decision or a receipt is made by the
+/// parent of the document's owner, a definition or a lock by the root, and by no one else.
 pub fn check_authority(notice: &Signed<Notice>, topology: &Topology) -> Result<(), RefusalReason> {
     let payload = notice.payload();
     match &payload.body {
-        NoticeBody::Decision(decision) => {
-            let reviewer = topology.parent_of(decision.key.owner);
+        NoticeBody::Decision(Decision { key, .. }) | NoticeBody::Receipt(Receipt { key, .. }) => {
+            let reviewer = topology.parent_of(key.owner);
             if reviewer != Some(payload.signer) {
                 return Err(RefusalReason::NotTheReviewer {
                     signer: payload.signer,
-                    owner: decision.key.owner,
+                    owner: key.owner,
                 });
             }
             Ok(())

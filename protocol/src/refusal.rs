@@ -98,6 +98,14 @@ pub enum RefusalReason {
         owner: DivisionCode,
         peer: DivisionCode,
     },
+    #[error(
+        "the submission signs again exactly what submission #{held} of the same document signed"
+    )]
+    DuplicateSubmission { held: u64 },
+    #[error("the rollup's input from {input} is not the one that counts now: {reason}")]
+    RollupInputNotCounted { input: DivisionCode, reason: String },
+    #[error("the topology cannot be taken: {reason}")]
+    TopologyRefused { reason: String },
     #[error("the replica store failed: {reason}")]
     Storage { reason: String },
 }

@@ -112,4 +112,28 @@ pub trait Replicas {
 
     /// Stores a checked notice, durably before returning; false when it was already held.
     fn store_notice(&mut self, notice: &Signed<Notice>) -> Result<bool, StoreFailure>;
+
+    /// The hash of the submission of `key` that counts in rollups now: the latest held or, while
+    /// the root has the period closed, the latest that reached the tree before the closing. A
+    /// rollup from a child is accepted only when it lists exactly these.
+    fn counted_submission_hash(
+        &self,
+        key: &DocumentKey,
+    ) -> Result<Option<ObjectHash>, StoreFailure>;
+
+    /// Checks a topology file the parent sent and, when it is newer than the one held and signed
+    /// by the root key this node pinned, stores it and puts it in force at once.
+    fn adopt_topology(&mut self, text: &str) -> Result<TopologyAdoption, StoreFailure>;
+}
+
+/// What became of a topology a parent sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopologyAdoption {
+    /// Checked, stored and in force from now on.
+    Adopted { version: u64 },
+    /// The very topology already held.
+    AlreadyHeld,
+    /// Not taken, and why (not signed by the pinned root key, older than the one held, another
+    /// file with the same version, not naming this node).
+    Refused { reason: String },
 }

@@ -245,9 +245,10 @@ impl RestoreClient {
 
     fn handle_message(&mut self, message: Message) -> Result<(), RestoreError> {
         if self.finished {
-            // The parent's session may still send notices it holds; the restore is complete.
+            // The parent's session may still send notices it holds, or a newer topology; the
+            // restore is complete.
             return match message {
-                Message::Notices { .. } => Ok(()),
+                Message::Notices { .. } | Message::Topology { .. } => Ok(()),
                 other => Err(self.out_of_turn(other.kind())),
             };
         }
@@ -277,6 +278,10 @@ impl RestoreClient {
                 Ok(())
             }
             _ if !self.hello_received => Err(self.out_of_turn("a message before hello")),
+            // A parent holding a newer topology sends it after its hello. A restore works with the
+            // topology this node pinned; the first session after it brings the newer one, checked
+            // then like any other.
+            Message::Topology { .. } => Ok(()),
             // The session's own exchange of notices: checked like the restore's.
             Message::Notices { notices } => self.receive_notices(notices),
             Message::RestorePage { part, last_page } => {

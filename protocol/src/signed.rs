@@ -121,7 +121,7 @@ pub enum SignedError {
     KeyNotBound { signer: DivisionCode, key: String },
     #[error("the signature by {signer} does not verify")]
     BadSignature { signer: DivisionCode },
-    #[error("our own key does not speak for {signer} in the topology")]
+    #[error("our own key is not the key the topology names as current for {signer}")]
     OwnKeyNotBound { signer: DivisionCode },
     #[error("the signed object is {bytes} bytes, more than the {limit} bytes its kind may have")]
     TooLarge { bytes: usize, limit: usize },
@@ -189,7 +189,9 @@ impl<T: SignedPayload> Signed<T> {
         let signer = payload.signer();
         let public = PublicKey::from_bytes(&key.verifying_key().to_bytes())
             .map_err(|_| SignedError::OwnKeyNotBound { signer })?;
-        if !topology.key_speaks_for(signer, &public) {
+        // New objects are signed only with the key the topology names as current: a retired key
+        // still verifies what it signed before, but signs nothing new.
+        if topology.node(signer).and_then(|entry| entry.public_key) != Some(public) {
             return Err(SignedError::OwnKeyNotBound { signer });
         }
         let payload_bytes = postcard::to_stdvec(&payload).expect("payloads always encode");

@@ -139,4 +139,18 @@ impl Replicas for Tampering<'_> {
     fn store_notice(&mut self, notice: &Signed<protocol::Notice>) -> Result<bool, StoreFailure> {
         self.core.store_notice(notice)
     }
+
+    fn counted_submission_hash(
+        &self,
+        key: &DocumentKey,
+    ) -> Result<Option<ObjectHash>, StoreFailure> {
+        self.core.counted_submission_hash(key)
+    }
+
+    fn adopt_topology(
+        &mut self,
+        text: &str,
+    ) -> Result<protocol::TopologyAdoption, StoreFailure> {
+        self.core.adopt_topology(text)
+    }
 }

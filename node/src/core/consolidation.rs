@@ -148,18 +148,19 @@ impl NodeCore {
     }
 
     /// The submission of a document that counts in rollups: the latest held, or, while the root
-    /// has the period closed, the latest signed before it closed (a later one is a late
-    /// correction, held but not counted until the period is reopened).
+    /// has the period closed, the latest that reached the tree before the closing (see
+    /// `receipts`; a later one is a late correction, held but not counted until the period is
+    /// reopened).
     pub fn counted_submission(
         &self,
         key: &DocumentKey,
     ) -> Result<Option<Cow<'_, AcceptedSubmission>>, CoreError> {
         let latest = self.latest_submissions.get(key);
-        let Some(locked_at) = self.locked_since(key.ledger, key.period) else {
+        let Some(lock) = self.closing_lock(key.ledger, key.period) else {
             return Ok(latest.map(Cow::Borrowed));
         };
         if let Some(held) = latest
-            && held.submission.payload().time_ms <= locked_at
+            && self.counts_while_closed(held, lock)
         {
             return Ok(Some(Cow::Borrowed(held)));
         }
@@ -171,7 +172,7 @@ impl NodeCore {
             };
             let payload = held.submission.payload();
             if payload.key == *key
-                && payload.time_ms <= locked_at
+                && self.counts_while_closed(&held, lock)
                 && best
                     .as_ref()
                     .is_none_or(|best| best.submission.payload().sequence < payload.sequence)
@@ -215,6 +216,9 @@ impl NodeCore {
             // Only our own submission and our children's contributions are inputs of our rollup;
             // a deeper node's object only passes through.
             Event::SubmissionStored { key, .. } if self.is_input_node(key.owner) => {
+                // The receipt first: while the period is closed it decides whether the
+                // submission counts.
+                self.sign_receipt(*key, now_ms)?;
                 self.consolidate(key.ledger, key.period, now_ms)?;
             }
             Event::RollupStored {
@@ -227,9 +231,17 @@ impl NodeCore {
             }
             Event::SubmissionStored { .. } | Event::RollupStored { .. } => {}
             Event::Refused(_) => self.count_refusal()?,
-            // A definition or a lock may change which submissions count.
-            Event::NoticeStored { key: None, .. } => {
+            // A definition or a lock may change which submissions count, and a new topology
+            // which nodes are children.
+            Event::NoticeStored { key: None, .. } | Event::TopologyAdopted { .. } => {
                 self.consolidate_all(now_ms)?;
+            }
+            // A receipt of an input decides whether it counts while its period is closed.
+            Event::NoticeStored { key: Some(key), .. }
+                if self.is_input_node(key.owner)
+                    && self.closing_lock(key.ledger, key.period).is_some() =>
+            {
+                self.consolidate(key.ledger, key.period, now_ms)?;
             }
             Event::Opened { .. } | Event::Settled { .. } | Event::NoticeStored { .. } => {}
         }

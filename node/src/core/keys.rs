@@ -59,8 +59,14 @@ pub fn sync_state(peer: DivisionCode, key: &DocumentKey) -> Vec<u8> {
 }
 
 /// Meta entries.
+/// The topology in force, as root-signed TOML text (from store format 2).
 pub const META_TOPOLOGY: &[u8] = b"topology";
 pub const META_REFUSALS: &[u8] = b"refusals";
+/// The store format version, a big-endian u32 (from store format 2; absent in format 1).
+pub const META_STORE_FORMAT: &[u8] = b"store_format";
+/// The root key this node trusts, 32 bytes: pinned at `init`, moved only by a root-key handover
+/// signed with the key pinned before (from store format 2).
+pub const META_PINNED_ROOT_KEY: &[u8] = b"pinned_root_key";
 
 /// Reads back the first 13 bytes written by [`document_key`]; `None` if they are not one.
 pub fn decode_document_key(bytes: &[u8]) -> Option<DocumentKey> {

@@ -15,7 +15,10 @@ mod ledger_operations;
 mod provenance;
 mod replicas;
 mod restore;
+mod receipts;
 mod review;
+mod signing_keys;
+pub mod trust;
 mod verification;
 mod workflow;
 
@@ -85,6 +88,11 @@ pub enum CoreError {
     KeyMismatch { code: DivisionCode },
     #[error("the topology is not validly signed by its root: {reason}")]
     UnsignedTopology { reason: String },
+    #[error(
+        "this store was written by a newer huizong (store format {found}); this binary reads \
+         formats up to {supported}: run the newer binary, or restore the store from the parent"
+    )]
+    StoreFormatTooNew { found: u32, supported: u32 },
 }
 
 /// Lists the first findings for a message.
@@ -119,8 +127,17 @@ struct StoredSubmission {
 pub struct NodeCore {
     code: DivisionCode,
     signing_key: SigningKey,
-    /// Shared, so a process simulating thousands of nodes holds one copy.
+    /// Shared, so a process simulating thousands of nodes holds one copy. The topology in force:
+    /// the stored one, or a newer one adopted since (see `trust`).
     topology: Arc<Topology>,
+    /// The root key this node trusts, pinned at `init` (see `trust`).
+    pinned_root_key: PublicKey,
+    /// Why the topology file the node was started with was not used, for `status`.
+    topology_file_not_used: Option<String>,
+    /// The key this node will sign with once a topology names it (`huizong key new`).
+    next_key: Option<SigningKey>,
+    /// Receipts held, by the hash of the submission they are about (see `receipts`).
+    receipts: HashMap<protocol::ObjectHash, Signed<protocol::Notice>>,
     store: Box<dyn Store>,
     /// Newest submission per document held, verified when loaded.
     latest_submissions: BTreeMap<DocumentKey, AcceptedSubmission>,
@@ -146,20 +163,21 @@ pub struct NodeCore {
 }
 
 impl NodeCore {
-    /// A core over a store, checking that the topology is signed, names this node, and binds our
-    /// key to our code; loads and verifies every latest submission and rollup held.
+    /// A core over a store. Checks the store's format (migrating an earlier one, refusing a later
+    /// one), decides the topology in force from the file given and the store (see `trust`: the
+    /// root key pinned at `init`, versions only going up), checks that it names this node with
+    /// our key as its current key, and loads and verifies every latest submission, rollup and
+    /// notice held.
     pub fn new(
         code: DivisionCode,
         signing_key: SigningKey,
         topology: impl Into<Arc<Topology>>,
         store: Box<dyn Store>,
     ) -> Result<Self, CoreError> {
-        let topology: Arc<Topology> = topology.into();
-        topology
-            .verify_signature()
-            .map_err(|error| CoreError::UnsignedTopology {
-                reason: error.to_string(),
-            })?;
+        let format = trust::stored_format(store.as_ref())?;
+        trust::check_format(format)?;
+        let in_force = trust::topology_in_force(store.as_ref(), topology.into())?;
+        let topology = in_force.topology;
         if !topology.contains(code) {
             return Err(CoreError::UnknownNode { code });
         }
@@ -172,10 +190,25 @@ impl NodeCore {
         {
             return Err(CoreError::KeyMismatch { code });
         }
+        let mut writes = in_force.writes;
+        if format != Some(trust::STORE_FORMAT_VERSION) {
+            writes.put(
+                Tree::Meta,
+                keys::META_STORE_FORMAT.to_vec(),
+                trust::STORE_FORMAT_VERSION.to_be_bytes().to_vec(),
+            );
+        }
+        if !writes.is_empty() {
+            store.apply(&writes, Durability::Flush)?;
+        }
         let mut core = Self {
             code,
             signing_key,
             topology,
+            pinned_root_key: in_force.pinned_root_key,
+            topology_file_not_used: in_force.file_not_used,
+            next_key: None,
+            receipts: HashMap::new(),
             store,
             latest_submissions: BTreeMap::new(),
             latest_rollups: BTreeMap::new(),

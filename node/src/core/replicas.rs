@@ -4,6 +4,7 @@ use automerge::Automerge;
 use automerge::sync::State as SyncState;
 use protocol::{
     AcceptedSubmission, DocumentKey, ObjectHash, Replicas, Rollup, Signed, StoreFailure, Submission,
+    TopologyAdoption,
 };
 use schemas::figures::Figures;
 use schemas::{Ledger, Period};
@@ -204,6 +205,20 @@ impl Replicas for NodeCore {
 
     fn store_notice(&mut self, notice: &Signed<protocol::Notice>) -> Result<bool, StoreFailure> {
         self.put_notice(notice).map_err(failure)
+    }
+
+    fn counted_submission_hash(
+        &self,
+        key: &DocumentKey,
+    ) -> Result<Option<ObjectHash>, StoreFailure> {
+        Ok(self
+            .counted_submission(key)
+            .map_err(failure)?
+            .map(|held| held.submission.hash()))
+    }
+
+    fn adopt_topology(&mut self, text: &str) -> Result<TopologyAdoption, StoreFailure> {
+        self.adopt_topology_text(text).map_err(failure)
     }
 }
 

@@ -29,6 +29,9 @@ pub struct VerifyReport {
     /// again.
     #[serde(default)]
     pub definitions_checked: usize,
+    /// Receipts (a parent's signed record of when a submission reached it) checked again.
+    #[serde(default)]
+    pub receipts_checked: usize,
     /// Every signed submission and rollup stored, superseded ones included, whose signature and
     /// place in this node's subtree were checked again.
     #[serde(default)]
@@ -103,6 +106,7 @@ impl NodeCore {
             })?;
             match notice.payload().body {
                 protocol::NoticeBody::Decision(_) => verifier.report.decisions_checked += 1,
+                protocol::NoticeBody::Receipt(_) => verifier.report.receipts_checked += 1,
                 protocol::NoticeBody::Definition(_) | protocol::NoticeBody::Lock(_) => {
                     verifier.report.definitions_checked += 1
                 }

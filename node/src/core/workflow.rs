@@ -31,6 +31,10 @@ pub enum ReviewState {
     Returned { reason: String },
 }
 
+fn unobserved_clock() -> super::receipts::OwnerClock {
+    super::receipts::OwnerClock::Unobserved
+}
+
 /// One decision as shown in a document's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionView {
@@ -51,10 +55,18 @@ pub struct DocumentReview {
     pub sequence: Option<u64>,
     pub submitted_at_ms: Option<i64>,
     pub review: ReviewState,
-    /// The latest submission was signed after the root closed the period: it is held and shown
-    /// but not counted until the period is reopened.
+    /// The latest submission reached the tree after the root closed the period (by its parent's
+    /// receipt): it is held and shown but not counted until the period is reopened.
     #[serde(default)]
     pub late_correction: bool,
+    /// When the owner's parent received the latest submission (its signed receipt), in Unix
+    /// milliseconds: what lateness is judged by. `None` for the root's own submission and for
+    /// submissions stored before receipts existed.
+    #[serde(default)]
+    pub received_at_ms: Option<i64>,
+    /// How the owner's signing time compares with the receipt (a clock ahead or set back shows).
+    #[serde(default = "unobserved_clock")]
+    pub owner_clock: super::receipts::OwnerClock,
     /// The root has closed the period (the document is locked at its last submission before).
     #[serde(default)]
     pub period_closed: bool,
@@ -86,6 +98,7 @@ impl NodeCore {
                         reason: error.to_string(),
                     }
                 })?;
+            self.index_receipt(&notice);
             self.notices.insert(hash, notice);
         }
         Ok(())
@@ -137,6 +150,7 @@ impl NodeCore {
         let mut batch = Batch::new();
         batch.put(Tree::Notices, hash.0.to_vec(), notice.to_bytes());
         self.store.apply(&batch, Durability::Flush)?;
+        self.index_receipt(notice);
         self.notices.insert(hash, notice.clone());
         self.generation += 1;
         Ok(true)
@@ -165,7 +179,7 @@ impl NodeCore {
             .values()
             .filter_map(|notice| match &notice.payload().body {
                 NoticeBody::Definition(definition) => Some((definition.ledger, definition.period)),
-                NoticeBody::Decision(_) | NoticeBody::Lock(_) => None,
+                NoticeBody::Decision(_) | NoticeBody::Lock(_) | NoticeBody::Receipt(_) => None,
             })
             .collect();
         keys.sort();
@@ -328,7 +342,10 @@ impl NodeCore {
             .values()
             .filter_map(|notice| match &notice.payload().body {
                 NoticeBody::Decision(decision) if decision.key == key => Some((notice, decision)),
-                NoticeBody::Decision(_) | NoticeBody::Definition(_) | NoticeBody::Lock(_) => None,
+                NoticeBody::Decision(_)
+                | NoticeBody::Definition(_)
+                | NoticeBody::Lock(_)
+                | NoticeBody::Receipt(_) => None,
             })
             .collect();
         decisions.sort_by_key(|(notice, _)| (notice.payload().time_ms, notice.hash().0));
@@ -392,14 +409,19 @@ impl NodeCore {
                 hash: notice.hash().to_hex(),
             })
             .collect();
-        let locked_since = self.locked_since(key.ledger, key.period);
-        let late_correction = match (latest, locked_since) {
-            (Some(held), Some(locked_at)) => held.submission.payload().time_ms > locked_at,
+        let closing = self.closing_lock(key.ledger, key.period);
+        let late_correction = match (latest, closing) {
+            (Some(held), Some(lock)) => !self.counts_while_closed(held, lock),
             _ => false,
         };
         DocumentReview {
             late_correction,
-            period_closed: locked_since.is_some(),
+            received_at_ms: latest
+                .and_then(|held| self.received_at_ms(&held.submission.hash())),
+            owner_clock: latest.map_or(super::receipts::OwnerClock::Unobserved, |held| {
+                self.owner_clock(held)
+            }),
+            period_closed: closing.is_some(),
             submissions: Vec::new(),
             key: key.to_string(),
             owner: key.owner,

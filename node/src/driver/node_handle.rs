@@ -149,7 +149,8 @@ impl NodeHandle {
             Event::SubmissionStored { .. }
             | Event::RollupStored { .. }
             | Event::Opened { .. }
-            | Event::NoticeStored { .. } => {}
+            | Event::NoticeStored { .. }
+            | Event::TopologyAdopted { .. } => {}
         }
     }
 

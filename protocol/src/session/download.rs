@@ -8,7 +8,8 @@ use automerge::sync::{State as SyncState, SyncDoc};
 
 use super::{Event, Session, SessionError};
 use crate::authorization::{
-    Coverage, check_document, check_relayed_by_child, check_rollup, coverage,
+    Coverage, check_counted_inputs, check_document, check_relayed_by_child, check_rollup,
+    coverage,
 };
 use crate::key::DocumentKey;
 use crate::limits::{
@@ -127,8 +128,20 @@ impl Session {
             let held = replicas
                 .latest_submission(&key)
                 .map_err(|failure| self.store_error(failure))?;
-            if held.is_some_and(|held| held.payload().sequence >= submission.payload().sequence) {
-                continue;
+            if let Some(held) = held {
+                if held.payload().sequence >= submission.payload().sequence {
+                    continue;
+                }
+                if signs_the_same(held.payload(), submission.payload()) {
+                    // A new sequence over unchanged heads adds nothing but a stored object.
+                    self.refuse(
+                        key.to_string(),
+                        RefusalReason::DuplicateSubmission {
+                            held: held.payload().sequence,
+                        },
+                    )?;
+                    continue;
+                }
             }
             let sequence = submission.payload().sequence;
             let eager = eager.remove(&(key, sequence));
@@ -457,7 +470,9 @@ impl Session {
             if held.is_some_and(|held| held.payload().sequence >= payload.sequence) {
                 continue;
             }
-            if let Err(reason) = check_rollup(payload, replicas) {
+            if let Err(reason) = check_rollup(payload, replicas)
+                .and_then(|()| check_counted_inputs(payload, replicas))
+            {
                 self.refuse(subject, reason)?;
                 continue;
             }
@@ -474,4 +489,14 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// Whether two submissions of one document sign the same content: the same heads, record count,
+/// figures and coefficient table. Only the sequence and the signing time may differ.
+fn signs_the_same(held: &Submission, offered: &Submission) -> bool {
+    held.key == offered.key
+        && held.heads == offered.heads
+        && held.n_records == offered.n_records
+        && held.figures_digest == offered.figures_digest
+        && held.coefficients_version == offered.coefficients_version
 }

@@ -33,6 +33,7 @@ use crate::replicas::{Replicas, StoreFailure};
 
 mod download;
 mod notices;
+mod topology_exchange;
 mod restore_serve;
 mod upload;
 
@@ -81,6 +82,9 @@ pub enum Event {
     Refused(Refusal),
     /// Child side: the parent settled our latest offer round and our rollups went out.
     Settled { round: u64 },
+    /// Child side: the parent sent a newer topology, which was checked, stored and is now in
+    /// force (the driver updates the keys it accepts and may switch this node's own key).
+    TopologyAdopted { version: u64 },
     /// A notice (a review decision, a return definition) was stored.
     NoticeStored {
         /// The document a decision is about; `None` for a definition.
@@ -170,6 +174,8 @@ pub struct Session {
     config: SessionConfig,
     decoder: FrameDecoder,
     hello_received: bool,
+    /// The topology version the peer holds, as its hello said and as we have since sent it.
+    peer_topology_version: u64,
     outbox: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
     stats: SessionStats,
@@ -186,6 +192,7 @@ impl Session {
             config,
             decoder: FrameDecoder::new(),
             hello_received: false,
+            peer_topology_version: 0,
             outbox: VecDeque::new(),
             events: VecDeque::new(),
             stats: SessionStats::default(),
@@ -260,6 +267,7 @@ impl Session {
         if !self.hello_received {
             return Ok(());
         }
+        self.send_topology_if_newer(replicas)?;
         self.send_notice_delta(replicas)?;
         if self.config.role != Role::Child {
             return Ok(());
@@ -436,9 +444,13 @@ impl Session {
                     });
                 }
                 self.hello_received = true;
+                self.peer_topology_version = topology_version;
                 self.emit(Event::Opened {
                     peer_topology_version: topology_version,
                 })?;
+                // A newer topology goes first: the notices and objects that follow may be signed
+                // by keys only it names.
+                self.send_topology_if_newer(replicas)?;
                 self.send_notice_delta(replicas)?;
                 if self.config.role == Role::Child {
                     self.send_offer_delta(replicas)?;
@@ -508,6 +520,7 @@ impl Session {
                 Role::Parent,
             ) => self.handle_rollups(rollups, replicas),
             (Message::Notices { notices }, _) => self.handle_notices(notices, replicas),
+            (Message::Topology { text }, Role::Child) => self.handle_topology(&text, replicas),
             (Message::RestoreRequest, Role::Parent) => self.handle_restore_request(replicas),
             (Message::RestoreNext, Role::Parent) => self.handle_restore_next(replicas),
             (message, Role::Parent) => Err(self.out_of_turn(message.kind(), "sent to a parent")),
