@@ -63,3 +63,71 @@ fn every_node_of_a_format_1_store_opens_and_verifies_as_it_did() {
         }
     }
 }
+
+#[test]
+fn a_format_1_store_is_migrated_to_the_current_format_keeping_its_meaning() {
+    let root = tempfile::tempdir().unwrap();
+    let region = NodeDirectory::existing(&node_copy(root.path(), "region")).unwrap();
+    let topology_file = region.read_topology().unwrap();
+    let core = region.open_core().unwrap();
+    let store = core.store();
+    let format = store
+        .get(node::store::Tree::Meta, node::core::keys::META_STORE_FORMAT)
+        .unwrap()
+        .expect("the format is recorded once the store is opened");
+    assert_eq!(
+        u32::from_be_bytes(format.try_into().unwrap()),
+        node::core::trust::STORE_FORMAT_VERSION
+    );
+    // The root key of the topology the store was made with is pinned, and that topology is the
+    // one in force.
+    assert_eq!(
+        Some(core.pinned_root_key()),
+        topology_file.root().public_key
+    );
+    assert_eq!(core.topology().digest(), topology_file.digest());
+    // The closed period keeps its meaning: the county's energy #2 was signed after the lock (the
+    // store holds no receipts from before format 2, so the owner's time decides), it is a late
+    // correction, and the city's rollup counts #1.
+    let county_energy = protocol::DocumentKey::new(
+        topology::DivisionCode::parse("640104000000").unwrap(),
+        schemas::Ledger::Energy,
+        "2025".parse().unwrap(),
+    );
+    let review = core.document_review(county_energy);
+    assert_eq!(review.sequence, Some(2));
+    assert!(review.late_correction, "{review:?}");
+    assert_eq!(
+        core.counted_submission(&county_energy)
+            .unwrap()
+            .unwrap()
+            .submission
+            .payload()
+            .sequence,
+        1
+    );
+    drop(core);
+    // Opening again changes nothing and verifies.
+    let core = region.open_core().unwrap();
+    core.verify().unwrap();
+}
+
+#[test]
+fn a_store_of_a_later_format_is_refused_with_what_to_do() {
+    let root = tempfile::tempdir().unwrap();
+    let county = NodeDirectory::existing(&node_copy(root.path(), "county")).unwrap();
+    let core = county.open_core().unwrap();
+    let mut batch = node::store::Batch::new();
+    batch.put(
+        node::store::Tree::Meta,
+        node::core::keys::META_STORE_FORMAT.to_vec(),
+        99u32.to_be_bytes().to_vec(),
+    );
+    core.store()
+        .apply(&batch, node::store::Durability::Flush)
+        .unwrap();
+    drop(core);
+    let error = format!("{:#}", county.open_core().unwrap_err());
+    assert!(error.contains("store format 99"), "{error}");
+    assert!(error.contains("newer huizong"), "{error}");
+}
