@@ -10,6 +10,40 @@ pub fn unix_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// A time for people: Beijing time with the zone named, such as `2026-03-31 23:59:59 北京时间
+/// (UTC+8)`.
+pub fn beijing_time(unix_ms: i64) -> String {
+    let shifted_ms = unix_ms + CHINA_STANDARD_TIME_OFFSET_MS;
+    let days = shifted_ms.div_euclid(86_400_000);
+    let ms_of_day = shifted_ms.rem_euclid(86_400_000);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} 北京时间 (UTC+8)",
+        ms_of_day / 3_600_000,
+        ms_of_day / 60_000 % 60,
+        ms_of_day / 1000 % 60
+    )
+}
+
+/// The proleptic Gregorian date of a day count from 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 /// The offset of China Standard Time from UTC, in milliseconds: deadlines are days in Beijing time.
 const CHINA_STANDARD_TIME_OFFSET_MS: i64 = 8 * 3_600_000;
 

@@ -257,6 +257,31 @@ pub fn status(view: &StatusView) -> String {
                 .unwrap_or_default()
         );
     }
+    for held in &view.held_off {
+        let _ = writeln!(
+            text,
+            "child {} {} held off until {}: {}",
+            held.child.code,
+            held.child.name_zh,
+            format_time(held.until_ms),
+            held.reason
+        );
+    }
+    if let Some(note) = &view.topology_file_not_used {
+        let _ = writeln!(text, "warning: {note}");
+    }
+    if !view.signing_key_current {
+        let _ = writeln!(
+            text,
+            "warning: the topology in force no longer names this node's key as current; it \
+             signs nothing new until a topology names its next key (make one with `huizong key \
+             new`){}",
+            view.next_public_key
+                .as_ref()
+                .map(|key| format!(" (next key waiting: {key})"))
+                .unwrap_or_default()
+        );
+    }
     for document in &view.own_documents {
         let submitted = match (document.submitted_sequence, document.submitted_at_ms) {
             (Some(sequence), Some(at)) => format!(

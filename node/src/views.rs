@@ -94,6 +94,30 @@ pub struct StatusView {
     pub rollups: Vec<RollupView>,
     pub refusals: u64,
     pub recent_refusals: Vec<String>,
+    /// The root key this node trusts (pinned at `init`).
+    #[serde(default)]
+    pub pinned_root_key: String,
+    /// Why the topology file was not used, when it was not (older, re-rooted, different).
+    #[serde(default)]
+    pub topology_file_not_used: Option<String>,
+    /// Whether the topology in force names this node's signing key as current; when not, the
+    /// node signs nothing new until its next key (`huizong key new`) is named.
+    #[serde(default)]
+    pub signing_key_current: bool,
+    /// The public half of the next key, when one waits in `node.key.next`.
+    #[serde(default)]
+    pub next_public_key: Option<String>,
+    /// Children held off after sessions that ended for misbehaviour (running nodes only).
+    #[serde(default)]
+    pub held_off: Vec<HeldOffView>,
+}
+
+/// A child held off, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldOffView {
+    pub child: NodeView,
+    pub until_ms: i64,
+    pub reason: String,
 }
 
 /// Builds the status of a node.
@@ -157,6 +181,23 @@ pub fn status(core: &mut NodeCore, running: Option<&NodeHandle>) -> Result<Statu
         rollups,
         refusals: core.refusals(),
         recent_refusals: running.map(NodeHandle::recent_refusals).unwrap_or_default(),
+        pinned_root_key: core.pinned_root_key().to_string(),
+        topology_file_not_used: core.topology_file_not_used().map(str::to_owned),
+        signing_key_current: core.signing_key_is_current(),
+        next_public_key: core.next_public_key().map(|key| key.to_string()),
+        held_off: running
+            .map(|handle| {
+                handle
+                    .hold_offs()
+                    .into_iter()
+                    .map(|(child, hold_off)| HeldOffView {
+                        child: NodeView::of(&topology, child),
+                        until_ms: hold_off.until_ms,
+                        reason: hold_off.reason,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 

@@ -280,7 +280,8 @@ impl Pair {
                 replica.merge(&mut signed_state).unwrap();
                 self.city
                     .commit_replica(&accepted.submission, &accepted.figures, replica)
-                    .map_err(|failure| failure.to_string())?;
+                    .map_err(|failure| failure.to_string())?
+                    .map_err(|refusal| refusal.to_string())?;
                 self.city
                     .apply_session_event(
                         &protocol::Event::SubmissionStored { key, sequence },

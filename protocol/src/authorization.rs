@@ -176,11 +176,10 @@ pub fn check_counted_inputs<R: Replicas>(
     replicas: &R,
 ) -> Result<(), RefusalReason> {
     let topology = replicas.topology();
-    let storage = |failure: crate::replicas::StoreFailure| RefusalReason::Storage {
-        reason: failure.0,
-    };
-    let contributors = std::iter::once(rollup.node)
-        .chain(topology.children_of(rollup.node).iter().copied());
+    let storage =
+        |failure: crate::replicas::StoreFailure| RefusalReason::Storage { reason: failure.0 };
+    let contributors =
+        std::iter::once(rollup.node).chain(topology.children_of(rollup.node).iter().copied());
     for node in contributors {
         let counted = match crate::rollup::expected_kind(topology, rollup.node, node) {
             Ok(InputKind::Submission) => replicas
@@ -219,7 +218,10 @@ pub fn check_counted_inputs<R: Replicas>(
                 ),
                 (None, None) => unreachable!("equal"),
             };
-            return Err(RefusalReason::RollupInputNotCounted { input: node, reason });
+            return Err(RefusalReason::RollupInputNotCounted {
+                input: node,
+                reason,
+            });
         }
     }
     Ok(())

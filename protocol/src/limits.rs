@@ -120,6 +120,11 @@ pub const MAX_NOTICE_ENVELOPE_BYTES: usize = 32 * 1024;
 /// national trees while keeping a topology message a quarter of a frame.
 pub const MAX_TOPOLOGY_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Bytes the largest legitimate document takes stored (its compressed save): the quotas per
+/// child are derived from it (see `node::core::quotas`). Placeholder until measured with the
+/// inflation caps on a county vehicle document of 2,000,000 dispatch orders.
+pub const MAX_DOCUMENT_STORED_BYTES: u64 = 512 * 1024 * 1024;
+
 /// Bytes of a frame beyond its pages' envelopes: message tags, keys, counters and length
 /// prefixes, generously.
 const PAGE_OVERHEAD_BYTES: usize = 64 * 1024;
@@ -141,6 +146,37 @@ const _: () = assert!(
 const _: () = assert!(MAX_RESTORE_CHUNK_BYTES + PAGE_OVERHEAD_BYTES <= MAX_FRAME_BYTES);
 const _: () = assert!(MAX_TOPOLOGY_MESSAGE_BYTES + PAGE_OVERHEAD_BYTES <= MAX_FRAME_BYTES);
 
+/// Milliseconds a session waits for the peer's next complete frame while it owes us one: our
+/// hello's answer, the child's answers to pulls in flight, the rest of an offer round, the parent's
+/// settling of our round, a restoring child's next request. Long enough for a child to generate
+/// the first sync message of its largest document on a slow office PC (tens of seconds) and for a
+/// few round trips on a poor link; a peer that owes and stays silent longer is dropped, so it
+/// cannot hold a session open with keep-alives alone. A session that owes nothing may stay idle.
+pub const REPLY_TIMEOUT_MS: u64 = 120_000;
+
+/// Bytes per second a frame must keep arriving at, once started: 4 KiB/s is a 32 kbit/s link,
+/// slower than any office connection that can sync a ledger at all. Measured on progress, not as
+/// an absolute deadline, so the largest frame still arrives on a slow link while a peer trickling
+/// a byte now and then is dropped.
+pub const FRAME_MIN_BYTES_PER_SECOND: u64 = 4 * 1024;
+
+/// Milliseconds of grace at the start of a frame before its rate is held to
+/// [`FRAME_MIN_BYTES_PER_SECOND`]: a frame's first bytes may wait for a congested link or a slow
+/// peer's CPU.
+pub const FRAME_GRACE_MS: u64 = 60_000;
+
+/// Refusals for provable misbehaviour (a bad signature, a document that breaks its signature, a
+/// forged notice: see `RefusalReason::is_misbehaviour`) one session accepts before it ends. An
+/// honest peer makes none; a few allow for a bug on one side. Past it the peer is held off for a
+/// while, so that a compromised child cannot make its parent check forgeries without end.
+pub const MAX_MISBEHAVIOUR_REFUSALS_PER_SESSION: u32 = 32;
+
+/// Notices one session accepts from its peer. A child sends the decisions and receipts about its
+/// subtree: at most a few per document, for a region's largest child (a province of about 130
+/// nodes, 3 ledgers, a year of monthly returns) some 20,000 at the first session; five times that
+/// still bounds what a child signing notices without end can make its parent store per session.
+pub const MAX_NOTICES_PER_SESSION: usize = 100_000;
+
 /// The bounds a session keeps that tests and operators may set: production values by default.
 /// Attack tests shorten the timeouts so that they do not wait out production bounds; nothing else
 /// should change them.
@@ -148,6 +184,16 @@ const _: () = assert!(MAX_TOPOLOGY_MESSAGE_BYTES + PAGE_OVERHEAD_BYTES <= MAX_FR
 pub struct SessionLimits {
     /// See [`SYNC_STALL_TIMEOUT_MS`].
     pub sync_stall_timeout_ms: u64,
+    /// See [`REPLY_TIMEOUT_MS`].
+    pub reply_timeout_ms: u64,
+    /// See [`FRAME_MIN_BYTES_PER_SECOND`].
+    pub frame_min_bytes_per_second: u64,
+    /// See [`FRAME_GRACE_MS`].
+    pub frame_grace_ms: u64,
+    /// See [`MAX_MISBEHAVIOUR_REFUSALS_PER_SESSION`].
+    pub max_misbehaviour_refusals: u32,
+    /// See [`MAX_NOTICES_PER_SESSION`].
+    pub max_notices_per_session: usize,
     /// How far a peer's automerge data may inflate (see [`InflationLimits`]).
     pub inflation: InflationLimits,
 }
@@ -156,6 +202,11 @@ impl Default for SessionLimits {
     fn default() -> Self {
         Self {
             sync_stall_timeout_ms: SYNC_STALL_TIMEOUT_MS,
+            reply_timeout_ms: REPLY_TIMEOUT_MS,
+            frame_min_bytes_per_second: FRAME_MIN_BYTES_PER_SECOND,
+            frame_grace_ms: FRAME_GRACE_MS,
+            max_misbehaviour_refusals: MAX_MISBEHAVIOUR_REFUSALS_PER_SESSION,
+            max_notices_per_session: MAX_NOTICES_PER_SESSION,
             inflation: InflationLimits::default(),
         }
     }

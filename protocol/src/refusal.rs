@@ -106,6 +106,63 @@ pub enum RefusalReason {
     RollupInputNotCounted { input: DivisionCode, reason: String },
     #[error("the topology cannot be taken: {reason}")]
     TopologyRefused { reason: String },
+    #[error("over quota: {what} (the limit is {limit})")]
+    QuotaExceeded { what: String, limit: u64 },
+    #[error(
+        "the disk is low ({available_bytes} bytes free): {child}'s subtree already takes \
+         {used_bytes} bytes, at least its share ({share_bytes}), so the room left is kept for \
+         its siblings"
+    )]
+    DiskReservedForSiblings {
+        child: DivisionCode,
+        used_bytes: u64,
+        share_bytes: u64,
+        available_bytes: u64,
+    },
     #[error("the replica store failed: {reason}")]
     Storage { reason: String },
+}
+
+impl RefusalReason {
+    /// Whether the refusal proves that the peer sent something wrong on purpose or by a serious
+    /// bug: a bad signature, an object outside its subtree, a document that breaks its signature
+    /// or its rules, a forged notice, a bomb. Such refusals count against the session's budget
+    /// ([`crate::limits::MAX_MISBEHAVIOUR_REFUSALS_PER_SESSION`]). Refusals that honest peers meet
+    /// in the normal course (a return not yet defined here, a full queue, a stalled pull, a rollup
+    /// racing ahead of its input, a full disk) do not.
+    pub fn is_misbehaviour(&self) -> bool {
+        match self {
+            RefusalReason::Signature(_)
+            | RefusalReason::NotInPeerSubtree { .. }
+            | RefusalReason::ChangesNotCoveredBySignature
+            | RefusalReason::RewindsDocument
+            | RefusalReason::WrongDocument { .. }
+            | RefusalReason::MalformedDocument { .. }
+            | RefusalReason::RecordCountMismatch { .. }
+            | RefusalReason::FiguresDigestMismatch
+            | RefusalReason::RecordsBreakRules { .. }
+            | RefusalReason::BadSyncMessage { .. }
+            | RefusalReason::WriteFromParent
+            | RefusalReason::TooManySyncRounds { .. }
+            | RefusalReason::RollupFiguresMismatch { .. }
+            | RefusalReason::RollupInputsInvalid { .. }
+            | RefusalReason::UnrequestedSync
+            | RefusalReason::NotTheReviewer { .. }
+            | RefusalReason::NotTheRoot { .. }
+            | RefusalReason::DefinitionFromChild
+            | RefusalReason::NoticeNotForPeer { .. }
+            | RefusalReason::DuplicateSubmission { .. }
+            | RefusalReason::TopologyRefused { .. } => true,
+            RefusalReason::UnknownCoefficients { .. }
+            | RefusalReason::FiguresUncomputable { .. }
+            | RefusalReason::SyncStalled { .. }
+            | RefusalReason::RollupInputMissing { .. }
+            | RefusalReason::RollupInputNotCounted { .. }
+            | RefusalReason::QueueFull { .. }
+            | RefusalReason::ReturnNotDefined { .. }
+            | RefusalReason::QuotaExceeded { .. }
+            | RefusalReason::DiskReservedForSiblings { .. }
+            | RefusalReason::Storage { .. } => false,
+        }
+    }
 }

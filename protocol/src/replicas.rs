@@ -14,6 +14,7 @@ use topology::{DivisionCode, Topology};
 
 use crate::key::DocumentKey;
 use crate::notice::Notice;
+use crate::refusal::RefusalReason;
 use crate::rollup::Rollup;
 use crate::signed::{ObjectHash, Signed};
 use crate::submission::{AcceptedSubmission, Submission};
@@ -55,13 +56,22 @@ pub trait Replicas {
     fn take_replica(&mut self, key: &DocumentKey) -> Result<Automerge, StoreFailure>;
 
     /// Stores a replica that has been checked complete at `submission`'s heads, with the
-    /// submission and the figures computed from it, durably before returning.
+    /// submission and the figures computed from it, durably before returning. The inner error
+    /// refuses it instead: storing it would take its child past a quota (see `node`'s quotas).
     fn commit_replica(
         &mut self,
         submission: &Signed<Submission>,
         figures: &Figures,
         document: Automerge,
-    ) -> Result<(), StoreFailure>;
+    ) -> Result<Result<(), RefusalReason>, StoreFailure>;
+
+    /// Admits one more submission offered by the child `peer` for pulling (`now_ms` on the
+    /// session's clock), or refuses it past the child's quota of submissions per hour.
+    fn admit_submission(
+        &mut self,
+        peer: DivisionCode,
+        now_ms: u64,
+    ) -> Result<Result<(), RefusalReason>, StoreFailure>;
 
     /// The persisted sync state with `peer` for a document, or a fresh one.
     fn sync_state(&self, peer: DivisionCode, key: &DocumentKey) -> Result<SyncState, StoreFailure>;

@@ -143,20 +143,26 @@ impl Link {
     pub fn open(topology: &Topology, parent: DivisionCode, child: DivisionCode) -> Self {
         let version = topology.version();
         Self {
-            parent_session: Session::new(SessionConfig {
-                local: parent,
-                peer: child,
-                role: Role::Parent,
-                topology_version: version,
-                limits: protocol::limits::SessionLimits::default(),
-            }),
-            child_session: Session::new(SessionConfig {
-                local: child,
-                peer: parent,
-                role: Role::Child,
-                topology_version: version,
-                limits: protocol::limits::SessionLimits::default(),
-            }),
+            parent_session: Session::new(
+                SessionConfig {
+                    local: parent,
+                    peer: child,
+                    role: Role::Parent,
+                    topology_version: version,
+                    limits: protocol::limits::SessionLimits::default(),
+                },
+                0,
+            ),
+            child_session: Session::new(
+                SessionConfig {
+                    local: child,
+                    peer: parent,
+                    role: Role::Child,
+                    topology_version: version,
+                    limits: protocol::limits::SessionLimits::default(),
+                },
+                0,
+            ),
             child_events: Vec::new(),
             parent_events: Vec::new(),
             now_ms: 0,
@@ -175,6 +181,7 @@ impl Link {
             self.now_ms += 1;
             let mut moved = false;
             while let Some(frame) = self.child_session.poll_transmit() {
+                parent.set_wall_clock(self.now_ms as i64);
                 self.parent_session
                     .handle_bytes(self.now_ms, &frame, parent)?;
                 moved = true;
@@ -301,6 +308,7 @@ pub fn sequence(core: &NodeCore, key: &DocumentKey) -> Option<u64> {
 pub fn deliver_up(link: &mut Link, parent: &mut NodeCore) {
     link.now_ms += 1;
     while let Some(frame) = link.child_session.poll_transmit() {
+        parent.set_wall_clock(link.now_ms as i64);
         link.parent_session
             .handle_bytes(link.now_ms, &frame, parent)
             .unwrap();

@@ -81,8 +81,15 @@ impl Replicas for Tampering<'_> {
         submission: &Signed<Submission>,
         figures: &Figures,
         document: Automerge,
-    ) -> Result<(), StoreFailure> {
+    ) -> Result<Result<(), protocol::RefusalReason>, StoreFailure> {
         self.core.commit_replica(submission, figures, document)
+    }
+    fn admit_submission(
+        &mut self,
+        peer: DivisionCode,
+        now_ms: u64,
+    ) -> Result<Result<(), protocol::RefusalReason>, StoreFailure> {
+        Replicas::admit_submission(self.core, peer, now_ms)
     }
     fn sync_state(&self, peer: DivisionCode, key: &DocumentKey) -> Result<SyncState, StoreFailure> {
         self.core.sync_state(peer, key)
@@ -147,10 +154,7 @@ impl Replicas for Tampering<'_> {
         self.core.counted_submission_hash(key)
     }
 
-    fn adopt_topology(
-        &mut self,
-        text: &str,
-    ) -> Result<protocol::TopologyAdoption, StoreFailure> {
+    fn adopt_topology(&mut self, text: &str) -> Result<protocol::TopologyAdoption, StoreFailure> {
         self.core.adopt_topology(text)
     }
 }

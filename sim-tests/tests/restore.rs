@@ -77,13 +77,16 @@ fn restore_over_memory(
     child: DivisionCode,
     mut tamper: impl FnMut(Message) -> Message,
 ) -> Result<Restored, RestoreError> {
-    let mut session = Session::new(SessionConfig {
-        local: parent.code(),
-        peer: child,
-        role: Role::Parent,
-        topology_version: topology.version(),
-        limits: protocol::limits::SessionLimits::default(),
-    });
+    let mut session = Session::new(
+        SessionConfig {
+            local: parent.code(),
+            peer: child,
+            role: Role::Parent,
+            topology_version: topology.version(),
+            limits: protocol::limits::SessionLimits::default(),
+        },
+        0,
+    );
     let mut client = RestoreClient::new(topology.clone(), child, parent.code());
     for step in 0..MAX_STEPS_PER_RUN {
         while let Some(frame) = client.poll_transmit() {

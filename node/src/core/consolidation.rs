@@ -210,15 +210,13 @@ impl NodeCore {
     /// node's rollup for its ledger and period; a refusal is counted. Any event first retries the
     /// consolidations a failed write left unfinished.
     pub fn apply_session_event(&mut self, event: &Event, now_ms: i64) -> Result<(), CoreError> {
+        self.set_wall_clock(now_ms);
         // A failed retry stays remembered and must not keep this event from being acted on.
         let retried = self.consolidate_unfinished(now_ms);
         match event {
             // Only our own submission and our children's contributions are inputs of our rollup;
             // a deeper node's object only passes through.
             Event::SubmissionStored { key, .. } if self.is_input_node(key.owner) => {
-                // The receipt first: while the period is closed it decides whether the
-                // submission counts.
-                self.sign_receipt(*key, now_ms)?;
                 self.consolidate(key.ledger, key.period, now_ms)?;
             }
             Event::RollupStored {

@@ -30,6 +30,8 @@ pub struct Persisted {
     pub heads: Vec<ChangeHash>,
     /// Chunks stored.
     pub n_chunks: u32,
+    /// Bytes of those chunks: what the document takes in the store, for the quotas.
+    pub stored_bytes: u64,
 }
 
 impl NodeCore {
@@ -60,6 +62,7 @@ impl NodeCore {
         let persisted = Persisted {
             heads: document.get_heads(),
             n_chunks: chunks.len() as u32,
+            stored_bytes: chunks.iter().map(|(_, chunk)| chunk.len() as u64).sum(),
         };
         Ok(Some((document, persisted)))
     }
@@ -150,17 +153,27 @@ impl NodeCore {
                 deflate: true,
                 retain_orphans: false,
             });
+            let stored_bytes = save.len() as u64;
             batch.put(Tree::Documents, keys::document_chunk(key, 0), save);
-            Persisted { heads, n_chunks: 1 }
+            record_stored_bytes(batch, key, stored_bytes);
+            Persisted {
+                heads,
+                n_chunks: 1,
+                stored_bytes,
+            }
         } else {
+            let chunk = document.save_after(&persisted.heads);
+            let stored_bytes = persisted.stored_bytes + chunk.len() as u64;
             batch.put(
                 Tree::Documents,
                 keys::document_chunk(key, persisted.n_chunks),
-                document.save_after(&persisted.heads),
+                chunk,
             );
+            record_stored_bytes(batch, key, stored_bytes);
             Persisted {
                 heads,
                 n_chunks: persisted.n_chunks + 1,
+                stored_bytes,
             }
         }
     }
@@ -174,6 +187,7 @@ impl NodeCore {
         let persisted = self.persisted.get(key).cloned().unwrap_or_default();
         let persisted = Self::persist_into(key, document, &persisted, &mut batch);
         self.store.apply(&batch, Durability::Flush)?;
+        self.note_stored_bytes(*key, persisted.stored_bytes);
         self.persisted.insert(*key, persisted);
         Ok(())
     }
@@ -196,4 +210,14 @@ impl NodeCore {
                 reason: format!("it does not hold the signed heads: {error}"),
             })
     }
+}
+
+/// Records in the same batch how many bytes a document takes in the store, so that the quotas
+/// know every document's size without reading it.
+pub(super) fn record_stored_bytes(batch: &mut Batch, key: &DocumentKey, stored_bytes: u64) {
+    batch.put(
+        Tree::Meta,
+        keys::document_bytes_key(key),
+        stored_bytes.to_be_bytes().to_vec(),
+    );
 }

@@ -68,6 +68,16 @@ pub const META_STORE_FORMAT: &[u8] = b"store_format";
 /// signed with the key pinned before (from store format 2).
 pub const META_PINNED_ROOT_KEY: &[u8] = b"pinned_root_key";
 
+/// Prefix of the meta entries that hold each document's stored size (store format 2).
+pub const META_DOCUMENT_BYTES_PREFIX: &[u8] = b"document_bytes/";
+
+/// The meta entry holding a document's stored size in bytes (a big-endian u64).
+pub fn document_bytes_key(key: &DocumentKey) -> Vec<u8> {
+    let mut bytes = META_DOCUMENT_BYTES_PREFIX.to_vec();
+    bytes.extend_from_slice(&document_key(key));
+    bytes
+}
+
 /// Reads back the first 13 bytes written by [`document_key`]; `None` if they are not one.
 pub fn decode_document_key(bytes: &[u8]) -> Option<DocumentKey> {
     let bytes = bytes.get(..DOCUMENT_KEY_BYTES)?;

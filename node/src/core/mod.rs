@@ -13,9 +13,10 @@ mod documents;
 pub mod keys;
 mod ledger_operations;
 mod provenance;
+mod quotas;
+mod receipts;
 mod replicas;
 mod restore;
-mod receipts;
 mod review;
 mod signing_keys;
 pub mod trust;
@@ -138,6 +139,10 @@ pub struct NodeCore {
     next_key: Option<SigningKey>,
     /// Receipts held, by the hash of the submission they are about (see `receipts`).
     receipts: HashMap<protocol::ObjectHash, Signed<protocol::Notice>>,
+    /// What the quotas per child keep (see `quotas`).
+    quotas: quotas::QuotaState,
+    /// The wall clock as last told by the driver (Unix milliseconds): the time receipts carry.
+    wall_clock_ms: i64,
     store: Box<dyn Store>,
     /// Newest submission per document held, verified when loaded.
     latest_submissions: BTreeMap<DocumentKey, AcceptedSubmission>,
@@ -191,6 +196,12 @@ impl NodeCore {
             return Err(CoreError::KeyMismatch { code });
         }
         let mut writes = in_force.writes;
+        let (document_bytes, size_writes) = quotas::load_document_bytes(store.as_ref(), format)?;
+        for write in size_writes.writes() {
+            if let crate::store::Write::Put { tree, key, value } = write {
+                writes.put(*tree, key.clone(), value.clone());
+            }
+        }
         if format != Some(trust::STORE_FORMAT_VERSION) {
             writes.put(
                 Tree::Meta,
@@ -209,6 +220,11 @@ impl NodeCore {
             topology_file_not_used: in_force.file_not_used,
             next_key: None,
             receipts: HashMap::new(),
+            wall_clock_ms: 0,
+            quotas: quotas::QuotaState {
+                document_bytes,
+                ..Default::default()
+            },
             store,
             latest_submissions: BTreeMap::new(),
             latest_rollups: BTreeMap::new(),
@@ -269,9 +285,11 @@ impl NodeCore {
         };
         let what = || format!("submission {}", hash.short());
         let stored: StoredSubmission =
-            protocol::encoding::decode_exact(&bytes).map_err(|reason| CoreError::CorruptObject {
-                what: what(),
-                reason,
+            protocol::encoding::decode_exact(&bytes).map_err(|reason| {
+                CoreError::CorruptObject {
+                    what: what(),
+                    reason,
+                }
             })?;
         let submission = Signed::from_bytes(&stored.envelope, &self.topology).map_err(|error| {
             CoreError::CorruptObject {
@@ -344,6 +362,12 @@ impl NodeCore {
 
     pub fn code(&self) -> DivisionCode {
         self.code
+    }
+
+    /// Tells the core the wall clock (Unix milliseconds). The driver does so before every piece
+    /// of work; operations that take a time argument set it too.
+    pub fn set_wall_clock(&mut self, now_ms: i64) {
+        self.wall_clock_ms = now_ms;
     }
 
     pub fn entry(&self) -> &NodeEntry {

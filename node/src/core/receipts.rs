@@ -16,7 +16,7 @@
 //! compared with the lock's time, and views say that the owner's clock was used.
 
 use protocol::notice::Receipt;
-use protocol::{AcceptedSubmission, DocumentKey, Notice, NoticeBody, ObjectHash, Signed};
+use protocol::{AcceptedSubmission, Notice, NoticeBody, ObjectHash, Signed, Submission};
 use schemas::{Ledger, Period};
 use serde::{Deserialize, Serialize};
 
@@ -136,33 +136,39 @@ impl NodeCore {
         }
     }
 
-    /// Signs and stores the receipt of a child's latest submission of `key`, when this node is
-    /// the owner's parent and holds none for it yet.
-    pub(super) fn sign_receipt(&mut self, key: DocumentKey, now_ms: i64) -> Result<(), CoreError> {
+    /// The receipt this node signs for a child's submission it is about to store, when it is
+    /// the owner's parent: written in the same batch as the replica, so a stored submission of a
+    /// child never lacks its receipt. Timed by the node's wall clock (`set_wall_clock`).
+    pub(super) fn receipt_for(
+        &self,
+        submission: &Signed<Submission>,
+    ) -> Result<Option<Signed<Notice>>, CoreError> {
+        let key = submission.payload().key;
         if self.topology.parent_of(key.owner) != Some(self.code) {
-            return Ok(());
-        }
-        let Some(latest) = self.latest_submissions.get(&key) else {
-            return Ok(());
-        };
-        let hash = latest.submission.hash();
-        if self.receipts.contains_key(&hash) {
-            return Ok(());
+            return Ok(None);
         }
         let receipt = Receipt {
             key,
-            sequence: latest.submission.payload().sequence,
-            submission: hash,
+            sequence: submission.payload().sequence,
+            submission: submission.hash(),
             lock_revision_held: self.lock_revision_held(key.ledger, key.period),
             topology_version: self.topology.version(),
         };
         let notice = Notice {
             signer: self.code,
-            time_ms: now_ms,
+            time_ms: self.wall_clock_ms,
             body: NoticeBody::Receipt(receipt),
         };
-        let signed = Signed::sign(notice, &self.signing_key, &self.topology)?;
-        self.put_notice(&signed)?;
-        Ok(())
+        Ok(Some(Signed::sign(
+            notice,
+            &self.signing_key,
+            &self.topology,
+        )?))
+    }
+
+    /// Takes into memory a receipt just written with its replica.
+    pub(super) fn hold_receipt(&mut self, receipt: Signed<Notice>) {
+        self.index_receipt(&receipt);
+        self.notices.insert(receipt.hash(), receipt);
     }
 }

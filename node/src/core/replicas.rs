@@ -3,8 +3,8 @@
 use automerge::Automerge;
 use automerge::sync::State as SyncState;
 use protocol::{
-    AcceptedSubmission, DocumentKey, ObjectHash, Replicas, Rollup, Signed, StoreFailure, Submission,
-    TopologyAdoption,
+    AcceptedSubmission, DocumentKey, ObjectHash, RefusalReason, Replicas, Rollup, Signed,
+    StoreFailure, Submission, TopologyAdoption,
 };
 use schemas::figures::Figures;
 use schemas::{Ledger, Period};
@@ -91,7 +91,7 @@ impl Replicas for NodeCore {
         submission: &Signed<Submission>,
         figures: &Figures,
         document: Automerge,
-    ) -> Result<(), StoreFailure> {
+    ) -> Result<Result<(), RefusalReason>, StoreFailure> {
         let key = submission.payload().key;
         if self
             .latest_submissions
@@ -99,11 +99,19 @@ impl Replicas for NodeCore {
             .is_some_and(|held| held.submission.payload().sequence >= submission.payload().sequence)
         {
             // Another session stored this or a newer submission meanwhile.
-            return Ok(());
+            return Ok(Ok(()));
         }
         let mut batch = Batch::new();
         let persisted = self.persisted.get(&key).cloned().unwrap_or_default();
         let persisted = Self::persist_into(&key, &document, &persisted, &mut batch);
+        if let Err(reason) = self.check_storage_quota(&key, persisted.stored_bytes) {
+            return Ok(Err(reason));
+        }
+        let stored_bytes = persisted.stored_bytes;
+        let receipt = self.receipt_for(submission).map_err(failure)?;
+        if let Some(receipt) = &receipt {
+            batch.put(Tree::Notices, receipt.hash().0.to_vec(), receipt.to_bytes());
+        }
         self.store_submission(
             AcceptedSubmission {
                 submission: submission.clone(),
@@ -112,11 +120,23 @@ impl Replicas for NodeCore {
             batch,
         )
         .map_err(failure)?;
+        if let Some(receipt) = receipt {
+            self.hold_receipt(receipt);
+        }
         self.persisted.insert(key, persisted);
+        self.note_stored_bytes(key, stored_bytes);
         self.documents.insert(key, document);
         self.published.remove(&key);
         self.make_room(&key);
-        Ok(())
+        Ok(Ok(()))
+    }
+
+    fn admit_submission(
+        &mut self,
+        peer: DivisionCode,
+        now_ms: u64,
+    ) -> Result<Result<(), RefusalReason>, StoreFailure> {
+        Ok(NodeCore::admit_submission(self, peer, now_ms))
     }
 
     fn sync_state(&self, peer: DivisionCode, key: &DocumentKey) -> Result<SyncState, StoreFailure> {

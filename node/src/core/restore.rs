@@ -83,6 +83,7 @@ impl NodeCore {
                 deflate: true,
                 retain_orphans: false,
             });
+            super::documents::record_stored_bytes(&mut batch, key, save.len() as u64);
             batch.put(Tree::Documents, keys::document_chunk(key, 0), save);
             if key.owner == self.code {
                 counts.own_documents += 1;
@@ -127,6 +128,12 @@ impl NodeCore {
         self.persisted.clear();
         self.published.clear();
         self.notices.clear();
+        self.receipts.clear();
+        self.quotas.document_bytes = super::quotas::load_document_bytes(
+            self.store.as_ref(),
+            Some(super::trust::STORE_FORMAT_VERSION),
+        )?
+        .0;
         self.load_latest()?;
         self.load_notices()?;
         for key in restored.latest_submissions.keys() {

@@ -222,7 +222,10 @@ impl NodeCore {
     /// Takes a newer topology: from the parent (over a session) or, at the root, from `huizong
     /// topology publish`. It must verify with the pinned root key, be newer than the one in force
     /// (the same one again is `AlreadyHeld`), and still name this node. Stored, then in force.
-    pub fn adopt_new_topology(&mut self, candidate: Topology) -> Result<TopologyAdoption, CoreError> {
+    pub fn adopt_new_topology(
+        &mut self,
+        candidate: Topology,
+    ) -> Result<TopologyAdoption, CoreError> {
         if let Err(reason) = check_against_pin(&candidate, &self.pinned_root_key) {
             return Ok(TopologyAdoption::Refused { reason });
         }

@@ -416,8 +416,7 @@ impl NodeCore {
         };
         DocumentReview {
             late_correction,
-            received_at_ms: latest
-                .and_then(|held| self.received_at_ms(&held.submission.hash())),
+            received_at_ms: latest.and_then(|held| self.received_at_ms(&held.submission.hash())),
             owner_clock: latest.map_or(super::receipts::OwnerClock::Unobserved, |held| {
                 self.owner_clock(held)
             }),

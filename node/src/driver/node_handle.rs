@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
 
 use ed25519_dalek::SigningKey;
 use protocol::Event;
@@ -64,6 +65,31 @@ pub struct NodeHandle {
     connections: Mutex<BTreeMap<DivisionCode, quinn::Connection>>,
     /// The bounds every session of this node keeps (production values unless a test sets them).
     session_limits: SessionLimits,
+    /// The node's monotonic clock starts here: every session and the core's quotas count
+    /// milliseconds from it, so times agree across sessions.
+    started: Instant,
+    /// Children held off after a session that ended for misbehaviour.
+    hold_offs: Mutex<BTreeMap<DivisionCode, HoldOff>>,
+    /// First and longest hold-off, in milliseconds (settable for tests).
+    hold_off_ms: (u64, u64),
+}
+
+/// First hold-off of a child whose session ended for misbehaviour: long enough that a forging
+/// child costs its parent a few checks a minute, not a stream of them.
+pub const HOLD_OFF_MS_MIN: u64 = 60_000;
+
+/// Longest hold-off, reached by doubling while the child keeps misbehaving: an hour, so that a
+/// child whose key was fixed (or whose bug was) is heard again the same day without an operator.
+pub const HOLD_OFF_MS_MAX: u64 = 3_600_000;
+
+/// A child the node refuses to hold sessions with for a while, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldOff {
+    /// Until when, Unix milliseconds.
+    pub until_ms: i64,
+    /// How long this hold-off is; the next one is twice as long.
+    pub duration_ms: u64,
+    pub reason: String,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -87,7 +113,64 @@ impl NodeHandle {
             local_address: Mutex::new(None),
             connections: Mutex::new(BTreeMap::new()),
             session_limits: SessionLimits::default(),
+            started: Instant::now(),
+            hold_offs: Mutex::new(BTreeMap::new()),
+            hold_off_ms: (HOLD_OFF_MS_MIN, HOLD_OFF_MS_MAX),
         }
+    }
+
+    /// The same handle with other hold-off durations: tests shorten them this way.
+    pub fn with_hold_off_ms(mut self, first_ms: u64, longest_ms: u64) -> Self {
+        self.hold_off_ms = (first_ms, longest_ms.max(first_ms));
+        self
+    }
+
+    /// Milliseconds on the node's monotonic clock.
+    pub fn monotonic_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// The instant of a time on the node's monotonic clock.
+    pub fn monotonic_instant(&self, ms: u64) -> Instant {
+        self.started + std::time::Duration::from_millis(ms)
+    }
+
+    /// Holds a child off after a session that ended for misbehaviour: the first time for the
+    /// shortest hold-off, then twice as long as the last one, up to the longest.
+    pub fn hold_off(&self, child: DivisionCode, reason: String) {
+        let (first_ms, longest_ms) = self.hold_off_ms;
+        let mut hold_offs = lock(&self.hold_offs);
+        let duration_ms = hold_offs.get(&child).map_or(first_ms, |previous| {
+            (previous.duration_ms * 2).min(longest_ms)
+        });
+        let until_ms = unix_ms() + duration_ms as i64;
+        tracing::warn!(node = %self.code, %child, "holding child off for {duration_ms} ms: {reason}");
+        hold_offs.insert(
+            child,
+            HoldOff {
+                until_ms,
+                duration_ms,
+                reason,
+            },
+        );
+    }
+
+    /// The hold-off in force for a child, if any.
+    pub fn held_off(&self, child: DivisionCode) -> Option<HoldOff> {
+        lock(&self.hold_offs)
+            .get(&child)
+            .filter(|hold_off| hold_off.until_ms > unix_ms())
+            .cloned()
+    }
+
+    /// Every hold-off in force, for `status`.
+    pub fn hold_offs(&self) -> Vec<(DivisionCode, HoldOff)> {
+        let now = unix_ms();
+        lock(&self.hold_offs)
+            .iter()
+            .filter(|(_, hold_off)| hold_off.until_ms > now)
+            .map(|(child, hold_off)| (*child, hold_off.clone()))
+            .collect()
     }
 
     /// The same handle with other session bounds: tests shorten timeouts this way.
@@ -113,6 +196,7 @@ impl NodeHandle {
     /// send changed. Call from blocking threads for anything that touches documents.
     pub fn with_core<T>(&self, work: impl FnOnce(&mut NodeCore) -> T) -> T {
         let mut core = lock(&self.core);
+        core.set_wall_clock(unix_ms());
         let before = core.generation();
         let result = work(&mut core);
         let after = core.generation();

@@ -2,7 +2,7 @@
 //! work on the core on a blocking thread, and wakes it on local changes and timeouts.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use protocol::{Role, Session, SessionConfig, SessionError, SessionStats};
@@ -57,23 +57,39 @@ pub async fn run_session(
                 anyhow!("child {peer} opened no stream within {OPEN_STREAM_TIMEOUT:?}")
             })??,
     };
+    if role == Role::Parent
+        && let Some(hold_off) = handle.held_off(peer)
+    {
+        connection.close(quinn::VarInt::from_u32(2), b"held off");
+        return Err(anyhow!(
+            "child {peer} is held off until {} ({})",
+            crate::clock::beijing_time(hold_off.until_ms),
+            hold_off.reason
+        ));
+    }
     handle.set_connection(peer, connection.clone());
     let topology_version = handle.with_core(|core| core.topology().version());
-    let mut session = Session::new(SessionConfig {
-        local: handle.code(),
-        peer,
-        role,
-        topology_version,
-        limits: handle.session_limits(),
-    });
-    let clock = Instant::now();
-    let elapsed_ms = move || clock.elapsed().as_millis() as u64;
+    let limits = handle.session_limits();
+    let mut session = Session::new(
+        SessionConfig {
+            local: handle.code(),
+            peer,
+            role,
+            topology_version,
+            limits,
+        },
+        handle.monotonic_ms(),
+    );
+    let elapsed_ms = {
+        let handle = handle.clone();
+        move || handle.monotonic_ms()
+    };
     let mut changes = handle.subscribe_changes();
     changes.mark_unchanged();
     let mut buffer = vec![0u8; READ_CHUNK_BYTES];
     let outcome: Result<()> = loop {
         while let Some(frame) = session.poll_transmit() {
-            send.write_all(&frame).await?;
+            write_frame(&mut send, &frame, &limits, peer).await?;
         }
         let stats = session.stats();
         handle.update_link(peer, |link| {
@@ -82,7 +98,7 @@ pub async fn run_session(
         });
         let deadline = session
             .poll_timeout()
-            .map(|ms| tokio::time::Instant::from_std(clock + Duration::from_millis(ms)));
+            .map(|ms| tokio::time::Instant::from_std(handle.monotonic_instant(ms)));
         tokio::select! {
             () = cancel.cancelled() => break Ok(()),
             read = recv.read(&mut buffer) => match read? {
@@ -125,5 +141,37 @@ pub async fn run_session(
     };
     let _ = send.finish();
     connection.close(quinn::VarInt::from_u32(0), b"session over");
+    if let Err(error) = &outcome
+        && role == Role::Parent
+        && let Some(SessionError::TooManyRefusals { count, last, .. }) =
+            error.downcast_ref::<SessionError>()
+    {
+        handle.hold_off(
+            peer,
+            format!("{count} refusals for misbehaviour in one session (the last: {last})"),
+        );
+    }
     outcome.map(|()| session.stats())
+}
+
+/// Writes one frame, held to the same progress rule as reading: a peer that stops reading (and so
+/// stops QUIC's flow control from opening) cannot hold the session's task forever.
+async fn write_frame(
+    send: &mut quinn::SendStream,
+    frame: &[u8],
+    limits: &protocol::limits::SessionLimits,
+    peer: DivisionCode,
+) -> Result<()> {
+    let allowed_ms = limits.frame_grace_ms
+        + frame.len() as u64 * 1000 / limits.frame_min_bytes_per_second.max(1);
+    tokio::time::timeout(Duration::from_millis(allowed_ms), send.write_all(frame))
+        .await
+        .map_err(|_| {
+            anyhow!(
+                "peer {peer} did not take a frame of {} bytes within {allowed_ms} ms: it stopped \
+                 reading",
+                frame.len()
+            )
+        })??;
+    Ok(())
 }

@@ -95,6 +95,20 @@ pub enum NoRoom {
     },
 }
 
+/// Bytes free (for an unprivileged user) on the file system holding `path`, if it can be asked.
+pub fn available_bytes(path: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let stats = rustix::fs::statvfs(path).ok()?;
+        Some(stats.f_bavail.saturating_mul(stats.f_frsize))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// Whether a write of about `n_bytes` into the directory `path` leaves at least
 /// [`FREE_BYTES_KEPT_MIN`] free (twice the bytes: sled writes a value into its log and again when
 /// it compacts) and [`FREE_INODES_KEPT_MIN`] inodes. A file system that cannot be asked is assumed to have room: sled's own error

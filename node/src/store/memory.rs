@@ -27,6 +27,17 @@ impl MemoryStore {
         Self::default()
     }
 
+    /// A store whose disk reports the free bytes a test sets in `available` (shared, so the
+    /// test can lower it later).
+    pub fn with_available_bytes(
+        available: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ) -> SharedAvailable {
+        SharedAvailable {
+            store: Self::default(),
+            available,
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Trees> {
         // A panic while holding the lock leaves the maps consistent (each write is one insert),
         // so a poisoned lock is still usable.
@@ -62,5 +73,30 @@ impl Store for MemoryStore {
             }
         }
         Ok(())
+    }
+}
+
+/// A memory store whose free disk space a test controls, to play a disk running low.
+#[derive(Debug)]
+pub struct SharedAvailable {
+    store: MemoryStore,
+    available: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Store for SharedAvailable {
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.store.get(tree, key)
+    }
+
+    fn scan_prefix(&self, tree: Tree, prefix: &[u8]) -> Result<Entries, StoreError> {
+        self.store.scan_prefix(tree, prefix)
+    }
+
+    fn apply(&self, batch: &Batch, durability: Durability) -> Result<(), StoreError> {
+        self.store.apply(batch, durability)
+    }
+
+    fn available_bytes(&self) -> Option<u64> {
+        Some(self.available.load(std::sync::atomic::Ordering::SeqCst))
     }
 }

@@ -21,7 +21,7 @@ mod sled_store;
 use std::path::PathBuf;
 
 pub use disk::DiskTrouble;
-pub use memory::MemoryStore;
+pub use memory::{MemoryStore, SharedAvailable};
 pub use sled_store::SledStore;
 
 /// The trees a node keeps.
@@ -246,4 +246,10 @@ pub trait Store: Send + std::fmt::Debug {
 
     /// Applies every write or none; with [`Durability::Flush`], on disk before returning.
     fn apply(&self, batch: &Batch, durability: Durability) -> Result<(), StoreError>;
+
+    /// Bytes free on the disk holding the store, when it can be asked: the quotas keep the last of
+    /// it for the children that take least.
+    fn available_bytes(&self) -> Option<u64> {
+        None
+    }
 }

@@ -110,6 +110,10 @@ impl SledStore {
 }
 
 impl Store for SledStore {
+    fn available_bytes(&self) -> Option<u64> {
+        disk::available_bytes(&self.path)
+    }
+
     fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         self.check_not_stopped()?;
         Ok(self

@@ -8,8 +8,7 @@ use automerge::sync::{State as SyncState, SyncDoc};
 
 use super::{Event, Session, SessionError};
 use crate::authorization::{
-    Coverage, check_counted_inputs, check_document, check_relayed_by_child, check_rollup,
-    coverage,
+    Coverage, check_counted_inputs, check_document, check_relayed_by_child, check_rollup, coverage,
 };
 use crate::key::DocumentKey;
 use crate::limits::{
@@ -57,6 +56,8 @@ pub(super) struct Download {
     pub(super) wanted_this_round: Vec<(DocumentKey, u64)>,
     pub(super) rounds_complete: u64,
     pub(super) rounds_settled: u64,
+    /// An offer round has pages in and its last page has not come yet.
+    pub(super) offer_round_open: bool,
 }
 
 impl Session {
@@ -143,6 +144,13 @@ impl Session {
                     continue;
                 }
             }
+            if let Err(reason) = replicas
+                .admit_submission(self.config.peer, now_ms)
+                .map_err(|failure| self.store_error(failure))?
+            {
+                self.refuse(key.to_string(), reason)?;
+                continue;
+            }
             let sequence = submission.payload().sequence;
             let eager = eager.remove(&(key, sequence));
             if let Some(waiting) = self.download.waiting.get(&key) {
@@ -178,6 +186,7 @@ impl Session {
         if last_page {
             self.download.rounds_complete = round;
         }
+        self.download.offer_round_open = !last_page;
         self.pump_downloads(now_ms, replicas)
     }
 
@@ -415,9 +424,12 @@ impl Session {
             Ok(figures) => figures,
             Err(reason) => return self.refuse(key.to_string(), reason),
         };
-        replicas
+        if let Err(reason) = replicas
             .commit_replica(&submission, &figures, document)
-            .map_err(|failure| self.store_error(failure))?;
+            .map_err(|failure| self.store_error(failure))?
+        {
+            return self.refuse(key.to_string(), reason);
+        }
         replicas
             .save_sync_state(self.config.peer, &key, &state)
             .map_err(|failure| self.store_error(failure))?;

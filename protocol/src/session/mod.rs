@@ -31,12 +31,14 @@ use crate::message::{Message, MessageError, PROTOCOL_VERSION};
 use crate::refusal::{Refusal, RefusalReason};
 use crate::replicas::{Replicas, StoreFailure};
 
+mod deadlines;
 mod download;
 mod notices;
-mod topology_exchange;
 mod restore_serve;
+mod topology_exchange;
 mod upload;
 
+use deadlines::Deadlines;
 use download::Download;
 use notices::NoticeExchange;
 use restore_serve::RestoreServe;
@@ -137,6 +139,23 @@ pub enum SessionError {
         peer: DivisionCode,
         source: StoreFailure,
     },
+    #[error("peer {peer} stalled: {what} for {waited_ms} ms")]
+    PeerStalled {
+        peer: DivisionCode,
+        what: String,
+        waited_ms: u64,
+    },
+    #[error(
+        "peer {peer} sent {count} objects that had to be refused for misbehaviour in one \
+         session (the last: {last}); the session ends"
+    )]
+    TooManyRefusals {
+        peer: DivisionCode,
+        count: u32,
+        last: String,
+    },
+    #[error("peer {peer} sent more than {limit} notices in one session")]
+    TooManyNotices { peer: DivisionCode, limit: usize },
 }
 
 /// Counters of one session, for status and benchmarks.
@@ -183,11 +202,14 @@ pub struct Session {
     download: Download,
     notices: NoticeExchange,
     restore: RestoreServe,
+    deadlines: Deadlines,
+    /// Refusals for misbehaviour so far, held to the session's budget.
+    misbehaviour_refusals: u32,
 }
 
 impl Session {
-    /// A new session; its `Hello` is ready to transmit.
-    pub fn new(config: SessionConfig) -> Self {
+    /// A new session starting at `now_ms` (the driver's clock); its `Hello` is ready to transmit.
+    pub fn new(config: SessionConfig, now_ms: u64) -> Self {
         let mut session = Self {
             config,
             decoder: FrameDecoder::new(),
@@ -200,6 +222,8 @@ impl Session {
             download: Download::default(),
             notices: NoticeExchange::default(),
             restore: RestoreServe::default(),
+            deadlines: Deadlines::starting_at(now_ms),
+            misbehaviour_refusals: 0,
         };
         let hello = Message::Hello {
             protocol_version: PROTOCOL_VERSION,
@@ -237,7 +261,12 @@ impl Session {
                     peer: self.config.peer,
                     source,
                 })?;
-            let Some(body) = frame else { return Ok(()) };
+            let Some(body) = frame else {
+                self.deadlines
+                    .note_partial_frame(now_ms, self.decoder.buffered_bytes());
+                return Ok(());
+            };
+            self.deadlines.note_frame(now_ms);
             self.stats.frames_received += 1;
             self.stats.bytes_received += (body.len() + crate::frame::FRAME_PREFIX_BYTES) as u64;
             let message =
@@ -286,14 +315,13 @@ impl Session {
         now_ms: u64,
         replicas: &mut R,
     ) -> Result<(), SessionError> {
+        self.check_deadlines(now_ms)?;
         let stall_timeout_ms = self.config.limits.sync_stall_timeout_ms;
         let stalled: Vec<DocumentKey> = self
             .download
             .in_flight
             .iter()
-            .filter(|(_, pull)| {
-                now_ms.saturating_sub(pull.last_progress_ms) >= stall_timeout_ms
-            })
+            .filter(|(_, pull)| now_ms.saturating_sub(pull.last_progress_ms) >= stall_timeout_ms)
             .map(|(key, _)| *key)
             .collect();
         for key in stalled {
@@ -333,6 +361,7 @@ impl Session {
             .values()
             .map(|pull| pull.last_progress_ms + self.config.limits.sync_stall_timeout_ms)
             .chain(self.upload.retry_offer_at_ms)
+            .chain(self.next_deadline())
             .min()
     }
 
@@ -385,13 +414,29 @@ impl Session {
         Ok(())
     }
 
+    /// Reports an object not stored. A refusal for misbehaviour counts against the session's
+    /// budget; past it the session ends (the driver then holds the peer off for a while).
     fn refuse(&mut self, subject: String, reason: RefusalReason) -> Result<(), SessionError> {
         self.stats.refusals += 1;
-        self.emit(Event::Refused(Refusal {
+        let misbehaviour = reason.is_misbehaviour();
+        let refusal = Refusal {
             peer: self.config.peer,
             subject,
             reason,
-        }))
+        };
+        let last = refusal.to_string();
+        self.emit(Event::Refused(refusal))?;
+        if misbehaviour {
+            self.misbehaviour_refusals += 1;
+            if self.misbehaviour_refusals > self.config.limits.max_misbehaviour_refusals {
+                return Err(SessionError::TooManyRefusals {
+                    peer: self.config.peer,
+                    count: self.misbehaviour_refusals,
+                    last,
+                });
+            }
+        }
+        Ok(())
     }
 
     fn store_error(&self, source: StoreFailure) -> SessionError {

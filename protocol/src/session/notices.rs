@@ -17,6 +17,8 @@ use super::{Event, Role, Session, SessionError};
 #[derive(Debug, Default)]
 pub(super) struct NoticeExchange {
     sent: HashSet<ObjectHash>,
+    /// Notices the peer sent in this session, held to the session's limit.
+    received: usize,
 }
 
 impl Session {
@@ -54,6 +56,13 @@ impl Session {
                 what: "notices",
                 count: notices.len(),
                 limit: MAX_NOTICES_PER_PAGE,
+            });
+        }
+        self.notices.received += notices.len();
+        if self.notices.received > self.config.limits.max_notices_per_session {
+            return Err(SessionError::TooManyNotices {
+                peer: self.config.peer,
+                limit: self.config.limits.max_notices_per_session,
             });
         }
         for envelope in notices {

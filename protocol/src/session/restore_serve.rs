@@ -127,6 +127,11 @@ impl Session {
         self.send_restore_page(replicas)
     }
 
+    /// Whether a restore is under way and waits for the child's next request.
+    pub(super) fn restore_awaiting_next(&self) -> bool {
+        self.restore.started && !self.restore.finished
+    }
+
     /// The child checked the previous page and asks for the next.
     pub(super) fn handle_restore_next<R: Replicas>(
         &mut self,

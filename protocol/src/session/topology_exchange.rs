@@ -56,9 +56,7 @@ impl Session {
             .adopt_topology(text)
             .map_err(|failure| self.store_error(failure))?
         {
-            TopologyAdoption::Adopted { version } => {
-                self.emit(Event::TopologyAdopted { version })
-            }
+            TopologyAdoption::Adopted { version } => self.emit(Event::TopologyAdopted { version }),
             TopologyAdoption::AlreadyHeld => Ok(()),
             TopologyAdoption::Refused { reason } => self.refuse(
                 "a topology".to_owned(),

@@ -170,6 +170,7 @@ impl World {
         ) else {
             return;
         };
+        core.set_wall_clock(now as i64);
         let before = core.generation();
         if let Work::Bytes(frame) = &work {
             self.trace.update(frame);

@@ -521,14 +521,18 @@ impl World {
         let version = self.config.topology.version();
         let child_code = self.nodes[node].code;
         let parent_code = self.nodes[parent].code;
+        let now_ms = self.now_ms;
         let session = |local, peer, role| {
-            Some(Session::new(SessionConfig {
-                local,
-                peer,
-                role,
-                topology_version: version,
-                limits: protocol::limits::SessionLimits::default(),
-            }))
+            Some(Session::new(
+                SessionConfig {
+                    local,
+                    peer,
+                    role,
+                    topology_version: version,
+                    limits: protocol::limits::SessionLimits::default(),
+                },
+                now_ms,
+            ))
         };
         self.connections.insert(
             id,
