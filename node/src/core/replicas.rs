@@ -224,7 +224,7 @@ impl Replicas for NodeCore {
     }
 
     fn store_notice(&mut self, notice: &Signed<protocol::Notice>) -> Result<bool, StoreFailure> {
-        self.put_notice(notice).map_err(failure)
+        self.put_received_notice(notice).map_err(failure)
     }
 
     fn counted_submission_hash(

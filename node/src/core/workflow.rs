@@ -143,13 +143,29 @@ impl NodeCore {
 
     /// Stores a checked notice durably; false when already held.
     pub fn put_notice(&mut self, notice: &Signed<Notice>) -> Result<bool, CoreError> {
+        self.put_notice_with(notice, Durability::Flush)
+    }
+
+    /// Stores a checked notice a peer sent. Written without waiting for the disk: a peer sends
+    /// every notice the other side may see again at the start of each session, so one lost in a
+    /// crash comes back with the next session, and a receipt or decision arriving for every
+    /// stored submission costs no flush of its own.
+    pub fn put_received_notice(&mut self, notice: &Signed<Notice>) -> Result<bool, CoreError> {
+        self.put_notice_with(notice, Durability::Lazy)
+    }
+
+    fn put_notice_with(
+        &mut self,
+        notice: &Signed<Notice>,
+        durability: Durability,
+    ) -> Result<bool, CoreError> {
         let hash = notice.hash();
         if self.notices.contains_key(&hash) {
             return Ok(false);
         }
         let mut batch = Batch::new();
         batch.put(Tree::Notices, hash.0.to_vec(), notice.to_bytes());
-        self.store.apply(&batch, Durability::Flush)?;
+        self.store.apply(&batch, durability)?;
         self.index_receipt(notice);
         self.notices.insert(hash, notice.clone());
         self.generation += 1;
