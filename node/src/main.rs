@@ -702,8 +702,9 @@ fn execute(cli: Cli) -> Result<()> {
             let counts = &report.counts;
             println!(
                 "restored node {} from parent {} at {}: {} submissions ({} documents, {} of them \
-                 this node's own), {} rollups, {} notices; next own submission after #{}, next \
-                 rollup after #{}",
+                 this node's own), {} rollups, {} notices; the latest own submission restored is \
+                 #{} and rollup #{}; from now on this node signs from #{} on, so that no \
+                 sequence it signed before is used twice",
                 report.node,
                 report.parent,
                 report.parent_address,
@@ -713,7 +714,8 @@ fn execute(cli: Cli) -> Result<()> {
                 counts.rollups,
                 counts.notices,
                 counts.own_submission_sequence_max,
-                counts.own_rollup_sequence_max
+                counts.own_rollup_sequence_max,
+                counts.next_sequence
             );
             Ok(())
         }

@@ -137,7 +137,7 @@ impl NodeCore {
             node: self.code,
             ledger,
             period,
-            sequence: previous.map_or(1, |previous| previous.payload().sequence + 1),
+            sequence: self.next_sequence(previous.map(|previous| previous.payload().sequence)),
             time_ms: now_ms,
             figures,
             inputs: listed,

@@ -68,6 +68,10 @@ pub const META_STORE_FORMAT: &[u8] = b"store_format";
 /// signed with the key pinned before (from store format 2).
 pub const META_PINNED_ROOT_KEY: &[u8] = b"pinned_root_key";
 
+/// The lowest sequence this node signs from now on, a big-endian u64, set by a restore (store
+/// format 2): see `NodeCore::next_sequence`.
+pub const META_SEQUENCE_FLOOR: &[u8] = b"sequence_floor";
+
 /// Prefix of the meta entries that hold each document's stored size (store format 2).
 pub const META_DOCUMENT_BYTES_PREFIX: &[u8] = b"document_bytes/";
 

@@ -223,7 +223,8 @@ impl NodeCore {
             n_records: records.len() as u64,
             figures_digest: figures.digest(),
             coefficients_version: table.version().to_owned(),
-            sequence: previous.map_or(1, |previous| previous.submission.payload().sequence + 1),
+            sequence: self
+                .next_sequence(previous.map(|previous| previous.submission.payload().sequence)),
             time_ms: now_ms,
         };
         let signed = Signed::sign(submission, &self.signing_key, &self.topology)?;

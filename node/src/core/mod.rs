@@ -143,6 +143,8 @@ pub struct NodeCore {
     quotas: quotas::QuotaState,
     /// The wall clock as last told by the driver (Unix milliseconds): the time receipts carry.
     wall_clock_ms: i64,
+    /// The lowest sequence this node signs (set by a restore; see `restore`).
+    sequence_floor: u64,
     store: Box<dyn Store>,
     /// Newest submission per document held, verified when loaded.
     latest_submissions: BTreeMap<DocumentKey, AcceptedSubmission>,
@@ -221,6 +223,7 @@ impl NodeCore {
             next_key: None,
             receipts: HashMap::new(),
             wall_clock_ms: 0,
+            sequence_floor: 1,
             quotas: quotas::QuotaState {
                 document_bytes,
                 ..Default::default()
@@ -239,6 +242,17 @@ impl NodeCore {
         };
         core.load_latest()?;
         core.load_notices()?;
+        if let Some(bytes) = core.store.get(Tree::Meta, keys::META_SEQUENCE_FLOOR)? {
+            let bytes: [u8; 8] =
+                bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| CoreError::CorruptObject {
+                        what: "the sequence floor".to_owned(),
+                        reason: format!("it is {} bytes, not 8", bytes.len()),
+                    })?;
+            core.sequence_floor = u64::from_be_bytes(bytes);
+        }
         core.refusals = core
             .store
             .get(Tree::Meta, keys::META_REFUSALS)?
@@ -362,6 +376,14 @@ impl NodeCore {
 
     pub fn code(&self) -> DivisionCode {
         self.code
+    }
+
+    /// The sequence of this node's next submission of a document or rollup whose latest was
+    /// `previous`: the next number, and never below the floor a restore set.
+    fn next_sequence(&self, previous: Option<u64>) -> u64 {
+        previous
+            .map_or(1, |previous| previous + 1)
+            .max(self.sequence_floor)
     }
 
     /// Tells the core the wall clock (Unix milliseconds). The driver does so before every piece

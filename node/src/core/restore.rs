@@ -3,8 +3,12 @@
 //! durable batch, and is then loaded and verified again like any store.
 //!
 //! The node's own documents come back at the heads of its latest submissions and serve as its
-//! drafts; its next submission and rollup sequences continue after the latest restored, so its
-//! parent never sees a sequence used twice.
+//! drafts. Its next submission and rollup sequences start above a floor that no sequence it
+//! signed before can reach: the restore's time in seconds, shifted 32 bits up (and above the
+//! latest restored). A parent that withheld the node's latest submissions (so that the restore
+//! comes back older than the node really was) therefore cannot make it sign a sequence twice,
+//! unless the node had signed over four billion submissions of one document since its last
+//! restore, or the clock was set back past its last restore.
 
 use std::collections::BTreeMap;
 
@@ -32,6 +36,16 @@ pub struct RestoreCounts {
     pub own_submission_sequence_max: u64,
     /// The highest sequence of the node's own rollups restored.
     pub own_rollup_sequence_max: u64,
+    /// The sequence the node's next submission and rollup start from (see the module doc).
+    #[serde(default)]
+    pub next_sequence: u64,
+}
+
+/// The floor of sequences after a restore at `now_ms`: above the highest restored, and at least
+/// the restore's time in seconds shifted 32 bits up.
+pub fn sequence_floor_after_restore(highest_restored: u64, now_ms: i64) -> u64 {
+    let seconds = u64::try_from(now_ms / 1000).unwrap_or(0);
+    (highest_restored + 1).max(seconds << 32)
 }
 
 impl NodeCore {
@@ -120,7 +134,20 @@ impl NodeCore {
             batch.put(Tree::Notices, notice.hash().0.to_vec(), notice.to_bytes());
         }
         counts.notices = restored.notices.len();
+        let floor = sequence_floor_after_restore(
+            counts
+                .own_submission_sequence_max
+                .max(counts.own_rollup_sequence_max),
+            self.wall_clock_ms,
+        );
+        counts.next_sequence = floor;
+        batch.put(
+            Tree::Meta,
+            keys::META_SEQUENCE_FLOOR.to_vec(),
+            floor.to_be_bytes().to_vec(),
+        );
         self.store.apply(&batch, Durability::Flush)?;
+        self.sequence_floor = floor;
         // Load back what was written, verifying it as at every start.
         self.latest_submissions.clear();
         self.latest_rollups.clear();

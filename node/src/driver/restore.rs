@@ -137,6 +137,7 @@ pub fn restore_directory(directory: &NodeDirectory) -> Result<RestoreReport> {
     let store = SledStore::open(&store_path)?;
     let mut core = NodeCore::new(code, key, topology, Box::new(store))
         .with_context(|| format!("cannot open the fresh store of node {code}"))?;
+    core.set_wall_clock(unix_ms());
     let counts = core
         .write_restored(restored)
         .with_context(|| format!("cannot write the restore of node {code}"))?;
