@@ -71,6 +71,11 @@ pub enum Command {
     },
     /// Re-check every signature and recompute every rollup from the raw replicas.
     Verify,
+    /// At the root: put a newer topology (signed by the root) in force; it goes down the tree
+    /// with the next sessions.
+    PublishTopology { text: String },
+    /// Take the next key from the node directory (`huizong key new` made it).
+    LoadNextKey { key_file: PathBuf },
 }
 
 fn parse_ledger_period(ledger: &str, period: &str) -> Result<(Ledger, Period)> {
@@ -269,6 +274,36 @@ fn apply(
             })
         }
         (Command::Verify, _) => serde_json::to_value(core.verify()?)?,
+        (Command::PublishTopology { text }, _) => {
+            if core.topology().root().code != core.code() {
+                return Err(anyhow!(
+                    "only the root ({}) publishes the topology; this node is {}. A topology \
+                     reaches the other nodes from their parents",
+                    core.topology().root().code,
+                    core.code()
+                ));
+            }
+            match core.adopt_topology_text(text)? {
+                protocol::TopologyAdoption::Adopted { version } => {
+                    serde_json::json!({ "version": version, "adopted": true })
+                }
+                protocol::TopologyAdoption::AlreadyHeld => serde_json::json!({
+                    "version": core.topology().version(),
+                    "adopted": false,
+                }),
+                protocol::TopologyAdoption::Refused { reason } => {
+                    return Err(anyhow!("the topology is not published: {reason}"));
+                }
+            }
+        }
+        (Command::LoadNextKey { key_file }, _) => {
+            let key = crate::directory::read_key(key_file)?;
+            core.set_next_key(Some(key));
+            serde_json::json!({
+                "next_public_key": core.next_public_key().map(|key| key.to_string()),
+                "signing_key_current": core.signing_key_is_current(),
+            })
+        }
         (Command::Import { .. }, Prepared::Other) => {
             unreachable!("an import is always prepared")
         }

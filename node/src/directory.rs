@@ -3,6 +3,8 @@
 //! ```text
 //! <dir>/node.toml       which node this is, and sync settings
 //! <dir>/node.key        the node's ed25519 secret key (base64), readable by the owner only
+//! <dir>/node.key.next   the key made in advance for the next rotation (`huizong key new`)
+//! <dir>/node.key.retired-<version>   a key the node signed with until that topology version
 //! <dir>/topology.toml   the signed topology in force
 //! <dir>/store/          the sled database
 //! <dir>/control.sock    while `huizong run` is running: where the CLI sends commands
@@ -106,6 +108,65 @@ impl NodeDirectory {
         self.root.join("control.sock")
     }
 
+    pub fn next_key_path(&self) -> PathBuf {
+        self.root.join("node.key.next")
+    }
+
+    /// The next key, when one waits (`huizong key new`).
+    pub fn read_next_key(&self) -> Result<Option<SigningKey>> {
+        let path = self.next_key_path();
+        if !path.exists() {
+            return Ok(None);
+        }
+        check_key_file_private(&path)?;
+        Ok(Some(read_key(&path)?))
+    }
+
+    /// Makes the next key, for a rotation the root will publish: refuses when one already waits.
+    /// Returns its public half, for the root's operator.
+    pub fn make_next_key(&self) -> Result<PublicKey> {
+        let key = generate_key()?;
+        write_key(&self.next_key_path(), &key).map_err(|error| {
+            anyhow!(
+                "{error:#}; a next key already waits: give its public half to the root, or \
+                 remove {} to make another",
+                self.next_key_path().display()
+            )
+        })?;
+        Ok(public_key(&key))
+    }
+
+    /// Once the topology in force names the next key as this node's, makes it `node.key` and
+    /// keeps the old one as `node.key.retired-<version>`. Each step is a rename, so a crash
+    /// between them leaves both keys on disk and the next start finishes the move.
+    pub fn promote_next_key(&self, topology_version: u64) -> Result<()> {
+        let next = self.next_key_path();
+        if !next.exists() {
+            return Ok(());
+        }
+        let retired = self
+            .root
+            .join(format!("node.key.retired-{topology_version}"));
+        if self.key_path().exists() {
+            fs::rename(self.key_path(), &retired)
+                .with_context(|| format!("cannot keep the old key as {}", retired.display()))?;
+        }
+        fs::rename(&next, self.key_path())
+            .with_context(|| format!("cannot make {} the node's key", next.display()))?;
+        Ok(())
+    }
+
+    /// Writes the topology in force over `topology.toml` (through a temporary file renamed into
+    /// place), so that the file an operator reads is the one the node holds.
+    pub fn write_topology(&self, topology: &Topology) -> Result<()> {
+        let path = self.topology_path();
+        let staging = self.root.join(".topology.toml.new");
+        write_file(&self.root, &staging, &topology.to_toml_string())?;
+        fs::rename(&staging, &path)
+            .with_context(|| format!("cannot replace {}", path.display()))?;
+        Ok(())
+    }
+
     pub fn read_config(&self) -> Result<NodeConfig> {
         let path = self.config_path();
         let text =
@@ -151,13 +212,51 @@ impl NodeDirectory {
             )
         })?;
         let store = open_store_waiting(&store_path)?;
-        NodeCore::new(config.code, key, topology, Box::new(store)).with_context(|| {
-            format!(
-                "cannot open node {} in {}",
-                config.code,
-                self.root.display()
-            )
-        })
+        let next = self.read_next_key()?;
+        let opened = NodeCore::new(config.code, key, topology.clone(), Box::new(store));
+        let mut core = match (opened, next) {
+            (Ok(core), next) => {
+                let mut core = core;
+                core.set_next_key(next);
+                core
+            }
+            // The topology in force names the next key: the node switched to it and stopped
+            // before the files were renamed. Open with the next key and finish the move.
+            (Err(crate::core::CoreError::KeyMismatch { .. }), Some(next)) => {
+                let store = open_store_waiting(&store_path)?;
+                let core = NodeCore::new(config.code, next, topology, Box::new(store))
+                    .with_context(|| self.open_error(config.code))?;
+                self.promote_next_key(core.topology().version())?;
+                core
+            }
+            (Err(error), _) => return Err(error).with_context(|| self.open_error(config.code)),
+        };
+        if core.signing_key_is_current()
+            && self.next_key_path().exists()
+            && core.next_public_key().is_none()
+        {
+            // The core switched to the next key as it opened (the topology names it).
+            self.promote_next_key(core.topology().version())?;
+        }
+        if let Some(note) = core.topology_file_not_used() {
+            // Kept for whoever looks into how it got there, and replaced by the one in force.
+            let refused = self.root.join(format!(
+                "topology.toml.refused-{}",
+                crate::clock::unix_ms() / 1000
+            ));
+            tracing::warn!("{note}; kept as {}", refused.display());
+            fs::rename(self.topology_path(), &refused)
+                .with_context(|| format!("cannot move topology.toml to {}", refused.display()))?;
+            self.write_topology(core.topology())?;
+        } else if core.topology().digest() != self.read_topology()?.digest() {
+            self.write_topology(core.topology())?;
+        }
+        core.set_wall_clock(crate::clock::unix_ms());
+        Ok(core)
+    }
+
+    fn open_error(&self, code: DivisionCode) -> String {
+        format!("cannot open node {code} in {}", self.root.display())
     }
 }
 
