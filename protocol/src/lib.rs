@@ -8,6 +8,7 @@
 
 pub mod authorization;
 pub mod frame;
+pub mod inflation;
 pub mod key;
 pub mod limits;
 pub mod message;

@@ -133,6 +133,12 @@ pub enum SessionError {
         peer: DivisionCode,
         source: StoreFailure,
     },
+    /// The peer sent automerge data that inflates past a cap (it was refused and counted first).
+    #[error("peer {peer} sent data that inflates past a cap: {source}")]
+    InflatesPastCap {
+        peer: DivisionCode,
+        source: crate::inflation::CapExceeded,
+    },
 }
 
 /// Counters of one session, for status and benchmarks.
