@@ -123,7 +123,10 @@ fn measure_document(n_records: usize) -> Result<()> {
         budget.inflated_bytes() as f64 / save.len() as f64,
         rewrite_seconds
     );
-    println!("operations claimed (action column rows): {}", budget.operations());
+    println!(
+        "operations claimed (action column rows): {}",
+        budget.operations()
+    );
     let load_started = Instant::now();
     let loaded = Automerge::load(&uncompressed)?;
     println!(
@@ -304,7 +307,9 @@ fn run_length_change(operations: u64) -> Vec<u8> {
     write_unsigned(&mut hashed, body.len() as u64);
     hashed.extend(&body);
     let hash = <sha2::Sha256 as sha2::Digest>::digest(&hashed);
-    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, hash[0], hash[1], hash[2], hash[3], 1];
+    let mut chunk = vec![
+        0x85, 0x6f, 0x4a, 0x83, hash[0], hash[1], hash[2], hash[3], 1,
+    ];
     write_unsigned(&mut chunk, body.len() as u64);
     chunk.extend(body);
     chunk

@@ -67,7 +67,10 @@ impl fmt::Display for Cap {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Cap::Message { wire_bytes } => {
-                write!(formatter, "per-message cap (for {wire_bytes} bytes on the wire)")
+                write!(
+                    formatter,
+                    "per-message cap (for {wire_bytes} bytes on the wire)"
+                )
             }
             Cap::Document => write!(formatter, "per-document cap"),
         }
@@ -159,11 +162,17 @@ impl DocumentBudget {
     /// The rewriter for data charged to this document only (a stored or restored document).
     fn document_rewriter(&self) -> Rewriter {
         Rewriter {
-            byte_limit: self.limits.document_bytes.saturating_sub(self.inflated_bytes),
+            byte_limit: self
+                .limits
+                .document_bytes
+                .saturating_sub(self.inflated_bytes),
             byte_cap: Cap::Document,
             byte_cap_limit: self.limits.document_bytes,
             byte_base: self.inflated_bytes,
-            operation_limit: self.limits.document_operations.saturating_sub(self.operations),
+            operation_limit: self
+                .limits
+                .document_operations
+                .saturating_sub(self.operations),
             operation_base: self.operations,
             operation_cap_limit: self.limits.document_operations,
             inflated_bytes: 0,
@@ -671,7 +680,11 @@ impl Rewriter {
 
     /// Finds a change chunk's action column and charges its operations. automerge refuses change
     /// chunks with deflated columns, and so does this.
-    fn count_change_operations(&mut self, body: &[u8], offset: usize) -> Result<(), InflationError> {
+    fn count_change_operations(
+        &mut self,
+        body: &[u8],
+        offset: usize,
+    ) -> Result<(), InflationError> {
         let mut cursor = Cursor::new(body, offset);
         let dependencies = cursor.count(HASH_BYTES, "dependencies past the chunk")?;
         cursor.take(dependencies * HASH_BYTES, "dependencies past the chunk")?;
@@ -691,7 +704,10 @@ impl Rewriter {
         columns_length(&columns, cursor.remaining(), cursor.offset())?;
         for column in columns {
             if column.is_deflated() {
-                return Err(malformed(cursor.offset(), "a change chunk with deflated columns"));
+                return Err(malformed(
+                    cursor.offset(),
+                    "a change chunk with deflated columns",
+                ));
             }
             let column_offset = cursor.offset();
             let data = cursor.take(column.length, "column data past the chunk")?;
@@ -750,7 +766,10 @@ impl Rewriter {
         // The checksum covers the compressed data: a chunk automerge would refuse as corrupt
         // must not come out with a fresh, valid checksum.
         if checksum(CHUNK_DOCUMENT, data) != checksum_bytes {
-            return Err(malformed(data_offset, "document chunk checksum does not match"));
+            return Err(malformed(
+                data_offset,
+                "document chunk checksum does not match",
+            ));
         }
         // Written in place: the prefix, every column's data (inflated where deflated), the
         // suffix; then the rewritten column metadata is inserted after the prefix, and the header
@@ -792,7 +811,11 @@ impl Rewriter {
         self.grow(out, header.len());
         out.splice(start..start, header.iter().copied());
         // The op columns follow the change columns in the rewritten chunk.
-        let mut position = start + header.len() + prefix.len() + metadata.len() + columns_data_length(&rewritten[..change_columns.len()]);
+        let mut position = start
+            + header.len()
+            + prefix.len()
+            + metadata.len()
+            + columns_data_length(&rewritten[..change_columns.len()]);
         for column in &rewritten[change_columns.len()..] {
             if column.is_action() {
                 // Offsets in errors are those of the inflated column.
@@ -824,7 +847,11 @@ mod tests {
         let mut transaction = document.transaction();
         for index in 0..500 {
             transaction
-                .put(ROOT, format!("key{index}"), "a value repeated, a value repeated")
+                .put(
+                    ROOT,
+                    format!("key{index}"),
+                    "a value repeated, a value repeated",
+                )
                 .unwrap();
         }
         transaction.commit();
@@ -856,7 +883,9 @@ mod tests {
     #[test]
     fn a_document_past_its_cap_is_refused() {
         let save = sample_document().save();
-        let error = DocumentBudget::new(limits(1000)).rewrite(&save).unwrap_err();
+        let error = DocumentBudget::new(limits(1000))
+            .rewrite(&save)
+            .unwrap_err();
         assert!(
             matches!(
                 error,

@@ -188,7 +188,8 @@ impl Default for InflationLimits {
 // save): 25,472,049 bytes on the wire for 2,000,000 orders, under MAX_FRAME_BYTES, inflating
 // 9.17 times; the largest per-message ratio seen at any size is 9.18. Incremental syncs send
 // change chunks, which automerge never compresses (ratio 1). The example's peak resident memory
-// at 2,000,000 orders was 8.1 GiB, nearly all of it building the document.
+// at 2,000,000 orders was 10.2 GiB (building the document, then applying it as change chunks);
+// the parent's sync itself peaked 1.2 GiB above what the process held before.
 
 /// Bytes a peer's message may inflate to per byte on the wire: the largest ratio measured on
 /// legitimate messages is 9.18 (see the table above), so 20 admits them with more than twice the
@@ -208,6 +209,9 @@ pub const INFLATION_DOCUMENT_BYTES: u64 = 512 * 1024 * 1024;
 /// Operations one document's chunks may claim (rows of their action columns), summed like
 /// [`INFLATION_DOCUMENT_BYTES`]. Run-length encoding lets a change chunk of 69 bytes claim
 /// 10,000,000 operations, for which automerge 0.12 allocated 3.7 GiB (and a 142-byte save of
-/// them, 610 MiB): memory grows with the operations claimed, not the bytes. The largest document
-/// has 12,000,007 operations, so 25,000,000 admits it with twice the headroom.
+/// them, 610 MiB): memory grows with the operations claimed, not the bytes. Honest operations cost
+/// as much: the largest document applied as change chunks took 5.1 GiB over 98.7 s, 457 bytes per
+/// operation (a fresh parent receiving it as one deflated save: 1.2 GiB). It has 12,000,007
+/// operations, so 25,000,000 admits it with twice the headroom, and bounds what a few bytes can
+/// make a node allocate to about twice what the largest honest document costs.
 pub const INFLATION_DOCUMENT_OPERATIONS: u64 = 25_000_000;

@@ -24,8 +24,8 @@ use crate::inflation::{DocumentBudget, InflationError};
 use crate::key::DocumentKey;
 use crate::limits::{
     InflationLimits, MAX_NOTICES_PER_PAGE, MAX_RESTORE_BYTES, MAX_RESTORE_CHUNK_BYTES,
-    MAX_RESTORE_DOCUMENT_BYTES, MAX_RESTORE_INFLATED_BYTES, MAX_RESTORE_OBJECTS,
-    MAX_RESTORE_PAGES, MAX_ROLLUPS_PER_PAGE, MAX_SUBMISSIONS_PER_PAGE,
+    MAX_RESTORE_DOCUMENT_BYTES, MAX_RESTORE_INFLATED_BYTES, MAX_RESTORE_OBJECTS, MAX_RESTORE_PAGES,
+    MAX_ROLLUPS_PER_PAGE, MAX_SUBMISSIONS_PER_PAGE,
 };
 use crate::message::{Message, MessageError, PROTOCOL_VERSION, RestorePart};
 use crate::notice::{Notice, check_authority, is_in_subtree};

@@ -135,8 +135,7 @@ mod tests {
     #[test]
     fn a_parent_ignores_what_a_child_says_it_has_and_needs() {
         let mut budget = DocumentBudget::new(crate::limits::InflationLimits::default());
-        let message =
-            decode_from_child(&message_with_bloom(vec![3, 0, 7]), &mut budget).unwrap();
+        let message = decode_from_child(&message_with_bloom(vec![3, 0, 7]), &mut budget).unwrap();
         assert!(message.have.is_empty());
         assert!(message.need.is_empty());
     }

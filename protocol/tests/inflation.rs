@@ -46,8 +46,7 @@ enum Edit {
 
 fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
-        (any::<u8>(), "[a-z]{0,12}|(abc){20,80}")
-            .prop_map(|(key, value)| Edit::Put { key, value }),
+        (any::<u8>(), "[a-z]{0,12}|(abc){20,80}").prop_map(|(key, value)| Edit::Put { key, value }),
         (any::<u8>(), any::<i64>()).prop_map(|(key, value)| Edit::PutNumber { key, value }),
         any::<u8>().prop_map(|key| Edit::Delete { key }),
         (
@@ -112,8 +111,7 @@ fn save(document: &Automerge, deflate: bool) -> Vec<u8> {
 
 /// A compressed change chunk (type 2) of `n_zeros` zeros, with any checksum.
 fn zero_bomb(n_zeros: usize) -> Vec<u8> {
-    let mut encoder =
-        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
     let zeros = vec![0u8; 1024 * 1024];
     let mut left = n_zeros;
     while left > 0 {
@@ -259,7 +257,11 @@ fn a_deflate_bomb_is_refused_at_the_document_cap() {
     assert_eq!(limit, 8 * 1024 * 1024);
     // Inflation stopped within one step of the cap, not at 256 MiB.
     assert!(reached > limit && reached <= limit + 64 * 1024, "{reached}");
-    assert_eq!(budget.inflated_bytes(), 0, "nothing is charged for a refusal");
+    assert_eq!(
+        budget.inflated_bytes(),
+        0,
+        "nothing is charged for a refusal"
+    );
 }
 
 #[test]
@@ -313,10 +315,12 @@ fn bundles_and_strangers_are_refused() {
     ));
     // A whole chunk followed by part of another.
     let mut document = Automerge::new();
-    document.transact::<_, _, automerge::AutomergeError>(|transaction| {
-        transaction.put(ROOT, "a", 1)?;
-        Ok(())
-    }).unwrap();
+    document
+        .transact::<_, _, automerge::AutomergeError>(|transaction| {
+            transaction.put(ROOT, "a", 1)?;
+            Ok(())
+        })
+        .unwrap();
     let mut bytes = document.save();
     bytes.extend_from_slice(&[0x85, 0x6f, 0x4a]);
     assert!(matches!(

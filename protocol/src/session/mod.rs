@@ -289,9 +289,7 @@ impl Session {
             .download
             .in_flight
             .iter()
-            .filter(|(_, pull)| {
-                now_ms.saturating_sub(pull.last_progress_ms) >= stall_timeout_ms
-            })
+            .filter(|(_, pull)| now_ms.saturating_sub(pull.last_progress_ms) >= stall_timeout_ms)
             .map(|(key, _)| *key)
             .collect();
         for key in stalled {
