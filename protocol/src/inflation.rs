@@ -7,7 +7,7 @@
 //! so one 1 MiB message could make a parent allocate a gigabyte. Its columns are also run-length
 //! encoded, so even an uncompressed chunk of a few bytes can claim billions of operations.
 //!
-//! [`Rewriter::rewrite`] walks the chunks of a buffer and returns an equivalent buffer in which
+//! The rewriter walks the chunks of a buffer and returns an equivalent buffer in which
 //! nothing is compressed, exactly as automerge would have inflated it: a compressed change chunk
 //! becomes the change chunk it holds (type 1, with the same checksum, which automerge checks
 //! against the inflated bytes), and a document chunk with deflated columns becomes one with every
@@ -199,8 +199,8 @@ impl DocumentBudget {
     }
 
     fn charge(&mut self, rewriter: &Rewriter) {
-        self.inflated_bytes += rewriter.inflated_bytes;
-        self.operations += rewriter.operations;
+        self.inflated_bytes = self.inflated_bytes.saturating_add(rewriter.inflated_bytes);
+        self.operations = self.operations.saturating_add(rewriter.operations);
     }
 
     /// Rewrites stored or restored chunks uncompressed, charged to this document. Nothing is

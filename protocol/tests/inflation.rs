@@ -234,6 +234,27 @@ proptest! {
 }
 
 #[test]
+fn a_compressed_change_comes_out_as_the_change_chunk_it_was_made_from() {
+    let mut original = Automerge::new();
+    original
+        .transact::<_, _, automerge::AutomergeError>(|transaction| {
+            for index in 0..200 {
+                transaction.put(ROOT, format!("key{index}"), "the same value again")?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let mut change = original.get_changes(&[]).pop().unwrap().clone();
+    let raw = change.raw_bytes().to_vec();
+    let compressed = change.bytes().to_vec();
+    assert_eq!(compressed[8], 2, "a large change is compressed (type 2)");
+    assert!(compressed.len() < raw.len());
+    let mut budget = DocumentBudget::new(generous());
+    assert_eq!(budget.rewrite(&compressed).unwrap(), raw);
+    assert_eq!(budget.operations(), 200);
+}
+
+#[test]
 fn a_deflate_bomb_is_refused_at_the_document_cap() {
     let bomb = zero_bomb(256 * 1024 * 1024);
     assert!(bomb.len() < 300 * 1024, "{} bytes", bomb.len());
