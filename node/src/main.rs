@@ -377,7 +377,17 @@ fn run_node(dir: &std::path::Path) -> Result<()> {
     let directory = NodeDirectory::existing(dir)?;
     let config = directory.read_config()?;
     let core = directory.open_core()?;
-    let handle = Arc::new(NodeHandle::new(core));
+    // Only the attack test sets this: it shows what the inflation caps prevent.
+    let mut limits = protocol::limits::SessionLimits::default();
+    if std::env::var_os("HUIZONG_UNSAFE_INFLATION_UNBOUNDED").is_some_and(|value| value == "1") {
+        let warning = "HUIZONG_UNSAFE_INFLATION_UNBOUNDED=1: inflation of peers' automerge data \
+                       is NOT bounded; a child can exhaust this node's memory with one message. \
+                       Never run a real node like this.";
+        eprintln!("WARNING: {warning}");
+        tracing::warn!("{warning}");
+        limits.inflation = protocol::limits::InflationLimits::unbounded();
+    }
+    let handle = Arc::new(NodeHandle::new(core).with_session_limits(limits));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -9,6 +9,7 @@
 pub mod authorization;
 pub mod encoding;
 pub mod frame;
+pub mod inflation;
 pub mod key;
 pub mod limits;
 pub mod message;

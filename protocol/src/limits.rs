@@ -4,9 +4,9 @@
 //! for it, and the session's own queues never grow past them.
 
 /// Largest frame a peer may send. The first sync of a document carries the whole document as one
-/// automerge message; a county's annual vehicle ledger with 100,000 dispatch orders saves to about
-/// 5 MiB, so 64 MiB leaves room for ten times that while still refusing absurd lengths before
-/// allocating for them.
+/// automerge message; the largest legitimate document, a county's vehicle ledger of 2,000,000
+/// dispatch orders, saves to 24.3 MiB (see the inflation caps below), so 64 MiB admits it more than
+/// twice over while still refusing absurd lengths before allocating for them.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024 * 1024;
 
 /// Signed submissions per offer page. A page of 256 submissions is about 50 KiB, small enough to
@@ -79,8 +79,8 @@ pub const SYNC_STALL_TIMEOUT_MS: u64 = 60_000;
 /// page stays far below [`MAX_FRAME_BYTES`] and the parent never holds more than one save at once.
 pub const MAX_RESTORE_CHUNK_BYTES: usize = 4 * 1024 * 1024;
 
-/// Bytes of one document's save a restoring node accepts. The largest county document saves to
-/// about 5 MiB (see [`MAX_FRAME_BYTES`]); fifty times that still refuses a parent that streams
+/// Bytes of one document's save a restoring node accepts. The largest legitimate document saves
+/// to 24.3 MiB (see [`MAX_FRAME_BYTES`]); ten times that still refuses a parent that streams
 /// without end.
 pub const MAX_RESTORE_DOCUMENT_BYTES: u64 = 256 * 1024 * 1024;
 
@@ -88,6 +88,14 @@ pub const MAX_RESTORE_DOCUMENT_BYTES: u64 = 256 * 1024 * 1024;
 /// checked. A city's subtree is a few hundred documents of a few hundred KiB, a large province's
 /// region a few thousand; 2 GiB covers both and refuses a parent that streams without end.
 pub const MAX_RESTORE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// Bytes every document of one restore may inflate to in all, counted as each is loaded: they are
+/// all held in memory until every object is checked. A region's subtree is a few thousand
+/// documents of a few hundred KiB saved, about 1 GiB, which inflates about 9.2 times (see
+/// [`INFLATION_MESSAGE_RATIO`]), to about 9 GiB; 16 GiB admits it and stays within the 24 GiB of
+/// the machines huizong is sized for. Each document is also held to the document cap, and its
+/// save to the per-message cap for its size ([`InflationLimits`]).
+pub const MAX_RESTORE_INFLATED_BYTES: u64 = 16 * 1024 * 1024 * 1024;
 
 /// Signed objects (notices, submissions, rollups) one restore accepts. A national subtree holds
 /// about 3,000 nodes x 3 ledgers x a few periods, each with a submission, a rollup and decisions.
@@ -120,10 +128,12 @@ pub const MAX_NOTICE_ENVELOPE_BYTES: usize = 32 * 1024;
 /// national trees while keeping a topology message a quarter of a frame.
 pub const MAX_TOPOLOGY_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
-/// Bytes the largest legitimate document takes stored (its compressed save): the quotas per
-/// child are derived from it (see `node::core::quotas`). Placeholder until measured with the
-/// inflation caps on a county vehicle document of 2,000,000 dispatch orders.
-pub const MAX_DOCUMENT_STORED_BYTES: u64 = 512 * 1024 * 1024;
+/// Bytes the largest legitimate document may take stored: its compressed save (24.3 MiB for
+/// 2,000,000 dispatch orders) plus the incremental chunks written since (automerge does not
+/// compress changes, so a chunk holds at most what the document inflates to). The inflation cap of
+/// a document bounds both, so it bounds this too; the quotas per child are derived from it (see
+/// `node::core::quotas`).
+pub const MAX_DOCUMENT_STORED_BYTES: u64 = INFLATION_DOCUMENT_BYTES;
 
 /// Bytes of a frame beyond its pages' envelopes: message tags, keys, counters and length
 /// prefixes, generously.
@@ -213,15 +223,23 @@ impl Default for SessionLimits {
 }
 
 /// How far automerge data from a peer, a restore page or the disk may inflate before automerge
-/// allocates for it.
+/// allocates for it (`crate::inflation` enforces them). Production values by default, derived
+/// below from the largest legitimate document; `unbounded` only for the attack test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InflationLimits {
-    /// Bytes one message may inflate to, per byte it has on the wire.
+    /// Bytes one message may inflate to, per byte it has on the wire
+    /// ([`INFLATION_MESSAGE_RATIO`]); never more than what is left of the document's cap.
     pub message_ratio: u64,
-    /// Bytes any message may inflate to, however small it is.
+    /// Bytes any message may inflate to, however small it is
+    /// ([`INFLATION_MESSAGE_FLOOR_BYTES`]).
     pub message_floor_bytes: u64,
-    /// Bytes one document may inflate to, across every message of one sync and when loaded.
+    /// Bytes one document may inflate to, across every message of one sync and when loaded
+    /// ([`INFLATION_DOCUMENT_BYTES`]).
     pub document_bytes: u64,
+    /// Operations one document's chunks may claim, across every message of one sync and when
+    /// loaded: run-length encoding lets a few bytes claim billions
+    /// ([`INFLATION_DOCUMENT_OPERATIONS`]).
+    pub document_operations: u64,
 }
 
 impl InflationLimits {
@@ -231,17 +249,66 @@ impl InflationLimits {
             message_ratio: u64::MAX,
             message_floor_bytes: u64::MAX,
             document_bytes: u64::MAX,
+            document_operations: u64::MAX,
         }
     }
 }
 
 impl Default for InflationLimits {
     fn default() -> Self {
-        // Placeholders until the bounds are derived from the largest legitimate document.
         Self {
-            message_ratio: 64,
-            message_floor_bytes: 16 * 1024 * 1024,
-            document_bytes: 4 * 1024 * 1024 * 1024,
+            message_ratio: INFLATION_MESSAGE_RATIO,
+            message_floor_bytes: INFLATION_MESSAGE_FLOOR_BYTES,
+            document_bytes: INFLATION_DOCUMENT_BYTES,
+            document_operations: INFLATION_DOCUMENT_OPERATIONS,
         }
     }
 }
+
+// The inflation caps are derived from the largest legitimate document: a county's vehicle ledger
+// of 2,000,000 dispatch orders, written with the project's own writer (node::bench's CSV, parsed
+// and written with schemas::document::write_records), measured with
+//
+//     cargo run --release -p node --example inflation_caps -- --records 2000000
+//
+// (figures from the dev profile, which builds automerge optimised; sizes and counts do not depend
+// on the profile):
+//
+// | records   | save (deflated, as stored) | inflated                 | ratio | operations |
+// |-----------|----------------------------|--------------------------|-------|------------|
+// | 2,000,000 | 25,471,997 B (24.3 MiB)    | 233,472,673 B (222.7 MiB) | 9.17  | 12,000,007 |
+// | 100,000   | 1,269,589 B (1.2 MiB)      | 11,658,184 B (11.1 MiB)  | 9.18  | 600,007    |
+// | 1,000     | 14,360 B                   | 115,843 B                | 8.07  | 6,007      |
+// | 100       | 2,193 B                    | 11,690 B                 | 5.33  | 607        |
+//
+// A fresh parent syncing it with automerge sync receives one message (v2, the whole deflated
+// save): 25,472,049 bytes on the wire for 2,000,000 orders, under MAX_FRAME_BYTES, inflating
+// 9.17 times; the largest per-message ratio seen at any size is 9.18. Incremental syncs send
+// change chunks, which automerge never compresses (ratio 1). The example's peak resident memory
+// at 2,000,000 orders was 10.2 GiB (building the document, then applying it as change chunks);
+// the parent's sync itself peaked 1.2 GiB above what the process held before.
+
+/// Bytes a peer's message may inflate to per byte on the wire: the largest ratio measured on
+/// legitimate messages is 9.18 (see the table above), so 20 admits them with more than twice the
+/// headroom, while a 1 MiB message can inflate to 20 MiB at most, not the 1 GiB DEFLATE allows.
+pub const INFLATION_MESSAGE_RATIO: u64 = 20;
+
+/// Bytes any message may inflate to however small it is. Small documents compress less (5.33 for
+/// 100 orders), and every message above 52 KiB is already allowed 1 MiB by the ratio; below it, a
+/// legitimate message inflates to at most 9.18 x 52 KiB = 478 KiB, so 1 MiB is twice that.
+pub const INFLATION_MESSAGE_FLOOR_BYTES: u64 = 1024 * 1024;
+
+/// Bytes one document may inflate to, summed over every message of one pull and when a stored or
+/// restored document is loaded: the largest document inflates to 222.7 MiB, so 512 MiB admits it
+/// with 2.3 times the headroom.
+pub const INFLATION_DOCUMENT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Operations one document's chunks may claim (rows of their action columns), summed like
+/// [`INFLATION_DOCUMENT_BYTES`]. Run-length encoding lets a change chunk of 69 bytes claim
+/// 10,000,000 operations, for which automerge 0.12 allocated 3.7 GiB (and a 142-byte save of
+/// them, 610 MiB): memory grows with the operations claimed, not the bytes. Honest operations cost
+/// as much: the largest document applied as change chunks took 5.1 GiB over 98.7 s, 457 bytes per
+/// operation (a fresh parent receiving it as one deflated save: 1.2 GiB). It has 12,000,007
+/// operations, so 25,000,000 admits it with twice the headroom, and bounds what a few bytes can
+/// make a node allocate to about twice what the largest honest document costs.
+pub const INFLATION_DOCUMENT_OPERATIONS: u64 = 25_000_000;

@@ -8,6 +8,7 @@ use std::fmt;
 
 use topology::DivisionCode;
 
+use crate::inflation::CapExceeded;
 use crate::signed::SignedError;
 
 /// One object refused from one peer.
@@ -121,6 +122,10 @@ pub enum RefusalReason {
     },
     #[error("the replica store failed: {reason}")]
     Storage { reason: String },
+    /// automerge data that would inflate past a cap of [`crate::limits::InflationLimits`]: the
+    /// document is dropped and the session ended, since no honest peer sends it.
+    #[error("the data inflates past a cap: {0}")]
+    InflatesPastCap(CapExceeded),
 }
 
 impl RefusalReason {
@@ -152,7 +157,8 @@ impl RefusalReason {
             | RefusalReason::DefinitionFromChild
             | RefusalReason::NoticeNotForPeer { .. }
             | RefusalReason::DuplicateSubmission { .. }
-            | RefusalReason::TopologyRefused { .. } => true,
+            | RefusalReason::TopologyRefused { .. }
+            | RefusalReason::InflatesPastCap(_) => true,
             RefusalReason::UnknownCoefficients { .. }
             | RefusalReason::FiguresUncomputable { .. }
             | RefusalReason::SyncStalled { .. }

@@ -20,10 +20,12 @@ use topology::{DivisionCode, Topology};
 
 use crate::authorization::{Coverage, check_document, check_rollup_against, coverage};
 use crate::frame::{FrameDecoder, FrameError};
+use crate::inflation::{DocumentBudget, InflationError};
 use crate::key::DocumentKey;
 use crate::limits::{
-    MAX_NOTICES_PER_PAGE, MAX_RESTORE_BYTES, MAX_RESTORE_CHUNK_BYTES, MAX_RESTORE_DOCUMENT_BYTES,
-    MAX_RESTORE_OBJECTS, MAX_RESTORE_PAGES, MAX_ROLLUPS_PER_PAGE, MAX_SUBMISSIONS_PER_PAGE,
+    InflationLimits, MAX_NOTICES_PER_PAGE, MAX_RESTORE_BYTES, MAX_RESTORE_CHUNK_BYTES,
+    MAX_RESTORE_DOCUMENT_BYTES, MAX_RESTORE_INFLATED_BYTES, MAX_RESTORE_OBJECTS, MAX_RESTORE_PAGES,
+    MAX_ROLLUPS_PER_PAGE, MAX_SUBMISSIONS_PER_PAGE,
 };
 use crate::message::{Message, MessageError, PROTOCOL_VERSION, RestorePart};
 use crate::notice::{Notice, check_authority, is_in_subtree};
@@ -491,6 +493,8 @@ impl RestoreClient {
         let mut submissions = Vec::new();
         let mut latest_submissions = BTreeMap::new();
         let mut restored_documents = Vec::new();
+        // What every restored document has inflated to, held in memory until the end.
+        let mut inflated_bytes: u64 = 0;
         for (key, mut versions) in by_key {
             versions.sort_by_key(|submission| submission.payload().sequence);
             if let Some(pair) = versions
@@ -522,7 +526,19 @@ impl RestoreClient {
                 )));
             }
             let subject = format!("document {key} #{}", latest.payload().sequence);
-            let document = Automerge::load(&incoming.bytes).map_err(|error| {
+            // Inflated before automerge allocates for it, within the document cap and, since a
+            // save is what the first sync of a document sends, the per-message cap for its size.
+            let mut budget = DocumentBudget::new(InflationLimits::default());
+            let uncompressed = budget.rewrite_message(&incoming.bytes).map_err(|error| {
+                let reason = match error {
+                    InflationError::Cap(exceeded) => RefusalReason::InflatesPastCap(exceeded),
+                    other => RefusalReason::MalformedDocument {
+                        reason: other.to_string(),
+                    },
+                };
+                refused(subject.clone(), reason)
+            })?;
+            let document = Automerge::load(&uncompressed).map_err(|error| {
                 refused(
                     subject.clone(),
                     RefusalReason::MalformedDocument {
@@ -530,6 +546,15 @@ impl RestoreClient {
                     },
                 )
             })?;
+            drop(uncompressed);
+            inflated_bytes = inflated_bytes.saturating_add(budget.inflated_bytes());
+            if inflated_bytes > MAX_RESTORE_INFLATED_BYTES {
+                return Err(RestoreError::TooLarge {
+                    parent,
+                    what: "inflated document bytes",
+                    limit: MAX_RESTORE_INFLATED_BYTES,
+                });
+            }
             match coverage(&document, latest.payload()) {
                 Coverage::Exact => {}
                 Coverage::Exceeds => {

@@ -4,8 +4,23 @@
 //! entry divides by zero, and a huge probe count allocates gigabytes. A parent never sends changes
 //! to its child, so it drops the child's `have` and `need` altogether; a child checks the parent's
 //! bloom filters against the bounds below.
+//!
+//! A child's changes are also made uncompressed before automerge sees them, within the caps of
+//! the document being pulled and of the message ([`crate::inflation`]): automerge would otherwise
+//! inflate whatever the child compressed, without limit.
 
 use automerge::sync::{BloomFilter, Message as SyncMessage};
+
+use crate::inflation::{DocumentBudget, InflationError};
+
+/// Why a child's sync message was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FromChildError {
+    #[error("{0}")]
+    Undecodable(String),
+    #[error("{0}")]
+    Inflation(#[from] InflationError),
+}
 
 /// Most bits per entry a bloom filter may use; automerge uses 10.
 const BLOOM_BITS_PER_ENTRY_MAX: u64 = 64;
@@ -58,12 +73,17 @@ fn check_bloom(bloom: &BloomFilter) -> Result<(), String> {
 }
 
 /// Decodes a child's sync message for the parent: what it has and needs is dropped, since the
-/// parent only receives.
-pub fn decode_from_child(bytes: &[u8]) -> Result<SyncMessage, String> {
-    let mut message = SyncMessage::decode(bytes).map_err(|error| error.to_string())?;
+/// parent only receives, and its changes come out uncompressed, charged to `budget` (the
+/// document being pulled) within the per-message cap for `bytes`. Nothing is charged if refused.
+pub fn decode_from_child(
+    bytes: &[u8],
+    budget: &mut DocumentBudget,
+) -> Result<SyncMessage, FromChildError> {
+    let mut message = SyncMessage::decode(bytes)
+        .map_err(|error| FromChildError::Undecodable(error.to_string()))?;
     message.have.clear();
     message.need.clear();
-    Ok(message)
+    Ok(budget.rewrite_sync_message(message, bytes.len() as u64)?)
 }
 
 /// Decodes a parent's sync message for the child, checking its bloom filters and needs.
@@ -114,7 +134,8 @@ mod tests {
 
     #[test]
     fn a_parent_ignores_what_a_child_says_it_has_and_needs() {
-        let message = decode_from_child(&message_with_bloom(vec![3, 0, 7])).unwrap();
+        let mut budget = DocumentBudget::new(crate::limits::InflationLimits::default());
+        let message = decode_from_child(&message_with_bloom(vec![3, 0, 7]), &mut budget).unwrap();
         assert!(message.have.is_empty());
         assert!(message.need.is_empty());
     }

@@ -2,6 +2,7 @@
 //! ([`harness`]), and helpers to run `huizong` as separate operating-system processes
 //! ([`processes`]).
 
+pub mod attack_peer;
 pub mod harness;
 pub mod processes;
 pub mod sim;

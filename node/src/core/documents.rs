@@ -9,6 +9,8 @@
 
 use automerge::{Automerge, ChangeHash, SaveOptions};
 use protocol::authorization::has_queued_changes;
+use protocol::inflation::load_document;
+use protocol::limits::InflationLimits;
 use protocol::{DocumentKey, Submission};
 
 use super::{CoreError, NodeCore, keys};
@@ -36,6 +38,8 @@ pub struct Persisted {
 
 impl NodeCore {
     /// Reads a document's chunks from the store and replays them. `None` when nothing is stored.
+    /// Every chunk is inflated within the document cap ([`InflationLimits`]) before automerge
+    /// allocates for it, so a corrupt or planted chunk cannot exhaust memory.
     pub(super) fn read_document(
         &self,
         key: &DocumentKey,
@@ -43,17 +47,15 @@ impl NodeCore {
         let chunks = self
             .store
             .scan_prefix(Tree::Documents, &keys::document_key(key))?;
-        let Some(((_, first), rest)) = chunks.split_first() else {
+        if chunks.is_empty() {
             return Ok(None);
-        };
-        let corrupt = |reason: String| CoreError::CorruptDocument { key: *key, reason };
-        let mut document =
-            Automerge::load(first).map_err(|error| corrupt(format!("chunk 0: {error}")))?;
-        for (index, (_, chunk)) in rest.iter().enumerate() {
-            document
-                .load_incremental(chunk)
-                .map_err(|error| corrupt(format!("chunk {}: {error}", index + 1)))?;
         }
+        let corrupt = |reason: String| CoreError::CorruptDocument { key: *key, reason };
+        let (document, _) = load_document(
+            chunks.iter().map(|(_, chunk)| chunk.as_slice()),
+            InflationLimits::default(),
+        )
+        .map_err(|error| corrupt(error.to_string()))?;
         if has_queued_changes(&document) {
             return Err(corrupt(
                 "it holds changes whose history is missing, which no signature covers".to_owned(),

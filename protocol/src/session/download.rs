@@ -10,6 +10,7 @@ use super::{Event, Session, SessionError};
 use crate::authorization::{
     Coverage, check_counted_inputs, check_document, check_relayed_by_child, check_rollup, coverage,
 };
+use crate::inflation::{DocumentBudget, InflationError};
 use crate::key::DocumentKey;
 use crate::limits::{
     MAX_DOCUMENTS_IN_FLIGHT, MAX_DOCUMENTS_WAITING, MAX_EAGER_BYTES_PER_PAGE,
@@ -22,7 +23,7 @@ use crate::replicas::Replicas;
 use crate::rollup::Rollup;
 use crate::signed::Signed;
 use crate::submission::Submission;
-use crate::sync_check::decode_from_child;
+use crate::sync_check::{FromChildError, decode_from_child};
 
 /// A document being pulled from the child.
 #[derive(Debug)]
@@ -34,6 +35,8 @@ pub(super) struct DocumentPull {
     /// Requests the parent has sent in this pull; the first says `restart`.
     pub(super) requests_sent: u32,
     pub(super) last_progress_ms: u64,
+    /// What the child's messages for this pull have inflated to, against the document's cap.
+    pub(super) inflation: DocumentBudget,
 }
 
 /// An offered submission the parent wants, with the child's eager sync message if it sent one.
@@ -289,6 +292,7 @@ impl Session {
                 rounds: 0,
                 requests_sent: 0,
                 last_progress_ms: now_ms,
+                inflation: DocumentBudget::new(self.config.limits.inflation),
             },
         );
         match eager {
@@ -339,7 +343,9 @@ impl Session {
     }
 
     /// Applies the child's sync message to the document being pulled, then stores it if it is
-    /// exactly at the signed heads, refuses it if it has more, or asks for the rest.
+    /// exactly at the signed heads, refuses it if it has more, or asks for the rest. A message
+    /// that would inflate past a cap is refused before automerge sees it, the pull dropped and
+    /// the session ended.
     pub(super) fn receive_pulled<R: Replicas>(
         &mut self,
         now_ms: u64,
@@ -360,8 +366,13 @@ impl Session {
                 rounds: MAX_SYNC_ROUNDS_PER_DOCUMENT,
             })
         } else {
-            match decode_from_child(bytes) {
-                Err(reason) => Some(RefusalReason::BadSyncMessage { reason }),
+            match decode_from_child(bytes, &mut pull.inflation) {
+                Err(FromChildError::Inflation(InflationError::Cap(exceeded))) => {
+                    Some(RefusalReason::InflatesPastCap(exceeded))
+                }
+                Err(error) => Some(RefusalReason::BadSyncMessage {
+                    reason: error.to_string(),
+                }),
                 Ok(message) => pull
                     .document
                     .receive_sync_message(&mut pull.state, message)
@@ -373,7 +384,17 @@ impl Session {
         };
         if let Some(reason) = failure {
             self.download.in_flight.remove(&key);
+            let inflation = match &reason {
+                RefusalReason::InflatesPastCap(exceeded) => Some(*exceeded),
+                _ => None,
+            };
             self.refuse(key.to_string(), reason)?;
+            if let Some(source) = inflation {
+                return Err(SessionError::InflatesPastCap {
+                    peer: self.config.peer,
+                    source,
+                });
+            }
             return self.pump_downloads(now_ms, replicas);
         }
         match coverage(&pull.document, pull.submission.payload()) {

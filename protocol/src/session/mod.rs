@@ -156,6 +156,12 @@ pub enum SessionError {
     },
     #[error("peer {peer} sent more than {limit} notices in one session")]
     TooManyNotices { peer: DivisionCode, limit: usize },
+    /// The peer sent automerge data that inflates past a cap (it was refused and counted first).
+    #[error("peer {peer} sent data that inflates past a cap: {source}")]
+    InflatesPastCap {
+        peer: DivisionCode,
+        source: crate::inflation::CapExceeded,
+    },
 }
 
 /// Counters of one session, for status and benchmarks.
