@@ -47,6 +47,49 @@ pub struct NodeConfig {
     /// Longest delay between reconnection attempts.
     #[serde(default = "default_retry_ms_max")]
     pub retry_ms_max: u64,
+    /// Bounds that differ from the production ones: only the attack tests set these, so that
+    /// they do not wait out production timeouts (`[limits]` in node.toml).
+    #[serde(default, skip_serializing_if = "LimitOverrides::is_empty")]
+    pub limits: LimitOverrides,
+}
+
+/// Overrides of the node's timeouts and budgets (see `protocol::limits` and
+/// `driver::node_handle`). Every one is optional; none is needed in production.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitOverrides {
+    pub reply_timeout_ms: Option<u64>,
+    pub frame_grace_ms: Option<u64>,
+    pub frame_min_bytes_per_second: Option<u64>,
+    pub sync_stall_timeout_ms: Option<u64>,
+    pub max_misbehaviour_refusals: Option<u32>,
+    pub hold_off_ms_min: Option<u64>,
+    pub hold_off_ms_max: Option<u64>,
+}
+
+impl LimitOverrides {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The session bounds with these overrides applied.
+    pub fn apply(&self, limits: &mut protocol::limits::SessionLimits) {
+        if let Some(value) = self.reply_timeout_ms {
+            limits.reply_timeout_ms = value;
+        }
+        if let Some(value) = self.frame_grace_ms {
+            limits.frame_grace_ms = value;
+        }
+        if let Some(value) = self.frame_min_bytes_per_second {
+            limits.frame_min_bytes_per_second = value;
+        }
+        if let Some(value) = self.sync_stall_timeout_ms {
+            limits.sync_stall_timeout_ms = value;
+        }
+        if let Some(value) = self.max_misbehaviour_refusals {
+            limits.max_misbehaviour_refusals = value;
+        }
+    }
 }
 
 fn default_retry_ms_min() -> u64 {
@@ -445,6 +488,7 @@ fn fill_new_directory(
         listen: None,
         retry_ms_min: RETRY_MS_MIN_DEFAULT,
         retry_ms_max: RETRY_MS_MAX_DEFAULT,
+        limits: LimitOverrides::default(),
     };
     write_config(directory, &config)?;
     write_key(&directory.key_path(), key)?;

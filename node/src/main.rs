@@ -387,7 +387,28 @@ fn run_node(dir: &std::path::Path) -> Result<()> {
         tracing::warn!("{warning}");
         limits.inflation = protocol::limits::InflationLimits::unbounded();
     }
-    let handle = Arc::new(NodeHandle::new(core).with_session_limits(limits));
+    config.limits.apply(&mut limits);
+    if !config.limits.is_empty() {
+        tracing::warn!(
+            "node.toml overrides production limits (for tests only): {:?}",
+            config.limits
+        );
+    }
+    let (hold_off_first_ms, hold_off_longest_ms) = (
+        config
+            .limits
+            .hold_off_ms_min
+            .unwrap_or(driver::HOLD_OFF_MS_MIN),
+        config
+            .limits
+            .hold_off_ms_max
+            .unwrap_or(driver::HOLD_OFF_MS_MAX),
+    );
+    let handle = Arc::new(
+        NodeHandle::new(core)
+            .with_session_limits(limits)
+            .with_hold_off_ms(hold_off_first_ms, hold_off_longest_ms),
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -141,6 +141,21 @@ pub struct Link {
 impl Link {
     /// Opens a link between `parent` and its child `child`.
     pub fn open(topology: &Topology, parent: DivisionCode, child: DivisionCode) -> Self {
+        Self::open_with_limits(
+            topology,
+            parent,
+            child,
+            protocol::limits::SessionLimits::default(),
+        )
+    }
+
+    /// Opens a link whose two sessions keep the bounds given (tests lower them).
+    pub fn open_with_limits(
+        topology: &Topology,
+        parent: DivisionCode,
+        child: DivisionCode,
+        limits: protocol::limits::SessionLimits,
+    ) -> Self {
         let version = topology.version();
         Self {
             parent_session: Session::new(
@@ -149,7 +164,7 @@ impl Link {
                     peer: child,
                     role: Role::Parent,
                     topology_version: version,
-                    limits: protocol::limits::SessionLimits::default(),
+                    limits,
                 },
                 0,
             ),
@@ -159,7 +174,7 @@ impl Link {
                     peer: parent,
                     role: Role::Child,
                     topology_version: version,
-                    limits: protocol::limits::SessionLimits::default(),
+                    limits,
                 },
                 0,
             ),

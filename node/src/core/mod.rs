@@ -39,6 +39,7 @@ pub use consolidation::Coverage;
 pub use documents::MAX_LOADED_REPLICAS;
 pub use ledger_operations::{ImportOutcome, SubmitOutcome};
 pub use provenance::Contribution;
+pub use quotas::QuotaLimits;
 pub use restore::RestoreCounts;
 pub use verification::{VerifyFailure, VerifyReport};
 pub use workflow::{DecisionView, DocumentReview, ReviewState, SubmissionView};

@@ -42,9 +42,30 @@ pub const STORED_BYTES_PER_NODE_PER_PERIOD: u64 = 2 * protocol::limits::MAX_DOCU
 /// operator looks at the one that grew.
 pub const DISK_RESERVE_FOR_SIBLINGS_BYTES: u64 = 1024 * 1024 * 1024;
 
+/// The quotas' numbers: production values by default; tests lower them so that they need not
+/// store gigabytes or submit hundreds of times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaLimits {
+    pub submissions_per_node_per_hour: usize,
+    pub stored_bytes_per_node_per_period: u64,
+    pub disk_reserve_for_siblings_bytes: u64,
+}
+
+impl Default for QuotaLimits {
+    fn default() -> Self {
+        Self {
+            submissions_per_node_per_hour: SUBMISSIONS_PER_NODE_PER_HOUR,
+            stored_bytes_per_node_per_period: STORED_BYTES_PER_NODE_PER_PERIOD,
+            disk_reserve_for_siblings_bytes: DISK_RESERVE_FOR_SIBLINGS_BYTES,
+        }
+    }
+}
+
 /// What the quotas keep in memory.
 #[derive(Debug, Default)]
 pub(super) struct QuotaState {
+    /// The numbers in force.
+    pub(super) limits: QuotaLimits,
     /// Bytes each document takes in the store (also in the store's meta entries).
     pub(super) document_bytes: HashMap<DocumentKey, u64>,
     /// When each child's recent submissions were admitted, on the node's monotonic clock.
@@ -81,6 +102,11 @@ pub(super) fn load_document_bytes(
 }
 
 impl NodeCore {
+    /// Sets the quotas' numbers (tests lower them).
+    pub fn set_quota_limits(&mut self, limits: QuotaLimits) {
+        self.quotas.limits = limits;
+    }
+
     /// The child of this node whose subtree holds `node`.
     fn child_toward(&self, node: DivisionCode) -> Option<DivisionCode> {
         self.topology.child_toward(self.code, node)
@@ -93,7 +119,8 @@ impl NodeCore {
         child: DivisionCode,
         now_ms: u64,
     ) -> Result<(), RefusalReason> {
-        let limit = self.topology.subtree_len(child) * SUBMISSIONS_PER_NODE_PER_HOUR;
+        let limit =
+            self.topology.subtree_len(child) * self.quotas.limits.submissions_per_node_per_hour;
         let admitted = self.quotas.admissions.entry(child).or_default();
         while admitted
             .front()
@@ -137,7 +164,8 @@ impl NodeCore {
         };
         let held = self.quotas.document_bytes.get(key).copied().unwrap_or(0);
         let period_bytes = self.stored_bytes_of(child, Some(key.period)) - held + new_bytes;
-        let limit = self.topology.subtree_len(child) as u64 * STORED_BYTES_PER_NODE_PER_PERIOD;
+        let limit = self.topology.subtree_len(child) as u64
+            * self.quotas.limits.stored_bytes_per_node_per_period;
         if period_bytes > limit {
             return Err(RefusalReason::QuotaExceeded {
                 what: format!(
@@ -150,7 +178,7 @@ impl NodeCore {
         let Some(available) = self.store.available_bytes() else {
             return Ok(());
         };
-        if available >= DISK_RESERVE_FOR_SIBLINGS_BYTES {
+        if available >= self.quotas.limits.disk_reserve_for_siblings_bytes {
             return Ok(());
         }
         let children = self.topology.children_of(self.code);

@@ -21,7 +21,9 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub use control::{ControlRequest, send_control_request};
-pub use node_handle::{LinkCounters, LinkState, LinkStatus, NodeHandle};
+pub use node_handle::{
+    HOLD_OFF_MS_MAX, HOLD_OFF_MS_MIN, HoldOff, LinkCounters, LinkState, LinkStatus, NodeHandle,
+};
 
 use crate::clock::unix_ms;
 use crate::transport::tls;
