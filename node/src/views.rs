@@ -318,7 +318,12 @@ pub fn completeness(
         .into_iter()
         .map(|document| CompletenessRow {
             node: NodeView::of(topology, document.owner),
-            timeliness: match (document.submitted_at_ms, deadline_ms) {
+            // Judged by when the tree received it (the parent's receipt), not by the owner's
+            // clock; the owner's time only when no receipt is held.
+            timeliness: match (
+                document.received_at_ms.or(document.submitted_at_ms),
+                deadline_ms,
+            ) {
                 (Some(at), Some(deadline)) if at > deadline => Timeliness::Late,
                 (Some(_), _) => Timeliness::OnTime,
                 (None, Some(deadline)) if now_ms > deadline => Timeliness::Overdue,

@@ -11,3 +11,7 @@ mod common;
 mod decompression_bomb;
 #[path = "attacks/envelopes.rs"]
 mod envelopes;
+#[path = "attacks/rollups.rs"]
+mod rollups;
+#[path = "attacks/clocks.rs"]
+mod clocks;

@@ -14,7 +14,7 @@ pub mod keys;
 mod ledger_operations;
 mod provenance;
 mod quotas;
-mod receipts;
+pub mod receipts;
 mod replicas;
 mod restore;
 mod review;
