@@ -5,13 +5,15 @@
 //! the same run. One module per attack or family of attacks, in `tests/attacks/`.
 
 // A test crate's root looks for modules beside it, not in `attacks/`: the path says where.
+#[path = "attacks/clocks.rs"]
+mod clocks;
 #[path = "attacks/common.rs"]
 mod common;
 #[path = "attacks/decompression_bomb.rs"]
 mod decompression_bomb;
 #[path = "attacks/envelopes.rs"]
 mod envelopes;
+#[path = "attacks/quotas.rs"]
+mod quotas;
 #[path = "attacks/rollups.rs"]
 mod rollups;
-#[path = "attacks/clocks.rs"]
-mod clocks;

@@ -142,7 +142,7 @@ impl NodeCore {
     }
 
     /// Bytes the documents of `period` owned in `child`'s subtree take in the store.
-    fn stored_bytes_of(&self, child: DivisionCode, period: Option<Period>) -> u64 {
+    pub fn stored_bytes_of(&self, child: DivisionCode, period: Option<Period>) -> u64 {
         self.quotas
             .document_bytes
             .iter()

@@ -127,6 +127,11 @@ impl Session {
                         period: key.period,
                     },
                 )?;
+                // Listed as not stored when the round settles, so the child offers it again
+                // after a while: the definition may have arrived by then.
+                self.download
+                    .wanted_this_round
+                    .push((key, submission.payload().sequence));
                 continue;
             }
             let held = replicas
@@ -152,6 +157,11 @@ impl Session {
                 .map_err(|failure| self.store_error(failure))?
             {
                 self.refuse(key.to_string(), reason)?;
+                // Not stored: the child offers it again after its backoff, when the quota may
+                // have room.
+                self.download
+                    .wanted_this_round
+                    .push((key, submission.payload().sequence));
                 continue;
             }
             let sequence = submission.payload().sequence;

@@ -49,7 +49,11 @@ fn a_clock_set_back_after_a_lock_does_not_count_in_the_closed_period() {
     }
     up.push_down(&mut region, &mut city).unwrap();
     attacker_link.push_down(&mut city, &mut attacker).unwrap();
-    assert!(attacker.closing_lock(Ledger::Energy, SAMPLE_PERIOD).is_some());
+    assert!(
+        attacker
+            .closing_lock(Ledger::Energy, SAMPLE_PERIOD)
+            .is_some()
+    );
 
     // At 20,000 ms the attacker signs a change with its clock set back 40 days.
     let signed_ms = 20_000 - 40 * DAY_MS;
@@ -79,7 +83,11 @@ fn a_clock_set_back_after_a_lock_does_not_count_in_the_closed_period() {
 
     for (name, node) in [("city", &city), ("region", &region)] {
         let held = node.latest_submission_of(&key).unwrap();
-        assert_eq!(held.submission.hash(), late.submission.hash(), "{name} holds #2");
+        assert_eq!(
+            held.submission.hash(),
+            late.submission.hash(),
+            "{name} holds #2"
+        );
         let counted = node.counted_submission(&key).unwrap().unwrap();
         assert_eq!(
             counted.submission.payload().sequence,

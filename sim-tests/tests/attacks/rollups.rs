@@ -38,7 +38,12 @@ fn a_rollup_built_on_a_superseded_input_is_refused() {
         .unwrap()
         .clone();
     assert_eq!(
-        region.latest_submission_of(&key).unwrap().submission.payload().sequence,
+        region
+            .latest_submission_of(&key)
+            .unwrap()
+            .submission
+            .payload()
+            .sequence,
         2
     );
 
