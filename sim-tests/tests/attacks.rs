@@ -17,3 +17,5 @@ mod envelopes;
 mod quotas;
 #[path = "attacks/rollups.rs"]
 mod rollups;
+#[path = "attacks/topology.rs"]
+mod topology;
