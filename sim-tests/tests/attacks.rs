@@ -13,9 +13,13 @@ mod common;
 mod decompression_bomb;
 #[path = "attacks/envelopes.rs"]
 mod envelopes;
+#[path = "attacks/processes_scene.rs"]
+mod processes_scene;
 #[path = "attacks/quotas.rs"]
 mod quotas;
 #[path = "attacks/rollups.rs"]
 mod rollups;
+#[path = "attacks/stalls.rs"]
+mod stalls;
 #[path = "attacks/topology.rs"]
 mod topology;

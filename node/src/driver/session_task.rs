@@ -19,14 +19,15 @@ const READ_CHUNK_BYTES: usize = 256 * 1024;
 const OPEN_STREAM_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs `work` on the session and the core on a blocking thread (automerge work can take seconds
-/// on large documents), then hands the session's events to the node.
+/// on large documents), then hands the session's events to the node. The session comes back with
+/// the work's outcome, so that a session that failed can still be looked at.
 async fn on_core(
     handle: &Arc<NodeHandle>,
     session: Session,
     work: impl FnOnce(&mut Session, &mut NodeCore) -> Result<(), SessionError> + Send + 'static,
-) -> Result<Session> {
+) -> Result<(Session, Result<(), SessionError>)> {
     let handle = handle.clone();
-    let (session, result) = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let mut session = session;
         let result = handle.with_core(|core| work(&mut session, core));
         let peer = session.config().peer;
@@ -36,9 +37,7 @@ async fn on_core(
         (session, result)
     })
     .await
-    .map_err(|join_error| anyhow!("session work panicked: {join_error}"))?;
-    result?;
-    Ok(session)
+    .map_err(|join_error| anyhow!("session work panicked: {join_error}"))
 }
 
 /// Runs one session over `connection` until either side ends it or `cancel` fires.
@@ -70,7 +69,7 @@ pub async fn run_session(
     handle.set_connection(peer, connection.clone());
     let topology_version = handle.with_core(|core| core.topology().version());
     let limits = handle.session_limits();
-    let mut session = Session::new(
+    let session = Session::new(
         SessionConfig {
             local: handle.code(),
             peer,
@@ -87,58 +86,58 @@ pub async fn run_session(
     let mut changes = handle.subscribe_changes();
     changes.mark_unchanged();
     let mut buffer = vec![0u8; READ_CHUNK_BYTES];
-    let outcome: Result<()> = loop {
-        while let Some(frame) = session.poll_transmit() {
-            write_frame(&mut send, &frame, &limits, peer).await?;
-        }
-        let stats = session.stats();
-        handle.update_link(peer, |link| {
-            link.bytes_sent = stats.bytes_sent;
-            link.bytes_received = stats.bytes_received;
-        });
-        let deadline = session
-            .poll_timeout()
-            .map(|ms| tokio::time::Instant::from_std(handle.monotonic_instant(ms)));
-        tokio::select! {
-            () = cancel.cancelled() => break Ok(()),
-            read = recv.read(&mut buffer) => match read? {
-                Some(n_bytes) => {
-                    let bytes = buffer[..n_bytes].to_vec();
-                    let now = elapsed_ms();
-                    session = on_core(&handle, session, move |session, core| {
-                        session.handle_bytes(now, &bytes, core)
-                    })
-                    .await?;
-                }
-                None => {
-                    session.handle_end_of_stream()?;
-                    break Ok(());
-                }
-            },
-            changed = changes.changed() => {
-                if changed.is_err() {
-                    break Ok(());
-                }
-                let now = elapsed_ms();
-                session = on_core(&handle, session, move |session, core| {
-                    session.handle_local_change(now, core)
-                })
-                .await?;
+    let mut session = Some(session);
+    let outcome: Result<()> = async {
+        loop {
+            let current = session
+                .as_mut()
+                .expect("the session is back after every piece of work");
+            while let Some(frame) = current.poll_transmit() {
+                write_frame(&mut send, &frame, &limits, peer).await?;
             }
-            () = async {
-                match deadline {
-                    Some(deadline) => tokio::time::sleep_until(deadline).await,
-                    None => std::future::pending().await,
+            let stats = current.stats();
+            handle.update_link(peer, |link| {
+                link.bytes_sent = stats.bytes_sent;
+                link.bytes_received = stats.bytes_received;
+            });
+            let deadline = current
+                .poll_timeout()
+                .map(|ms| tokio::time::Instant::from_std(handle.monotonic_instant(ms)));
+            let now = elapsed_ms();
+            let work: Box<
+                dyn FnOnce(&mut Session, &mut NodeCore) -> Result<(), SessionError> + Send,
+            > = tokio::select! {
+                () = cancel.cancelled() => return Ok(()),
+                read = recv.read(&mut buffer) => match read? {
+                    Some(n_bytes) => {
+                        let bytes = buffer[..n_bytes].to_vec();
+                        Box::new(move |session, core| session.handle_bytes(now, &bytes, core))
+                    }
+                    None => {
+                        current.handle_end_of_stream()?;
+                        return Ok(());
+                    }
+                },
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        return Ok(());
+                    }
+                    Box::new(move |session, core| session.handle_local_change(now, core))
                 }
-            } => {
-                let now = elapsed_ms();
-                session = on_core(&handle, session, move |session, core| {
-                    session.handle_timeout(now, core)
-                })
-                .await?;
-            }
+                () = async {
+                    match deadline {
+                        Some(deadline) => tokio::time::sleep_until(deadline).await,
+                        None => std::future::pending().await,
+                    }
+                } => Box::new(move |session, core| session.handle_timeout(now, core)),
+            };
+            let taken = session.take().expect("the session is here");
+            let (returned, result) = on_core(&handle, taken, work).await?;
+            session = Some(returned);
+            result?;
         }
-    };
+    }
+    .await;
     let _ = send.finish();
     connection.close(quinn::VarInt::from_u32(0), b"session over");
     if let Err(error) = &outcome
@@ -151,7 +150,7 @@ pub async fn run_session(
             format!("{count} refusals for misbehaviour in one session (the last: {last})"),
         );
     }
-    outcome.map(|()| session.stats())
+    outcome.map(|()| session.map(|session| session.stats()).unwrap_or_default())
 }
 
 /// Writes one frame, held to the same progress rule as reading: a peer that stops reading (and so
