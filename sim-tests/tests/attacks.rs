@@ -23,3 +23,5 @@ mod rollups;
 mod stalls;
 #[path = "attacks/topology.rs"]
 mod topology;
+#[path = "attacks/local_files.rs"]
+mod local_files;
