@@ -10,10 +10,11 @@ use ed25519_dalek::SigningKey;
 use node::core::NodeCore;
 use node::directory::public_key;
 use node::store::MemoryStore;
+use protocol::message::Message;
 use protocol::notice::ReturnDefinition;
 use protocol::{
-    DocumentKey, Event, Notice, NoticeBody, Replicas, Role, Session, SessionConfig, SessionError,
-    Signed,
+    DocumentKey, Event, Notice, NoticeBody, Replicas, RestoreClient, RestoreError, Restored, Role,
+    Session, SessionConfig, SessionError, Signed,
 };
 use schemas::records::Record;
 use schemas::{Ledger, Period};
@@ -347,4 +348,39 @@ pub fn deliver_down(link: &mut Link, child: &mut NodeCore) {
     while let Some(event) = link.child_session.poll_event() {
         link.child_events.push(event);
     }
+}
+
+/// Runs a restore of `child` from `parent` over memory, passing every message the parent sends
+/// through `tamper` (a lying parent); fails loudly if it does not finish within the step bound.
+pub fn restore_over_memory(
+    topology: &Topology,
+    parent: &mut NodeCore,
+    child: DivisionCode,
+    mut tamper: impl FnMut(Message) -> Message,
+) -> Result<Restored, RestoreError> {
+    let mut session = Session::new(
+        SessionConfig {
+            local: parent.code(),
+            peer: child,
+            role: Role::Parent,
+            topology_version: topology.version(),
+            limits: protocol::limits::SessionLimits::default(),
+        },
+        0,
+    );
+    let mut client = RestoreClient::new(topology.clone(), child, parent.code());
+    for step in 0..MAX_STEPS_PER_RUN {
+        while let Some(frame) = client.poll_transmit() {
+            session.handle_bytes(step as u64, &frame, parent).unwrap();
+        }
+        while let Some(frame) = session.poll_transmit() {
+            let body = &frame[protocol::frame::FRAME_PREFIX_BYTES..];
+            let message = tamper(Message::from_frame_body(body).unwrap());
+            client.handle_bytes(&message.to_frame().unwrap())?;
+        }
+        if client.is_finished() {
+            return client.finish();
+        }
+    }
+    panic!("the restore did not finish within {MAX_STEPS_PER_RUN} steps");
 }

@@ -13,15 +13,17 @@ mod common;
 mod decompression_bomb;
 #[path = "attacks/envelopes.rs"]
 mod envelopes;
+#[path = "attacks/local_files.rs"]
+mod local_files;
 #[path = "attacks/processes_scene.rs"]
 mod processes_scene;
 #[path = "attacks/quotas.rs"]
 mod quotas;
+#[path = "attacks/restore_withholding.rs"]
+mod restore_withholding;
 #[path = "attacks/rollups.rs"]
 mod rollups;
 #[path = "attacks/stalls.rs"]
 mod stalls;
 #[path = "attacks/topology.rs"]
 mod topology;
-#[path = "attacks/local_files.rs"]
-mod local_files;

@@ -7,14 +7,11 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT};
 use node::core::NodeCore;
 use protocol::message::{Message, RestorePart};
-use protocol::{
-    DocumentKey, RefusalReason, RestoreClient, RestoreError, Restored, Role, Rollup, Session,
-    SessionConfig, Signed, Verdict,
-};
+use protocol::{DocumentKey, RefusalReason, RestoreError, Restored, Rollup, Signed, Verdict};
 use schemas::Ledger;
 use sim_tests::harness::{
     Link, MAX_STEPS_PER_RUN, SAMPLE_PERIOD, code, import_and_submit, memory_core, ningxia,
-    sequence, submit_change, test_key, undefined_core,
+    restore_over_memory, sequence, submit_change, test_key, undefined_core,
 };
 use topology::{DivisionCode, Topology};
 
@@ -67,41 +64,6 @@ fn synced_tree() -> Tree {
         city,
         counties,
     }
-}
-
-/// Runs a restore of `child` from `parent` over memory, passing every message the parent sends
-/// through `tamper` (a lying parent); fails loudly if it does not finish within the step bound.
-fn restore_over_memory(
-    topology: &Topology,
-    parent: &mut NodeCore,
-    child: DivisionCode,
-    mut tamper: impl FnMut(Message) -> Message,
-) -> Result<Restored, RestoreError> {
-    let mut session = Session::new(
-        SessionConfig {
-            local: parent.code(),
-            peer: child,
-            role: Role::Parent,
-            topology_version: topology.version(),
-            limits: protocol::limits::SessionLimits::default(),
-        },
-        0,
-    );
-    let mut client = RestoreClient::new(topology.clone(), child, parent.code());
-    for step in 0..MAX_STEPS_PER_RUN {
-        while let Some(frame) = client.poll_transmit() {
-            session.handle_bytes(step as u64, &frame, parent).unwrap();
-        }
-        while let Some(frame) = session.poll_transmit() {
-            let body = &frame[protocol::frame::FRAME_PREFIX_BYTES..];
-            let message = tamper(Message::from_frame_body(body).unwrap());
-            client.handle_bytes(&message.to_frame().unwrap())?;
-        }
-        if client.is_finished() {
-            return client.finish();
-        }
-    }
-    panic!("the restore did not finish within {MAX_STEPS_PER_RUN} steps");
 }
 
 /// A fresh core for `code` (nothing held, not even the return definitions) with `restored` written.

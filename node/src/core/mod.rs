@@ -40,7 +40,7 @@ pub use documents::MAX_LOADED_REPLICAS;
 pub use ledger_operations::{ImportOutcome, SubmitOutcome};
 pub use provenance::Contribution;
 pub use quotas::QuotaLimits;
-pub use restore::RestoreCounts;
+pub use restore::{KnownSequences, RestoreCounts, salvage_known_sequences};
 pub use verification::{VerifyFailure, VerifyReport};
 pub use workflow::{DecisionView, DocumentReview, ReviewState, SubmissionView};
 

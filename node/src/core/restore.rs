@@ -170,3 +170,92 @@ impl NodeCore {
         Ok(counts)
     }
 }
+
+/// What an earlier store (one that no longer opens as a whole) still says about this node's own
+/// documents: the highest sequence of each that the node signed, or that its parent's receipt
+/// says the parent received. Read object by object, every one verified, skipping whatever does not
+/// decode: a restore compares it with what the parent serves, to catch a parent that withholds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownSequences {
+    /// Per document: the highest sequence known, and where it was seen.
+    pub latest: BTreeMap<protocol::DocumentKey, (u64, String)>,
+}
+
+impl KnownSequences {
+    /// Notes that `source` knows `sequence` of `key`; keeps the highest.
+    pub fn note(&mut self, key: protocol::DocumentKey, sequence: u64, source: String) {
+        let entry = self.latest.entry(key).or_insert((0, String::new()));
+        if sequence > entry.0 {
+            *entry = (sequence, source);
+        }
+    }
+
+    /// The first document whose restored latest sequence is below what is known: a parent that
+    /// served older submissions than it had (or than its own receipt says it received).
+    pub fn first_withheld(
+        &self,
+        restored: &protocol::Restored,
+    ) -> Option<(protocol::DocumentKey, u64, u64, String)> {
+        self.latest.iter().find_map(|(key, (known, source))| {
+            let served = restored
+                .submissions
+                .iter()
+                .filter(|held| held.submission.payload().key == *key)
+                .map(|held| held.submission.payload().sequence)
+                .max()
+                .unwrap_or(0);
+            (served < *known).then(|| (*key, served, *known, source.clone()))
+        })
+    }
+}
+
+/// Reads what a store that does not open as a whole still holds about `code`'s own documents:
+/// its signed submissions and its parent's receipts of them, each verified against `topology`.
+pub fn salvage_known_sequences(
+    store: &dyn crate::store::Store,
+    topology: &topology::Topology,
+    code: DivisionCode,
+) -> KnownSequences {
+    let mut known = KnownSequences::default();
+    if let Ok(entries) = store.scan_prefix(Tree::Submissions, &[]) {
+        for (_, bytes) in entries {
+            let Ok(stored) = protocol::encoding::decode_exact::<StoredSubmission>(&bytes) else {
+                continue;
+            };
+            let Ok(submission) =
+                Signed::<protocol::Submission>::from_bytes(&stored.envelope, topology)
+            else {
+                continue;
+            };
+            let payload = submission.payload();
+            if payload.key.owner == code {
+                known.note(
+                    payload.key,
+                    payload.sequence,
+                    "this node's own submission in its old store".to_owned(),
+                );
+            }
+        }
+    }
+    if let Ok(entries) = store.scan_prefix(Tree::Notices, &[]) {
+        for (_, bytes) in entries {
+            let Ok(notice) = Signed::<protocol::Notice>::from_bytes(&bytes, topology) else {
+                continue;
+            };
+            if let protocol::NoticeBody::Receipt(receipt) = &notice.payload().body
+                && receipt.key.owner == code
+                && protocol::notice::check_authority(&notice, topology).is_ok()
+            {
+                known.note(
+                    receipt.key,
+                    receipt.sequence,
+                    format!(
+                        "the receipt {} signed for it (kept in this node's old store)",
+                        notice.payload().signer
+                    ),
+                );
+            }
+        }
+    }
+    known
+}

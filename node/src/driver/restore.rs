@@ -20,7 +20,7 @@ use topology::{DivisionCode, Topology};
 use super::bind_socket;
 use crate::clock::unix_ms;
 use crate::commands::Command;
-use crate::core::{NodeCore, RestoreCounts};
+use crate::core::{KnownSequences, NodeCore, RestoreCounts, salvage_known_sequences};
 use crate::directory::NodeDirectory;
 use crate::store::{SledStore, StoreError};
 use crate::transport::tls;
@@ -50,6 +50,10 @@ pub struct RestoreReport {
     pub store_error: Option<String>,
     /// Where a corrupt store was moved, when it was.
     pub moved_aside_to: Option<String>,
+    /// Own documents whose restored latest submission was compared with what the old store
+    /// still said (its own submissions and its parent's receipts), to catch a withholding parent.
+    #[serde(default)]
+    pub documents_compared: usize,
     pub counts: RestoreCounts,
 }
 
@@ -57,7 +61,8 @@ pub struct RestoreReport {
 enum StoreState {
     Missing,
     Empty,
-    Corrupt(String),
+    /// Why it cannot be used, and what it still says about the node's own documents.
+    Corrupt(String, KnownSequences),
 }
 
 /// Looks at the store: a restore goes ahead only when it is missing, empty, or cannot be opened.
@@ -76,10 +81,16 @@ fn examine_store(
             "the store at {} is in use by another huizong process; stop the node before restoring",
             path.display()
         ),
-        Err(error) => return Ok(StoreState::Corrupt(error.to_string())),
+        Err(error) => {
+            return Ok(StoreState::Corrupt(
+                error.to_string(),
+                KnownSequences::default(),
+            ));
+        }
     };
+    let known = salvage_known_sequences(&store, topology, code);
     match NodeCore::new(code, key.clone(), topology.clone(), Box::new(store)) {
-        Err(error) => Ok(StoreState::Corrupt(error.to_string())),
+        Err(error) => Ok(StoreState::Corrupt(error.to_string(), known)),
         Ok(core) => {
             let n_submissions = core.latest_submissions().count();
             let n_rollups = core.latest_rollups().count();
@@ -125,11 +136,24 @@ pub fn restore_directory(directory: &NodeDirectory) -> Result<RestoreReport> {
         .context("cannot start the async runtime")?;
     let restored = runtime.block_on(fetch_from_parent(&topology, code, &key))?;
     drop(runtime);
+    // A parent that serves older submissions of this node's own documents than the node knows it
+    // signed, or than the parent's own receipts say it received, withholds: refused.
+    let known = match &state {
+        StoreState::Corrupt(_, known) => known.clone(),
+        StoreState::Missing | StoreState::Empty => KnownSequences::default(),
+    };
+    if let Some((document, served, known_sequence, source)) = known.first_withheld(&restored) {
+        bail!(
+            "restore refused: parent {parent} at {parent_address} served submission #{served} of \
+             {document} as the latest, but #{known_sequence} is known ({source}): the parent \
+             withheld what it holds; nothing was written"
+        );
+    }
 
     let (store_was, store_error, moved_aside_to) = match state {
         StoreState::Missing => ("missing", None, None),
         StoreState::Empty => ("empty", None, None),
-        StoreState::Corrupt(reason) => {
+        StoreState::Corrupt(reason, _) => {
             let aside = move_aside(&store_path)?;
             ("corrupt", Some(reason), Some(aside))
         }
@@ -148,6 +172,7 @@ pub fn restore_directory(directory: &NodeDirectory) -> Result<RestoreReport> {
         store_was: store_was.to_owned(),
         store_error,
         moved_aside_to,
+        documents_compared: known.latest.len(),
         counts,
     })
 }
