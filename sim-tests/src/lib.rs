@@ -5,4 +5,5 @@
 pub mod harness;
 pub mod processes;
 pub mod sim;
+pub mod stalling_client;
 pub mod tampering;
