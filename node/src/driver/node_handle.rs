@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use topology::DivisionCode;
 
+use super::handshakes::{HandshakeCounts, HandshakeTable};
 use crate::clock::unix_ms;
 use crate::core::NodeCore;
 
@@ -64,6 +65,8 @@ pub struct NodeHandle {
     connections: Mutex<BTreeMap<DivisionCode, quinn::Connection>>,
     /// The bounds every session of this node keeps (production values unless a test sets them).
     session_limits: SessionLimits,
+    /// The handshakes the node's endpoint has in progress, by source, and what became of them.
+    handshakes: Mutex<HandshakeTable>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -87,6 +90,7 @@ impl NodeHandle {
             local_address: Mutex::new(None),
             connections: Mutex::new(BTreeMap::new()),
             session_limits: SessionLimits::default(),
+            handshakes: Mutex::new(HandshakeTable::default()),
         }
     }
 
@@ -195,6 +199,17 @@ impl NodeHandle {
 
     pub fn set_local_address(&self, address: Option<SocketAddr>) {
         *lock(&self.local_address) = address;
+    }
+
+    /// The handshake accounting of the node's endpoint, for the accept loop and its tasks.
+    pub(super) fn handshakes(&self) -> MutexGuard<'_, HandshakeTable> {
+        lock(&self.handshakes)
+    }
+
+    /// What the node's endpoint has done with handshakes so far: admitted, authenticated, refused,
+    /// evicted.
+    pub fn handshake_counts(&self) -> HandshakeCounts {
+        lock(&self.handshakes).counts()
     }
 
     /// The address the node's endpoint is bound to, once running.
