@@ -105,10 +105,7 @@ impl AsyncUdpSocket for StallingSocket {
         if let Poll::Ready(Ok(count)) = &result {
             for (buffer, meta) in bufs.iter().zip(meta.iter()).take(*count) {
                 let received = &buffer[..meta.len.min(buffer.len())];
-                if received
-                    .chunks(meta.stride.max(1))
-                    .any(is_handshake_answer)
-                {
+                if received.chunks(meta.stride.max(1)).any(is_handshake_answer) {
                     self.answered.store(true, Ordering::Release);
                 }
             }
@@ -337,38 +334,49 @@ impl StallingClient {
         Ok(())
     }
 
-    /// Makes `attempts` quick attempts, from `sources` in turn, at most `concurrency` at once; each
-    /// stalls its handshake for at most `linger`. Stops early when `stop` fires.
+    /// Makes `attempts` quick attempts, from `sources` in turn, one every `spacing` and at most
+    /// `concurrency` at once; each stalls its handshake for at most `linger` and then gives up (the
+    /// server is not told: it holds the handshake until it ends it itself). Stops early when `stop`
+    /// fires.
     pub async fn fire(
         self,
         sources: Vec<IpAddr>,
         attempts: usize,
         concurrency: usize,
+        spacing: Duration,
         linger: Duration,
         stop: CancellationToken,
     ) -> Result<()> {
         assert!(!sources.is_empty() && concurrency > 0);
+        let mut ticks = tokio::time::interval(spacing.max(MIN_SPACING));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut running = JoinSet::new();
-        let mut next = 0;
-        while next < attempts || !running.is_empty() {
-            while next < attempts && running.len() < concurrency && !stop.is_cancelled() {
-                let (client, source, stop) = (self.clone(), sources[next % sources.len()], stop.clone());
-                running.spawn(async move { client.attempt(source, linger, &stop).await });
-                next += 1;
+        let mut started = 0;
+        loop {
+            let may_start = started < attempts && running.len() < concurrency;
+            if !may_start && running.is_empty() {
+                break;
             }
-            if stop.is_cancelled() {
-                next = attempts;
-            }
-            match running.join_next().await {
-                Some(finished) => {
+            tokio::select! {
+                () = stop.cancelled(), if started < attempts => started = attempts,
+                _ = ticks.tick(), if may_start => {
+                    let (client, source) = (self.clone(), sources[started % sources.len()]);
+                    let stop = stop.clone();
+                    running.spawn(async move { client.attempt(source, linger, &stop).await });
+                    started += 1;
+                }
+                Some(finished) = running.join_next(), if !running.is_empty() => {
                     finished??;
                 }
-                None => break,
             }
         }
         Ok(())
     }
 }
+
+/// The shortest spacing [`StallingClient::fire`] keeps between attempts (tokio's interval needs
+/// a period above zero).
+const MIN_SPACING: Duration = Duration::from_micros(1);
 
 #[cfg(test)]
 mod tests {
@@ -389,7 +397,10 @@ mod tests {
             !is_handshake_answer(&packet(0xc0, [0; 4])),
             "version negotiation"
         );
-        assert!(!is_handshake_answer(&packet(0x40, version_1)), "short header");
+        assert!(
+            !is_handshake_answer(&packet(0x40, version_1)),
+            "short header"
+        );
         assert!(!is_handshake_answer(&[]));
     }
 }
