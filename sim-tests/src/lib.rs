@@ -6,4 +6,5 @@ pub mod attack_peer;
 pub mod harness;
 pub mod processes;
 pub mod sim;
+pub mod stalling_client;
 pub mod tampering;

@@ -13,6 +13,8 @@ mod common;
 mod decompression_bomb;
 #[path = "attacks/envelopes.rs"]
 mod envelopes;
+#[path = "attacks/handshakes.rs"]
+mod handshakes;
 #[path = "attacks/local_files.rs"]
 mod local_files;
 #[path = "attacks/processes_scene.rs"]

@@ -7,6 +7,7 @@
 //! sessions. Shutdown: cancel the tasks, close the endpoint, drain the join set.
 
 mod control;
+pub mod handshakes;
 mod node_handle;
 mod peers;
 pub mod restore;
@@ -21,6 +22,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub use control::{ControlRequest, send_control_request};
+pub use handshakes::HandshakeCounts;
 pub use node_handle::{
     HOLD_OFF_MS_MAX, HOLD_OFF_MS_MIN, HoldOff, LinkCounters, LinkState, LinkStatus, NodeHandle,
 };

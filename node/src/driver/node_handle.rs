@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use topology::DivisionCode;
 
+use super::handshakes::{HandshakeCounts, HandshakeTable};
 use crate::clock::unix_ms;
 use crate::core::NodeCore;
 
@@ -65,6 +66,8 @@ pub struct NodeHandle {
     connections: Mutex<BTreeMap<DivisionCode, quinn::Connection>>,
     /// The bounds every session of this node keeps (production values unless a test sets them).
     session_limits: SessionLimits,
+    /// The handshakes the node's endpoint has in progress, by source, and what became of them.
+    handshakes: Mutex<HandshakeTable>,
     /// The node's monotonic clock starts here: every session and the core's quotas count
     /// milliseconds from it, so times agree across sessions.
     started: Instant,
@@ -116,6 +119,7 @@ impl NodeHandle {
             started: Instant::now(),
             hold_offs: Mutex::new(BTreeMap::new()),
             hold_off_ms: (HOLD_OFF_MS_MIN, HOLD_OFF_MS_MAX),
+            handshakes: Mutex::new(HandshakeTable::default()),
         }
     }
 
@@ -280,6 +284,17 @@ impl NodeHandle {
 
     pub fn set_local_address(&self, address: Option<SocketAddr>) {
         *lock(&self.local_address) = address;
+    }
+
+    /// The handshake accounting of the node's endpoint, for the accept loop and its tasks.
+    pub(super) fn handshakes(&self) -> MutexGuard<'_, HandshakeTable> {
+        lock(&self.handshakes)
+    }
+
+    /// What the node's endpoint has done with handshakes so far: admitted, authenticated, refused,
+    /// evicted.
+    pub fn handshake_counts(&self) -> HandshakeCounts {
+        lock(&self.handshakes).counts()
     }
 
     /// The address the node's endpoint is bound to, once running.

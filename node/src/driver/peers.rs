@@ -2,8 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
 use ed25519_dalek::VerifyingKey;
@@ -12,6 +11,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use topology::{DivisionCode, PublicKey};
 
+use super::handshakes::{self, Admission, AdmittedHandshake, HandshakeCounts, HandshakeEnd};
 use super::node_handle::{LinkState, LinkStatus, NodeHandle};
 use super::session_task::run_session;
 use crate::core::{CoreError, NodeCore};
@@ -21,13 +21,14 @@ use crate::transport::tls;
 /// its old connection is still timing out. Anything past the limit is refused at once.
 const EXTRA_CONNECTIONS: usize = 8;
 
-/// Handshakes in progress at once. Only a key the topology names completes one, so a few suffice;
-/// the bound keeps strangers from holding the slots children need.
-const MAX_PENDING_HANDSHAKES: usize = 16;
-
 /// How long a handshake may take: several round trips on a poor provincial link, and no more, so
-/// a stranger that starts one and goes quiet frees its slot.
+/// a stranger that starts one and goes quiet frees its slot even when no newcomer evicts it.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often the accept loop logs a summary of handshakes refused, evicted, failed and timed out:
+/// often enough to show an attack while it happens, rarely enough that a flood of attempts cannot
+/// fill the log (each attempt is logged at debug level only).
+const HANDSHAKE_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Where and how to reach the parent.
 #[derive(Debug, Clone)]
@@ -64,6 +65,11 @@ fn child_with_key(handle: &NodeHandle, key: &VerifyingKey) -> Option<DivisionCod
 
 /// Accepts children until cancelled. Each connection runs in its own task; a child that connects
 /// again replaces its older session.
+///
+/// An attempt from an address quinn has not validated gets a stateless Retry, so a flood from
+/// forged addresses never gets a slot. A validated attempt is refused or admitted by the node's
+/// [`HandshakeTable`](super::handshakes::HandshakeTable), which bounds pending handshakes per source
+/// and in all, and abandons stalled ones to make room (see [`super::handshakes`]).
 pub async fn accept_children(
     handle: Arc<NodeHandle>,
     endpoint: quinn::Endpoint,
@@ -71,10 +77,10 @@ pub async fn accept_children(
 ) -> Result<()> {
     let max_connections = handle.with_core(|core| core.topology().children_of(core.code()).len())
         + EXTRA_CONNECTIONS
-        + MAX_PENDING_HANDSHAKES;
-    let pending_handshakes = Arc::new(AtomicUsize::new(0));
+        + handshakes::MAX_PENDING_HANDSHAKES;
     let mut connections = JoinSet::new();
     let active: Arc<std::sync::Mutex<HashMap<DivisionCode, CancellationToken>>> = Arc::default();
+    let mut pressure = PressureLog::default();
     loop {
         tokio::select! {
             () = cancel.cancelled() => break,
@@ -85,53 +91,137 @@ pub async fn accept_children(
                     let _ = incoming.retry();
                     continue;
                 }
-                if connections.len() >= max_connections
-                    || pending_handshakes.load(Ordering::Relaxed) >= MAX_PENDING_HANDSHAKES
-                {
-                    tracing::warn!(node = %handle.code(), "refusing a connection: too many open or handshaking");
-                    incoming.refuse();
-                    continue;
+                let remote = incoming.remote_address();
+                let admission = {
+                    let mut table = handle.handshakes();
+                    if connections.len() >= max_connections {
+                        table.refuse_too_many_connections()
+                    } else {
+                        table.admit(remote.ip(), Instant::now())
+                    }
+                };
+                match admission {
+                    Admission::Refused(refusal) => {
+                        tracing::debug!(node = %handle.code(), %remote, "refusing a connection: {refusal}");
+                        incoming.refuse();
+                    }
+                    Admission::Admitted { handshake, evicted } => {
+                        if let Some(evicted) = evicted {
+                            tracing::debug!(
+                                node = %handle.code(),
+                                source = %evicted.source,
+                                cause = ?evicted.cause,
+                                "abandoned a handshake pending for {:?} to admit one from {remote}",
+                                evicted.pending_for,
+                            );
+                        }
+                        connections.spawn(serve_child(
+                            handle.clone(),
+                            incoming,
+                            handshake,
+                            active.clone(),
+                            cancel.clone(),
+                        ));
+                    }
                 }
-                pending_handshakes.fetch_add(1, Ordering::Relaxed);
-                connections.spawn(serve_child(
-                    handle.clone(),
-                    incoming,
-                    active.clone(),
-                    pending_handshakes.clone(),
-                    cancel.clone(),
-                ));
+                pressure.log_if_due(&handle);
             }
             Some(finished) = connections.join_next(), if !connections.is_empty() => {
                 if let Err(join_error) = finished {
                     tracing::error!(node = %handle.code(), "a child connection task panicked: {join_error}");
                 }
+                pressure.log_if_due(&handle);
             }
         }
     }
     connections.shutdown().await;
+    handle.handshakes().abandon_all();
+    pressure.log_if_due(&handle);
     Ok(())
 }
 
+/// Logs, at most once per [`HANDSHAKE_LOG_INTERVAL`], what became of handshakes since the last
+/// summary, if anything went wrong with any.
+#[derive(Debug, Default)]
+struct PressureLog {
+    logged_at: Option<Instant>,
+    logged: HandshakeCounts,
+}
+
+impl PressureLog {
+    fn log_if_due(&mut self, handle: &NodeHandle) {
+        if self
+            .logged_at
+            .is_some_and(|logged_at| logged_at.elapsed() < HANDSHAKE_LOG_INTERVAL)
+        {
+            return;
+        }
+        let now = handle.handshake_counts();
+        let since = |now: u64, then: u64| now.saturating_sub(then);
+        let refused = since(now.refused(), self.logged.refused());
+        let evicted = since(now.evicted(), self.logged.evicted());
+        let failed = since(now.failed, self.logged.failed);
+        let timed_out = since(now.timed_out, self.logged.timed_out);
+        if refused + evicted + failed + timed_out == 0 {
+            return;
+        }
+        tracing::warn!(
+            node = %handle.code(),
+            "handshakes since the last summary: {refused} refused, {evicted} stalled ones abandoned \
+             for newcomers, {failed} failed (a key that is not a child's, or an error), {timed_out} \
+             timed out; {} pending now (details at debug level)",
+            now.pending,
+        );
+        self.logged_at = Some(Instant::now());
+        self.logged = now;
+    }
+}
+
+/// Runs one admitted handshake and, if it authenticates a child, the child's session.
 async fn serve_child(
     handle: Arc<NodeHandle>,
     incoming: quinn::Incoming,
+    handshake: AdmittedHandshake,
     active: Arc<std::sync::Mutex<HashMap<DivisionCode, CancellationToken>>>,
-    pending_handshakes: Arc<AtomicUsize>,
     cancel: CancellationToken,
 ) {
     let remote = incoming.remote_address();
-    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, incoming).await;
-    pending_handshakes.fetch_sub(1, Ordering::Relaxed);
-    let connection = match handshake {
-        Err(_) => {
-            tracing::warn!(node = %handle.code(), %remote, "a handshake took longer than {HANDSHAKE_TIMEOUT:?}");
+    let outcome = tokio::select! {
+        // A handshake that completed wins over its eviction in the same instant: it is a child's.
+        biased;
+        outcome = tokio::time::timeout(HANDSHAKE_TIMEOUT, incoming) => outcome,
+        () = handshake.abandoned.cancelled() => {
+            // Dropping the handshake here makes quinn close it; the table counted the eviction.
+            tracing::debug!(node = %handle.code(), %remote, "abandoned a stalled handshake");
             return;
         }
-        Ok(Ok(connection)) => connection,
-        Ok(Err(error)) => {
-            // The TLS layer refuses any key that is not one of our children's.
-            tracing::warn!(node = %handle.code(), %remote, "handshake with a would-be child failed: {error}");
+        () = cancel.cancelled() => {
+            handle.handshakes().finish(handshake.id, HandshakeEnd::Cancelled);
             return;
+        }
+    };
+    let connection = match outcome {
+        Err(_) => {
+            handle
+                .handshakes()
+                .finish(handshake.id, HandshakeEnd::TimedOut);
+            tracing::debug!(node = %handle.code(), %remote, "a handshake took longer than {HANDSHAKE_TIMEOUT:?}");
+            return;
+        }
+        Ok(Err(error)) => {
+            handle
+                .handshakes()
+                .finish(handshake.id, HandshakeEnd::Failed);
+            // The TLS layer refuses any key that is not one of our children's.
+            tracing::debug!(node = %handle.code(), %remote, "handshake with a would-be child failed: {error}");
+            return;
+        }
+        Ok(Ok(connection)) => {
+            // Only a child's key completes a handshake: it leaves the strangers' accounting now.
+            handle
+                .handshakes()
+                .finish(handshake.id, HandshakeEnd::Authenticated);
+            connection
         }
     };
     let child = match tls::peer_key(&connection)

@@ -73,6 +73,35 @@ pub const MAX_CONCURRENT_BIDI_STREAMS: u32 = 4;
 /// The most unidirectional streams a peer may have open at once: the protocol uses none.
 pub const MAX_CONCURRENT_UNI_STREAMS: u32 = 0;
 
+/// Connection attempts quinn holds for the accept loop before it has decided on them (a Retry, a
+/// refusal or a handshake); past this, quinn refuses new attempts itself.
+///
+/// The accept loop decides each attempt in microseconds, so a backlog only builds while it is
+/// starved; 256 covers every child of the widest node reconnecting in one burst together with a
+/// flood, while quinn's default (65,536) would let a flood of Initials queue some 100 MiB.
+pub const MAX_INCOMING: usize = 256;
+
+/// Bytes quinn buffers for one undecided attempt, beyond its first datagram.
+///
+/// 0-RTT is off, so before the accept loop decides, a client sends nothing but retransmissions of
+/// its Initial (one 1,200-byte datagram here: TLS 1.3 with one X25519 share and no resumption);
+/// 16 KiB holds a dozen of them. quinn's default (10 MiB) is room for 0-RTT data we never accept.
+pub const INCOMING_BUFFER_BYTES: u64 = 16 * 1024;
+
+/// Bytes quinn buffers for all undecided attempts together, beyond their first datagrams.
+///
+/// Most attempts buffer nothing (they are decided before their Initial is resent); 1 MiB is 64 full
+/// [`INCOMING_BUFFER_BYTES`], and a flood cannot make quinn hold more. A packet dropped for lack of
+/// room is resent by its client.
+pub const INCOMING_BUFFER_BYTES_TOTAL: u64 = 1024 * 1024;
+
+/// How long the token of a stateless Retry stays valid.
+///
+/// A client answers a Retry at once, one round trip later; 15 s (quinn's default, set here so it
+/// is a decision) covers the slowest link many times over while keeping a captured token useful to
+/// a replaying stranger only briefly.
+pub const RETRY_TOKEN_LIFETIME: Duration = Duration::from_secs(15);
+
 /// The DER encoding of an ed25519 PKCS#8 v1 private key (RFC 8410, section 7) up to the 32-byte seed:
 /// `SEQUENCE { INTEGER 0, SEQUENCE { OID 1.3.101.112 }, OCTET STRING { OCTET STRING (32 bytes) } }`.
 const ED25519_PKCS8_PREFIX: [u8; 16] = [
@@ -202,7 +231,12 @@ pub fn server_config(
     tls.max_early_data_size = 0;
     let quic = QuicServerConfig::try_from(Arc::new(tls)).map_err(TlsError::InitialCipherSuite)?;
     let mut config = quinn::ServerConfig::with_crypto(Arc::new(quic));
-    config.transport_config(transport_config());
+    config
+        .transport_config(transport_config())
+        .max_incoming(MAX_INCOMING)
+        .incoming_buffer_size(INCOMING_BUFFER_BYTES)
+        .incoming_buffer_size_total(INCOMING_BUFFER_BYTES_TOTAL)
+        .retry_token_lifetime(RETRY_TOKEN_LIFETIME);
     Ok(config)
 }
 
