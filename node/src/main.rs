@@ -406,6 +406,7 @@ fn run_node(dir: &std::path::Path) -> Result<()> {
     );
     let handle = Arc::new(
         NodeHandle::new(core)
+            .with_directory(directory.clone())
             .with_session_limits(limits)
             .with_hold_off_ms(hold_off_first_ms, hold_off_longest_ms),
     );

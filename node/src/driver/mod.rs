@@ -12,6 +12,7 @@ mod node_handle;
 mod peers;
 pub mod restore;
 mod session_task;
+mod topology_watch;
 
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::path::PathBuf;
@@ -152,15 +153,14 @@ pub async fn run(
     };
     let server_config = if has_children {
         let keys = handle.with_core(|core| peers::children_keys(core))?;
-        Some(tls::server_config(
-            handle.signing_key(),
-            tls::AcceptedKeys::new(keys),
-        )?)
+        let accepted = tls::AcceptedKeys::new(keys);
+        handle.set_accepted_keys(accepted.clone());
+        Some(tls::server_config(&handle.signing_key(), accepted)?)
     } else {
         None
     };
     let endpoint = quinn::Endpoint::new(
-        endpoint_config(handle.signing_key()),
+        endpoint_config(&handle.signing_key()),
         server_config,
         socket,
         Arc::new(quinn::TokioRuntime),
@@ -176,23 +176,23 @@ pub async fn run(
             shutdown.child_token(),
         ));
     }
-    if let Some((parent, address, key)) = parent {
-        let address =
-            address.ok_or_else(|| anyhow!("the topology gives parent {parent} no address"))?;
-        let key = key.ok_or_else(|| anyhow!("the topology gives parent {parent} no key"))?;
+    if let Some((parent, _, _)) = parent {
         tasks.spawn(peers::connect_to_parent(
             handle.clone(),
             endpoint.clone(),
             peers::ParentLink {
                 code: parent,
-                address,
-                key: *key.verifying_key(),
                 retry_ms_min: options.retry_ms_min,
                 retry_ms_max: options.retry_ms_max,
             },
             shutdown.child_token(),
         ));
     }
+    tasks.spawn(topology_watch::follow_topology(
+        handle.clone(),
+        endpoint.clone(),
+        shutdown.child_token(),
+    ));
     if let Some(path) = options.control_socket {
         let listener = control::bind(&path)?;
         tasks.spawn(control::serve(

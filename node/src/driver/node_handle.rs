@@ -56,7 +56,12 @@ pub struct LinkCounters {
 #[derive(Debug)]
 pub struct NodeHandle {
     core: Mutex<NodeCore>,
-    signing_key: SigningKey,
+    /// The key this node presents and signs with: replaced when a topology names its next key.
+    signing_key: Mutex<SigningKey>,
+    /// The node's directory, when it runs from one: where a new topology and key are written.
+    directory: Option<crate::directory::NodeDirectory>,
+    /// The children's keys the endpoint accepts, replaced when the topology changes.
+    accepted_keys: Mutex<Option<crate::transport::tls::AcceptedKeys>>,
     code: DivisionCode,
     changes: watch::Sender<u64>,
     links: Mutex<BTreeMap<DivisionCode, LinkStatus>>,
@@ -107,7 +112,9 @@ impl NodeHandle {
     pub fn new(core: NodeCore) -> Self {
         let (changes, _) = watch::channel(core.generation());
         Self {
-            signing_key: core.signing_key().clone(),
+            signing_key: Mutex::new(core.signing_key().clone()),
+            directory: None,
+            accepted_keys: Mutex::new(None),
             code: core.code(),
             core: Mutex::new(core),
             changes,
@@ -192,8 +199,33 @@ impl NodeHandle {
         self.code
     }
 
-    pub fn signing_key(&self) -> &SigningKey {
-        &self.signing_key
+    /// The key the node presents now.
+    pub fn signing_key(&self) -> SigningKey {
+        lock(&self.signing_key).clone()
+    }
+
+    /// Presents `key` from now on (the core already signs with it).
+    pub fn set_signing_key(&self, key: SigningKey) {
+        *lock(&self.signing_key) = key;
+    }
+
+    /// The same handle, running from `directory`.
+    pub fn with_directory(mut self, directory: crate::directory::NodeDirectory) -> Self {
+        self.directory = Some(directory);
+        self
+    }
+
+    pub fn directory(&self) -> Option<&crate::directory::NodeDirectory> {
+        self.directory.as_ref()
+    }
+
+    /// Remembers the set of keys the endpoint accepts, to replace it when the topology changes.
+    pub fn set_accepted_keys(&self, keys: crate::transport::tls::AcceptedKeys) {
+        *lock(&self.accepted_keys) = Some(keys);
+    }
+
+    pub fn accepted_keys(&self) -> Option<crate::transport::tls::AcceptedKeys> {
+        lock(&self.accepted_keys).clone()
     }
 
     /// Runs `work` on the core under its lock; wakes the parent session if what the node would

@@ -30,14 +30,31 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// fill the log (each attempt is logged at debug level only).
 const HANDSHAKE_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
-/// Where and how to reach the parent.
+/// Which parent to keep a link to. Its address and key are read from the topology in force at
+/// each attempt, so a new topology (the parent moved or rotated its key) applies at once.
 #[derive(Debug, Clone)]
 pub struct ParentLink {
     pub code: DivisionCode,
-    pub address: String,
-    pub key: VerifyingKey,
     pub retry_ms_min: u64,
     pub retry_ms_max: u64,
+}
+
+/// The parent's address and current key in the topology in force.
+fn parent_endpoint(handle: &NodeHandle, parent: DivisionCode) -> Result<(String, VerifyingKey)> {
+    handle.with_core(|core| {
+        let entry = core
+            .topology()
+            .node(parent)
+            .ok_or_else(|| anyhow!("parent {parent} is not in the topology"))?;
+        let address = entry
+            .address
+            .clone()
+            .ok_or_else(|| anyhow!("the topology gives parent {parent} no address"))?;
+        let key = entry
+            .public_key
+            .ok_or_else(|| anyhow!("the topology gives parent {parent} no key"))?;
+        Ok((address, *key.verifying_key()))
+    })
 }
 
 /// The current keys of this node's children, which its endpoint accepts.
@@ -278,7 +295,6 @@ pub async fn connect_to_parent(
     parent: ParentLink,
     cancel: CancellationToken,
 ) -> Result<()> {
-    let client_config = tls::client_config(handle.signing_key(), parent.key)?;
     let mut delay_ms = parent.retry_ms_min.max(1);
     handle.set_link(LinkStatus {
         peer: parent.code,
@@ -292,12 +308,15 @@ pub async fn connect_to_parent(
     while !cancel.is_cancelled() {
         handle.update_link(parent.code, |link| link.state = LinkState::Connecting);
         let attempt = async {
-            let address = tokio::net::lookup_host(&parent.address)
+            // Our key and the parent's, as the topology in force says now.
+            let (parent_address, parent_key) = parent_endpoint(&handle, parent.code)?;
+            let client_config = tls::client_config(&handle.signing_key(), parent_key)?;
+            let address = tokio::net::lookup_host(&parent_address)
                 .await?
                 .next()
-                .ok_or_else(|| anyhow!("address {} resolves to nothing", parent.address))?;
+                .ok_or_else(|| anyhow!("address {parent_address} resolves to nothing"))?;
             let connection = endpoint
-                .connect_with(client_config.clone(), address, tls::SERVER_NAME)?
+                .connect_with(client_config, address, tls::SERVER_NAME)?
                 .await?;
             anyhow::Ok(connection)
         };

@@ -15,6 +15,10 @@ use crate::core::NodeCore;
 /// Bytes read from the stream per wake-up: bounds the work done before the task yields.
 const READ_CHUNK_BYTES: usize = 256 * 1024;
 
+/// How long a session that ends waits for its last frames to be acknowledged: a few round trips
+/// on a poor link, and no more, so that a peer that stopped reading cannot hold the task.
+const FINAL_FRAMES_DRAIN: Duration = Duration::from_secs(2);
+
 /// How long a parent waits for a connected child to open its stream and say hello.
 const OPEN_STREAM_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -67,6 +71,9 @@ pub async fn run_session(
         ));
     }
     handle.set_connection(peer, connection.clone());
+    // The key the peer proved: once the topology no longer names it as the peer's current key
+    // (retired or revoked), the session ends.
+    let peer_key = crate::transport::tls::peer_key(&connection)?;
     let topology_version = handle.with_core(|core| core.topology().version());
     let limits = handle.session_limits();
     let session = Session::new(
@@ -94,6 +101,9 @@ pub async fn run_session(
                 .expect("the session is back after every piece of work");
             while let Some(frame) = current.poll_transmit() {
                 write_frame(&mut send, &frame, &limits, peer).await?;
+            }
+            if let Some(reason) = key_no_longer_current(&handle, peer, &peer_key, role, current) {
+                return Err(anyhow!(reason));
             }
             let stats = current.stats();
             handle.update_link(peer, |link| {
@@ -138,7 +148,11 @@ pub async fn run_session(
         }
     }
     .await;
-    let _ = send.finish();
+    // What was written last (a topology for a child with a retired key, a refusal's aftermath)
+    // is delivered before the connection closes, for a moment at most.
+    if send.finish().is_ok() {
+        let _ = tokio::time::timeout(FINAL_FRAMES_DRAIN, send.stopped()).await;
+    }
     connection.close(quinn::VarInt::from_u32(0), b"session over");
     if let Err(error) = &outcome
         && role == Role::Parent
@@ -173,4 +187,37 @@ async fn write_frame(
             )
         })??;
     Ok(())
+}
+
+/// Why a session must end because the peer's key is no longer its current one, if it must. A
+/// child with a retired key is first sent the topology that names its new key (so that it can
+/// switch and come back); our parent's retired key ends the link at once, and the next connection
+/// expects the parent's new key.
+fn key_no_longer_current(
+    handle: &NodeHandle,
+    peer: DivisionCode,
+    peer_key: &ed25519_dalek::VerifyingKey,
+    role: Role,
+    session: &Session,
+) -> Option<String> {
+    let (current, version) = handle.with_core(|core| {
+        (
+            core.topology()
+                .node(peer)
+                .and_then(|entry| entry.public_key)
+                .map(|key| *key.verifying_key()),
+            core.topology().version(),
+        )
+    });
+    if current.as_ref() == Some(peer_key) {
+        return None;
+    }
+    if role == Role::Parent && session.peer_topology_version() < version {
+        // Not yet told: the topology goes out with the session's next frames.
+        return None;
+    }
+    Some(format!(
+        "peer {peer} is authenticated by a key that topology version {version} no longer names \
+         as its current key"
+    ))
 }

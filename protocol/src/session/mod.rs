@@ -247,6 +247,12 @@ impl Session {
         &self.config
     }
 
+    /// The topology version the peer holds, as far as this session knows: what its hello said,
+    /// or the version this session has since sent it.
+    pub fn peer_topology_version(&self) -> u64 {
+        self.peer_topology_version
+    }
+
     pub fn stats(&self) -> SessionStats {
         self.stats
     }
