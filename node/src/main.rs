@@ -54,9 +54,12 @@ enum CliCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Check or sign a topology file.
+    /// Check or sign a topology file; at the root, publish one down the tree.
     #[command(subcommand)]
     Topology(TopologyCommand),
+    /// This node's keys: make the next one in advance of a rotation.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Create a node directory from a signed topology, a node code and the node's key.
     Init {
         #[arg(long)]
@@ -262,7 +265,30 @@ enum ReviewVerdict {
 }
 
 #[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Make this node's next key (kept as node.key.next) and print its public half for the root's
+    /// operator, who names it in the topology; the node switches to it when that topology arrives.
+    New {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum TopologyCommand {
+    /// At the root: put a newer topology (signed with `topology sign`) in force; it travels down
+    /// the tree with the next sessions and every node applies it at once.
+    Publish {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        /// The signed topology file.
+        file: PathBuf,
+    },
+    /// Print the topology in force at a node (as signed TOML).
+    Show {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+    },
     /// Validate a topology file and say whether it is signed.
     Check { file: PathBuf },
     /// Sign a topology file with the root's key, in place.
@@ -480,6 +506,50 @@ fn execute(cli: Cli) -> Result<()> {
                 topology.name(),
                 topology.version(),
                 topology.len()
+            );
+            Ok(())
+        }
+        CliCommand::Topology(TopologyCommand::Publish { directory, file }) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            // Checked here first, so that a file that is not a topology says where it is wrong.
+            let topology = directory::read_topology(&file)?;
+            let value = node_command(&directory.dir, &Command::PublishTopology { text })?;
+            if value["adopted"] == true {
+                println!(
+                    "published topology version {} from {}: it goes down the tree with the next \
+                     sessions",
+                    topology.version(),
+                    file.display()
+                );
+            } else {
+                println!(
+                    "topology version {} is already in force",
+                    topology.version()
+                );
+            }
+            Ok(())
+        }
+        CliCommand::Topology(TopologyCommand::Show { directory }) => {
+            let node_directory = NodeDirectory::existing(&directory.dir)?;
+            print!("{}", node_directory.read_topology()?.to_toml_string());
+            Ok(())
+        }
+        CliCommand::Key(KeyCommand::New { directory }) => {
+            let node_directory = NodeDirectory::existing(&directory.dir)?;
+            let public = node_directory.make_next_key()?;
+            let key_file = node_directory.next_key_path();
+            // A running node takes it at once; a stopped one at its next start.
+            let _ = driver::send_control_request(
+                &node_directory.control_socket_path(),
+                &Command::LoadNextKey {
+                    key_file: std::path::absolute(&key_file)?,
+                },
+            )?;
+            println!(
+                "made the next key of this node in {}; give its public half to the root's operator \
+                 (`huizong topology rotate-key … --key {public}`):\n{public}",
+                key_file.display()
             );
             Ok(())
         }
