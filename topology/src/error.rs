@@ -76,12 +76,13 @@ pub enum CompromiseTimeProblem {
         "{text:?} is not an RFC 3339 time with an explicit offset, such as \"2026-11-20T08:00:00+08:00\" ({reason})"
     )]
     NotRfc3339 {
-        text: String,
+        /// The text as written (boxed, like `reason`, to keep [`TopologyError`] small).
+        text: Box<str>,
         /// What the time parser said.
-        reason: String,
+        reason: Box<str>,
     },
     #[error("{text:?} is more precise than a millisecond, which is all the topology records")]
-    FinerThanMillisecond { text: String },
+    FinerThanMillisecond { text: Box<str> },
     #[error(
         "{compromised_since_ms} ms since the Unix epoch is outside the accepted range, \
          {MIN_COMPROMISED_SINCE_MS} to {MAX_COMPROMISED_SINCE_MS}"

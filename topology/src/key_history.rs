@@ -414,13 +414,11 @@ pub fn parse_compromise_time(text: &str) -> Result<i64, CompromiseTimeProblem> {
     let timestamp: Timestamp =
         text.parse()
             .map_err(|error: jiff::Error| CompromiseTimeProblem::NotRfc3339 {
-                text: text.to_owned(),
-                reason: error.to_string(),
+                text: text.into(),
+                reason: error.to_string().into(),
             })?;
     if timestamp.subsec_nanosecond() % 1_000_000 != 0 {
-        return Err(CompromiseTimeProblem::FinerThanMillisecond {
-            text: text.to_owned(),
-        });
+        return Err(CompromiseTimeProblem::FinerThanMillisecond { text: text.into() });
     }
     let compromised_since_ms = timestamp.as_millisecond();
     check_compromised_since(compromised_since_ms)?;
