@@ -9,8 +9,12 @@ use std::fmt;
 
 use crate::address::AddressError;
 use crate::code::{CodeError, DivisionCode};
+use crate::key_history::{MAX_COMPROMISED_SINCE_MS, MIN_COMPROMISED_SINCE_MS};
 use crate::keys::KeyError;
-use crate::tree::{Level, MAX_NAME_CHARS, MAX_NODES, MAX_RETIRED_KEYS_PER_NODE, MAX_VERSION};
+use crate::tree::{
+    Level, MAX_NAME_CHARS, MAX_NODES, MAX_RETIRED_KEYS_PER_NODE, MAX_REVOKED_KEYS_PER_NODE,
+    MAX_VERSION,
+};
 
 /// Where in the input a problem was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +62,32 @@ pub enum SignatureEncodingProblem {
     NotBase64 { source: base64::DecodeError },
     #[error("decodes to {length} bytes, but an ed25519 signature has exactly 64")]
     WrongLength { length: usize },
+}
+
+/// What is wrong with the time from which a revoked key is believed compromised.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompromiseTimeProblem {
+    #[error("is a TOML {found}, not a time such as \"2026-11-20T08:00:00+08:00\"")]
+    NotATime {
+        /// The TOML type found instead (integer, table, ...).
+        found: &'static str,
+    },
+    #[error(
+        "{text:?} is not an RFC 3339 time with an explicit offset, such as \"2026-11-20T08:00:00+08:00\" ({reason})"
+    )]
+    NotRfc3339 {
+        /// The text as written (boxed, like `reason`, to keep [`TopologyError`] small).
+        text: Box<str>,
+        /// What the time parser said.
+        reason: Box<str>,
+    },
+    #[error("{text:?} is more precise than a millisecond, which is all the topology records")]
+    FinerThanMillisecond { text: Box<str> },
+    #[error(
+        "{compromised_since_ms} ms since the Unix epoch is outside the accepted range, \
+         {MIN_COMPROMISED_SINCE_MS} to {MAX_COMPROMISED_SINCE_MS}"
+    )]
+    OutOfRange { compromised_since_ms: i64 },
 }
 
 /// Why a topology could not be read, built, changed, signed or verified.
@@ -160,6 +190,66 @@ pub enum TopologyError {
         count: usize,
     },
 
+    /// A node lists more revoked keys than allowed.
+    #[error(
+        "{location}: node {code} lists {count} revoked keys; the limit is {MAX_REVOKED_KEYS_PER_NODE}"
+    )]
+    TooManyRevokedKeys {
+        location: Location,
+        code: DivisionCode,
+        count: usize,
+    },
+
+    /// A retired key says it was retired in a version later than the topology's own.
+    #[error(
+        "{location}: node {code} has retired key {key} with retired_in_version = {retired_in_version}, \
+         later than the topology's version {version}"
+    )]
+    RetiredAfterVersion {
+        location: Location,
+        code: DivisionCode,
+        /// The key in base64.
+        key: String,
+        retired_in_version: u64,
+        version: u64,
+    },
+
+    /// A revoked key says it was revoked in a version later than the topology's own.
+    #[error(
+        "{location}: node {code} has revoked key {key} with revoked_in_version = {revoked_in_version}, \
+         later than the topology's version {version}"
+    )]
+    RevokedAfterVersion {
+        location: Location,
+        code: DivisionCode,
+        /// The key in base64.
+        key: String,
+        revoked_in_version: u64,
+        version: u64,
+    },
+
+    /// A revoked key says it was revoked in version 0, which no published topology has.
+    #[error(
+        "{location}: node {code} has revoked key {key} with revoked_in_version = 0; \
+         a revocation is published in a version of at least 1"
+    )]
+    RevokedInVersionZero {
+        location: Location,
+        code: DivisionCode,
+        /// The key in base64.
+        key: String,
+    },
+
+    /// The compromise time of a revoked key is missing its offset, malformed or out of range.
+    #[error("{location}: node {code}, revoked key {key}: `compromised_since` {problem}")]
+    BadCompromiseTime {
+        location: Location,
+        code: DivisionCode,
+        /// The key in base64.
+        key: String,
+        problem: CompromiseTimeProblem,
+    },
+
     /// An address is not `host:port` with a port from 1 to 65535.
     #[error("{location}: node {code} has a bad `address`: {source}")]
     BadAddress {
@@ -239,6 +329,99 @@ pub enum TopologyError {
         first: DivisionCode,
         second: DivisionCode,
     },
+
+    /// One node lists the same key twice (for example as current and retired, or retired twice).
+    #[error("{location}: node {code} lists key {key} twice (as {first} and as {second})")]
+    KeyListedTwice {
+        location: Location,
+        code: DivisionCode,
+        /// The key in base64.
+        key: String,
+        /// Where the key was listed first: "the current key", "a retired key" or "a revoked key".
+        first: &'static str,
+        /// Where it was listed again.
+        second: &'static str,
+    },
+
+    /// A key cannot become current again: the node's topology revoked it.
+    #[error("key {key} of node {code} was revoked; it cannot become the node's key again")]
+    KeyRevoked {
+        code: DivisionCode,
+        /// The key in base64.
+        key: String,
+    },
+
+    /// A rotation to a key the node has retired, which would undo the retirement point.
+    #[error(
+        "key {key} of node {code} was retired in version {retired_in_version}; rotate to a new key instead"
+    )]
+    KeyRetired {
+        code: DivisionCode,
+        /// The key in base64.
+        key: String,
+        retired_in_version: u64,
+    },
+
+    /// A rotation to the key that is already current.
+    #[error("key {key} is already the current key of node {code}")]
+    KeyAlreadyCurrent {
+        code: DivisionCode,
+        /// The key in base64.
+        key: String,
+    },
+
+    /// A revocation of a key that is already revoked.
+    #[error("key {key} of node {code} was already revoked in version {revoked_in_version}")]
+    KeyAlreadyRevoked {
+        code: DivisionCode,
+        /// The key in base64.
+        key: String,
+        revoked_in_version: u64,
+    },
+
+    /// A revocation of a key that was never this node's but is another node's.
+    #[error("key {key} is not a key of node {code} but of node {owner}")]
+    KeyOfOtherNode {
+        code: DivisionCode,
+        /// The key in base64.
+        key: String,
+        owner: DivisionCode,
+    },
+
+    /// A revocation of a key that no node of the topology has ever had.
+    #[error("key {key} was never a key of node {code} (nor of any other node)")]
+    UnknownKey {
+        code: DivisionCode,
+        /// The key in base64.
+        key: String,
+    },
+
+    /// Revoking a node's current key needs a replacement, or the node could no longer sign.
+    #[error(
+        "key {key} is the current key of node {code}; revoking it needs a replacement key to become current"
+    )]
+    ReplacementRequired {
+        code: DivisionCode,
+        /// The key in base64.
+        key: String,
+    },
+
+    /// A replacement was offered when revoking a retired key, which leaves the current key alone.
+    #[error(
+        "key {key} is a retired key of node {code}; revoking it leaves the current key as it is, \
+         so no replacement may be given (rotate the current key separately)"
+    )]
+    ReplacementNotApplicable {
+        code: DivisionCode,
+        /// The key in base64.
+        key: String,
+    },
+
+    /// A key change would raise the version past the largest a file can hold.
+    #[error(
+        "node {code}: the topology is at version {version}, the largest allowed; it cannot be raised"
+    )]
+    VersionExhausted { code: DivisionCode, version: u64 },
 
     /// The `[signature]` section names a signer other than the root.
     #[error(

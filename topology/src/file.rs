@@ -8,8 +8,17 @@
 //! `origin:line`. The `[signature]` section is read last and must name the root as signer; whether it
 //! verifies is a separate question ([`Topology::verify_signature`]).
 //!
-//! Writing serializes the same layout in code order, with a short comment header. Reading what was
-//! written gives back an equal topology, signature included.
+//! Writing lays out the same form in code order, with a short comment header, each value written by
+//! the TOML serializer. Reading what was written gives back an equal topology, signature included.
+//!
+//! Key history: `retired_keys` is a list whose elements are either a key (the form of files written
+//! before key history: retired in an unknown version, `retired_in_version` 0) or an inline table
+//! `{ key = "…", retired_in_version = 3 }`; one list may mix both, a string being short for a table
+//! with version 0. `revoked_keys` lists inline tables
+//! `{ key = "…", revoked_in_version = 4, compromised_since = "2026-11-20T08:00:00+08:00" }`, the time
+//! in RFC 3339 with an explicit offset, quoted or as a TOML offset date-time. The writer keeps the
+//! old string list while every retired key has version 0 (so files without history look as they
+//! always did), writes tables otherwise, one per line, and writes compromise times in Beijing time.
 //!
 //! ```toml
 //! version = 1
@@ -21,7 +30,12 @@
 //! name_en = "Ningxia Hui Autonomous Region"
 //! level = "region"
 //! public_key = "base64 of 32 bytes"      # optional in a template
-//! retired_keys = []                      # optional
+//! retired_keys = [                       # optional; or a list of keys, retired in an unknown version
+//!     { key = "base64 of 32 bytes", retired_in_version = 3 },
+//! ]
+//! revoked_keys = [                       # optional
+//!     { key = "base64 of 32 bytes", revoked_in_version = 4, compromised_since = "2026-11-20T08:00:00+08:00" },
+//! ]
 //! address = "10.64.0.1:47000"            # optional in a template
 //!
 //! [[node]]
@@ -34,18 +48,23 @@
 //! value = "base64 of 64 bytes"
 //! ```
 
+use std::fmt;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use ed25519_dalek::Signature;
-use serde::{Deserialize, Serialize};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use toml::Spanned;
 
 use crate::code::DivisionCode;
-use crate::error::{Location, SignatureEncodingProblem, TopologyError};
+use crate::error::{CompromiseTimeProblem, Location, SignatureEncodingProblem, TopologyError};
+use crate::key_history::{self, RetiredKey, RevokedKey};
 use crate::keys::PublicKey;
 use crate::signing::TopologySignature;
 use crate::tree::{
-    self, EntryLines, Level, MAX_NODES, MAX_RETIRED_KEYS_PER_NODE, NodeEntry, Source, Topology,
+    self, EntryLines, Level, MAX_NODES, MAX_RETIRED_KEYS_PER_NODE, MAX_REVOKED_KEYS_PER_NODE,
+    NodeEntry, Source, Topology,
 };
 
 /// Largest topology text accepted, in bytes.
@@ -84,8 +103,63 @@ struct RawNode {
     level: Option<Spanned<String>>,
     parent: Option<Spanned<String>>,
     public_key: Option<Spanned<String>>,
-    retired_keys: Option<Spanned<Vec<Spanned<String>>>>,
+    retired_keys: Option<Spanned<Vec<Spanned<RawRetiredKey>>>>,
+    revoked_keys: Option<Spanned<Vec<Spanned<RawRevokedKey>>>>,
     address: Option<Spanned<String>>,
+}
+
+/// One element of `retired_keys`: a key alone (retired in an unknown version) or a table.
+#[derive(Debug)]
+enum RawRetiredKey {
+    Text(String),
+    Table(RawRetiredTable),
+}
+
+/// The table form of a retired key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetiredTable {
+    key: String,
+    retired_in_version: u64,
+}
+
+impl<'de> Deserialize<'de> for RawRetiredKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RetiredKeyVisitor)
+    }
+}
+
+/// Tells the two forms of a retired key apart by their TOML type, so a wrong value gets a message
+/// naming both forms rather than serde's "did not match any variant".
+struct RetiredKeyVisitor;
+
+impl<'de> Visitor<'de> for RetiredKeyVisitor {
+    type Value = RawRetiredKey;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(
+            "a base64 key, or a table such as { key = \"base64\", retired_in_version = 3 }",
+        )
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(RawRetiredKey::Text(text.to_owned()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        RawRetiredTable::deserialize(de::value::MapAccessDeserializer::new(map))
+            .map(RawRetiredKey::Table)
+    }
+}
+
+/// One element of `revoked_keys`. The time stays a TOML value so that both a string and a TOML
+/// offset date-time are read, and a wrong value is reported as a bad time of this key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRevokedKey {
+    key: String,
+    revoked_in_version: u64,
+    compromised_since: toml::Value,
 }
 
 /// The `[signature]` table as serde sees it.
@@ -96,36 +170,19 @@ struct RawSignature {
     value: Spanned<String>,
 }
 
-/// The file as written, borrowing from the topology.
+/// A retired key in table form, as written.
 #[derive(Serialize)]
-struct WrittenFile<'a> {
-    version: u64,
-    name: &'a str,
-    node: Vec<WrittenNode<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    signature: Option<WrittenSignature>,
+struct WrittenRetiredKey {
+    key: PublicKey,
+    retired_in_version: u64,
 }
 
+/// A revoked key, as written.
 #[derive(Serialize)]
-struct WrittenNode<'a> {
-    code: DivisionCode,
-    name_zh: &'a str,
-    name_en: &'a str,
-    level: Level,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parent: Option<DivisionCode>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    public_key: Option<PublicKey>,
-    #[serde(skip_serializing_if = "<[PublicKey]>::is_empty")]
-    retired_keys: &'a [PublicKey],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    address: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct WrittenSignature {
-    signer: DivisionCode,
-    value: String,
+struct WrittenRevokedKey {
+    key: PublicKey,
+    revoked_in_version: u64,
+    compromised_since: String,
 }
 
 /// Start offsets of every line, to turn byte spans into line and column numbers.
@@ -275,6 +332,22 @@ fn parse_node(
             .retired_keys
             .as_ref()
             .map(|keys| lines.line(keys.span().start)),
+        retired_key_items: raw.retired_keys.as_ref().map_or_else(Vec::new, |keys| {
+            keys.get_ref()
+                .iter()
+                .map(|key| lines.line(key.span().start))
+                .collect()
+        }),
+        revoked_keys: raw
+            .revoked_keys
+            .as_ref()
+            .map(|keys| lines.line(keys.span().start)),
+        revoked_key_items: raw.revoked_keys.as_ref().map_or_else(Vec::new, |keys| {
+            keys.get_ref()
+                .iter()
+                .map(|key| lines.line(key.span().start))
+                .collect()
+        }),
         address: line_of(&raw.address),
     };
 
@@ -303,9 +376,9 @@ fn parse_node(
         .as_ref()
         .map(|parent| parse_code(parent, "parent", origin, lines))
         .transpose()?;
-    let parse_key = |text: &Spanned<String>, field: &'static str| {
-        PublicKey::parse(text.get_ref()).map_err(|source| TopologyError::BadPublicKey {
-            location: location(lines.line(text.span().start)),
+    let parse_key = |text: &str, line: usize, field: &'static str| {
+        PublicKey::parse(text).map_err(|source| TopologyError::BadPublicKey {
+            location: location(line),
             code,
             field,
             source,
@@ -314,23 +387,66 @@ fn parse_node(
     let public_key = raw
         .public_key
         .as_ref()
-        .map(|key| parse_key(key, "public_key"))
+        .map(|key| parse_key(key.get_ref(), lines.line(key.span().start), "public_key"))
         .transpose()?;
-    let retired_texts = raw
+
+    // Refuse oversized lists before parsing keys, which costs a curve-point decompression each.
+    let retired_raw = raw
         .retired_keys
         .map(Spanned::into_inner)
         .unwrap_or_default();
-    if retired_texts.len() > MAX_RETIRED_KEYS_PER_NODE {
+    if retired_raw.len() > MAX_RETIRED_KEYS_PER_NODE {
         return Err(TopologyError::TooManyRetiredKeys {
             location: location(node_lines.retired_keys.unwrap_or(table_line)),
             code,
-            count: retired_texts.len(),
+            count: retired_raw.len(),
         });
     }
-    let retired_keys = retired_texts
-        .iter()
-        .map(|key| parse_key(key, "retired_keys"))
-        .collect::<Result<Vec<_>, _>>()?;
+    let revoked_raw = raw
+        .revoked_keys
+        .map(Spanned::into_inner)
+        .unwrap_or_default();
+    if revoked_raw.len() > MAX_REVOKED_KEYS_PER_NODE {
+        return Err(TopologyError::TooManyRevokedKeys {
+            location: location(node_lines.revoked_keys.unwrap_or(table_line)),
+            code,
+            count: revoked_raw.len(),
+        });
+    }
+
+    let mut retired_keys = Vec::with_capacity(retired_raw.len());
+    for item in retired_raw {
+        let line = lines.line(item.span().start);
+        let (text, retired_in_version) = match item.into_inner() {
+            RawRetiredKey::Text(text) => (text, 0),
+            RawRetiredKey::Table(table) => (table.key, table.retired_in_version),
+        };
+        retired_keys.push(RetiredKey {
+            key: parse_key(&text, line, "retired_keys")?,
+            retired_in_version,
+        });
+    }
+    let mut revoked_keys = Vec::with_capacity(revoked_raw.len());
+    for item in revoked_raw {
+        let line = lines.line(item.span().start);
+        let raw_key = item.into_inner();
+        let key = parse_key(&raw_key.key, line, "revoked_keys")?;
+        let compromised_since_ms =
+            parse_compromised_since(&raw_key.compromised_since).map_err(|problem| {
+                TopologyError::BadCompromiseTime {
+                    location: location(line),
+                    code,
+                    key: key.to_string(),
+                    problem,
+                }
+            })?;
+        revoked_keys.push(RevokedKey {
+            key,
+            revoked_in_version: raw_key.revoked_in_version,
+            compromised_since_ms,
+        });
+    }
+
     let entry = NodeEntry {
         code,
         name_zh: name_zh.into_inner(),
@@ -339,9 +455,23 @@ fn parse_node(
         parent,
         public_key,
         retired_keys,
+        revoked_keys,
         address: raw.address.map(Spanned::into_inner),
     };
     Ok((entry, node_lines))
+}
+
+/// Reads `compromised_since`: a string, or a TOML offset date-time (which has the same text).
+fn parse_compromised_since(value: &toml::Value) -> Result<i64, CompromiseTimeProblem> {
+    match value {
+        toml::Value::String(text) => key_history::parse_compromise_time(text),
+        toml::Value::Datetime(datetime) => {
+            key_history::parse_compromise_time(&datetime.to_string())
+        }
+        other => Err(CompromiseTimeProblem::NotATime {
+            found: other.type_str(),
+        }),
+    }
 }
 
 fn parse_code(
@@ -399,30 +529,94 @@ fn parse_signature(
     })
 }
 
+/// Writes the file by hand, each value through the TOML serializer: serde would write lists of
+/// tables as `[[node.retired_keys]]` sections after the node, where the inline form keeps every key
+/// of a node within its table.
 fn write(topology: &Topology) -> String {
-    let file = WrittenFile {
-        version: topology.version(),
-        name: topology.name(),
-        node: topology
-            .iter()
-            .map(|entry| WrittenNode {
-                code: entry.code,
-                name_zh: &entry.name_zh,
-                name_en: &entry.name_en,
-                level: entry.level,
-                parent: entry.parent,
-                public_key: entry.public_key,
-                retired_keys: &entry.retired_keys,
-                address: entry.address.as_deref(),
-            })
-            .collect(),
-        signature: topology.signature().map(|signature| WrittenSignature {
-            signer: signature.signer(),
-            value: signature.value_base64(),
-        }),
-    };
-    // Every value is a string, a small integer (the version is at most `MAX_VERSION`) or a table of
-    // those, all of which TOML can hold, so serializing cannot fail.
-    let body = toml::to_string(&file).expect("a topology always serializes to TOML");
-    format!("{WRITTEN_HEADER}\n{body}")
+    let mut text = format!("{WRITTEN_HEADER}\n");
+    push_value(&mut text, "version", &topology.version());
+    push_value(&mut text, "name", topology.name());
+    for entry in topology.iter() {
+        text.push_str("\n[[node]]\n");
+        push_value(&mut text, "code", &entry.code);
+        push_value(&mut text, "name_zh", &entry.name_zh);
+        push_value(&mut text, "name_en", &entry.name_en);
+        push_value(&mut text, "level", &entry.level);
+        if let Some(parent) = &entry.parent {
+            push_value(&mut text, "parent", parent);
+        }
+        if let Some(key) = &entry.public_key {
+            push_value(&mut text, "public_key", key);
+        }
+        push_retired_keys(&mut text, &entry.retired_keys);
+        if !entry.revoked_keys.is_empty() {
+            let revoked = entry.revoked_keys.iter().map(|revoked| WrittenRevokedKey {
+                key: revoked.key,
+                revoked_in_version: revoked.revoked_in_version,
+                compromised_since: key_history::format_compromise_time(
+                    revoked.compromised_since_ms,
+                ),
+            });
+            push_table_list(&mut text, "revoked_keys", revoked);
+        }
+        if let Some(address) = &entry.address {
+            push_value(&mut text, "address", address);
+        }
+    }
+    if let Some(signature) = topology.signature() {
+        text.push_str("\n[signature]\n");
+        push_value(&mut text, "signer", &signature.signer());
+        push_value(&mut text, "value", &signature.value_base64());
+    }
+    text
+}
+
+/// Writes `retired_keys`: the old list of strings while no retirement version is known, so such
+/// files look as they always did; tables otherwise. Nothing when there are none.
+fn push_retired_keys(text: &mut String, retired_keys: &[RetiredKey]) {
+    if retired_keys.is_empty() {
+        return;
+    }
+    if retired_keys
+        .iter()
+        .all(|retired| retired.retired_in_version == 0)
+    {
+        let keys: Vec<PublicKey> = retired_keys.iter().map(|retired| retired.key).collect();
+        push_value(text, "retired_keys", &keys);
+    } else {
+        let tables = retired_keys.iter().map(|retired| WrittenRetiredKey {
+            key: retired.key,
+            retired_in_version: retired.retired_in_version,
+        });
+        push_table_list(text, "retired_keys", tables);
+    }
+}
+
+/// Writes a list of inline tables, one per line, so each key has a line of its own to point at.
+fn push_table_list<T: Serialize>(text: &mut String, name: &str, items: impl Iterator<Item = T>) {
+    text.push_str(name);
+    text.push_str(" = [\n");
+    for item in items {
+        text.push_str("    ");
+        push_inline(text, &item);
+        text.push_str(",\n");
+    }
+    text.push_str("]\n");
+}
+
+/// Writes one `name = value` line.
+fn push_value<T: Serialize + ?Sized>(text: &mut String, name: &str, value: &T) {
+    text.push_str(name);
+    text.push_str(" = ");
+    push_inline(text, value);
+    text.push('\n');
+}
+
+/// Writes one value in its inline TOML form.
+fn push_inline<T: Serialize + ?Sized>(text: &mut String, value: &T) {
+    // Every value written is a string, a small integer (versions are at most `MAX_VERSION`), a list
+    // of strings or a table of those, all of which TOML can hold, so serializing cannot fail.
+    value
+        .serialize(toml::ser::ValueSerializer::new(text))
+        .expect("a topology value always serializes to TOML");
 }

@@ -9,6 +9,12 @@
 //! verifying functions check completeness again, so code that accepted a verified topology may rely
 //! on it.
 //!
+//! Two encodings: a topology whose key history records nothing beyond a plain list of retired keys
+//! (every `retired_in_version` 0, no revoked keys), as every file signed before key history, is
+//! encoded exactly as it always was ([`CANONICAL_DOMAIN`]), so those signatures still verify bit for
+//! bit. Any other topology is encoded with [`CANONICAL_DOMAIN_WITH_KEY_HISTORY`] and the history after
+//! each entry; the domains differ, so no signature over one encoding can pass as one over the other.
+//!
 //! Root key rotation: a node accepts a new topology when [`Topology::verify_signed_by`] passes with
 //! the root key it already trusts. To move the root to a new key, publish one version that lists the
 //! new key as the root's `public_key` and the old one under `retired_keys`, signed with the old key
@@ -27,6 +33,11 @@ use crate::tree::{NodeEntry, Topology};
 /// Prefix of the canonical encoding: a root key also signs other objects (return definitions), and
 /// this tag makes sure no signature over a topology can be presented as one over anything else.
 pub const CANONICAL_DOMAIN: &[u8] = b"huizong topology, canonical encoding 1\n";
+
+/// Prefix of the canonical encoding of a topology with key history ([`Topology::canonical_bytes`]),
+/// distinct from [`CANONICAL_DOMAIN`] for the same reason, and so that the two encodings can never
+/// be taken for each other.
+pub const CANONICAL_DOMAIN_WITH_KEY_HISTORY: &[u8] = b"huizong topology, canonical encoding 2\n";
 
 /// The root's signature over a topology's canonical bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,17 +74,46 @@ impl Topology {
     /// (byte 0, or byte 1 and 12 digits), the public key (byte 0, or byte 1 and 32 bytes), the number
     /// of retired keys u64 and their 32 bytes each in listed order, the address (byte 0, or byte 1 and
     /// the text).
+    ///
+    /// When any retired key has a `retired_in_version` other than 0, or any node has a revoked key,
+    /// the domain is [`CANONICAL_DOMAIN_WITH_KEY_HISTORY`] instead, and each entry continues after
+    /// its address with: the number of retired keys u64 and, for each in listed order, its 32 bytes
+    /// and `retired_in_version` u64; then the number of revoked keys u64 and, for each in listed
+    /// order, its 32 bytes, `revoked_in_version` u64 and `compromised_since_ms` i64 (two's
+    /// complement). Without such history the bytes are exactly those of encoding 1, so topologies
+    /// signed before key history existed still verify.
     pub fn canonical_bytes(&self) -> Vec<u8> {
+        let with_history = self.has_key_history();
+        let domain = if with_history {
+            CANONICAL_DOMAIN_WITH_KEY_HISTORY
+        } else {
+            CANONICAL_DOMAIN
+        };
         // About 256 bytes an entry with a key and an address; only a hint to avoid reallocation.
-        let mut bytes = Vec::with_capacity(CANONICAL_DOMAIN.len() + 256 * self.entries.len());
-        bytes.extend_from_slice(CANONICAL_DOMAIN);
+        let mut bytes = Vec::with_capacity(domain.len() + 256 * self.entries.len());
+        bytes.extend_from_slice(domain);
         bytes.extend_from_slice(&self.version.to_be_bytes());
         push_text(&mut bytes, &self.name);
         push_count(&mut bytes, self.entries.len());
         for entry in &self.entries {
             push_entry(&mut bytes, entry);
+            if with_history {
+                push_key_history(&mut bytes, entry);
+            }
         }
         bytes
+    }
+
+    /// Whether the topology records more key history than encoding 1 can hold: a retirement version
+    /// or a revoked key.
+    fn has_key_history(&self) -> bool {
+        self.entries.iter().any(|entry| {
+            !entry.revoked_keys.is_empty()
+                || entry
+                    .retired_keys
+                    .iter()
+                    .any(|retired| retired.retired_in_version != 0)
+        })
     }
 
     /// SHA-256 of [`Topology::canonical_bytes`]: a short name for exactly this content, for logs
@@ -114,7 +154,7 @@ impl Topology {
         let is_retired = root
             .retired_keys
             .iter()
-            .any(|key| key.as_bytes() == offered.as_bytes());
+            .any(|retired| retired.key.as_bytes() == offered.as_bytes());
         if !is_retired {
             return Err(TopologyError::SigningKeyNotRoot {
                 root: root.code,
@@ -226,8 +266,8 @@ fn push_entry(bytes: &mut Vec<u8>, entry: &NodeEntry) {
         }
     }
     push_count(bytes, entry.retired_keys.len());
-    for key in &entry.retired_keys {
-        bytes.extend_from_slice(key.as_bytes());
+    for retired in &entry.retired_keys {
+        bytes.extend_from_slice(retired.key.as_bytes());
     }
     match &entry.address {
         None => bytes.push(0),
@@ -235,5 +275,20 @@ fn push_entry(bytes: &mut Vec<u8>, entry: &NodeEntry) {
             bytes.push(1);
             push_text(bytes, address);
         }
+    }
+}
+
+/// The part of an entry only encoding 2 has: retirement versions and revoked keys.
+fn push_key_history(bytes: &mut Vec<u8>, entry: &NodeEntry) {
+    push_count(bytes, entry.retired_keys.len());
+    for retired in &entry.retired_keys {
+        bytes.extend_from_slice(retired.key.as_bytes());
+        bytes.extend_from_slice(&retired.retired_in_version.to_be_bytes());
+    }
+    push_count(bytes, entry.revoked_keys.len());
+    for revoked in &entry.revoked_keys {
+        bytes.extend_from_slice(revoked.key.as_bytes());
+        bytes.extend_from_slice(&revoked.revoked_in_version.to_be_bytes());
+        bytes.extend_from_slice(&revoked.compromised_since_ms.to_be_bytes());
     }
 }

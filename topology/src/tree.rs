@@ -2,13 +2,14 @@
 //!
 //! Entries come in from a TOML file ([`crate::file`]) or from code ([`Topology::from_entries`]) and go
 //! through the same checks in `build`: bounds, names, addresses, unique codes, exactly one root, no
-//! orphans, no cycles, each child at a lower level than its parent, no key shared between nodes. What
+//! orphans, no cycles, each child at a lower level than its parent, no key listed twice (current,
+//! retired or revoked, of one node or of two), key history within the topology's version. What
 //! comes out can only describe a tree, so the questions the rest of the system asks (who is the parent
 //! of this code, is that code in my subtree, which child leads toward it) are answered from indexes
 //! built once here, without further checks.
 //!
 //! Changing a key, an address or the version drops the root's signature: what the root signed is no
-//! longer what the topology says.
+//! longer what the topology says. The key operations and key history live in [`crate::key_history`].
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::address::NodeAddress;
 use crate::code::DivisionCode;
 use crate::error::{Location, NameProblem, TopologyError};
+use crate::key_history::{self, RetiredKey, RevokedKey};
 use crate::keys::PublicKey;
 use crate::signing::TopologySignature;
 
@@ -39,6 +41,12 @@ pub const MAX_NAME_CHARS: usize = 100;
 /// Keys are rotated on compromise or staff change, a few times in a node's life. The bound keeps a
 /// malicious topology from making every signature check scan a long list.
 pub const MAX_RETIRED_KEYS_PER_NODE: usize = 32;
+
+/// Most revoked keys one node may list.
+///
+/// A key is revoked when it is lost or stolen, rarer still than a rotation. As for retired keys, the
+/// bound keeps a malicious topology from making every signature check scan a long list.
+pub const MAX_REVOKED_KEYS_PER_NODE: usize = 32;
 
 /// Largest topology version: TOML integers are signed 64-bit, so the file could not hold a larger one.
 pub const MAX_VERSION: u64 = i64::MAX as u64;
@@ -152,14 +160,18 @@ pub struct NodeEntry {
     pub parent: Option<DivisionCode>,
     /// The key that speaks for this node now; optional in a template, required to sign.
     pub public_key: Option<PublicKey>,
-    /// Earlier keys of this node, so signatures made before a rotation can still be checked.
-    pub retired_keys: Vec<PublicKey>,
+    /// Earlier keys of this node with the version that retired each, so signatures made before a
+    /// rotation can still be checked; in the order they were retired.
+    pub retired_keys: Vec<RetiredKey>,
+    /// Keys of this node that must no longer be trusted (lost or stolen), with the version that
+    /// revoked each and the time from which it is believed compromised; in the order revoked.
+    pub revoked_keys: Vec<RevokedKey>,
     /// `host:port` of the node's QUIC endpoint; required to sign for every node that has children.
     pub address: Option<String>,
 }
 
 impl NodeEntry {
-    /// An entry with no key, no retired keys and no address, as in a template.
+    /// An entry with no key, no retired or revoked keys and no address, as in a template.
     pub fn new(
         code: DivisionCode,
         name_zh: impl Into<String>,
@@ -175,18 +187,14 @@ impl NodeEntry {
             parent,
             public_key: None,
             retired_keys: Vec::new(),
+            revoked_keys: Vec::new(),
             address: None,
         }
-    }
-
-    /// Whether `key` is this node's current key or one of its retired keys.
-    pub fn has_key(&self, key: &PublicKey) -> bool {
-        self.public_key.as_ref() == Some(key) || self.retired_keys.contains(key)
     }
 }
 
 /// Lines in the source text where each part of one entry was written, so errors can point at them.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct EntryLines {
     pub(crate) table: Option<usize>,
     pub(crate) name_zh: Option<usize>,
@@ -195,7 +203,53 @@ pub(crate) struct EntryLines {
     pub(crate) parent: Option<usize>,
     pub(crate) public_key: Option<usize>,
     pub(crate) retired_keys: Option<usize>,
+    /// The line of each element of `retired_keys`, in order.
+    pub(crate) retired_key_items: Vec<usize>,
+    pub(crate) revoked_keys: Option<usize>,
+    /// The line of each element of `revoked_keys`, in order.
+    pub(crate) revoked_key_items: Vec<usize>,
     pub(crate) address: Option<usize>,
+}
+
+/// Where one key of an entry is listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyPlace {
+    /// The current key, `public_key`.
+    Current,
+    /// The element at this index of `retired_keys`.
+    Retired(usize),
+    /// The element at this index of `revoked_keys`.
+    Revoked(usize),
+}
+
+impl KeyPlace {
+    /// How an error message names the place.
+    fn describe(self) -> &'static str {
+        match self {
+            KeyPlace::Current => "the current key",
+            KeyPlace::Retired(_) => "a retired key",
+            KeyPlace::Revoked(_) => "a revoked key",
+        }
+    }
+}
+
+impl EntryLines {
+    /// The line of one key, falling back to the line of its list.
+    fn key_line(&self, place: KeyPlace) -> Option<usize> {
+        match place {
+            KeyPlace::Current => self.public_key,
+            KeyPlace::Retired(index) => self
+                .retired_key_items
+                .get(index)
+                .copied()
+                .or(self.retired_keys),
+            KeyPlace::Revoked(index) => self
+                .revoked_key_items
+                .get(index)
+                .copied()
+                .or(self.revoked_keys),
+        }
+    }
 }
 
 /// Picks the line of one part of an entry, such as its `parent`.
@@ -218,17 +272,18 @@ impl Source<'_> {
         }
     }
 
-    fn lines(&self, entry_index: usize) -> EntryLines {
-        self.entry_lines
-            .get(entry_index)
-            .copied()
-            .unwrap_or_default()
-    }
-
     /// The location of one part of an entry, falling back to the entry's table header.
     fn at(&self, entry_index: usize, part: impl Fn(&EntryLines) -> Option<usize>) -> Location {
-        let lines = self.lines(entry_index);
-        self.location(part(&lines).or(lines.table))
+        let line = self
+            .entry_lines
+            .get(entry_index)
+            .and_then(|lines| part(lines).or(lines.table));
+        self.location(line)
+    }
+
+    /// The location of one key of an entry, falling back to its list, then the table header.
+    fn at_key(&self, entry_index: usize, place: KeyPlace) -> Location {
+        self.at(entry_index, |lines| lines.key_line(place))
     }
 }
 
@@ -288,10 +343,14 @@ impl Topology {
         self.version
     }
 
-    /// Sets the version (at most [`MAX_VERSION`], to which larger values are lowered) and drops the
-    /// signature.
+    /// Sets the version and drops the signature. The version is at most [`MAX_VERSION`], to which
+    /// larger values are lowered, and at least the latest version in which a key was retired or
+    /// revoked, to which smaller values are raised: a topology never records key history from a
+    /// version later than its own.
     pub fn set_version(&mut self, version: u64) {
-        self.version = version.min(MAX_VERSION);
+        self.version = version
+            .min(MAX_VERSION)
+            .max(self.latest_key_change_version());
         self.signature = None;
     }
 
@@ -406,50 +465,6 @@ impl Topology {
         self.preorder.iter().map(|&index| &self.entries[index])
     }
 
-    /// Sets the current key of `code`, replacing any earlier one without retiring it, and drops the
-    /// signature. Refused when another node already uses the key.
-    pub fn set_public_key(
-        &mut self,
-        code: DivisionCode,
-        key: PublicKey,
-    ) -> Result<(), TopologyError> {
-        let index = self.require(code)?;
-        self.refuse_key_of_other_node(index, &key, "Topology::set_public_key")?;
-        self.entries[index].public_key = Some(key);
-        self.signature = None;
-        Ok(())
-    }
-
-    /// Makes `key` the current key of `code` and moves the previous current key (if any) to its
-    /// retired keys, so signatures made with it stay checkable. Drops the signature.
-    pub fn rotate_public_key(
-        &mut self,
-        code: DivisionCode,
-        key: PublicKey,
-    ) -> Result<(), TopologyError> {
-        let index = self.require(code)?;
-        self.refuse_key_of_other_node(index, &key, "Topology::rotate_public_key")?;
-        let entry = &self.entries[index];
-        let retiring = entry
-            .public_key
-            .filter(|previous| *previous != key && !entry.retired_keys.contains(previous));
-        if retiring.is_some() && entry.retired_keys.len() >= MAX_RETIRED_KEYS_PER_NODE {
-            return Err(TopologyError::TooManyRetiredKeys {
-                location: Location::origin_only("Topology::rotate_public_key"),
-                code,
-                count: entry.retired_keys.len() + 1,
-            });
-        }
-        let entry = &mut self.entries[index];
-        if let Some(previous) = retiring {
-            entry.retired_keys.push(previous);
-        }
-        entry.retired_keys.retain(|retired| *retired != key);
-        entry.public_key = Some(key);
-        self.signature = None;
-        Ok(())
-    }
-
     /// Sets the `host:port` address of `code` after checking its form, and drops the signature.
     pub fn set_address(
         &mut self,
@@ -467,23 +482,14 @@ impl Topology {
         Ok(())
     }
 
-    /// Whether `key` is the current or a retired key of `code`.
-    pub fn key_speaks_for(&self, code: DivisionCode, key: &PublicKey) -> bool {
-        self.node(code).is_some_and(|entry| entry.has_key(key))
-    }
-
-    /// The node whose current or retired key is `key`, if any.
-    pub fn node_with_key(&self, key: &PublicKey) -> Option<&NodeEntry> {
-        self.entries.iter().find(|entry| entry.has_key(key))
-    }
-
     fn index_of(&self, code: DivisionCode) -> Option<usize> {
         self.entries
             .binary_search_by_key(&code, |entry| entry.code)
             .ok()
     }
 
-    fn require(&self, code: DivisionCode) -> Result<usize, TopologyError> {
+    /// The index of `code`'s entry, or [`TopologyError::UnknownNode`].
+    pub(crate) fn require(&self, code: DivisionCode) -> Result<usize, TopologyError> {
         self.index_of(code)
             .ok_or(TopologyError::UnknownNode { code })
     }
@@ -495,7 +501,9 @@ impl Topology {
             && position < ancestor.preorder_position + ancestor.subtree_size
     }
 
-    fn refuse_key_of_other_node(
+    /// Refuses `key` when a node other than the one at `index` has or had it (current, retired or
+    /// revoked), so no key ever speaks for two nodes.
+    pub(crate) fn refuse_key_of_other_node(
         &self,
         index: usize,
         key: &PublicKey,
@@ -505,7 +513,7 @@ impl Topology {
             .entries
             .iter()
             .enumerate()
-            .find(|(other, entry)| *other != index && entry.has_key(key))
+            .find(|(other, entry)| *other != index && entry.key_status(key).is_some())
         {
             Some((_, owner)) => Err(TopologyError::DuplicatePublicKey {
                 location: Location::origin_only(origin),
@@ -575,6 +583,7 @@ pub(crate) fn build(
     })?;
     for (entry_index, entry) in entries.iter().enumerate() {
         check_entry_fields(entry_index, entry, source)?;
+        check_key_history(entry_index, entry, version, source)?;
     }
 
     // Sort by code, keeping each entry's original index to find its lines. The sort is stable, so of
@@ -651,7 +660,9 @@ pub(crate) fn build(
         }
     }
 
-    refuse_shared_keys(&entries, &at)?;
+    refuse_repeated_keys(&entries, &|index, place| {
+        source.at_key(original_indexes[index], place)
+    })?;
 
     let links = link(&entries, &parent_indexes, root_index);
     let mut preorder = vec![0; entries.len()];
@@ -669,7 +680,8 @@ pub(crate) fn build(
     })
 }
 
-/// The checks that look at one entry alone: names, retired key count and address form.
+/// The checks that look at one entry alone: names, retired key count and address form; its key
+/// history is checked by [`check_key_history`].
 fn check_entry_fields(
     entry_index: usize,
     entry: &NodeEntry,
@@ -752,30 +764,106 @@ fn refuse_cycles(
     Ok(())
 }
 
-/// Refuses a key (current or retired) that speaks for more than one node.
-fn refuse_shared_keys(
-    entries: &[NodeEntry],
-    at: &impl Fn(usize, LinePicker) -> Location,
+/// Checks one entry's key history: the revoked key count, no retirement or revocation recorded in
+/// a version later than the topology's, no revocation in version 0, compromise times in range. The
+/// retired key count is checked with the other fields.
+fn check_key_history(
+    entry_index: usize,
+    entry: &NodeEntry,
+    version: u64,
+    source: &Source<'_>,
 ) -> Result<(), TopologyError> {
-    let mut owners: HashMap<PublicKey, usize> = HashMap::new();
+    let code = entry.code;
+    if entry.revoked_keys.len() > MAX_REVOKED_KEYS_PER_NODE {
+        return Err(TopologyError::TooManyRevokedKeys {
+            location: source.at(entry_index, |lines| lines.revoked_keys),
+            code,
+            count: entry.revoked_keys.len(),
+        });
+    }
+    for (key_index, retired) in entry.retired_keys.iter().enumerate() {
+        if retired.retired_in_version > version {
+            return Err(TopologyError::RetiredAfterVersion {
+                location: source.at_key(entry_index, KeyPlace::Retired(key_index)),
+                code,
+                key: retired.key.to_string(),
+                retired_in_version: retired.retired_in_version,
+                version,
+            });
+        }
+    }
+    for (key_index, revoked) in entry.revoked_keys.iter().enumerate() {
+        let location = || source.at_key(entry_index, KeyPlace::Revoked(key_index));
+        let key = || revoked.key.to_string();
+        if revoked.revoked_in_version == 0 {
+            return Err(TopologyError::RevokedInVersionZero {
+                location: location(),
+                code,
+                key: key(),
+            });
+        }
+        if revoked.revoked_in_version > version {
+            return Err(TopologyError::RevokedAfterVersion {
+                location: location(),
+                code,
+                key: key(),
+                revoked_in_version: revoked.revoked_in_version,
+                version,
+            });
+        }
+        key_history::check_compromised_since(revoked.compromised_since_ms).map_err(|problem| {
+            TopologyError::BadCompromiseTime {
+                location: location(),
+                code,
+                key: key(),
+                problem,
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// Refuses a key listed more than once: for two nodes (one could act as the other) or twice for one
+/// node (its status would be ambiguous), counting current, retired and revoked keys alike.
+fn refuse_repeated_keys(
+    entries: &[NodeEntry],
+    at_key: &impl Fn(usize, KeyPlace) -> Location,
+) -> Result<(), TopologyError> {
+    let mut owners: HashMap<PublicKey, (usize, KeyPlace)> = HashMap::new();
     for (index, entry) in entries.iter().enumerate() {
-        let current = entry.public_key.iter().map(|key| (key, true));
-        let retired = entry.retired_keys.iter().map(|key| (key, false));
-        for (key, is_current) in current.chain(retired) {
-            let owner = *owners.entry(*key).or_insert(index);
-            if owner != index {
-                let location = if is_current {
-                    at(index, |lines| lines.public_key)
-                } else {
-                    at(index, |lines| lines.retired_keys)
-                };
-                return Err(TopologyError::DuplicatePublicKey {
+        let current = entry.public_key.iter().map(|key| (key, KeyPlace::Current));
+        let retired = entry
+            .retired_keys
+            .iter()
+            .enumerate()
+            .map(|(key_index, retired)| (&retired.key, KeyPlace::Retired(key_index)));
+        let revoked = entry
+            .revoked_keys
+            .iter()
+            .enumerate()
+            .map(|(key_index, revoked)| (&revoked.key, KeyPlace::Revoked(key_index)));
+        for (key, place) in current.chain(retired).chain(revoked) {
+            let Some(&(owner, first_place)) = owners.get(key) else {
+                owners.insert(*key, (index, place));
+                continue;
+            };
+            let location = at_key(index, place);
+            return Err(if owner == index {
+                TopologyError::KeyListedTwice {
+                    location,
+                    code: entry.code,
+                    key: key.to_string(),
+                    first: first_place.describe(),
+                    second: place.describe(),
+                }
+            } else {
+                TopologyError::DuplicatePublicKey {
                     location,
                     key: key.to_string(),
                     first: entries[owner].code,
                     second: entry.code,
-                });
-            }
+                }
+            });
         }
     }
     Ok(())

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{code, fill_in, key_of, public_key, signed_ningxia, signing_key};
-use topology::{Topology, TopologyError};
+use topology::{RetiredKey, Topology, TopologyError};
 
 #[test]
 fn sign_then_verify_round_trips_through_the_file() {
@@ -285,7 +285,13 @@ fn a_root_key_handover_is_accepted_with_the_old_key() {
     let mut next = topology.clone();
     next.set_version(2);
     next.rotate_public_key(root, public_key(600)).unwrap();
-    assert_eq!(next.root().retired_keys, vec![trusted]);
+    assert_eq!(
+        next.root().retired_keys,
+        vec![RetiredKey {
+            key: trusted,
+            retired_in_version: 2
+        }]
+    );
     // The new key cannot sign the handover: nodes do not trust it yet.
     assert!(matches!(
         next.sign_key_handover(&signing_key(600)),

@@ -5,9 +5,10 @@ mod common;
 
 use common::{code, line_of, line_of_nth, public_key};
 use topology::{
-    AddressError, CodeError, KeyError, Level, MAX_NAME_CHARS, MAX_NODES, MAX_RETIRED_KEYS_PER_NODE,
-    MAX_TOPOLOGY_TEXT_BYTES, MAX_VERSION, NameProblem, NodeEntry, SignatureEncodingProblem,
-    Topology, TopologyError,
+    AddressError, CodeError, CompromiseTimeProblem, KeyError, Level, MAX_NAME_CHARS, MAX_NODES,
+    MAX_RETIRED_KEYS_PER_NODE, MAX_REVOKED_KEYS_PER_NODE, MAX_TOPOLOGY_TEXT_BYTES, MAX_VERSION,
+    NameProblem, NodeEntry, RetiredKey, RevokedKey, SignatureEncodingProblem, Topology,
+    TopologyError,
 };
 
 /// Tells whether an address error is the one a test case expects.
@@ -669,4 +670,348 @@ fn too_many_nodes_are_refused() {
         "{error:?}"
     );
     assert!(error.to_string().contains(&MAX_NODES.to_string()));
+}
+
+/// The valid text with `lines` added to the city 640100000000 (after its `parent`).
+fn with_city_lines(lines: &str) -> String {
+    valid_text().replace(
+        "parent = \"640000000000\"\n",
+        &format!("parent = \"640000000000\"\n{lines}"),
+    )
+}
+
+/// A `revoked_keys` list of one key with the given version and time (a TOML value, quoted or not).
+fn revoked_list(key_index: usize, version: u64, time: &str) -> String {
+    format!(
+        "revoked_keys = [\n    {{ key = \"{}\", revoked_in_version = {version}, compromised_since = {time} }},\n]\n",
+        public_key(key_index)
+    )
+}
+
+#[test]
+fn retired_keys_read_as_strings_tables_or_both() {
+    let city = code("640100000000");
+    let text = with_city_lines(&format!(
+        "retired_keys = [\n    \"{}\",\n    {{ key = \"{}\", retired_in_version = 3 }},\n]\n",
+        public_key(1),
+        public_key(2)
+    ));
+    let topology = Topology::from_toml_str(&text, ORIGIN).unwrap();
+    let entry = topology.node(city).unwrap();
+    assert_eq!(
+        entry.retired_keys,
+        vec![
+            RetiredKey {
+                key: public_key(1),
+                retired_in_version: 0
+            },
+            RetiredKey {
+                key: public_key(2),
+                retired_in_version: 3
+            },
+        ]
+    );
+    // Written back as tables only, and read back equal.
+    let written = topology.to_toml_string();
+    assert!(written.contains("retired_in_version = 0 }"), "{written}");
+    assert_eq!(Topology::from_toml_str(&written, ORIGIN).unwrap(), topology);
+}
+
+#[test]
+fn revoked_keys_read_quoted_or_as_toml_date_times() {
+    let city = code("640100000000");
+    let quoted = with_city_lines(&revoked_list(1, 2, "\"2026-11-20T00:00:00Z\""));
+    let bare = with_city_lines(&revoked_list(1, 2, "2026-11-20T08:00:00+08:00"));
+    let from_quoted = Topology::from_toml_str(&quoted, ORIGIN).unwrap();
+    let from_bare = Topology::from_toml_str(&bare, ORIGIN).unwrap();
+    assert_eq!(from_quoted, from_bare);
+    assert_eq!(
+        from_quoted.node(city).unwrap().revoked_keys,
+        vec![RevokedKey {
+            key: public_key(1),
+            revoked_in_version: 2,
+            compromised_since_ms: 1_795_132_800_000
+        }]
+    );
+    assert!(
+        from_quoted
+            .to_toml_string()
+            .contains("compromised_since = \"2026-11-20T08:00:00+08:00\" }")
+    );
+}
+
+#[test]
+fn malformed_retired_key_tables_are_structure_errors_at_their_line() {
+    let cases = [
+        // No version in the table form.
+        (
+            format!("{{ key = \"{}\" }}", public_key(1)),
+            "retired_in_version",
+        ),
+        // An unknown key in the table.
+        (
+            format!(
+                "{{ key = \"{}\", retired_in_version = 1, when = 2 }}",
+                public_key(1)
+            ),
+            "when",
+        ),
+        // Neither a string nor a table.
+        ("42".to_owned(), "retired_in_version = 3"),
+        // A negative version.
+        (
+            format!("{{ key = \"{}\", retired_in_version = -1 }}", public_key(1)),
+            "",
+        ),
+    ];
+    for (item, mention) in cases {
+        let text = with_city_lines(&format!(
+            "retired_keys = [\n    \"{}\",\n    {item},\n]\n",
+            public_key(2)
+        ));
+        let line = line_of(&text, &format!("    {item},"));
+        let error = refuse(&text, &[&at_line(line), mention]);
+        assert!(
+            matches!(error, TopologyError::Structure { line: reported, .. } if reported == line),
+            "{item}: {error:?}"
+        );
+    }
+
+    let text = with_city_lines(&format!(
+        "revoked_keys = [{{ key = \"{}\", revoked_in_version = 1, compromised_since = \"2026-11-20T08:00:00+08:00\", note = \"lost\" }}]\n",
+        public_key(1)
+    ));
+    let error = refuse(&text, &[&at_line(line_of(&text, "revoked_keys")), "note"]);
+    assert!(
+        matches!(error, TopologyError::Structure { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn key_history_later_than_the_topology_is_refused_at_the_key() {
+    // HEADER says version 3.
+    let text = with_city_lines(&format!(
+        "retired_keys = [\n    {{ key = \"{}\", retired_in_version = 3 }},\n    {{ key = \"{}\", retired_in_version = 4 }},\n]\n",
+        public_key(1),
+        public_key(2)
+    ));
+    let line = line_of(&text, "retired_in_version = 4");
+    let error = refuse(
+        &text,
+        &[&at_line(line), "640100000000", "retired_in_version = 4"],
+    );
+    assert!(
+        matches!(
+            error,
+            TopologyError::RetiredAfterVersion {
+                retired_in_version: 4,
+                version: 3,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    let text = with_city_lines(&revoked_list(1, 4, "\"2026-11-20T08:00:00+08:00\""));
+    let line = line_of(&text, "revoked_in_version = 4");
+    let error = refuse(&text, &[&at_line(line), "640100000000"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::RevokedAfterVersion {
+                revoked_in_version: 4,
+                version: 3,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    let text = with_city_lines(&revoked_list(1, 0, "\"2026-11-20T08:00:00+08:00\""));
+    let line = line_of(&text, "revoked_in_version = 0");
+    let error = refuse(&text, &[&at_line(line), "640100000000"]);
+    assert!(
+        matches!(error, TopologyError::RevokedInVersionZero { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn bad_compromise_times_are_refused_with_the_reason() {
+    type IsExpected = fn(&CompromiseTimeProblem) -> bool;
+    let cases: [(&str, &str, IsExpected); 5] = [
+        ("\"2026-11-20T08:00:00\"", "offset", |problem| {
+            matches!(problem, CompromiseTimeProblem::NotRfc3339 { .. })
+        }),
+        // A TOML local date-time has no offset either.
+        ("2026-11-20T08:00:00", "offset", |problem| {
+            matches!(problem, CompromiseTimeProblem::NotRfc3339 { .. })
+        }),
+        ("1795132800000", "integer", |problem| {
+            matches!(problem, CompromiseTimeProblem::NotATime { .. })
+        }),
+        (
+            "\"2026-11-20T08:00:00.0001+08:00\"",
+            "millisecond",
+            |problem| matches!(problem, CompromiseTimeProblem::FinerThanMillisecond { .. }),
+        ),
+        ("\"1969-12-31T00:00:00Z\"", "range", |problem| {
+            matches!(problem, CompromiseTimeProblem::OutOfRange { .. })
+        }),
+    ];
+    for (time, mention, is_expected) in cases {
+        let text = with_city_lines(&revoked_list(1, 2, time));
+        let line = line_of(&text, "compromised_since");
+        let key = public_key(1).to_string();
+        let error = refuse(&text, &[&at_line(line), "640100000000", &key, mention]);
+        match &error {
+            TopologyError::BadCompromiseTime { problem, .. } => {
+                assert!(is_expected(problem), "{time}: {error:?}")
+            }
+            other => panic!("{time}: expected BadCompromiseTime, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn bad_and_too_many_revoked_keys_are_refused() {
+    let text = with_city_lines(
+        "revoked_keys = [{ key = \"AAAA\", revoked_in_version = 1, compromised_since = \"2026-11-20T08:00:00+08:00\" }]\n",
+    );
+    let line = line_of(&text, "revoked_keys");
+    let error = refuse(&text, &[&at_line(line), "revoked_keys", "640100000000"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::BadPublicKey {
+                field: "revoked_keys",
+                source: KeyError::WrongLength { length: 3 },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    let items: Vec<String> = (0..=MAX_REVOKED_KEYS_PER_NODE)
+        .map(|index| {
+            format!(
+                "{{ key = \"{}\", revoked_in_version = 1, compromised_since = \"2026-11-20T08:00:00+08:00\" }}",
+                public_key(index)
+            )
+        })
+        .collect();
+    let text = with_city_lines(&format!("revoked_keys = [{}]\n", items.join(", ")));
+    let line = line_of(&text, "revoked_keys");
+    let error = refuse(&text, &[&at_line(line), "640100000000"]);
+    assert!(
+        matches!(error, TopologyError::TooManyRevokedKeys { count, .. }
+            if count == MAX_REVOKED_KEYS_PER_NODE + 1),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_key_is_listed_once_across_current_retired_and_revoked_keys() {
+    let key = public_key(9);
+    // The same node: current and revoked.
+    let text = with_city_lines(&format!(
+        "public_key = \"{key}\"\n{}",
+        revoked_list(9, 2, "\"2026-11-20T08:00:00+08:00\"")
+    ));
+    let line = line_of(&text, "revoked_in_version");
+    let error = refuse(
+        &text,
+        &[
+            &at_line(line),
+            "640100000000",
+            "twice",
+            "the current key",
+            "a revoked key",
+        ],
+    );
+    assert!(
+        matches!(
+            error,
+            TopologyError::KeyListedTwice {
+                first: "the current key",
+                second: "a revoked key",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    // The same node: retired twice.
+    let text = with_city_lines(&format!(
+        "retired_keys = [\n    \"{key}\",\n    {{ key = \"{key}\", retired_in_version = 2 }},\n]\n"
+    ));
+    let line = line_of(&text, "retired_in_version = 2");
+    let error = refuse(&text, &[&at_line(line), "640100000000"]);
+    assert!(
+        matches!(
+            error,
+            TopologyError::KeyListedTwice {
+                first: "a retired key",
+                second: "a retired key",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    // Two nodes: one's revoked key is the other's current key.
+    let text = with_city_lines(&revoked_list(9, 2, "\"2026-11-20T08:00:00+08:00\"")).replacen(
+        "level = \"county\"\n",
+        &format!("level = \"county\"\npublic_key = \"{key}\"\n"),
+        1,
+    );
+    let line = line_of(&text, &format!("public_key = \"{key}\""));
+    let error = refuse(&text, &[&at_line(line), "640100000000", "640104000000"]);
+    assert!(
+        matches!(error, TopologyError::DuplicatePublicKey { first, second, .. }
+            if first == code("640100000000") && second == code("640104000000")),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn from_entries_checks_key_history_too() {
+    let region = NodeEntry::new(code("640000000000"), "宁夏", "Ningxia", Level::Region, None);
+    let mut retired_late = region.clone();
+    retired_late.retired_keys.push(RetiredKey {
+        key: public_key(1),
+        retired_in_version: 2,
+    });
+    let error = Topology::from_entries(1, "late".to_owned(), vec![retired_late]).unwrap_err();
+    assert!(
+        matches!(error, TopologyError::RetiredAfterVersion { .. }),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("Topology::from_entries") && message.contains("640000000000"),
+        "{message}"
+    );
+
+    let mut revoked_before_epoch = region;
+    revoked_before_epoch.revoked_keys.push(RevokedKey {
+        key: public_key(1),
+        revoked_in_version: 1,
+        compromised_since_ms: -1,
+    });
+    let error =
+        Topology::from_entries(1, "early".to_owned(), vec![revoked_before_epoch]).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            TopologyError::BadCompromiseTime {
+                problem: CompromiseTimeProblem::OutOfRange {
+                    compromised_since_ms: -1
+                },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }
