@@ -836,6 +836,9 @@ fn execute(cli: Cli) -> Result<()> {
                 report.definitions_checked,
                 report.stored_objects_checked
             );
+            for flag in &report.flagged {
+                println!("warning: {flag}");
+            }
             Ok(())
         }
         CliCommand::Demo(options) => {

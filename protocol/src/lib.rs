@@ -11,6 +11,7 @@ pub mod encoding;
 pub mod frame;
 pub mod inflation;
 pub mod key;
+pub mod key_use;
 pub mod limits;
 pub mod message;
 pub mod notice;

@@ -107,6 +107,16 @@ pub enum RefusalReason {
     RollupInputNotCounted { input: DivisionCode, reason: String },
     #[error("the topology cannot be taken: {reason}")]
     TopologyRefused { reason: String },
+    #[error(
+        "{signer}'s key was retired by topology version {retired_in_version}: it signs nothing \
+         new, and the tree holds no receipt of this object from before"
+    )]
+    RetiredKey {
+        signer: DivisionCode,
+        retired_in_version: u64,
+    },
+    #[error("{signer}'s key was revoked (compromised): nothing new signed by it is taken")]
+    RevokedKey { signer: DivisionCode },
     #[error("over quota: {what} (the limit is {limit})")]
     QuotaExceeded { what: String, limit: u64 },
     #[error(
@@ -158,6 +168,7 @@ impl RefusalReason {
             | RefusalReason::NoticeNotForPeer { .. }
             | RefusalReason::DuplicateSubmission { .. }
             | RefusalReason::TopologyRefused { .. }
+            | RefusalReason::RevokedKey { .. }
             | RefusalReason::InflatesPastCap(_) => true,
             RefusalReason::UnknownCoefficients { .. }
             | RefusalReason::FiguresUncomputable { .. }
@@ -167,6 +178,7 @@ impl RefusalReason {
             | RefusalReason::QueueFull { .. }
             | RefusalReason::ReturnNotDefined { .. }
             | RefusalReason::QuotaExceeded { .. }
+            | RefusalReason::RetiredKey { .. }
             | RefusalReason::DiskReservedForSiblings { .. }
             | RefusalReason::Storage { .. } => false,
         }

@@ -131,6 +131,17 @@ pub trait Replicas {
         key: &DocumentKey,
     ) -> Result<Option<ObjectHash>, StoreFailure>;
 
+    /// The topology version under which the tree's receipt of a submission was made, if a receipt
+    /// of it is held: a submission signed by a key retired later was received while the key was
+    /// current.
+    fn receipt_topology_version(
+        &self,
+        submission: &ObjectHash,
+    ) -> Result<Option<u64>, StoreFailure>;
+
+    /// Whether a notice is held already.
+    fn holds_notice(&self, hash: &ObjectHash) -> Result<bool, StoreFailure>;
+
     /// Checks a topology file the parent sent and, when it is newer than the one held and signed
     /// by the root key this node pinned, stores it and puts it in force at once.
     fn adopt_topology(&mut self, text: &str) -> Result<TopologyAdoption, StoreFailure>;

@@ -244,7 +244,10 @@ impl<T: SignedPayload> Signed<T> {
                 signer,
                 key: key_text(),
             })?;
-        if !topology.key_speaks_for(signer, &public) {
+        // Any key that ever spoke for the signer verifies what it signed: objects stored long ago
+        // under a key since retired or revoked still load. Whether a *new* object may be signed
+        // by it is the receiver's question (`Signed::key_status`).
+        if !topology.key_ever_spoke_for(signer, &public) {
             return Err(SignedError::KeyNotBound {
                 signer,
                 key: key_text(),
@@ -275,6 +278,14 @@ impl<T: SignedPayload> Signed<T> {
 
     pub fn payload(&self) -> &T {
         &self.parts.payload
+    }
+
+    /// What the topology says of the key that signed this object now: current, retired (since a
+    /// version) or revoked (compromised since a time). `None` if it no longer names the key at
+    /// all (a topology that dropped the node).
+    pub fn key_status(&self, topology: &Topology) -> Option<topology::KeyStatus> {
+        let key = PublicKey::from_bytes(&self.parts.envelope.signer_key).ok()?;
+        topology.key_status(self.parts.payload.signer(), &key)
     }
 
     pub fn envelope(&self) -> &Envelope {

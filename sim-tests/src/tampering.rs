@@ -154,6 +154,17 @@ impl Replicas for Tampering<'_> {
         self.core.counted_submission_hash(key)
     }
 
+    fn receipt_topology_version(
+        &self,
+        submission: &ObjectHash,
+    ) -> Result<Option<u64>, StoreFailure> {
+        self.core.receipt_topology_version(submission)
+    }
+
+    fn holds_notice(&self, hash: &ObjectHash) -> Result<bool, StoreFailure> {
+        self.core.holds_notice(hash)
+    }
+
     fn adopt_topology(&mut self, text: &str) -> Result<protocol::TopologyAdoption, StoreFailure> {
         self.core.adopt_topology(text)
     }

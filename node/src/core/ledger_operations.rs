@@ -185,8 +185,18 @@ impl NodeCore {
             });
         }
         let previous = self.latest_submissions.get(&key);
+        // The same heads need no new signature, unless the latest was signed with a key the
+        // topology has since retired: the tree takes nothing new signed by it, so it is signed
+        // again with the current key.
+        let signed_with_current_key = previous.is_some_and(|previous| {
+            matches!(
+                previous.submission.key_status(&self.topology),
+                Some(topology::KeyStatus::Current)
+            )
+        });
         if let Some(previous) = previous
             && previous.submission.payload().heads == heads
+            && signed_with_current_key
         {
             let outcome = SubmitOutcome {
                 key: key.to_string(),

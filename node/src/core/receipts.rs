@@ -56,6 +56,31 @@ pub enum OwnerClock {
 }
 
 impl NodeCore {
+    /// When an object signed by a key since revoked was signed after the key was compromised (by
+    /// the tree's receipt when one is held, else by the signer's own time), what to say of it.
+    pub fn revoked_key_flag<T: protocol::signed::SignedPayload>(
+        &self,
+        signed: &Signed<T>,
+        signed_at_ms: i64,
+    ) -> Option<String> {
+        let topology::KeyStatus::Revoked {
+            compromised_since_ms,
+            ..
+        } = signed.key_status(&self.topology)?
+        else {
+            return None;
+        };
+        let when = self.received_at_ms(&signed.hash()).unwrap_or(signed_at_ms);
+        (when >= compromised_since_ms).then(|| {
+            format!(
+                "signed by {}'s revoked key after it was compromised (from {}): it was taken \
+                 before the revocation and may be forged",
+                signed.payload().signer(),
+                crate::clock::beijing_time(compromised_since_ms)
+            )
+        })
+    }
+
     /// Adds a verified notice to the receipt index when it is a receipt.
     pub(super) fn index_receipt(&mut self, notice: &Signed<Notice>) {
         if let NoticeBody::Receipt(receipt) = &notice.payload().body {

@@ -237,6 +237,19 @@ impl Replicas for NodeCore {
             .map(|held| held.submission.hash()))
     }
 
+    fn receipt_topology_version(
+        &self,
+        submission: &ObjectHash,
+    ) -> Result<Option<u64>, StoreFailure> {
+        Ok(self
+            .receipt_of(submission)
+            .map(|(receipt, _)| receipt.topology_version))
+    }
+
+    fn holds_notice(&self, hash: &ObjectHash) -> Result<bool, StoreFailure> {
+        Ok(self.notices.contains_key(hash))
+    }
+
     fn adopt_topology(&mut self, text: &str) -> Result<TopologyAdoption, StoreFailure> {
         self.adopt_topology_text(text).map_err(failure)
     }

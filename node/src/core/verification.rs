@@ -32,6 +32,10 @@ pub struct VerifyReport {
     /// Receipts (a parent's signed record of when a submission reached it) checked again.
     #[serde(default)]
     pub receipts_checked: usize,
+    /// Objects held that were signed by a key since revoked, after it was compromised: they were
+    /// taken before the revocation and still count, but may be forged.
+    #[serde(default)]
+    pub flagged: Vec<String>,
     /// Every signed submission and rollup stored, superseded ones included, whose signature and
     /// place in this node's subtree were checked again.
     #[serde(default)]
@@ -87,6 +91,20 @@ impl NodeCore {
         }
         for rollup in self.latest_rollups.values() {
             verifier.rollup(&rollup.hash())?;
+            // This node's own rollups must list exactly the inputs that count now, as a parent
+            // requires of a child's.
+            if rollup.payload().node == self.code {
+                let payload = rollup.payload();
+                protocol::authorization::check_counted_inputs(payload, self).map_err(|reason| {
+                    VerifyFailure {
+                        subject: format!(
+                            "rollup {}/{}/{} #{}",
+                            payload.node, payload.ledger, payload.period, payload.sequence
+                        ),
+                        reason: reason.to_string(),
+                    }
+                })?;
+            }
         }
         for notice in self.notices.values() {
             let subject = || format!("{} ({})", notice.payload().subject(), notice.hash().short());
@@ -104,6 +122,12 @@ impl NodeCore {
                     reason: reason.to_string(),
                 }
             })?;
+            if let Some(flag) = self.revoked_key_flag(notice, notice.payload().time_ms) {
+                verifier
+                    .report
+                    .flagged
+                    .push(format!("{}: {flag}", subject()));
+            }
             match notice.payload().body {
                 protocol::NoticeBody::Decision(_) => verifier.report.decisions_checked += 1,
                 protocol::NoticeBody::Receipt(_) => verifier.report.receipts_checked += 1,
@@ -112,13 +136,18 @@ impl NodeCore {
                 }
             }
         }
-        verifier.report.stored_objects_checked = self.verify_every_stored_object()?;
+        verifier.report.stored_objects_checked =
+            self.verify_every_stored_object(&mut verifier.report.flagged)?;
         Ok(verifier.report)
     }
 
     /// Checks every submission and rollup on disk, not only those the latest ones reach: each is
     /// validly signed by the key the topology names and belongs to this node's subtree.
-    fn verify_every_stored_object(&self) -> Result<usize, VerifyFailure> {
+    /// Objects signed by a revoked key after its compromise are added to `flagged`.
+    fn verify_every_stored_object(
+        &self,
+        flagged: &mut Vec<String>,
+    ) -> Result<usize, VerifyFailure> {
         let in_subtree = |node| protocol::notice::is_in_subtree(&self.topology, node, self.code);
         let mut checked = 0;
         for (tree, kind) in [(Tree::Submissions, "submission"), (Tree::Rollups, "rollup")] {
@@ -136,11 +165,27 @@ impl NodeCore {
                 })?;
                 let subject = || format!("stored {kind} {}", hash.short());
                 let owner = if tree == Tree::Submissions {
-                    self.load_submission(&hash)
-                        .map(|held| held.map(|held| held.submission.payload().key.owner))
+                    self.load_submission(&hash).map(|held| {
+                        held.map(|held| {
+                            let payload = held.submission.payload();
+                            if let Some(flag) =
+                                self.revoked_key_flag(&held.submission, payload.time_ms)
+                            {
+                                flagged.push(format!("{}: {flag}", subject()));
+                            }
+                            payload.key.owner
+                        })
+                    })
                 } else {
-                    self.load_rollup(&hash)
-                        .map(|held| held.map(|held| held.payload().node))
+                    self.load_rollup(&hash).map(|held| {
+                        held.map(|held| {
+                            if let Some(flag) = self.revoked_key_flag(&held, held.payload().time_ms)
+                            {
+                                flagged.push(format!("{}: {flag}", subject()));
+                            }
+                            held.payload().node
+                        })
+                    })
                 };
                 match owner {
                     Ok(Some(owner))

@@ -67,6 +67,10 @@ pub struct DocumentReview {
     /// How the owner's signing time compares with the receipt (a clock ahead or set back shows).
     #[serde(default = "unobserved_clock")]
     pub owner_clock: super::receipts::OwnerClock,
+    /// Set when the latest submission was signed by a key since revoked, after it was
+    /// compromised: held and counted (it was taken before the revocation), but suspect.
+    #[serde(default)]
+    pub revoked_key: Option<String>,
     /// The root has closed the period (the document is locked at its last submission before).
     #[serde(default)]
     pub period_closed: bool,
@@ -435,6 +439,9 @@ impl NodeCore {
             received_at_ms: latest.and_then(|held| self.received_at_ms(&held.submission.hash())),
             owner_clock: latest.map_or(super::receipts::OwnerClock::Unobserved, |held| {
                 self.owner_clock(held)
+            }),
+            revoked_key: latest.and_then(|held| {
+                self.revoked_key_flag(&held.submission, held.submission.payload().time_ms)
             }),
             period_closed: closing.is_some(),
             submissions: Vec::new(),

@@ -57,13 +57,22 @@ fn parent_endpoint(handle: &NodeHandle, parent: DivisionCode) -> Result<(String,
     })
 }
 
-/// The current keys of this node's children, which its endpoint accepts.
+/// The keys of this node's children its endpoint accepts: each child's current key, and its
+/// retired keys, so that a child that has not yet heard of its rotation can connect and be sent
+/// the topology that names its new key (its session then ends; nothing new signed by a retired
+/// key is taken). Revoked keys are not accepted at all.
 pub fn children_keys(core: &NodeCore) -> Result<Vec<VerifyingKey>, CoreError> {
     let topology = core.topology();
     Ok(topology
         .children_of(core.code())
         .iter()
-        .filter_map(|child| topology.node(*child)?.public_key)
+        .filter_map(|child| topology.node(*child))
+        .flat_map(|entry| {
+            entry
+                .public_key
+                .into_iter()
+                .chain(entry.retired_keys.iter().map(|retired| retired.key))
+        })
         .map(|key| *key.verifying_key())
         .collect())
 }

@@ -12,6 +12,7 @@ use crate::authorization::{
 };
 use crate::inflation::{DocumentBudget, InflationError};
 use crate::key::DocumentKey;
+use crate::key_use::check_key_for_new;
 use crate::limits::{
     MAX_DOCUMENTS_IN_FLIGHT, MAX_DOCUMENTS_WAITING, MAX_EAGER_BYTES_PER_PAGE,
     MAX_EAGER_BYTES_WAITING, MAX_ROLLUPS_PER_PAGE, MAX_SUBMISSIONS_PER_PAGE,
@@ -151,6 +152,15 @@ impl Session {
                     )?;
                     continue;
                 }
+            }
+            let receipt_version = replicas
+                .receipt_topology_version(&submission.hash())
+                .map_err(|failure| self.store_error(failure))?;
+            if let Err(reason) =
+                check_key_for_new(&submission, replicas.topology(), |_| receipt_version)
+            {
+                self.refuse(key.to_string(), reason)?;
+                continue;
             }
             if let Err(reason) = replicas
                 .admit_submission(self.config.peer, now_ms)
@@ -513,7 +523,8 @@ impl Session {
             if held.is_some_and(|held| held.payload().sequence >= payload.sequence) {
                 continue;
             }
-            if let Err(reason) = check_rollup(payload, replicas)
+            if let Err(reason) = check_key_for_new(&rollup, replicas.topology(), |_| None)
+                .and_then(|()| check_rollup(payload, replicas))
                 .and_then(|()| check_counted_inputs(payload, replicas))
             {
                 self.refuse(subject, reason)?;

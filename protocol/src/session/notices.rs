@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use crate::key_use::check_notice_key;
 use crate::limits::MAX_NOTICES_PER_PAGE;
 use crate::message::Message;
 use crate::notice::{Notice, check_authority, is_in_subtree};
@@ -102,6 +103,16 @@ impl Session {
                     continue;
                 }
                 Some(_) => {}
+            }
+            let held = replicas
+                .holds_notice(&notice.hash())
+                .map_err(|source| self.store_error(source))?;
+            if held {
+                continue;
+            }
+            if let Err(reason) = check_notice_key(&notice, replicas.topology()) {
+                self.refuse(subject, reason)?;
+                continue;
             }
             let stored = replicas
                 .store_notice(&notice)
