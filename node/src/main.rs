@@ -284,6 +284,34 @@ enum TopologyCommand {
         /// The signed topology file.
         file: PathBuf,
     },
+    /// Make a new key the current key of a node (its old key retired at the new version); raises
+    /// the version and leaves the file unsigned: sign it next, then publish it at the root.
+    RotateKey {
+        file: PathBuf,
+        /// The node's 12-digit division code.
+        #[arg(long)]
+        node: String,
+        /// The node's next public key (printed by `huizong key new` at that node).
+        #[arg(long)]
+        key: String,
+    },
+    /// Revoke a node's key that was lost or stolen: nothing new signed by it is taken, and what it
+    /// signed after the compromise is flagged. Raises the version and leaves the file unsigned.
+    RevokeKey {
+        file: PathBuf,
+        #[arg(long)]
+        node: String,
+        /// The key to revoke (current or retired).
+        #[arg(long)]
+        key: String,
+        /// From when the key is believed compromised, RFC 3339 with its offset, such as
+        /// 2026-11-20T08:00:00+08:00.
+        #[arg(long)]
+        compromised_since: String,
+        /// The node's new key, required when the revoked key is its current one.
+        #[arg(long)]
+        replacement: Option<String>,
+    },
     /// Print the topology in force at a node (as signed TOML).
     Show {
         #[command(flatten)]
@@ -528,6 +556,54 @@ fn execute(cli: Cli) -> Result<()> {
                     topology.version()
                 );
             }
+            Ok(())
+        }
+        CliCommand::Topology(TopologyCommand::RotateKey { file, node, key }) => {
+            let mut topology = directory::read_topology(&file)?;
+            let code = DivisionCode::parse(&node)?;
+            let key: topology::PublicKey = key
+                .parse()
+                .map_err(|error| anyhow::anyhow!("--key {key}: {error}"))?;
+            let version = topology.rotate_key(code, key)?;
+            std::fs::write(&file, topology.to_toml_string())
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            println!(
+                "{code}'s key is now {key}, its old key retired in version {version}; sign {} \
+                 with the root's key, then publish it at the root",
+                file.display()
+            );
+            Ok(())
+        }
+        CliCommand::Topology(TopologyCommand::RevokeKey {
+            file,
+            node,
+            key,
+            compromised_since,
+            replacement,
+        }) => {
+            let mut topology = directory::read_topology(&file)?;
+            let code = DivisionCode::parse(&node)?;
+            let key: topology::PublicKey = key
+                .parse()
+                .map_err(|error| anyhow::anyhow!("--key {key}: {error}"))?;
+            let since_ms =
+                topology::parse_compromise_time(&compromised_since).map_err(|error| {
+                    anyhow::anyhow!("--compromised-since {compromised_since}: {error}")
+                })?;
+            let replacement = replacement
+                .map(|text| {
+                    text.parse::<topology::PublicKey>()
+                        .map_err(|error| anyhow::anyhow!("--replacement {text}: {error}"))
+                })
+                .transpose()?;
+            let version = topology.revoke_key(code, &key, since_ms, replacement)?;
+            std::fs::write(&file, topology.to_toml_string())
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            println!(
+                "{code}'s key {key} is revoked in version {version}; sign {} with the root's key, \
+                 then publish it at the root",
+                file.display()
+            );
             Ok(())
         }
         CliCommand::Topology(TopologyCommand::Show { directory }) => {

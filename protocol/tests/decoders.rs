@@ -306,9 +306,11 @@ fn mutate(bytes: &[u8], mutations: &[Mutation]) -> Vec<u8> {
     bytes
 }
 
-fn fixtures() -> &'static (Topology, Vec<Vec<u8>>, Vec<Vec<u8>>, String) {
-    static FIXTURES: std::sync::OnceLock<(Topology, Vec<Vec<u8>>, Vec<Vec<u8>>, String)> =
-        std::sync::OnceLock::new();
+/// The topology, valid messages, valid envelopes and the topology's text, made once.
+type Fixtures = (Topology, Vec<Vec<u8>>, Vec<Vec<u8>>, String);
+
+fn fixtures() -> &'static Fixtures {
+    static FIXTURES: std::sync::OnceLock<Fixtures> = std::sync::OnceLock::new();
     FIXTURES.get_or_init(|| {
         let topology = topology();
         let messages = sample_messages(&topology);

@@ -15,6 +15,8 @@ mod decompression_bomb;
 mod envelopes;
 #[path = "attacks/handshakes.rs"]
 mod handshakes;
+#[path = "attacks/keys.rs"]
+mod keys;
 #[path = "attacks/local_files.rs"]
 mod local_files;
 #[path = "attacks/processes_scene.rs"]

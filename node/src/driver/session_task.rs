@@ -15,6 +15,9 @@ use crate::core::NodeCore;
 /// Bytes read from the stream per wake-up: bounds the work done before the task yields.
 const READ_CHUNK_BYTES: usize = 256 * 1024;
 
+/// One piece of work for a session on the core, run on a blocking thread.
+type SessionWork = Box<dyn FnOnce(&mut Session, &mut NodeCore) -> Result<(), SessionError> + Send>;
+
 /// How long a session that ends waits for its last frames to be acknowledged: a few round trips
 /// on a poor link, and no more, so that a peer that stopped reading cannot hold the task.
 const FINAL_FRAMES_DRAIN: Duration = Duration::from_secs(2);
@@ -114,9 +117,7 @@ pub async fn run_session(
                 .poll_timeout()
                 .map(|ms| tokio::time::Instant::from_std(handle.monotonic_instant(ms)));
             let now = elapsed_ms();
-            let work: Box<
-                dyn FnOnce(&mut Session, &mut NodeCore) -> Result<(), SessionError> + Send,
-            > = tokio::select! {
+            let work: SessionWork = tokio::select! {
                 () = cancel.cancelled() => return Ok(()),
                 read = recv.read(&mut buffer) => match read? {
                     Some(n_bytes) => {

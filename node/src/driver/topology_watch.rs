@@ -38,10 +38,10 @@ pub async fn follow_topology(
         let topology = handle.with_core(|core| core.topology().clone());
         applied_version = topology.version();
         tracing::info!(node = %handle.code(), version = applied_version, "topology in force");
-        if let Some(directory) = handle.directory() {
-            if let Err(error) = directory.write_topology(&topology) {
-                tracing::error!(node = %handle.code(), "cannot rewrite topology.toml: {error:#}");
-            }
+        if let Some(directory) = handle.directory()
+            && let Err(error) = directory.write_topology(&topology)
+        {
+            tracing::error!(node = %handle.code(), "cannot rewrite topology.toml: {error:#}");
         }
         let accepted = handle.accepted_keys();
         if let Some(accepted) = &accepted {

@@ -109,10 +109,7 @@ impl Scene {
 }
 
 /// The refusals a link's parent reported that match `kind`.
-pub fn refusals_matching<'link>(
-    link: &'link Link,
-    kind: impl Fn(&RefusalReason) -> bool,
-) -> Vec<&'link Refusal> {
+pub fn refusals_matching(link: &Link, kind: impl Fn(&RefusalReason) -> bool) -> Vec<&Refusal> {
     link.parent_refusals()
         .into_iter()
         .filter(|refusal| kind(&refusal.reason))
