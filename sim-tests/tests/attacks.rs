@@ -27,6 +27,8 @@ mod quotas;
 mod restore_withholding;
 #[path = "attacks/rollups.rs"]
 mod rollups;
+#[path = "attacks/rotation.rs"]
+mod rotation;
 #[path = "attacks/stalls.rs"]
 mod stalls;
 #[path = "attacks/topology.rs"]
