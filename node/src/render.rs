@@ -7,32 +7,9 @@ use schemas::returns::StatReturn;
 use crate::core::{Contribution, DocumentReview, ReviewState};
 use crate::views::{CompletenessView, ExplainView, FigureView, ReportView, StatusView};
 
-/// `YYYY-MM-DD HH:MM:SS UTC` from Unix milliseconds, without a date crate: the civil-from-days
-/// algorithm (H. Hinnant) is a few lines.
+/// A time for people: Beijing time with the zone named (see [`crate::clock::beijing_time`]).
 pub fn format_time(unix_ms: i64) -> String {
-    let seconds = unix_ms.div_euclid(1000);
-    let days = seconds.div_euclid(86_400);
-    let second_of_day = seconds.rem_euclid(86_400);
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        second_of_day / 3600,
-        second_of_day % 3600 / 60,
-        second_of_day % 60
-    )
+    crate::clock::beijing_time(unix_ms)
 }
 
 /// Terminal columns a string takes: CJK characters take two.
