@@ -438,9 +438,15 @@ mod tests {
     use super::format_time;
 
     #[test]
-    fn formats_unix_milliseconds_as_utc() {
-        assert_eq!(format_time(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(format_time(1_764_189_296_000), "2025-11-26 20:34:56 UTC");
-        assert_eq!(format_time(951_782_400_000), "2000-02-29 00:00:00 UTC");
+    fn formats_unix_milliseconds_in_beijing_time_naming_the_zone() {
+        assert_eq!(format_time(0), "1970-01-01 08:00:00 北京时间 (UTC+8)");
+        assert_eq!(
+            format_time(1_764_189_296_000),
+            "2025-11-27 04:34:56 北京时间 (UTC+8)"
+        );
+        assert_eq!(
+            format_time(951_782_400_000),
+            "2000-02-29 08:00:00 北京时间 (UTC+8)"
+        );
     }
 }
