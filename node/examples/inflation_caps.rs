@@ -14,6 +14,7 @@
 //! experiment instead: a change chunk of a few dozen bytes whose columns claim N operations in
 //! one run each, loaded by automerge with the time and memory it takes.
 
+use protocol::inflation::write_unsigned;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -228,18 +229,6 @@ fn measure_document(n_records: usize) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-fn write_unsigned(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }
 
 fn write_signed(out: &mut Vec<u8>, mut value: i64) {

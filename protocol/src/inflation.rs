@@ -446,7 +446,8 @@ fn columns_data_length(columns: &[Column]) -> usize {
     columns.iter().map(|column| column.length).sum()
 }
 
-fn write_unsigned(out: &mut Vec<u8>, mut value: u64) {
+/// Appends `value` as an unsigned LEB128 number, as automerge's formats write lengths.
+pub fn write_unsigned(out: &mut Vec<u8>, mut value: u64) {
     loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;

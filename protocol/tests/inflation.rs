@@ -4,6 +4,7 @@
 //!
 //! 64 cases per property in CI; `HUIZONG_FUZZ_CASES=N` runs N.
 
+use protocol::inflation::write_unsigned;
 use std::io::Write as _;
 
 use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
@@ -348,18 +349,6 @@ fn bundles_and_strangers_are_refused() {
         DocumentBudget::new(generous()).rewrite(&bytes),
         Err(InflationError::Malformed { .. })
     ));
-}
-
-fn write_unsigned(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }
 
 fn write_signed(out: &mut Vec<u8>, mut value: i64) {

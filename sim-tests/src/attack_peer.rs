@@ -3,20 +3,15 @@
 //! bytes) a test builds, reading the node's frames back with a timeout. Nothing of the node's own
 //! session logic runs on this side, so a test can send what no honest node would.
 //!
-//! Also here: starting a `huizong run` process with extra environment variables (the switches the
-//! attack tests flip), and reading a process's peak resident memory.
+//! Also here: reading a process's peak resident memory.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use protocol::frame::FrameDecoder;
 use protocol::message::Message;
-
-use crate::processes::{huizong_binary, huizong_json, wait_until};
 
 /// Bytes read from the stream at a time.
 const READ_CHUNK_BYTES: usize = 64 * 1024;
@@ -148,90 +143,4 @@ pub fn peak_resident_kib(pid: u32) -> Result<u64> {
         .and_then(|value| value.split_whitespace().next())
         .and_then(|kib| kib.parse().ok())
         .ok_or_else(|| anyhow!("process {pid} reports no VmHWM"))
-}
-
-/// A `huizong run` process started with extra environment variables; killed when dropped.
-#[derive(Debug)]
-pub struct NodeWithEnvironment {
-    pub directory: PathBuf,
-    child: Child,
-}
-
-impl NodeWithEnvironment {
-    /// Starts `huizong run --dir DIRECTORY` with `environment` set and waits until its control
-    /// socket answers.
-    pub fn start(directory: &Path, environment: &[(&str, &str)]) -> Result<Self> {
-        let socket = directory.join("control.sock");
-        if socket.exists() && std::os::unix::net::UnixStream::connect(&socket).is_err() {
-            std::fs::remove_file(&socket)?;
-        }
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(directory.join("node.log"))?;
-        let mut command = Command::new(huizong_binary());
-        command
-            .args(["run", "--dir"])
-            .arg(directory)
-            .env("HUIZONG_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log);
-        for (name, value) in environment {
-            command.env(name, value);
-        }
-        let child = command.spawn().context("cannot start huizong run")?;
-        let mut node = Self {
-            directory: directory.to_path_buf(),
-            child,
-        };
-        let directory_text = directory.to_str().expect("test paths are UTF-8").to_owned();
-        // A node that exits ends the wait at once.
-        let mut exited = None;
-        wait_until(
-            Duration::from_secs(30),
-            "the node to answer on its control socket",
-            || {
-                if let Some(status) = node.child.try_wait()? {
-                    exited = Some(status);
-                    return Ok(true);
-                }
-                if !socket.exists() {
-                    return Ok(false);
-                }
-                let status = huizong_json(&["status", "--json", "--dir", &directory_text])?;
-                Ok(status["running"] == true)
-            },
-        )?;
-        if let Some(status) = exited {
-            bail!("huizong run exited early with {status}: {}", node.log());
-        }
-        Ok(node)
-    }
-
-    /// The process id.
-    pub fn id(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// The node's log so far.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.directory.join("node.log")).unwrap_or_default()
-    }
-
-    /// Kills the node and reaps it.
-    pub fn kill(mut self) -> Result<()> {
-        self.child.kill()?;
-        self.child.wait()?;
-        Ok(())
-    }
-}
-
-impl Drop for NodeWithEnvironment {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }

@@ -94,6 +94,11 @@ pub struct NodeProcess {
 impl NodeProcess {
     /// Starts `huizong run` and waits until its control socket answers.
     pub fn start(directory: &Path) -> Result<Self> {
+        Self::start_with_environment(directory, &[])
+    }
+
+    /// The same, with extra environment variables set (the switches the attack tests flip).
+    pub fn start_with_environment(directory: &Path, environment: &[(&str, &str)]) -> Result<Self> {
         // A node that was killed leaves its control socket behind. While it is there, a `status`
         // run to see whether the new node is up finds no one at the socket and opens the store
         // itself, racing the starting node for the store's lock; so a stale socket goes first.
@@ -106,15 +111,18 @@ impl NodeProcess {
             .create(true)
             .append(true)
             .open(directory.join("node.log"))?;
-        let child = Command::new(huizong_binary())
+        let mut command = Command::new(huizong_binary());
+        command
             .args(["run", "--dir"])
             .arg(directory)
             .env("HUIZONG_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .context("cannot start huizong run")?;
+            .stderr(log);
+        for (name, value) in environment {
+            command.env(name, value);
+        }
+        let child = command.spawn().context("cannot start huizong run")?;
         let mut process = Self {
             directory: directory.to_path_buf(),
             child,

@@ -258,19 +258,7 @@ impl NodeCore {
     /// When the root closed (ledger, period), if its latest lock notice closes it; `None` while
     /// it is open or was reopened.
     pub fn locked_since(&self, ledger: Ledger, period: Period) -> Option<i64> {
-        self.notices
-            .values()
-            .filter_map(|notice| match &notice.payload().body {
-                NoticeBody::Lock(lock) if lock.ledger == ledger && lock.period == period => Some((
-                    lock.revision,
-                    notice.hash().0,
-                    lock.closed,
-                    notice.payload().time_ms,
-                )),
-                _ => None,
-            })
-            .max_by_key(|(revision, hash, _, _)| (*revision, *hash))
-            .and_then(|(_, _, closed, time_ms)| closed.then_some(time_ms))
+        self.closing_lock(ledger, period).map(|lock| lock.time_ms)
     }
 
     /// Closes or reopens (ledger, period) at the root: signed, stored, sent down with the next

@@ -6,6 +6,7 @@
 //! started with the cap turned off (`HUIZONG_UNSAFE_INFLATION_UNBOUNDED=1`) push it past 256 MiB,
 //! so this test can fail.
 
+use protocol::inflation::write_unsigned;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use protocol::message::{EagerSync, Message, PROTOCOL_VERSION};
 use protocol::{DocumentKey, Signed, Submission};
 use schemas::table::Table;
 use schemas::{Ledger, Period};
-use sim_tests::attack_peer::{AttackPeer, NodeWithEnvironment, peak_resident_kib};
+use sim_tests::attack_peer::{AttackPeer, peak_resident_kib};
 use sim_tests::harness::code;
 use sim_tests::processes::{NodeProcess, huizong, huizong_json, wait_until};
 
@@ -27,18 +28,6 @@ const CITY_PEAK_KIB_MAX: u64 = 256 * 1024;
 const BOMB_INFLATED_BYTES: usize = 1000 * 1024 * 1024;
 /// How long each wait of the test may take.
 const WAIT: Duration = Duration::from_secs(30);
-
-fn write_unsigned(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
 
 /// An automerge sync message (v1) whose changes are one compressed change chunk of
 /// [`BOMB_INFLATED_BYTES`] zeros, claiming `head` as the sender's heads.
@@ -305,7 +294,7 @@ fn a_decompression_bomb_is_refused_within_bounded_memory() -> anyhow::Result<()>
 
     // The same bytes against the same city with the cap turned off. automerge then inflates the
     // whole gigabyte and only afterwards finds the chunk's checksum wrong, and refuses it.
-    let unbounded = NodeWithEnvironment::start(
+    let unbounded = NodeProcess::start_with_environment(
         &city_directory,
         &[("HUIZONG_UNSAFE_INFLATION_UNBOUNDED", "1")],
     )?;
