@@ -427,9 +427,10 @@ fn completeness_names_the_missing_counties_and_after_the_deadline_they_are_overd
     let late_at = SAMPLE_DEADLINE_MS + 5_000;
     let mut late = memory_core(&topology, counties[0]);
     import_and_submit(&mut late, Ledger::Energy, late_at);
-    Link::open(&topology, city_code, counties[0])
-        .run(&mut city, &mut late)
-        .unwrap();
+    // Lateness is judged by when the city received it (its receipt), at that same time.
+    let mut link = Link::open(&topology, city_code, counties[0]);
+    link.now_ms = late_at as u64;
+    link.run(&mut city, &mut late).unwrap();
     let view = node::views::completeness(&city, Ledger::Energy, SAMPLE_PERIOD, late_at).unwrap();
     assert_eq!(view.submitted, 1);
     assert_eq!(view.late, 1);
