@@ -10,6 +10,10 @@
 //! Architecture invariant: all data work goes through [`core::NodeCore`]; the driver only moves
 //! bytes and wakes sessions.
 
+// The workspace's message catalogues (`locales/<language>.yml`), compiled in; every text people
+// read is looked up with `t!` (see `schemas::i18n`).
+rust_i18n::i18n!("../locales", fallback = "zh-CN");
+
 pub mod bench;
 pub mod clock;
 pub mod commands;

@@ -13,11 +13,16 @@
 //! - [`ledgers`]: each ledger's tables, cross-record checks, figures and return sheets.
 //! - [`standards`]: official limits kept as versioned tables (room areas, vehicle caps, benchmarks).
 //! - [`returns`]: the statistical return every export format writes.
+//! - [`i18n`]: the language people read; the message catalogues are `locales/<language>.yml`.
+
+// The message catalogues of the whole workspace, compiled in; Chinese when a key is missing.
+rust_i18n::i18n!("../locales", fallback = "zh-CN");
 
 pub mod coefficients;
 pub mod columns;
 pub mod document;
 pub mod figures;
+pub mod i18n;
 pub mod ledger;
 pub mod ledgers;
 pub mod period;
@@ -33,6 +38,7 @@ pub use columns::{
 };
 pub use document::{DocumentError, DocumentMeta, SCHEMA_VERSION};
 pub use figures::{FigureError, FigureSpec, Figures, catalog, compute};
+pub use i18n::Language;
 pub use ledger::Ledger;
 pub use period::{Month, Period};
 pub use records::{
