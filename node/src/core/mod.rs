@@ -8,6 +8,7 @@
 //! submission and its children's contributions into a signed rollup. Every change to what the
 //! node would send bumps [`NodeCore::generation`], which the driver watches to push.
 
+pub mod actor;
 mod consolidation;
 mod documents;
 pub mod keys;
@@ -35,6 +36,7 @@ use topology::{DivisionCode, NodeEntry, PublicKey, Topology};
 
 use crate::store::{Batch, Durability, Store, StoreError, Tree};
 
+pub use actor::Actor;
 pub use consolidation::Coverage;
 pub use documents::MAX_LOADED_REPLICAS;
 pub use ledger_operations::{ImportOutcome, SubmitOutcome};
