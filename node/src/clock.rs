@@ -27,12 +27,13 @@ pub fn unix_ms() -> i64 {
 pub fn beijing_time(unix_ms: i64) -> String {
     match Timestamp::from_millisecond(unix_ms) {
         Ok(timestamp) => format!(
-            "{} 北京时间 (UTC+8)",
+            "{} {} (UTC+8)",
             timestamp
                 .to_zoned_datetime(beijing())
-                .strftime("%Y-%m-%d %H:%M:%S")
+                .strftime("%Y-%m-%d %H:%M:%S"),
+            rust_i18n::t!("common.beijing_time")
         ),
-        Err(_) => format!("{unix_ms} ms since 1970 (out of range)"),
+        Err(_) => rust_i18n::t!("common.time_out_of_range", ms = unix_ms).into_owned(),
     }
 }
 
@@ -44,9 +45,20 @@ pub fn end_of_day_ms(text: &str) -> Option<i64> {
     if text.trim().len() != 10 {
         return None;
     }
-    let next_day = date.checked_add(1.day()).ok()?;
-    let start = next_day.to_zoned_datetime(beijing()).ok()?;
-    Some(start.timestamp().as_millisecond() - 1)
+    Some(end_of_date_ms(date))
+}
+
+/// The end of a day in China Standard Time, as milliseconds since the Unix epoch (the last day
+/// jiff knows ends at its own last instant).
+pub fn end_of_date_ms(date: Date) -> i64 {
+    match date
+        .checked_add(1.day())
+        .ok()
+        .and_then(|next_day| next_day.to_zoned_datetime(beijing()).ok())
+    {
+        Some(start) => start.timestamp().as_millisecond() - 1,
+        None => Timestamp::MAX.as_millisecond(),
+    }
 }
 
 #[cfg(test)]

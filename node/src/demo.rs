@@ -25,14 +25,13 @@ use crate::clock::unix_ms;
 use crate::export::{self, ExportFormat};
 use crate::import::{ImportTarget, Progress, parse_csv};
 use crate::local_tree::{self, LocalTree};
+use crate::operations::report::{self, ReportView};
 use crate::render;
-use crate::views::{self, ReportView};
 
 /// The sample data: `<division code>/<table>.csv` for every node of the Ningxia tree.
 static SAMPLE_DATA: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../sample-data/ningxia");
 
-/// The period of the sample data.
-pub const DEMO_PERIOD: Period = Period::Year(2025);
+pub use crate::local_tree::DEMO_PERIOD;
 
 /// How long the demo waits for the region to include every node before it gives up.
 const CONSOLIDATION_TIMEOUT: Duration = Duration::from_secs(180);
@@ -264,7 +263,7 @@ pub async fn run_demo(directory: &Path) -> Result<(DemoSummary, LocalTree)> {
         }
         let (region_report, region_figures) = root_handle.with_core(|core| {
             (
-                views::report(core, ledger, DEMO_PERIOD),
+                report::report(core, ledger, DEMO_PERIOD),
                 core.consolidated_figures(ledger, DEMO_PERIOD)
                     .unwrap_or_default(),
             )

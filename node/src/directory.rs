@@ -426,8 +426,7 @@ pub fn write_key(path: &Path, key: &SigningKey) -> Result<()> {
 
 /// The public half of a key, as the topology writes it.
 pub fn public_key(key: &SigningKey) -> PublicKey {
-    PublicKey::from_bytes(&key.verifying_key().to_bytes())
-        .expect("a signing key's public half is a valid point")
+    crate::core::public_key(key)
 }
 
 /// Creates a node directory for `code` from a signed topology and the node's key.

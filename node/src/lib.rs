@@ -4,7 +4,8 @@
 //! - [`store`]: sled behind a small trait;
 //! - [`transport`]: QUIC with mutual TLS and pinned ed25519 keys;
 //! - [`driver`]: runs the core and protocol sessions over QUIC with tokio;
-//! - [`import`], [`commands`], [`views`], [`render`]: the edges people touch;
+//! - [`operations`]: every operation typed (arguments, apply, answer), for the CLI, the control
+//!   socket and the web console; [`import`], [`render`]: the edges people touch;
 //! - [`local_tree`], [`demo`] and [`bench`]: a whole tree in one process.
 //!
 //! Architecture invariant: all data work goes through [`core::NodeCore`]; the driver only moves
@@ -16,7 +17,6 @@ rust_i18n::i18n!("../locales", fallback = "zh-CN");
 
 pub mod bench;
 pub mod clock;
-pub mod commands;
 pub mod core;
 pub mod demo;
 pub mod directory;
@@ -24,10 +24,10 @@ pub mod driver;
 pub mod export;
 pub mod import;
 pub mod local_tree;
+pub mod operations;
 pub mod render;
 pub mod returns;
 pub mod spreadsheet;
 pub mod store;
 pub mod template;
 pub mod transport;
-pub mod views;

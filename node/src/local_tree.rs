@@ -15,7 +15,6 @@ use tokio_util::sync::CancellationToken;
 use topology::{DivisionCode, Topology};
 
 use crate::clock;
-use crate::demo::DEMO_PERIOD;
 use crate::directory::{self, NodeDirectory};
 use crate::driver::{self, NodeHandle, RunOptions};
 
@@ -122,6 +121,9 @@ pub fn prepare(template: &Topology, root_directory: &Path) -> Result<PreparedTre
 }
 
 /// The deadline of the demo's returns, the end of this day in Beijing.
+/// The period of the demo's returns and sample ledgers.
+pub const DEMO_PERIOD: schemas::Period = schemas::Period::Year(2025);
+
 pub const DEMO_DEADLINE: &str = "2026-03-31";
 
 /// Defines the demo's returns (every ledger for [`DEMO_PERIOD`]) as the root would, and gives
@@ -176,7 +178,12 @@ impl PreparedTree {
             let options = RunOptions {
                 socket: self.sockets.remove(&code),
                 listen: None,
-                control_socket: control_sockets.then(|| node_directory.control_socket_path()),
+                control: control_sockets.then(|| {
+                    (
+                        node_directory.control_socket_path(),
+                        crate::operations::control_handler(handle.clone()),
+                    )
+                }),
                 retry_ms_min: LOCAL_RETRY_MS_MIN,
                 retry_ms_max: LOCAL_RETRY_MS_MAX,
             };

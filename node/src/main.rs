@@ -5,18 +5,23 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
-use node::commands::{self, Command};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use node::core::{Actor, ErrorKind};
 use node::directory::{self, NodeDirectory};
 use node::driver::{self, NodeHandle, RunOptions};
 use node::export::{self, ExportFormat};
 use node::import::Progress;
-use node::views::{ImportView, ReportView, StatusView};
+use node::operations::{self, Call, OperationError, Outcome, Request, Response};
 use node::{bench, demo, render, template};
-use schemas::Ledger;
-use schemas::returns::StatReturn;
+use rust_i18n::t;
+use schemas::table::Table;
+use schemas::{Language, Ledger, Period};
+use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use topology::DivisionCode;
+
+// The message catalogues, for this binary's own texts (the library has its own copy).
+rust_i18n::i18n!("../locales", fallback = "zh-CN");
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,6 +30,12 @@ use topology::DivisionCode;
     about = "汇总: consolidate the office-space, vehicle and energy ledgers of a province, level by level, with every figure traceable to signed county submissions."
 )]
 struct Cli {
+    /// The language of what huizong prints: zh (中文, the default) or en.
+    #[arg(long, global = true, env = "HUIZONG_LANG")]
+    lang: Option<Language>,
+    /// Who is working, recorded with every change (the OS user by default).
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    actor: Option<String>,
     #[command(subcommand)]
     command: CliCommand,
 }
@@ -40,10 +51,10 @@ struct DirectoryArgument {
 struct LedgerPeriod {
     /// office_space, vehicles or energy.
     #[arg(long)]
-    ledger: String,
+    ledger: Ledger,
     /// YYYY, YYYY-Qn or YYYY-MM.
     #[arg(long)]
-    period: String,
+    period: Period,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,7 +79,7 @@ enum CliCommand {
         topology: PathBuf,
         /// The node's 12-digit division code.
         #[arg(long)]
-        node: String,
+        node: DivisionCode,
         /// The node's secret key file (from `huizong keygen`).
         #[arg(long)]
         key: PathBuf,
@@ -88,7 +99,7 @@ enum CliCommand {
         /// The table (its slug or Chinese name, such as energy_consumption or 能源资源消费);
         /// inferred from the headers when omitted.
         #[arg(long)]
-        table: Option<String>,
+        table: Option<Table>,
         /// The sheet of a workbook; by default the one named after the table, or the only one.
         #[arg(long)]
         sheet: Option<String>,
@@ -102,10 +113,10 @@ enum CliCommand {
     Template {
         /// office_space, vehicles or energy.
         #[arg(long)]
-        ledger: String,
+        ledger: Ledger,
         /// xlsx or csv.
         #[arg(long, default_value = "xlsx")]
-        format: String,
+        format: ExportFormat,
         /// The workbook to write, or the directory of the CSV files.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -118,7 +129,7 @@ enum CliCommand {
         ledger_period: LedgerPeriod,
         /// xlsx, csv, sdmx-csv or json.
         #[arg(long, default_value = "xlsx")]
-        format: String,
+        format: ExportFormat,
         /// The file to write; by default named by the node's division code, ledger and period in
         /// the current directory.
         #[arg(long)]
@@ -161,7 +172,7 @@ enum CliCommand {
         ledger_period: LedgerPeriod,
         /// The child whose document is reviewed (its 12-digit code).
         #[arg(long)]
-        node: String,
+        node: DivisionCode,
         #[command(subcommand)]
         verdict: ReviewVerdict,
         #[arg(long)]
@@ -221,13 +232,13 @@ enum ReturnCommand {
         directory: DirectoryArgument,
         /// Ledgers, comma-separated: office_space, vehicles, energy.
         #[arg(long, value_delimiter = ',')]
-        ledger: Vec<String>,
+        ledger: Vec<Ledger>,
         /// YYYY, YYYY-Qn or YYYY-MM: the period and so the period type.
         #[arg(long)]
-        period: String,
+        period: Period,
         /// The last day of submission, YYYY-MM-DD (Beijing time).
         #[arg(long)]
-        deadline: String,
+        deadline: jiff::civil::Date,
         /// Warning rules that block a submission (errors always do), comma-separated.
         #[arg(long, value_delimiter = ',')]
         blocking: Vec<String>,
@@ -290,7 +301,7 @@ enum TopologyCommand {
         file: PathBuf,
         /// The node's 12-digit division code.
         #[arg(long)]
-        node: String,
+        node: DivisionCode,
         /// The node's next public key (printed by `huizong key new` at that node).
         #[arg(long)]
         key: String,
@@ -299,8 +310,9 @@ enum TopologyCommand {
     /// signed after the compromise is flagged. Raises the version and leaves the file unsigned.
     RevokeKey {
         file: PathBuf,
+        /// The node's 12-digit division code.
         #[arg(long)]
-        node: String,
+        node: DivisionCode,
         /// The key to revoke (current or retired).
         #[arg(long)]
         key: String,
@@ -328,94 +340,93 @@ enum TopologyCommand {
     },
 }
 
-fn print_json(value: &serde_json::Value) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
-}
+/// How the CLI ended: success, or a failure of a known kind (the exit code).
+type CliResult = std::result::Result<(), OperationError>;
 
-/// Prints a command's answer: its JSON as it is with `--json`, else rendered for people.
-fn answer<T: serde::de::DeserializeOwned>(
-    value: serde_json::Value,
+/// What the CLI knows of the person at the terminal and how to answer them.
+struct Session {
     json: bool,
-    render: impl FnOnce(&T) -> String,
-) -> Result<()> {
-    if json {
-        return print_json(&value);
+}
+
+impl Session {
+    /// Prints an answer: its JSON with `--json`, else the text `render` makes of it.
+    fn answer<T: Serialize>(&self, answer: &T, render: impl FnOnce(&T) -> String) -> CliResult {
+        if self.json {
+            print_json(answer)
+        } else {
+            print!("{}", render(answer));
+            Ok(())
+        }
     }
-    let view: T = serde_json::from_value(value)?;
-    print!("{}", render(&view));
+}
+
+fn print_json<T: Serialize + ?Sized>(value: &T) -> CliResult {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|error| OperationError::new(ErrorKind::Internal, error.to_string()))?;
+    println!("{text}");
     Ok(())
 }
 
-/// Runs a command on the node in `dir`: through its control socket when it is running, on its
+/// Runs a request on the node in `dir`: through its control socket when it is running, on its
 /// store directly when it is not.
-fn node_command(dir: &std::path::Path, command: &Command) -> Result<serde_json::Value> {
+fn node_call(dir: &std::path::Path, actor: &Actor, request: Request) -> Outcome {
     let directory = NodeDirectory::existing(dir)?;
-    if let Some(value) = driver::send_control_request(&directory.control_socket_path(), command)? {
-        return Ok(value);
+    let call = Call {
+        actor: actor.clone(),
+        request,
+    };
+    if let Some(outcome) =
+        driver::send_control_request::<Call, Outcome>(&directory.control_socket_path(), &call)?
+    {
+        return outcome;
     }
     let mut core = directory.open_core()?;
-    commands::execute_local(&mut core, command)
+    operations::execute_local(&mut core, call)
 }
 
-/// Closes or reopens a return's period at the root in `dir`.
-fn set_lock(dir: &std::path::Path, ledger_period: LedgerPeriod, closed: bool) -> Result<()> {
-    node_command(
-        dir,
-        &Command::SetLock {
-            ledger: ledger_period.ledger.clone(),
-            period: ledger_period.period.clone(),
-            closed,
-        },
-    )?;
-    println!(
-        "{} return {}/{}",
-        if closed { "closed" } else { "reopened" },
-        ledger_period.ledger,
-        ledger_period.period
-    );
-    Ok(())
+/// The answer of the expected kind, or an internal error when the node answered another (a
+/// node of a different version behind the control socket).
+macro_rules! expect_answer {
+    ($outcome:expr, $variant:ident) => {
+        match $outcome? {
+            Response::$variant(answer) => answer,
+            other => {
+                return Err(OperationError::new(
+                    ErrorKind::Internal,
+                    t!("errors.unexpected_answer", answer = format!("{other:?}")),
+                ));
+            }
+        }
+    };
 }
 
 /// Imports a file into the node in `dir`. The file is read and checked here first, with a progress
-/// bar on a terminal, so that a clerk sees errors at once; then a running node is sent the file
-/// (and checks it again), or the store is opened and the parsed records written.
+/// bar on a terminal, so that a clerk sees every problem at once; then a running node is sent the
+/// request (and checks the file again), or the store is opened and the parsed records written.
 fn import_file(
     dir: &std::path::Path,
-    ledger_period: LedgerPeriod,
-    table: Option<String>,
-    sheet: Option<String>,
-    path: PathBuf,
-) -> Result<serde_json::Value> {
+    actor: &Actor,
+    request: operations::import::ImportRequest,
+) -> Result<operations::import::ImportAnswer, OperationError> {
     let directory = NodeDirectory::existing(dir)?;
     let topology = directory.read_topology()?;
-    let (ledger, period, parsed) = commands::parse_import(
-        &topology,
-        &ledger_period.ledger,
-        &ledger_period.period,
-        table.as_deref(),
-        sheet.as_deref(),
-        &path,
-        &Progress::on_terminal(),
-    )?;
-    let command = Command::Import {
-        ledger: ledger_period.ledger,
-        period: ledger_period.period,
-        table,
-        sheet,
-        path: path.clone(),
+    let parsed = request.parse(&topology, &Progress::on_terminal())?;
+    let call = Call {
+        actor: actor.clone(),
+        request: Request::Import(request.clone()),
     };
-    if let Some(value) = driver::send_control_request(&directory.control_socket_path(), &command)? {
-        return Ok(value);
+    if let Some(outcome) =
+        driver::send_control_request::<Call, Outcome>(&directory.control_socket_path(), &call)?
+    {
+        return Ok(expect_answer!(outcome, Import));
     }
     let mut core = directory.open_core()?;
-    commands::import_parsed(
-        &mut core,
-        ledger,
-        period,
-        &parsed,
-        path.display().to_string(),
-    )
+    let context = operations::Context {
+        actor,
+        now_ms: node::clock::unix_ms(),
+        running: None,
+    };
+    operations::import::apply_parsed(&request, parsed, &mut core, &context)
 }
 
 fn init_logging(default_level: &str) {
@@ -464,6 +475,7 @@ fn run_node(dir: &std::path::Path) -> Result<()> {
             .with_session_limits(limits)
             .with_hold_off_ms(hold_off_first_ms, hold_off_longest_ms),
     );
+    let control = operations::control_handler(handle.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -480,7 +492,7 @@ fn run_node(dir: &std::path::Path) -> Result<()> {
             RunOptions {
                 socket: None,
                 listen: config.listen,
-                control_socket: Some(directory.control_socket_path()),
+                control: Some((directory.control_socket_path(), control)),
                 retry_ms_min: config.retry_ms_min,
                 retry_ms_max: config.retry_ms_max,
             },
@@ -514,7 +526,14 @@ async fn wait_for_termination() {
     }
 }
 
-fn execute(cli: Cli) -> Result<()> {
+fn execute(cli: Cli) -> CliResult {
+    let actor = match &cli.actor {
+        Some(name) => Actor::new(name).map_err(|error| {
+            OperationError::invalid(t!("errors.bad_actor", name = name, reason = error))
+        })?,
+        None => Actor::os_user(),
+    };
+    let session = |json: bool| Session { json };
     match cli.command {
         CliCommand::Keygen { out } => {
             let key = directory::generate_key()?;
@@ -525,52 +544,76 @@ fn execute(cli: Cli) -> Result<()> {
         CliCommand::Topology(TopologyCommand::Check { file }) => {
             let topology = directory::read_topology(&file)?;
             let signature = match topology.verify_signature() {
-                Ok(()) => "signed by its root".to_owned(),
-                Err(error) => format!("not usable by a node yet: {error}"),
+                Ok(()) => t!("cli.topology.signed").into_owned(),
+                Err(error) => t!("cli.topology.not_usable", reason = error).into_owned(),
             };
             println!(
-                "{}: \"{}\" version {}, {} nodes; {signature}",
-                file.display(),
-                topology.name(),
-                topology.version(),
-                topology.len()
+                "{}",
+                t!(
+                    "cli.topology.checked",
+                    file = file.display(),
+                    name = topology.name(),
+                    version = topology.version(),
+                    nodes = topology.len(),
+                    signature = signature
+                )
             );
             Ok(())
         }
         CliCommand::Topology(TopologyCommand::Publish { directory, file }) => {
             let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+                .with_context(|| t!("errors.cannot_read", file = file.display()))?;
             // Checked here first, so that a file that is not a topology says where it is wrong.
-            let topology = directory::read_topology(&file)?;
-            let value = node_command(&directory.dir, &Command::PublishTopology { text })?;
-            if value["adopted"] == true {
+            directory::read_topology(&file)?;
+            let answer = expect_answer!(
+                node_call(
+                    &directory.dir,
+                    &actor,
+                    Request::PublishTopology(
+                        operations::publish_topology::PublishTopologyRequest { text }
+                    ),
+                ),
+                PublishTopology
+            );
+            if answer.adopted {
                 println!(
-                    "published topology version {} from {}: it goes down the tree with the next \
-                     sessions",
-                    topology.version(),
-                    file.display()
+                    "{}",
+                    t!(
+                        "cli.topology.published",
+                        version = answer.version,
+                        file = file.display()
+                    )
                 );
             } else {
                 println!(
-                    "topology version {} is already in force",
-                    topology.version()
+                    "{}",
+                    t!("cli.topology.already_in_force", version = answer.version)
                 );
             }
             Ok(())
         }
         CliCommand::Topology(TopologyCommand::RotateKey { file, node, key }) => {
             let mut topology = directory::read_topology(&file)?;
-            let code = DivisionCode::parse(&node)?;
-            let key: topology::PublicKey = key
-                .parse()
-                .map_err(|error| anyhow::anyhow!("--key {key}: {error}"))?;
-            let version = topology.rotate_key(code, key)?;
+            let key: topology::PublicKey = key.parse().map_err(|error| {
+                OperationError::invalid(t!(
+                    "errors.bad_argument",
+                    argument = "--key",
+                    value = key,
+                    reason = error
+                ))
+            })?;
+            let version = topology.rotate_key(node, key)?;
             std::fs::write(&file, topology.to_toml_string())
-                .with_context(|| format!("cannot write {}", file.display()))?;
+                .with_context(|| t!("errors.cannot_write", file = file.display()))?;
             println!(
-                "{code}'s key is now {key}, its old key retired in version {version}; sign {} \
-                 with the root's key, then publish it at the root",
-                file.display()
+                "{}",
+                t!(
+                    "cli.topology.rotated",
+                    node = node,
+                    key = key,
+                    version = version,
+                    file = file.display()
+                )
             );
             Ok(())
         }
@@ -582,27 +625,47 @@ fn execute(cli: Cli) -> Result<()> {
             replacement,
         }) => {
             let mut topology = directory::read_topology(&file)?;
-            let code = DivisionCode::parse(&node)?;
-            let key: topology::PublicKey = key
-                .parse()
-                .map_err(|error| anyhow::anyhow!("--key {key}: {error}"))?;
+            let key: topology::PublicKey = key.parse().map_err(|error| {
+                OperationError::invalid(t!(
+                    "errors.bad_argument",
+                    argument = "--key",
+                    value = key,
+                    reason = error
+                ))
+            })?;
             let since_ms =
                 topology::parse_compromise_time(&compromised_since).map_err(|error| {
-                    anyhow::anyhow!("--compromised-since {compromised_since}: {error}")
+                    OperationError::invalid(t!(
+                        "errors.bad_argument",
+                        argument = "--compromised-since",
+                        value = compromised_since,
+                        reason = error
+                    ))
                 })?;
             let replacement = replacement
                 .map(|text| {
-                    text.parse::<topology::PublicKey>()
-                        .map_err(|error| anyhow::anyhow!("--replacement {text}: {error}"))
+                    text.parse::<topology::PublicKey>().map_err(|error| {
+                        OperationError::invalid(t!(
+                            "errors.bad_argument",
+                            argument = "--replacement",
+                            value = text,
+                            reason = error
+                        ))
+                    })
                 })
                 .transpose()?;
-            let version = topology.revoke_key(code, &key, since_ms, replacement)?;
+            let version = topology.revoke_key(node, &key, since_ms, replacement)?;
             std::fs::write(&file, topology.to_toml_string())
-                .with_context(|| format!("cannot write {}", file.display()))?;
+                .with_context(|| t!("errors.cannot_write", file = file.display()))?;
             println!(
-                "{code}'s key {key} is revoked in version {version}; sign {} with the root's key, \
-                 then publish it at the root",
-                file.display()
+                "{}",
+                t!(
+                    "cli.topology.revoked",
+                    node = node,
+                    key = key,
+                    version = version,
+                    file = file.display()
+                )
             );
             Ok(())
         }
@@ -616,16 +679,22 @@ fn execute(cli: Cli) -> Result<()> {
             let public = node_directory.make_next_key()?;
             let key_file = node_directory.next_key_path();
             // A running node takes it at once; a stopped one at its next start.
-            let _ = driver::send_control_request(
+            let call = Call {
+                actor: actor.clone(),
+                request: Request::LoadNextKey(operations::next_key::LoadNextKeyRequest {
+                    key_file: std::path::absolute(&key_file)
+                        .with_context(|| t!("errors.cannot_resolve", file = key_file.display()))?,
+                }),
+            };
+            if let Some(outcome) = driver::send_control_request::<Call, Outcome>(
                 &node_directory.control_socket_path(),
-                &Command::LoadNextKey {
-                    key_file: std::path::absolute(&key_file)?,
-                },
-            )?;
+                &call,
+            )? {
+                outcome?;
+            }
             println!(
-                "made the next key of this node in {}; give its public half to the root's operator \
-                 (`huizong topology rotate-key … --key {public}`):\n{public}",
-                key_file.display()
+                "{}",
+                t!("cli.key.made", file = key_file.display(), key = public)
             );
             Ok(())
         }
@@ -634,8 +703,15 @@ fn execute(cli: Cli) -> Result<()> {
             let key = directory::read_key(&key)?;
             topology.sign(&key)?;
             std::fs::write(&file, topology.to_toml_string())
-                .with_context(|| format!("cannot write {}", file.display()))?;
-            println!("signed {} (version {})", file.display(), topology.version());
+                .with_context(|| t!("errors.cannot_write", file = file.display()))?;
+            println!(
+                "{}",
+                t!(
+                    "cli.topology.signed_file",
+                    file = file.display(),
+                    version = topology.version()
+                )
+            );
             Ok(())
         }
         CliCommand::Init {
@@ -645,15 +721,20 @@ fn execute(cli: Cli) -> Result<()> {
             key,
         } => {
             let topology = directory::read_topology(&topology)?;
-            let code = DivisionCode::parse(&node)?;
             let key = directory::read_key(&key)?;
-            directory::init(&dir, &topology, code, &key)?;
-            let entry = topology.node(code).expect("init checked the code");
+            directory::init(&dir, &topology, node, &key)?;
+            let name = topology
+                .node(node)
+                .map(|entry| entry.name_zh.clone())
+                .unwrap_or_default();
             println!(
-                "created node {} {} in {}",
-                code,
-                entry.name_zh,
-                dir.display()
+                "{}",
+                t!(
+                    "cli.init.done",
+                    node = node,
+                    name = name,
+                    dir = dir.display()
+                )
             );
             Ok(())
         }
@@ -661,7 +742,7 @@ fn execute(cli: Cli) -> Result<()> {
             init_logging("info");
             let node_directory = NodeDirectory::existing(&directory.dir)?;
             directory::check_key_file_private(&node_directory.key_path())?;
-            run_node(&directory.dir)
+            Ok(run_node(&directory.dir)?)
         }
         CliCommand::Import {
             directory,
@@ -672,31 +753,24 @@ fn execute(cli: Cli) -> Result<()> {
             json,
         } => {
             let path = std::path::absolute(&file)
-                .with_context(|| format!("cannot resolve {}", file.display()))?;
-            let value = import_file(&directory.dir, ledger_period, table, sheet, path)?;
-            if json {
-                return print_json(&value);
-            }
-            let view: ImportView = serde_json::from_value(value)?;
-            println!(
-                "imported {} records ({}) from {} into {}; the draft now holds {} records",
-                view.outcome.n_records_written,
-                view.table,
-                view.file,
-                view.outcome.key,
-                view.outcome.n_records_in_document
-            );
-            Ok(())
+                .with_context(|| t!("errors.cannot_resolve", file = file.display()))?;
+            let request = operations::import::ImportRequest {
+                ledger: ledger_period.ledger,
+                period: ledger_period.period,
+                table,
+                sheet,
+                path,
+            };
+            let answer = import_file(&directory.dir, &actor, request)?;
+            session(json).answer(&answer, render::import)
         }
         CliCommand::Template {
             ledger,
             format,
             out,
         } => {
-            let ledger: Ledger = ledger.parse()?;
-            let format: ExportFormat = format.parse()?;
             for path in template::write_template(ledger, format, out.as_deref())? {
-                println!("wrote {}", path.display());
+                println!("{}", t!("cli.template.wrote", file = path.display()));
             }
             Ok(())
         }
@@ -706,24 +780,29 @@ fn execute(cli: Cli) -> Result<()> {
             format,
             out,
         } => {
-            let format: ExportFormat = format.parse()?;
-            let value = node_command(
-                &directory.dir,
-                &Command::Export {
-                    ledger: ledger_period.ledger,
-                    period: ledger_period.period,
-                },
-            )?;
-            let statistical_return: StatReturn = serde_json::from_value(value)?;
+            let statistical_return = expect_answer!(
+                node_call(
+                    &directory.dir,
+                    &actor,
+                    Request::Export(operations::export::ExportRequest {
+                        ledger: ledger_period.ledger,
+                        period: ledger_period.period,
+                    }),
+                ),
+                Export
+            );
             let path = out.unwrap_or_else(|| {
                 PathBuf::from(export::default_file_name(&statistical_return, format))
             });
             export::write_return(&statistical_return, format, &path)?;
             println!(
-                "wrote {} ({} sheets, {} findings for review)",
-                path.display(),
-                statistical_return.sheets.len(),
-                statistical_return.findings.len()
+                "{}",
+                t!(
+                    "cli.export.wrote",
+                    file = path.display(),
+                    sheets = statistical_return.sheets.len(),
+                    findings = statistical_return.findings.len()
+                )
             );
             Ok(())
         }
@@ -732,50 +811,47 @@ fn execute(cli: Cli) -> Result<()> {
             ledger_period,
             json,
         } => {
-            let value = node_command(
-                &directory.dir,
-                &Command::Submit {
-                    ledger: ledger_period.ledger,
-                    period: ledger_period.period,
-                },
-            )?;
-            if json {
-                return print_json(&value);
-            }
-            let outcome: node::core::SubmitOutcome = serde_json::from_value(value)?;
-            if outcome.new {
-                println!(
-                    "submitted {} #{} ({} records), signed {}",
-                    outcome.key,
-                    outcome.sequence,
-                    outcome.n_records,
-                    &outcome.hash[..12]
-                );
-            } else {
-                println!(
-                    "{} has not changed since submission #{}; nothing new to sign",
-                    outcome.key, outcome.sequence
-                );
-            }
-            Ok(())
+            let outcome = expect_answer!(
+                node_call(
+                    &directory.dir,
+                    &actor,
+                    Request::Submit(operations::submit::SubmitRequest {
+                        ledger: ledger_period.ledger,
+                        period: ledger_period.period,
+                    }),
+                ),
+                Submit
+            );
+            session(json).answer(&outcome, render::submit)
         }
         CliCommand::Status { directory, json } => {
-            let value = node_command(&directory.dir, &Command::Status)?;
-            answer(value, json, |view: &StatusView| render::status(view))
+            let view = expect_answer!(
+                node_call(
+                    &directory.dir,
+                    &actor,
+                    Request::Status(operations::status::StatusRequest {}),
+                ),
+                Status
+            );
+            session(json).answer(&view, render::status)
         }
         CliCommand::Report {
             directory,
             ledger_period,
             json,
         } => {
-            let value = node_command(
-                &directory.dir,
-                &Command::Report {
-                    ledger: ledger_period.ledger,
-                    period: ledger_period.period,
-                },
-            )?;
-            answer(value, json, |view: &ReportView| render::report(view))
+            let view = expect_answer!(
+                node_call(
+                    &directory.dir,
+                    &actor,
+                    Request::Report(operations::report::ReportRequest {
+                        ledger: ledger_period.ledger,
+                        period: ledger_period.period,
+                    }),
+                ),
+                Report
+            );
+            session(json).answer(&view, render::report)
         }
         CliCommand::Return(ReturnCommand::Define {
             directory,
@@ -786,19 +862,23 @@ fn execute(cli: Cli) -> Result<()> {
             coefficients,
         }) => {
             for ledger in ledger {
-                let value = node_command(
-                    &directory.dir,
-                    &Command::DefineReturn {
-                        ledger: ledger.clone(),
-                        period: period.clone(),
-                        deadline: deadline.clone(),
-                        blocking_rules: blocking.clone(),
-                        coefficients_version: coefficients.clone(),
-                    },
-                )?;
-                println!(
-                    "defined return {ledger}/{period} (revision {}), due {deadline}",
-                    value["revision"]
+                let definition = expect_answer!(
+                    node_call(
+                        &directory.dir,
+                        &actor,
+                        Request::DefineReturn(operations::define_return::DefineReturnRequest {
+                            ledger,
+                            period,
+                            deadline,
+                            blocking_rules: blocking.clone(),
+                            coefficients_version: coefficients.clone(),
+                        }),
+                    ),
+                    DefineReturn
+                );
+                print!(
+                    "{}",
+                    render::define_return(&definition, &deadline.to_string())
                 );
             }
             Ok(())
@@ -806,11 +886,11 @@ fn execute(cli: Cli) -> Result<()> {
         CliCommand::Return(ReturnCommand::Close {
             directory,
             ledger_period,
-        }) => set_lock(&directory.dir, ledger_period, true),
+        }) => set_lock(&directory.dir, &actor, ledger_period, true),
         CliCommand::Return(ReturnCommand::Reopen {
             directory,
             ledger_period,
-        }) => set_lock(&directory.dir, ledger_period, false),
+        }) => set_lock(&directory.dir, &actor, ledger_period, false),
         CliCommand::Review {
             directory,
             ledger_period,
@@ -818,35 +898,41 @@ fn execute(cli: Cli) -> Result<()> {
             verdict,
             json,
         } => {
-            let value = node_command(
-                &directory.dir,
-                &Command::Review {
-                    ledger: ledger_period.ledger,
-                    period: ledger_period.period,
-                    node,
-                    returned_because: match verdict {
-                        ReviewVerdict::Accept => None,
-                        ReviewVerdict::Return { reason } => Some(reason),
-                    },
-                },
-            )?;
-            answer(value, json, |review| {
-                format!("{}\n", render::document_review(review))
-            })
+            let review = expect_answer!(
+                node_call(
+                    &directory.dir,
+                    &actor,
+                    Request::Review(operations::review::ReviewRequest {
+                        ledger: ledger_period.ledger,
+                        period: ledger_period.period,
+                        node,
+                        returned_because: match verdict {
+                            ReviewVerdict::Accept => None,
+                            ReviewVerdict::Return { reason } => Some(reason),
+                        },
+                    }),
+                ),
+                Review
+            );
+            session(json).answer(&review, render::document_review)
         }
         CliCommand::Completeness {
             directory,
             ledger_period,
             json,
         } => {
-            let value = node_command(
-                &directory.dir,
-                &Command::Completeness {
-                    ledger: ledger_period.ledger,
-                    period: ledger_period.period,
-                },
-            )?;
-            answer(value, json, render::completeness)
+            let view = expect_answer!(
+                node_call(
+                    &directory.dir,
+                    &actor,
+                    Request::Completeness(operations::completeness::CompletenessRequest {
+                        ledger: ledger_period.ledger,
+                        period: ledger_period.period,
+                    }),
+                ),
+                Completeness
+            );
+            session(json).answer(&view, render::completeness)
         }
         CliCommand::Explain {
             directory,
@@ -854,78 +940,80 @@ fn execute(cli: Cli) -> Result<()> {
             figure,
             json,
         } => {
-            let value = node_command(
-                &directory.dir,
-                &Command::Explain {
-                    ledger: ledger_period.ledger,
-                    period: ledger_period.period,
-                    figure,
-                },
-            )?;
-            answer(value, json, render::explain)
+            let view = expect_answer!(
+                node_call(
+                    &directory.dir,
+                    &actor,
+                    Request::Explain(operations::explain::ExplainRequest {
+                        ledger: ledger_period.ledger,
+                        period: ledger_period.period,
+                        figure,
+                    }),
+                ),
+                Explain
+            );
+            session(json).answer(&view, render::explain)
         }
         CliCommand::Restore { directory, json } => {
             init_logging("warn");
             let directory = NodeDirectory::existing(&directory.dir)?;
             let report = driver::restore::restore_directory(&directory)?;
-            if json {
-                return print_json(&serde_json::to_value(&report)?);
-            }
-            if let Some(aside) = &report.moved_aside_to {
-                println!(
-                    "the store could not be used ({}); moved it to {aside}",
-                    report.store_error.as_deref().unwrap_or("corrupt")
-                );
-            }
-            let counts = &report.counts;
-            println!(
-                "restored node {} from parent {} at {}: {} submissions ({} documents, {} of them \
-                 this node's own), {} rollups, {} notices; the latest own submission restored is \
-                 #{} and rollup #{}; from now on this node signs from #{} on, so that no \
-                 sequence it signed before is used twice",
-                report.node,
-                report.parent,
-                report.parent_address,
-                counts.submissions,
-                counts.documents,
-                counts.own_documents,
-                counts.rollups,
-                counts.notices,
-                counts.own_submission_sequence_max,
-                counts.own_rollup_sequence_max,
-                counts.next_sequence
-            );
-            Ok(())
+            session(json).answer(&report, render::restore)
         }
         CliCommand::Verify { directory, json } => {
-            let value = node_command(&directory.dir, &Command::Verify)?;
-            if json {
-                return print_json(&value);
-            }
-            let report: node::core::VerifyReport = serde_json::from_value(value)?;
-            println!(
-                "verified: {} submissions (signatures and figures recomputed from {} documents), {} rollups, {} review decisions, {} return definitions; every one of the {} signed objects stored is signed and from this node's subtree",
-                report.submissions_checked,
-                report.documents_checked,
-                report.rollups_checked,
-                report.decisions_checked,
-                report.definitions_checked,
-                report.stored_objects_checked
+            let report = expect_answer!(
+                node_call(
+                    &directory.dir,
+                    &actor,
+                    Request::Verify(operations::verify::VerifyRequest {}),
+                ),
+                Verify
             );
-            for flag in &report.flagged {
-                println!("warning: {flag}");
-            }
-            Ok(())
+            session(json).answer(&report, render::verify)
         }
         CliCommand::Demo(options) => {
             init_logging("warn");
-            demo::run(options)
+            Ok(demo::run(options)?)
         }
         CliCommand::Bench(options) => {
             init_logging("warn");
-            bench::run(options)
+            Ok(bench::run(options)?)
         }
     }
+}
+
+/// Closes or reopens a return's period at the root in `dir`.
+fn set_lock(
+    dir: &std::path::Path,
+    actor: &Actor,
+    ledger_period: LedgerPeriod,
+    closed: bool,
+) -> CliResult {
+    let answer = expect_answer!(
+        node_call(
+            dir,
+            actor,
+            Request::SetLock(operations::set_lock::SetLockRequest {
+                ledger: ledger_period.ledger,
+                period: ledger_period.period,
+                closed,
+            }),
+        ),
+        SetLock
+    );
+    println!(
+        "{}",
+        t!(
+            if answer.closed {
+                "cli.return.closed"
+            } else {
+                "cli.return.reopened"
+            },
+            ledger = render::ledger_name(answer.ledger),
+            period = answer.period
+        )
+    );
+    Ok(())
 }
 
 /// Files the node creates (the store, keys, exports, the control socket) are its owner's alone:
@@ -935,15 +1023,49 @@ fn make_new_files_private() {
     rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
 }
 
+/// The language asked for before the command line is parsed (its help is in that language):
+/// `--lang X` or `--lang=X` anywhere, else `HUIZONG_LANG`, else Chinese, whatever the system
+/// locale.
+fn language_asked() -> Language {
+    let arguments: Vec<String> = std::env::args().collect();
+    let given = arguments
+        .iter()
+        .enumerate()
+        .find_map(|(index, argument)| match argument.strip_prefix("--lang") {
+            Some("") => arguments.get(index + 1).cloned(),
+            Some(rest) => rest.strip_prefix('=').map(str::to_owned),
+            None => None,
+        })
+        .or_else(|| std::env::var("HUIZONG_LANG").ok());
+    given.and_then(|text| text.parse().ok()).unwrap_or_default()
+}
+
+/// Whether `--json` was asked for, so that even a failure prints JSON.
+fn json_asked() -> bool {
+    std::env::args().any(|argument| argument == "--json")
+}
+
 fn main() -> ExitCode {
     #[cfg(unix)]
     make_new_files_private();
-    let cli = Cli::parse();
+    language_asked().set_current();
+    let command = render::localized_help(Cli::command());
+    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    if let Some(language) = cli.lang {
+        language.set_current();
+    }
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            if json_asked() {
+                let _ = print_json(&error);
+            } else {
+                eprint!("{}", render::error(&error));
+            }
+            ExitCode::from(error.exit_code())
         }
     }
 }

@@ -1,22 +1,32 @@
-//! Text for people: the tables `status` and `report` print without `--json`.
+//! Text for people: what every operation's answer and failure looks like on a terminal, in the
+//! language chosen at start-up (Chinese unless `--lang en`). Every word comes from the message
+//! catalogues (`locales/<language>.yml`, the `cli` and `status` sections); this module only lays
+//! the words out. `--json` prints the answers themselves instead.
 
 use std::fmt::Write;
 
-use schemas::returns::StatReturn;
+use rust_i18n::t;
+use schemas::returns::{Finding, StatReturn};
+use schemas::{Language, Ledger};
+use unicode_width::UnicodeWidthStr;
 
-use crate::core::{Contribution, DocumentReview, ReviewState};
-use crate::views::{CompletenessView, ExplainView, FigureView, ReportView, StatusView};
+use crate::core::{Contribution, DocumentReview, ReviewState, SubmitOutcome, VerifyReport};
+use crate::operations::completeness::{CompletenessView, Timeliness};
+use crate::operations::define_return::DefineReturnAnswer;
+use crate::operations::explain::ExplainView;
+use crate::operations::import::ImportAnswer;
+use crate::operations::report::ReportView;
+use crate::operations::status::StatusView;
+use crate::operations::{ErrorDetails, FigureView, NodeView, OperationError};
 
 /// A time for people: Beijing time with the zone named (see [`crate::clock::beijing_time`]).
 pub fn format_time(unix_ms: i64) -> String {
     crate::clock::beijing_time(unix_ms)
 }
 
-/// Terminal columns a string takes: CJK characters take two.
+/// Terminal columns a string takes (CJK characters take two).
 fn display_width(text: &str) -> usize {
-    text.chars()
-        .map(|character| if (character as u32) >= 0x1100 { 2 } else { 1 })
-        .sum()
+    UnicodeWidthStr::width(text)
 }
 
 fn pad(text: &str, width: usize) -> String {
@@ -24,16 +34,31 @@ fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(padding))
 }
 
+/// A ledger's name in the language people read.
+pub fn ledger_name(ledger: Ledger) -> String {
+    match Language::current() {
+        Language::Chinese => ledger.name_zh().to_owned(),
+        Language::English => t!(format!("cli.ledger.{}", ledger.slug())).into_owned(),
+    }
+}
+
+/// A node's name in the language people read, with its code.
+fn node_name(node: &NodeView) -> String {
+    let name = match Language::current() {
+        Language::English if !node.name_en.is_empty() => &node.name_en,
+        _ => &node.name_zh,
+    };
+    format!("{name} ({})", node.code)
+}
+
 /// A figure table: label, value right-aligned, unit.
 pub fn figure_table(figures: &[FigureView]) -> String {
     let labels: Vec<String> = figures
         .iter()
-        .map(|figure| {
-            if figure.label_zh.is_empty() {
-                figure.name.clone()
-            } else {
-                format!("{} {}", figure.label_zh, figure.label_en)
-            }
+        .map(|figure| match Language::current() {
+            _ if figure.label_zh.is_empty() => figure.name.clone(),
+            Language::Chinese => figure.label_zh.clone(),
+            Language::English => figure.label_en.clone(),
         })
         .collect();
     let label_width = labels
@@ -59,59 +84,67 @@ pub fn figure_table(figures: &[FigureView]) -> String {
     text
 }
 
+/// Names of nodes, the first few, then how many more.
+fn some_names(nodes: &[NodeView]) -> String {
+    const NAMED_MAX: usize = 5;
+    let mut names: Vec<String> = nodes.iter().take(NAMED_MAX).map(node_name).collect();
+    if nodes.len() > NAMED_MAX {
+        names.push(t!("cli.and_more", count = nodes.len() - NAMED_MAX).into_owned());
+    }
+    names.join(t!("cli.list_separator").as_ref())
+}
+
+/// `report`: the node's figures, whether they are final, and the return built from them.
 pub fn report(view: &ReportView) -> String {
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "{} {} ({}): {} {}",
-        view.node.name_zh, view.node.name_en, view.node.code, view.ledger, view.period
+        "{}",
+        t!(
+            "status.report.heading",
+            node = node_name(&view.node),
+            ledger = ledger_name(view.ledger),
+            period = view.period
+        )
     );
     match (view.sequence, view.signed_at_ms) {
         (Some(sequence), Some(signed_at_ms)) => {
             let _ = writeln!(
                 text,
-                "{} #{sequence}, signed {}; includes the submissions of {} of {} nodes",
-                view.source,
-                format_time(signed_at_ms),
-                view.included.len(),
-                view.included.len() + view.missing.len()
+                "{}",
+                t!(
+                    format!("status.report.signed_{}", view.source),
+                    sequence = sequence,
+                    time = format_time(signed_at_ms),
+                    included = view.included.len(),
+                    expected = view.included.len() + view.missing.len()
+                )
             );
         }
         _ => {
-            let _ = writeln!(text, "nothing submitted or consolidated yet");
+            let _ = writeln!(text, "{}", t!("status.report.nothing_yet"));
             return text;
         }
     }
     if view.provisional {
-        const NAMED_MAX: usize = 5;
-        let mut names: Vec<String> = view
-            .unaccepted
-            .iter()
-            .take(NAMED_MAX)
-            .map(|node| format!("{} {}", node.code, node.name_zh))
-            .collect();
-        if view.unaccepted.len() > NAMED_MAX {
-            names.push(format!("and {} more", view.unaccepted.len() - NAMED_MAX));
-        }
         let _ = writeln!(
             text,
-            "PROVISIONAL: includes {} submissions not yet accepted by their reviewer: {}",
-            view.unaccepted.len(),
-            names.join(", ")
+            "{}",
+            t!(
+                "status.report.provisional",
+                count = view.unaccepted.len(),
+                names = some_names(&view.unaccepted)
+            )
         );
     } else {
-        let _ = writeln!(
-            text,
-            "final: every submission included is accepted by its reviewer"
-        );
+        let _ = writeln!(text, "{}", t!("status.report.final"));
     }
     if !view.missing.is_empty() {
-        let names: Vec<String> = view
-            .missing
-            .iter()
-            .map(|node| format!("{} {}", node.code, node.name_zh))
-            .collect();
-        let _ = writeln!(text, "not yet included: {}", names.join(", "));
+        let _ = writeln!(
+            text,
+            "{}",
+            t!("status.report.missing", names = some_names(&view.missing))
+        );
     }
     text.push_str(&statistical_return(&view.statistical_return));
     text
@@ -126,7 +159,7 @@ pub fn statistical_return(ret: &StatReturn) -> String {
         let mut header = vec![sheet.row_header_zh.clone()];
         let indicator_sheet = sheet.rows.iter().any(|row| row.unit.is_some());
         if indicator_sheet {
-            header.push("单位".to_owned());
+            header.push(t!("status.return.unit").into_owned());
         }
         header.extend(sheet.columns.iter().map(|column| {
             if column.unit.is_empty() || column.header_zh.contains('（') {
@@ -148,7 +181,7 @@ pub fn statistical_return(ret: &StatReturn) -> String {
             lines.push(line);
         }
         if let Some(totals) = &sheet.totals {
-            let mut line = vec!["合计".to_owned()];
+            let mut line = vec![t!("status.return.total").into_owned()];
             line.extend(totals.iter().map(cell));
             lines.push(line);
         }
@@ -181,135 +214,199 @@ pub fn statistical_return(ret: &StatReturn) -> String {
             std::collections::BTreeMap::new();
         for finding in &ret.findings {
             *by_rule
-                .entry((
-                    format!("{:?}", finding.severity).to_lowercase(),
-                    finding.rule.clone(),
-                ))
+                .entry((severity_name(finding), finding.rule.clone()))
                 .or_default() += 1;
         }
         let listed: Vec<String> = by_rule
             .iter()
-            .map(|((severity, rule), count)| format!("{count} {rule} ({severity})"))
+            .map(|((severity, rule), count)| format!("{count} × {rule} ({severity})"))
             .collect();
-        let _ = writeln!(text, "\n  for review: {}", listed.join(", "));
+        let _ = writeln!(
+            text,
+            "\n  {}",
+            t!(
+                "status.return.for_review",
+                listed = listed.join(t!("cli.list_separator").as_ref())
+            )
+        );
     }
     text
 }
 
+fn severity_name(finding: &Finding) -> String {
+    t!(format!(
+        "status.severity.{}",
+        format!("{:?}", finding.severity).to_lowercase()
+    ))
+    .into_owned()
+}
+
+/// Findings one per line: where, which rule, what to do.
+pub fn findings(findings: &[Finding]) -> String {
+    let mut text = String::new();
+    for finding in findings {
+        let _ = writeln!(
+            text,
+            "  [{}] {} {} ({}, {}): {}",
+            severity_name(finding),
+            finding.table,
+            finding.record_id,
+            finding.field,
+            finding.rule,
+            finding.message
+        );
+    }
+    text
+}
+
+/// `status`: the node, its links, its documents and rollups.
 pub fn status(view: &StatusView) -> String {
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "{} {} ({}, {}) — topology version {}{}",
-        view.node.name_zh,
-        view.node.name_en,
-        view.node.code,
-        view.node.level,
-        view.topology_version,
-        if view.running {
-            ", running"
-        } else {
-            ", not running"
-        }
+        "{}",
+        t!(
+            if view.running {
+                "status.node.running"
+            } else {
+                "status.node.not_running"
+            },
+            node = node_name(&view.node),
+            level = view.node.level,
+            version = view.topology_version
+        )
     );
     if let Some(parent) = &view.parent {
-        let _ = writeln!(text, "parent: {} {}", parent.code, parent.name_zh);
+        let _ = writeln!(
+            text,
+            "{}",
+            t!("status.node.parent", node = node_name(parent))
+        );
     }
     if !view.children.is_empty() {
-        let _ = writeln!(text, "children: {}", view.children.len());
+        let _ = writeln!(
+            text,
+            "{}",
+            t!("status.node.children", count = view.children.len())
+        );
     }
     for link in &view.links {
         let _ = writeln!(
             text,
-            "link to {} {}: {:?}{}{}",
-            link.role,
-            link.peer,
-            link.state,
+            "{}{}{}",
+            t!(
+                "status.link.line",
+                role = t!(format!("status.link.role_{}", link.role)),
+                peer = link.peer,
+                state = t!(format!(
+                    "status.link.state_{}",
+                    format!("{:?}", link.state).to_lowercase()
+                ))
+            ),
             link.last_settled_ms
-                .map(|ms| format!(", last settled {}", format_time(ms)))
+                .map(|ms| t!("status.link.last_settled", time = format_time(ms)).into_owned())
                 .unwrap_or_default(),
             link.last_error
                 .as_ref()
-                .map(|error| format!(", last error: {error}"))
+                .map(|error| t!("status.link.last_error", error = error).into_owned())
                 .unwrap_or_default()
         );
     }
     for held in &view.held_off {
         let _ = writeln!(
             text,
-            "child {} {} held off until {}: {}",
-            held.child.code,
-            held.child.name_zh,
-            format_time(held.until_ms),
-            held.reason
+            "{}",
+            t!(
+                "status.node.held_off",
+                child = node_name(&held.child),
+                time = format_time(held.until_ms),
+                reason = held.reason
+            )
         );
     }
     if let Some(note) = &view.topology_file_not_used {
-        let _ = writeln!(text, "warning: {note}");
+        let _ = writeln!(
+            text,
+            "{}",
+            t!("status.node.topology_file_not_used", note = note)
+        );
     }
     if !view.signing_key_current {
         let _ = writeln!(
             text,
-            "warning: the topology in force no longer names this node's key as current; it \
-             signs nothing new until a topology names its next key (make one with `huizong key \
-             new`){}",
-            view.next_public_key
-                .as_ref()
-                .map(|key| format!(" (next key waiting: {key})"))
-                .unwrap_or_default()
+            "{}",
+            match &view.next_public_key {
+                Some(key) => t!("status.node.key_not_current_next_waiting", key = key),
+                None => t!("status.node.key_not_current"),
+            }
         );
     }
     for document in &view.own_documents {
         let submitted = match (document.submitted_sequence, document.submitted_at_ms) {
-            (Some(sequence), Some(at)) => format!(
-                "submitted #{sequence} ({} records) {}",
-                document.submitted_records.unwrap_or(0),
-                format_time(at)
-            ),
-            _ => "not submitted".to_owned(),
+            (Some(sequence), Some(at)) => t!(
+                "status.document.submitted",
+                sequence = sequence,
+                records = document.submitted_records.unwrap_or(0),
+                time = format_time(at)
+            )
+            .into_owned(),
+            _ => t!("status.document.not_submitted").into_owned(),
         };
         let review = match &document.review {
             ReviewState::Missing => String::new(),
-            other => format!("; {}", review_text(other)),
+            other => format!("{}{}", t!("cli.list_separator"), review_text(other)),
         };
         let _ = writeln!(
             text,
-            "own {}: {submitted}{review}{}",
-            document.key,
+            "{}{submitted}{review}{}",
+            t!("status.document.own", key = document.key),
             if document.unsubmitted_changes {
-                "; the draft has unsubmitted changes"
+                t!("status.document.unsubmitted_changes").into_owned()
             } else {
-                ""
+                String::new()
             }
         );
     }
-    let _ = writeln!(text, "replicas held: {}", view.replicas_held);
+    let _ = writeln!(
+        text,
+        "{}",
+        t!("status.node.replicas_held", count = view.replicas_held)
+    );
     for rollup in &view.rollups {
         let _ = writeln!(
             text,
-            "rollup {} {} #{}: includes {} of {} nodes, signed {}",
-            rollup.ledger,
-            rollup.period,
-            rollup.sequence,
-            rollup.included,
-            rollup.expected,
-            format_time(rollup.signed_at_ms)
+            "{}",
+            t!(
+                "status.node.rollup",
+                ledger = ledger_name(rollup.ledger),
+                period = rollup.period,
+                sequence = rollup.sequence,
+                included = rollup.included,
+                expected = rollup.expected,
+                time = format_time(rollup.signed_at_ms)
+            )
         );
     }
-    let _ = writeln!(text, "refusals: {}", view.refusals);
+    let _ = writeln!(
+        text,
+        "{}",
+        t!("status.node.refusals", count = view.refusals)
+    );
     for refusal in &view.recent_refusals {
         let _ = writeln!(text, "  {refusal}");
     }
     text
 }
 
-/// One word for a review state, with the reason of a return.
+/// A review state in words, with the reason of a return.
 fn review_text(review: &ReviewState) -> String {
     match review {
-        ReviewState::Missing => "missing".to_owned(),
-        ReviewState::Submitted => "submitted, awaiting review".to_owned(),
-        ReviewState::Accepted => "accepted".to_owned(),
-        ReviewState::Returned { reason } => format!("returned: {reason}"),
+        ReviewState::Missing => t!("status.review.missing").into_owned(),
+        ReviewState::Submitted => t!("status.review.submitted").into_owned(),
+        ReviewState::Accepted => t!("status.review.accepted").into_owned(),
+        ReviewState::Returned { reason } => {
+            t!("status.review.returned", reason = reason).into_owned()
+        }
     }
 }
 
@@ -319,38 +416,53 @@ pub fn document_review(review: &DocumentReview) -> String {
     for submission in &review.submissions {
         let _ = write!(
             text,
-            "\n  #{} submitted at {} ({} records, {})",
-            submission.sequence,
-            format_time(submission.signed_at_ms),
-            submission.n_records,
-            &submission.hash[..12]
+            "\n  {}",
+            t!(
+                "status.review.submission_line",
+                sequence = submission.sequence,
+                time = format_time(submission.signed_at_ms),
+                records = submission.n_records,
+                hash = &submission.hash[..12]
+            )
         );
     }
     for decision in &review.history {
         let _ = write!(
             text,
-            "\n  #{} {} by {} at {}{}",
-            decision.sequence,
-            decision.verdict,
-            decision.decided_by,
-            format_time(decision.time_ms),
+            "\n  {}{}",
+            t!(
+                "status.review.decision_line",
+                sequence = decision.sequence,
+                verdict = t!(format!("status.verdict.{}", decision.verdict)),
+                by = decision.decided_by,
+                time = format_time(decision.time_ms)
+            ),
             decision
                 .reason
                 .as_ref()
                 .map_or(String::new(), |reason| format!(": {reason}"))
         );
     }
+    text.push('\n');
     text
 }
 
 /// How a figure was made, as an indented tree of signed objects.
 pub fn explain(view: &ExplainView) -> String {
     let mut text = format!(
-        "{} at {} {} ({}), {} {}:\n",
-        view.figure, view.node.name_zh, view.node.name_en, view.node.code, view.ledger, view.period
+        "{}\n",
+        t!(
+            "status.explain.heading",
+            figure = view.figure,
+            node = node_name(&view.node),
+            ledger = ledger_name(view.ledger),
+            period = view.period
+        )
     );
     match &view.contribution {
-        None => text.push_str("  nothing submitted or consolidated yet\n"),
+        None => {
+            let _ = writeln!(text, "  {}", t!("status.report.nothing_yet"));
+        }
         Some(contribution) => explain_lines(&mut text, contribution, 1),
     }
     text
@@ -360,18 +472,24 @@ fn explain_lines(text: &mut String, contribution: &Contribution, depth: usize) {
     let review = contribution
         .review
         .as_ref()
-        .map_or(String::new(), |review| format!(", {}", review_text(review)));
+        .map_or(String::new(), |review| {
+            format!("{}{}", t!("cli.list_separator"), review_text(review))
+        });
     let _ = writeln!(
         text,
-        "{}{} {} #{} = {}  (hash {}, signed by {} at {}{review})",
+        "{}{}",
         "  ".repeat(depth),
-        contribution.node,
-        contribution.kind,
-        contribution.sequence,
-        contribution.value.normalize(),
-        &contribution.hash[..12],
-        contribution.signer,
-        format_time(contribution.signed_at_ms)
+        t!(
+            "status.explain.line",
+            node = contribution.node,
+            kind = t!(format!("status.explain.kind_{}", contribution.kind)),
+            sequence = contribution.sequence,
+            value = contribution.value.normalize(),
+            hash = &contribution.hash[..12],
+            signer = contribution.signer,
+            time = format_time(contribution.signed_at_ms),
+            review = review
+        )
     );
     for input in &contribution.inputs {
         explain_lines(text, input, depth + 1);
@@ -383,32 +501,40 @@ pub fn completeness(view: &CompletenessView) -> String {
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "{} {} ({}): {} {}: {} of {} submitted ({} on time, {} late), {} accepted, {} returned{}{}",
-        view.node.name_zh,
-        view.node.name_en,
-        view.node.code,
-        view.ledger,
-        view.period,
-        view.submitted,
-        view.expected,
-        view.on_time,
-        view.late,
-        view.accepted,
-        view.returned,
+        "{}{}{}",
+        t!(
+            "status.completeness.heading",
+            node = node_name(&view.node),
+            ledger = ledger_name(view.ledger),
+            period = view.period,
+            submitted = view.submitted,
+            expected = view.expected,
+            on_time = view.on_time,
+            late = view.late,
+            accepted = view.accepted,
+            returned = view.returned
+        ),
         view.deadline_ms.map_or_else(
-            || "; no return definition held".to_owned(),
-            |deadline| format!("; due {}", format_time(deadline))
+            || t!("status.completeness.no_definition").into_owned(),
+            |deadline| t!("status.completeness.due", time = format_time(deadline)).into_owned()
         ),
         if view.provisional {
-            "; the figures are PROVISIONAL"
+            t!("status.completeness.provisional").into_owned()
         } else {
-            ""
+            String::new()
         }
     );
     if view.documents.iter().any(|row| row.document.period_closed) {
+        let _ = writeln!(text, "  {}", t!("status.completeness.closed"));
+    }
+    if !view.overdue.is_empty() {
         let _ = writeln!(
             text,
-            "  the root has closed this period: figures are locked"
+            "  {}",
+            t!(
+                "status.completeness.overdue",
+                names = some_names(&view.overdue)
+            )
         );
     }
     for row in &view.documents {
@@ -419,11 +545,10 @@ pub fn completeness(view: &CompletenessView) -> String {
             pad(&row.node.name_zh, 12),
             review_text(&row.document.review),
             match (row.document.late_correction, row.timeliness) {
-                (true, _) =>
-                    " (late correction after the period closed: not counted until reopened)",
-                (false, crate::views::Timeliness::Late) => " (late)",
-                (false, crate::views::Timeliness::Overdue) => " (overdue)",
-                _ => "",
+                (true, _) => t!("status.completeness.late_correction").into_owned(),
+                (false, Timeliness::Late) => t!("status.completeness.late").into_owned(),
+                (false, Timeliness::Overdue) => t!("status.completeness.overdue_mark").into_owned(),
+                _ => String::new(),
             },
             row.document
                 .sequence
@@ -431,6 +556,164 @@ pub fn completeness(view: &CompletenessView) -> String {
         );
     }
     text
+}
+
+/// `import`: what was written.
+pub fn import(answer: &ImportAnswer) -> String {
+    let tables: Vec<&str> = answer.tables.iter().map(|table| table.name_zh()).collect();
+    format!(
+        "{}\n",
+        t!(
+            "cli.import.done",
+            written = answer.outcome.n_records_written,
+            tables = tables.join(t!("cli.list_separator").as_ref()),
+            file = answer.file,
+            key = answer.outcome.key,
+            total = answer.outcome.n_records_in_document
+        )
+    )
+}
+
+/// `submit`: what was signed, or that nothing changed.
+pub fn submit(outcome: &SubmitOutcome) -> String {
+    let line = if outcome.new {
+        t!(
+            "cli.submit.done",
+            key = outcome.key,
+            sequence = outcome.sequence,
+            records = outcome.n_records,
+            hash = &outcome.hash[..12]
+        )
+    } else {
+        t!(
+            "cli.submit.unchanged",
+            key = outcome.key,
+            sequence = outcome.sequence
+        )
+    };
+    format!("{line}\n")
+}
+
+/// `return define`: the definition now in force.
+pub fn define_return(definition: &DefineReturnAnswer, deadline: &str) -> String {
+    format!(
+        "{}\n",
+        t!(
+            "cli.return.defined",
+            ledger = ledger_name(definition.ledger),
+            period = definition.period,
+            revision = definition.revision,
+            deadline = deadline
+        )
+    )
+}
+
+/// `verify`: what was checked, then every flag.
+pub fn verify(report: &VerifyReport) -> String {
+    let mut text = format!(
+        "{}\n",
+        t!(
+            "cli.verify.done",
+            submissions = report.submissions_checked,
+            documents = report.documents_checked,
+            rollups = report.rollups_checked,
+            decisions = report.decisions_checked,
+            definitions = report.definitions_checked,
+            objects = report.stored_objects_checked
+        )
+    );
+    for flag in &report.flagged {
+        let _ = writeln!(text, "{}", t!("cli.warning", message = flag));
+    }
+    text
+}
+
+/// A failed operation: its message, then every problem it lists, and what the exit code means.
+pub fn error(error: &OperationError) -> String {
+    let mut text = format!("{}\n", t!("cli.error", message = error.message));
+    if let ErrorDetails::Findings { findings: listed } = &error.details {
+        if !error.message.contains('\n') {
+            text.push_str(&findings(listed));
+        }
+    }
+    text
+}
+
+/// `restore`: where the old store went and what came back.
+pub fn restore(report: &crate::driver::restore::RestoreReport) -> String {
+    let mut text = String::new();
+    if let Some(aside) = &report.moved_aside_to {
+        let _ = writeln!(
+            text,
+            "{}",
+            t!(
+                "cli.restore.moved_aside",
+                reason = report.store_error.as_deref().unwrap_or("corrupt"),
+                aside = aside
+            )
+        );
+    }
+    let counts = &report.counts;
+    let _ = writeln!(
+        text,
+        "{}",
+        t!(
+            "cli.restore.done",
+            node = report.node,
+            parent = report.parent,
+            address = report.parent_address,
+            submissions = counts.submissions,
+            documents = counts.documents,
+            own_documents = counts.own_documents,
+            rollups = counts.rollups,
+            notices = counts.notices,
+            own_submission = counts.own_submission_sequence_max,
+            own_rollup = counts.own_rollup_sequence_max,
+            next = counts.next_sequence
+        )
+    );
+    text
+}
+
+/// The command line's help in the language chosen: each command's `about` and each argument's
+/// `help` from the catalogue (`cli.help.<command path>._about`, `cli.help.<command path>.<arg>`;
+/// the top level's are under `cli.help._root`), where the catalogue has them.
+pub fn localized_help(command: clap::Command) -> clap::Command {
+    localize_command(command, "_root")
+}
+
+fn catalogue_text(key: &str) -> Option<String> {
+    let text = t!(key);
+    (text != key).then(|| text.into_owned())
+}
+
+fn localize_command(mut command: clap::Command, path: &str) -> clap::Command {
+    if let Some(about) = catalogue_text(&format!("cli.help.{path}._about")) {
+        command = command.about(about).long_about(None);
+    }
+    let arguments: Vec<String> = command
+        .get_arguments()
+        .map(|argument| argument.get_id().to_string())
+        .collect();
+    for id in arguments {
+        if let Some(help) = catalogue_text(&format!("cli.help.{path}.{id}")) {
+            command = command.mut_arg(id, |argument| argument.help(help).long_help(None));
+        }
+    }
+    let subcommands: Vec<String> = command
+        .get_subcommands()
+        .map(|subcommand| subcommand.get_name().to_owned())
+        .collect();
+    for name in subcommands {
+        let child_path = if path == "_root" {
+            name.replace('-', "_")
+        } else {
+            format!("{path}.{}", name.replace('-', "_"))
+        };
+        command =
+            command.mut_subcommand(name, |subcommand| localize_command(subcommand, &child_path));
+    }
+    command
 }
 
 #[cfg(test)]

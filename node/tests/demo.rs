@@ -211,7 +211,8 @@ fn explain_reaches_every_submission(region: &std::path::Path) {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let view: node::views::ExplainView = serde_json::from_slice(&output.stdout).unwrap();
+    let view: node::operations::explain::ExplainView =
+        serde_json::from_slice(&output.stdout).unwrap();
     let root = view.contribution.expect("the region holds a rollup");
     let mut submissions = 0;
     let mut stack = vec![&root];

@@ -88,10 +88,7 @@ mod tests {
 
     #[test]
     fn the_catalogues_answer_in_the_language_asked() {
-        assert_eq!(
-            rust_i18n::t!("common.unit.m2", locale = "zh-CN"),
-            "平方米"
-        );
+        assert_eq!(rust_i18n::t!("common.unit.m2", locale = "zh-CN"), "平方米");
         assert_eq!(rust_i18n::t!("common.unit.m2", locale = "en"), "m²");
     }
 }

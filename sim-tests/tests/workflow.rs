@@ -415,7 +415,9 @@ fn completeness_names_the_missing_counties_and_after_the_deadline_they_are_overd
         code("640221000000"),
     ];
     let mut city = memory_core(&topology, city_code);
-    let view = node::views::completeness(&city, Ledger::Energy, SAMPLE_PERIOD, 1_000).unwrap();
+    let view =
+        node::operations::completeness::completeness(&city, Ledger::Energy, SAMPLE_PERIOD, 1_000)
+            .unwrap();
     assert_eq!(view.expected, 4, "the city and its three counties");
     let missing: Vec<_> = view.missing.iter().map(|node| node.code).collect();
     assert_eq!(missing, [city_code, counties[0], counties[1], counties[2]]);
@@ -431,7 +433,9 @@ fn completeness_names_the_missing_counties_and_after_the_deadline_they_are_overd
     let mut link = Link::open(&topology, city_code, counties[0]);
     link.now_ms = late_at as u64;
     link.run(&mut city, &mut late).unwrap();
-    let view = node::views::completeness(&city, Ledger::Energy, SAMPLE_PERIOD, late_at).unwrap();
+    let view =
+        node::operations::completeness::completeness(&city, Ledger::Energy, SAMPLE_PERIOD, late_at)
+            .unwrap();
     assert_eq!(view.submitted, 1);
     assert_eq!(view.late, 1);
     assert_eq!(view.on_time, 0);
@@ -450,7 +454,13 @@ fn completeness_names_the_missing_counties_and_after_the_deadline_they_are_overd
     Link::open(&topology, region_code, city_code)
         .run(&mut region, &mut city)
         .unwrap();
-    let view = node::views::completeness(&region, Ledger::Energy, SAMPLE_PERIOD, late_at).unwrap();
+    let view = node::operations::completeness::completeness(
+        &region,
+        Ledger::Energy,
+        SAMPLE_PERIOD,
+        late_at,
+    )
+    .unwrap();
     assert_eq!(view.expected, 28);
     assert_eq!(view.submitted, 1);
     assert_eq!(view.late, 1);

@@ -11,6 +11,7 @@
 pub mod actor;
 mod consolidation;
 mod documents;
+pub mod error_kind;
 pub mod keys;
 mod ledger_operations;
 mod provenance;
@@ -39,10 +40,12 @@ use crate::store::{Batch, Durability, Store, StoreError, Tree};
 pub use actor::Actor;
 pub use consolidation::Coverage;
 pub use documents::MAX_LOADED_REPLICAS;
+pub use error_kind::ErrorKind;
 pub use ledger_operations::{ImportOutcome, SubmitOutcome};
 pub use provenance::Contribution;
 pub use quotas::QuotaLimits;
 pub use restore::{KnownSequences, RestoreCounts, salvage_known_sequences};
+pub use signing_keys::public_key;
 pub use verification::{VerifyFailure, VerifyReport};
 pub use workflow::{DecisionView, DocumentReview, ReviewState, SubmissionView};
 

@@ -11,6 +11,12 @@ use topology::PublicKey;
 
 use super::NodeCore;
 
+/// The public half of a signing key, as the topology names keys.
+pub fn public_key(key: &SigningKey) -> PublicKey {
+    PublicKey::from_bytes(&key.verifying_key().to_bytes())
+        .expect("a signing key's public half is a valid point")
+}
+
 impl NodeCore {
     /// Gives the core the key it will switch to when a topology names it (or forgets it).
     /// Switches at once when the topology in force already names it.
@@ -21,13 +27,13 @@ impl NodeCore {
 
     /// The public half of the next key, if the core holds one.
     pub fn next_public_key(&self) -> Option<PublicKey> {
-        self.next_key.as_ref().map(crate::directory::public_key)
+        self.next_key.as_ref().map(public_key)
     }
 
     /// Whether the topology in force names our signing key as this node's current key. When it
     /// does not (the key was rotated and the next key is missing), the node signs nothing new.
     pub fn signing_key_is_current(&self) -> bool {
-        self.current_public_key() == Some(crate::directory::public_key(&self.signing_key))
+        self.current_public_key() == Some(public_key(&self.signing_key))
     }
 
     /// The key the topology in force names as this node's current key.
@@ -44,7 +50,7 @@ impl NodeCore {
         let Some(next) = &self.next_key else {
             return false;
         };
-        if named != Some(crate::directory::public_key(next)) {
+        if named != Some(public_key(next)) {
             return false;
         }
         self.signing_key = self.next_key.take().expect("just checked");

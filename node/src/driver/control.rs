@@ -1,19 +1,18 @@
-//! The control socket: how `huizong import`, `submit`, `status`, `report` and `verify` reach a
-//! node that is running. One JSON request per line, one JSON response per line, over a Unix socket
-//! in the node directory that only the node's owner can open.
+//! The control socket: how the CLI reaches a node that is running. One request line in, one
+//! response line out, over a Unix socket in the node directory that only the node's owner can
+//! open. The socket knows nothing of what the lines mean: it is handed a [`ControlHandler`]
+//! (the operations layer makes one) and moves lines.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
-use serde::{Deserialize, Serialize};
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio_util::sync::CancellationToken;
-
-use super::node_handle::NodeHandle;
-use crate::commands::{self, Command};
 
 /// Bytes of one request line; requests are small (a command and a file path).
 const MAX_REQUEST_BYTES: u64 = 64 * 1024;
@@ -22,15 +21,28 @@ const MAX_REQUEST_BYTES: u64 = 64 * 1024;
 /// region can take a while, but never this long.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// A command for a running node.
-pub type ControlRequest = Command;
+/// What answers a request line with a response line. It runs on a blocking thread: it may take
+/// the core's lock and do long work.
+pub type ControlHandler = Arc<dyn Fn(&str) -> String + Send + Sync>;
 
-/// The answer: the command's JSON output or its error message.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum ControlResponse {
-    Ok(serde_json::Value),
-    Error(String),
+/// A handler that reads each line as JSON of `Request` and writes the JSON of the `Response`
+/// that `answer` gives; a line that is not a request gets `malformed(reason)`.
+pub fn json_control_handler<Request, Response>(
+    answer: impl Fn(Request) -> Response + Send + Sync + 'static,
+    malformed: impl Fn(String) -> Response + Send + Sync + 'static,
+) -> ControlHandler
+where
+    Request: DeserializeOwned,
+    Response: Serialize,
+{
+    Arc::new(move |line: &str| {
+        let response = match serde_json::from_str::<Request>(line) {
+            Ok(request) => answer(request),
+            Err(error) => malformed(error.to_string()),
+        };
+        serde_json::to_string(&response)
+            .unwrap_or_else(|error| format!("{{\"unencodable_response\":{:?}}}", error.to_string()))
+    })
 }
 
 /// Binds the control socket, replacing a stale one left by a node that died.
@@ -72,7 +84,7 @@ pub fn bind(path: &Path) -> Result<UnixListener> {
 
 /// Serves control requests until cancelled, then removes the socket.
 pub async fn serve(
-    handle: Arc<NodeHandle>,
+    handler: ControlHandler,
     listener: UnixListener,
     path: PathBuf,
     cancel: CancellationToken,
@@ -82,9 +94,9 @@ pub async fn serve(
             () = cancel.cancelled() => break,
             accepted = listener.accept() => {
                 let (stream, _) = accepted.context("the control socket failed")?;
-                let handle = handle.clone();
+                let handler = handler.clone();
                 tokio::spawn(async move {
-                    if let Err(error) = serve_one(handle, stream).await {
+                    if let Err(error) = serve_one(handler, stream).await {
                         tracing::warn!("control request failed: {error:#}");
                     }
                 });
@@ -95,55 +107,49 @@ pub async fn serve(
     Ok(())
 }
 
-async fn serve_one(handle: Arc<NodeHandle>, stream: UnixStream) -> Result<()> {
+async fn serve_one(handler: ControlHandler, stream: UnixStream) -> Result<()> {
     let (reader, mut writer) = stream.into_split();
     let mut line = String::new();
     BufReader::new(reader.take(MAX_REQUEST_BYTES))
         .read_line(&mut line)
         .await?;
-    let response = match serde_json::from_str::<Command>(&line) {
-        Err(error) => ControlResponse::Error(format!("malformed control request: {error}")),
-        Ok(command) => {
-            let handle = handle.clone();
-            let outcome =
-                tokio::task::spawn_blocking(move || commands::execute_running(&handle, &command))
-                    .await
-                    .map_err(|join_error| anyhow!("the command panicked: {join_error}"))
-                    .and_then(|outcome| outcome);
-            match outcome {
-                Ok(value) => ControlResponse::Ok(value),
-                Err(error) => ControlResponse::Error(format!("{error:#}")),
-            }
-        }
-    };
-    let mut encoded = serde_json::to_vec(&response)?;
-    encoded.push(b'\n');
-    writer.write_all(&encoded).await?;
+    let mut response = tokio::task::spawn_blocking(move || handler(&line))
+        .await
+        .context("the control request panicked")?;
+    response.push('\n');
+    writer.write_all(response.as_bytes()).await?;
     writer.shutdown().await?;
     Ok(())
 }
 
-/// Sends a command to the node running in `directory`, if one is; `Ok(None)` when none is.
-pub fn send_control_request(socket: &Path, command: &Command) -> Result<Option<serde_json::Value>> {
+/// Whether a node is running in the directory of this control socket (it answers connections).
+pub fn is_running(socket: &Path) -> bool {
+    std::os::unix::net::UnixStream::connect(socket).is_ok()
+}
+
+/// Sends a request to the node whose control socket this is, if one is running; `Ok(None)` when
+/// none is. The error is about the socket itself (the node did not answer, or answered something
+/// unreadable); what the request's own failure is travels inside `Response`.
+pub fn send_control_request<Request: Serialize, Response: DeserializeOwned>(
+    socket: &Path,
+    request: &Request,
+) -> Result<Option<Response>> {
     use std::io::{BufRead, Write};
     let mut stream = match std::os::unix::net::UnixStream::connect(socket) {
         Ok(stream) => stream,
         Err(_) => return Ok(None),
     };
     stream.set_read_timeout(Some(RESPONSE_TIMEOUT))?;
-    let mut request = serde_json::to_vec(command)?;
-    request.push(b'\n');
+    let mut encoded = serde_json::to_vec(request)?;
+    encoded.push(b'\n');
     stream
-        .write_all(&request)
-        .context("cannot send the command to the running node")?;
+        .write_all(&encoded)
+        .context(rust_i18n::t!("errors.control_send_failed"))?;
     let mut line = String::new();
     std::io::BufReader::new(stream)
         .read_line(&mut line)
-        .context("the running node did not answer")?;
-    match serde_json::from_str::<ControlResponse>(&line)
-        .with_context(|| format!("the running node answered something unreadable: {line:?}"))?
-    {
-        ControlResponse::Ok(value) => Ok(Some(value)),
-        ControlResponse::Error(message) => Err(anyhow!(message)),
-    }
+        .context(rust_i18n::t!("errors.control_no_answer"))?;
+    let response = serde_json::from_str::<Response>(&line)
+        .with_context(|| rust_i18n::t!("errors.control_unreadable", line = format!("{line:?}")))?;
+    Ok(Some(response))
 }

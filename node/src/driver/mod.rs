@@ -22,7 +22,7 @@ use anyhow::{Context, Result, anyhow};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-pub use control::{ControlRequest, send_control_request};
+pub use control::{ControlHandler, is_running, json_control_handler, send_control_request};
 pub use handshakes::HandshakeCounts;
 pub use node_handle::{
     HOLD_OFF_MS_MAX, HOLD_OFF_MS_MIN, HoldOff, LinkCounters, LinkState, LinkStatus, NodeHandle,
@@ -36,17 +36,33 @@ use crate::transport::tls;
 const SHUTDOWN_DRAIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How to run a node beyond what its core knows.
-#[derive(Debug)]
 pub struct RunOptions {
     /// A socket already bound for the node's endpoint (the demo binds every node's socket before
     /// it writes the topology); otherwise the node binds its listen address.
     pub socket: Option<UdpSocket>,
     /// Where to listen when the topology's address is not the local one.
     pub listen: Option<String>,
-    /// Where to serve the control socket; none for nodes driven in-process.
-    pub control_socket: Option<PathBuf>,
+    /// Where to serve the control socket and what answers it; none for nodes driven
+    /// in-process.
+    pub control: Option<(PathBuf, ControlHandler)>,
     pub retry_ms_min: u64,
     pub retry_ms_max: u64,
+}
+
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("RunOptions")
+            .field("socket", &self.socket)
+            .field("listen", &self.listen)
+            .field(
+                "control_socket",
+                &self.control.as_ref().map(|(path, _)| path),
+            )
+            .field("retry_ms_min", &self.retry_ms_min)
+            .field("retry_ms_max", &self.retry_ms_max)
+            .finish()
+    }
 }
 
 /// Binds the UDP socket a node listens on, with a message that names the node and the address.
@@ -193,10 +209,10 @@ pub async fn run(
         endpoint.clone(),
         shutdown.child_token(),
     ));
-    if let Some(path) = options.control_socket {
+    if let Some((path, handler)) = options.control {
         let listener = control::bind(&path)?;
         tasks.spawn(control::serve(
-            handle.clone(),
+            handler,
             listener,
             path,
             shutdown.child_token(),

@@ -19,7 +19,6 @@ use topology::{DivisionCode, Topology};
 
 use super::bind_socket;
 use crate::clock::unix_ms;
-use crate::commands::Command;
 use crate::core::{KnownSequences, NodeCore, RestoreCounts, salvage_known_sequences};
 use crate::directory::NodeDirectory;
 use crate::store::{SledStore, StoreError};
@@ -109,7 +108,7 @@ fn examine_store(
 
 /// Restores the node in `directory` from its parent. See the module documentation.
 pub fn restore_directory(directory: &NodeDirectory) -> Result<RestoreReport> {
-    if super::send_control_request(&directory.control_socket_path(), &Command::Status)?.is_some() {
+    if super::is_running(&directory.control_socket_path()) {
         bail!(
             "node in {} is running; stop it before restoring its store",
             directory.root().display()

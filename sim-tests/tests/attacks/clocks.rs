@@ -6,7 +6,7 @@
 //! clock is flagged. The honest sibling, which submitted before the lock, counts.
 
 use node::core::receipts::OwnerClock;
-use node::views::Timeliness;
+use node::operations::completeness::Timeliness;
 use protocol::DocumentKey;
 use schemas::Ledger;
 use sim_tests::harness::{
@@ -106,8 +106,13 @@ fn a_clock_set_back_after_a_lock_does_not_count_in_the_closed_period() {
             "{name}: the clock set back is flagged: {:?}",
             review.owner_clock
         );
-        let completeness =
-            node::views::completeness(node, Ledger::Energy, SAMPLE_PERIOD, 30_000).unwrap();
+        let completeness = node::operations::completeness::completeness(
+            node,
+            Ledger::Energy,
+            SAMPLE_PERIOD,
+            30_000,
+        )
+        .unwrap();
         let row = completeness
             .documents
             .iter()

@@ -108,7 +108,7 @@ impl Running {
         let options = RunOptions {
             socket: None,
             listen: None,
-            control_socket: None,
+            control: None,
             retry_ms_min: RETRY_MS_MIN,
             retry_ms_max: RETRY_MS_MAX,
         };

@@ -215,8 +215,13 @@ fn a_revoked_key_is_refused_and_what_it_signed_after_the_compromise_is_flagged()
     let key = DocumentKey::new(scene.attacker_code, Ledger::Energy, SAMPLE_PERIOD);
     let review = scene.city.document_review(key);
     assert!(review.revoked_key.is_some(), "{review:?}");
-    let completeness =
-        node::views::completeness(&scene.city, Ledger::Energy, SAMPLE_PERIOD, 10_000).unwrap();
+    let completeness = node::operations::completeness::completeness(
+        &scene.city,
+        Ledger::Energy,
+        SAMPLE_PERIOD,
+        10_000,
+    )
+    .unwrap();
     assert!(
         completeness
             .documents

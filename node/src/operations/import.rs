@@ -1,0 +1,109 @@
+//! `import`: a CSV file or the sheets of a workbook into this node's draft of a ledger and period.
+//! The file is read and checked whole before anything is written; nothing is imported while any
+//! problem remains.
+
+use std::path::PathBuf;
+
+use schemas::table::Table;
+use schemas::{Ledger, Period};
+use serde::{Deserialize, Serialize};
+use topology::Topology;
+
+use super::{Context, Operation, OperationError};
+use crate::core::{CoreError, ImportOutcome, NodeCore};
+use crate::import::{ImportTarget, ParsedImport, Progress, findings_error, parse_file};
+
+/// The arguments of `import`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRequest {
+    pub ledger: Ledger,
+    pub period: Period,
+    /// The table; inferred from the headers (or the sheet names) when absent.
+    pub table: Option<Table>,
+    /// The sheet of a workbook; every sheet named after a table when absent.
+    pub sheet: Option<String>,
+    /// The file, as an absolute path (a running node resolves nothing against its own directory).
+    pub path: PathBuf,
+}
+
+/// A file read and checked against the schema and the topology, not yet written.
+#[derive(Debug, Clone)]
+pub struct ParsedFile {
+    pub sheets: Vec<ParsedImport>,
+}
+
+/// The answer to `import`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportAnswer {
+    pub file: String,
+    pub tables: Vec<Table>,
+    #[serde(flatten)]
+    pub outcome: ImportOutcome,
+}
+
+impl ImportRequest {
+    /// Reads and checks the file: done before taking the core's lock, and by the CLI itself
+    /// before it hands a file to a running node, so that a clerk sees progress and problems at
+    /// once.
+    pub fn parse(
+        &self,
+        topology: &Topology,
+        progress: &Progress,
+    ) -> Result<ParsedFile, OperationError> {
+        let target = ImportTarget {
+            ledger: self.ledger,
+            period: self.period,
+            table: self.table,
+            topology: Some(topology),
+        };
+        let sheets =
+            parse_file(&self.path, self.sheet.as_deref(), &target, progress).map_err(|error| {
+                OperationError::new(crate::core::ErrorKind::RulesBroken, error.to_string())
+            })?;
+        Ok(ParsedFile { sheets })
+    }
+}
+
+impl Operation for ImportRequest {
+    type Answer = ImportAnswer;
+
+    fn apply(
+        self,
+        core: &mut NodeCore,
+        context: &Context<'_>,
+    ) -> Result<ImportAnswer, OperationError> {
+        let parsed = self.parse(core.topology(), &Progress::hidden())?;
+        apply_parsed(&self, parsed, core, context)
+    }
+}
+
+/// Writes a parsed file into the draft; records that break a rule spanning records refuse the
+/// whole file, each problem placed at its row.
+pub fn apply_parsed(
+    request: &ImportRequest,
+    parsed: ParsedFile,
+    core: &mut NodeCore,
+    context: &Context<'_>,
+) -> Result<ImportAnswer, OperationError> {
+    let records: Vec<schemas::Record> = parsed
+        .sheets
+        .iter()
+        .flat_map(|sheet| sheet.records.iter().cloned())
+        .collect();
+    let outcome =
+        match core.import_records(request.ledger, request.period, &records, context.now_ms) {
+            Err(CoreError::RulesBroken { findings, .. }) => {
+                let error = findings_error(&parsed.sheets, &findings);
+                return Err(OperationError::new(
+                    crate::core::ErrorKind::RulesBroken,
+                    error.to_string(),
+                ));
+            }
+            other => other?,
+        };
+    Ok(ImportAnswer {
+        file: request.path.display().to_string(),
+        tables: parsed.sheets.iter().map(|sheet| sheet.table).collect(),
+        outcome,
+    })
+}

@@ -1,0 +1,192 @@
+//! The operations a node answers, typed: one module per operation owning its arguments, its
+//! `apply` against the core and its answer. The CLI runs them in-process on a store it opened or
+//! sends them through the control socket of a running node; the web console will run the same
+//! ones. Every call names its [`Actor`], which the core records with what the call changed.
+//!
+//! Layering (checked by `node/tests/module_layers.rs`): `core` knows nothing above it; `driver`
+//! runs sessions and serves the control socket without knowing what an operation means;
+//! `operations` uses both; `render` and the binary use `operations`.
+
+pub mod completeness;
+pub mod define_return;
+mod error;
+pub mod explain;
+pub mod export;
+pub mod import;
+pub mod next_key;
+pub mod publish_topology;
+pub mod report;
+pub mod review;
+pub mod set_lock;
+mod shared;
+pub mod status;
+pub mod submit;
+pub mod verify;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::unix_ms;
+use crate::core::{Actor, NodeCore};
+use crate::driver::{ControlHandler, NodeHandle, json_control_handler};
+
+pub use error::{ErrorDetails, OperationError};
+pub use shared::{FigureView, NodeView, figure_views};
+
+/// What a call may use besides the core: who asks, the time, and the running node (its links and
+/// hold-offs) when there is one.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub actor: &'a Actor,
+    pub now_ms: i64,
+    pub running: Option<&'a NodeHandle>,
+}
+
+/// One operation: its arguments are the implementing type.
+pub trait Operation {
+    /// What it answers.
+    type Answer;
+
+    /// Runs it against the core (under the core's lock on a running node).
+    fn apply(
+        self,
+        core: &mut NodeCore,
+        context: &Context<'_>,
+    ) -> Result<Self::Answer, OperationError>;
+}
+
+/// Every operation's arguments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "operation", rename_all = "snake_case")]
+pub enum Request {
+    Import(import::ImportRequest),
+    Submit(submit::SubmitRequest),
+    Status(status::StatusRequest),
+    Report(report::ReportRequest),
+    Export(export::ExportRequest),
+    Review(review::ReviewRequest),
+    Completeness(completeness::CompletenessRequest),
+    DefineReturn(define_return::DefineReturnRequest),
+    SetLock(set_lock::SetLockRequest),
+    Explain(explain::ExplainRequest),
+    Verify(verify::VerifyRequest),
+    PublishTopology(publish_topology::PublishTopologyRequest),
+    LoadNextKey(next_key::LoadNextKeyRequest),
+}
+
+/// Every operation's answer, in the same order as [`Request`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "operation", content = "answer", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)]
+pub enum Response {
+    Import(import::ImportAnswer),
+    Submit(crate::core::SubmitOutcome),
+    Status(status::StatusView),
+    Report(report::ReportView),
+    Export(schemas::returns::StatReturn),
+    Review(crate::core::DocumentReview),
+    Completeness(completeness::CompletenessView),
+    DefineReturn(define_return::DefineReturnAnswer),
+    SetLock(set_lock::SetLockAnswer),
+    Explain(explain::ExplainView),
+    Verify(crate::core::VerifyReport),
+    PublishTopology(publish_topology::PublishTopologyAnswer),
+    LoadNextKey(next_key::LoadNextKeyAnswer),
+}
+
+/// A request and who makes it: what crosses the control socket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    pub actor: Actor,
+    pub request: Request,
+}
+
+/// The answer to a call, as it crosses the control socket.
+pub type Outcome = Result<Response, OperationError>;
+
+/// Work done before taking the core's lock (reading and checking an import file), so that a
+/// running node keeps syncing while a large file is parsed.
+enum Prepared {
+    Import(import::ParsedFile),
+    Nothing,
+}
+
+fn prepare(request: &Request, topology: &topology::Topology) -> Result<Prepared, OperationError> {
+    match request {
+        Request::Import(import) => Ok(Prepared::Import(
+            import.parse(topology, &crate::import::Progress::hidden())?,
+        )),
+        _ => Ok(Prepared::Nothing),
+    }
+}
+
+fn apply(
+    request: Request,
+    prepared: Prepared,
+    core: &mut NodeCore,
+    context: &Context<'_>,
+) -> Outcome {
+    Ok(match (request, prepared) {
+        (Request::Import(import), Prepared::Import(parsed)) => {
+            Response::Import(import::apply_parsed(&import, parsed, core, context)?)
+        }
+        (Request::Import(import), Prepared::Nothing) => {
+            Response::Import(import.apply(core, context)?)
+        }
+        (Request::Submit(submit), _) => Response::Submit(submit.apply(core, context)?),
+        (Request::Status(status), _) => Response::Status(status.apply(core, context)?),
+        (Request::Report(report), _) => Response::Report(report.apply(core, context)?),
+        (Request::Export(export), _) => Response::Export(export.apply(core, context)?),
+        (Request::Review(review), _) => Response::Review(review.apply(core, context)?),
+        (Request::Completeness(completeness), _) => {
+            Response::Completeness(completeness.apply(core, context)?)
+        }
+        (Request::DefineReturn(define), _) => Response::DefineReturn(define.apply(core, context)?),
+        (Request::SetLock(set_lock), _) => Response::SetLock(set_lock.apply(core, context)?),
+        (Request::Explain(explain), _) => Response::Explain(explain.apply(core, context)?),
+        (Request::Verify(verify), _) => Response::Verify(verify.apply(core, context)?),
+        (Request::PublishTopology(publish), _) => {
+            Response::PublishTopology(publish.apply(core, context)?)
+        }
+        (Request::LoadNextKey(load), _) => Response::LoadNextKey(load.apply(core, context)?),
+    })
+}
+
+/// Runs a call on a core opened directly (no node running in the directory).
+pub fn execute_local(core: &mut NodeCore, call: Call) -> Outcome {
+    let prepared = prepare(&call.request, core.topology())?;
+    let context = Context {
+        actor: &call.actor,
+        now_ms: unix_ms(),
+        running: None,
+    };
+    apply(call.request, prepared, core, &context)
+}
+
+/// Runs a call on a running node: files are parsed before the core's lock is taken.
+pub fn execute_running(handle: &NodeHandle, call: Call) -> Outcome {
+    let topology = handle.with_core(|core| core.topology().clone());
+    let prepared = prepare(&call.request, &topology)?;
+    handle.with_core(|core| {
+        let context = Context {
+            actor: &call.actor,
+            now_ms: unix_ms(),
+            running: Some(handle),
+        };
+        apply(call.request, prepared, core, &context)
+    })
+}
+
+/// The control socket's handler for a running node: calls in, outcomes out, as JSON lines.
+pub fn control_handler(handle: Arc<NodeHandle>) -> ControlHandler {
+    json_control_handler(
+        move |call: Call| execute_running(&handle, call),
+        |malformed: String| -> Outcome {
+            Err(OperationError::invalid(rust_i18n::t!(
+                "errors.malformed_control_request",
+                reason = malformed
+            )))
+        },
+    )
+}
