@@ -31,9 +31,9 @@ pub fn beijing_time(unix_ms: i64) -> String {
             timestamp
                 .to_zoned_datetime(beijing())
                 .strftime("%Y-%m-%d %H:%M:%S"),
-            rust_i18n::t!("common.beijing_time")
+            schemas::t!("common.beijing_time")
         ),
-        Err(_) => rust_i18n::t!("common.time_out_of_range", ms = unix_ms).into_owned(),
+        Err(_) => schemas::t!("common.time_out_of_range", ms = unix_ms).into_owned(),
     }
 }
 

@@ -15,6 +15,9 @@
 // read is looked up with `t!` (see `schemas::i18n`).
 rust_i18n::i18n!("../locales", fallback = "zh-CN");
 
+/// `t!(key, name = value)`: a text of the catalogues in the language in force.
+pub use schemas::t;
+
 pub mod bench;
 pub mod clock;
 pub mod core;

@@ -13,7 +13,7 @@ use node::export::{self, ExportFormat};
 use node::import::Progress;
 use node::operations::{self, Call, OperationError, Outcome, Request, Response};
 use node::{bench, demo, render, template};
-use rust_i18n::t;
+use schemas::t;
 use schemas::table::Table;
 use schemas::{Language, Ledger, Period};
 use serde::Serialize;
@@ -237,7 +237,7 @@ enum ReturnCommand {
         #[arg(long)]
         period: Period,
         /// The last day of submission, YYYY-MM-DD (Beijing time).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_date)]
         deadline: jiff::civil::Date,
         /// Warning rules that block a submission (errors always do), comma-separated.
         #[arg(long, value_delimiter = ',')]
@@ -1040,6 +1040,51 @@ fn language_asked() -> Language {
     given.and_then(|text| text.parse().ok()).unwrap_or_default()
 }
 
+/// A calendar date `YYYY-MM-DD`, refused with the catalogue's words.
+fn parse_date(text: &str) -> std::result::Result<jiff::civil::Date, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| t!("errors.not_a_date").into_owned())
+}
+
+/// Ends on a command line clap could not parse. A value that does not parse is one line in the
+/// catalogue's language, like any other invalid input (exit code of `Invalid`); help, the version
+/// and usage mistakes are clap's own.
+fn exit_for_command_line_error(error: clap::Error) -> ! {
+    use clap::error::{ContextKind, ContextValue, ErrorKind as ClapKind};
+    let context = |kind| match error.get(kind) {
+        Some(ContextValue::String(text)) => Some(text.clone()),
+        _ => None,
+    };
+    if matches!(
+        error.kind(),
+        ClapKind::ValueValidation | ClapKind::InvalidValue
+    ) {
+        if let (Some(argument), Some(value)) = (
+            context(ContextKind::InvalidArg),
+            context(ContextKind::InvalidValue),
+        ) {
+            let reason = std::error::Error::source(&error)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let argument = argument.split_whitespace().next().unwrap_or_default();
+            let failure = OperationError::invalid(t!(
+                "errors.bad_argument",
+                argument = argument,
+                value = value,
+                reason = reason
+            ));
+            if json_asked() {
+                let _ = print_json(&failure);
+            } else {
+                eprint!("{}", render::error(&failure));
+            }
+            std::process::exit(i32::from(failure.exit_code()));
+        }
+    }
+    error.exit()
+}
+
 /// Whether `--json` was asked for, so that even a failure prints JSON.
 fn json_asked() -> bool {
     std::env::args().any(|argument| argument == "--json")
@@ -1050,10 +1095,10 @@ fn main() -> ExitCode {
     make_new_files_private();
     language_asked().set_current();
     let command = render::localized_help(Cli::command());
-    let cli = match Cli::from_arg_matches(&command.get_matches()) {
-        Ok(cli) => cli,
-        Err(error) => error.exit(),
-    };
+    let matches = command
+        .try_get_matches()
+        .unwrap_or_else(|error| exit_for_command_line_error(error));
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     if let Some(language) = cli.lang {
         language.set_current();
     }

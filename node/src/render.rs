@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
-use rust_i18n::t;
 use schemas::returns::{Finding, StatReturn};
+use schemas::t;
 use schemas::{Language, Ledger};
 use unicode_width::UnicodeWidthStr;
 
@@ -632,9 +632,7 @@ pub fn verify(report: &VerifyReport) -> String {
 pub fn error(error: &OperationError) -> String {
     let mut text = format!("{}\n", t!("cli.error", message = error.message));
     if let ErrorDetails::Findings { findings: listed } = &error.details {
-        if !error.message.contains('\n') {
-            text.push_str(&findings(listed));
-        }
+        text.push_str(&findings(listed));
     }
     text
 }

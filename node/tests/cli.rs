@@ -78,19 +78,31 @@ fn chinese_headers_import_and_the_operator_flow_reaches_a_report() {
         file.to_str().unwrap(),
     ]);
     assert!(imported.status.success(), "{}", stderr(&imported));
-    assert!(String::from_utf8_lossy(&imported.stdout).contains("imported 2 records"));
+    assert!(String::from_utf8_lossy(&imported.stdout).contains("已导入 2 条记录"));
 
     // Consumption of an institution the ledger does not list is imported (tables may come in any
     // order) but cannot be submitted.
     let refused = run(&[
         "submit", "--dir", dir, "--ledger", "energy", "--period", "2025",
     ]);
-    let message = assert_one_line_error(&refused);
+    // Every finding at once: a summary line, then one line per finding with its rule and record.
+    assert!(!refused.status.success());
+    let message = stderr(&refused);
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(lines.len(), 3, "{message}");
     assert!(
-        message.contains("unknown_institution") || message.contains(&credit),
+        lines[0].starts_with("错误：") && lines[0].contains("2 处"),
         "{message}"
     );
-    assert!(message.contains("energy_consumption"), "{message}");
+    for (line, carrier) in lines[1..].iter().zip(["electricity", "natural_gas"]) {
+        assert!(line.contains("unknown_institution"), "{message}");
+        assert!(line.contains("energy_consumption"), "{message}");
+        assert!(
+            line.contains(&credit) && line.contains(carrier),
+            "{message}"
+        );
+    }
+    assert_eq!(refused.status.code(), Some(3), "rules broken: {message}");
 
     let institutions = directory.path().join("机构.csv");
     std::fs::write(
@@ -168,7 +180,7 @@ fn keygen_sign_and_init_build_a_node_directory_and_refuse_an_unknown_code() {
     ]);
     assert!(signed.status.success(), "{}", stderr(&signed));
     let checked = run(&["topology", "check", path("topology.toml").to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&checked.stdout).contains("signed by its root"));
+    assert!(String::from_utf8_lossy(&checked.stdout).contains("已由根节点签名"));
 
     let unknown = run(&[
         "init",
@@ -293,10 +305,13 @@ fn the_root_defines_closes_and_reopens_returns_and_no_one_else_may() {
     assert!(defined.status.success(), "{}", stderr(&defined));
     let stdout = String::from_utf8_lossy(&defined.stdout);
     assert!(
-        stdout.contains("defined return energy/2026 (revision 1), due 2027-03-31"),
+        stdout.contains("2026（第 1 版），截止日期 2027-03-31"),
         "{stdout}"
     );
-    assert!(stdout.contains("defined return vehicles/2026"), "{stdout}");
+    assert!(
+        stdout.contains("已下发报表 党政机关公务用车 2026"),
+        "{stdout}"
+    );
 
     let refused = run(&[
         "return",
@@ -351,7 +366,7 @@ fn the_root_defines_closes_and_reopens_returns_and_no_one_else_may() {
     let verified = run(&["verify", "--dir", root]);
     assert!(verified.status.success(), "{}", stderr(&verified));
     assert!(
-        String::from_utf8_lossy(&verified.stdout).contains("7 return definitions"),
+        String::from_utf8_lossy(&verified.stdout).contains("7 项报表定义"),
         "3 demo definitions, 2 defined here, a close and a reopen: {}",
         String::from_utf8_lossy(&verified.stdout)
     );

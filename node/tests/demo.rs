@@ -66,7 +66,7 @@ fn the_demo_consolidates_every_ledger_exactly_and_verify_catches_a_corrupted_rep
         String::from_utf8_lossy(&verified.stderr)
     );
     let report = String::from_utf8_lossy(&verified.stdout);
-    assert!(report.contains("84 submissions"), "{report}");
+    assert!(report.contains("84 份签名报送"), "{report}");
 
     // Corrupt the region's replica of one county's energy document: flip bytes in its first chunk.
     {

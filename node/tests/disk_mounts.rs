@@ -388,7 +388,7 @@ fn a_read_only_directory_is_named_not_writable_by_init_run_and_import() {
     let last_line = message.lines().last().unwrap_or_default();
     eprintln!("{last_line}");
     assert!(
-        last_line.starts_with("error: ") && last_line.contains("read-only"),
+        last_line.starts_with("错误：") && last_line.contains("read-only"),
         "{message}"
     );
     assert!(last_line.contains(&store), "{message}");

@@ -8,6 +8,7 @@
 //! more variant here.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -38,16 +39,34 @@ impl Language {
 
     /// Makes this the language of every text looked up without an explicit one.
     pub fn set_current(self) {
+        CURRENT.store(self as u8, Ordering::Relaxed);
         rust_i18n::set_locale(self.code());
     }
 
-    /// The language texts are looked up in when none is given.
+    /// The language texts are looked up in when none is given: Chinese until another is set.
     pub fn current() -> Language {
-        match &*rust_i18n::locale() {
-            "en" => Language::English,
+        match CURRENT.load(Ordering::Relaxed) {
+            value if value == Language::English as u8 => Language::English,
             _ => Language::Chinese,
         }
     }
+}
+
+/// The language in force, as a `Language` discriminant. rust-i18n's own global locale starts as
+/// English; this one starts as Chinese, and [`t!`](crate::t) looks texts up in it.
+static CURRENT: AtomicU8 = AtomicU8::new(Language::Chinese as u8);
+
+/// Looks a text up in the catalogues in the language in force ([`Language::current`], Chinese
+/// unless `--lang en` or `HUIZONG_LANG=en` chose English): `t!("section.key", name = value)`.
+/// The calling crate declares the catalogues with `rust_i18n::i18n!`.
+#[macro_export]
+macro_rules! t {
+    ($key:expr $(,)?) => {
+        rust_i18n::t!($key, locale = $crate::Language::current().code())
+    };
+    ($key:expr, $($name:ident = $value:expr),+ $(,)?) => {
+        rust_i18n::t!($key, locale = $crate::Language::current().code(), $($name = $value),+)
+    };
 }
 
 /// A language name that is not one of the catalogues.

@@ -185,7 +185,7 @@ fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Res
         String::from_utf8_lossy(&verified.stderr)
     );
     assert!(
-        String::from_utf8_lossy(&verified.stdout).contains("1 review decisions"),
+        String::from_utf8_lossy(&verified.stdout).contains("1 项审核决定"),
         "{}",
         String::from_utf8_lossy(&verified.stdout)
     );

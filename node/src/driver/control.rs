@@ -144,12 +144,12 @@ pub fn send_control_request<Request: Serialize, Response: DeserializeOwned>(
     encoded.push(b'\n');
     stream
         .write_all(&encoded)
-        .context(rust_i18n::t!("errors.control_send_failed"))?;
+        .context(schemas::t!("errors.control_send_failed"))?;
     let mut line = String::new();
     std::io::BufReader::new(stream)
         .read_line(&mut line)
-        .context(rust_i18n::t!("errors.control_no_answer"))?;
+        .context(schemas::t!("errors.control_no_answer"))?;
     let response = serde_json::from_str::<Response>(&line)
-        .with_context(|| rust_i18n::t!("errors.control_unreadable", line = format!("{line:?}")))?;
+        .with_context(|| schemas::t!("errors.control_unreadable", line = format!("{line:?}")))?;
     Ok(Some(response))
 }

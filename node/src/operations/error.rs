@@ -68,9 +68,10 @@ impl From<CoreError> for OperationError {
         let kind = error.kind();
         let message = error.to_string();
         match error {
-            CoreError::RulesBroken { findings, .. } => OperationError {
+            CoreError::RulesBroken { key, findings } => OperationError {
                 kind,
-                message,
+                message: crate::t!("errors.rules_broken", key = key, count = findings.len())
+                    .into_owned(),
                 details: ErrorDetails::Findings { findings },
             },
             _ => OperationError::new(kind, message),

@@ -39,7 +39,7 @@ impl Operation for ExplainRequest {
             .iter()
             .any(|spec| spec.name == self.figure)
         {
-            return Err(OperationError::not_found(rust_i18n::t!(
+            return Err(OperationError::not_found(schemas::t!(
                 "errors.unknown_figure",
                 figure = self.figure,
                 ledger = self.ledger.slug()

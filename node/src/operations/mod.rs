@@ -183,7 +183,7 @@ pub fn control_handler(handle: Arc<NodeHandle>) -> ControlHandler {
     json_control_handler(
         move |call: Call| execute_running(&handle, call),
         |malformed: String| -> Outcome {
-            Err(OperationError::invalid(rust_i18n::t!(
+            Err(OperationError::invalid(schemas::t!(
                 "errors.malformed_control_request",
                 reason = malformed
             )))

@@ -31,7 +31,7 @@ impl Operation for PublishTopologyRequest {
         if root != core.code() {
             return Err(OperationError::new(
                 ErrorKind::RefusedByTree,
-                rust_i18n::t!(
+                schemas::t!(
                     "errors.only_root_publishes",
                     root = root,
                     node = core.code()
@@ -49,7 +49,7 @@ impl Operation for PublishTopologyRequest {
             }),
             protocol::TopologyAdoption::Refused { reason } => Err(OperationError::new(
                 ErrorKind::RefusedByTree,
-                rust_i18n::t!("errors.topology_refused", reason = reason),
+                schemas::t!("errors.topology_refused", reason = reason),
             )),
         }
     }

@@ -18,12 +18,12 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// Asserts a failure reported as exactly one line starting with `error:`.
+/// Asserts a failure reported as exactly one line starting with `错误：`.
 pub fn assert_one_line_error(output: &Output) -> String {
     assert!(!output.status.success(), "the command should fail");
     let message = stderr(output);
     assert_eq!(message.lines().count(), 1, "one line: {message:?}");
-    assert!(message.starts_with("error: "), "{message:?}");
+    assert!(message.starts_with("错误："), "{message:?}");
     message
 }
 
