@@ -6,6 +6,12 @@
 //! start-up ([`Language::set_current`]); a server answering people in different languages passes
 //! it per call (`t!("key", locale = language.code())`). A third language is one more file and one
 //! more variant here.
+//!
+//! Error types of this crate have `localized(locale)`, the message in one language of the
+//! catalogues, and a `Display` that gives it in the language in force, so a message is put into
+//! words when it is shown. Texts built when a value is parsed or a rule is checked (a
+//! [`crate::records::RecordError`]'s rule, a [`crate::returns::Finding`]'s message) are put into
+//! words in the language in force at that moment.
 
 use std::str::FromStr;
 
@@ -50,13 +56,60 @@ impl Language {
     }
 }
 
+/// Implements `Display` through the type's `localized(locale)` in the language in force.
+macro_rules! display_in_current_language {
+    ($($type:ty),+ $(,)?) => {$(
+        impl std::fmt::Display for $type {
+            fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str(&self.localized(&rust_i18n::locale()))
+            }
+        }
+    )+};
+}
+pub(crate) use display_in_current_language;
+
+/// A text as a message quotes it: control characters, quotes and backslashes escaped, so that a
+/// stray tab or line break shows; the catalogue puts the quotation marks around it.
+pub(crate) fn shown(text: &str) -> String {
+    text.escape_debug().to_string()
+}
+
+/// Whether a locale is Chinese, for the names that the types carry themselves in both languages.
+pub(crate) fn is_chinese(locale: &str) -> bool {
+    locale.starts_with("zh")
+}
+
+/// Joins parts of a message with the list separator of the language (`、` or `, `).
+pub(crate) fn join(parts: impl IntoIterator<Item = String>, locale: &str) -> String {
+    let separator = rust_i18n::t!("schemas.list_separator", locale = locale);
+    parts.into_iter().collect::<Vec<_>>().join(&separator)
+}
+
+/// The language in force, as a locale code for `t!`.
+pub(crate) fn current_locale() -> String {
+    rust_i18n::locale().to_string()
+}
+
 /// A language name that is not one of the catalogues.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown language {given:?}: zh (中文) or en (English)")]
 pub struct UnknownLanguage {
     /// What was given.
     pub given: String,
 }
+
+impl UnknownLanguage {
+    /// What was given and which languages there are, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        rust_i18n::t!(
+            "schemas.unknown_language",
+            locale = locale,
+            given = shown(&self.given)
+        )
+        .into_owned()
+    }
+}
+
+display_in_current_language!(UnknownLanguage);
 
 impl FromStr for Language {
     type Err = UnknownLanguage;
