@@ -47,6 +47,15 @@ impl Language {
         rust_i18n::set_locale(self.code());
     }
 
+    /// Whether this language's catalogue has a text for `key` itself, without falling back to
+    /// Chinese: for tests that every message has its words in every language.
+    pub fn has_text(self, key: &str) -> bool {
+        use rust_i18n::Backend as _;
+        crate::_RUST_I18N_BACKEND
+            .translate(self.code(), key)
+            .is_some()
+    }
+
     /// The language texts are looked up in when none is given.
     pub fn current() -> Language {
         match &*rust_i18n::locale() {
@@ -79,10 +88,14 @@ pub(crate) fn is_chinese(locale: &str) -> bool {
     locale.starts_with("zh")
 }
 
-/// Joins parts of a message with the list separator of the language (`、` or `, `).
-pub(crate) fn join(parts: impl IntoIterator<Item = String>, locale: &str) -> String {
-    let separator = rust_i18n::t!("schemas.list_separator", locale = locale);
-    parts.into_iter().collect::<Vec<_>>().join(&separator)
+/// How a message names a value that has a Chinese name and a slug: `电力（electricity）` in
+/// Chinese, the slug in English.
+pub(crate) fn named(name_zh: &str, slug: &str, locale: &str) -> String {
+    if is_chinese(locale) {
+        format!("{name_zh}（{slug}）")
+    } else {
+        slug.to_owned()
+    }
 }
 
 /// The language in force, as a locale code for `t!`.
@@ -137,6 +150,49 @@ mod tests {
         assert_eq!("zh_CN".parse(), Ok(Language::Chinese));
         assert_eq!("EN".parse(), Ok(Language::English));
         assert!("fr".parse::<Language>().is_err());
+    }
+
+    #[test]
+    fn texts_are_found_per_language_without_falling_back() {
+        for language in Language::ALL {
+            assert!(language.has_text("common.unit.m2"));
+            assert!(!language.has_text("schemas.no_such_key"));
+        }
+    }
+
+    #[test]
+    fn representative_errors_read_in_chinese_by_default() {
+        use crate::period::Period;
+        use crate::records::{CreditCode, Plate};
+
+        let credit_code = CreditCode::parse("12640104MB0000001A").unwrap_err();
+        assert_eq!(
+            credit_code.localized("zh-CN"),
+            "不是有效的统一社会信用代码：按前 17 位算出的校验码应为“Q”，而不是“A”；请核对代码是否抄错"
+        );
+        assert_eq!(
+            credit_code.localized("en"),
+            "must be a valid unified social credit code: its check character should be 'Q', not 'A'"
+        );
+        let plate = Plate::parse("京A1234").unwrap_err();
+        assert_eq!(
+            plate.localized("zh-CN"),
+            "应为 7 或 8 个字符的车牌号，如 宁A12345 或新能源车的 宁AD12345（现有 6 个字符）"
+        );
+        let plate = Plate::parse("XA12345").unwrap_err();
+        assert!(plate.localized("zh-CN").contains("省份简称"), "{plate:?}");
+        let period = Period::parse("2025-13").unwrap_err();
+        assert_eq!(
+            period.localized("zh-CN"),
+            "期间“2025-13”不对：月份应为 01 至 12（应写成 YYYY、YYYY-Qn 或 YYYY-MM，年份 2000-2100）"
+        );
+        assert_eq!(
+            period.localized("en"),
+            "period \"2025-13\" is not valid: the month must be 01 to 12 (expected YYYY, YYYY-Qn or \
+             YYYY-MM, years 2000-2100)"
+        );
+        // The fallback is Chinese: a language the catalogues lack reads Chinese too.
+        assert_eq!(period.localized("fr"), period.localized("zh-CN"));
     }
 
     #[test]
