@@ -50,7 +50,6 @@ impl Language {
     /// Whether this language's catalogue has a text for `key` itself, without falling back to
     /// Chinese: for tests that every message has its words in every language.
     pub fn has_text(self, key: &str) -> bool {
-        use rust_i18n::Backend as _;
         crate::_RUST_I18N_BACKEND
             .translate(self.code(), key)
             .is_some()
