@@ -10,9 +10,11 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use rust_i18n::t;
 use serde::Deserialize;
 
 use crate::Decimal;
+use crate::i18n::{display_in_current_language, named, shown};
 use crate::records::{AmountError, Carrier, check_amount, parse_amount};
 
 /// The version of the table that new figures are computed with.
@@ -69,31 +71,26 @@ pub struct CoefficientTable {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CoefficientTableError {
     /// The file is not TOML of the expected shape.
-    #[error("coefficient table is not valid: {message}")]
     Syntax {
         /// The TOML parser's message, with the line.
         message: String,
     },
     /// The version id is empty or holds characters other than lowercase letters, digits and `-`.
-    #[error("coefficient table version {version:?} must be lowercase letters, digits and '-'")]
     BadVersion {
         /// The version given.
         version: String,
     },
     /// A carrier of the table is not a known carrier.
-    #[error("coefficient table names unknown carrier {carrier:?}")]
     UnknownCarrier {
         /// The name given.
         carrier: String,
     },
     /// A known carrier is missing: every table must say how every carrier converts.
-    #[error("coefficient table does not say how {carrier} converts")]
     MissingCarrier {
         /// The carrier left out.
         carrier: Carrier,
     },
     /// The record unit named does not match the carrier's unit.
-    #[error("coefficient table gives {carrier} in {found}, but records of it are in {expected}")]
     UnitMismatch {
         /// The carrier.
         carrier: Carrier,
@@ -103,10 +100,6 @@ pub enum CoefficientTableError {
         found: String,
     },
     /// The table counts a carrier that is not energy consumed, or leaves out one that is.
-    #[error(
-        "coefficient table marks {carrier} as counted = {counted}, but it {}",
-        if *counted { "carries no standard coal" } else { "is energy consumed" }
-    )]
     CountedMismatch {
         /// The carrier.
         carrier: Carrier,
@@ -114,19 +107,16 @@ pub enum CoefficientTableError {
         counted: bool,
     },
     /// A counted carrier lacks its coefficient, conversion or their units.
-    #[error("coefficient table must give coefficient, conversion and their units for {carrier}")]
     IncompleteCarrier {
         /// The carrier.
         carrier: Carrier,
     },
     /// A carrier marked not counted still gives a coefficient.
-    #[error("coefficient table gives a coefficient for {carrier}, which it marks as not counted")]
     CoefficientOfUncountedCarrier {
         /// The carrier.
         carrier: Carrier,
     },
     /// A coefficient or conversion is not a bounded decimal string.
-    #[error("coefficient table value for {carrier} {value:?} {source}")]
     BadValue {
         /// The carrier.
         carrier: Carrier,
@@ -136,9 +126,6 @@ pub enum CoefficientTableError {
         source: AmountError,
     },
     /// The product of coefficient and conversion is zero or too large.
-    #[error(
-        "coefficient table gives {carrier} {kgce_per_unit} kgce per unit, outside 0 to {KGCE_PER_UNIT_MAX}"
-    )]
     OutOfRange {
         /// The carrier.
         carrier: Carrier,
@@ -146,12 +133,107 @@ pub enum CoefficientTableError {
         kgce_per_unit: Decimal,
     },
     /// Two embedded tables have the same version.
-    #[error("two coefficient tables have version {version:?}")]
     DuplicateVersion {
         /// The version.
         version: String,
     },
 }
+
+impl CoefficientTableError {
+    /// What is wrong with the table, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        use CoefficientTableError as E;
+        let carrier_named = |carrier: &Carrier| named(carrier.name_zh(), carrier.slug(), locale);
+        match self {
+            E::Syntax { message } => t!(
+                "schemas.coefficients.syntax",
+                locale = locale,
+                message = message
+            ),
+            E::BadVersion { version } => t!(
+                "schemas.coefficients.bad_version",
+                locale = locale,
+                version = shown(version)
+            ),
+            E::UnknownCarrier { carrier } => t!(
+                "schemas.coefficients.unknown_carrier",
+                locale = locale,
+                carrier = shown(carrier)
+            ),
+            E::MissingCarrier { carrier } => t!(
+                "schemas.coefficients.missing_carrier",
+                locale = locale,
+                carrier = carrier_named(carrier)
+            ),
+            E::UnitMismatch {
+                carrier,
+                expected,
+                found,
+            } => t!(
+                "schemas.coefficients.unit_mismatch",
+                locale = locale,
+                carrier = carrier_named(carrier),
+                expected = expected,
+                found = found
+            ),
+            E::CountedMismatch {
+                carrier,
+                counted: true,
+            } => t!(
+                "schemas.coefficients.counted_but_not_energy",
+                locale = locale,
+                carrier = carrier_named(carrier)
+            ),
+            E::CountedMismatch {
+                carrier,
+                counted: false,
+            } => t!(
+                "schemas.coefficients.energy_not_counted",
+                locale = locale,
+                carrier = carrier_named(carrier)
+            ),
+            E::IncompleteCarrier { carrier } => t!(
+                "schemas.coefficients.incomplete_carrier",
+                locale = locale,
+                carrier = carrier_named(carrier)
+            ),
+            E::CoefficientOfUncountedCarrier { carrier } => t!(
+                "schemas.coefficients.coefficient_of_uncounted_carrier",
+                locale = locale,
+                carrier = carrier_named(carrier)
+            ),
+            E::BadValue {
+                carrier,
+                value,
+                source,
+            } => t!(
+                "schemas.coefficients.bad_value",
+                locale = locale,
+                carrier = carrier_named(carrier),
+                value = shown(value),
+                rule = source.localized(locale)
+            ),
+            E::OutOfRange {
+                carrier,
+                kgce_per_unit,
+            } => t!(
+                "schemas.coefficients.out_of_range",
+                locale = locale,
+                carrier = carrier_named(carrier),
+                kgce = kgce_per_unit,
+                max = KGCE_PER_UNIT_MAX
+            ),
+            E::DuplicateVersion { version } => t!(
+                "schemas.coefficients.duplicate_version",
+                locale = locale,
+                version = shown(version)
+            ),
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(CoefficientTableError);
 
 /// The shape of a table file.
 #[derive(Deserialize)]

@@ -9,8 +9,10 @@
 //! [`header_row`] gives the headers of a blank template.
 
 use std::collections::HashMap;
-use std::fmt;
 
+use rust_i18n::t;
+
+use crate::i18n::{display_in_current_language, shown};
 use crate::ledger::Ledger;
 use crate::period::Period;
 use crate::records::{Record, RecordError, parse_field};
@@ -35,7 +37,6 @@ pub fn header_row(table: Table, chinese: bool) -> Vec<&'static str> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HeaderError {
     /// A header names no column of the table.
-    #[error("column {} header {header:?} is not a column of table {table} ({})", .column_index + 1, .table.name_zh())]
     UnknownColumn {
         /// 0-based index of the column.
         column_index: usize,
@@ -45,7 +46,6 @@ pub enum HeaderError {
         table: Table,
     },
     /// A required column is absent.
-    #[error("table {table} needs column {field} ({header_zh})")]
     MissingColumn {
         /// The table matched against.
         table: Table,
@@ -55,7 +55,6 @@ pub enum HeaderError {
         header_zh: &'static str,
     },
     /// Two headers name the same column.
-    #[error("columns {} and {} both give {field}", .first_index + 1, .second_index + 1)]
     DuplicateColumn {
         /// The field named twice.
         field: &'static str,
@@ -65,7 +64,6 @@ pub enum HeaderError {
         second_index: usize,
     },
     /// No table of the ledger has all its required columns among the headers.
-    #[error("the headers fit no table of ledger {ledger}: {}", describe_missing(.missing))]
     NoTableMatches {
         /// The ledger.
         ledger: Ledger,
@@ -73,7 +71,6 @@ pub enum HeaderError {
         missing: Vec<(Table, Vec<&'static str>)>,
     },
     /// Several tables of the ledger have all their required columns among the headers.
-    #[error("the headers fit several tables of ledger {ledger} ({}); name the table", describe_tables(.tables))]
     AmbiguousTable {
         /// The ledger.
         ledger: Ledger,
@@ -81,7 +78,6 @@ pub enum HeaderError {
         tables: Vec<Table>,
     },
     /// The table named is not a table of the ledger.
-    #[error("table {table} is not in ledger {ledger}")]
     TableNotInLedger {
         /// The table named.
         table: Table,
@@ -90,23 +86,85 @@ pub enum HeaderError {
     },
 }
 
-/// Lists the missing columns of each candidate table for a message.
-fn describe_missing(missing: &[(Table, Vec<&'static str>)]) -> String {
-    missing
-        .iter()
-        .map(|(table, fields)| format!("{table} lacks {}", fields.join(", ")))
-        .collect::<Vec<_>>()
-        .join("; ")
+impl HeaderError {
+    /// What does not fit and how to make it fit, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        match self {
+            HeaderError::UnknownColumn {
+                column_index,
+                header,
+                table,
+            } => t!(
+                "schemas.header.unknown_column",
+                locale = locale,
+                column = column_index + 1,
+                header = shown(header),
+                table = table.slug(),
+                table_zh = table.name_zh()
+            ),
+            HeaderError::MissingColumn {
+                table,
+                field,
+                header_zh,
+            } => t!(
+                "schemas.header.missing_column",
+                locale = locale,
+                table = table.named(locale),
+                field = field,
+                header_zh = header_zh
+            ),
+            HeaderError::DuplicateColumn {
+                field,
+                first_index,
+                second_index,
+            } => t!(
+                "schemas.header.duplicate_column",
+                locale = locale,
+                first = first_index + 1,
+                second = second_index + 1,
+                field = field
+            ),
+            HeaderError::NoTableMatches { ledger, missing } => {
+                let missing = missing.iter().map(|(table, fields)| {
+                    t!(
+                        "schemas.header.table_lacks",
+                        locale = locale,
+                        table = table.slug(),
+                        fields = fields.join(", ")
+                    )
+                    .into_owned()
+                });
+                let missing = missing.collect::<Vec<_>>().join("; ");
+                t!(
+                    "schemas.header.no_table_matches",
+                    locale = locale,
+                    ledger = ledger.named(locale),
+                    missing = missing
+                )
+            }
+            HeaderError::AmbiguousTable { ledger, tables } => t!(
+                "schemas.header.ambiguous_table",
+                locale = locale,
+                ledger = ledger.named(locale),
+                tables = tables
+                    .iter()
+                    .map(|table| table.slug())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            HeaderError::TableNotInLedger { table, ledger } => t!(
+                "schemas.header.table_not_in_ledger",
+                locale = locale,
+                table = table.slug(),
+                ledger = ledger.slug(),
+                ledger_name = ledger.named(locale)
+            ),
+        }
+        .into_owned()
+    }
 }
 
-/// Lists tables for a message.
-fn describe_tables(tables: &[Table]) -> String {
-    tables
-        .iter()
-        .map(|table| table.slug())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+display_in_current_language!(HeaderError);
 
 /// Why a cell of a row is refused: the column, the rule and the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,28 +181,46 @@ pub struct CellError {
     pub value: String,
 }
 
-impl fmt::Display for CellError {
-    /// Reads like `column 4 (quantity): must be a non-negative decimal number, found "-3"`, with the
-    /// 1-based column number a spreadsheet user sees.
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "column {}", self.column_index + 1)?;
-        match (self.header.is_empty(), self.field.is_empty()) {
+impl CellError {
+    /// Reads like `column 4 (quantity): must be a non-negative decimal number, found "-3"`, or
+    /// `第 4 列（quantity）：应为……，现为“-3”`, with the 1-based column number a spreadsheet user
+    /// sees. The rule is in the language in force when the cell was parsed.
+    pub fn localized(&self, locale: &str) -> String {
+        let column = self.column_index + 1;
+        let name = match (self.header.is_empty(), self.field.is_empty()) {
             (false, false) if self.header != self.field => {
-                write!(formatter, " ({}, {})", self.header, self.field)?
+                Some(format!("{}, {}", self.header, self.field))
             }
-            (false, _) => write!(formatter, " ({})", self.header)?,
-            (true, false) => write!(formatter, " ({})", self.field)?,
-            (true, true) => {}
-        }
-        write!(formatter, ": {}, found {:?}", self.rule, self.value)
+            (false, _) => Some(self.header.clone()),
+            (true, false) => Some(self.field.to_owned()),
+            (true, true) => None,
+        };
+        let column = match name {
+            Some(name) => t!(
+                "schemas.cell.column_named",
+                locale = locale,
+                column = column,
+                name = name
+            ),
+            None => t!("schemas.cell.column", locale = locale, column = column),
+        };
+        t!(
+            "schemas.cell.error",
+            locale = locale,
+            column = column,
+            rule = self.rule,
+            value = shown(&self.value)
+        )
+        .into_owned()
     }
 }
+
+display_in_current_language!(CellError);
 
 impl std::error::Error for CellError {}
 
 /// Two records with the same id in the same table.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("records {} and {} of table {table} both have id {id:?}", .first_index + 1, .second_index + 1)]
 pub struct DuplicateId {
     /// The table.
     pub table: Table,
@@ -155,6 +231,23 @@ pub struct DuplicateId {
     /// 0-based position of the second.
     pub second_index: usize,
 }
+
+impl DuplicateId {
+    /// Which records clash, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        t!(
+            "schemas.header.duplicate_id",
+            locale = locale,
+            first = self.first_index + 1,
+            second = self.second_index + 1,
+            table = self.table.slug(),
+            id = shown(&self.id)
+        )
+        .into_owned()
+    }
+}
+
+display_in_current_language!(DuplicateId);
 
 /// Checks that no two records of the same table share an id.
 pub fn check_unique_ids(records: &[Record]) -> Result<(), DuplicateId> {
@@ -334,10 +427,12 @@ impl HeaderMap {
                 header: self.headers[column_index].clone(),
                 field: self.column_specs[column_index]
                     .map_or("", |spec_index| columns(self.table)[spec_index].field),
-                rule: format!(
-                    "is missing: the row has {} cells but the header row has {columns_count}",
-                    cells.len()
-                ),
+                rule: t!(
+                    "schemas.cell.row_too_short",
+                    cells = cells.len(),
+                    columns = columns_count
+                )
+                .into_owned(),
                 value: String::new(),
             });
         }
@@ -346,11 +441,12 @@ impl HeaderMap {
                 column_index: columns_count,
                 header: String::new(),
                 field: "",
-                rule: format!(
-                    "is beyond the last column: the row has {} cells but the header row has \
-                     {columns_count}",
-                    cells.len()
-                ),
+                rule: t!(
+                    "schemas.cell.row_too_long",
+                    cells = cells.len(),
+                    columns = columns_count
+                )
+                .into_owned(),
                 value: cells[columns_count].to_owned(),
             });
         }
@@ -360,7 +456,7 @@ impl HeaderMap {
                     column_index,
                     header: self.headers[column_index].clone(),
                     field: "",
-                    rule: "must be empty, as the column has no header".to_owned(),
+                    rule: t!("schemas.cell.under_blank_header").into_owned(),
                     value: cells[column_index].to_owned(),
                 });
             }

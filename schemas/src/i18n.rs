@@ -6,6 +6,12 @@
 //! start-up ([`Language::set_current`]); a server answering people in different languages passes
 //! it per call (`t!("key", locale = language.code())`). A third language is one more file and one
 //! more variant here.
+//!
+//! Error types of this crate have `localized(locale)`, the message in one language of the
+//! catalogues, and a `Display` that gives it in the language in force, so a message is put into
+//! words when it is shown. Texts built when a value is parsed or a rule is checked (a
+//! [`crate::records::RecordError`]'s rule, a [`crate::returns::Finding`]'s message) are put into
+//! words in the language in force at that moment.
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -43,6 +49,14 @@ impl Language {
         rust_i18n::set_locale(self.code());
     }
 
+    /// Whether this language's catalogue has a text for `key` itself, without falling back to
+    /// Chinese: for tests that every message has its words in every language.
+    pub fn has_text(self, key: &str) -> bool {
+        crate::_RUST_I18N_BACKEND
+            .translate(self.code(), key)
+            .is_some()
+    }
+
     /// The language texts are looked up in when none is given: Chinese until another is set.
     pub fn current() -> Language {
         match CURRENT.load(Ordering::Relaxed) {
@@ -69,13 +83,64 @@ macro_rules! t {
     };
 }
 
+/// Implements `Display` through the type's `localized(locale)` in the language in force.
+macro_rules! display_in_current_language {
+    ($($type:ty),+ $(,)?) => {$(
+        impl std::fmt::Display for $type {
+            fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str(&self.localized(Language::current().code()))
+            }
+        }
+    )+};
+}
+pub(crate) use display_in_current_language;
+
+/// A text as a message quotes it: control characters, quotes and backslashes escaped, so that a
+/// stray tab or line break shows; the catalogue puts the quotation marks around it.
+pub(crate) fn shown(text: &str) -> String {
+    text.escape_debug().to_string()
+}
+
+/// Whether a locale is Chinese, for the names that the types carry themselves in both languages.
+pub(crate) fn is_chinese(locale: &str) -> bool {
+    locale.starts_with("zh")
+}
+
+/// How a message names a value that has a Chinese name and a slug: `电力（electricity）` in
+/// Chinese, the slug in English.
+pub(crate) fn named(name_zh: &str, slug: &str, locale: &str) -> String {
+    if is_chinese(locale) {
+        format!("{name_zh}（{slug}）")
+    } else {
+        slug.to_owned()
+    }
+}
+
+/// The language in force, as a locale code for `t!`.
+pub(crate) fn current_locale() -> String {
+    Language::current().code().to_owned()
+}
+
 /// A language name that is not one of the catalogues.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown language {given:?}: zh (中文) or en (English)")]
 pub struct UnknownLanguage {
     /// What was given.
     pub given: String,
 }
+
+impl UnknownLanguage {
+    /// What was given and which languages there are, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        rust_i18n::t!(
+            "schemas.unknown_language",
+            locale = locale,
+            given = shown(&self.given)
+        )
+        .into_owned()
+    }
+}
+
+display_in_current_language!(UnknownLanguage);
 
 impl FromStr for Language {
     type Err = UnknownLanguage;
@@ -103,6 +168,49 @@ mod tests {
         assert_eq!("zh_CN".parse(), Ok(Language::Chinese));
         assert_eq!("EN".parse(), Ok(Language::English));
         assert!("fr".parse::<Language>().is_err());
+    }
+
+    #[test]
+    fn texts_are_found_per_language_without_falling_back() {
+        for language in Language::ALL {
+            assert!(language.has_text("common.unit.m2"));
+            assert!(!language.has_text("schemas.no_such_key"));
+        }
+    }
+
+    #[test]
+    fn representative_errors_read_in_chinese_by_default() {
+        use crate::period::Period;
+        use crate::records::{CreditCode, Plate};
+
+        let credit_code = CreditCode::parse("12640104MB0000001A").unwrap_err();
+        assert_eq!(
+            credit_code.localized("zh-CN"),
+            "不是有效的统一社会信用代码：按前 17 位算出的校验码应为“Q”，而不是“A”；请核对代码是否抄错"
+        );
+        assert_eq!(
+            credit_code.localized("en"),
+            "must be a valid unified social credit code: its check character should be 'Q', not 'A'"
+        );
+        let plate = Plate::parse("京A1234").unwrap_err();
+        assert_eq!(
+            plate.localized("zh-CN"),
+            "应为 7 或 8 个字符的车牌号，如 宁A12345 或新能源车的 宁AD12345（现有 6 个字符）"
+        );
+        let plate = Plate::parse("XA12345").unwrap_err();
+        assert!(plate.localized("zh-CN").contains("省份简称"), "{plate:?}");
+        let period = Period::parse("2025-13").unwrap_err();
+        assert_eq!(
+            period.localized("zh-CN"),
+            "期间“2025-13”不对：月份应为 01 至 12（应写成 YYYY、YYYY-Qn 或 YYYY-MM，年份 2000-2100）"
+        );
+        assert_eq!(
+            period.localized("en"),
+            "period \"2025-13\" is not valid: the month must be 01 to 12 (expected YYYY, YYYY-Qn or \
+             YYYY-MM, years 2000-2100)"
+        );
+        // The fallback is Chinese: a language the catalogues lack reads Chinese too.
+        assert_eq!(period.localized("fr"), period.localized("zh-CN"));
     }
 
     #[test]

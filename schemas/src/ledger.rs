@@ -19,10 +19,24 @@ pub enum Ledger {
 
 /// A ledger name that is not one of the three.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown ledger {value:?}: expected one of office_space, vehicles, energy")]
 pub struct UnknownLedger {
+    /// The text that was given.
     pub value: String,
 }
+
+impl UnknownLedger {
+    /// What was given and which ledgers there are, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        rust_i18n::t!(
+            "schemas.ledger.unknown",
+            locale = locale,
+            value = crate::i18n::shown(&self.value)
+        )
+        .into_owned()
+    }
+}
+
+crate::i18n::display_in_current_language!(UnknownLedger);
 
 impl Ledger {
     /// Every ledger, in the order reports list them.
@@ -34,6 +48,16 @@ impl Ledger {
             Ledger::OfficeSpace => "office_space",
             Ledger::Vehicles => "vehicles",
             Ledger::Energy => "energy",
+        }
+    }
+
+    /// How a message names the ledger: its Chinese name with its slug in Chinese, its slug in
+    /// English.
+    pub fn named(self, locale: &str) -> String {
+        if crate::i18n::is_chinese(locale) {
+            format!("{}（{}）", self.name_zh(), self.slug())
+        } else {
+            self.slug().to_owned()
         }
     }
 

@@ -40,7 +40,7 @@ pub use document::{DocumentError, DocumentMeta, SCHEMA_VERSION};
 pub use figures::{FigureError, FigureSpec, Figures, catalog, compute};
 pub use i18n::Language;
 pub use ledger::Ledger;
-pub use period::{Month, Period};
+pub use period::{Month, Period, PeriodError, PeriodProblem};
 pub use records::{
     Carrier, ColumnSpec, CreditCode, Date, DateTime, FieldKind, FuelType, Ownership,
     RECORDS_PER_DOCUMENT_MAX, Record, RecordError, Value, VehicleCategory, VehicleStatus, Vin,

@@ -6,7 +6,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use rust_i18n::t;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::i18n::{display_in_current_language, shown};
 
 /// Earliest year a period may name; older statistics are outside the system's scope.
 pub const YEAR_MIN: u16 = 2000;
@@ -34,29 +37,70 @@ pub struct Month {
 
 /// Why a text is not a period.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "period {value:?} is not valid: {reason} (expected YYYY, YYYY-Qn or YYYY-MM, years {YEAR_MIN}-{YEAR_MAX})"
-)]
 pub struct PeriodError {
+    /// The text as given.
     pub value: String,
-    pub reason: &'static str,
+    /// What is wrong with it.
+    pub reason: PeriodProblem,
 }
+
+/// What is wrong with the text of a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodProblem {
+    /// The year is not four digits.
+    YearNotFourDigits,
+    /// The year is outside [`YEAR_MIN`]..=[`YEAR_MAX`].
+    YearOutOfRange,
+    /// The quarter is not Q1 to Q4.
+    QuarterOutOfRange,
+    /// The month is not 01 to 12.
+    MonthOutOfRange,
+    /// What follows the year is neither `-Qn` nor `-MM`.
+    BadSuffix,
+    /// A month was asked for, and the text is a year or a quarter.
+    NotAMonth,
+}
+
+impl PeriodError {
+    /// What is wrong and how periods are written, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        let reason = match self.reason {
+            PeriodProblem::YearNotFourDigits => "year_not_four_digits",
+            PeriodProblem::YearOutOfRange => "year_out_of_range",
+            PeriodProblem::QuarterOutOfRange => "quarter_out_of_range",
+            PeriodProblem::MonthOutOfRange => "month_out_of_range",
+            PeriodProblem::BadSuffix => "bad_suffix",
+            PeriodProblem::NotAMonth => "not_a_month",
+        };
+        t!(
+            "schemas.period.invalid",
+            locale = locale,
+            value = shown(&self.value),
+            reason = t!(format!("schemas.period.{reason}"), locale = locale),
+            min = YEAR_MIN,
+            max = YEAR_MAX
+        )
+        .into_owned()
+    }
+}
+
+display_in_current_language!(PeriodError);
 
 fn parse_year(text: &str, whole: &str) -> Result<u16, PeriodError> {
     if text.len() != 4 || !text.bytes().all(|byte| byte.is_ascii_digit()) {
         return Err(PeriodError {
             value: whole.to_owned(),
-            reason: "the year must be four digits",
+            reason: PeriodProblem::YearNotFourDigits,
         });
     }
     let year: u16 = text.parse().map_err(|_| PeriodError {
         value: whole.to_owned(),
-        reason: "the year must be four digits",
+        reason: PeriodProblem::YearNotFourDigits,
     })?;
     if !(YEAR_MIN..=YEAR_MAX).contains(&year) {
         return Err(PeriodError {
             value: whole.to_owned(),
-            reason: "the year is out of range",
+            reason: PeriodProblem::YearOutOfRange,
         });
     }
     Ok(year)
@@ -69,7 +113,7 @@ impl Month {
             Period::Month(year, month) => Ok(Month { year, month }),
             _ => Err(PeriodError {
                 value: text.to_owned(),
-                reason: "a month is written YYYY-MM",
+                reason: PeriodProblem::NotAMonth,
             }),
         }
     }
@@ -97,19 +141,19 @@ impl Period {
                         "1" | "2" | "3" | "4" => {
                             Ok(Period::Quarter(year, quarter.as_bytes()[0] - b'0'))
                         }
-                        _ => Err(error("the quarter must be Q1 to Q4")),
+                        _ => Err(error(PeriodProblem::QuarterOutOfRange)),
                     }
                 } else if rest.len() == 2 && rest.bytes().all(|byte| byte.is_ascii_digit()) {
                     let month: u8 = rest
                         .parse()
-                        .map_err(|_| error("the month must be 01 to 12"))?;
+                        .map_err(|_| error(PeriodProblem::MonthOutOfRange))?;
                     if (1..=12).contains(&month) {
                         Ok(Period::Month(year, month))
                     } else {
-                        Err(error("the month must be 01 to 12"))
+                        Err(error(PeriodProblem::MonthOutOfRange))
                     }
                 } else {
-                    Err(error("after the year comes -Qn or -MM"))
+                    Err(error(PeriodProblem::BadSuffix))
                 }
             }
         }

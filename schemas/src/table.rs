@@ -46,11 +46,30 @@ pub enum Table {
 
 /// A table name that is not one of the tables.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown table {value:?}: expected one of {}", Table::ALL.iter().map(|table| table.slug()).collect::<Vec<_>>().join(", "))]
 pub struct UnknownTable {
     /// The text that was given.
     pub value: String,
 }
+
+impl UnknownTable {
+    /// What was given and which tables there are, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        let tables = Table::ALL
+            .iter()
+            .map(|table| table.slug())
+            .collect::<Vec<_>>()
+            .join(", ");
+        rust_i18n::t!(
+            "schemas.table.unknown",
+            locale = locale,
+            value = crate::i18n::shown(&self.value),
+            tables = tables
+        )
+        .into_owned()
+    }
+}
+
+crate::i18n::display_in_current_language!(UnknownTable);
 
 const OFFICE_SPACE_TABLES: [Table; 5] = [
     Table::Buildings,
@@ -123,6 +142,16 @@ impl Table {
             Table::Institutions => "institutions",
             Table::EnergyConsumption => "energy_consumption",
             Table::WasteSorting => "waste_sorting",
+        }
+    }
+
+    /// How a message names the table: its Chinese name with its slug in Chinese, its slug in
+    /// English.
+    pub fn named(self, locale: &str) -> String {
+        if crate::i18n::is_chinese(locale) {
+            format!("{}（{}）", self.name_zh(), self.slug())
+        } else {
+            self.slug().to_owned()
         }
     }
 

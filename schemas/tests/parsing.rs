@@ -502,6 +502,8 @@ fn the_same_rules_hold_for_records_built_from_texts() {
     }
 }
 
+/// The frame of a cell error is put into words when shown; its rule when the row is parsed, in the
+/// language in force, which is the catalogue's English in tests (they set none).
 #[test]
 fn the_message_names_column_field_rule_and_value() {
     let row = row_with(Table::EnergyConsumption, &[("quantity", "-3")]);
@@ -509,14 +511,14 @@ fn the_message_names_column_field_rule_and_value() {
         .parse_row(&cells(&row))
         .unwrap_err();
     assert_eq!(
-        error.to_string(),
+        error.localized("en"),
         r#"column 4 (quantity): must be a non-negative decimal number, found "-3""#
     );
     let error = map_for(Table::EnergyConsumption, true)
         .parse_row(&cells(&row))
         .unwrap_err();
     assert_eq!(
-        error.to_string(),
+        error.localized("en"),
         r#"column 4 (消费量, quantity): must be a non-negative decimal number, found "-3""#
     );
     let row = row_with(Table::OfficeSpaces, &[("usable_m2", "3000")]);
@@ -524,7 +526,7 @@ fn the_message_names_column_field_rule_and_value() {
         .parse_row(&cells(&row))
         .unwrap_err();
     assert_eq!(
-        error.to_string(),
+        error.localized("en"),
         "column 4 (使用面积（平方米）, usable_m2): must not exceed the floor area 2600 m2 (found \
          3000 m2), found \"3000\""
     );

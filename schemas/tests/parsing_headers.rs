@@ -308,8 +308,16 @@ fn each_header_problem_is_reported() {
         let error = resolve_headers(case.ledger, case.table, case.headers).expect_err(case.what);
         assert!((case.expect)(&error), "{}: got {error:?}", case.what);
         assert!(
-            error.to_string().contains(case.message_contains),
+            error.localized("en").contains(case.message_contains),
             "{}: {error}",
+            case.what
+        );
+        let chinese = error.localized("zh-CN");
+        assert!(
+            !chinese.contains("schemas.")
+                && !chinese.contains("%{")
+                && chinese != error.localized("en"),
+            "{}: the Chinese text is missing from the catalogue: {chinese}",
             case.what
         );
     }
@@ -467,7 +475,7 @@ fn duplicate_ids_name_both_positions() {
     assert_eq!(duplicate.table, Table::EnergyConsumption);
     assert_eq!(duplicate.id, "12640104MB0000001Q/electricity/2025-01");
     assert_eq!(
-        duplicate.to_string(),
+        duplicate.localized("en"),
         "records 1 and 3 of table energy_consumption both have id \
          \"12640104MB0000001Q/electricity/2025-01\""
     );

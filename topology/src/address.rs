@@ -9,6 +9,10 @@ use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
+use rust_i18n::t;
+
+use crate::text::{display_in_current_language, shown};
+
 /// Longest accepted address: a 253-character DNS name, a colon and five port digits.
 pub const MAX_ADDRESS_BYTES: usize = 253 + 1 + 5;
 
@@ -29,30 +33,86 @@ pub struct NodeAddress {
 /// Why a text is not a `host:port` address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AddressError {
-    #[error("address is empty; write host:port, such as 10.0.0.7:47000")]
     Empty,
-    #[error("address has {length} bytes; the limit is {MAX_ADDRESS_BYTES}")]
     TooLong { length: usize },
-    #[error("address {value:?} has no port; write host:port, such as 10.0.0.7:47000")]
     MissingPort { value: String },
-    #[error("address {value:?} has port {port:?}, which is not a number")]
     PortNotNumber { value: String, port: String },
-    #[error("address {value:?} has port {port}, but a port must be from 1 to 65535")]
     PortOutOfRange { value: String, port: u64 },
-    #[error("address {value:?} has no host before the port")]
     MissingHost { value: String },
-    #[error("address {value:?} holds an IPv6 host without brackets; write it as [host]:port")]
     UnbracketedIpv6 { value: String },
-    #[error("address {value:?} has {host:?} in brackets, which is not an IPv6 address")]
     BadIpv6 { value: String, host: String },
-    #[error("address {value:?} has host {host:?}, which looks like an IPv4 address but is not one")]
     BadIpv4 { value: String, host: String },
-    #[error(
-        "address {value:?} has host {host:?}, which is not a DNS name (letters, digits and hyphens in \
-         dot-separated labels of 1 to {MAX_DNS_LABEL_BYTES} characters, no hyphen at either end of a label)"
-    )]
     BadHostName { value: String, host: String },
 }
+
+impl AddressError {
+    /// What is wrong with the address, in a language of the catalogues (`"zh-CN"`, `"en"`).
+    pub fn localized(&self, locale: &str) -> String {
+        use AddressError as E;
+        match self {
+            E::Empty => t!("topology.address.empty", locale = locale),
+            E::TooLong { length } => t!(
+                "topology.address.too_long",
+                locale = locale,
+                length = length,
+                max = MAX_ADDRESS_BYTES
+            ),
+            E::MissingPort { value } => {
+                t!(
+                    "topology.address.missing_port",
+                    locale = locale,
+                    value = shown(value)
+                )
+            }
+            E::PortNotNumber { value, port } => t!(
+                "topology.address.port_not_number",
+                locale = locale,
+                value = shown(value),
+                port = shown(port)
+            ),
+            E::PortOutOfRange { value, port } => t!(
+                "topology.address.port_out_of_range",
+                locale = locale,
+                value = shown(value),
+                port = port
+            ),
+            E::MissingHost { value } => {
+                t!(
+                    "topology.address.missing_host",
+                    locale = locale,
+                    value = shown(value)
+                )
+            }
+            E::UnbracketedIpv6 { value } => t!(
+                "topology.address.unbracketed_ipv6",
+                locale = locale,
+                value = shown(value)
+            ),
+            E::BadIpv6 { value, host } => t!(
+                "topology.address.bad_ipv6",
+                locale = locale,
+                value = shown(value),
+                host = shown(host)
+            ),
+            E::BadIpv4 { value, host } => t!(
+                "topology.address.bad_ipv4",
+                locale = locale,
+                value = shown(value),
+                host = shown(host)
+            ),
+            E::BadHostName { value, host } => t!(
+                "topology.address.bad_host_name",
+                locale = locale,
+                value = shown(value),
+                host = shown(host),
+                max = MAX_DNS_LABEL_BYTES
+            ),
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(AddressError);
 
 impl NodeAddress {
     /// Parses `host:port`, where host is a DNS name, an IPv4 address or `[IPv6 address]`.

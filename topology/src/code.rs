@@ -7,7 +7,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use rust_i18n::t;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::text::{display_in_current_language, shown};
 
 /// Number of digits in a full administrative division code (6-digit county code + 6 zeros below it).
 pub const DIVISION_CODE_DIGITS: usize = 12;
@@ -19,13 +22,41 @@ pub struct DivisionCode([u8; DIVISION_CODE_DIGITS]);
 /// Why a text is not a division code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {
-    #[error("division code {value:?} must be exactly 12 digits (it has {length} characters)")]
     WrongLength { value: String, length: usize },
-    #[error("division code {value:?} must contain only the digits 0-9")]
     NotDigits { value: String },
-    #[error("division code {value:?} cannot be all zeros")]
     AllZero { value: String },
 }
+
+impl CodeError {
+    /// What is wrong with the code, in a language of the catalogues (`"zh-CN"`, `"en"`).
+    pub fn localized(&self, locale: &str) -> String {
+        match self {
+            CodeError::WrongLength { value, length } => t!(
+                "topology.code.wrong_length",
+                locale = locale,
+                value = shown(value),
+                length = length
+            ),
+            CodeError::NotDigits { value } => {
+                t!(
+                    "topology.code.not_digits",
+                    locale = locale,
+                    value = shown(value)
+                )
+            }
+            CodeError::AllZero { value } => {
+                t!(
+                    "topology.code.all_zero",
+                    locale = locale,
+                    value = shown(value)
+                )
+            }
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(CodeError);
 
 impl DivisionCode {
     /// Parses exactly twelve ASCII digits; anything else is refused with the reason.

@@ -11,7 +11,10 @@
 //! statistics); four and five levels reach townships and villages. Fanouts are bounded by the code
 //! digits of each level.
 
+use rust_i18n::t;
+
 use crate::code::DivisionCode;
+use crate::text::display_in_current_language;
 use crate::tree::{Level, MAX_NODES, NodeEntry, Topology};
 
 /// The most levels below the root: nation, region, city, county, township, village.
@@ -61,21 +64,48 @@ pub struct TreeShape {
 /// Why a [`TreeShape`] cannot be generated as given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ShapeError {
-    #[error(
-        "a tree shape has {depth} levels below the root, but at most {MAX_GENERATED_DEPTH} fit under a nation"
-    )]
-    TooDeep { depth: usize },
-    #[error(
-        "level {level} of the tree shape has fanout {fanout}, but its code digits allow at most {max}"
-    )]
+    TooDeep {
+        depth: usize,
+    },
     FanoutTooLarge {
         level: Level,
         fanout: usize,
         max: usize,
     },
-    #[error("the tree shape would have {count} nodes, but a topology holds at most {MAX_NODES}")]
-    TooManyNodes { count: usize },
+    TooManyNodes {
+        count: usize,
+    },
 }
+
+impl ShapeError {
+    /// Why the shape cannot be generated, in a language of the catalogues (`"zh-CN"`, `"en"`).
+    pub fn localized(&self, locale: &str) -> String {
+        match self {
+            ShapeError::TooDeep { depth } => t!(
+                "topology.shape.too_deep",
+                locale = locale,
+                depth = depth,
+                max = MAX_GENERATED_DEPTH
+            ),
+            ShapeError::FanoutTooLarge { level, fanout, max } => t!(
+                "topology.shape.fanout_too_large",
+                locale = locale,
+                level = level,
+                fanout = fanout,
+                max = max
+            ),
+            ShapeError::TooManyNodes { count } => t!(
+                "topology.shape.too_many_nodes",
+                locale = locale,
+                count = count,
+                max = MAX_NODES
+            ),
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(ShapeError);
 
 impl TreeShape {
     /// A shape with these fanouts, from the root down.

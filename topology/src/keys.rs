@@ -13,7 +13,10 @@ use std::str::FromStr;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use ed25519_dalek::{Signature, SignatureError, VerifyingKey};
+use rust_i18n::t;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::text::display_in_current_language;
 
 /// Number of bytes in an ed25519 public key.
 pub const PUBLIC_KEY_BYTES: usize = ed25519_dalek::PUBLIC_KEY_LENGTH;
@@ -33,30 +36,47 @@ pub struct PublicKey(VerifyingKey);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
     /// The text is longer than any base64 encoding of 32 bytes.
-    #[error(
-        "public key text has {length} characters, but a base64 ed25519 key has exactly {PUBLIC_KEY_BASE64_CHARS}"
-    )]
     TextTooLong { length: usize },
     /// The text is not standard padded base64.
-    #[error("public key is not standard base64 ({source})")]
     NotBase64 { source: base64::DecodeError },
     /// The text decodes, but not to 32 bytes.
-    #[error(
-        "public key decodes to {length} bytes, but an ed25519 key has exactly {PUBLIC_KEY_BYTES}"
-    )]
     WrongLength { length: usize },
     /// The 32 bytes are not the encoding of a point on the ed25519 curve.
-    #[error("public key bytes are not a point on the ed25519 curve")]
     NotCurvePoint,
     /// The bytes name a valid point, but not in its one canonical encoding.
-    #[error(
-        "public key is not canonically encoded (the same point has another, canonical encoding)"
-    )]
     NonCanonical,
     /// The point has small order, so almost any signature would verify under it.
-    #[error("public key is a weak (small-order) ed25519 point that cannot be trusted")]
     Weak,
 }
+
+impl KeyError {
+    /// What is wrong with the key, in a language of the catalogues (`"zh-CN"`, `"en"`).
+    pub fn localized(&self, locale: &str) -> String {
+        match self {
+            KeyError::TextTooLong { length } => t!(
+                "topology.key.text_too_long",
+                locale = locale,
+                length = length,
+                expected = PUBLIC_KEY_BASE64_CHARS
+            ),
+            KeyError::NotBase64 { source } => {
+                t!("topology.key.not_base64", locale = locale, reason = source)
+            }
+            KeyError::WrongLength { length } => t!(
+                "topology.key.wrong_length",
+                locale = locale,
+                length = length,
+                expected = PUBLIC_KEY_BYTES
+            ),
+            KeyError::NotCurvePoint => t!("topology.key.not_curve_point", locale = locale),
+            KeyError::NonCanonical => t!("topology.key.non_canonical", locale = locale),
+            KeyError::Weak => t!("topology.key.weak", locale = locale),
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(KeyError);
 
 impl PublicKey {
     /// Checks 32 bytes: a canonical encoding of a curve point that is not of small order.
@@ -241,7 +261,7 @@ mod tests {
             PublicKey::from_bytes(&non_canonical),
             Err(KeyError::NonCanonical)
         );
-        let message = PublicKey::parse("AAAA").unwrap_err().to_string();
+        let message = PublicKey::parse("AAAA").unwrap_err().localized("en");
         assert!(message.contains("3 bytes"), "{message}");
     }
 

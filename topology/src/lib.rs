@@ -9,7 +9,11 @@
 //! current, retired and revoked keys and the operations that rotate and revoke them; [`mod@file`]
 //! the TOML form; [`signing`] the canonical encoding and the root's signature; [`error`] every
 //! reason for refusal; [`generator`] synthetic trees up to national size; [`mod@ningxia`] the real
-//! Ningxia tree shipped with the crate.
+//! Ningxia tree shipped with the crate. [`text`] puts refusals into words from the workspace's
+//! message catalogues (`locales/<language>.yml`, section `topology`), Chinese first.
+
+// The message catalogues of the whole workspace, compiled in; Chinese when a key is missing.
+rust_i18n::i18n!("../locales", fallback = "zh-CN");
 
 pub mod address;
 pub mod code;
@@ -20,12 +24,13 @@ pub mod key_history;
 pub mod keys;
 pub mod ningxia;
 pub mod signing;
+pub mod text;
 pub mod tree;
 
 pub use address::{AddressError, NodeAddress};
 pub use code::{CodeError, DivisionCode};
 pub use error::{
-    CompromiseTimeProblem, Location, NameProblem, SignatureEncodingProblem, TopologyError,
+    CompromiseTimeProblem, KeyRole, Location, NameProblem, SignatureEncodingProblem, TopologyError,
 };
 pub use file::MAX_TOPOLOGY_TEXT_BYTES;
 pub use generator::{ShapeError, TreeShape, generate, national_tree, try_generate};

@@ -26,7 +26,7 @@ use ed25519_dalek::{Signature, Signer, SigningKey};
 use sha2::{Digest, Sha256};
 
 use crate::code::DivisionCode;
-use crate::error::TopologyError;
+use crate::error::{KeyRole, TopologyError};
 use crate::keys::PublicKey;
 use crate::tree::{NodeEntry, Topology};
 
@@ -134,7 +134,7 @@ impl Topology {
             return Err(TopologyError::SigningKeyNotRoot {
                 root: root.code,
                 offered: BASE64.encode(offered.as_bytes()),
-                expected: "the current key",
+                expected: KeyRole::Current,
             });
         }
         self.attach_signature(root_key);
@@ -159,7 +159,7 @@ impl Topology {
             return Err(TopologyError::SigningKeyNotRoot {
                 root: root.code,
                 offered: BASE64.encode(offered.as_bytes()),
-                expected: "a retired key",
+                expected: KeyRole::Retired,
             });
         }
         self.attach_signature(previous_root_key);

@@ -19,10 +19,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::address::NodeAddress;
 use crate::code::DivisionCode;
-use crate::error::{Location, NameProblem, TopologyError};
+use crate::error::{KeyRole, Location, NameProblem, TopologyError};
 use crate::key_history::{self, RetiredKey, RevokedKey};
 use crate::keys::PublicKey;
 use crate::signing::TopologySignature;
+use crate::text::{display_in_current_language, shown};
 
 /// Most nodes one topology may hold.
 ///
@@ -78,13 +79,24 @@ pub enum Level {
 
 /// A level name that is not one of the six.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{value:?} is not a level; expected one of \"nation\", \"region\", \"city\", \"county\", \"township\", \"village\""
-)]
 pub struct LevelParseError {
     /// The text that was offered.
     pub value: String,
 }
+
+impl LevelParseError {
+    /// What is wrong with the level name, in a language of the catalogues (`"zh-CN"`, `"en"`).
+    pub fn localized(&self, locale: &str) -> String {
+        rust_i18n::t!(
+            "topology.level_parse.unknown",
+            locale = locale,
+            value = shown(&self.value)
+        )
+        .into_owned()
+    }
+}
+
+display_in_current_language!(LevelParseError);
 
 impl Level {
     /// Every level, from the top down.
@@ -223,12 +235,12 @@ pub(crate) enum KeyPlace {
 }
 
 impl KeyPlace {
-    /// How an error message names the place.
-    fn describe(self) -> &'static str {
+    /// The role an error message names.
+    fn role(self) -> KeyRole {
         match self {
-            KeyPlace::Current => "the current key",
-            KeyPlace::Retired(_) => "a retired key",
-            KeyPlace::Revoked(_) => "a revoked key",
+            KeyPlace::Current => KeyRole::Current,
+            KeyPlace::Retired(_) => KeyRole::Retired,
+            KeyPlace::Revoked(_) => KeyRole::Revoked,
         }
     }
 }
@@ -853,8 +865,8 @@ fn refuse_repeated_keys(
                     location,
                     code: entry.code,
                     key: key.to_string(),
-                    first: first_place.describe(),
-                    second: place.describe(),
+                    first: first_place.role(),
+                    second: place.role(),
                 }
             } else {
                 TopologyError::DuplicatePublicKey {

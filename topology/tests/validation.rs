@@ -5,10 +5,10 @@ mod common;
 
 use common::{code, line_of, line_of_nth, public_key};
 use topology::{
-    AddressError, CodeError, CompromiseTimeProblem, KeyError, Level, MAX_NAME_CHARS, MAX_NODES,
-    MAX_RETIRED_KEYS_PER_NODE, MAX_REVOKED_KEYS_PER_NODE, MAX_TOPOLOGY_TEXT_BYTES, MAX_VERSION,
-    NameProblem, NodeEntry, RetiredKey, RevokedKey, SignatureEncodingProblem, Topology,
-    TopologyError,
+    AddressError, CodeError, CompromiseTimeProblem, KeyError, KeyRole, Level, MAX_NAME_CHARS,
+    MAX_NODES, MAX_RETIRED_KEYS_PER_NODE, MAX_REVOKED_KEYS_PER_NODE, MAX_TOPOLOGY_TEXT_BYTES,
+    MAX_VERSION, NameProblem, NodeEntry, RetiredKey, RevokedKey, SignatureEncodingProblem,
+    Topology, TopologyError,
 };
 
 /// Tells whether an address error is the one a test case expects.
@@ -41,12 +41,20 @@ fn valid_text() -> String {
     .concat()
 }
 
-/// Parses `text`, expecting an error, and checks its message mentions every piece of `mentions`.
+/// Parses `text`, expecting an error, and checks its English message (from the catalogue) mentions
+/// every piece of `mentions`.
 fn refuse(text: &str, mentions: &[&str]) -> TopologyError {
     let error = Topology::from_toml_str(text, ORIGIN).expect_err("the text should be refused");
-    let message = error.to_string();
-    // Shown with `--nocapture`, to read the messages an operator would see.
-    eprintln!("{message}");
+    let message = error.localized("en");
+    // Shown with `--nocapture`, to read the messages an operator would see, in both languages.
+    let chinese = error.localized("zh-CN");
+    eprintln!("{message}\n{chinese}");
+    for text in [&message, &chinese] {
+        assert!(
+            !text.contains("topology.") && !text.contains("%{"),
+            "a key or placeholder is missing from the catalogue: {text}"
+        );
+    }
     for mention in mentions {
         assert!(
             message.contains(mention),
@@ -628,7 +636,7 @@ fn from_entries_applies_the_same_checks() {
     )
     .unwrap_err();
     assert!(matches!(error, TopologyError::Orphan { .. }));
-    let message = error.to_string();
+    let message = error.localized("en");
     assert!(
         message.contains("Topology::from_entries") && message.contains("640104000000"),
         "{message}"
@@ -934,8 +942,8 @@ fn a_key_is_listed_once_across_current_retired_and_revoked_keys() {
         matches!(
             error,
             TopologyError::KeyListedTwice {
-                first: "the current key",
-                second: "a revoked key",
+                first: KeyRole::Current,
+                second: KeyRole::Revoked,
                 ..
             }
         ),
@@ -952,8 +960,8 @@ fn a_key_is_listed_once_across_current_retired_and_revoked_keys() {
         matches!(
             error,
             TopologyError::KeyListedTwice {
-                first: "a retired key",
-                second: "a retired key",
+                first: KeyRole::Retired,
+                second: KeyRole::Retired,
                 ..
             }
         ),
@@ -988,7 +996,7 @@ fn from_entries_checks_key_history_too() {
         matches!(error, TopologyError::RetiredAfterVersion { .. }),
         "{error:?}"
     );
-    let message = error.to_string();
+    let message = error.localized("en");
     assert!(
         message.contains("Topology::from_entries") && message.contains("640000000000"),
         "{message}"

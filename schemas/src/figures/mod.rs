@@ -14,6 +14,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use rust_i18n::t;
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -21,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::Decimal;
 use crate::coefficients::{CoefficientTable, STANDARD_COAL_DECIMAL_PLACES};
+use crate::i18n::{display_in_current_language, shown};
 use crate::ledger::Ledger;
 use crate::period::Period;
 use crate::records::{RECORDS_PER_DOCUMENT_MAX, Record, RecordError};
@@ -49,7 +51,6 @@ const DIGEST_HEADER: &str = "huizong figures v1\n";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FigureError {
     /// A record belongs to another ledger than the one computed.
-    #[error("record {record_index} belongs to table {table}, which is not in ledger {ledger}")]
     WrongLedger {
         /// 0-based position of the record.
         record_index: usize,
@@ -59,7 +60,6 @@ pub enum FigureError {
         ledger: Ledger,
     },
     /// A record breaks a rule.
-    #[error("record {record_index} ({table} {record_id:?}), field {field}: {source}")]
     InvalidRecord {
         /// 0-based position of the record.
         record_index: usize,
@@ -73,33 +73,21 @@ pub enum FigureError {
         source: RecordError,
     },
     /// More records than one document may hold.
-    #[error("{count} records exceed the limit of {RECORDS_PER_DOCUMENT_MAX} per document")]
     TooManyRecords {
         /// How many records were given.
         count: usize,
     },
     /// A sum would leave the exact range of figures.
-    #[error(
-        "figure {name} would exceed {FIGURE_INTEGER_DIGITS_MAX} digits before the decimal point"
-    )]
     Overflow {
         /// The figure.
         name: String,
     },
     /// A figure name is empty, too long or uses characters other than `a-z`, `0-9`, `_` and `.`.
-    #[error(
-        "figure name {name:?} must be 1 to {FIGURE_NAME_CHARS_MAX} characters of a-z, 0-9, '_' and \
-         '.', without empty parts"
-    )]
     BadName {
         /// The name given.
         name: String,
     },
     /// A figure value is not a plain decimal within the bounds.
-    #[error(
-        "figure {name} has value {value:?}, which must be a plain decimal with at most \
-         {FIGURE_INTEGER_DIGITS_MAX} digits before and {FIGURE_DECIMAL_PLACES_MAX} after the point"
-    )]
     BadValue {
         /// The figure.
         name: String,
@@ -107,15 +95,89 @@ pub enum FigureError {
         value: String,
     },
     /// A set holds more figures than allowed.
-    #[error("a set of figures may hold at most {FIGURE_NAMES_MAX} figures")]
     TooManyFigures,
     /// A figure is given twice where each name may appear once (a serialized map, a list of texts).
-    #[error("figure {name} appears twice")]
     DuplicateName {
         /// The figure.
         name: String,
     },
 }
+
+impl FigureError {
+    /// What is wrong, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        use FigureError as E;
+        match self {
+            E::WrongLedger {
+                record_index,
+                table,
+                ledger,
+            } => t!(
+                "schemas.figure.wrong_ledger",
+                locale = locale,
+                record = record_index + 1,
+                table = table.named(locale),
+                ledger = ledger.named(locale)
+            ),
+            E::InvalidRecord {
+                record_index,
+                table,
+                record_id,
+                field,
+                source,
+            } => t!(
+                "schemas.figure.invalid_record",
+                locale = locale,
+                record = record_index + 1,
+                table = table.named(locale),
+                id = shown(record_id),
+                field = field,
+                rule = source
+            ),
+            E::TooManyRecords { count } => t!(
+                "schemas.figure.too_many_records",
+                locale = locale,
+                count = count,
+                max = RECORDS_PER_DOCUMENT_MAX
+            ),
+            E::Overflow { name } => t!(
+                "schemas.figure.overflow",
+                locale = locale,
+                name = name,
+                max = FIGURE_INTEGER_DIGITS_MAX
+            ),
+            E::BadName { name } => t!(
+                "schemas.figure.bad_name",
+                locale = locale,
+                name = shown(name),
+                max = FIGURE_NAME_CHARS_MAX
+            ),
+            E::BadValue { name, value } => t!(
+                "schemas.figure.bad_value",
+                locale = locale,
+                name = name,
+                value = shown(value),
+                integer_digits = FIGURE_INTEGER_DIGITS_MAX,
+                decimal_places = FIGURE_DECIMAL_PLACES_MAX
+            ),
+            E::TooManyFigures => t!(
+                "schemas.figure.too_many_figures",
+                locale = locale,
+                max = FIGURE_NAMES_MAX
+            ),
+            E::DuplicateName { name } => {
+                t!(
+                    "schemas.figure.duplicate_name",
+                    locale = locale,
+                    name = name
+                )
+            }
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(FigureError);
 
 /// Whether a name is a well-formed figure name: dot-separated non-empty parts of `a-z`, `0-9`, `_`.
 fn is_figure_name(name: &str) -> bool {

@@ -115,6 +115,16 @@ pub struct FigureContext<'a> {
     pub coefficients: &'a CoefficientTable,
 }
 
+/// Every rule code the checks of a ledger may emit in [`crate::returns::Finding::rule`]; each has
+/// its message `rules.<code>` in the catalogues.
+pub fn rule_codes(ledger: Ledger) -> &'static [&'static str] {
+    match ledger {
+        Ledger::OfficeSpace => office_space::checks::RULE_CODES,
+        Ledger::Vehicles => vehicles::checks::RULE_CODES,
+        Ledger::Energy => energy::checks::RULE_CODES,
+    }
+}
+
 /// Whether an import is refused by an error finding of this rule. Rules about references between
 /// tables (`unknown_*`) and year-on-year rules are checked when the ledger is submitted, so that a
 /// clerk may import the tables of a ledger in any order and add notes last.
@@ -168,5 +178,65 @@ pub fn return_sheets(input: &ReturnInput<'_>) -> Vec<ReturnSheet> {
         Ledger::OfficeSpace => office_space::report::sheets(input),
         Ledger::Vehicles => vehicles::report::sheets(input),
         Ledger::Energy => energy::report::sheets(input),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Language;
+
+    #[test]
+    fn every_rule_code_has_its_message_in_every_language() {
+        let mut seen = std::collections::BTreeSet::new();
+        for ledger in Ledger::ALL {
+            for code in rule_codes(ledger) {
+                assert!(
+                    seen.insert(*code),
+                    "rule code {code} is used by two ledgers"
+                );
+                for language in Language::ALL {
+                    assert!(
+                        language.has_text(&format!("rules.{code}")),
+                        "rules.{code} has no text in {}",
+                        language.code()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_column_meaning_has_its_text_in_every_language() {
+        for table in Table::ALL {
+            for column in spec(table).columns {
+                if column.meaning.is_empty() {
+                    continue;
+                }
+                for language in Language::ALL {
+                    assert!(
+                        language.has_text(&format!("schemas.meaning.{}", column.meaning)),
+                        "{table}.{}: schemas.meaning.{} has no text in {}",
+                        column.field,
+                        column.meaning,
+                        language.code()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_finding_reads_in_chinese_from_the_catalogue() {
+        let message = rust_i18n::t!(
+            "rules.unknown_vehicle",
+            locale = "zh-CN",
+            record = "派车单 D-1",
+            plate = "宁A12345"
+        );
+        assert_eq!(
+            message,
+            "派车单 D-1：车辆 宁A12345 不在公务用车表中；请在车辆表中补登该车，或改正车牌号"
+        );
     }
 }

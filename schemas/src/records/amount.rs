@@ -7,6 +7,9 @@
 //! sum of every record of a document are computed exactly (see [`crate::figures`]).
 
 use rust_decimal::Decimal;
+use rust_i18n::t;
+
+use crate::i18n::display_in_current_language;
 
 /// Most digits an amount may have before its decimal point: a trillion units is beyond any single
 /// record (a province's yearly electricity use is about 10^11 kWh), so a longer number is a typing or
@@ -21,25 +24,41 @@ pub const AMOUNT_FRACTION_DIGITS_MAX: u32 = 4;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
     /// The text is empty.
-    #[error("must be a non-negative decimal number, not empty")]
     Empty,
     /// The text is not digits with at most one decimal point (separators, exponents, signs and
     /// units are refused).
-    #[error(
-        "must be a non-negative decimal number written with digits and at most one decimal point \
-         (no thousands separators, exponent or unit)"
-    )]
     NotPlainDecimal,
     /// The value is below zero.
-    #[error("must be a non-negative decimal number")]
     Negative,
     /// The value has too many digits before the decimal point.
-    #[error("must have at most {AMOUNT_INTEGER_DIGITS_MAX} digits before the decimal point")]
     TooLarge,
     /// The value has too many significant digits after the decimal point.
-    #[error("must have at most {AMOUNT_FRACTION_DIGITS_MAX} digits after the decimal point")]
     TooPrecise,
 }
+
+impl AmountError {
+    /// The rule the amount broke, phrased to follow the field, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        match self {
+            AmountError::Empty => t!("schemas.amount.empty", locale = locale),
+            AmountError::NotPlainDecimal => t!("schemas.amount.not_plain_decimal", locale = locale),
+            AmountError::Negative => t!("schemas.amount.negative", locale = locale),
+            AmountError::TooLarge => t!(
+                "schemas.amount.too_large",
+                locale = locale,
+                max = AMOUNT_INTEGER_DIGITS_MAX
+            ),
+            AmountError::TooPrecise => t!(
+                "schemas.amount.too_precise",
+                locale = locale,
+                max = AMOUNT_FRACTION_DIGITS_MAX
+            ),
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(AmountError);
 
 /// Parses a non-negative amount written as plain decimal text, such as `1200`, `0.5` or `13.25`.
 ///

@@ -10,9 +10,12 @@
 use std::fmt;
 
 use rust_decimal::Decimal;
+use rust_i18n::t;
 use topology::DivisionCode;
 
-use super::amount::{amount_text, parse_amount};
+use super::amount::{
+    AMOUNT_FRACTION_DIGITS_MAX, AMOUNT_INTEGER_DIGITS_MAX, amount_text, parse_amount,
+};
 use super::values::{CreditCode, Date, DateTime, Plate, Vin};
 use super::{IDENTIFIER_CHARS_MAX, NAME_CHARS_MAX, TEXT_CHARS_MAX, check_identifier, check_text};
 use crate::period::{Month, YEAR_MAX};
@@ -134,8 +137,10 @@ pub struct ColumnSpec {
     /// Whether the column must be present and its cells filled; an absent or empty optional cell
     /// takes the kind's default (empty text, zero).
     pub required: bool,
-    /// What the cell means, for templates and messages, such as "the floor area in m2"; the rule of
-    /// the kind is added to it (see [`ColumnSpec::rule`]).
+    /// What the cell means, for templates and messages: the key of its text in the catalogues,
+    /// under `schemas.meaning` (such as `buildings.floor_area_m2`, "the floor area of the whole
+    /// building in m2"); the rule of the kind is added to it (see [`ColumnSpec::rule`]). Empty
+    /// for a column whose kind says it all.
     pub meaning: &'static str,
 }
 
@@ -172,14 +177,33 @@ impl ColumnSpec {
         }
     }
 
-    /// What a cell of the column must hold, in full: its meaning and the rule of its kind.
+    /// What the cell means, in the language in force; empty when the column has no meaning text.
+    pub fn meaning_text(&self) -> String {
+        if self.meaning.is_empty() {
+            String::new()
+        } else {
+            t!(format!("schemas.meaning.{}", self.meaning)).into_owned()
+        }
+    }
+
+    /// What a cell of the column must hold, in full: its meaning and the rule of its kind, in the
+    /// language in force.
     pub fn rule(&self) -> String {
         let rule = self.kind.rule();
-        let optional = if self.required { "" } else { "; may be empty" };
-        if self.meaning.is_empty() {
-            format!("{rule}{optional}")
+        let rule = if self.required {
+            rule
         } else {
-            format!("{}: {rule}{optional}", self.meaning)
+            t!("schemas.field.optional", rule = rule).into_owned()
+        };
+        if self.meaning.is_empty() {
+            rule
+        } else {
+            t!(
+                "schemas.field.meaning_and_rule",
+                meaning = self.meaning_text(),
+                rule = rule
+            )
+            .into_owned()
         }
     }
 
@@ -253,43 +277,42 @@ impl Value {
 }
 
 impl FieldKind {
-    /// The rule a cell of this kind must obey, phrased to follow "must be".
+    /// The rule a cell of this kind must obey, phrased to follow "must be" ("应为"), in the
+    /// language in force.
     pub fn rule(&self) -> String {
         match self {
             FieldKind::Identifier => {
-                format!("an identifier of 1 to {IDENTIFIER_CHARS_MAX} characters")
+                t!("schemas.kind.identifier", max = IDENTIFIER_CHARS_MAX)
             }
-            FieldKind::Name => format!("a name of 1 to {NAME_CHARS_MAX} characters"),
-            FieldKind::Text => format!("a text of at most {TEXT_CHARS_MAX} characters"),
-            FieldKind::Amount => "a non-negative decimal number written plainly, such as 1200 or \
-                                  35.5 (no thousands separators, exponent or unit), at most 12 \
-                                  digits before and 4 after the point"
-                .to_owned(),
-            FieldKind::Count => format!("a whole number from 0 to {COUNT_MAX}"),
-            FieldKind::Year => {
-                format!("a four-digit year from {YEAR_FIELD_MIN} to {YEAR_FIELD_MAX}")
-            }
-            FieldKind::Boolean => "是 or 否 (also yes/no, true/false, 1/0)".to_owned(),
-            FieldKind::Date => "a date written YYYY-MM-DD".to_owned(),
-            FieldKind::DateTime => "a time written YYYY-MM-DD HH:MM".to_owned(),
-            FieldKind::Month => "a month written YYYY-MM, such as 2025-03".to_owned(),
-            FieldKind::CreditCode => {
-                "an 18-character unified social credit code with a valid check character".to_owned()
-            }
-            FieldKind::Division => "a 12-digit administrative division code".to_owned(),
-            FieldKind::Plate => {
-                "a number plate such as 宁A12345, or 宁AD12345 for a new-energy vehicle".to_owned()
-            }
-            FieldKind::Vin => "a 17-character vehicle identification number: digits and capital \
-                               letters except I, O and Q"
-                .to_owned(),
-            FieldKind::Choice(list) => format!("one of {}", list.accepted()),
+            FieldKind::Name => t!("schemas.kind.name", max = NAME_CHARS_MAX),
+            FieldKind::Text => t!("schemas.kind.text", max = TEXT_CHARS_MAX),
+            FieldKind::Amount => t!(
+                "schemas.kind.amount",
+                integer_digits = AMOUNT_INTEGER_DIGITS_MAX,
+                fraction_digits = AMOUNT_FRACTION_DIGITS_MAX
+            ),
+            FieldKind::Count => t!("schemas.kind.count", max = COUNT_MAX),
+            FieldKind::Year => t!(
+                "schemas.kind.year",
+                min = YEAR_FIELD_MIN,
+                max = YEAR_FIELD_MAX
+            ),
+            FieldKind::Boolean => t!("schemas.kind.boolean"),
+            FieldKind::Date => t!("schemas.kind.date"),
+            FieldKind::DateTime => t!("schemas.kind.date_time"),
+            FieldKind::Month => t!("schemas.kind.month"),
+            FieldKind::CreditCode => t!("schemas.kind.credit_code"),
+            FieldKind::Division => t!("schemas.kind.division"),
+            FieldKind::Plate => t!("schemas.kind.plate"),
+            FieldKind::Vin => t!("schemas.kind.vin"),
+            FieldKind::Choice(list) => t!("schemas.kind.choice", accepted = list.accepted()),
         }
+        .into_owned()
     }
 
     /// Parses a trimmed, non-empty cell. The error is phrased as the rule the text broke.
     pub fn parse(&self, text: &str) -> Result<Value, String> {
-        let must = |detail: String| format!("must be {}{detail}", self.rule());
+        let must = || t!("schemas.field.must_be", rule = self.rule()).into_owned();
         match self {
             FieldKind::Identifier => check_identifier(text)
                 .map(|()| Value::Text(text.to_owned()))
@@ -303,30 +326,22 @@ impl FieldKind {
             FieldKind::Amount => parse_amount(text)
                 .map(Value::Amount)
                 .map_err(|error| error.to_string()),
-            FieldKind::Count => parse_count(text)
-                .map(Value::Count)
-                .ok_or_else(|| must(String::new())),
-            FieldKind::Year => parse_year(text)
-                .map(Value::Year)
-                .ok_or_else(|| must(String::new())),
-            FieldKind::Boolean => parse_boolean(text)
-                .map(Value::Boolean)
-                .ok_or_else(|| must(String::new())),
+            FieldKind::Count => parse_count(text).map(Value::Count).ok_or_else(must),
+            FieldKind::Year => parse_year(text).map(Value::Year).ok_or_else(must),
+            FieldKind::Boolean => parse_boolean(text).map(Value::Boolean).ok_or_else(must),
             FieldKind::Date => Date::parse(text)
                 .map(Value::Date)
                 .map_err(|error| error.to_string()),
             FieldKind::DateTime => DateTime::parse(text)
                 .map(Value::DateTime)
                 .map_err(|error| error.to_string()),
-            FieldKind::Month => Month::parse(text)
-                .map(Value::Month)
-                .map_err(|_| must(String::new())),
+            FieldKind::Month => Month::parse(text).map(Value::Month).map_err(|_| must()),
             FieldKind::CreditCode => CreditCode::parse(text)
                 .map(Value::CreditCode)
                 .map_err(|error| error.to_string()),
             FieldKind::Division => DivisionCode::parse(text)
                 .map(Value::Division)
-                .map_err(|_| must(String::new())),
+                .map_err(|_| must()),
             FieldKind::Plate => Plate::parse(text)
                 .map(Value::Plate)
                 .map_err(|error| error.to_string()),
@@ -336,7 +351,7 @@ impl FieldKind {
             FieldKind::Choice(list) => list
                 .find(text)
                 .map(|choice| Value::Choice(choice.slug))
-                .ok_or_else(|| must(String::new())),
+                .ok_or_else(must),
         }
     }
 

@@ -13,7 +13,6 @@ use super::field::{Choice, ChoiceList};
 
 /// A text that is not one of the names of a closed list.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be one of {accepted}")]
 pub struct UnknownName {
     /// What kind of value was expected, such as "energy carrier".
     pub kind: &'static str,
@@ -22,6 +21,20 @@ pub struct UnknownName {
     /// The accepted names, Chinese name and slug of each, for the message.
     pub accepted: String,
 }
+
+impl UnknownName {
+    /// The rule the text broke, phrased to follow the field, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        rust_i18n::t!(
+            "schemas.choice.unknown",
+            locale = locale,
+            accepted = self.accepted
+        )
+        .into_owned()
+    }
+}
+
+crate::i18n::display_in_current_language!(UnknownName);
 
 /// Declares a closed list with a slug and a Chinese name per variant, and the conversions from and to
 /// text that every such list shares.

@@ -12,6 +12,7 @@ pub mod field;
 pub mod kinds;
 pub mod values;
 
+use rust_i18n::t;
 use topology::DivisionCode;
 
 pub use amount::{
@@ -30,6 +31,7 @@ pub use values::{
 };
 
 use crate::Decimal;
+use crate::i18n::{current_locale, display_in_current_language, shown};
 use crate::ledger::Ledger;
 use crate::period::{Month, Period};
 use crate::table::Table;
@@ -53,10 +55,8 @@ pub const TEXT_CHARS_MAX: usize = 500;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TextError {
     /// A required text is empty.
-    #[error("must not be empty")]
     Empty,
     /// The text is longer than its bound.
-    #[error("must have at most {chars_max} characters (it has {length_chars})")]
     TooLong {
         /// How many characters the text has.
         length_chars: usize,
@@ -64,12 +64,35 @@ pub enum TextError {
         chars_max: usize,
     },
     /// The text holds a control character such as a line break or a tab.
-    #[error("must not contain control characters such as line breaks or tabs")]
     ControlCharacter,
     /// An identifier begins or ends with white space, which would make two ids look alike.
-    #[error("must not begin or end with white space")]
     SurroundingWhiteSpace,
 }
+
+impl TextError {
+    /// The rule the text broke, phrased to follow the field, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        match self {
+            TextError::Empty => t!("schemas.text.empty", locale = locale),
+            TextError::TooLong {
+                length_chars,
+                chars_max,
+            } => t!(
+                "schemas.text.too_long",
+                locale = locale,
+                length = length_chars,
+                max = chars_max
+            ),
+            TextError::ControlCharacter => t!("schemas.text.control_character", locale = locale),
+            TextError::SurroundingWhiteSpace => {
+                t!("schemas.text.surrounding_white_space", locale = locale)
+            }
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(TextError);
 
 /// Checks a free text: bounded, without control characters, and non-empty when `required`.
 pub fn check_text(text: &str, chars_max: usize, required: bool) -> Result<(), TextError> {
@@ -140,10 +163,11 @@ impl Record {
         if values.len() != spec.columns.len() {
             return Err(RecordError::new(
                 spec.columns.first().map_or("", |column| column.field),
-                format!(
-                    "a record of {table} has {} fields, not {}",
-                    spec.columns.len(),
-                    values.len()
+                t!(
+                    "schemas.record.wrong_field_count",
+                    table = table.named(&current_locale()),
+                    expected = spec.columns.len(),
+                    found = values.len()
                 ),
             ));
         }
@@ -162,7 +186,11 @@ impl Record {
         {
             return Err(RecordError::new(
                 spec.columns[0].field,
-                format!("{field} is not a field of table {table}"),
+                t!(
+                    "schemas.record.unknown_field",
+                    field = shown(field),
+                    table = table.named(&current_locale())
+                ),
             ));
         }
         let mut values = Vec::with_capacity(spec.columns.len());
@@ -182,7 +210,11 @@ impl Record {
         let index = spec.index_of(field).ok_or_else(|| {
             RecordError::new(
                 spec.columns[0].field,
-                format!("{field} is not a field of table {}", self.table),
+                t!(
+                    "schemas.record.unknown_field",
+                    field = shown(field),
+                    table = self.table.named(&current_locale())
+                ),
             )
         })?;
         let mut values = self.values.clone();
@@ -370,7 +402,11 @@ impl Record {
         } else {
             Err(RecordError::new(
                 field,
-                format!("must lie in the document's period {period} (found {month})"),
+                t!(
+                    "schemas.record.outside_period",
+                    period = period,
+                    month = month
+                ),
             ))
         }
     }
@@ -390,12 +426,12 @@ pub fn parse_field(column: &ColumnSpec, text: Option<&str>) -> Result<Value, Rec
             .parse(text)
             .map_err(|rule| RecordError::new(column.field, rule)),
         _ => column.default_value().ok_or_else(|| {
-            let state = if text.is_some() {
-                "must not be empty"
+            let key = if text.is_some() {
+                "schemas.record.cell_empty"
             } else {
-                "must be present"
+                "schemas.record.column_absent"
             };
-            RecordError::new(column.field, format!("{state}: {}", column.rule()))
+            RecordError::new(column.field, t!(key, rule = column.rule()))
         }),
     }
 }
@@ -415,10 +451,7 @@ fn check_value(
         (FieldKind::Identifier, Value::Text(text)) => {
             text_rule(check_identifier(text))?;
             if in_composite_id && text.contains('/') {
-                return Err(RecordError::new(
-                    field,
-                    "must not contain / (it is part of a record id joined with /)",
-                ));
+                return Err(RecordError::new(field, t!("schemas.record.slash_in_id")));
             }
         }
         (FieldKind::Name, Value::Text(text)) => {
@@ -444,7 +477,7 @@ fn check_value(
             if Month::parse(&month.to_string()).is_err() {
                 return Err(RecordError::new(
                     field,
-                    format!("must be {}", column.kind.rule()),
+                    t!("schemas.field.must_be", rule = column.kind.rule()),
                 ));
             }
         }
@@ -452,7 +485,11 @@ fn check_value(
         (kind, value) => {
             return Err(RecordError::new(
                 field,
-                format!("must be {} (found {})", kind.rule(), value.text()),
+                t!(
+                    "schemas.field.must_be_found",
+                    rule = kind.rule(),
+                    found = shown(&value.text())
+                ),
             ));
         }
     }

@@ -7,7 +7,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use rust_i18n::t;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::i18n::{display_in_current_language, shown};
 
 use crate::period::Month;
 
@@ -62,18 +65,11 @@ pub struct CreditCode([u8; CREDIT_CODE_CHARACTERS]);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CreditCodeError {
     /// The text does not have 18 characters.
-    #[error(
-        "must be an 18-character unified social credit code (it has {length_chars} characters)"
-    )]
     WrongLength {
         /// How many characters the text has.
         length_chars: usize,
     },
     /// A character is outside the code's alphabet.
-    #[error(
-        "must be a unified social credit code using only 0-9 and the capital letters except I, O, S, \
-         V and Z (character {position} is {character:?})"
-    )]
     InvalidCharacter {
         /// 1-based position of the character.
         position: usize,
@@ -81,19 +77,11 @@ pub enum CreditCodeError {
         character: char,
     },
     /// The text given to [`CreditCode::with_check_digit`] does not have 17 characters.
-    #[error(
-        "must be the first 17 characters of a unified social credit code (it has {length_chars} \
-         characters)"
-    )]
     WrongPrefixLength {
         /// How many characters the text has.
         length_chars: usize,
     },
     /// The last character is not the check character computed from the first 17.
-    #[error(
-        "must be a valid unified social credit code: its check character should be {expected:?}, \
-         not {found:?}"
-    )]
     CheckCharacter {
         /// The check character the first 17 characters give.
         expected: char,
@@ -101,6 +89,42 @@ pub enum CreditCodeError {
         found: char,
     },
 }
+
+impl CreditCodeError {
+    /// The rule the code broke, phrased to follow the field, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        match self {
+            CreditCodeError::WrongLength { length_chars } => t!(
+                "schemas.credit_code.wrong_length",
+                locale = locale,
+                length = length_chars
+            ),
+            CreditCodeError::InvalidCharacter {
+                position,
+                character,
+            } => t!(
+                "schemas.credit_code.invalid_character",
+                locale = locale,
+                position = position,
+                character = shown(&character.to_string())
+            ),
+            CreditCodeError::WrongPrefixLength { length_chars } => t!(
+                "schemas.credit_code.wrong_prefix_length",
+                locale = locale,
+                length = length_chars
+            ),
+            CreditCodeError::CheckCharacter { expected, found } => t!(
+                "schemas.credit_code.check_character",
+                locale = locale,
+                expected = expected,
+                found = found
+            ),
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(CreditCodeError);
 
 impl CreditCode {
     /// Parses an 18-character code and verifies its check character. Lowercase letters are taken
@@ -220,35 +244,21 @@ pub struct Plate(String);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlateError {
     /// The text has neither 7 nor 8 characters.
-    #[error(
-        "must be a number plate such as 宁A12345 or 宁AD12345: 7 or 8 characters (it has \
-         {length_chars})"
-    )]
     WrongLength {
         /// How many characters the text has.
         length_chars: usize,
     },
     /// The first character is not a province abbreviation.
-    #[error(
-        "must be a number plate beginning with a province abbreviation such as 宁 (found {character:?})"
-    )]
     UnknownProvince {
         /// The first character.
         character: char,
     },
     /// The second character is not a letter.
-    #[error(
-        "must be a number plate whose second character is a capital letter (found {character:?})"
-    )]
     AuthorityNotLetter {
         /// The second character.
         character: char,
     },
     /// A character of the serial is not a capital letter (other than I and O) or a digit.
-    #[error(
-        "must be a number plate whose last characters are digits and capital letters other than I \
-         and O (character {position} is {character:?})"
-    )]
     InvalidSerialCharacter {
         /// 1-based position of the character.
         position: usize,
@@ -256,6 +266,41 @@ pub enum PlateError {
         character: char,
     },
 }
+
+impl PlateError {
+    /// The rule the plate broke, phrased to follow the field, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        match self {
+            PlateError::WrongLength { length_chars } => t!(
+                "schemas.plate.wrong_length",
+                locale = locale,
+                length = length_chars
+            ),
+            PlateError::UnknownProvince { character } => t!(
+                "schemas.plate.unknown_province",
+                locale = locale,
+                character = shown(&character.to_string())
+            ),
+            PlateError::AuthorityNotLetter { character } => t!(
+                "schemas.plate.authority_not_letter",
+                locale = locale,
+                character = shown(&character.to_string())
+            ),
+            PlateError::InvalidSerialCharacter {
+                position,
+                character,
+            } => t!(
+                "schemas.plate.invalid_serial_character",
+                locale = locale,
+                position = position,
+                character = shown(&character.to_string())
+            ),
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(PlateError);
 
 impl Plate {
     /// Parses a plate; lowercase letters are taken as capitals.
@@ -339,18 +384,11 @@ pub struct Vin([u8; VIN_CHARACTERS]);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VinError {
     /// The text does not have 17 characters.
-    #[error(
-        "must be a 17-character vehicle identification number (it has {length_chars} characters)"
-    )]
     WrongLength {
         /// How many characters the text has.
         length_chars: usize,
     },
     /// A character is not a digit or a capital letter other than I, O and Q.
-    #[error(
-        "must be a vehicle identification number using only digits and capital letters other than \
-         I, O and Q (character {position} is {character:?})"
-    )]
     InvalidCharacter {
         /// 1-based position of the character.
         position: usize,
@@ -402,6 +440,31 @@ impl fmt::Debug for Vin {
     }
 }
 
+impl VinError {
+    /// The rule the VIN broke, phrased to follow the field, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        match self {
+            VinError::WrongLength { length_chars } => t!(
+                "schemas.vin.wrong_length",
+                locale = locale,
+                length = length_chars
+            ),
+            VinError::InvalidCharacter {
+                position,
+                character,
+            } => t!(
+                "schemas.vin.invalid_character",
+                locale = locale,
+                position = position,
+                character = shown(&character.to_string())
+            ),
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(VinError);
+
 text_value!(Vin, VinError);
 
 // ---------------------------------------------------------------------------------------------
@@ -426,15 +489,31 @@ pub struct Date {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DateError {
     /// The text is not written `YYYY-MM-DD`.
-    #[error("must be a date written YYYY-MM-DD, such as 2025-03-01")]
     Format,
     /// The year is outside the accepted range.
-    #[error("must be a date in the years {DATE_YEAR_MIN} to {DATE_YEAR_MAX}")]
     YearOutOfRange,
     /// The month and day do not name a day of the calendar.
-    #[error("must be a real calendar day (month 01-12, and the day must exist in that month)")]
     NoSuchDay,
 }
+
+impl DateError {
+    /// The rule the date broke, phrased to follow the field, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        match self {
+            DateError::Format => t!("schemas.date.format", locale = locale),
+            DateError::YearOutOfRange => t!(
+                "schemas.date.year_out_of_range",
+                locale = locale,
+                min = DATE_YEAR_MIN,
+                max = DATE_YEAR_MAX
+            ),
+            DateError::NoSuchDay => t!("schemas.date.no_such_day", locale = locale),
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(DateError);
 
 /// Whether a year of the Gregorian calendar has a 29 February.
 fn is_leap_year(year: u16) -> bool {
@@ -548,15 +627,28 @@ pub struct DateTime {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DateTimeError {
     /// The text is not written `YYYY-MM-DD HH:MM`.
-    #[error("must be a date and time written YYYY-MM-DD HH:MM, such as 2025-03-01 08:30")]
     Format,
     /// The date part is not a date.
-    #[error("{0}")]
     Date(#[from] DateError),
     /// The hour or minute is out of range.
-    #[error("must be a time of day from 00:00 to 23:59")]
     TimeOutOfRange,
 }
+
+impl DateTimeError {
+    /// The rule the date and time broke, phrased to follow the field, in a language of the
+    /// catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        match self {
+            DateTimeError::Format => t!("schemas.date_time.format", locale = locale).into_owned(),
+            DateTimeError::Date(error) => error.localized(locale),
+            DateTimeError::TimeOutOfRange => {
+                t!("schemas.date_time.time_out_of_range", locale = locale).into_owned()
+            }
+        }
+    }
+}
+
+display_in_current_language!(DateTimeError);
 
 impl DateTime {
     /// Makes a date and time from its parts.

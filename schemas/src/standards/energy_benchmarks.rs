@@ -103,7 +103,7 @@ impl EnergyBenchmarks {
             return Err(far_factor_entry.out_of_range(
                 "value",
                 far_factor.to_string(),
-                "must be above 1, or every institution would be flagged",
+                "far_factor_above_one",
             ));
         }
         let far_factor_provenance = far_factor_entry.provenance()?;
@@ -153,7 +153,7 @@ impl EnergyBenchmarks {
             entry.check_fields(INSTITUTION_TYPE_FIELDS)?;
             let code = entry.text("code")?;
             if !code.bytes().all(|byte| byte.is_ascii_digit()) {
-                return Err(entry.bad_text("code", &code, "must be digits, such as \"021\""));
+                return Err(entry.bad_text("code", &code, "type_code_digits"));
             }
             if let Some(index) = institution_types
                 .iter()

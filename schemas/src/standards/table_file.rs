@@ -8,12 +8,15 @@
 
 use std::sync::OnceLock;
 
+use rust_i18n::t;
 use toml::{Table, Value};
 
 use crate::Decimal;
+use crate::i18n::{display_in_current_language, shown};
 use crate::records::{AmountError, parse_amount};
 
 use super::Provenance;
+use super::vehicle_caps::VEHICLE_REPLACEMENT_YEARS_MAX;
 
 /// Most entries a list of a table may hold. The real lists have fewer than thirty entries and are
 /// searched by scanning; a longer list is a broken file, not a standard.
@@ -26,13 +29,11 @@ const TOP_LEVEL: &str = "top level";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StandardTableError {
     /// The file is not TOML.
-    #[error("standard table is not valid TOML: {message}")]
     Syntax {
         /// The TOML parser's message, with the line.
         message: String,
     },
     /// A required field is absent.
-    #[error("{entry}: field {field} is missing")]
     MissingField {
         /// The entry, such as `ranks entry 3 (central_bureau_head)` or `top level`.
         entry: String,
@@ -40,7 +41,6 @@ pub enum StandardTableError {
         field: &'static str,
     },
     /// A field that the table does not have, usually a misspelt one.
-    #[error("{entry}: field {field} is not a field of this table (misspelt?)")]
     UnknownField {
         /// The entry.
         entry: String,
@@ -49,19 +49,17 @@ pub enum StandardTableError {
     },
     /// A field holds a value of the wrong TOML type, such as a float where a decimal string is
     /// expected.
-    #[error("{entry}: field {field} must be {expected}, not a {found}")]
     WrongType {
         /// The entry.
         entry: String,
         /// The field.
         field: &'static str,
-        /// What the field must hold.
+        /// What the field must hold: the key of its words under `schemas.standards.expected`.
         expected: &'static str,
         /// The TOML type found.
         found: &'static str,
     },
     /// A decimal field is not a non-negative decimal string of bounded size.
-    #[error("{entry}: field {field} {value:?} {source}")]
     BadValue {
         /// The entry.
         entry: String,
@@ -73,7 +71,6 @@ pub enum StandardTableError {
         source: AmountError,
     },
     /// A number is outside the range that makes sense for the field.
-    #[error("{entry}: field {field} is {value}, but it {rule}")]
     OutOfRange {
         /// The entry.
         entry: String,
@@ -81,11 +78,10 @@ pub enum StandardTableError {
         field: &'static str,
         /// The value given.
         value: String,
-        /// The rule broken.
+        /// The rule broken: the key of its words under `schemas.standards.rule`.
         rule: &'static str,
     },
     /// A text field is empty or not in the form the field requires.
-    #[error("{entry}: field {field} {value:?} {rule}")]
     BadText {
         /// The entry.
         entry: String,
@@ -93,11 +89,10 @@ pub enum StandardTableError {
         field: &'static str,
         /// The text given.
         value: String,
-        /// The rule broken.
+        /// The rule broken: the key of its words under `schemas.standards.rule`.
         rule: &'static str,
     },
     /// A key (a slug, a name, a code) that another entry already uses.
-    #[error("{entry}: field {field} {value:?} is already used by {first}")]
     DuplicateKey {
         /// The later entry.
         entry: String,
@@ -110,7 +105,6 @@ pub enum StandardTableError {
     },
     /// A name that is not one of the names the field accepts, such as an unknown level or a
     /// reference to an entry that does not exist.
-    #[error("{entry}: field {field} {value:?} must be one of {accepted}")]
     UnknownName {
         /// The entry.
         entry: String,
@@ -122,13 +116,11 @@ pub enum StandardTableError {
         accepted: String,
     },
     /// A list lacks an entry the table must have, or is empty.
-    #[error("{entry} is missing")]
     MissingEntry {
         /// The entry, such as `categories entry for law_enforcement`.
         entry: String,
     },
     /// A list has more than [`ENTRIES_PER_TABLE_MAX`] entries.
-    #[error("{entry} has {count} entries, more than {ENTRIES_PER_TABLE_MAX}")]
     TooManyEntries {
         /// The list.
         entry: String,
@@ -136,6 +128,140 @@ pub enum StandardTableError {
         count: usize,
     },
 }
+
+impl StandardTableError {
+    /// What is wrong with the table, naming the entry and the field, in a language of the
+    /// catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        use StandardTableError as E;
+        let rule_text = |rule: &str| {
+            t!(
+                format!("schemas.standards.rule.{rule}"),
+                locale = locale,
+                max = VEHICLE_REPLACEMENT_YEARS_MAX
+            )
+        };
+        match self {
+            E::Syntax { message } => {
+                t!(
+                    "schemas.standards.syntax",
+                    locale = locale,
+                    message = message
+                )
+            }
+            E::MissingField { entry, field } => t!(
+                "schemas.standards.missing_field",
+                locale = locale,
+                entry = entry,
+                field = field
+            ),
+            E::UnknownField { entry, field } => t!(
+                "schemas.standards.unknown_field",
+                locale = locale,
+                entry = entry,
+                field = shown(field)
+            ),
+            E::WrongType {
+                entry,
+                field,
+                expected,
+                found,
+            } => t!(
+                "schemas.standards.wrong_type",
+                locale = locale,
+                entry = entry,
+                field = field,
+                expected = t!(
+                    format!("schemas.standards.expected.{expected}"),
+                    locale = locale
+                ),
+                found = found
+            ),
+            E::BadValue {
+                entry,
+                field,
+                value,
+                source,
+            } => t!(
+                "schemas.standards.bad_value",
+                locale = locale,
+                entry = entry,
+                field = field,
+                value = shown(value),
+                rule = source.localized(locale)
+            ),
+            E::OutOfRange {
+                entry,
+                field,
+                value,
+                rule,
+            } => t!(
+                "schemas.standards.out_of_range",
+                locale = locale,
+                entry = entry,
+                field = field,
+                value = value,
+                rule = rule_text(rule)
+            ),
+            E::BadText {
+                entry,
+                field,
+                value,
+                rule,
+            } => t!(
+                "schemas.standards.bad_text",
+                locale = locale,
+                entry = entry,
+                field = field,
+                value = shown(value),
+                rule = rule_text(rule)
+            ),
+            E::DuplicateKey {
+                entry,
+                field,
+                value,
+                first,
+            } => t!(
+                "schemas.standards.duplicate_key",
+                locale = locale,
+                entry = entry,
+                field = field,
+                value = shown(value),
+                first = first
+            ),
+            E::UnknownName {
+                entry,
+                field,
+                value,
+                accepted,
+            } => t!(
+                "schemas.standards.unknown_name",
+                locale = locale,
+                entry = entry,
+                field = field,
+                value = shown(value),
+                accepted = accepted
+            ),
+            E::MissingEntry { entry } => {
+                t!(
+                    "schemas.standards.missing_entry",
+                    locale = locale,
+                    entry = entry
+                )
+            }
+            E::TooManyEntries { entry, count } => t!(
+                "schemas.standards.too_many_entries",
+                locale = locale,
+                entry = entry,
+                count = count,
+                max = ENTRIES_PER_TABLE_MAX
+            ),
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(StandardTableError);
 
 /// Parses the text of a table file into a TOML table.
 pub(super) fn parse_document(text: &str) -> Result<Table, StandardTableError> {
@@ -205,7 +331,7 @@ impl<'a> Entry<'a> {
         match self.fields.get(field) {
             None => Ok(None),
             Some(Value::String(text)) => Ok(Some(text)),
-            Some(other) => Err(self.wrong_type(field, "a string", other)),
+            Some(other) => Err(self.wrong_type(field, "string", other)),
         }
     }
 
@@ -215,7 +341,7 @@ impl<'a> Entry<'a> {
             .optional_text(field)?
             .ok_or_else(|| self.missing(field))?;
         if text.trim().is_empty() {
-            return Err(self.bad_text(field, text, "must not be empty"));
+            return Err(self.bad_text(field, text, "not_empty"));
         }
         Ok(text.trim().to_owned())
     }
@@ -227,11 +353,7 @@ impl<'a> Entry<'a> {
             .bytes()
             .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_')
         {
-            return Err(self.bad_text(
-                field,
-                &text,
-                "must be lowercase ASCII letters, digits and '_'",
-            ));
+            return Err(self.bad_text(field, &text, "slug_form"));
         }
         Ok(text)
     }
@@ -243,11 +365,7 @@ impl<'a> Entry<'a> {
             .bytes()
             .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
         {
-            return Err(self.bad_text(
-                "version",
-                &version,
-                "must be lowercase ASCII letters, digits and '-'",
-            ));
+            return Err(self.bad_text("version", &version, "version_form"));
         }
         Ok(version)
     }
@@ -266,7 +384,7 @@ impl<'a> Entry<'a> {
         match self.fields.get(field) {
             None => Ok(None),
             Some(Value::Boolean(value)) => Ok(Some(*value)),
-            Some(other) => Err(self.wrong_type(field, "true or false", other)),
+            Some(other) => Err(self.wrong_type(field, "boolean", other)),
         }
     }
 
@@ -281,7 +399,7 @@ impl<'a> Entry<'a> {
             None => Err(self.missing(field)),
             Some(Value::Integer(value)) if range.contains(value) => Ok(*value),
             Some(Value::Integer(value)) => Err(self.out_of_range(field, value.to_string(), rule)),
-            Some(other) => Err(self.wrong_type(field, "a whole number", other)),
+            Some(other) => Err(self.wrong_type(field, "whole_number", other)),
         }
     }
 
@@ -294,11 +412,7 @@ impl<'a> Entry<'a> {
             None => return Ok(None),
             Some(Value::String(text)) => text,
             Some(other) => {
-                return Err(self.wrong_type(
-                    field,
-                    "a decimal number written as a string, such as \"12.5\"",
-                    other,
-                ));
+                return Err(self.wrong_type(field, "decimal_string", other));
             }
         };
         let value = parse_amount(text).map_err(|source| StandardTableError::BadValue {
@@ -308,7 +422,7 @@ impl<'a> Entry<'a> {
             source,
         })?;
         if value.is_zero() {
-            return Err(self.out_of_range(field, text.clone(), "must be above zero"));
+            return Err(self.out_of_range(field, text.clone(), "above_zero"));
         }
         Ok(Some(value))
     }
@@ -341,7 +455,7 @@ impl<'a> Entry<'a> {
                 name: self.child_name(field),
                 fields,
             }),
-            Some(other) => Err(self.wrong_type(field, "a table", other)),
+            Some(other) => Err(self.wrong_type(field, "table", other)),
         }
     }
 
@@ -356,7 +470,7 @@ impl<'a> Entry<'a> {
         let items = match self.fields.get(field) {
             None => return Err(self.missing(field)),
             Some(Value::Array(items)) => items,
-            Some(other) => return Err(self.wrong_type(field, "a list of tables", other)),
+            Some(other) => return Err(self.wrong_type(field, "list_of_tables", other)),
         };
         if items.is_empty() {
             return Err(StandardTableError::MissingEntry {
@@ -375,7 +489,7 @@ impl<'a> Entry<'a> {
             .map(|(index, item)| {
                 let position = index + 1;
                 let Value::Table(fields) = item else {
-                    return Err(self.wrong_type(field, "a list of tables", item));
+                    return Err(self.wrong_type(field, "list_of_tables", item));
                 };
                 let name = match fields.get(key_field) {
                     Some(Value::String(key)) => {

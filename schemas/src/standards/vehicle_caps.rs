@@ -105,7 +105,7 @@ impl VehicleCaps {
         let replacement_years_min = replacement.integer(
             "years_min",
             1..=i64::from(VEHICLE_REPLACEMENT_YEARS_MAX),
-            "must be from 1 to VEHICLE_REPLACEMENT_YEARS_MAX",
+            "replacement_years_range",
         )?;
         // The range above fits in u32.
         let replacement_years_min = u32::try_from(replacement_years_min)
@@ -253,14 +253,14 @@ fn parse_category(entry: &Entry<'_>) -> Result<CategoryCaps, StandardTableError>
                 return Err(entry.out_of_range(
                     field,
                     allowance.to_string(),
-                    "is an allowance above a base cap the entry does not give",
+                    "allowance_without_base",
                 ));
             }
             (Some(base), Some(allowance)) if allowance < base => {
                 return Err(entry.out_of_range(
                     field,
                     allowance.to_string(),
-                    "must not be below the base cap",
+                    "allowance_below_base",
                 ));
             }
             _ => {}

@@ -12,9 +12,12 @@
 //!
 //! Standard coal is computed as the figures compute it ([`super::figures::record_kgce`]) with the
 //! current coefficient table, and each institution's intensities are ratios of its own totals.
-//! Findings come sorted by table (in spec order), then record id, then rule, then field.
+//! Findings come sorted by table (in spec order), then record id, then rule, then field. Each
+//! message is the catalogue's `rules.<code>` text in the language in force when checked.
 
 use std::collections::BTreeMap;
+
+use rust_i18n::t;
 
 use crate::Decimal;
 use crate::coefficients::{self, CoefficientTable};
@@ -26,6 +29,14 @@ use crate::standards::energy_benchmarks;
 use crate::table::Table;
 
 use super::figures::{record_carrier, record_kgce};
+
+/// Every rule code these checks emit; each has its text `rules.<code>` in the catalogues.
+pub const RULE_CODES: &[&str] = &[
+    "unknown_institution",
+    "year_on_year_needs_note",
+    "year_on_year_change",
+    "intensity_far_from_benchmark",
+];
 
 /// The tables of the ledger in spec order, which orders the findings.
 const TABLE_ORDER: [Table; 3] = [
@@ -122,6 +133,10 @@ fn finding(
     message: String,
     context: &CheckContext<'_>,
 ) -> Finding {
+    debug_assert!(
+        RULE_CODES.contains(&rule),
+        "rule {rule} is not in RULE_CODES"
+    );
     Finding {
         severity,
         owner: context.owner,
@@ -137,11 +152,14 @@ fn finding(
 fn describe_institution(institution: &Record) -> String {
     let type_code = institution.choice("type_code");
     let type_name = InstitutionType::from_slug(type_code).map_or("", InstitutionType::name_zh);
-    format!(
-        "institution {} ({}, type {type_code} {type_name})",
-        institution.text_of(INSTITUTION_FIELD),
-        institution.text("name"),
+    t!(
+        "schemas.describe.institution",
+        code = institution.text_of(INSTITUTION_FIELD),
+        name = institution.text("name"),
+        type_code = type_code,
+        type_name = type_name
     )
+    .into_owned()
 }
 
 /// The error for a consumption or waste record whose institution is not listed.
@@ -149,19 +167,20 @@ fn unknown_institution(record: &Record, context: &CheckContext<'_>) -> Finding {
     let code = record.text_of(INSTITUTION_FIELD);
     let what = if record.table() == Table::EnergyConsumption {
         let carrier = record_carrier(record);
-        format!(
-            "consumption of {} in {} ({} {})",
-            carrier.name_zh(),
-            record.month("month"),
-            record.text_of("quantity"),
-            carrier.unit(),
+        t!(
+            "schemas.describe.consumption",
+            carrier = carrier.name_zh(),
+            month = record.month("month"),
+            quantity = record.text_of("quantity"),
+            unit = carrier.unit()
         )
     } else {
-        format!(
-            "{} collected in {} ({} kg)",
-            WasteCategory::from_slug(record.choice("category")).map_or("", WasteCategory::name_zh),
-            record.month("month"),
-            record.text_of("collected_kg"),
+        t!(
+            "schemas.describe.waste",
+            category = WasteCategory::from_slug(record.choice("category"))
+                .map_or("", WasteCategory::name_zh),
+            month = record.month("month"),
+            collected = record.text_of("collected_kg")
         )
     };
     finding(
@@ -169,10 +188,7 @@ fn unknown_institution(record: &Record, context: &CheckContext<'_>) -> Finding {
         record,
         INSTITUTION_FIELD,
         "unknown_institution",
-        format!(
-            "{what}: institution {code} is not in the institutions table (公共机构基本信息); add \
-             the institution there or correct the credit code"
-        ),
+        t!("rules.unknown_institution", record = what, code = code).into_owned(),
         context,
     )
 }
@@ -200,13 +216,15 @@ fn year_on_year(
     } else {
         ""
     };
-    let facts = format!(
-        "{}: {} kgce of standard coal in {} against {} kgce in {previous_period}, a change of \
-         {sign}{change_percent}%, beyond ±{threshold}%",
-        describe_institution(institution),
-        round(now, 2),
-        context.period,
-        round(before, 2),
+    let facts = t!(
+        "schemas.describe.year_on_year",
+        institution = describe_institution(institution),
+        now = round(now, 2),
+        period = context.period,
+        before = round(before, 2),
+        previous_period = previous_period,
+        change = format!("{sign}{change_percent}"),
+        threshold = threshold
     );
     let note = institution.text("note").trim();
     Some(if note.is_empty() {
@@ -215,7 +233,7 @@ fn year_on_year(
             institution,
             "note",
             "year_on_year_needs_note",
-            format!("{facts}: explain the change in the note (说明) field"),
+            t!("rules.year_on_year_needs_note", facts = facts).into_owned(),
             context,
         )
     } else {
@@ -224,7 +242,7 @@ fn year_on_year(
             institution,
             "note",
             "year_on_year_change",
-            format!("{facts}; explained as “{note}”"),
+            t!("rules.year_on_year_change", facts = facts, note = note).into_owned(),
             context,
         )
     })
@@ -243,15 +261,15 @@ fn far_from_benchmark(
         (
             "floor_area_m2",
             institution.amount("floor_area_m2"),
-            "m2",
-            "kgce/m2",
+            t!("schemas.unit.m2"),
+            t!("schemas.unit.kgce_per_m2"),
             benchmark.kgce_per_m2,
         ),
         (
             "people",
             Decimal::from(institution.count("people")),
-            "people",
-            "kgce/person",
+            t!("schemas.unit.people"),
+            t!("schemas.unit.kgce_per_person"),
             benchmark.kgce_per_person,
         ),
     ];
@@ -263,31 +281,40 @@ fn far_from_benchmark(
         if !benchmarks.is_far_from_benchmark(intensity, benchmark_value) {
             continue;
         }
-        let side = if intensity > benchmark_value {
-            format!("more than {factor} times")
+        let side_key = if intensity > benchmark_value {
+            "schemas.describe.above_benchmark"
         } else {
-            format!("less than 1/{factor} of")
+            "schemas.describe.below_benchmark"
         };
+        let side = t!(
+            side_key,
+            factor = factor,
+            benchmark = benchmark.name,
+            benchmark_value = benchmark_value,
+            unit = unit
+        );
         findings.push(finding(
             Severity::Warning,
             institution,
             field,
             "intensity_far_from_benchmark",
-            format!(
-                "{}: {} {unit} ({} kgce over {} {denominator_unit}) in {} is {side} the benchmark \
-                 {} of {benchmark_value} {unit}; check the {} and the consumption records",
-                describe_institution(institution),
-                round(intensity, 2),
-                round(kgce, 2),
-                denominator.normalize(),
-                context.period,
-                benchmark.name,
-                if field == "people" {
-                    "people using energy"
+            t!(
+                "rules.intensity_far_from_benchmark",
+                institution = describe_institution(institution),
+                intensity = round(intensity, 2),
+                unit = unit,
+                kgce = round(kgce, 2),
+                denominator = denominator.normalize(),
+                denominator_unit = denominator_unit,
+                period = context.period,
+                side = side,
+                what = if field == "people" {
+                    t!("schemas.describe.people_using_energy")
                 } else {
-                    "floor area"
-                },
-            ),
+                    t!("schemas.describe.floor_area")
+                }
+            )
+            .into_owned(),
             context,
         ));
     }

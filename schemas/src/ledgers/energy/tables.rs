@@ -12,58 +12,44 @@ const INSTITUTION: ColumnSpec = ColumnSpec::required(
     "institution_credit_code",
     "统一社会信用代码",
     FieldKind::CreditCode,
-    "the institution's code",
+    "energy.institution",
 );
 
 /// The column of the month a record is for.
-const MONTH: ColumnSpec = ColumnSpec::required(
-    "month",
-    "统计月份",
-    FieldKind::Month,
-    "the month, within the period",
-);
+const MONTH: ColumnSpec =
+    ColumnSpec::required("month", "统计月份", FieldKind::Month, "energy.month");
 
 /// 公共机构基本信息: one record per public institution.
 pub const INSTITUTIONS: TableSpec = TableSpec {
     table: Table::Institutions,
     columns: &[
         INSTITUTION,
-        ColumnSpec::required(
-            "name",
-            "机构名称",
-            FieldKind::Name,
-            "the institution's name",
-        ),
+        ColumnSpec::required("name", "机构名称", FieldKind::Name, "institutions.name"),
         ColumnSpec::required(
             "type_code",
             "机构类型",
             FieldKind::Choice(InstitutionType::CHOICES),
-            "the institution type code",
+            "institutions.type_code",
         ),
         ColumnSpec::required(
             "floor_area_m2",
             "建筑面积（平方米）",
             FieldKind::Amount,
-            "the floor area of the office buildings in m2, above 0",
+            "institutions.floor_area_m2",
         ),
         ColumnSpec::required(
             "people",
             "用能人数（人）",
             FieldKind::Count,
-            "the people using energy, staff outside the quota included, above 0",
+            "institutions.people",
         ),
         ColumnSpec::optional(
             "heated_area_m2",
             "采暖面积（平方米）",
             FieldKind::Amount,
-            "the heated area in m2",
+            "institutions.heated_area_m2",
         ),
-        ColumnSpec::optional(
-            "note",
-            "说明",
-            FieldKind::Text,
-            "an explanation, required when consumption changed by more than 30% on the year",
-        ),
+        ColumnSpec::optional("note", "说明", FieldKind::Text, "institutions.note"),
     ],
     id_fields: &["institution_credit_code"],
     dated_by: None,
@@ -80,20 +66,19 @@ pub const ENERGY_CONSUMPTION: TableSpec = TableSpec {
             "carrier",
             "能源品种",
             FieldKind::Choice(Carrier::CHOICES),
-            "what was consumed",
+            "energy_consumption.carrier",
         ),
         ColumnSpec::required(
             "quantity",
             "消费量",
             FieldKind::Amount,
-            "how much, in the carrier's unit: kWh for 电力 and 光伏发电, m3 for 水 and 天然气, t \
-             for 煤炭, L for 汽油 and 柴油, kg for 液化石油气, GJ for 热力, tce for 其他",
+            "energy_consumption.quantity",
         ),
         ColumnSpec::required(
             "cost_yuan",
             "金额（元）",
             FieldKind::Amount,
-            "the cost in yuan",
+            "energy_consumption.cost_yuan",
         ),
     ],
     id_fields: &["institution_credit_code", "carrier", "month"],
@@ -111,19 +96,19 @@ pub const WASTE_SORTING: TableSpec = TableSpec {
             "category",
             "垃圾类别",
             FieldKind::Choice(WasteCategory::CHOICES),
-            "the waste category",
+            "waste_sorting.category",
         ),
         ColumnSpec::required(
             "collected_kg",
             "收集量（千克）",
             FieldKind::Amount,
-            "the waste collected in kg",
+            "waste_sorting.collected_kg",
         ),
         ColumnSpec::optional(
             "disposed_kg",
             "处置量（千克）",
             FieldKind::Amount,
-            "the waste handed on for disposal in kg",
+            "waste_sorting.disposed_kg",
         ),
     ],
     id_fields: &["institution_credit_code", "category", "month"],
@@ -136,13 +121,13 @@ fn area_and_people_positive(record: &Record) -> Result<(), RecordError> {
     if record.amount("floor_area_m2").is_zero() {
         return Err(RecordError::new(
             "floor_area_m2",
-            "must be above 0: energy per m2 is computed from it",
+            rust_i18n::t!("schemas.record.floor_area_zero"),
         ));
     }
     if record.count("people") == 0 {
         return Err(RecordError::new(
             "people",
-            "must be above 0: energy per person is computed from it",
+            rust_i18n::t!("schemas.record.people_zero"),
         ));
     }
     Ok(())

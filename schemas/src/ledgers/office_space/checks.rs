@@ -17,16 +17,31 @@
 //!   - `dangerous_building`: a building of safety grade D (危楼).
 //!
 //! Findings come in a fixed order: by table in the ledger's order, then record id, then rule code.
+//! Each message is the catalogue's `rules.<code>` text in the language in force when checked.
 
 use std::collections::BTreeMap;
 
+use rust_i18n::t;
+
 use crate::Decimal;
+use crate::i18n::current_locale;
 use crate::ledgers::CheckContext;
 use crate::records::{Ownership, Record, SafetyGrade, SpaceCategory, SpaceStatus};
 use crate::returns::{Finding, Severity};
 use crate::table::Table;
 
 use super::figures::room_over_standard;
+
+/// Every rule code these checks emit; each has its text `rules.<code>` in the catalogues.
+pub const RULE_CODES: &[&str] = &[
+    "unknown_building",
+    "parts_exceed_whole",
+    "rooms_exceed_office_space",
+    "rented_building_disposal",
+    "rented_building_rental_income",
+    "room_over_standard",
+    "dangerous_building",
+];
 
 /// What the records of a document add up to for one building.
 #[derive(Default)]
@@ -51,6 +66,10 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
     let mut parts: BTreeMap<&str, BuildingParts> = BTreeMap::new();
     let mut findings = Vec::new();
     let mut report = |severity, record: &Record, field: &str, rule: &str, message: String| {
+        debug_assert!(
+            RULE_CODES.contains(&rule),
+            "rule {rule} is not in RULE_CODES"
+        );
         findings.push(Finding {
             severity,
             owner: context.owner,
@@ -69,11 +88,11 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
                     record,
                     "safety_grade",
                     "dangerous_building",
-                    format!(
-                        "{} is of safety grade D (危楼, dangerous building): its use as office \
-                         space must be reviewed",
-                        describe_building(record)
-                    ),
+                    t!(
+                        "rules.dangerous_building",
+                        building = describe_building(record)
+                    )
+                    .into_owned(),
                 );
             }
             continue;
@@ -85,10 +104,12 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
                 record,
                 "building_id",
                 "unknown_building",
-                format!(
-                    "{}: building {building_id} is not in the buildings table of this document",
-                    describe(record)
-                ),
+                t!(
+                    "rules.unknown_building",
+                    record = describe(record),
+                    building = building_id
+                )
+                .into_owned(),
             );
             continue;
         };
@@ -113,23 +134,23 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
                         record,
                         "usable_m2",
                         "room_over_standard",
-                        format!(
-                            "{}: {} m2 for {} occupant(s) of rank {} exceeds the limit of {} m2 \
-                             per person ({} m2 in all) by {} m2 (standard {}{})",
-                            describe(record),
-                            number(record.amount("usable_m2")),
-                            record.count("occupants"),
-                            over.rank.name_zh,
-                            number(over.rank.limit_m2_per_person),
-                            number(over.allowed_m2),
-                            number(over.excess_m2),
-                            limits.version(),
-                            if over.rank.verified {
-                                ""
+                        t!(
+                            "rules.room_over_standard",
+                            record = describe(record),
+                            usable = number(record.amount("usable_m2")),
+                            occupants = record.count("occupants"),
+                            rank = over.rank.name_zh,
+                            limit = number(over.rank.limit_m2_per_person),
+                            allowed = number(over.allowed_m2),
+                            excess = number(over.excess_m2),
+                            standard = limits.version(),
+                            note = if over.rank.verified {
+                                String::new()
                             } else {
-                                ", limit not yet verified"
-                            },
-                        ),
+                                t!("schemas.note.limit_unverified").into_owned()
+                            }
+                        )
+                        .into_owned(),
                     );
                 }
             }
@@ -138,24 +159,26 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
                 record,
                 "building_id",
                 "rented_building_disposal",
-                format!(
-                    "{}: {} is {} by the body, which cannot dispose of it",
-                    describe(record),
-                    describe_building(building),
-                    ownership_name(building),
-                ),
+                t!(
+                    "rules.rented_building_disposal",
+                    record = describe(record),
+                    building = describe_building(building),
+                    ownership = ownership_name(building)
+                )
+                .into_owned(),
             ),
             Table::RentalIncome if is_used_not_owned => report(
                 Severity::Error,
                 record,
                 "building_id",
                 "rented_building_rental_income",
-                format!(
-                    "{}: {} is {} by the body, which cannot let it for rent",
-                    describe(record),
-                    describe_building(building),
-                    ownership_name(building),
-                ),
+                t!(
+                    "rules.rented_building_rental_income",
+                    record = describe(record),
+                    building = describe_building(building),
+                    ownership = ownership_name(building)
+                )
+                .into_owned(),
             ),
             _ => {}
         }
@@ -169,13 +192,13 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
                 building,
                 "floor_area_m2",
                 "parts_exceed_whole",
-                format!(
-                    "{}: its office spaces not disposed of add up to {} m2 of floor area, more \
-                     than the building's floor area of {} m2",
-                    describe_building(building),
-                    number(building_parts.space_floor_m2),
-                    number(floor_area_m2),
-                ),
+                t!(
+                    "rules.parts_exceed_whole",
+                    building = describe_building(building),
+                    spaces = number(building_parts.space_floor_m2),
+                    floor = number(floor_area_m2)
+                )
+                .into_owned(),
             );
         }
         if building_parts.rooms > 0
@@ -186,14 +209,14 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
                 building,
                 "building_id",
                 "rooms_exceed_office_space",
-                format!(
-                    "{}: its {} office room(s) add up to {} m2 of usable area, more than the {} m2 \
-                     of office space (办公室用房, not disposed of) recorded for it",
-                    describe_building(building),
-                    building_parts.rooms,
-                    number(building_parts.room_usable_m2),
-                    number(building_parts.office_usable_m2),
-                ),
+                t!(
+                    "rules.rooms_exceed_office_space",
+                    building = describe_building(building),
+                    rooms = building_parts.rooms,
+                    rooms_m2 = number(building_parts.room_usable_m2),
+                    office_m2 = number(building_parts.office_usable_m2)
+                )
+                .into_owned(),
             );
         }
     }
@@ -222,44 +245,64 @@ fn number(value: Decimal) -> String {
 
 /// A building as a message names it: id and name.
 fn describe_building(building: &Record) -> String {
-    format!(
-        "building {} ({})",
-        building.text("building_id"),
-        building.text("name")
+    t!(
+        "schemas.describe.building",
+        id = building.text("building_id"),
+        name = building.text("name")
     )
+    .into_owned()
 }
 
-/// The Chinese name of a building's ownership, with its slug.
+/// How a message names a building's ownership: its Chinese name, and in English its English name
+/// too.
 fn ownership_name(building: &Record) -> String {
     let slug = building.choice("ownership");
     match Ownership::from_slug(slug) {
-        Some(ownership) => format!("{} ({})", ownership.name_zh(), ownership.name_en()),
+        Some(ownership) => t!(
+            "schemas.describe.choice",
+            name_zh = ownership.name_zh(),
+            name_en = ownership.name_en()
+        )
+        .into_owned(),
         None => slug.to_owned(),
     }
 }
 
 /// A record other than a building as a message names it.
 fn describe(record: &Record) -> String {
-    let building_id = record.text("building_id");
+    let building = record.text("building_id");
     match record.table() {
-        Table::OfficeSpaces => format!(
-            "office space {}/{} of building {building_id}",
-            choice_name(SpaceCategory::from_slug(record.choice("category")).map(|c| c.name_zh())),
-            choice_name(SpaceStatus::from_slug(record.choice("status")).map(|s| s.name_zh())),
+        Table::OfficeSpaces => t!(
+            "schemas.describe.office_space",
+            building = building,
+            category = choice_name(
+                SpaceCategory::from_slug(record.choice("category")).map(|c| c.name_zh())
+            ),
+            status =
+                choice_name(SpaceStatus::from_slug(record.choice("status")).map(|s| s.name_zh()))
         ),
-        Table::OfficeRooms => {
-            format!("room {} of building {building_id}", record.text("room_no"))
-        }
-        Table::SpaceDisposals => format!(
-            "disposal {} of building {building_id}",
-            record.text("disposal_id")
+        Table::OfficeRooms => t!(
+            "schemas.describe.office_room",
+            building = building,
+            room = record.text("room_no")
         ),
-        Table::RentalIncome => format!(
-            "rental income of building {building_id} for {}",
-            record.month("month")
+        Table::SpaceDisposals => t!(
+            "schemas.describe.space_disposal",
+            building = building,
+            id = record.text("disposal_id")
         ),
-        other => format!("{other} record {}", record.id()),
+        Table::RentalIncome => t!(
+            "schemas.describe.rental_income",
+            building = building,
+            month = record.month("month")
+        ),
+        other => t!(
+            "schemas.describe.record",
+            table = other.named(&current_locale()),
+            id = record.id()
+        ),
     }
+    .into_owned()
 }
 
 /// A closed-list value's Chinese name, or a placeholder for a slug the list lacks (never the case

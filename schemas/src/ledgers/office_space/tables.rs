@@ -17,7 +17,7 @@ const BUILDING_REFERENCE: ColumnSpec = ColumnSpec::required(
     "building_id",
     "建筑编号",
     FieldKind::Identifier,
-    "the building's id as in the buildings table",
+    "office_space.building_reference",
 );
 
 /// The ranks of office room occupants, from the versioned table of room area limits.
@@ -49,63 +49,63 @@ pub const BUILDINGS: TableSpec = TableSpec {
             "building_id",
             "建筑编号",
             FieldKind::Identifier,
-            "the body's identifier of the building, unique in the table and stable across years",
+            "buildings.building_id",
         ),
-        ColumnSpec::required("name", "建筑名称", FieldKind::Name, "the building's name"),
+        ColumnSpec::required("name", "建筑名称", FieldKind::Name, "buildings.name"),
         ColumnSpec::required(
             "institution_credit_code",
             "使用单位统一社会信用代码",
             FieldKind::CreditCode,
-            "the user's code",
+            "buildings.institution_credit_code",
         ),
         ColumnSpec::required(
             "division_code",
             "所在地行政区划代码",
             FieldKind::Division,
-            "where the building stands",
+            "buildings.division_code",
         ),
-        ColumnSpec::optional("address", "地址", FieldKind::Text, "the street address"),
+        ColumnSpec::optional("address", "地址", FieldKind::Text, "buildings.address"),
         ColumnSpec::optional(
             "land_area_m2",
             "占地面积（平方米）",
             FieldKind::Amount,
-            "the land area in m2",
+            "buildings.land_area_m2",
         ),
         ColumnSpec::required(
             "floor_area_m2",
             "建筑面积（平方米）",
             FieldKind::Amount,
-            "the floor area of the whole building in m2",
+            "buildings.floor_area_m2",
         ),
         ColumnSpec::required(
             "build_year",
             "建成年份",
             FieldKind::Year,
-            "the year the building was completed",
+            "buildings.build_year",
         ),
         ColumnSpec::required(
             "ownership",
             "权属",
             FieldKind::Choice(Ownership::CHOICES),
-            "who owns and who uses the building",
+            "buildings.ownership",
         ),
         ColumnSpec::required(
             "registration",
             "权属登记状态",
             FieldKind::Choice(Registration::CHOICES),
-            "whether ownership is registered",
+            "buildings.registration",
         ),
         ColumnSpec::optional(
             "use_right_certificate",
             "使用权证号",
             FieldKind::Text,
-            "the number of the use-right certificate",
+            "buildings.use_right_certificate",
         ),
         ColumnSpec::required(
             "safety_grade",
             "安全等级",
             FieldKind::Choice(SafetyGrade::CHOICES),
-            "the safety grade",
+            "buildings.safety_grade",
         ),
     ],
     id_fields: &["building_id"],
@@ -122,25 +122,25 @@ pub const OFFICE_SPACES: TableSpec = TableSpec {
             "category",
             "用房类别",
             FieldKind::Choice(SpaceCategory::CHOICES),
-            "the category of space",
+            "office_spaces.category",
         ),
         ColumnSpec::required(
             "status",
             "使用状态",
             FieldKind::Choice(SpaceStatus::CHOICES),
-            "what the space is used for now",
+            "office_spaces.status",
         ),
         ColumnSpec::required(
             "usable_m2",
             "使用面积（平方米）",
             FieldKind::Amount,
-            "the usable area in m2, at most the floor area",
+            "office_spaces.usable_m2",
         ),
         ColumnSpec::required(
             "floor_m2",
             "建筑面积（平方米）",
             FieldKind::Amount,
-            "the floor area in m2",
+            "office_spaces.floor_m2",
         ),
     ],
     id_fields: &["building_id", "category", "status"],
@@ -157,25 +157,25 @@ pub const OFFICE_ROOMS: TableSpec = TableSpec {
             "room_no",
             "房间号",
             FieldKind::Identifier,
-            "the room number, unique within the building",
+            "office_rooms.room_no",
         ),
         ColumnSpec::required(
             "occupant_rank",
             "使用人职级",
             FieldKind::Choice(ROOM_RANKS),
-            "the highest rank among the occupants, which sets the area limit",
+            "office_rooms.occupant_rank",
         ),
         ColumnSpec::required(
             "occupants",
             "使用人数",
             FieldKind::Count,
-            "how many people use the room; 0 for a vacant room",
+            "office_rooms.occupants",
         ),
         ColumnSpec::required(
             "usable_m2",
             "使用面积（平方米）",
             FieldKind::Amount,
-            "the room's usable area in m2",
+            "office_rooms.usable_m2",
         ),
     ],
     id_fields: &["building_id", "room_no"],
@@ -191,32 +191,27 @@ pub const SPACE_DISPOSALS: TableSpec = TableSpec {
             "disposal_id",
             "处置编号",
             FieldKind::Identifier,
-            "the body's identifier of the disposal, unique in the table",
+            "space_disposals.disposal_id",
         ),
         BUILDING_REFERENCE,
         ColumnSpec::required(
             "method",
             "处置方式",
             FieldKind::Choice(SpaceDisposalMethod::CHOICES),
-            "how the space was disposed of",
+            "space_disposals.method",
         ),
         ColumnSpec::required(
             "floor_m2",
             "处置面积（平方米）",
             FieldKind::Amount,
-            "the floor area disposed of in m2",
+            "space_disposals.floor_m2",
         ),
-        ColumnSpec::required(
-            "date",
-            "处置日期",
-            FieldKind::Date,
-            "the day of the disposal, within the period",
-        ),
+        ColumnSpec::required("date", "处置日期", FieldKind::Date, "space_disposals.date"),
         ColumnSpec::optional(
             "income_yuan",
             "处置收入（元）",
             FieldKind::Amount,
-            "the income from the disposal in yuan",
+            "space_disposals.income_yuan",
         ),
     ],
     id_fields: &["disposal_id"],
@@ -229,23 +224,18 @@ pub const RENTAL_INCOME: TableSpec = TableSpec {
     table: Table::RentalIncome,
     columns: &[
         BUILDING_REFERENCE,
-        ColumnSpec::required(
-            "month",
-            "月份",
-            FieldKind::Month,
-            "the month, within the period",
-        ),
+        ColumnSpec::required("month", "月份", FieldKind::Month, "rental_income.month"),
         ColumnSpec::required(
             "rented_floor_m2",
             "出租面积（平方米）",
             FieldKind::Amount,
-            "the floor area let in m2",
+            "rental_income.rented_floor_m2",
         ),
         ColumnSpec::required(
             "income_yuan",
             "租金收入（元）",
             FieldKind::Amount,
-            "the rent received in yuan",
+            "rental_income.income_yuan",
         ),
     ],
     id_fields: &["building_id", "month"],
@@ -260,10 +250,10 @@ fn usable_within_floor(record: &Record) -> Result<(), RecordError> {
     if usable > floor {
         return Err(RecordError::new(
             "usable_m2",
-            format!(
-                "must not exceed the floor area {} m2 (found {} m2)",
-                floor.normalize(),
-                usable.normalize()
+            rust_i18n::t!(
+                "schemas.record.usable_over_floor",
+                floor = floor.normalize(),
+                usable = usable.normalize()
             ),
         ));
     }
@@ -276,8 +266,7 @@ fn building_id_without_slash(record: &Record) -> Result<(), RecordError> {
     if record.text("building_id").contains('/') {
         return Err(RecordError::new(
             "building_id",
-            "must not contain / (spaces, rooms and rental income name the building in ids joined \
-             with /)",
+            rust_i18n::t!("schemas.record.slash_in_building_id"),
         ));
     }
     Ok(())

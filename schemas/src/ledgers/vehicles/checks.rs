@@ -17,9 +17,12 @@
 //!
 //! Findings come in a fixed order: by table in the ledger's order, then record id, then rule code.
 //! The rules that the figures also count (on the books, quota positions, cap breaches, early
-//! disposals) are functions here, shared with [`super::figures`].
+//! disposals) are functions here, shared with [`super::figures`]. Each message is the catalogue's
+//! `rules.<code>` text in the language in force when checked.
 
 use std::collections::BTreeMap;
+
+use rust_i18n::t;
 
 use crate::Decimal;
 use crate::ledgers::CheckContext;
@@ -30,6 +33,17 @@ use crate::records::{
 use crate::returns::{Finding, Severity};
 use crate::standards::vehicle_caps;
 use crate::table::Table;
+
+/// Every rule code these checks emit; each has its text `rules.<code>` in the catalogues.
+pub const RULE_CODES: &[&str] = &[
+    "unknown_vehicle",
+    "odometer_decreased",
+    "over_price_cap",
+    "over_displacement_cap",
+    "over_quota",
+    "early_disposal",
+    "disposal_status_mismatch",
+];
 
 /// The tables of the ledger in spec order, which orders the findings.
 const TABLE_ORDER: [Table; 5] = [
@@ -79,6 +93,10 @@ impl Findings<'_> {
         rule: &str,
         message: String,
     ) {
+        debug_assert!(
+            RULE_CODES.contains(&rule),
+            "rule {rule} is not in RULE_CODES"
+        );
         self.list.push(Finding {
             severity,
             owner: self.context.owner,
@@ -94,15 +112,22 @@ impl Findings<'_> {
 /// How a clerk finds a record in the message: the table's name for it and its id.
 fn describe(record: &Record) -> String {
     match record.table() {
-        Table::DispatchOrders => format!("dispatch order {}", record.text("order_id")),
-        Table::VehicleCosts => format!(
-            "running costs of {} for {}",
-            record.plate("plate"),
-            record.month("month")
+        Table::DispatchOrders => t!(
+            "schemas.describe.dispatch_order",
+            id = record.text("order_id")
         ),
-        Table::VehicleDisposals => format!("disposal of {}", record.plate("plate")),
-        _ => format!("record {}", record.id()),
+        Table::VehicleCosts => t!(
+            "schemas.describe.vehicle_costs",
+            plate = record.plate("plate"),
+            month = record.month("month")
+        ),
+        Table::VehicleDisposals => t!(
+            "schemas.describe.vehicle_disposal",
+            plate = record.plate("plate")
+        ),
+        _ => t!("schemas.describe.any_record", id = record.id()),
     }
+    .into_owned()
 }
 
 /// The Chinese name of a vehicle's category.
@@ -117,7 +142,7 @@ fn caps_source() -> String {
     if verified {
         caps.version().to_owned()
     } else {
-        format!("{}, unverified", caps.version())
+        format!("{}{}", caps.version(), t!("schemas.note.unverified"))
     }
 }
 
@@ -141,11 +166,12 @@ fn check_references(
                 record,
                 "plate",
                 "unknown_vehicle",
-                format!(
-                    "{}: vehicle {plate} is not in the vehicles table; add the vehicle or correct \
-                     the plate",
-                    describe(record)
-                ),
+                t!(
+                    "rules.unknown_vehicle",
+                    record = describe(record),
+                    plate = plate
+                )
+                .into_owned(),
             );
         }
     }
@@ -189,13 +215,15 @@ fn check_odometers(records: &[Record], previous: &[Record], findings: &mut Findi
                         record,
                         "odometer_km",
                         "odometer_decreased",
-                        format!(
-                            "vehicle {plate}: the odometer reads {} km at the end of {month}, \
-                             below the {} km read at the end of {highest_month}; an odometer \
-                             never goes back",
-                            amount_text(reading),
-                            amount_text(*highest_reading),
-                        ),
+                        t!(
+                            "rules.odometer_decreased",
+                            plate = plate,
+                            reading = amount_text(reading),
+                            month = month,
+                            highest = amount_text(*highest_reading),
+                            highest_month = highest_month
+                        )
+                        .into_owned(),
                     );
                 }
                 _ => highest = Some((reading, month.to_string())),
@@ -216,10 +244,11 @@ fn check_caps(records: &[Record], findings: &mut Findings<'_>) {
         }
         let breaches = cap_breaches(vehicle);
         let drive = FuelType::from_slug(vehicle.choice("fuel_type")).map_or("", FuelType::name_zh);
-        let what = format!(
-            "vehicle {} ({}, {drive})",
-            vehicle.plate("plate"),
-            category_name(vehicle)
+        let what = t!(
+            "schemas.describe.vehicle",
+            plate = vehicle.plate("plate"),
+            category = category_name(vehicle),
+            drive = drive
         );
         if let Some(price) = breaches.price {
             findings.push(
@@ -227,12 +256,14 @@ fn check_caps(records: &[Record], findings: &mut Findings<'_>) {
                 vehicle,
                 "price_yuan",
                 "over_price_cap",
-                format!(
-                    "{what}: the price of {} yuan excluding tax exceeds the cap of {} yuan ({})",
-                    amount_text(price.value),
-                    amount_text(price.cap),
-                    caps_source()
-                ),
+                t!(
+                    "rules.over_price_cap",
+                    vehicle = what,
+                    price = amount_text(price.value),
+                    cap = amount_text(price.cap),
+                    source = caps_source()
+                )
+                .into_owned(),
             );
         }
         if let Some(displacement) = breaches.displacement {
@@ -241,12 +272,14 @@ fn check_caps(records: &[Record], findings: &mut Findings<'_>) {
                 vehicle,
                 "displacement_l",
                 "over_displacement_cap",
-                format!(
-                    "{what}: the displacement of {} L exceeds the cap of {} L ({})",
-                    amount_text(displacement.value),
-                    amount_text(displacement.cap),
-                    caps_source()
-                ),
+                t!(
+                    "rules.over_displacement_cap",
+                    vehicle = what,
+                    displacement = amount_text(displacement.value),
+                    cap = amount_text(displacement.cap),
+                    source = caps_source()
+                )
+                .into_owned(),
             );
         }
     }
@@ -260,21 +293,21 @@ fn check_quotas(records: &[Record], findings: &mut Findings<'_>) {
         }
         let n_vehicles = position.vehicles.len();
         let vehicles_text = if n_vehicles == 1 {
-            "1 vehicle".to_owned()
+            t!("schemas.describe.one_vehicle")
         } else {
-            format!("{n_vehicles} vehicles")
+            t!("schemas.describe.vehicles", count = n_vehicles)
         };
         let (record, field, quota_text) = match position.quota_record {
             Some(quota_record) => (
                 quota_record,
                 "quota",
-                format!("the quota of {}", position.quota),
+                t!("schemas.describe.quota", quota = position.quota),
             ),
             // A position without a quota row exists only through its vehicles.
             None => (
                 position.vehicles[0],
                 "category",
-                "a quota of 0 (no quota row)".to_owned(),
+                t!("schemas.describe.no_quota_row"),
             ),
         };
         findings.push(
@@ -282,12 +315,15 @@ fn check_quotas(records: &[Record], findings: &mut Findings<'_>) {
             record,
             field,
             "over_quota",
-            format!(
-                "institution {institution} keeps {vehicles_text} of category {} on the books (in \
-                 service or idle), over {quota_text} by {}",
-                category.name_zh(),
-                position.over_quota()
-            ),
+            t!(
+                "rules.over_quota",
+                institution = institution,
+                vehicles = vehicles_text,
+                category = category.name_zh(),
+                quota = quota_text,
+                over = position.over_quota()
+            )
+            .into_owned(),
         );
     }
 }
@@ -312,22 +348,26 @@ fn check_disposals(
         let disposed = disposal.date("date");
         if is_early_disposal(acquired, disposed) {
             let note = if caps.replacement_provenance().verified {
-                ""
+                String::new()
             } else {
-                ", unverified"
+                t!("schemas.note.unverified").into_owned()
             };
             findings.push(
                 Severity::Warning,
                 disposal,
                 "date",
                 "early_disposal",
-                format!(
-                    "vehicle {plate}, acquired {acquired}, was disposed of on {disposed}, after {} \
-                     full years; a vehicle may be replaced only after more than {} years ({}{note})",
-                    full_years(acquired, disposed).max(0),
-                    caps.replacement_years_min(),
-                    caps.version(),
-                ),
+                t!(
+                    "rules.early_disposal",
+                    plate = plate,
+                    acquired = acquired,
+                    disposed = disposed,
+                    years = full_years(acquired, disposed).max(0),
+                    years_min = caps.replacement_years_min(),
+                    version = caps.version(),
+                    note = note
+                )
+                .into_owned(),
             );
         }
         let status = vehicle.choice("status");
@@ -340,11 +380,15 @@ fn check_disposals(
                 disposal,
                 "plate",
                 "disposal_status_mismatch",
-                format!(
-                    "vehicle {plate} was disposed of on {disposed} ({method}) but its status in \
-                     the vehicles table is {status_zh}, not {}",
-                    VehicleStatus::Disposed.name_zh()
-                ),
+                t!(
+                    "rules.disposal_status_mismatch",
+                    plate = plate,
+                    disposed = disposed,
+                    method = method,
+                    status = status_zh,
+                    disposed_status = VehicleStatus::Disposed.name_zh()
+                )
+                .into_owned(),
             );
         }
     }

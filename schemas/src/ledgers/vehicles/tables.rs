@@ -10,19 +10,15 @@ use crate::records::{
 use crate::table::Table;
 
 /// The column naming the vehicle a record is about.
-const PLATE: ColumnSpec = ColumnSpec::required(
-    "plate",
-    "号牌号码",
-    FieldKind::Plate,
-    "the vehicle's number plate",
-);
+const PLATE: ColumnSpec =
+    ColumnSpec::required("plate", "号牌号码", FieldKind::Plate, "vehicles.plate");
 
 /// The column naming the institution a vehicle or quota belongs to.
 const INSTITUTION: ColumnSpec = ColumnSpec::required(
     "institution_credit_code",
     "使用单位统一社会信用代码",
     FieldKind::CreditCode,
-    "the institution's code",
+    "vehicles.institution",
 );
 
 /// The column of a vehicle's use category.
@@ -30,7 +26,7 @@ const CATEGORY: ColumnSpec = ColumnSpec::required(
     "category",
     "车辆类别",
     FieldKind::Choice(VehicleCategory::CHOICES),
-    "the use category, which sets the quota and the caps",
+    "vehicles.category",
 );
 
 /// A cost column of the running costs.
@@ -43,49 +39,44 @@ pub const VEHICLES: TableSpec = TableSpec {
     table: Table::Vehicles,
     columns: &[
         PLATE,
-        ColumnSpec::required(
-            "vin",
-            "车辆识别代号",
-            FieldKind::Vin,
-            "the vehicle identification number",
-        ),
+        ColumnSpec::required("vin", "车辆识别代号", FieldKind::Vin, "vehicles.vin"),
         INSTITUTION,
         CATEGORY,
         ColumnSpec::required(
             "fuel_type",
             "能源类型",
             FieldKind::Choice(FuelType::CHOICES),
-            "what drives the vehicle",
+            "vehicles.fuel_type",
         ),
         ColumnSpec::required(
             "domestic_brand",
             "是否自主品牌",
             FieldKind::Boolean,
-            "whether the brand is domestic",
+            "vehicles.domestic_brand",
         ),
         ColumnSpec::required(
             "displacement_l",
             "排气量（升）",
             FieldKind::Amount,
-            "the engine displacement in litres, 0 for a battery electric vehicle",
+            "vehicles.displacement_l",
         ),
         ColumnSpec::required(
             "price_yuan",
             "购置价格（元）",
             FieldKind::Amount,
-            "the purchase price in yuan excluding tax",
+            "vehicles.price_yuan",
         ),
         ColumnSpec::required(
             "acquisition_date",
             "购置日期",
             FieldKind::Date,
-            "the day the vehicle was acquired",
+            "vehicles.acquisition_date",
         ),
         ColumnSpec::required(
             "status",
             "使用状态",
             FieldKind::Choice(VehicleStatus::CHOICES),
-            "whether the vehicle is in service, idle or disposed of",
+            "vehicles.status",
         ),
     ],
     id_fields: &["plate"],
@@ -103,7 +94,7 @@ pub const VEHICLE_QUOTAS: TableSpec = TableSpec {
             "quota",
             "编制数量（辆）",
             FieldKind::Count,
-            "how many vehicles of the category the institution may keep",
+            "vehicle_quotas.quota",
         ),
     ],
     id_fields: &["institution_credit_code", "category"],
@@ -119,32 +110,32 @@ pub const DISPATCH_ORDERS: TableSpec = TableSpec {
             "order_id",
             "派车单号",
             FieldKind::Identifier,
-            "the dispatch order number, unique in the table",
+            "dispatch_orders.order_id",
         ),
         PLATE,
         ColumnSpec::required(
             "start",
             "出车时间",
             FieldKind::DateTime,
-            "when the vehicle left, within the period",
+            "dispatch_orders.start",
         ),
         ColumnSpec::required(
             "end",
             "收车时间",
             FieldKind::DateTime,
-            "when the vehicle came back, not before the start",
+            "dispatch_orders.end",
         ),
         ColumnSpec::required(
             "purpose",
             "用车事由",
             FieldKind::Name,
-            "the purpose of the trip",
+            "dispatch_orders.purpose",
         ),
         ColumnSpec::required(
             "distance_km",
             "行驶里程（公里）",
             FieldKind::Amount,
-            "the distance driven in km",
+            "dispatch_orders.distance_km",
         ),
     ],
     id_fields: &["order_id"],
@@ -157,37 +148,32 @@ pub const VEHICLE_COSTS: TableSpec = TableSpec {
     table: Table::VehicleCosts,
     columns: &[
         PLATE,
-        ColumnSpec::required(
-            "month",
-            "月份",
-            FieldKind::Month,
-            "the month, within the period",
-        ),
-        cost("fuel_yuan", "燃油费（元）", "fuel in yuan"),
-        cost("charging_yuan", "充电费（元）", "charging in yuan"),
+        ColumnSpec::required("month", "月份", FieldKind::Month, "vehicle_costs.month"),
+        cost("fuel_yuan", "燃油费（元）", "vehicle_costs.fuel_yuan"),
         cost(
-            "repair_yuan",
-            "维修费（元）",
-            "repair and maintenance in yuan",
+            "charging_yuan",
+            "充电费（元）",
+            "vehicle_costs.charging_yuan",
         ),
-        cost("insurance_yuan", "保险费（元）", "insurance in yuan"),
+        cost("repair_yuan", "维修费（元）", "vehicle_costs.repair_yuan"),
         cost(
-            "tolls_yuan",
-            "通行费（元）",
-            "road and bridge tolls in yuan",
+            "insurance_yuan",
+            "保险费（元）",
+            "vehicle_costs.insurance_yuan",
         ),
-        cost("parking_yuan", "停车费（元）", "parking in yuan"),
+        cost("tolls_yuan", "通行费（元）", "vehicle_costs.tolls_yuan"),
+        cost("parking_yuan", "停车费（元）", "vehicle_costs.parking_yuan"),
         ColumnSpec::required(
             "distance_km",
             "行驶里程（公里）",
             FieldKind::Amount,
-            "the distance driven in the month in km",
+            "vehicle_costs.distance_km",
         ),
         ColumnSpec::required(
             "odometer_km",
             "月末里程表读数（公里）",
             FieldKind::Amount,
-            "the odometer at the end of the month in km, never below an earlier month's",
+            "vehicle_costs.odometer_km",
         ),
     ],
     id_fields: &["plate", "month"],
@@ -204,19 +190,19 @@ pub const VEHICLE_DISPOSALS: TableSpec = TableSpec {
             "method",
             "处置方式",
             FieldKind::Choice(VehicleDisposalMethod::CHOICES),
-            "how the vehicle was disposed of",
+            "vehicle_disposals.method",
         ),
         ColumnSpec::required(
             "date",
             "处置日期",
             FieldKind::Date,
-            "the day of the disposal, within the period",
+            "vehicle_disposals.date",
         ),
         ColumnSpec::optional(
             "income_yuan",
             "处置收入（元）",
             FieldKind::Amount,
-            "the income from the disposal in yuan",
+            "vehicle_disposals.income_yuan",
         ),
     ],
     id_fields: &["plate"],
@@ -230,9 +216,9 @@ fn battery_electric_has_no_displacement(record: &Record) -> Result<(), RecordErr
     if record.choice("fuel_type") == FuelType::Bev.slug() && !displacement.is_zero() {
         return Err(RecordError::new(
             "displacement_l",
-            format!(
-                "must be 0 for a battery electric vehicle (found {} L)",
-                displacement.normalize()
+            rust_i18n::t!(
+                "schemas.record.electric_displacement",
+                displacement = displacement.normalize()
             ),
         ));
     }
@@ -246,7 +232,7 @@ fn end_not_before_start(record: &Record) -> Result<(), RecordError> {
     if end < start {
         return Err(RecordError::new(
             "end",
-            format!("must not be before the start {start} (found {end})"),
+            rust_i18n::t!("schemas.record.end_before_start", start = start, end = end),
         ));
     }
     Ok(())
