@@ -636,6 +636,15 @@ pub fn error(error: &OperationError) -> String {
             text.push_str(&findings(listed));
         }
     }
+    if let ErrorDetails::ImportProblems { problems, more } = &error.details {
+        let listed = crate::import::ImportProblems {
+            problems: problems.clone(),
+            more: *more,
+        };
+        for line in listed.lines() {
+            let _ = writeln!(text, "  {line}");
+        }
+    }
     text
 }
 
