@@ -631,19 +631,16 @@ pub fn verify(report: &VerifyReport) -> String {
 /// A failed operation: its message, then every problem it lists, and what the exit code means.
 pub fn error(error: &OperationError) -> String {
     let mut text = format!("{}\n", t!("cli.error", message = error.message));
-    if let ErrorDetails::Findings { findings: listed } = &error.details {
-        if !error.message.contains('\n') {
+    match &error.details {
+        ErrorDetails::Findings { findings: listed } if !error.message.contains('\n') => {
             text.push_str(&findings(listed));
         }
-    }
-    if let ErrorDetails::ImportProblems { problems, more } = &error.details {
-        let listed = crate::import::ImportProblems {
-            problems: problems.clone(),
-            more: *more,
-        };
-        for line in listed.lines() {
-            let _ = writeln!(text, "  {line}");
+        ErrorDetails::ImportProblems { problems, more } => {
+            for line in crate::import::problem_lines(problems, *more) {
+                let _ = writeln!(text, "  {line}");
+            }
         }
+        _ => {}
     }
     text
 }

@@ -198,16 +198,23 @@ pub fn normalize_cell<'a>(
     }
     let text = nfkc(trimmed);
     let fixed = match spec.kind {
-        FieldKind::Amount => {
+        FieldKind::Amount | FieldKind::Count => {
             let number = strip_unit(&text, context.unit)?;
-            match context.layout {
-                Layout::Sheet => without_excel_noise(number).map(Cow::Owned),
-                Layout::Csv => None,
+            let rounded = match (spec.kind, context.layout) {
+                (FieldKind::Amount, Layout::Sheet) => without_excel_noise(number),
+                _ => None,
+            };
+            match rounded {
+                Some(rounded) => Cow::Owned(rounded),
+                // Most cells: the number is the whole text, which is not copied.
+                None if number.len() == text.len() => text,
+                None => Cow::Owned(number.to_owned()),
             }
-            .unwrap_or_else(|| Cow::Owned(number.to_owned()))
         }
-        FieldKind::Count => Cow::Owned(strip_unit(&text, context.unit)?.to_owned()),
-        FieldKind::Year => Cow::Owned(text.strip_suffix('年').unwrap_or(&text).trim().to_owned()),
+        FieldKind::Year => match text.strip_suffix('年') {
+            Some(year) => Cow::Owned(year.trim().to_owned()),
+            None => text,
+        },
         FieldKind::Month => match month_text(&text, context.layout) {
             Some(month) => Cow::Owned(month),
             None => text,

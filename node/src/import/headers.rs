@@ -284,3 +284,56 @@ fn attempt(
 pub fn ledger_name(ledger: schemas::Ledger) -> String {
     t!(format!("cli.ledger.{}", ledger.slug())).into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use schemas::{Ledger, Period};
+
+    use super::*;
+    use crate::import::{Progress, parse_csv};
+
+    #[test]
+    fn every_header_problem_is_reported_at_once_and_the_good_columns_still_read() {
+        // 能源品种 is missing, 备注 is no column, 消费量 comes twice; row 2's month is bad too.
+        let csv = "统一社会信用代码,统计月份,备注,消费量,金额（元）,消费量\n\
+                   x,2025-13,,1,1,1\n";
+        let target = ImportTarget {
+            ledger: Ledger::Energy,
+            period: Period::parse("2025").expect("a period"),
+            table: Some(Table::EnergyConsumption),
+            topology: None,
+        };
+        let error = parse_csv("e.csv", csv.as_bytes(), &target, &Progress::hidden())
+            .expect_err("header problems");
+        let found: Vec<(Option<u64>, Option<&str>, &str)> = error
+            .problems
+            .problems
+            .iter()
+            .map(|problem| {
+                (
+                    problem.row,
+                    problem.column.as_deref(),
+                    problem.rule.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Some(1), None, "missing_column"),
+                (Some(1), Some("3"), "unknown_header"),
+                (Some(1), Some("6"), "duplicate_column"),
+                (Some(2), Some("1"), "bad_value"),
+                (Some(2), Some("2"), "bad_value"),
+            ]
+        );
+        assert_eq!(error.problems.problems[0].field.as_deref(), Some("carrier"));
+        assert_eq!(error.problems.problems[2].header.as_deref(), Some("消费量"));
+    }
+
+    #[test]
+    fn headers_typed_full_width_match() {
+        let texts = matching_texts(&["统一社会信用代码".to_owned(), "ｍｏｎｔｈ".to_owned()]);
+        assert_eq!(texts[1], "month");
+    }
+}

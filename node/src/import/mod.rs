@@ -31,7 +31,9 @@ use topology::Topology;
 
 pub use csv_file::parse_csv;
 pub use findings::findings_problems;
-pub use problems::{ImportError, ImportProblem, ImportProblems, PROBLEMS_LISTED_MAX, summary};
+pub use problems::{
+    ImportError, ImportProblem, ImportProblems, PROBLEMS_LISTED_MAX, problem_lines, summary,
+};
 pub use progress::Progress;
 pub use rows::parse_rows;
 pub use workbook::parse_workbook;

@@ -101,12 +101,18 @@ impl ImportProblems {
 
     /// The lines people read: one per problem, then how many more there are.
     pub fn lines(&self) -> Vec<String> {
-        let mut lines: Vec<String> = self.problems.iter().map(ImportProblem::line).collect();
-        if self.more > 0 {
-            lines.push(t!("import.more", count = self.more).into_owned());
-        }
-        lines
+        problem_lines(&self.problems, self.more)
     }
+}
+
+/// The lines people read for problems listed and `more` not listed: one per problem, then how many
+/// more there are.
+pub fn problem_lines(problems: &[ImportProblem], more: usize) -> Vec<String> {
+    let mut lines: Vec<String> = problems.iter().map(ImportProblem::line).collect();
+    if more > 0 {
+        lines.push(t!("import.more", count = more).into_owned());
+    }
+    lines
 }
 
 /// A file that cannot be imported: the kind of failure (which sets the CLI's exit code), the file

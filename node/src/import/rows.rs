@@ -49,7 +49,10 @@ pub(crate) fn parse_sheet(
     problems: &mut ProblemList,
 ) -> Option<ParsedImport> {
     let mut found = ProblemList::default();
-    let columns = headers::resolve(source, target, &raw.header, &mut found)?;
+    let Some(columns) = headers::resolve(source, target, &raw.header, &mut found) else {
+        problems.append(found);
+        return None;
+    };
     if raw.rows.len() > MAX_IMPORT_ROWS {
         let (order, problem) = source.problem(
             At::whole(),
@@ -143,8 +146,12 @@ impl RowParser<'_> {
         let specs = columns(table);
         let width = self.header.len();
         let mut clean = true;
+        // Cells missing at the end of a short row matter only under a column that is read.
+        let is_read = |column: usize| self.columns.column_specs[column].is_some();
         if cells.len() < width {
             clean = false;
+        }
+        if cells.len() < width && (cells.len()..width).any(is_read) {
             self.cell_problem(
                 problems,
                 line,
@@ -419,4 +426,55 @@ fn parse_in_parallel<Row: Sync>(rows: &[Row], parse: impl Fn(&[Row]) -> Part + S
         joined.problems.append(part.problems);
     }
     joined
+}
+
+#[cfg(test)]
+mod tests {
+    use schemas::{Ledger, Period};
+
+    use super::*;
+    use crate::import::parse_csv;
+
+    fn target() -> ImportTarget<'static> {
+        ImportTarget {
+            ledger: Ledger::Vehicles,
+            period: Period::parse("2025").expect("a period"),
+            table: None,
+            topology: None,
+        }
+    }
+
+    /// Enough rows to be parsed on several threads where there are several cores.
+    const ROWS: usize = 3 * PARALLEL_PARSE_ROWS_MIN / 2;
+
+    #[test]
+    fn a_large_file_parses_in_order_and_its_problems_come_in_file_order() {
+        let csv = crate::bench::dispatch_orders_csv(ROWS).expect("a file");
+        let parsed = parse_csv("orders.csv", csv.as_bytes(), &target(), &Progress::hidden())
+            .expect("parsed");
+        assert_eq!(parsed.records.len(), ROWS);
+        assert_eq!(parsed.lines.first(), Some(&2));
+        assert_eq!(parsed.lines.last(), Some(&(ROWS as u64 + 1)));
+        assert_eq!(parsed.records[ROWS - 1].text("order_id"), "D202500029999");
+
+        // Every 100th row gets a bad distance: the problems list in line order across threads.
+        let mut lines: Vec<String> = csv.lines().map(str::to_owned).collect();
+        for line in lines.iter_mut().skip(1).step_by(100) {
+            *line = format!("{line}km?");
+        }
+        let bad = lines.join("\n");
+        let error = parse_csv("orders.csv", bad.as_bytes(), &target(), &Progress::hidden())
+            .expect_err("bad rows");
+        assert_eq!(error.problems.count(), ROWS / 100);
+        let rows: Vec<u64> = error
+            .problems
+            .problems
+            .iter()
+            .filter_map(|problem| problem.row)
+            .collect();
+        let expected: Vec<u64> = (0..crate::import::PROBLEMS_LISTED_MAX as u64)
+            .map(|index| 2 + 100 * index)
+            .collect();
+        assert_eq!(rows, expected);
+    }
 }
