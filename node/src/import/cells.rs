@@ -9,6 +9,12 @@
 //! stored as a number gets back the zeros it lost when its length says how, and a code shown in
 //! scientific notation, whose digits are gone, is refused saying to format the column as text; a
 //! workbook number with binary noise beyond Excel's 15 significant digits is rounded to them.
+//!
+//! Only codes of a fixed length can get their zeros back: a division code (12 digits, or its 6- or
+//! 9-digit short form completed on the right, the choice made by the topology when there is one).
+//! A credit code never starts with 0, so one that is all digits and invalid was stored as a number
+//! and lost its last digits: it is refused saying to format the column as text. Identifiers have
+//! no fixed length, so a number cell in an identifier column is read as the number it shows.
 
 use std::borrow::Cow;
 

@@ -4,6 +4,9 @@
 //! table told by its headers. A sheet that matches no table is refused with the sheet names
 //! expected, never skipped silently; only the template's instructions sheet (填表说明) and sheets
 //! with no cell at all are passed over. The header is in row 1; empty rows are skipped.
+//!
+//! A cell holding a spreadsheet error (`#DIV/0!`) stops the read of the workbook in
+//! [`crate::spreadsheet`], so it is reported alone, at its cell.
 
 use std::path::Path;
 
