@@ -146,12 +146,11 @@ impl RowParser<'_> {
         let specs = columns(table);
         let width = self.header.len();
         let mut clean = true;
-        // Cells missing at the end of a short row matter only under a column that is read.
+        // Cells missing at the end of a short row matter only under a column that is read (not
+        // under a blank header, nor under a refused one, which is a problem already).
         let is_read = |column: usize| self.columns.column_specs[column].is_some();
-        if cells.len() < width {
-            clean = false;
-        }
         if cells.len() < width && (cells.len()..width).any(is_read) {
+            clean = false;
             self.cell_problem(
                 problems,
                 line,
@@ -442,6 +441,34 @@ mod tests {
             table: None,
             topology: None,
         }
+    }
+
+    #[test]
+    fn a_short_row_is_refused_unless_only_cells_under_blank_headers_are_missing() {
+        let header = "号牌号码,月份,行驶里程（公里）,月末里程表读数（公里）";
+        let blank_last = format!("{header},\n宁A12345,2025-01,100,1000\n");
+        let parsed = parse_csv(
+            "c.csv",
+            blank_last.as_bytes(),
+            &target(),
+            &Progress::hidden(),
+        )
+        .expect("the row is whole where it counts");
+        assert_eq!(parsed.records.len(), 1);
+
+        let short = format!("{header}\n宁A12345,2025-01,100\n");
+        let error = parse_csv("c.csv", short.as_bytes(), &target(), &Progress::hidden())
+            .expect_err("a read cell is missing");
+        let problem = &error.problems.problems[0];
+        assert_eq!(
+            (
+                problem.row,
+                problem.column.as_deref(),
+                problem.rule.as_str()
+            ),
+            (Some(2), Some("4"), "short_row")
+        );
+        assert_eq!(error.problems.count(), 1);
     }
 
     /// Enough rows to be parsed on several threads where there are several cores.
