@@ -10,41 +10,24 @@
 //! scientific notation, whose digits are gone, is refused saying to format the column as text; a
 //! workbook number with binary noise beyond Excel's 15 significant digits is rounded to them.
 //!
-//! Only codes of a fixed length can get their zeros back: a division code (12 digits, or its 6- or
-//! 9-digit short form completed on the right, the choice made by the topology when there is one).
-//! A credit code never starts with 0, so one that is all digits and invalid was stored as a number
-//! and lost its last digits: it is refused saying to format the column as text. Identifiers have
-//! no fixed length, so a number cell in an identifier column is read as the number it shows.
+//! Months and days are read in [`super::dates`], codes in [`super::codes`].
 
 use std::borrow::Cow;
 
 use rust_i18n::t;
 use schemas::Decimal;
-use schemas::records::{Carrier, ColumnSpec, CreditCode, FieldKind};
+use schemas::records::{Carrier, ColumnSpec, FieldKind};
 use schemas::table::Table;
-use topology::{DivisionCode, Topology};
+use topology::Topology;
 use unicode_normalization::UnicodeNormalization;
 
 use super::Layout;
-
-/// Digits of an administrative division code.
-const DIVISION_CODE_DIGITS: usize = 12;
-
-/// Lengths of the short forms of a division code (county, township) that stand for the 12-digit
-/// code completed with zeros on the right.
-const DIVISION_SHORT_FORM_DIGITS: [usize; 2] = [6, 9];
-
-/// Characters of a unified social credit code.
-const CREDIT_CODE_CHARACTERS: usize = 18;
+use super::codes::{check_credit_code, fix_division};
+use super::dates::{day_text, month_text};
 
 /// Significant digits Excel keeps of a number: digits beyond them in a workbook cell are binary
 /// noise of a formula (`35.099999999999994` for 35.1), not data.
 const EXCEL_SIGNIFICANT_DIGITS: u32 = 15;
-
-/// Excel date serials read as a month or a day when a date cell lost its date format: 36526 is
-/// 2000-01-01 and 73050 is 2099-12-31, so no count or amount of another meaning is taken for a
-/// date by accident in a month column.
-const DATE_SERIALS: std::ops::RangeInclusive<i64> = 36_526..=73_050;
 
 /// Why a cell cannot be made into text its column's parser reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,236 +284,6 @@ fn without_excel_noise(text: &str) -> Option<String> {
     Some(rounded.to_string())
 }
 
-/// A date as people and spreadsheets write it: the year, month and day (the day absent for a
-/// month), and whether a time of day followed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct WrittenDate {
-    year: i16,
-    month: i8,
-    day: Option<i8>,
-    with_time: bool,
-}
-
-/// Reads `2025-01`, `2025/1`, `2025.1`, `2025年1月`, `202501`, `2025-01-15`, `2025/1/15`,
-/// `2025年1月15日`, each optionally followed by a time, and, in a workbook, a date serial whose
-/// date format was lost. The date must exist.
-fn written_date(text: &str, layout: Layout) -> Option<WrittenDate> {
-    if layout == Layout::Sheet
-        && let Some(date) = date_of_serial(text)
-    {
-        return Some(WrittenDate {
-            year: date.year(),
-            month: date.month(),
-            day: Some(date.day()),
-            with_time: false,
-        });
-    }
-    if text.len() == 6 && text.bytes().all(|byte| byte.is_ascii_digit()) {
-        let year: i16 = text[..4].parse().ok()?;
-        let month: i8 = text[4..].parse().ok()?;
-        return checked(year, month, None, false);
-    }
-    let (date, time) = match text.split_once(char::is_whitespace) {
-        Some((date, time)) => (date, Some(time.trim())),
-        None => (text, None),
-    };
-    if time.is_some_and(|time| {
-        !time.contains(':') || !time.chars().all(|c| c.is_ascii_digit() || ":.".contains(c))
-    }) {
-        return None;
-    }
-    let mut rest = date;
-    let year = take_digits(&mut rest, 4, 4)?;
-    let separator = rest.chars().next()?;
-    if !"-/.年".contains(separator) {
-        return None;
-    }
-    rest = &rest[separator.len_utf8()..];
-    let month = take_digits(&mut rest, 1, 2)?;
-    if separator == '年' {
-        rest = rest.strip_prefix('月').unwrap_or(rest);
-    }
-    let day = if rest.is_empty() {
-        None
-    } else {
-        if separator != '年' {
-            rest = rest.strip_prefix(separator)?;
-        }
-        let day = take_digits(&mut rest, 1, 2)?;
-        if separator == '年' {
-            rest = rest.strip_prefix('日').unwrap_or(rest);
-        }
-        Some(day)
-    };
-    if !rest.is_empty() {
-        return None;
-    }
-    checked(
-        i16::try_from(year).ok()?,
-        i8::try_from(month).ok()?,
-        day.map(i8::try_from).transpose().ok()?,
-        time.is_some(),
-    )
-}
-
-/// The date of an Excel date serial (1900 date system) in [`DATE_SERIALS`], whole or with a time.
-fn date_of_serial(text: &str) -> Option<jiff::civil::Date> {
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
-    if whole.len() != 5
-        || !whole.bytes().all(|byte| byte.is_ascii_digit())
-        || fraction.is_empty()
-        || !fraction.bytes().all(|byte| byte.is_ascii_digit())
-    {
-        return None;
-    }
-    let serial: i64 = whole.parse().ok()?;
-    if !DATE_SERIALS.contains(&serial) {
-        return None;
-    }
-    // Serial 1 is 1900-01-01 and Excel counts 1900-02-29, which did not exist: from March 1900
-    // on, serial n is n days after 1899-12-30.
-    jiff::civil::date(1899, 12, 30)
-        .checked_add(jiff::Span::new().days(serial))
-        .ok()
-}
-
-/// The date if it exists.
-fn checked(year: i16, month: i8, day: Option<i8>, with_time: bool) -> Option<WrittenDate> {
-    jiff::civil::Date::new(year, month, day.unwrap_or(1)).ok()?;
-    Some(WrittenDate {
-        year,
-        month,
-        day,
-        with_time,
-    })
-}
-
-/// Takes `min..=max` ASCII digits from the front of `rest`.
-fn take_digits(rest: &mut &str, min: usize, max: usize) -> Option<u32> {
-    let count = rest.bytes().take_while(u8::is_ascii_digit).count();
-    if count < min || count > max {
-        return None;
-    }
-    let value = rest[..count].parse().ok()?;
-    *rest = &rest[count..];
-    Some(value)
-}
-
-/// A month cell as `YYYY-MM`: any day of the month is the month, with or without a time.
-fn month_text(text: &str, layout: Layout) -> Option<String> {
-    let date = written_date(text, layout)?;
-    Some(format!("{:04}-{:02}", date.year, date.month))
-}
-
-/// A day cell as `YYYY-MM-DD`; a month without a day, or a time, is left to the parser to refuse.
-fn day_text(text: &str, layout: Layout) -> Option<String> {
-    let date = written_date(text, layout)?;
-    if date.with_time {
-        return None;
-    }
-    let day = date.day?;
-    Some(format!("{:04}-{:02}-{day:02}", date.year, date.month))
-}
-
-/// Whether a cell is a number in scientific notation (`6.40104E+11`), as Excel shows a long number
-/// in a narrow column and writes it so to CSV: its digits are lost.
-fn is_scientific(text: &str) -> bool {
-    let Some((mantissa, exponent)) = text.split_once(['E', 'e']) else {
-        return false;
-    };
-    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
-    !mantissa.is_empty()
-        && mantissa
-            .bytes()
-            .all(|byte| byte.is_ascii_digit() || byte == b'.')
-        && !exponent.is_empty()
-        && exponent.bytes().all(|byte| byte.is_ascii_digit())
-}
-
-/// A division code that Excel kept as a number (losing its leading zeros), or that was written in
-/// its 6-digit county or 9-digit township form, completed to 12 digits when only one completion
-/// fits (and, with a topology, names one of its nodes); refused saying to format the column as
-/// text when none or several fit, or when the digits are lost.
-fn fix_division<'a>(
-    text: Cow<'a, str>,
-    topology: Option<&Topology>,
-) -> Result<Cow<'a, str>, CellProblem> {
-    if is_scientific(&text) {
-        return Err(code_scientific(&text));
-    }
-    let length = text.len();
-    if length == 0
-        || length >= DIVISION_CODE_DIGITS
-        || !text.bytes().all(|byte| byte.is_ascii_digit())
-    {
-        return Ok(text);
-    }
-    let mut candidates = vec![format!("{text:0>DIVISION_CODE_DIGITS$}")];
-    if DIVISION_SHORT_FORM_DIGITS.contains(&length) {
-        candidates.push(format!("{text:0<DIVISION_CODE_DIGITS$}"));
-    }
-    if let Some(topology) = topology {
-        candidates.retain(|candidate| {
-            DivisionCode::parse(candidate)
-                .ok()
-                .is_some_and(|code| topology.node(code).is_some())
-        });
-    }
-    match candidates.as_slice() {
-        [only] => Ok(Cow::Owned(only.clone())),
-        [] => Err(CellProblem {
-            rule: "bad_value",
-            message: t!(
-                "import.cell.division_short",
-                value = text,
-                length = length,
-                digits = DIVISION_CODE_DIGITS
-            )
-            .into_owned(),
-        }),
-        several => Err(CellProblem {
-            rule: "ambiguous_code",
-            message: t!(
-                "import.cell.division_ambiguous",
-                value = text,
-                length = length,
-                candidates = several.join(t!("cli.list_separator").as_ref()),
-                digits = DIVISION_CODE_DIGITS
-            )
-            .into_owned(),
-        }),
-    }
-}
-
-/// A credit code that is all digits and yet not a valid code was most likely stored as a number
-/// (Excel keeps 15 significant digits of the 18): say so, rather than only that it is invalid.
-fn check_credit_code(text: Cow<'_, str>) -> Result<Cow<'_, str>, CellProblem> {
-    if is_scientific(&text) {
-        return Err(code_scientific(&text));
-    }
-    let all_digits = !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
-    if all_digits && CreditCode::parse(&text).is_err() {
-        return Err(CellProblem {
-            rule: "bad_value",
-            message: t!(
-                "import.cell.credit_code_as_number",
-                value = text,
-                characters = CREDIT_CODE_CHARACTERS
-            )
-            .into_owned(),
-        });
-    }
-    Ok(text)
-}
-
-/// A code shown in scientific notation.
-fn code_scientific(text: &str) -> CellProblem {
-    CellProblem {
-        rule: "code_as_number",
-        message: t!("import.cell.code_scientific", value = text).into_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use schemas::columns::columns;
@@ -724,7 +477,8 @@ mod tests {
                 characters = 18
             )
         );
-        let good = CreditCode::with_check_digit("11640104MB0000001").expect("a code");
+        let good =
+            schemas::records::CreditCode::with_check_digit("11640104MB0000001").expect("a code");
         assert_eq!(credit(good.as_str()).as_deref(), Ok(good.as_str()));
     }
 }

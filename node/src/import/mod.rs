@@ -5,16 +5,18 @@
 //! A file is first read into a header row and rows of text cells ([`csv_file`], which decodes the
 //! encodings Excel and WPS save in, and [`workbook`], which chooses the sheets and refuses those
 //! that match no table). The header row is matched to a table ([`headers`]); each cell is made
-//! into the plain text the schema reads ([`cells`]: full-width characters, units, dates as months,
-//! codes stored as numbers) and parsed by the schema's column mapping, row by row on several
-//! threads for large files ([`rows`]); every division code is looked up in the topology and ids
-//! must be unique. Each problem names the file (and sheet), the line or row (1-based, the header
-//! being 1), the column (1-based for CSV, a letter for sheets, with its header), the field and the
-//! rule ([`problems`]); the findings of rules spanning records that the core returns are placed at
-//! their rows the same way ([`findings`]).
+//! into the plain text the schema reads ([`cells`]: full-width characters and units; [`dates`]:
+//! dates as months; [`codes`]: codes stored as numbers) and parsed by the schema's column mapping,
+//! row by row on several threads for large files ([`rows`]); every division code is looked up in
+//! the topology and ids must be unique. Each problem names the file (and sheet), the line or row
+//! (1-based, the header being 1), the column (1-based for CSV, a letter for sheets, with its
+//! header), the field and the rule ([`problems`]); the findings of rules spanning records that the
+//! core returns are placed at their rows the same way ([`findings`]).
 
 mod cells;
+mod codes;
 mod csv_file;
+mod dates;
 mod findings;
 mod headers;
 mod problems;
