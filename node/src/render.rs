@@ -631,8 +631,16 @@ pub fn verify(report: &VerifyReport) -> String {
 /// A failed operation: its message, then every problem it lists, and what the exit code means.
 pub fn error(error: &OperationError) -> String {
     let mut text = format!("{}\n", t!("cli.error", message = error.message));
-    if let ErrorDetails::Findings { findings: listed } = &error.details {
-        text.push_str(&findings(listed));
+    match &error.details {
+        ErrorDetails::Findings { findings: listed } => {
+            text.push_str(&findings(listed));
+        }
+        ErrorDetails::ImportProblems { problems, more } => {
+            for line in crate::import::problem_lines(problems, *more) {
+                let _ = writeln!(text, "  {line}");
+            }
+        }
+        _ => {}
     }
     text
 }

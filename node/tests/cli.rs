@@ -22,6 +22,8 @@ fn a_malformed_row_is_named_by_file_line_column_and_rule_and_nothing_is_imported
     .unwrap();
     let output = run(&[
         "import",
+        "--lang",
+        "en",
         "--dir",
         county.to_str().unwrap(),
         "--ledger",
@@ -30,7 +32,15 @@ fn a_malformed_row_is_named_by_file_line_column_and_rule_and_nothing_is_imported
         "2025",
         file.to_str().unwrap(),
     ]);
-    let message = assert_one_line_error(&output);
+    // A summary line, then a line per problem of the file (here one).
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "the exit code of RulesBroken"
+    );
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 2, "{message:?}");
+    assert!(message.starts_with("error: file "), "{message:?}");
     assert!(message.contains("energy.csv"), "names the file: {message}");
     assert!(message.contains("line 4"), "names the line: {message}");
     assert!(

@@ -7,7 +7,9 @@ mod common;
 use std::path::Path;
 
 use common::{a_credit_code, city_and_county, run, stderr};
+use node::import::{ImportError, ImportTarget, ParsedImport, Progress, parse_file};
 use node::spreadsheet::{CellOut, SheetOut, write_workbook};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use schemas::Decimal;
 
 fn text(value: &str) -> CellOut {
@@ -60,6 +62,8 @@ fn consumption_workbook(path: &Path, rows: Vec<Vec<CellOut>>) {
 fn import(county: &Path, file: &Path, extra: &[&str]) -> std::process::Output {
     let mut arguments = vec![
         "import",
+        "--lang",
+        "en",
         "--dir",
         county.to_str().unwrap(),
         "--ledger",
@@ -72,18 +76,33 @@ fn import(county: &Path, file: &Path, extra: &[&str]) -> std::process::Output {
     run(&arguments)
 }
 
-/// Asserts the import failed with one line naming every part, and wrote nothing.
+/// Asserts the import failed as a file that breaks rules (exit code 3): a summary line saying
+/// nothing was imported, then a line per problem, naming every part; and that nothing was written.
 fn assert_refused(output: &std::process::Output, county: &Path, parts: &[&str]) {
     assert!(!output.status.success(), "the import should fail");
+    assert_eq!(output.status.code(), Some(RULES_BROKEN_EXIT_CODE));
     let message = stderr(output);
-    assert_eq!(message.lines().count(), 1, "one line: {message:?}");
+    let summary = message.lines().next().unwrap_or_default();
+    assert!(summary.starts_with("error: file "), "{message}");
+    assert!(
+        summary.contains("nothing from this file was imported"),
+        "{message}"
+    );
+    assert!(
+        message.lines().count() >= 2,
+        "a line per problem: {message}"
+    );
     for part in parts {
         assert!(message.contains(part), "{part:?} missing from {message}");
     }
-    assert!(
-        message.contains("nothing from this file was imported"),
-        "{message}"
-    );
+    assert_nothing_written(county);
+}
+
+/// The exit code of a failure of kind RulesBroken (core/error_kind.rs).
+const RULES_BROKEN_EXIT_CODE: i32 = 3;
+
+/// Asserts the county's store holds no document.
+fn assert_nothing_written(county: &Path) {
     let status = run(&["status", "--json", "--dir", county.to_str().unwrap()]);
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(
@@ -288,6 +307,8 @@ fn a_division_code_not_in_the_topology_is_refused() {
     .unwrap();
     let output = run(&[
         "import",
+        "--lang",
+        "en",
         "--dir",
         county.to_str().unwrap(),
         "--ledger",
@@ -410,6 +431,8 @@ fn spaces_sheet(floor_m2: i64) -> SheetOut {
 fn import_office_space(county: &Path, file: &Path) -> std::process::Output {
     run(&[
         "import",
+        "--lang",
+        "en",
         "--dir",
         county.to_str().unwrap(),
         "--ledger",
@@ -430,7 +453,7 @@ fn a_filled_template_imports_every_table_sheet_at_once() {
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("imported 2 records (buildings, office_spaces)"),
+        stdout.contains("imported 2 records (办公用房建筑, 办公用房面积)"),
         "{stdout}"
     );
 }
@@ -442,23 +465,502 @@ fn parts_that_exceed_the_whole_across_sheets_are_refused_at_the_row_at_fault() {
     let file = directory.path().join("office.xlsx");
     write_workbook(&file, &[buildings_sheet(2000), spaces_sheet(3000)]).unwrap();
     let output = import_office_space(&county, &file);
-    assert!(!output.status.success(), "the import should fail");
-    let message = stderr(&output);
-    for part in [
-        "office.xlsx",
-        "sheet \"办公用房建筑\" row 2",
-        "floor_area_m2",
-        "3000",
-        "2000",
-        "nothing from this file was imported",
-    ] {
-        assert!(message.contains(part), "{part:?} missing from {message}");
-    }
-    let status = run(&["status", "--json", "--dir", county.to_str().unwrap()]);
-    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    assert_eq!(
-        status["own_documents"],
-        serde_json::json!([]),
-        "nothing written"
+    assert_refused(
+        &output,
+        &county,
+        &[
+            "office.xlsx",
+            "sheet \"办公用房建筑\", row 2",
+            "floor_area_m2",
+            "3000",
+            "2000",
+        ],
     );
+}
+
+/// A second valid credit code, for a second institution.
+fn another_credit_code() -> String {
+    schemas::records::CreditCode::with_check_digit("11640104MB0000002")
+        .unwrap()
+        .as_str()
+        .to_owned()
+}
+
+/// Writes one sheet of a workbook cell by cell: strings, and numbers where a cell parses as one
+/// (as a clerk's Excel holds them).
+fn write_rows(workbook: &mut Workbook, name: &str, rows: &[&[&str]]) {
+    let worksheet = workbook.add_worksheet();
+    worksheet.set_name(name).unwrap();
+    for (row, cells) in rows.iter().enumerate() {
+        for (column, cell) in cells.iter().enumerate() {
+            let (row, column) = (row as u32, column as u16);
+            match cell.parse::<f64>() {
+                Ok(number) if row > 0 => worksheet.write_number(row, column, number),
+                _ => worksheet.write_string(row, column, *cell),
+            }
+            .unwrap();
+        }
+    }
+}
+
+/// An energy workbook with six bad cells in its three table sheets (and the template's
+/// instructions sheet, which is passed over), and where each is, in the file's order.
+fn workbook_with_errors_in_three_sheets(path: &Path) -> Vec<(&'static str, u64, &'static str)> {
+    let credit = a_credit_code();
+    let other = another_credit_code();
+    let mut workbook = Workbook::new();
+    write_rows(
+        &mut workbook,
+        "公共机构基本信息",
+        &[
+            &[
+                "统一社会信用代码",
+                "机构名称",
+                "机构类型",
+                "建筑面积（平方米）",
+                "用能人数（人）",
+            ],
+            &[&credit, "兴庆区机关事务服务中心", "国家机关", "5000", "120"],
+            &[&other, "兴庆区第一中学", "学校", "五千", "80"],
+        ],
+    );
+    write_rows(
+        &mut workbook,
+        "能源资源消费",
+        &[
+            &[
+                "统一社会信用代码",
+                "统计月份",
+                "能源品种",
+                "消费量",
+                "金额（元）",
+            ],
+            &[&credit, "2025-01", "电力", "1200", "600"],
+            &[&credit, "2025-13", "电力", "1100", "550"],
+            &[&credit, "2025-03", "电力", "-5", "500"],
+        ],
+    );
+    write_rows(
+        &mut workbook,
+        "垃圾分类",
+        &[
+            &["统一社会信用代码", "统计月份", "垃圾类别", "收集量（千克）"],
+            &[&credit, "2025-01", "厨余垃圾", "30元"],
+            &["12345", "2025-01", "其他垃圾", "12"],
+        ],
+    );
+    write_rows(
+        &mut workbook,
+        "填表说明",
+        &[&["列", "说明"], &["机构类型", "见代码表"]],
+    );
+    workbook.save(path).unwrap();
+    vec![
+        ("公共机构基本信息", 3, "C"),
+        ("公共机构基本信息", 3, "D"),
+        ("能源资源消费", 3, "B"),
+        ("能源资源消费", 4, "D"),
+        ("垃圾分类", 2, "D"),
+        ("垃圾分类", 3, "A"),
+    ]
+}
+
+#[test]
+fn every_problem_of_a_workbook_is_listed_in_file_order_with_sheet_row_and_column() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let file = directory.path().join("energy.xlsx");
+    let expected = workbook_with_errors_in_three_sheets(&file);
+
+    let output = import(&county, &file, &["--json"]);
+    assert_eq!(output.status.code(), Some(RULES_BROKEN_EXIT_CODE));
+    let failure: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stdout)));
+    assert_eq!(failure["kind"], "rules_broken");
+    assert_eq!(failure["details"], "import_problems");
+    assert_eq!(failure["more"], 0);
+    assert!(
+        failure["message"].as_str().unwrap().contains("6 problem"),
+        "{failure}"
+    );
+    let problems = failure["problems"].as_array().unwrap();
+    let places: Vec<(&str, u64, &str)> = problems
+        .iter()
+        .map(|problem| {
+            (
+                problem["sheet"].as_str().unwrap(),
+                problem["row"].as_u64().unwrap(),
+                problem["column"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(places, expected);
+    for problem in problems {
+        assert!(problem["file"].as_str().unwrap().ends_with("energy.xlsx"));
+        assert!(problem["header"].is_string(), "{problem}");
+        assert!(problem["field"].is_string(), "{problem}");
+        assert!(!problem["message"].as_str().unwrap().is_empty());
+    }
+    let rules: Vec<&str> = problems
+        .iter()
+        .map(|problem| problem["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "bad_value",
+            "bad_value",
+            "bad_value",
+            "bad_value",
+            "wrong_unit",
+            "bad_value"
+        ]
+    );
+    assert_eq!(problems[1]["header"], "建筑面积（平方米）");
+    assert_eq!(problems[1]["field"], "floor_area_m2");
+
+    // Without --json: the summary, then one line per problem, in the same order.
+    let output = import(&county, &file, &[]);
+    let message = stderr(&output);
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(lines.len(), 1 + expected.len(), "{message}");
+    assert!(lines[1].contains("sheet \"公共机构基本信息\", row 3, column C (机构类型)"));
+    assert!(lines[6].contains("sheet \"垃圾分类\", row 3, column A (统一社会信用代码)"));
+    assert!(
+        lines[6].contains("format the column as text"),
+        "{}",
+        lines[6]
+    );
+    assert_nothing_written(&county);
+}
+
+/// An energy consumption CSV with `n_rows` rows, each with a bad month and a bad quantity.
+fn csv_with_two_errors_a_row(n_rows: usize) -> String {
+    let credit = a_credit_code();
+    let mut text = String::from("统一社会信用代码,统计月份,能源品种,消费量,金额（元）\n");
+    for row in 0..n_rows {
+        text.push_str(&format!(
+            "{credit},2025-{:02}x,电力,{row}吨,1\n",
+            1 + row % 12
+        ));
+    }
+    text
+}
+
+/// What the library's import gives for a file: records or problems.
+fn parse(
+    path: &Path,
+    ledger: schemas::Ledger,
+    topology: &topology::Topology,
+) -> Result<Vec<ParsedImport>, ImportError> {
+    let target = ImportTarget {
+        ledger,
+        period: "2025".parse().unwrap(),
+        table: None,
+        topology: Some(topology),
+    };
+    parse_file(path, None, &target, &Progress::hidden())
+}
+
+#[test]
+fn a_csv_file_with_many_errors_lists_them_all() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, _, topology) = city_and_county(directory.path());
+    let file = directory.path().join("energy.csv");
+    std::fs::write(&file, csv_with_two_errors_a_row(40)).unwrap();
+    let error = parse(&file, schemas::Ledger::Energy, &topology).unwrap_err();
+    assert_eq!(error.problems.more, 0);
+    assert_eq!(error.problems.problems.len(), 80);
+    let places: Vec<(Option<u64>, Option<&str>, Option<&str>)> = error
+        .problems
+        .problems
+        .iter()
+        .map(|problem| {
+            (
+                problem.row,
+                problem.column.as_deref(),
+                problem.field.as_deref(),
+            )
+        })
+        .collect();
+    for (row, pair) in places.chunks(2).enumerate() {
+        let line = Some(row as u64 + 2);
+        assert_eq!(
+            pair,
+            [
+                (line, Some("2"), Some("month")),
+                (line, Some("4"), Some("quantity"))
+            ]
+        );
+    }
+    assert!(
+        error
+            .problems
+            .problems
+            .iter()
+            .all(|problem| problem.sheet.is_none())
+    );
+}
+
+#[test]
+fn past_two_hundred_problems_the_rest_are_counted() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let file = directory.path().join("energy.csv");
+    std::fs::write(&file, csv_with_two_errors_a_row(150)).unwrap();
+    let output = import(&county, &file, &[]);
+    assert_eq!(output.status.code(), Some(RULES_BROKEN_EXIT_CODE));
+    let message = stderr(&output);
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(lines.len(), 1 + 200 + 1, "{message}");
+    assert!(lines[0].contains("300 problem(s)"), "{}", lines[0]);
+    assert!(lines[200].contains("line 101"), "{}", lines[200]);
+    assert!(
+        lines[201].trim_start().starts_with("and 100 more"),
+        "{}",
+        lines[201]
+    );
+
+    let output = import(&county, &file, &["--json"]);
+    let failure: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(failure["problems"].as_array().unwrap().len(), 200);
+    assert_eq!(failure["more"], 100);
+}
+
+#[test]
+fn a_date_cell_in_a_month_column_imports_as_its_month() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, _, topology) = city_and_county(directory.path());
+    let file = directory.path().join("energy.xlsx");
+    let mut workbook = Workbook::new();
+    let worksheet = workbook.add_worksheet();
+    worksheet.set_name("能源资源消费").unwrap();
+    for (column, header) in consumption_header().iter().enumerate() {
+        worksheet.write_string(0, column as u16, header).unwrap();
+    }
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let chinese_month = Format::new().set_num_format("yyyy\"年\"m\"月\"");
+    let days = [
+        (2025, 1, 15, &date),
+        (2025, 2, 28, &date),
+        (2025, 3, 1, &chinese_month),
+    ];
+    for (index, (year, month, day, format)) in days.into_iter().enumerate() {
+        let row = index as u32 + 1;
+        worksheet.write_string(row, 0, a_credit_code()).unwrap();
+        let day = ExcelDateTime::from_ymd(year, month, day).unwrap();
+        worksheet
+            .write_datetime_with_format(row, 1, &day, format)
+            .unwrap();
+        worksheet.write_string(row, 2, "电力").unwrap();
+        worksheet.write_number(row, 3, 1200).unwrap();
+        worksheet.write_number(row, 4, 600).unwrap();
+    }
+    workbook.save(&file).unwrap();
+    let parsed = parse(&file, schemas::Ledger::Energy, &topology).unwrap();
+    let months: Vec<String> = parsed[0]
+        .records
+        .iter()
+        .map(|record| record.month("month").to_string())
+        .collect();
+    assert_eq!(months, ["2025-01", "2025-02", "2025-03"]);
+}
+
+/// An office space workbook with one buildings sheet whose rows are the given (id, division code
+/// cell, floor area cell); numbers are written as number cells.
+fn buildings_workbook(path: &Path, rows: &[(&str, &str, &str)]) {
+    let credit = a_credit_code();
+    let mut cells: Vec<Vec<&str>> = vec![vec![
+        "建筑编号",
+        "建筑名称",
+        "使用单位统一社会信用代码",
+        "所在地行政区划代码",
+        "建筑面积（平方米）",
+        "建成年份",
+        "权属",
+        "权属登记状态",
+        "安全等级",
+    ]];
+    for (id, division, area) in rows {
+        cells.push(vec![
+            id,
+            "综合办公楼",
+            &credit,
+            division,
+            area,
+            "2008",
+            "自有自用",
+            "已登记",
+            "B级",
+        ]);
+    }
+    let borrowed: Vec<&[&str]> = cells.iter().map(Vec::as_slice).collect();
+    let mut workbook = Workbook::new();
+    write_rows(&mut workbook, "办公用房建筑", &borrowed);
+    workbook.save(path).unwrap();
+}
+
+#[test]
+fn a_division_code_stored_as_a_number_imports_with_its_zeros() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, _, topology) = city_and_county(directory.path());
+    let file = directory.path().join("office.xlsx");
+    // The full code as a number cell, and the county's 6-digit form as a number cell.
+    buildings_workbook(
+        &file,
+        &[
+            ("B-001", "640104000000", "5000"),
+            ("B-002", "640104", "3000"),
+        ],
+    );
+    let parsed = parse(&file, schemas::Ledger::OfficeSpace, &topology).unwrap();
+    let codes: Vec<String> = parsed[0]
+        .records
+        .iter()
+        .map(|record| record.division("division_code").to_string())
+        .collect();
+    assert_eq!(codes, ["640104000000", "640104000000"]);
+}
+
+#[test]
+fn the_columns_unit_after_a_number_imports_and_another_unit_is_refused_naming_it() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, topology) = city_and_county(directory.path());
+    let good = directory.path().join("good.xlsx");
+    buildings_workbook(&good, &[("B-001", "640104000000", "1200平方米")]);
+    let parsed = parse(&good, schemas::Ledger::OfficeSpace, &topology).unwrap();
+    assert_eq!(
+        parsed[0].records[0].amount("floor_area_m2"),
+        Decimal::from(1200)
+    );
+
+    let bad = directory.path().join("bad.xlsx");
+    buildings_workbook(&bad, &[("B-001", "640104000000", "1200元")]);
+    // In Chinese, as clerks read it by default.
+    let output = run(&[
+        "import",
+        "--dir",
+        county.to_str().unwrap(),
+        "--ledger",
+        "office_space",
+        "--period",
+        "2025",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(RULES_BROKEN_EXIT_CODE));
+    let message = stderr(&output);
+    assert!(
+        message.contains("第 2 行，E 列（建筑面积（平方米））"),
+        "{message}"
+    );
+    assert!(message.contains("[wrong_unit]"), "{message}");
+    assert!(message.contains("“元”"), "{message}");
+    assert!(message.contains("平方米"), "{message}");
+    assert_nothing_written(&county);
+}
+
+#[test]
+fn full_width_digits_and_punctuation_import() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, _, topology) = city_and_county(directory.path());
+    let file = directory.path().join("energy.csv");
+    let credit = a_credit_code();
+    std::fs::write(
+        &file,
+        format!(
+            "统一社会信用代码，统计月份，能源品种，消费量，金额（元）\n{credit},２０２５－０１,电力,１２００．５,６００\n"
+        )
+        .replace('，', ","),
+    )
+    .unwrap();
+    let parsed = parse(&file, schemas::Ledger::Energy, &topology).unwrap();
+    let record = &parsed[0].records[0];
+    assert_eq!(record.month("month").to_string(), "2025-01");
+    assert_eq!(record.amount("quantity"), "1200.5".parse().unwrap());
+    assert_eq!(record.amount("cost_yuan"), Decimal::from(600));
+}
+
+/// An energy consumption file of two rows as text.
+fn consumption_text(separator: &str) -> String {
+    let credit = a_credit_code();
+    [
+        consumption_header().join(separator),
+        [credit.as_str(), "2025-01", "电力", "1200", "600"].join(separator),
+        [credit.as_str(), "2025年2月", "天然气", "35.5", "120"].join(separator),
+    ]
+    .join("\r\n")
+}
+
+#[test]
+fn gb18030_and_utf16_csv_files_import() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, topology) = city_and_county(directory.path());
+    // As Excel saves "CSV (comma delimited)" on Chinese Windows.
+    let gb18030 = directory.path().join("energy-gbk.csv");
+    let text = consumption_text(",");
+    let (bytes, _, unmappable) = encoding_rs::GB18030.encode(&text);
+    assert!(!unmappable);
+    std::fs::write(&gb18030, &bytes).unwrap();
+    // As Excel saves "Unicode text": UTF-16 little-endian with a byte-order mark, tabs between.
+    let utf16 = directory.path().join("energy-utf16.csv");
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in consumption_text("\t").encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    std::fs::write(&utf16, &bytes).unwrap();
+    for file in [&gb18030, &utf16] {
+        let parsed = parse(file, schemas::Ledger::Energy, &topology)
+            .unwrap_or_else(|error| panic!("{}: {error}", file.display()));
+        assert_eq!(parsed[0].records.len(), 2);
+        assert_eq!(parsed[0].records[1].month("month").to_string(), "2025-02");
+        assert_eq!(parsed[0].records[1].choice("carrier"), "natural_gas");
+    }
+    let output = import(&county, &gb18030, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("imported 2 records"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn a_sheet_that_matches_no_table_is_refused_with_the_sheet_names_expected() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let file = directory.path().join("energy.xlsx");
+    let credit = a_credit_code();
+    let mut workbook = Workbook::new();
+    write_rows(
+        &mut workbook,
+        "能源资源消费",
+        &[
+            &[
+                "统一社会信用代码",
+                "统计月份",
+                "能源品种",
+                "消费量",
+                "金额（元）",
+            ],
+            &[&credit, "2025-01", "电力", "1200", "600"],
+        ],
+    );
+    write_rows(
+        &mut workbook,
+        "Sheet2",
+        &[&["单位", "用水"], &["某单位", "30"]],
+    );
+    workbook.save(&file).unwrap();
+    let output = import(&county, &file, &["--json"]);
+    assert_eq!(output.status.code(), Some(RULES_BROKEN_EXIT_CODE));
+    let failure: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let problems = failure["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{failure}");
+    assert_eq!(problems[0]["rule"], "unknown_sheet");
+    assert_eq!(problems[0]["sheet"], "Sheet2");
+    let message = problems[0]["message"].as_str().unwrap();
+    for expected in ["公共机构基本信息", "能源资源消费", "垃圾分类"] {
+        assert!(message.contains(expected), "{message}");
+    }
+    assert_nothing_written(&county);
 }

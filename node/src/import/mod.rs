@@ -1,42 +1,52 @@
 //! Importing ledger records from CSV files and XLSX workbooks: every row parsed and checked before
-//! anything is written, so a file is imported whole or not at all.
+//! anything is written, so a file is imported whole or not at all, and a refused file lists every
+//! problem it has at once.
 //!
-//! A file is first read into a header row and rows of text cells ([`csv_file`], [`workbook`]); the
-//! cells then go through the schema's column mapping ([`schemas::columns`]), row by row on several
-//! threads for large files, and every division code is looked up in the topology. Errors name the
-//! file (and sheet), the line or row (1-based, the header being line 1), the column (1-based for
-//! CSV, a letter for spreadsheets, with its header text) and the rule broken.
+//! A file is first read into a header row and rows of text cells ([`csv_file`], which decodes the
+//! encodings Excel and WPS save in, and [`workbook`], which chooses the sheets and refuses those
+//! that match no table). The header row is matched to a table ([`headers`]); each cell is made
+//! into the plain text the schema reads ([`cells`]: full-width characters and units; [`dates`]:
+//! dates as months; [`codes`]: codes stored as numbers) and parsed by the schema's column mapping,
+//! row by row on several threads for large files ([`rows`]); every division code is looked up in
+//! the topology and ids must be unique. Each problem names the file (and sheet), the line or row
+//! (1-based, the header being 1), the column (1-based for CSV, a letter for sheets, with its
+//! header), the field and the rule ([`problems`]); the findings of rules spanning records that the
+//! core returns are placed at their rows the same way ([`findings`]).
 
+mod cells;
+mod codes;
 mod csv_file;
+mod dates;
 mod findings;
+mod headers;
+mod problems;
 mod progress;
+mod rows;
 mod workbook;
 
-use std::fmt;
 use std::path::Path;
 
-use schemas::columns::{HeaderMap, check_unique_ids, resolve_headers};
-use schemas::records::{Record, Value};
+use schemas::records::Record;
 use schemas::table::Table;
 use schemas::{Ledger, Period};
 use topology::Topology;
 
 pub use csv_file::parse_csv;
-pub use findings::findings_error;
+pub use findings::findings_problems;
+pub use problems::{
+    ImportError, ImportProblem, ImportProblems, PROBLEMS_LISTED_MAX, problem_lines, summary,
+};
 pub use progress::Progress;
+pub use rows::parse_rows;
 pub use workbook::parse_workbook;
+
+use crate::core::ErrorKind;
+use problems::ProblemList;
 
 /// Rows a single file may hold. A county's largest table (a year of dispatch orders) is tens of
 /// thousands of rows; two million leaves room for a region's while refusing runaway files before
 /// they exhaust memory.
 pub const MAX_IMPORT_ROWS: usize = 2_000_000;
-
-/// Rows below which parsing on several threads does not pay for the threads.
-const PARALLEL_PARSE_ROWS_MIN: usize = 20_000;
-
-/// Threads at most for parsing a file: parsing is a small part of an import, two to four threads
-/// take it off the critical path without crowding the automerge write that follows.
-const PARALLEL_PARSE_THREADS_MAX: usize = 4;
 
 /// How a file numbers its rows and columns in messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,89 +57,114 @@ pub enum Layout {
     Sheet,
 }
 
-/// A file that cannot be imported, and where (boxed: errors travel through every parse result).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ImportError(Box<ImportFailure>);
-
-impl std::ops::Deref for ImportError {
-    type Target = ImportFailure;
-
-    fn deref(&self) -> &ImportFailure {
-        &self.0
-    }
-}
-
-/// Where and why a file cannot be imported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportFailure {
-    pub file: String,
-    /// The sheet, for a workbook.
-    pub sheet: Option<String>,
-    pub layout: Layout,
-    /// 1-based line or row; `None` for problems with the file as a whole.
-    pub line: Option<u64>,
-    /// The column as shown (a number for CSV, a letter for sheets) and its header text.
-    pub column: Option<(String, String)>,
-    pub message: String,
-}
-
-impl fmt::Display for ImportFailure {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "{}", self.file)?;
-        if let Some(sheet) = &self.sheet {
-            write!(formatter, ", sheet {sheet:?}")?;
-        }
-        if let Some(line) = self.line {
-            let unit = match self.layout {
-                Layout::Csv => "line",
-                Layout::Sheet => "row",
-            };
-            let separator = if self.sheet.is_some() { "," } else { ":" };
-            write!(formatter, "{separator} {unit} {line}")?;
-        }
-        if let Some((column, header)) = &self.column {
-            write!(formatter, ", column {column} ({header})")?;
-        }
-        write!(
-            formatter,
-            ": {}; nothing from this file was imported",
-            self.message
-        )
-    }
-}
-
 /// Where the rows of an import come from, for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     pub file: String,
     pub sheet: Option<String>,
     pub layout: Layout,
+    /// The sheet's position in its workbook (0 for a CSV file), so that problems list in the
+    /// workbook's order.
+    pub order: usize,
 }
 
 impl Source {
-    /// An error at a line and column of this source.
-    pub fn error(
-        &self,
-        line: Option<u64>,
-        column: Option<(usize, String)>,
-        message: impl Into<String>,
-    ) -> ImportError {
-        ImportError(Box::new(ImportFailure {
-            file: self.file.clone(),
-            sheet: self.sheet.clone(),
-            layout: self.layout,
-            line,
-            column: column.map(|(index, header)| (self.column_label(index), header)),
-            message: message.into(),
-        }))
+    /// A CSV file.
+    pub fn csv(file: &str) -> Source {
+        Source {
+            file: file.to_owned(),
+            sheet: None,
+            layout: Layout::Csv,
+            order: 0,
+        }
     }
 
     /// How a 0-based column is shown: `4` in a CSV file, `D` in a sheet.
-    fn column_label(&self, index: usize) -> String {
+    pub fn column_label(&self, index: usize) -> String {
         match self.layout {
             Layout::Csv => (index + 1).to_string(),
             Layout::Sheet => crate::spreadsheet::column_letter(index),
+        }
+    }
+
+    /// A problem of this source at a row (or the whole source) and a column (or the whole row).
+    pub(crate) fn problem(&self, at: At<'_>, rule: &str, message: impl Into<String>) -> Placed {
+        let order = (
+            self.order,
+            at.row.unwrap_or(0),
+            at.column.map_or(0, |(index, _)| index + 1),
+        );
+        let problem = ImportProblem {
+            file: self.file.clone(),
+            sheet: self.sheet.clone(),
+            row: at.row,
+            column: at.column.map(|(index, _)| self.column_label(index)),
+            header: at
+                .column
+                .map(|(_, header)| header.to_owned())
+                .filter(|header| !header.trim().is_empty()),
+            field: at
+                .field
+                .filter(|field| !field.is_empty())
+                .map(str::to_owned),
+            rule: rule.to_owned(),
+            message: message.into(),
+        };
+        (order, problem)
+    }
+
+    /// The error refusing this source's file for one problem, of the given kind.
+    pub(crate) fn error(
+        &self,
+        kind: ErrorKind,
+        at: At<'_>,
+        rule: &str,
+        message: impl Into<String>,
+    ) -> ImportError {
+        let mut problems = ProblemList::default();
+        let (order, problem) = self.problem(at, rule, message);
+        problems.push(order, problem);
+        ImportError {
+            kind,
+            ..problems.into_error(&self.file)
+        }
+    }
+}
+
+/// A problem with its place in the file's order.
+pub(crate) type Placed = (problems::Order, ImportProblem);
+
+/// Where in a source a problem is.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct At<'a> {
+    /// The 1-based row or line.
+    pub row: Option<u64>,
+    /// The 0-based column and its header.
+    pub column: Option<(usize, &'a str)>,
+    /// The field the column holds.
+    pub field: Option<&'a str>,
+}
+
+impl<'a> At<'a> {
+    /// The whole file or sheet.
+    pub fn whole() -> At<'a> {
+        At::default()
+    }
+
+    /// A whole row.
+    pub fn row(row: u64) -> At<'a> {
+        At {
+            row: Some(row),
+            ..At::default()
+        }
+    }
+
+    /// A cell.
+    pub fn cell(row: u64, column: usize, header: &'a str, field: Option<&'a str>) -> At<'a> {
+        At {
+            row: Some(row),
+            column: Some((column, header)),
+            field,
         }
     }
 }
@@ -141,7 +176,7 @@ pub struct RawRows {
     pub rows: Vec<(u64, Vec<String>)>,
 }
 
-/// The records of one file, all checked, with the line or row each came from.
+/// The records of one file or sheet, all checked, with the line or row each came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedImport {
     pub table: Table,
@@ -149,6 +184,9 @@ pub struct ParsedImport {
     pub lines: Vec<u64>,
     /// The header of each column, to name columns in messages about records.
     pub headers: Vec<String>,
+    /// For each column of the table, the 0-based column of the file holding it, to place the
+    /// findings about records found later.
+    pub spec_columns: Vec<Option<usize>>,
     /// Where the rows came from, for messages about records found later.
     pub source: Source,
 }
@@ -181,156 +219,27 @@ pub fn parse_file(
     if matches!(extension.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods") {
         return parse_workbook(path, sheet, target, progress);
     }
+    let source = Source::csv(&file);
     if let Some(sheet) = sheet {
-        return Err(Source {
-            file,
-            sheet: None,
-            layout: Layout::Csv,
-        }
-        .error(
-            None,
-            None,
-            format!("--sheet {sheet:?} was given but a CSV file has no sheets"),
+        return Err(source.error(
+            ErrorKind::Invalid,
+            At::whole(),
+            "sheet_given_for_csv",
+            rust_i18n::t!("import.file.sheet_given_for_csv", sheet = sheet),
         ));
     }
     let bytes = std::fs::read(path).map_err(|error| {
-        Source {
-            file: file.clone(),
-            sheet: None,
-            layout: Layout::Csv,
-        }
-        .error(None, None, format!("cannot read the file: {error}"))
-    })?;
-    Ok(vec![parse_csv(&file, &bytes, target, progress)?])
-}
-
-/// Parses rows of cells into records: headers matched to a table, every cell checked, dated
-/// records checked against the period, division codes against the topology, ids unique.
-pub fn parse_rows(
-    source: &Source,
-    raw: RawRows,
-    target: &ImportTarget<'_>,
-    progress: &Progress,
-) -> Result<ParsedImport, ImportError> {
-    let header_texts: Vec<&str> = raw.header.iter().map(String::as_str).collect();
-    let header_map: HeaderMap = resolve_headers(target.ledger, target.table, &header_texts)
-        .map_err(|header_error| source.error(Some(1), None, header_error.to_string()))?;
-    if raw.rows.len() > MAX_IMPORT_ROWS {
-        return Err(source.error(
-            None,
-            None,
-            format!("the file holds more than {MAX_IMPORT_ROWS} rows"),
-        ));
-    }
-    progress.start("checking rows", raw.rows.len() as u64);
-    let parse_part = |part: &[(u64, Vec<String>)]| -> Result<Vec<Record>, ImportError> {
-        let mut records = Vec::with_capacity(part.len());
-        for (line, row) in part {
-            let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-            let record = header_map
-                .parse_row_for_period(&cells, target.period)
-                .map_err(|cell_error| {
-                    source.error(
-                        Some(*line),
-                        Some((cell_error.column_index, cell_error.header.clone())),
-                        format!("{}, found {:?}", cell_error.rule, cell_error.value),
-                    )
-                })?;
-            if let Some(topology) = target.topology {
-                check_divisions(source, &header_map, &raw.header, *line, &record, topology)?;
-            }
-            records.push(record);
-            progress.advance(1);
-        }
-        Ok(records)
-    };
-    let records = parse_in_parallel(&raw.rows, parse_part)?;
-    progress.finish();
-    if records.is_empty() {
-        return Err(source.error(None, None, "the file holds no records"));
-    }
-    let lines: Vec<u64> = raw.rows.iter().map(|(line, _)| *line).collect();
-    check_unique_ids(&records).map_err(|duplicate| {
+        let kind = match error.kind() {
+            std::io::ErrorKind::NotFound => ErrorKind::NotFound,
+            std::io::ErrorKind::IsADirectory => ErrorKind::Invalid,
+            _ => ErrorKind::Disk,
+        };
         source.error(
-            Some(lines[duplicate.second_index]),
-            None,
-            format!(
-                "record id {:?} appears again (first on {} {})",
-                duplicate.id,
-                match source.layout {
-                    Layout::Csv => "line",
-                    Layout::Sheet => "row",
-                },
-                lines[duplicate.first_index]
-            ),
+            kind,
+            At::whole(),
+            "cannot_read",
+            rust_i18n::t!("import.file.cannot_read", error = error),
         )
     })?;
-    Ok(ParsedImport {
-        table: header_map.table(),
-        records,
-        lines,
-        headers: raw.header,
-        source: source.clone(),
-    })
-}
-
-/// Checks that every division code of a record names a node of the topology.
-fn check_divisions(
-    source: &Source,
-    header_map: &HeaderMap,
-    headers: &[String],
-    line: u64,
-    record: &Record,
-    topology: &Topology,
-) -> Result<(), ImportError> {
-    for (column, value) in record.fields() {
-        let Value::Division(code) = value else {
-            continue;
-        };
-        if topology.node(*code).is_some() {
-            continue;
-        }
-        let column_index = header_map.column_of(column.field);
-        return Err(source.error(
-            Some(line),
-            column_index.map(|index| (index, headers[index].clone())),
-            format!(
-                "must be the division code of a node of the topology ({}), found {code}, which \
-                 is not in it",
-                topology.name()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Parses rows in order-preserving chunks on several threads; the error reported is the one on the
-/// earliest line, as a sequential parse would report it.
-fn parse_in_parallel<Row: Sync>(
-    rows: &[Row],
-    parse: impl Fn(&[Row]) -> Result<Vec<Record>, ImportError> + Sync,
-) -> Result<Vec<Record>, ImportError> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |count| count.get())
-        .min(PARALLEL_PARSE_THREADS_MAX);
-    if rows.len() < PARALLEL_PARSE_ROWS_MIN || threads < 2 {
-        return parse(rows);
-    }
-    let chunk = rows.len().div_ceil(threads);
-    let parts: Vec<Result<Vec<Record>, ImportError>> = std::thread::scope(|scope| {
-        let parse = &parse;
-        let workers: Vec<_> = rows
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || parse(part)))
-            .collect();
-        workers
-            .into_iter()
-            .map(|worker| worker.join().expect("parsing rows cannot panic"))
-            .collect()
-    });
-    let mut records = Vec::with_capacity(rows.len());
-    for part in parts {
-        records.extend(part?);
-    }
-    Ok(records)
+    Ok(vec![parse_csv(&file, &bytes, target, progress)?])
 }

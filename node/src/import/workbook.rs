@@ -1,20 +1,27 @@
-//! Reading a sheet of an XLSX workbook into rows of cells: the sheet named, or the one named after
-//! the table, or the only one; the header in row 1; empty rows skipped.
+//! Reading the sheets of a workbook into rows of cells and choosing which sheets to import: the
+//! sheet named with `--sheet`; else, with a table given, the sheet named after it or the only one;
+//! else every sheet named after a table of the ledger (a filled template), or the only sheet, its
+//! table told by its headers. A sheet that matches no table is refused with the sheet names
+//! expected, never skipped silently; only the template's instructions sheet (填表说明) and sheets
+//! with no cell at all are passed over. The header is in row 1; empty rows are skipped.
+//!
+//! A cell holding a spreadsheet error (`#DIV/0!`) stops the read of the workbook in
+//! [`crate::spreadsheet`], so it is reported alone, at its cell.
 
 use std::path::Path;
 
-use schemas::columns::resolve_headers;
-use schemas::table::Table;
+use rust_i18n::t;
+use schemas::table::{Table, tables_of};
 
-use super::{
-    ImportError, ImportTarget, Layout, ParsedImport, Progress, RawRows, Source, parse_rows,
-};
-use crate::spreadsheet::{SheetCells, read_workbook};
+use super::headers::{self, ledger_name};
+use super::problems::ProblemList;
+use super::{At, ImportError, ImportTarget, Layout, ParsedImport, Progress, RawRows, Source};
+use crate::core::ErrorKind;
+use crate::spreadsheet::{SheetCells, SpreadsheetError, read_workbook};
+use crate::template::NOTES_SHEET;
 
-/// Parses a workbook into records for the target, one [`ParsedImport`] per sheet imported. The
-/// sheets are: `sheet` when given; else, with a table given, the sheet named after it or the only
-/// one; else every sheet named after a table of the ledger (a filled template, whose sheets that
-/// hold no rows are skipped), or the only sheet, its table inferred from its headers.
+/// Parses a workbook into records for the target, one [`ParsedImport`] per sheet imported, with
+/// every problem of every sheet reported.
 pub fn parse_workbook(
     path: &Path,
     sheet: Option<&str>,
@@ -22,109 +29,321 @@ pub fn parse_workbook(
     progress: &Progress,
 ) -> Result<Vec<ParsedImport>, ImportError> {
     let file = path.display().to_string();
-    let whole_file = Source {
-        file: file.clone(),
-        sheet: None,
-        layout: Layout::Sheet,
-    };
-    let sheets =
-        read_workbook(path).map_err(|error| whole_file.error(None, None, error.to_string()))?;
-    let source_of = |chosen: &SheetCells| Source {
+    let sheets = read_workbook(path).map_err(|error| workbook_error(&file, error))?;
+    let source_of = |order: usize, chosen: &SheetCells| Source {
         file: file.clone(),
         sheet: Some(chosen.name.clone()),
         layout: Layout::Sheet,
+        order: order + 1,
     };
-    if sheet.is_none() && target.table.is_none() {
-        let named: Vec<(&SheetCells, Table)> = sheets
-            .iter()
-            .filter_map(|candidate| {
-                table_named(candidate, target.ledger).map(|table| (candidate, table))
-            })
-            .collect();
-        if !named.is_empty() {
-            let mut parsed = Vec::new();
-            for (chosen, table) in named {
-                let source = source_of(chosen);
-                let raw = rows_of(&source, chosen, target)?;
-                if raw.rows.is_empty() {
-                    continue;
-                }
-                let sheet_target = ImportTarget {
-                    table: Some(table),
-                    ..*target
-                };
-                parsed.push(parse_rows(&source, raw, &sheet_target, progress)?);
-            }
-            if parsed.is_empty() {
-                return Err(whole_file.error(
-                    None,
-                    None,
-                    "the sheets named after the ledger's tables hold no records",
-                ));
-            }
-            return Ok(parsed);
+    let mut problems = ProblemList::default();
+    let chosen = choose_sheets(&file, &sheets, sheet, target, &mut problems);
+    let mut parsed = Vec::new();
+    for Chosen {
+        index,
+        table,
+        skip_if_empty,
+    } in chosen
+    {
+        let sheet = &sheets[index];
+        let source = source_of(index, sheet);
+        let sheet_target = ImportTarget {
+            table: table.or(target.table),
+            ..*target
+        };
+        let Some(raw) = rows_of(&source, sheet, &sheet_target, &mut problems) else {
+            continue;
+        };
+        if raw.rows.is_empty() && skip_if_empty {
+            continue;
+        }
+        if let Some(sheet_parsed) =
+            super::rows::parse_sheet(&source, raw, &sheet_target, progress, &mut problems)
+        {
+            parsed.push(sheet_parsed);
         }
     }
-    let chosen = choose_sheet(&sheets, sheet, target.table)
-        .map_err(|message| whole_file.error(None, None, message))?;
-    let source = source_of(chosen);
-    let raw = rows_of(&source, chosen, target)?;
-    Ok(vec![parse_rows(&source, raw, target, progress)?])
+    if problems.is_empty() && parsed.is_empty() {
+        let (order, problem) = whole_file(&file).problem(
+            At::whole(),
+            "no_records",
+            t!("import.sheet.no_records_in_tables"),
+        );
+        problems.push(order, problem);
+    }
+    if !problems.is_empty() {
+        return Err(problems.into_error(&file));
+    }
+    Ok(parsed)
+}
+
+/// The workbook as a whole, for problems that are about no one sheet.
+fn whole_file(file: &str) -> Source {
+    Source {
+        file: file.to_owned(),
+        sheet: None,
+        layout: Layout::Sheet,
+        order: 0,
+    }
+}
+
+/// Why a workbook cannot be read, as the problem of its file or of the cell at fault.
+fn workbook_error(file: &str, error: SpreadsheetError) -> ImportError {
+    let whole = whole_file(file);
+    match error {
+        SpreadsheetError::Open { source, .. } => {
+            let kind = match source.kind() {
+                std::io::ErrorKind::NotFound => ErrorKind::NotFound,
+                std::io::ErrorKind::IsADirectory => ErrorKind::Invalid,
+                _ => ErrorKind::Disk,
+            };
+            whole.error(
+                kind,
+                At::whole(),
+                "cannot_read",
+                t!("import.file.cannot_read", error = source),
+            )
+        }
+        SpreadsheetError::NotAWorkbook { source, .. } => whole.error(
+            ErrorKind::Invalid,
+            At::whole(),
+            "not_a_workbook",
+            t!("import.file.not_a_workbook", error = source),
+        ),
+        SpreadsheetError::ReadSheet { sheet, source, .. } => Source {
+            sheet: Some(sheet),
+            ..whole
+        }
+        .error(
+            ErrorKind::Invalid,
+            At::whole(),
+            "not_a_workbook",
+            t!("import.file.not_a_workbook", error = source),
+        ),
+        SpreadsheetError::ErrorCell {
+            sheet,
+            row,
+            column,
+            error_text,
+            ..
+        } => {
+            let mut problems = ProblemList::default();
+            let (order, mut problem) = Source {
+                sheet: Some(sheet),
+                ..whole
+            }
+            .problem(
+                At::row(row as u64),
+                "error_cell",
+                t!("import.sheet.error_cell", error = error_text),
+            );
+            problem.column = Some(column);
+            problems.push(order, problem);
+            problems.into_error(file)
+        }
+        SpreadsheetError::SheetTooLarge {
+            sheet,
+            n_rows,
+            n_columns,
+            ..
+        } => Source {
+            sheet: Some(sheet),
+            ..whole
+        }
+        .error(
+            ErrorKind::RulesBroken,
+            At::whole(),
+            "too_many_rows",
+            t!("import.sheet.too_large", rows = n_rows, columns = n_columns),
+        ),
+        other => whole.error(
+            ErrorKind::Invalid,
+            At::whole(),
+            "not_a_workbook",
+            other.to_string(),
+        ),
+    }
+}
+
+/// A sheet to import.
+#[derive(Debug, Clone, Copy)]
+struct Chosen {
+    /// Its position in the workbook.
+    index: usize,
+    /// Its table, when its name tells it.
+    table: Option<Table>,
+    /// Whether a sheet with no rows is passed over (a template sheet left blank) rather than
+    /// refused as holding no records.
+    skip_if_empty: bool,
 }
 
 /// The table of the ledger a sheet is named after (its Chinese name or slug), if any.
-fn table_named(sheet: &SheetCells, ledger: schemas::Ledger) -> Option<Table> {
-    let name = sheet.name.trim();
-    schemas::table::tables_of(ledger)
+fn table_named(name: &str, ledger: schemas::Ledger) -> Option<Table> {
+    let name = name.trim();
+    tables_of(ledger)
         .iter()
         .copied()
         .find(|table| table.name_zh() == name || table.slug() == name)
 }
 
-/// The sheet to import, or why none can be chosen.
-fn choose_sheet<'a>(
-    sheets: &'a [SheetCells],
+/// Whether a sheet holds nothing at all.
+fn is_blank(sheet: &SheetCells) -> bool {
+    sheet
+        .rows
+        .iter()
+        .all(|row| row.iter().all(|cell| cell.trim().is_empty()))
+}
+
+/// The sheets to import, each problem of the choice (an unknown sheet, several sheets where one is
+/// wanted) added to `problems`.
+fn choose_sheets(
+    file: &str,
+    sheets: &[SheetCells],
     wanted: Option<&str>,
-    table: Option<Table>,
-) -> Result<&'a SheetCells, String> {
+    target: &ImportTarget<'_>,
+    problems: &mut ProblemList,
+) -> Vec<Chosen> {
     let names = || {
         sheets
             .iter()
             .map(|sheet| sheet.name.as_str())
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(t!("cli.list_separator").as_ref())
+    };
+    let mut refuse = |sheet: Option<&SheetCells>, order: usize, rule: &str, message: String| {
+        let source = Source {
+            sheet: sheet.map(|sheet| sheet.name.clone()),
+            order,
+            ..whole_file(file)
+        };
+        let (order, problem) = source.problem(At::whole(), rule, message);
+        problems.push(order, problem);
     };
     if let Some(wanted) = wanted {
-        return sheets
+        return match sheets
             .iter()
-            .find(|sheet| sheet.name.trim() == wanted.trim())
-            .ok_or_else(|| {
-                format!(
-                    "there is no sheet {wanted:?} (the workbook has: {})",
-                    names()
-                )
-            });
+            .position(|sheet| sheet.name.trim() == wanted.trim())
+        {
+            Some(index) => vec![Chosen {
+                index,
+                table: table_named(&sheets[index].name, target.ledger),
+                skip_if_empty: false,
+            }],
+            None => {
+                refuse(
+                    None,
+                    0,
+                    "unknown_sheet",
+                    t!("import.sheet.missing", sheet = wanted, existing = names()).into_owned(),
+                );
+                Vec::new()
+            }
+        };
     }
-    if let Some(table) = table
-        && let Some(sheet) = sheets
+    // The sheets that may hold records: not the instructions, not a sheet with nothing on it.
+    let candidates: Vec<usize> = (0..sheets.len())
+        .filter(|index| sheets[*index].name.trim() != NOTES_SHEET && !is_blank(&sheets[*index]))
+        .collect();
+    if let Some(table) = target.table {
+        if let Some(index) = sheets
             .iter()
-            .find(|sheet| sheet.name.trim() == table.name_zh() || sheet.name.trim() == table.slug())
+            .position(|sheet| table_named(&sheet.name, target.ledger) == Some(table))
+        {
+            return vec![Chosen {
+                index,
+                table: Some(table),
+                skip_if_empty: false,
+            }];
+        }
+        return match candidates.as_slice() {
+            [index] => vec![Chosen {
+                index: *index,
+                table: Some(table),
+                skip_if_empty: false,
+            }],
+            [] => {
+                refuse(None, 0, "no_records", t!("import.sheet.none").into_owned());
+                Vec::new()
+            }
+            _ => {
+                refuse(
+                    None,
+                    0,
+                    "several_sheets",
+                    t!(
+                        "import.sheet.several",
+                        names = names(),
+                        table = table.name_zh(),
+                        slug = table.slug()
+                    )
+                    .into_owned(),
+                );
+                Vec::new()
+            }
+        };
+    }
+    let named = candidates
+        .iter()
+        .any(|index| table_named(&sheets[*index].name, target.ledger).is_some());
+    if !named && let [index] = candidates.as_slice() {
+        return vec![Chosen {
+            index: *index,
+            table: None,
+            skip_if_empty: false,
+        }];
+    }
+    if candidates.is_empty() {
+        refuse(None, 0, "no_records", t!("import.sheet.none").into_owned());
+        return Vec::new();
+    }
+    let mut chosen = Vec::new();
+    for index in candidates {
+        let sheet = &sheets[index];
+        match table_named(&sheet.name, target.ledger) {
+            Some(table) => chosen.push(Chosen {
+                index,
+                table: Some(table),
+                skip_if_empty: true,
+            }),
+            None => refuse(
+                Some(sheet),
+                index + 1,
+                "unknown_sheet",
+                unknown_sheet_message(&sheet.name, target.ledger),
+            ),
+        }
+    }
+    chosen
+}
+
+/// Why a sheet matches no table: the sheet names the ledger's tables are expected under, or the
+/// ledger whose table it is.
+fn unknown_sheet_message(name: &str, ledger: schemas::Ledger) -> String {
+    if let Some(other) = schemas::Ledger::ALL
+        .iter()
+        .copied()
+        .find(|other| *other != ledger && table_named(name, *other).is_some())
     {
-        return Ok(sheet);
+        return t!(
+            "import.sheet.other_ledger",
+            sheet = name.trim(),
+            ledger = ledger_name(other),
+            slug = other.slug()
+        )
+        .into_owned();
     }
-    match sheets {
-        [only] => Ok(only),
-        [] => Err("the workbook has no sheets".to_owned()),
-        _ => Err(format!(
-            "the workbook has several sheets ({}); name the one to import with --sheet{}",
-            names(),
-            table.map_or(String::new(), |table| format!(
-                " or call it {} ({})",
-                table.name_zh(),
-                table.slug()
-            ))
-        )),
-    }
+    let expected: Vec<&str> = tables_of(ledger)
+        .iter()
+        .map(|table| table.name_zh())
+        .collect();
+    t!(
+        "import.sheet.unknown",
+        sheet = name.trim(),
+        ledger = ledger_name(ledger),
+        expected = expected.join(t!("cli.list_separator").as_ref()),
+        notes = NOTES_SHEET
+    )
+    .into_owned()
 }
 
 /// Rows searched for headers that do not start in row 1, to say where they are.
@@ -137,12 +356,10 @@ fn rows_of(
     source: &Source,
     sheet: &SheetCells,
     target: &ImportTarget<'_>,
-) -> Result<RawRows, ImportError> {
+    problems: &mut ProblemList,
+) -> Option<RawRows> {
     let is_empty = |row: &Vec<String>| row.iter().all(|cell| cell.trim().is_empty());
-    let fits = |row: &Vec<String>| {
-        let headers: Vec<&str> = row.iter().map(String::as_str).collect();
-        resolve_headers(target.ledger, target.table, &headers).is_ok()
-    };
+    let fits = |row: &Vec<String>| headers::fits(target, row);
     let first = sheet.rows.first().filter(|row| !is_empty(row));
     if !first.is_some_and(fits)
         && let Some(index) = sheet
@@ -152,23 +369,22 @@ fn rows_of(
             .position(|row| !is_empty(row) && fits(row))
             .filter(|index| *index > 0)
     {
-        return Err(source.error(
-            Some(1),
-            None,
-            format!(
-                "the header row must be row 1, but the headers are in row {} (delete the {} \
-                 row(s) above them)",
-                index + 1,
-                index
-            ),
-        ));
+        let (order, problem) = source.problem(
+            At::row(1),
+            "header_not_in_row_1",
+            t!("import.header.not_in_row_1", row = index + 1, above = index),
+        );
+        problems.push(order, problem);
+        return None;
     }
     let Some(first) = first else {
-        return Err(source.error(
-            Some(1),
-            None,
-            "the header row must be row 1, but row 1 is empty",
-        ));
+        let (order, problem) = source.problem(
+            At::row(1),
+            "header_not_in_row_1",
+            t!("import.header.row_1_empty"),
+        );
+        problems.push(order, problem);
+        return None;
     };
     let header = first.clone();
     let rows = sheet
@@ -186,5 +402,5 @@ fn rows_of(
             (index as u64 + 1, cells)
         })
         .collect();
-    Ok(RawRows { header, rows })
+    Some(RawRows { header, rows })
 }

@@ -9,6 +9,7 @@ use schemas::returns::Finding;
 use serde::{Deserialize, Serialize};
 
 use crate::core::{CoreError, ErrorKind};
+use crate::import::ImportProblem;
 
 /// The details of a failure, beyond its message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,6 +19,12 @@ pub enum ErrorDetails {
     None,
     /// The findings of rules spanning records that refuse a draft (at submit).
     Findings { findings: Vec<Finding> },
+    /// Every problem of a refused import file, in the file's order, at most
+    /// [`crate::import::PROBLEMS_LISTED_MAX`] of them, and how many more there are.
+    ImportProblems {
+        problems: Vec<ImportProblem>,
+        more: usize,
+    },
 }
 
 /// A failed operation.

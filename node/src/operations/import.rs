@@ -9,9 +9,11 @@ use schemas::{Ledger, Period};
 use serde::{Deserialize, Serialize};
 use topology::Topology;
 
-use super::{Context, Operation, OperationError};
+use super::{Context, ErrorDetails, Operation, OperationError};
 use crate::core::{CoreError, ImportOutcome, NodeCore};
-use crate::import::{ImportTarget, ParsedImport, Progress, findings_error, parse_file};
+use crate::import::{
+    ImportError, ImportTarget, ParsedImport, Progress, findings_problems, parse_file,
+};
 
 /// The arguments of `import`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,10 +58,8 @@ impl ImportRequest {
             table: self.table,
             topology: Some(topology),
         };
-        let sheets =
-            parse_file(&self.path, self.sheet.as_deref(), &target, progress).map_err(|error| {
-                OperationError::new(crate::core::ErrorKind::RulesBroken, error.to_string())
-            })?;
+        let sheets = parse_file(&self.path, self.sheet.as_deref(), &target, progress)
+            .map_err(import_failure)?;
         Ok(ParsedFile { sheets })
     }
 }
@@ -93,11 +93,7 @@ pub fn apply_parsed(
     let outcome =
         match core.import_records(request.ledger, request.period, &records, context.now_ms) {
             Err(CoreError::RulesBroken { findings, .. }) => {
-                let error = findings_error(&parsed.sheets, &findings);
-                return Err(OperationError::new(
-                    crate::core::ErrorKind::RulesBroken,
-                    error.to_string(),
-                ));
+                return Err(import_failure(findings_problems(&parsed.sheets, &findings)));
             }
             other => other?,
         };
@@ -106,4 +102,17 @@ pub fn apply_parsed(
         tables: parsed.sheets.iter().map(|sheet| sheet.table).collect(),
         outcome,
     })
+}
+
+/// A refused file as an operation's failure: its kind, a one-line summary for people, and every
+/// problem listed in the details.
+pub fn import_failure(error: ImportError) -> OperationError {
+    OperationError {
+        kind: error.kind,
+        message: error.summary(),
+        details: ErrorDetails::ImportProblems {
+            problems: error.problems.problems,
+            more: error.problems.more,
+        },
+    }
 }
