@@ -55,6 +55,10 @@ pub const VALIDATION_TITLE_LENGTH_MAX: usize = 32;
 /// Characters of an input or error message Excel shows.
 pub const VALIDATION_MESSAGE_LENGTH_MAX: usize = 255;
 
+/// The height of one line of a wrapped text, in points: Excel's default row of 11-point text,
+/// with room for CJK characters, which stand taller than Latin ones.
+const LINE_HEIGHT_POINTS: f64 = 16.0;
+
 /// The number format code of text: a cell keeps what is typed, digits included.
 pub const TEXT_NUMBER_FORMAT: &str = "@";
 
@@ -188,6 +192,9 @@ pub struct SheetLayout {
     /// Whether the sheet is hidden from the tabs (the lists long dropdowns refer to). The first
     /// sheet is never hidden: it is the one shown when the workbook opens.
     pub hidden: bool,
+    /// Whether the sheet prints in landscape, scaled to the width of one page: for notes meant
+    /// to be read on paper, whose columns would otherwise spread over several pages.
+    pub print_on_page_width: bool,
 }
 
 /// One sheet of a form: its cells and its layout.
@@ -342,6 +349,11 @@ fn lay_out_sheet<'a>(
     if !sheet.header.is_empty() {
         worksheet.set_freeze_panes(1, 0)?;
     }
+    if layout.print_on_page_width {
+        worksheet.set_landscape();
+        // As many pages down as the rows need.
+        worksheet.set_print_fit_to_pages(1, 0);
+    }
     let wraps: Vec<bool> = layout.columns.iter().map(|column| column.wrap).collect();
     let mut row_index = 1;
     for (body_index, row) in sheet.rows.iter().enumerate() {
@@ -400,18 +412,58 @@ fn lay_out_sheet<'a>(
         // Columns laid out beyond the cells: a form's columns are typed in later.
         widths.resize(layout.columns.len(), COLUMN_WIDTH_MIN);
     }
-    for (column_index, width) in widths.into_iter().enumerate() {
-        let width = match column_layout(column_index).map(|column| column.width) {
-            None | Some(ColumnWidth::Fit) => width,
-            Some(ColumnWidth::AtLeast(room)) => {
-                width.max((room + COLUMN_WIDTH_PADDING).min(COLUMN_WIDTH_MAX))
-            }
-            Some(ColumnWidth::Exactly(exact)) => exact.min(COLUMN_WIDTH_MAX),
-        };
+    let widths: Vec<usize> = widths
+        .into_iter()
+        .enumerate()
+        .map(
+            |(column_index, width)| match column_layout(column_index).map(|column| column.width) {
+                None | Some(ColumnWidth::Fit) => width,
+                Some(ColumnWidth::AtLeast(room)) => {
+                    width.max((room + COLUMN_WIDTH_PADDING).min(COLUMN_WIDTH_MAX))
+                }
+                Some(ColumnWidth::Exactly(exact)) => exact.min(COLUMN_WIDTH_MAX),
+            },
+        )
+        .collect();
+    for (column_index, width) in widths.iter().enumerate() {
         // Widths are at most COLUMN_WIDTH_MAX, so the conversion is exact.
-        worksheet.set_column_width(column_number(column_index)?, width as f64)?;
+        worksheet.set_column_width(column_number(column_index)?, *width as f64)?;
+    }
+    if wraps.contains(&true) {
+        for (body_index, row) in sheet.rows.iter().enumerate() {
+            let n_lines = wrapped_lines(row, &wraps, &widths);
+            if n_lines > 1 {
+                // Rows are as high as their longest wrapped text: spreadsheets do not all fit
+                // the height of a row on opening (LibreOffice keeps one line).
+                worksheet.set_row_height(
+                    row_number(body_index + 1)?,
+                    n_lines as f64 * LINE_HEIGHT_POINTS,
+                )?;
+            }
+        }
     }
     Ok(worksheet)
+}
+
+/// The lines the longest wrapped text of a row takes, from the widths of its columns.
+fn wrapped_lines(row: &[CellOut], wraps: &[bool], widths: &[usize]) -> usize {
+    row.iter()
+        .enumerate()
+        .filter(|(column_index, _)| wraps.get(*column_index).copied().unwrap_or(false))
+        .map(|(column_index, cell)| {
+            let CellOut::Text(text) = cell else {
+                return 1;
+            };
+            // A line holds about the column's width less a margin.
+            let line_width = widths
+                .get(column_index)
+                .map_or(COLUMN_WIDTH_MIN, |width| width.saturating_sub(1).max(1));
+            text.split('\n')
+                .map(|line| display_width(line).div_ceil(line_width).max(1))
+                .sum()
+        })
+        .max()
+        .unwrap_or(1)
 }
 
 /// rust_xlsxwriter's data validation for a cell rule and its messages.
@@ -456,8 +508,8 @@ fn data_validation(validation: &CellValidation) -> Result<DataValidation, XlsxEr
     Ok(built)
 }
 
-/// Writes one row of the body: bold for a title row, wrapped and top-aligned in the columns that
-/// wrap.
+/// Writes one row of the body: bold for a title row, wrapped in the columns that wrap, and
+/// aligned at the top when any column wraps.
 fn write_body_cells(
     worksheet: &mut Worksheet,
     row_index: usize,
@@ -475,7 +527,11 @@ fn write_body_cells(
             format = format.set_bold();
         }
         if wraps.get(column_index).copied().unwrap_or(false) {
-            format = format.set_text_wrap().set_align(FormatAlign::Top);
+            format = format.set_text_wrap();
+        }
+        if wraps.contains(&true) {
+            // Rows grow with their wrapped texts: every cell of the row starts at the top.
+            format = format.set_align(FormatAlign::Top);
         }
         write_cell(
             worksheet,
@@ -806,6 +862,18 @@ mod tests {
         let error = write_forms(&path, &[form]).expect_err("too long");
         assert!(matches!(error, SpreadsheetError::Build { .. }), "{error}");
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn wrapped_rows_are_as_high_as_their_longest_text() {
+        let text = |value: &str| CellOut::Text(value.to_owned());
+        let widths = [10, 11, 11];
+        let wraps = [false, true, true];
+        // Column A does not wrap; B holds 10 widths a line, C too.
+        let row = [text(&"长".repeat(40)), text("短"), text(&"机".repeat(11))];
+        assert_eq!(wrapped_lines(&row, &wraps, &widths), 3);
+        assert_eq!(wrapped_lines(&[text("a\nb\nc\nd")], &[true], &[20]), 4);
+        assert_eq!(wrapped_lines(&[CellOut::Empty], &[true], &[20]), 1);
     }
 
     #[test]

@@ -408,7 +408,7 @@ fn carrier_units(language: Language) -> String {
     t!(
         "template.unit.by_carrier",
         locale = locale,
-        units = units.join(&t!("template.list_separator", locale = locale))
+        units = units.join(&t!("template.unit.separator", locale = locale))
     )
     .into_owned()
 }

@@ -22,7 +22,7 @@ use crate::spreadsheet::{CellOut, ColumnLayout, ColumnWidth, FormSheet, SheetLay
 /// The widths of the columns of the instructions sheet, in widths of a digit: the header (and rule
 /// code) column, which does not wrap so that the general lines run on to the right; then
 /// required, unit, format, allowed values, meaning and field, which wrap.
-const COLUMN_WIDTHS: [usize; 7] = [30, 8, 14, 36, 36, 44, 22];
+const COLUMN_WIDTHS: [usize; 7] = [30, 12, 14, 36, 36, 44, 22];
 
 /// The instructions of a ledger's blank form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +71,7 @@ impl Instructions {
                 columns,
                 bold_rows: self.bold_rows.clone(),
                 hidden: false,
+                print_on_page_width: true,
             },
         }
     }
