@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use rust_i18n::t;
-use schemas::columns::{columns, header_row};
+use schemas::columns::header_row;
 use schemas::table::tables_of;
 use schemas::{Language, Ledger};
 
@@ -39,12 +39,13 @@ use crate::spreadsheet::{
     TEXT_NUMBER_FORMAT, fits_inline_list, write_forms,
 };
 
-pub use columns::{column_layout, dropdown_values, is_text_column};
+pub use columns::dropdown_values;
 pub use examples::example_row;
 pub use instructions::{Instructions, instructions};
 pub use rules::{LedgerRule, rules_of};
 
-/// The name of the sheet of instructions in Chinese, the first sheet of a template workbook.
+/// The name of the sheet of instructions in Chinese, the first sheet of a template workbook (the
+/// catalogue's `template.sheet.instructions`; an English workbook names it in English).
 pub const NOTES_SHEET: &str = "填表说明";
 
 /// Writes the blank form of a ledger in the language in force ([`Language::current`]). `out` is
@@ -131,11 +132,10 @@ fn workbook_sheets(ledger: Ledger, language: Language) -> Vec<FormSheet> {
     let mut sheets = vec![instructions.form_sheet()];
     let mut lists = ListsSheet::new(t!("template.sheet.lists", locale = language.code()).as_ref());
     for table in tables_of(ledger) {
-        let specs = columns(*table);
-        let layouts: Vec<ColumnLayout> = specs
+        let layouts: Vec<ColumnLayout> = schemas::columns::columns(*table)
             .iter()
             .map(|spec| {
-                column_layout(spec, language, &mut |header, values| {
+                columns::column_layout(spec, language, &mut |header, values| {
                     lists.rule_for(header, values)
                 })
             })
@@ -280,6 +280,17 @@ fn write_csv(path: &Path, rows: &[Vec<String>], language: Language) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_chinese_name_of_the_instructions_is_the_catalogue_s() {
+        assert_eq!(
+            t!(
+                "template.sheet.instructions",
+                locale = Language::Chinese.code()
+            ),
+            NOTES_SHEET
+        );
+    }
 
     #[test]
     fn short_lists_are_inline_and_long_ones_go_to_the_lists_sheet_once() {

@@ -816,3 +816,49 @@ fn every_text_of_the_workbook_is_in_the_language_asked_for() {
     }
     assert_ne!(chinese[0].rows[1], english[0].rows[1]);
 }
+
+#[test]
+fn a_form_that_cannot_be_written_says_why_in_the_language_asked_for() {
+    let directory = tempfile::tempdir().unwrap();
+    let missing = directory.path().join("no such folder");
+    for language in Language::ALL {
+        let locale = language.code();
+        let error = write_template_in(Ledger::Energy, ExportFormat::Csv, Some(&missing), language)
+            .expect_err("CSV forms go into a directory that exists");
+        assert_eq!(
+            error.to_string(),
+            t!(
+                "template.failure.not_a_directory",
+                locale = locale,
+                path = missing.display()
+            )
+        );
+        let error = write_template_in(Ledger::Energy, ExportFormat::Json, None, language)
+            .expect_err("no JSON forms");
+        assert_eq!(
+            error.to_string(),
+            t!(
+                "template.failure.not_supported",
+                locale = locale,
+                format = ExportFormat::Json
+            )
+        );
+        let inside_missing = missing.join("energy.xlsx");
+        let error = write_template_in(
+            Ledger::Energy,
+            ExportFormat::Xlsx,
+            Some(&inside_missing),
+            language,
+        )
+        .expect_err("no folder to write into");
+        assert_eq!(
+            error.to_string(),
+            t!(
+                "template.failure.cannot_write",
+                locale = locale,
+                path = inside_missing.display()
+            )
+        );
+    }
+    assert!(!missing.exists(), "nothing was created");
+}

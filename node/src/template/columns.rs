@@ -57,7 +57,7 @@ pub fn dropdown_values(kind: &FieldKind) -> Option<Vec<&'static str>> {
 /// Whether a column is formatted as text: codes and ids (which Excel would strip of leading
 /// zeros or turn into numbers), names and texts, closed lists (an institution type may be typed
 /// as its code, `021`), and months (which Excel would turn into dates).
-pub fn is_text_column(kind: &FieldKind) -> bool {
+pub(crate) fn is_text_column(kind: &FieldKind) -> bool {
     matches!(
         kind,
         FieldKind::Identifier
@@ -75,7 +75,7 @@ pub fn is_text_column(kind: &FieldKind) -> bool {
 
 /// The layout of a column of a table sheet. `list_rule` turns a dropdown's values into the rule
 /// that offers them (inline, or from the sheet of lists), given the column's header.
-pub fn column_layout(
+pub(crate) fn column_layout(
     spec: &ColumnSpec,
     language: Language,
     list_rule: &mut dyn FnMut(&str, &[&str]) -> CellRule,
