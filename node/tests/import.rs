@@ -348,9 +348,9 @@ fn templates_are_written_in_both_formats_and_import_back() {
     let names: Vec<&str> = sheets.iter().map(|sheet| sheet.name.as_str()).collect();
     assert_eq!(
         names,
-        ["公共机构基本信息", "能源资源消费", "垃圾分类", "填表说明"]
+        ["填表说明", "公共机构基本信息", "能源资源消费", "垃圾分类"]
     );
-    assert_eq!(sheets[1].rows[0], consumption_header());
+    assert_eq!(sheets[2].rows[0], consumption_header());
 
     let csv_directory = directory.path().join("forms");
     std::fs::create_dir(&csv_directory).unwrap();

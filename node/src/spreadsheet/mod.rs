@@ -4,7 +4,8 @@
 //!   positions ([`SheetCells`]), so that the importer parses spreadsheet and CSV input alike and
 //!   its messages name the row and column ([`column_letter`]) the user sees;
 //! - [`write_workbook`] writes sheets described by the plain model [`SheetOut`] and [`CellOut`],
-//!   atomically: a failed write never leaves a half-written file;
+//!   atomically: a failed write never leaves a half-written file; [`write_forms`] adds to each
+//!   sheet a [`SheetLayout`] (text columns, widths, dropdowns and other validations) for forms;
 //! - [`SpreadsheetError`] says what went wrong, naming the file and, where known, the sheet, row
 //!   and column.
 //!
@@ -17,4 +18,9 @@ mod write;
 
 pub use error::{SHEET_COLUMNS_MAX, SHEET_ROWS_MAX, SpreadsheetError};
 pub use read::{SheetCells, column_letter, read_sheet, read_workbook};
-pub use write::{CellOut, SHEET_NAME_LENGTH_MAX, SheetOut, write_workbook};
+pub use write::{
+    CellOut, CellRule, CellValidation, ColumnLayout, ColumnWidth, FormSheet,
+    INLINE_LIST_LENGTH_MAX, SHEET_NAME_LENGTH_MAX, SheetLayout, SheetOut, TEXT_NUMBER_FORMAT,
+    VALIDATION_MESSAGE_LENGTH_MAX, VALIDATION_TITLE_LENGTH_MAX, display_width, fits_inline_list,
+    write_forms, write_workbook,
+};
