@@ -27,8 +27,8 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::t;
 use anyhow::{Context, Result, bail};
-use rust_i18n::t;
 use schemas::columns::header_row;
 use schemas::table::tables_of;
 use schemas::{Language, Ledger};

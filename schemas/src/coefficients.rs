@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use rust_i18n::t;
+use crate::t;
 use serde::Deserialize;
 
 use crate::Decimal;

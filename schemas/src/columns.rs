@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use rust_i18n::t;
+use crate::t;
 
 use crate::i18n::{display_in_current_language, shown};
 use crate::ledger::Ledger;

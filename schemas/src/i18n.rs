@@ -88,7 +88,7 @@ macro_rules! display_in_current_language {
     ($($type:ty),+ $(,)?) => {$(
         impl std::fmt::Display for $type {
             fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                formatter.write_str(&self.localized(Language::current().code()))
+                formatter.write_str(&self.localized($crate::Language::current().code()))
             }
         }
     )+};

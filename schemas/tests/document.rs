@@ -257,6 +257,8 @@ fn records_with_composite_ids_are_replaced_and_deleted_by_their_joined_id() {
 
 #[test]
 fn refuses_to_write_records_that_do_not_belong() {
+    // The expected texts are the English catalogue's.
+    schemas::Language::English.set_current();
     let mut doc = new_document(&meta(Ledger::Energy), TIME_MS).unwrap();
     let heads = doc.get_heads();
     for table in Table::ALL {
@@ -369,6 +371,8 @@ fn every_dated_table_refuses_records_outside_the_period() {
 
 #[test]
 fn an_invalid_record_cannot_be_built_so_never_reaches_a_document() {
+    // The expected texts are the English catalogue's.
+    schemas::Language::English.set_current();
     let valid = energy(1, "2025-01", "电力", "1");
     let mut values = valid.values().to_vec();
     let quantity = Table::EnergyConsumption

@@ -291,6 +291,8 @@ fn clean_datasets_have_no_findings() {
 
 #[test]
 fn records_of_an_unknown_institution_are_refused() {
+    // The expected texts are the English catalogue's.
+    schemas::Language::English.set_current();
     let mut records = county_a_records();
     records.push(waste(9, "2025-01", "other", "5", "5"));
     records.extend(unlisted_records().into_iter().skip(1));
@@ -320,6 +322,8 @@ fn records_of_an_unknown_institution_are_refused() {
 
 #[test]
 fn a_change_beyond_thirty_percent_needs_a_note() {
+    // The expected texts are the English catalogue's.
+    schemas::Language::English.set_current();
     // Previous year: the organ 60,000 kWh × 0.1229 = 7,374 + 6,071.5 + 1,074.122 = 14,519.622
     // kgce, against 19,435.622 now: +4,916 / 14,519.622 = +33.86%. The school 200,000 kWh ×
     // 0.1229 = 24,580 + 3,412 = 27,992 kgce, against 18,160 now: −9,832 / 27,992 = −35.12%.
@@ -368,6 +372,8 @@ fn a_change_beyond_thirty_percent_needs_a_note() {
 
 #[test]
 fn intensities_far_from_the_benchmark_are_listed_for_a_whole_year() {
+    // The expected texts are the English catalogue's.
+    schemas::Language::English.set_current();
     // A sports centre (national benchmark 18.48 kgce/m2, 329.56 kgce/person) with its floor area
     // typed in the wrong unit: 50,000 kWh × 0.1229 = 6,145 kgce over 100 m2 = 61.45 > 18.48 × 3 =
     // 55.44; 614.5 kgce/person lies within 109.85 to 988.68. A school (3.28 and 65.30) with

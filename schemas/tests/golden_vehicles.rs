@@ -119,6 +119,8 @@ fn a_clean_dataset_has_no_findings() {
 
 #[test]
 fn findings_of_the_golden_datasets_are_exact_and_in_order() {
+    // The expected texts are the English catalogue's.
+    schemas::Language::English.set_current();
     let (a, b) = (institution("A"), institution("B"));
     let findings = check(Ledger::Vehicles, &region_records(), &context(REGION, None));
     assert_eq!(
@@ -186,6 +188,8 @@ fn findings_of_the_golden_datasets_are_exact_and_in_order() {
 
 #[test]
 fn records_of_unknown_vehicles_are_errors() {
+    // The expected texts are the English catalogue's.
+    schemas::Language::English.set_current();
     let mut records = clean_records();
     records.push(order("Q-0002 宁A49999 2025-06-01 08:00 2025-06-01 09:00 5"));
     records.push(cost("宁A49999 2025-06 5 5 fuel=10"));
@@ -208,6 +212,8 @@ fn records_of_unknown_vehicles_are_errors() {
 
 #[test]
 fn an_odometer_below_an_earlier_month_is_an_error() {
+    // The expected texts are the English catalogue's.
+    schemas::Language::English.set_current();
     let mut records = clean_records();
     // June reads 39800 km, below May's 40000 km; July is above both.
     records.push(cost("宁A40001 2025-06 100 39800"));
@@ -240,6 +246,8 @@ fn an_odometer_below_an_earlier_month_is_an_error() {
 
 #[test]
 fn disposals_early_or_of_vehicles_not_disposed_are_warnings() {
+    // The expected texts are the English catalogue's.
+    schemas::Language::English.set_current();
     let mut records = clean_records();
     // 宁A40002 stays in service although disposed of: within quota (1 of 1) and caps.
     records[1] = records[1].with("status", "in_service").unwrap();

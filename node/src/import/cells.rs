@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use rust_i18n::t;
+use crate::t;
 use schemas::Decimal;
 use schemas::records::{Carrier, ColumnSpec, FieldKind};
 use schemas::table::Table;

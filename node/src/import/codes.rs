@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use rust_i18n::t;
+use crate::t;
 use schemas::records::CreditCode;
 use topology::{DivisionCode, Topology};
 

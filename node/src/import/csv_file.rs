@@ -8,8 +8,8 @@
 
 use std::borrow::Cow;
 
+use crate::t;
 use encoding_rs::{Encoding, GB18030};
-use rust_i18n::t;
 
 use super::problems::ProblemList;
 use super::{

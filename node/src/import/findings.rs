@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use rust_i18n::t;
+use crate::t;
 use schemas::returns::Finding;
 
 use super::problems::ProblemList;

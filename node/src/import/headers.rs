@@ -6,7 +6,7 @@
 //! matched again, until they match; what is left is the mapping of the file's columns to the
 //! table's, with the columns whose headers were refused marked so that their cells are not read.
 
-use rust_i18n::t;
+use crate::t;
 use schemas::columns::{HeaderError, columns, resolve_headers};
 use schemas::table::{Table, tables_of};
 use unicode_normalization::UnicodeNormalization;

@@ -225,7 +225,7 @@ pub fn parse_file(
             ErrorKind::Invalid,
             At::whole(),
             "sheet_given_for_csv",
-            rust_i18n::t!("import.file.sheet_given_for_csv", sheet = sheet),
+            crate::t!("import.file.sheet_given_for_csv", sheet = sheet),
         ));
     }
     let bytes = std::fs::read(path).map_err(|error| {
@@ -238,7 +238,7 @@ pub fn parse_file(
             kind,
             At::whole(),
             "cannot_read",
-            rust_i18n::t!("import.file.cannot_read", error = error),
+            crate::t!("import.file.cannot_read", error = error),
         )
     })?;
     Ok(vec![parse_csv(&file, &bytes, target, progress)?])

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use rust_i18n::t;
+use crate::t;
 use serde::{Deserialize, Serialize};
 
 use crate::core::ErrorKind;

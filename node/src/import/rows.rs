@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use rust_i18n::t;
+use crate::t;
 use schemas::columns::columns;
 use schemas::records::{Carrier, ColumnSpec, Record, Value, parse_field};
 

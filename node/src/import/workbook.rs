@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use rust_i18n::t;
+use crate::t;
 use schemas::table::{Table, tables_of};
 
 use super::headers::{self, ledger_name};

@@ -6,7 +6,7 @@
 //! amount, count or year a number check, a code a text-length check, and codes, names and months
 //! the text format, so that what a clerk types reaches the import as typed.
 
-use rust_i18n::t;
+use crate::t;
 use schemas::Language;
 use schemas::columns::ColumnSpec;
 use schemas::records::field::{YEAR_FIELD_MAX, YEAR_FIELD_MIN};

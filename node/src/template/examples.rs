@@ -6,7 +6,7 @@
 //! space and of the example vehicle (acquired more than the replacement age earlier, and so
 //! marked disposed of in the vehicles table).
 
-use rust_i18n::t;
+use crate::t;
 use schemas::Language;
 use schemas::columns::{ColumnSpec, columns};
 use schemas::records::FieldKind;

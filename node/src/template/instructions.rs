@@ -6,7 +6,7 @@
 //! meaning, field name) and an example row under the table's headers; then the rules that span
 //! records, with their codes, severity, when they are checked and what they mean.
 
-use rust_i18n::t;
+use crate::t;
 use schemas::columns::{columns, header_row};
 use schemas::ledgers::is_checked_at_import;
 use schemas::returns::Severity;

@@ -3,7 +3,7 @@
 //! an explanation from the catalogue (`template.rule.<code>`) filled in with the figures of the
 //! standards tables in force (thresholds, limits, the replacement age).
 
-use rust_i18n::t;
+use crate::t;
 use schemas::returns::Severity;
 use schemas::standards::{energy_benchmarks, room_limits, vehicle_caps};
 use schemas::{Language, Ledger};

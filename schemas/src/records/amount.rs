@@ -6,8 +6,8 @@
 //! checks a value built in code. The bounds are chosen so that a quantity times a coefficient and the
 //! sum of every record of a document are computed exactly (see [`crate::figures`]).
 
+use crate::t;
 use rust_decimal::Decimal;
-use rust_i18n::t;
 
 use crate::i18n::display_in_current_language;
 

@@ -9,8 +9,8 @@
 
 use std::fmt;
 
+use crate::t;
 use rust_decimal::Decimal;
-use rust_i18n::t;
 use topology::DivisionCode;
 
 use super::amount::{

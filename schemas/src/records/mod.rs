@@ -12,7 +12,7 @@ pub mod field;
 pub mod kinds;
 pub mod values;
 
-use rust_i18n::t;
+use crate::t;
 use topology::DivisionCode;
 
 pub use amount::{
@@ -538,6 +538,8 @@ mod tests {
 
     #[test]
     fn text_fields_are_bounded() {
+        // The expected texts are the English catalogue's.
+        crate::Language::English.set_current();
         let record = building();
         let error = record
             .with("building_id", &"x".repeat(IDENTIFIER_CHARS_MAX + 1))

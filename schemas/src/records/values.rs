@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rust_i18n::t;
+use crate::t;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::i18n::{display_in_current_language, shown};

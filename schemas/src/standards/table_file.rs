@@ -8,7 +8,7 @@
 
 use std::sync::OnceLock;
 
-use rust_i18n::t;
+use crate::t;
 use toml::{Table, Value};
 
 use crate::Decimal;

@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use rust_i18n::t;
+use crate::t;
 
 use crate::Decimal;
 use crate::coefficients::{self, CoefficientTable};
@@ -374,6 +374,8 @@ mod tests {
 
     #[test]
     fn a_change_of_exactly_the_threshold_needs_no_note() {
+        // The expected texts are the English catalogue's.
+        crate::Language::English.set_current();
         // 130,000 kWh × 0.1229 = 15,977 kgce against 100,000 kWh × 0.1229 = 12,290 kgce: +30%.
         let records = [
             institution(1, "026", ""),
@@ -411,6 +413,8 @@ mod tests {
 
     #[test]
     fn intensities_are_checked_only_for_a_whole_year() {
+        // The expected texts are the English catalogue's.
+        crate::Language::English.set_current();
         // No consumption at all: 0 kgce/m2 is below any benchmark, but only a year is judged.
         let records = [institution(1, "026", "")];
         assert_eq!(

@@ -121,13 +121,13 @@ fn area_and_people_positive(record: &Record) -> Result<(), RecordError> {
     if record.amount("floor_area_m2").is_zero() {
         return Err(RecordError::new(
             "floor_area_m2",
-            rust_i18n::t!("schemas.record.floor_area_zero"),
+            crate::t!("schemas.record.floor_area_zero"),
         ));
     }
     if record.count("people") == 0 {
         return Err(RecordError::new(
             "people",
-            rust_i18n::t!("schemas.record.people_zero"),
+            crate::t!("schemas.record.people_zero"),
         ));
     }
     Ok(())

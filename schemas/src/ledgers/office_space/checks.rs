@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 
-use rust_i18n::t;
+use crate::t;
 
 use crate::Decimal;
 use crate::i18n::current_locale;
@@ -376,6 +376,8 @@ mod tests {
 
     #[test]
     fn a_room_over_standard_names_the_rank_the_limit_and_the_standard() {
+        // The expected texts are the English catalogue's.
+        crate::Language::English.set_current();
         let findings = run(&[
             building("B-001", "1000", "owned_in_use", "a"),
             space("B-001", "office", "in_use", "100", "120"),

@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use rust_i18n::t;
+use crate::t;
 
 use crate::Decimal;
 use crate::ledgers::CheckContext;
