@@ -79,6 +79,7 @@ fn measure_document(n_records: usize) -> Result<()> {
         period: DEMO_PERIOD,
         table: None,
         topology: None,
+        allow_empty: false,
     };
     let parsed = parse_csv(
         "dispatch_orders.csv",

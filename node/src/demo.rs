@@ -105,6 +105,7 @@ pub fn parse_samples(period: Period) -> Result<BTreeMap<(DivisionCode, Ledger), 
             period,
             table: Some(file.table),
             topology: Some(&topology),
+            allow_empty: false,
         };
         let parsed = parse_csv(&file.name, file.bytes, &target, &Progress::hidden())?;
         records

@@ -105,6 +105,44 @@ enum CliCommand {
         sheet: Option<String>,
         /// The CSV or XLSX file.
         file: PathBuf,
+        /// Each table in the file holds exactly the file's rows afterwards: records not in the file
+        /// are deleted (a CSV with headers and no rows empties its table; an empty sheet of a
+        /// workbook leaves its table as it is).
+        #[arg(long)]
+        replace: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the records of this node's draft, each with its id exactly as `delete` takes it.
+    Records {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[command(flatten)]
+        ledger_period: LedgerPeriod,
+        /// Only this table (its slug or Chinese name).
+        #[arg(long)]
+        table: Option<Table>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete records of the draft by id, or a whole table with --all. Refused while other records
+    /// refer to them (they are named), unless --cascade deletes those too.
+    Delete {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[command(flatten)]
+        ledger_period: LedgerPeriod,
+        /// The table (its slug or Chinese name).
+        #[arg(long)]
+        table: Table,
+        /// Every record of the table.
+        #[arg(long)]
+        all: bool,
+        /// Also delete the records that refer to those deleted.
+        #[arg(long)]
+        cascade: bool,
+        /// The ids, as `huizong records` prints them.
+        ids: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -750,6 +788,7 @@ fn execute(cli: Cli) -> CliResult {
             table,
             sheet,
             file,
+            replace,
             json,
         } => {
             let path = std::path::absolute(&file)
@@ -760,9 +799,56 @@ fn execute(cli: Cli) -> CliResult {
                 table,
                 sheet,
                 path,
+                replace,
             };
             let answer = import_file(&directory.dir, &actor, request)?;
             session(json).answer(&answer, render::import)
+        }
+        CliCommand::Records {
+            directory,
+            ledger_period,
+            table,
+            json,
+        } => {
+            let answer = expect_answer!(
+                node_call(
+                    &directory.dir,
+                    &actor,
+                    Request::Records(operations::records::RecordsRequest {
+                        ledger: ledger_period.ledger,
+                        period: ledger_period.period,
+                        table,
+                    }),
+                ),
+                Records
+            );
+            session(json).answer(&answer, render::records)
+        }
+        CliCommand::Delete {
+            directory,
+            ledger_period,
+            table,
+            all,
+            cascade,
+            ids,
+            json,
+        } => {
+            let answer = expect_answer!(
+                node_call(
+                    &directory.dir,
+                    &actor,
+                    Request::Delete(operations::delete::DeleteRequest {
+                        ledger: ledger_period.ledger,
+                        period: ledger_period.period,
+                        table,
+                        ids,
+                        all,
+                        cascade,
+                    }),
+                ),
+                Delete
+            );
+            session(json).answer(&answer, render::delete)
         }
         CliCommand::Template {
             ledger,

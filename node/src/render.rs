@@ -561,6 +561,19 @@ pub fn completeness(view: &CompletenessView) -> String {
 /// `import`: what was written.
 pub fn import(answer: &ImportAnswer) -> String {
     let tables: Vec<&str> = answer.tables.iter().map(|table| table.name_zh()).collect();
+    if answer.replaced {
+        return format!(
+            "{}\n",
+            t!(
+                "draft.replaced",
+                tables = tables.join(t!("cli.list_separator").as_ref()),
+                file = answer.file,
+                written = answer.outcome.n_records_written,
+                key = answer.outcome.key,
+                total = answer.outcome.n_records_in_document
+            )
+        );
+    }
     format!(
         "{}\n",
         t!(
@@ -572,6 +585,81 @@ pub fn import(answer: &ImportAnswer) -> String {
             total = answer.outcome.n_records_in_document
         )
     )
+}
+
+/// `records`: the records of a draft, by table, one line each: its id as `delete` takes it,
+/// then its fields.
+pub fn records(answer: &crate::operations::records::RecordsAnswer) -> String {
+    let mut text = format!(
+        "{}\n",
+        t!(
+            "draft.records_heading",
+            key = answer.key,
+            count = answer.records.len()
+        )
+    );
+    if answer.records.is_empty() {
+        let _ = writeln!(text, "  {}", t!("draft.no_records"));
+        return text;
+    }
+    let mut current = None;
+    for record in &answer.records {
+        if current != Some(record.table) {
+            current = Some(record.table);
+            let count = answer
+                .records
+                .iter()
+                .filter(|other| other.table == record.table)
+                .count();
+            let _ = writeln!(
+                text,
+                "{}",
+                t!(
+                    "draft.table_line",
+                    table = record.table.slug(),
+                    name = record.table.name_zh(),
+                    count = count
+                )
+            );
+        }
+        let fields: Vec<String> = record
+            .fields
+            .iter()
+            .map(|(field, value)| format!("{field}={value}"))
+            .collect();
+        let _ = writeln!(text, "  {}  {}", record.id, fields.join(" "));
+    }
+    text
+}
+
+/// `delete`: what was deleted, the records taken with them named.
+pub fn delete(outcome: &crate::core::drafts::DeleteOutcome) -> String {
+    let mut text = format!(
+        "{}\n",
+        t!(
+            "draft.deleted",
+            key = outcome.key,
+            count = outcome.deleted.len(),
+            total = outcome.n_records_in_document
+        )
+    );
+    for record in outcome
+        .deleted
+        .iter()
+        .filter(|record| !record.rule.is_empty())
+    {
+        let _ = writeln!(
+            text,
+            "  {}",
+            t!(
+                "draft.deleted_with",
+                table = record.table.slug(),
+                id = record.id,
+                rule = record.rule
+            )
+        );
+    }
+    text
 }
 
 /// `submit`: what was signed, or that nothing changed.

@@ -658,6 +658,7 @@ fn parse(
         period: "2025".parse().unwrap(),
         table: None,
         topology: Some(topology),
+        allow_empty: false,
     };
     parse_file(path, None, &target, &Progress::hidden())
 }

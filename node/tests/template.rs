@@ -663,6 +663,7 @@ fn import_records(ledger: Ledger, path: &Path) -> Vec<schemas::records::Record> 
         period: Period::parse(EXAMPLE_PERIOD).unwrap(),
         table: None,
         topology: None,
+        allow_empty: false,
     };
     parse_file(path, None, &target, &Progress::hidden())
         .unwrap_or_else(|error| panic!("{}: {error}", path.display()))

@@ -215,6 +215,7 @@ pub async fn bench_import(n_records: usize) -> Result<ImportBench> {
             period: DEMO_PERIOD,
             table: None,
             topology: None,
+            allow_empty: false,
         };
         let parsed = parse_csv(
             "dispatch_orders.csv",

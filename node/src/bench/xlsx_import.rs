@@ -145,6 +145,7 @@ pub fn bench_xlsx_import(rows: usize) -> Result<XlsxImportBench> {
         period: DEMO_PERIOD,
         table: None,
         topology: Some(&topology),
+        allow_empty: false,
     };
 
     let peaks_reset = reset_peak();

@@ -59,6 +59,9 @@ impl super::CoreError {
             CoreError::Consolidation { .. } => ErrorKind::Internal,
             CoreError::UnknownNode { .. } => ErrorKind::NotFound,
             CoreError::UnsignedTopology { .. } => ErrorKind::RefusedByTree,
+            CoreError::TableNotInLedger { .. } => ErrorKind::Invalid,
+            CoreError::RecordsNotFound { .. } => ErrorKind::NotFound,
+            CoreError::RecordsReferenced { .. } => ErrorKind::Conflict,
         }
     }
 }

@@ -48,6 +48,20 @@ impl NodeCore {
         records: &[Record],
         now_ms: i64,
     ) -> Result<ImportOutcome, CoreError> {
+        self.import_records_replacing(ledger, period, &[], records, now_ms)
+    }
+
+    /// Like [`NodeCore::import_records`], but each table of `replacing` holds exactly the given
+    /// records afterwards: its other records are deleted in the same store write (`import
+    /// --replace`). The rules spanning records are checked on the draft as it will be.
+    pub fn import_records_replacing(
+        &mut self,
+        ledger: Ledger,
+        period: Period,
+        replacing: &[Table],
+        records: &[Record],
+        now_ms: i64,
+    ) -> Result<ImportOutcome, CoreError> {
         let key = DocumentKey::new(self.code, ledger, period);
         let document_error = |source| CoreError::Document {
             key,
@@ -65,8 +79,8 @@ impl NodeCore {
             self.documents.insert(key, created);
         }
         let outcome = self
-            .check_import(&key, records)
-            .and_then(|()| self.write_draft(&key, records, now_ms));
+            .check_import(&key, replacing, records)
+            .and_then(|()| self.write_draft(&key, replacing, records, now_ms));
         if outcome.is_err() {
             let draft_changed = matches!(outcome, Err(ImportFailure::Writing(_)));
             if created || draft_changed {
@@ -84,7 +98,12 @@ impl NodeCore {
     /// Checks the rules that span records on the draft as it would be after the import; rules
     /// about references to other tables wait for the submission, so that tables can be imported
     /// in any order. Leaves the draft as it was.
-    fn check_import(&self, key: &DocumentKey, records: &[Record]) -> Result<(), ImportFailure> {
+    fn check_import(
+        &self,
+        key: &DocumentKey,
+        replacing: &[Table],
+        records: &[Record],
+    ) -> Result<(), ImportFailure> {
         let document_error = |source| {
             ImportFailure::Checking(CoreError::Document {
                 key: *key,
@@ -96,6 +115,7 @@ impl NodeCore {
             .get(key)
             .expect("the draft was loaded or created before checking");
         let mut merged = document::read_records(draft).map_err(document_error)?;
+        merged.retain(|record| !replacing.contains(&record.table()));
         merged.extend_from_slice(records);
         let merged = latest_by_id(merged);
         let context = CheckContext {
@@ -124,6 +144,7 @@ impl NodeCore {
     fn write_draft(
         &mut self,
         key: &DocumentKey,
+        replacing: &[Table],
         records: &[Record],
         now_ms: i64,
     ) -> Result<(usize, usize), ImportFailure> {
@@ -137,6 +158,22 @@ impl NodeCore {
             .documents
             .get_mut(key)
             .expect("the draft was loaded or created before writing");
+        if !replacing.is_empty() {
+            let kept: std::collections::HashSet<(Table, String)> = records
+                .iter()
+                .map(|record| (record.table(), record.id()))
+                .collect();
+            let held = document::read_records(draft).map_err(document_error)?;
+            for table in replacing {
+                let gone: Vec<String> = held
+                    .iter()
+                    .filter(|record| record.table() == *table)
+                    .map(Record::id)
+                    .filter(|id| !kept.contains(&(*table, id.clone())))
+                    .collect();
+                document::delete_records(draft, *table, &gone, now_ms).map_err(document_error)?;
+            }
+        }
         let written = document::write_records(draft, records, now_ms).map_err(document_error)?;
         let n_records_in_document = document::count_records(draft).map_err(document_error)?;
         self.persist_document(key).map_err(ImportFailure::Writing)?;

@@ -11,6 +11,7 @@
 pub mod actor;
 mod consolidation;
 mod documents;
+pub mod drafts;
 pub mod error_kind;
 pub mod keys;
 mod ledger_operations;
@@ -31,6 +32,7 @@ use std::sync::Arc;
 use ed25519_dalek::SigningKey;
 use protocol::{AcceptedSubmission, DocumentKey, Rollup, Signed, SignedError};
 use schemas::figures::Figures;
+use schemas::table::Table;
 use schemas::{Ledger, Period};
 use serde::{Deserialize, Serialize};
 use topology::{DivisionCode, NodeEntry, PublicKey, Topology};
@@ -100,6 +102,19 @@ pub enum CoreError {
          formats up to {supported}: run the newer binary, or restore the store from the parent"
     )]
     StoreFormatTooNew { found: u32, supported: u32 },
+    #[error("{}", crate::t!("draft.table_not_in_ledger", table = .table.slug(), ledger = .ledger))]
+    TableNotInLedger { table: Table, ledger: Ledger },
+    #[error("{}", crate::t!("draft.not_found", key = .key, table = .table.slug(), ids = .ids.join(", ")))]
+    RecordsNotFound {
+        key: DocumentKey,
+        table: Table,
+        ids: Vec<String>,
+    },
+    #[error("{}", crate::t!("draft.referenced", key = .key, count = .referring.len(), records = drafts::describe_refs(.referring)))]
+    RecordsReferenced {
+        key: DocumentKey,
+        referring: Vec<drafts::RecordRef>,
+    },
 }
 
 /// Lists the first findings for a message.

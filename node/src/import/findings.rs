@@ -111,6 +111,7 @@ mod tests {
             period: Period::parse("2025").expect("a period"),
             table: None,
             topology: None,
+            allow_empty: false,
         };
         let parsed =
             parse_csv("costs.csv", csv.as_bytes(), &target, &Progress::hidden()).expect("parsed");

@@ -302,6 +302,7 @@ mod tests {
             period: Period::parse("2025").expect("a period"),
             table: Some(Table::EnergyConsumption),
             topology: None,
+            allow_empty: false,
         };
         let error = parse_csv("e.csv", csv.as_bytes(), &target, &Progress::hidden())
             .expect_err("header problems");

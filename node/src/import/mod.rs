@@ -200,6 +200,9 @@ pub struct ImportTarget<'a> {
     pub table: Option<Table>,
     /// Division codes in the records must be nodes of this topology.
     pub topology: Option<&'a Topology>,
+    /// A table with headers and no rows is read as empty rather than refused (`import
+    /// --replace`, which then empties that table).
+    pub allow_empty: bool,
 }
 
 /// Reads and parses a CSV file or a workbook (by its extension), showing progress on a terminal:

@@ -85,7 +85,7 @@ pub(crate) fn parse_sheet(
     progress.finish();
     found.append(parsed.problems);
     check_unique_ids(source, &parsed.records, &parsed.lines, &mut found);
-    if parsed.records.is_empty() && found.is_empty() {
+    if parsed.records.is_empty() && found.is_empty() && !target.allow_empty {
         let (order, problem) =
             source.problem(At::whole(), "no_records", t!("import.file.no_records"));
         found.push(order, problem);
@@ -440,6 +440,7 @@ mod tests {
             period: Period::parse("2025").expect("a period"),
             table: None,
             topology: None,
+            allow_empty: false,
         }
     }
 

@@ -26,6 +26,10 @@ pub struct ImportRequest {
     pub sheet: Option<String>,
     /// The file, as an absolute path (a running node resolves nothing against its own directory).
     pub path: PathBuf,
+    /// Replace mode: each table of the file holds exactly the file's rows afterwards (a sheet
+    /// with headers and no rows empties its table).
+    #[serde(default)]
+    pub replace: bool,
 }
 
 /// A file read and checked against the schema and the topology, not yet written.
@@ -39,6 +43,9 @@ pub struct ParsedFile {
 pub struct ImportAnswer {
     pub file: String,
     pub tables: Vec<Table>,
+    /// Whether the file's tables were replaced (`--replace`).
+    #[serde(default)]
+    pub replaced: bool,
     #[serde(flatten)]
     pub outcome: ImportOutcome,
 }
@@ -57,6 +64,7 @@ impl ImportRequest {
             period: self.period,
             table: self.table,
             topology: Some(topology),
+            allow_empty: self.replace,
         };
         let sheets = parse_file(&self.path, self.sheet.as_deref(), &target, progress)
             .map_err(import_failure)?;
@@ -90,16 +98,24 @@ pub fn apply_parsed(
         .iter()
         .flat_map(|sheet| sheet.records.iter().cloned())
         .collect();
-    let outcome =
-        match core.import_records(request.ledger, request.period, &records, context.now_ms) {
-            Err(CoreError::RulesBroken { findings, .. }) => {
-                return Err(import_failure(findings_problems(&parsed.sheets, &findings)));
-            }
-            other => other?,
-        };
+    let tables: Vec<schemas::table::Table> =
+        parsed.sheets.iter().map(|sheet| sheet.table).collect();
+    let outcome = match core.import_records_replacing(
+        request.ledger,
+        request.period,
+        if request.replace { &tables } else { &[] },
+        &records,
+        context.now_ms,
+    ) {
+        Err(CoreError::RulesBroken { findings, .. }) => {
+            return Err(import_failure(findings_problems(&parsed.sheets, &findings)));
+        }
+        other => other?,
+    };
     Ok(ImportAnswer {
         file: request.path.display().to_string(),
         tables: parsed.sheets.iter().map(|sheet| sheet.table).collect(),
+        replaced: request.replace,
         outcome,
     })
 }

@@ -9,12 +9,14 @@
 
 pub mod completeness;
 pub mod define_return;
+pub mod delete;
 mod error;
 pub mod explain;
 pub mod export;
 pub mod import;
 pub mod next_key;
 pub mod publish_topology;
+pub mod records;
 pub mod report;
 pub mod review;
 pub mod set_lock;
@@ -73,6 +75,8 @@ pub enum Request {
     Verify(verify::VerifyRequest),
     PublishTopology(publish_topology::PublishTopologyRequest),
     LoadNextKey(next_key::LoadNextKeyRequest),
+    Records(records::RecordsRequest),
+    Delete(delete::DeleteRequest),
 }
 
 /// Every operation's answer, in the same order as [`Request`].
@@ -93,6 +97,8 @@ pub enum Response {
     Verify(crate::core::VerifyReport),
     PublishTopology(publish_topology::PublishTopologyAnswer),
     LoadNextKey(next_key::LoadNextKeyAnswer),
+    Records(records::RecordsAnswer),
+    Delete(crate::core::drafts::DeleteOutcome),
 }
 
 /// A request and who makes it: what crosses the control socket.
@@ -150,6 +156,8 @@ fn apply(
             Response::PublishTopology(publish.apply(core, context)?)
         }
         (Request::LoadNextKey(load), _) => Response::LoadNextKey(load.apply(core, context)?),
+        (Request::Records(records), _) => Response::Records(records.apply(core, context)?),
+        (Request::Delete(delete), _) => Response::Delete(delete.apply(core, context)?),
     })
 }
 

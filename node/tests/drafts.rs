@@ -1,0 +1,330 @@
+//! A county clerk's draft as the CLI manages it: a wrong row listed, deleted and the draft then
+//! submitted; a record others refer to refused unless the deletion cascades; `import --replace`
+//! leaving exactly the file's rows; and exit codes that differ by the kind of failure.
+
+mod common;
+
+use common::{ENERGY_HEADER, city_and_county, run, stderr};
+
+fn credit(serial: &str) -> String {
+    schemas::records::CreditCode::with_check_digit(&format!("11640104MB000000{serial}"))
+        .unwrap()
+        .as_str()
+        .to_owned()
+}
+
+const INSTITUTIONS_HEADER: &str =
+    "统一社会信用代码,机构名称,机构类型,建筑面积（平方米）,用能人数（人）";
+
+/// The ids of a draft's records of one table, from `records --json`.
+fn record_ids(dir: &str, table: &str) -> Vec<String> {
+    let listed = run(&[
+        "records", "--dir", dir, "--ledger", "energy", "--period", "2025", "--table", table,
+        "--json",
+    ]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let answer: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    answer["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|record| record["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_wrong_row_is_listed_deleted_and_the_draft_then_submits() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let dir = county.to_str().unwrap();
+    let (known, unknown) = (credit("1"), credit("2"));
+    let institutions = directory.path().join("机构.csv");
+    std::fs::write(
+        &institutions,
+        format!("{INSTITUTIONS_HEADER}\n{known},兴庆区机关事务服务中心,国家机关,2000,80\n"),
+    )
+    .unwrap();
+    let consumption = directory.path().join("能源.csv");
+    std::fs::write(
+        &consumption,
+        format!(
+            "{ENERGY_HEADER}\n{known},2025-01,electricity,1000,600\n{unknown},2025-01,electricity,50,30\n"
+        ),
+    )
+    .unwrap();
+    for file in [&institutions, &consumption] {
+        let imported = run(&[
+            "import",
+            "--dir",
+            dir,
+            "--ledger",
+            "energy",
+            "--period",
+            "2025",
+            file.to_str().unwrap(),
+        ]);
+        assert!(imported.status.success(), "{}", stderr(&imported));
+    }
+
+    // The row of an institution not in the ledger blocks the submission (rules broken: 3).
+    let refused = run(&[
+        "submit", "--dir", dir, "--ledger", "energy", "--period", "2025",
+    ]);
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+
+    // `records` prints each id as `delete` takes it, the composite ones included.
+    let ids = record_ids(dir, "energy_consumption");
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let wrong = ids
+        .iter()
+        .find(|id| id.starts_with(&unknown))
+        .unwrap()
+        .clone();
+    assert_eq!(wrong, format!("{unknown}/electricity/2025-01"));
+    let text = run(&[
+        "records", "--dir", dir, "--ledger", "energy", "--period", "2025",
+    ]);
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(text.contains(&wrong) && text.contains("条记录"), "{text}");
+
+    // An id the draft does not hold is not found (4), and nothing is deleted.
+    let missing = run(&[
+        "delete",
+        "--dir",
+        dir,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        "--table",
+        "energy_consumption",
+        "no-such-id",
+        &wrong,
+    ]);
+    assert_eq!(missing.status.code(), Some(4), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("no-such-id"),
+        "{}",
+        stderr(&missing)
+    );
+    assert_eq!(record_ids(dir, "energy_consumption").len(), 2);
+
+    let deleted = run(&[
+        "delete",
+        "--dir",
+        dir,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        "--table",
+        "能源资源消费",
+        &wrong,
+    ]);
+    assert!(deleted.status.success(), "{}", stderr(&deleted));
+    assert!(String::from_utf8_lossy(&deleted.stdout).contains("已从"));
+    assert_eq!(record_ids(dir, "energy_consumption").len(), 1);
+
+    let submitted = run(&[
+        "submit", "--dir", dir, "--ledger", "energy", "--period", "2025", "--json",
+    ]);
+    assert!(submitted.status.success(), "{}", stderr(&submitted));
+    let outcome: serde_json::Value = serde_json::from_slice(&submitted.stdout).unwrap();
+    assert_eq!(
+        outcome["n_records"], 2,
+        "one institution and one consumption: {outcome}"
+    );
+}
+
+#[test]
+fn a_referred_record_is_refused_unless_cascading_and_replace_leaves_exactly_the_file() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let dir = county.to_str().unwrap();
+    let known = credit("1");
+    let institutions = directory.path().join("机构.csv");
+    std::fs::write(
+        &institutions,
+        format!("{INSTITUTIONS_HEADER}\n{known},兴庆区机关事务服务中心,国家机关,2000,80\n"),
+    )
+    .unwrap();
+    let consumption = directory.path().join("能源.csv");
+    std::fs::write(
+        &consumption,
+        format!(
+            "{ENERGY_HEADER}\n{known},2025-01,electricity,1000,600\n{known},2025-02,electricity,900,540\n{known},2025-03,electricity,800,480\n"
+        ),
+    )
+    .unwrap();
+    for file in [&institutions, &consumption] {
+        let imported = run(&[
+            "import",
+            "--dir",
+            dir,
+            "--ledger",
+            "energy",
+            "--period",
+            "2025",
+            file.to_str().unwrap(),
+        ]);
+        assert!(imported.status.success(), "{}", stderr(&imported));
+    }
+
+    // Replace: the table holds exactly the file's rows afterwards.
+    let replacement = directory.path().join("更正.csv");
+    std::fs::write(
+        &replacement,
+        format!("{ENERGY_HEADER}\n{known},2025-02,electricity,950,570\n{known},2025-04,electricity,700,420\n"),
+    )
+    .unwrap();
+    let replaced = run(&[
+        "import",
+        "--replace",
+        "--dir",
+        dir,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        replacement.to_str().unwrap(),
+    ]);
+    assert!(replaced.status.success(), "{}", stderr(&replaced));
+    let mut ids = record_ids(dir, "energy_consumption");
+    ids.sort();
+    assert_eq!(
+        ids,
+        vec![
+            format!("{known}/electricity/2025-02"),
+            format!("{known}/electricity/2025-04")
+        ]
+    );
+    assert_eq!(
+        record_ids(dir, "institutions").len(),
+        1,
+        "other tables untouched"
+    );
+
+    // The institution is referred to by the consumption rows: refused (conflict: 7), naming them.
+    let refused = run(&[
+        "delete",
+        "--dir",
+        dir,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        "--table",
+        "institutions",
+        &known,
+    ]);
+    assert_eq!(refused.status.code(), Some(7), "{}", stderr(&refused));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("energy_consumption") && message.contains("--cascade"),
+        "{message}"
+    );
+    assert_eq!(record_ids(dir, "institutions").len(), 1, "nothing deleted");
+
+    let cascaded = run(&[
+        "delete",
+        "--dir",
+        dir,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        "--table",
+        "institutions",
+        &known,
+        "--cascade",
+        "--json",
+    ]);
+    assert!(cascaded.status.success(), "{}", stderr(&cascaded));
+    let outcome: serde_json::Value = serde_json::from_slice(&cascaded.stdout).unwrap();
+    assert_eq!(outcome["deleted"].as_array().unwrap().len(), 3, "{outcome}");
+    assert_eq!(outcome["n_records_in_document"], 0);
+    assert!(record_ids(dir, "energy_consumption").is_empty());
+
+    // A header-only file with --replace empties its table; --all clears one.
+    std::fs::write(&replacement, format!("{ENERGY_HEADER}\n")).unwrap();
+    let emptied = run(&[
+        "import",
+        "--replace",
+        "--dir",
+        dir,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        replacement.to_str().unwrap(),
+    ]);
+    assert!(emptied.status.success(), "{}", stderr(&emptied));
+    let no_ids = run(&[
+        "delete",
+        "--dir",
+        dir,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        "--table",
+        "institutions",
+    ]);
+    assert_eq!(
+        no_ids.status.code(),
+        Some(2),
+        "neither ids nor --all: {}",
+        stderr(&no_ids)
+    );
+}
+
+#[test]
+fn exit_codes_differ_by_the_kind_of_failure() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let dir = county.to_str().unwrap();
+    // Invalid input: 2.
+    let invalid = run(&[
+        "records", "--dir", dir, "--ledger", "energy", "--period", "2025-13",
+    ]);
+    assert_eq!(invalid.status.code(), Some(2), "{}", stderr(&invalid));
+    // Not found: 4.
+    let absent = run(&[
+        "delete",
+        "--dir",
+        dir,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        "--table",
+        "institutions",
+        "no-such-id",
+    ]);
+    assert_eq!(absent.status.code(), Some(4), "{}", stderr(&absent));
+    // A table of another ledger is invalid: 2.
+    let table = run(&[
+        "records", "--dir", dir, "--ledger", "energy", "--period", "2025", "--table", "vehicles",
+    ]);
+    assert_eq!(table.status.code(), Some(2), "{}", stderr(&table));
+    // Nothing to submit is a conflict with the draft's state: 7.
+    let empty = run(&[
+        "submit", "--dir", dir, "--ledger", "energy", "--period", "2025",
+    ]);
+    assert_eq!(empty.status.code(), Some(7), "{}", stderr(&empty));
+    let codes = [
+        invalid.status.code(),
+        absent.status.code(),
+        empty.status.code(),
+    ];
+    let mut distinct = codes.to_vec();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3, "distinct codes: {codes:?}");
+    // JSON failures are JSON, with their kind.
+    let json = run(&[
+        "submit", "--dir", dir, "--ledger", "energy", "--period", "2025", "--json",
+    ]);
+    let failure: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(failure["kind"], "conflict");
+}
