@@ -155,7 +155,12 @@ pub fn report(view: &ReportView) -> String {
 pub fn statistical_return(ret: &StatReturn) -> String {
     let mut text = String::new();
     for sheet in &ret.sheets {
-        let _ = writeln!(text, "\n  {} ({})", sheet.name_zh, sheet.id);
+        // The sheet id is how `export` names the sheet; a Chinese reader needs only its name.
+        if schemas::i18n::Language::current() == schemas::i18n::Language::English {
+            let _ = writeln!(text, "\n  {} ({})", sheet.name_zh, sheet.id);
+        } else {
+            let _ = writeln!(text, "\n  {}", sheet.name_zh);
+        }
         let mut header = vec![sheet.row_header_zh.clone()];
         let indicator_sheet = sheet.rows.iter().any(|row| row.unit.is_some());
         if indicator_sheet {
@@ -272,7 +277,7 @@ pub fn status(view: &StatusView) -> String {
                 "status.node.not_running"
             },
             node = node_name(&view.node),
-            level = view.node.level,
+            level = t!(format!("status.node.level.{}", view.node.level)),
             version = view.topology_version
         )
     );

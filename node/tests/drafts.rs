@@ -328,3 +328,97 @@ fn exit_codes_differ_by_the_kind_of_failure() {
     let failure: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(failure["kind"], "conflict");
 }
+
+fn has_cjk(text: &str) -> bool {
+    text.chars()
+        .any(|character| ('\u{3000}'..='\u{9fff}').contains(&character))
+}
+
+/// English words of three letters or more in a line, codes, paths, ids and `field=value` aside.
+fn english_words(line: &str) -> Vec<String> {
+    line.split_whitespace()
+        .filter(|word| !word.contains('=') && !word.contains('/') && !word.contains('_'))
+        .flat_map(|word| {
+            // Hashes and codes mix digits into their letters.
+            word.split(|character: char| !character.is_ascii_alphanumeric())
+                .filter(|part| part.len() >= 3 && part.chars().all(|c| c.is_ascii_alphabetic()))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .filter(|part| !["UTC", "huizong"].contains(&part.as_str()))
+        // Table slugs are ids, as `delete --table` takes them.
+        .filter(|part| part.parse::<schemas::table::Table>().is_err())
+        .collect()
+}
+
+#[test]
+fn the_main_commands_answer_in_chinese_and_in_english_on_request() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let dir = county.to_str().unwrap();
+    let known = credit("1");
+    let institutions = directory.path().join("机构.csv");
+    std::fs::write(
+        &institutions,
+        format!("{INSTITUTIONS_HEADER}\n{known},兴庆区机关事务服务中心,国家机关,2000,80\n"),
+    )
+    .unwrap();
+    let import = [
+        "import",
+        "--dir",
+        dir,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        institutions.to_str().unwrap(),
+    ];
+    let period = ["--dir", dir, "--ledger", "energy", "--period", "2025"];
+    let with = |command: &str| -> Vec<String> {
+        std::iter::once(command.to_owned())
+            .chain(period.iter().map(|part| part.to_string()))
+            .collect()
+    };
+    let commands: Vec<Vec<String>> = vec![
+        import.iter().map(|part| part.to_string()).collect(),
+        with("records"),
+        with("submit"),
+        vec!["status".into(), "--dir".into(), dir.into()],
+        with("report"),
+        with("completeness"),
+        vec!["verify".into(), "--dir".into(), dir.into()],
+    ];
+    for command in &commands {
+        let arguments: Vec<&str> = command.iter().map(String::as_str).collect();
+        let chinese = run(&arguments);
+        assert!(
+            chinese.status.success(),
+            "{command:?}: {}",
+            stderr(&chinese)
+        );
+        let text = String::from_utf8_lossy(&chinese.stdout).into_owned();
+        assert!(
+            has_cjk(text.lines().next().unwrap_or_default()),
+            "{command:?}: {text}"
+        );
+        for line in text.lines() {
+            assert!(
+                english_words(line).is_empty(),
+                "{command:?}: English in a Chinese line {line:?}: {:?}",
+                english_words(line)
+            );
+        }
+        if command[0] == "import" || command[0] == "submit" {
+            continue; // once is enough: a second run would change nothing
+        }
+        let mut english_arguments = vec!["--lang", "en"];
+        english_arguments.extend(&arguments);
+        let english = run(&english_arguments);
+        let english = String::from_utf8_lossy(&english.stdout).into_owned();
+        assert_ne!(english, text, "{command:?} in English");
+        assert!(
+            !english_words(english.lines().next().unwrap_or_default()).is_empty(),
+            "{command:?}: {english}"
+        );
+    }
+}
