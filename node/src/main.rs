@@ -189,12 +189,29 @@ enum CliCommand {
         #[arg(long)]
         json: bool,
     },
-    /// This node's consolidated figures for a ledger and period.
+    /// This node's consolidated figures for a ledger and period, with the findings of the
+    /// submissions they come from.
     Report {
         #[command(flatten)]
         directory: DirectoryArgument,
         #[command(flatten)]
         ledger_period: LedgerPeriod,
+        /// Preview this node's draft: the figures and every finding the next submission would have.
+        #[arg(long)]
+        draft: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// After a return: confirm the returned submission is correct as it stands, with the reason;
+    /// it is signed and sent again for review.
+    Confirm {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[command(flatten)]
+        ledger_period: LedgerPeriod,
+        /// Why the data stands unchanged, for the reviewer.
+        #[arg(long)]
+        reason: String,
         #[arg(long)]
         json: bool,
     },
@@ -910,6 +927,26 @@ fn execute(cli: Cli) -> CliResult {
             );
             session(json).answer(&outcome, render::submit)
         }
+        CliCommand::Confirm {
+            directory,
+            ledger_period,
+            reason,
+            json,
+        } => {
+            let answer = expect_answer!(
+                node_call(
+                    &directory.dir,
+                    &actor,
+                    Request::Confirm(operations::confirm::ConfirmRequest {
+                        ledger: ledger_period.ledger,
+                        period: ledger_period.period,
+                        reason,
+                    }),
+                ),
+                Confirm
+            );
+            session(json).answer(&answer, render::confirm)
+        }
         CliCommand::Status { directory, json } => {
             let view = expect_answer!(
                 node_call(
@@ -924,6 +961,7 @@ fn execute(cli: Cli) -> CliResult {
         CliCommand::Report {
             directory,
             ledger_period,
+            draft,
             json,
         } => {
             let view = expect_answer!(
@@ -933,6 +971,7 @@ fn execute(cli: Cli) -> CliResult {
                     Request::Report(operations::report::ReportRequest {
                         ledger: ledger_period.ledger,
                         period: ledger_period.period,
+                        draft,
                     }),
                 ),
                 Report

@@ -107,6 +107,9 @@ pub fn report(view: &ReportView) -> String {
             period = view.period
         )
     );
+    if let Some(preview) = &view.preview {
+        return draft_report(view, preview);
+    }
     match (view.sequence, view.signed_at_ms) {
         (Some(sequence), Some(signed_at_ms)) => {
             let _ = writeln!(
@@ -125,6 +128,9 @@ pub fn report(view: &ReportView) -> String {
             let _ = writeln!(text, "{}", t!("status.report.nothing_yet"));
             return text;
         }
+    }
+    if view.draft_differs == Some(true) {
+        let _ = writeln!(text, "{}", t!("status.report.draft_differs"));
     }
     if view.provisional {
         let _ = writeln!(
@@ -150,6 +156,64 @@ pub fn report(view: &ReportView) -> String {
     text
 }
 
+/// `report --draft`: the draft as the next submission would be, its figures and every finding
+/// one per line.
+fn draft_report(view: &ReportView, preview: &crate::operations::report::PreviewView) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{}",
+        t!(
+            "status.report.draft_heading",
+            node = node_name(&view.node),
+            ledger = ledger_name(view.ledger),
+            period = view.period,
+            records = preview.n_records
+        )
+    );
+    if let (Some(by), Some(at_ms)) = (&preview.last_changed_by, preview.last_changed_at_ms) {
+        let _ = writeln!(
+            text,
+            "{}",
+            t!(
+                "status.report.draft_changed_by",
+                by = by,
+                time = format_time(at_ms)
+            )
+        );
+    }
+    let standing = match view.draft_differs {
+        None => t!("status.report.draft_never_submitted"),
+        Some(true) => t!("status.report.draft_changed_since"),
+        Some(false) => t!("status.report.draft_same_as_submitted"),
+    };
+    let _ = writeln!(text, "{standing}");
+    if !preview.return_defined {
+        let _ = writeln!(text, "{}", t!("status.report.draft_no_return"));
+    }
+    let findings_count = view.statistical_return.findings.len();
+    let verdict = if preview.blocking > 0 {
+        t!(
+            "status.report.draft_blocked",
+            blocking = preview.blocking,
+            count = findings_count
+        )
+    } else if findings_count > 0 {
+        t!("status.report.draft_ready_with", count = findings_count)
+    } else {
+        t!("status.report.draft_ready")
+    };
+    let _ = writeln!(text, "{verdict}");
+    let mut without_summary = view.statistical_return.clone();
+    without_summary.findings.clear();
+    text.push_str(&statistical_return(&without_summary));
+    if findings_count > 0 {
+        let _ = writeln!(text);
+        text.push_str(&findings(&view.statistical_return.findings));
+    }
+    text
+}
+
 /// The sheets of a return as text tables, each with its totals row, then the findings counted by
 /// rule.
 pub fn statistical_return(ret: &StatReturn) -> String {
@@ -170,7 +234,7 @@ pub fn statistical_return(ret: &StatReturn) -> String {
             if column.unit.is_empty() || column.header_zh.contains('（') {
                 column.header_zh.clone()
             } else {
-                format!("{} {}", column.header_zh, column.unit)
+                format!("{} {}", column.header_zh, unit_text(&column.unit))
             }
         }));
         let cell = |value: &Option<schemas::Decimal>| {
@@ -180,7 +244,7 @@ pub fn statistical_return(ret: &StatReturn) -> String {
         for row in &sheet.rows {
             let mut line = vec![row.label_zh.clone()];
             if indicator_sheet {
-                line.push(row.unit.clone().unwrap_or_default());
+                line.push(row.unit.as_deref().map(unit_text).unwrap_or_default());
             }
             line.extend(row.values.iter().map(cell));
             lines.push(line);
@@ -236,6 +300,14 @@ pub fn statistical_return(ret: &StatReturn) -> String {
         );
     }
     text
+}
+
+/// A unit code of a return (`tce`, `kgce/m2`, as SDMX and the JSON export carry it) as people
+/// read it in the language in force (吨标准煤, 千克标准煤/平方米); a code the catalogue lacks
+/// is shown as it is.
+fn unit_text(code: &str) -> String {
+    let key = format!("common.unit.{}", code.to_lowercase().replace('/', "_per_"));
+    catalogue_text(&key).unwrap_or_else(|| code.to_owned())
 }
 
 fn severity_name(finding: &Finding) -> String {
@@ -685,6 +757,20 @@ pub fn submit(outcome: &SubmitOutcome) -> String {
         )
     };
     format!("{line}\n")
+}
+
+/// `confirm`: the returned submission confirmed and sent again.
+pub fn confirm(answer: &crate::operations::confirm::ConfirmAnswer) -> String {
+    format!(
+        "{}\n",
+        t!(
+            "confirm.confirmed",
+            key = answer.submission.key,
+            confirms = answer.confirms,
+            reason = answer.reason,
+            sequence = answer.submission.sequence
+        )
+    )
 }
 
 /// `return define`: the definition now in force.

@@ -63,3 +63,40 @@ pub fn build(core: &mut NodeCore, ledger: Ledger, period: Period) -> Result<Stat
         findings,
     })
 }
+
+/// The return this node's own draft would give as its next submission (`report --draft`): the
+/// draft's figures as its own level and its total (what this node itself would sign; a parent's
+/// consolidated total waits for the rollup), last year's own figures, and the draft's findings.
+pub fn build_preview(
+    core: &NodeCore,
+    preview: &crate::core::preview::DraftPreview,
+    ledger: Ledger,
+    period: Period,
+) -> StatReturn {
+    let code = core.code();
+    let node_name = core
+        .topology()
+        .node(code)
+        .map(|entry| entry.name_zh.clone())
+        .unwrap_or_default();
+    let previous_year: Option<Figures> = period
+        .previous_year()
+        .and_then(|previous| core.own_level_figures_of(code, ledger, previous));
+    let input = ReturnInput {
+        ledger,
+        period,
+        total: &preview.figures,
+        own_level: &preview.figures,
+        children: &[],
+        previous_year: previous_year.as_ref(),
+    };
+    StatReturn {
+        node: code,
+        node_name,
+        ledger,
+        period,
+        coefficients_version: preview.coefficients_version.clone(),
+        sheets: return_sheets(&input),
+        findings: preview.findings.clone(),
+    }
+}

@@ -422,3 +422,141 @@ fn the_main_commands_answer_in_chinese_and_in_english_on_request() {
         );
     }
 }
+
+/// `report` (or `report --draft`) as JSON.
+fn report_json(dir: &str, draft: bool) -> serde_json::Value {
+    let mut arguments = vec![
+        "report", "--dir", dir, "--ledger", "energy", "--period", "2025", "--json",
+    ];
+    if draft {
+        arguments.push("--draft");
+    }
+    let output = run(&arguments);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn a_draft_previews_the_findings_its_submission_then_has_and_the_report_says_when_the_draft_moves_on()
+ {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let dir = county.to_str().unwrap();
+    let (known, unknown) = (credit("1"), credit("2"));
+    let institutions = directory.path().join("机构.csv");
+    std::fs::write(
+        &institutions,
+        format!("{INSTITUTIONS_HEADER}\n{known},兴庆区机关事务服务中心,国家机关,2000,80\n"),
+    )
+    .unwrap();
+    let consumption = directory.path().join("能源.csv");
+    std::fs::write(
+        &consumption,
+        format!("{ENERGY_HEADER}\n{known},2025-01,electricity,1000,600\n"),
+    )
+    .unwrap();
+    for file in [&institutions, &consumption] {
+        let imported = run(&[
+            "--as",
+            "李四",
+            "import",
+            "--dir",
+            dir,
+            "--ledger",
+            "energy",
+            "--period",
+            "2025",
+            file.to_str().unwrap(),
+        ]);
+        assert!(imported.status.success(), "{}", stderr(&imported));
+    }
+
+    // Before the first submission, `report` points to the preview, which shows the draft.
+    let nothing = run(&[
+        "report", "--dir", dir, "--ledger", "energy", "--period", "2025",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&nothing.stdout).contains("report --draft"),
+        "{}",
+        String::from_utf8_lossy(&nothing.stdout)
+    );
+    let preview = report_json(dir, true);
+    assert_eq!(preview["source"], "draft");
+    assert_eq!(preview["preview"]["n_records"], 2);
+    assert_eq!(preview["preview"]["blocking"], 0);
+    assert_eq!(preview["preview"]["last_changed_by"], "李四", "{preview}");
+    assert!(preview["draft_differs"].is_null(), "never submitted");
+    let previewed = preview["statistical_return"]["findings"].clone();
+    assert!(
+        !previewed.as_array().unwrap().is_empty(),
+        "the sample's intensity is far from the benchmark: a warning to preview"
+    );
+    let text = run(&[
+        "report", "--dir", dir, "--ledger", "energy", "--period", "2025", "--draft",
+    ]);
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(
+        text.contains("草稿预览") && text.contains("李四") && text.contains("可以报送"),
+        "{text}"
+    );
+
+    let submitted = run(&[
+        "submit", "--dir", dir, "--ledger", "energy", "--period", "2025",
+    ]);
+    assert!(submitted.status.success(), "{}", stderr(&submitted));
+    let report = report_json(dir, false);
+    assert_eq!(report["source"], "submission");
+    assert_eq!(
+        report["statistical_return"]["findings"], previewed,
+        "the submission's findings are the ones previewed"
+    );
+    assert_eq!(report["draft_differs"], false);
+    assert_eq!(report_json(dir, true)["draft_differs"], false);
+
+    // A row added afterwards is in the preview, not in the submitted report, which says the
+    // draft has moved on.
+    std::fs::write(
+        &consumption,
+        format!("{ENERGY_HEADER}\n{unknown},2025-02,electricity,50,30\n"),
+    )
+    .unwrap();
+    let imported = run(&[
+        "import",
+        "--dir",
+        dir,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        consumption.to_str().unwrap(),
+    ]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let report = report_json(dir, false);
+    assert_eq!(report["statistical_return"]["findings"], previewed);
+    assert_eq!(report["draft_differs"], true);
+    let text = run(&[
+        "report", "--dir", dir, "--ledger", "energy", "--period", "2025",
+    ]);
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(text.contains("草稿在这次报送之后已有修改"), "{text}");
+    let preview = report_json(dir, true);
+    assert_eq!(preview["preview"]["blocking"], 1, "{preview}");
+    assert_eq!(preview["draft_differs"], true);
+    let findings = preview["statistical_return"]["findings"]
+        .as_array()
+        .unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|finding| finding["rule"] == "unknown_institution"),
+        "{findings:?}"
+    );
+    let text = run(&[
+        "report", "--dir", dir, "--ledger", "energy", "--period", "2025", "--draft",
+    ]);
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(
+        text.contains("现在不能报送") && text.contains(&unknown),
+        "{text}"
+    );
+}

@@ -645,3 +645,130 @@ fn after_the_root_closes_the_period_a_late_correction_is_flagged_and_counts_only
     );
     assert!(region.verify().is_ok());
 }
+
+#[test]
+fn a_returned_submission_confirmed_unchanged_goes_up_signed_with_the_reason_and_is_reviewed_again()
+{
+    let topology = ningxia();
+    let (city_code, county_code) = (code("640100000000"), code("640104000000"));
+    let mut city = memory_core(&topology, city_code);
+    let mut county = memory_core(&topology, county_code);
+    let key = DocumentKey::new(county_code, Ledger::Energy, SAMPLE_PERIOD);
+    let clerk = node::core::Actor::new("张三").unwrap();
+
+    import_and_submit(&mut county, Ledger::Energy, 1_000);
+    let mut link = Link::open(&topology, city_code, county_code);
+    link.run(&mut city, &mut county).unwrap();
+
+    // Before any return there is nothing to confirm.
+    let early = county
+        .confirm_unchanged(Ledger::Energy, SAMPLE_PERIOD, "数据无误", &clerk, 1_500)
+        .unwrap_err();
+    assert!(
+        matches!(
+            early,
+            node::core::CoreError::NotReturned { sequence: 1, .. }
+        ),
+        "{early}"
+    );
+
+    city.decide(
+        key,
+        Verdict::Returned {
+            reason: "车辆数比去年多一倍，请核实".to_owned(),
+        },
+        2_000,
+    )
+    .unwrap();
+    link.push_down(&mut city, &mut county).unwrap();
+
+    // Submitting the same data again signs nothing new.
+    let again = county.submit(Ledger::Energy, SAMPLE_PERIOD, 2_500).unwrap();
+    assert!(!again.new);
+    assert_eq!(again.sequence, 1);
+
+    // An empty reason is refused and changes nothing.
+    let empty = county
+        .confirm_unchanged(Ledger::Energy, SAMPLE_PERIOD, "  ", &clerk, 2_600)
+        .unwrap_err();
+    assert_eq!(empty.kind(), node::core::ErrorKind::Invalid, "{empty}");
+
+    let reason = "新增车辆为本年调入，已核实无误";
+    let confirmed = county
+        .confirm_unchanged(Ledger::Energy, SAMPLE_PERIOD, reason, &clerk, 3_000)
+        .unwrap();
+    assert!(confirmed.new);
+    assert_eq!(confirmed.sequence, 2);
+    assert_eq!(
+        confirmed.n_records, again.n_records,
+        "the records are unchanged"
+    );
+
+    // The city holds the new submission, awaiting review, with the reason and the person.
+    link.push(&mut city, &mut county).unwrap();
+    let review = city.document_review(key);
+    assert_eq!(review.sequence, Some(2));
+    assert_eq!(review.review, node::core::ReviewState::Submitted);
+    let confirmations = city.confirmations_of(&key).unwrap();
+    assert_eq!(confirmations.len(), 1);
+    assert_eq!(confirmations[0].confirms, 1);
+    assert_eq!(confirmations[0].reason, reason);
+    assert_eq!(confirmations[0].by, "张三");
+    assert!(link.parent_refusals().is_empty());
+
+    // A second confirmation of an accepted submission is refused.
+    city.decide(key, Verdict::Accepted, 4_000).unwrap();
+    link.push_down(&mut city, &mut county).unwrap();
+    let late = county
+        .confirm_unchanged(Ledger::Energy, SAMPLE_PERIOD, reason, &clerk, 5_000)
+        .unwrap_err();
+    assert!(
+        matches!(late, node::core::CoreError::NotReturned { sequence: 2, .. }),
+        "{late}"
+    );
+}
+
+#[test]
+fn a_draft_changed_after_a_return_cannot_be_confirmed_unchanged() {
+    let topology = ningxia();
+    let (city_code, county_code) = (code("640100000000"), code("640104000000"));
+    let mut city = memory_core(&topology, city_code);
+    let mut county = memory_core(&topology, county_code);
+    let key = DocumentKey::new(county_code, Ledger::Energy, SAMPLE_PERIOD);
+    import_and_submit(&mut county, Ledger::Energy, 1_000);
+    let mut link = Link::open(&topology, city_code, county_code);
+    link.run(&mut city, &mut county).unwrap();
+    city.decide(
+        key,
+        Verdict::Returned {
+            reason: "请核实".to_owned(),
+        },
+        2_000,
+    )
+    .unwrap();
+    link.push_down(&mut city, &mut county).unwrap();
+    county
+        .import_records(
+            Ledger::Energy,
+            SAMPLE_PERIOD,
+            &[changed_consumption(county_code, 1)],
+            3_000,
+        )
+        .unwrap();
+    let refused = county
+        .confirm_unchanged(
+            Ledger::Energy,
+            SAMPLE_PERIOD,
+            "无误",
+            &node::core::Actor::new("张三").unwrap(),
+            3_500,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            node::core::CoreError::DraftChangedSinceSubmission { sequence: 1, .. }
+        ),
+        "{refused}"
+    );
+}

@@ -18,7 +18,7 @@ use schemas::table::Table;
 use schemas::{Ledger, Period, document};
 use serde::{Deserialize, Serialize};
 
-use super::{CoreError, NodeCore};
+use super::{Actor, CoreError, NodeCore};
 
 /// How many times a cascade may widen before it is refused as runaway; each round deletes at
 /// least one more record, and rules reach at most a few tables deep.
@@ -77,6 +77,7 @@ impl NodeCore {
         ids: &[String],
         cascade: bool,
         now_ms: i64,
+        by: Option<&Actor>,
     ) -> Result<DeleteOutcome, CoreError> {
         let key = DocumentKey::new(self.code, ledger, period);
         if table.ledger() != ledger {
@@ -146,7 +147,7 @@ impl NodeCore {
                 .into_iter()
                 .collect();
             if referring.is_empty() {
-                return self.write_deletions(&key, deleted, now_ms);
+                return self.write_deletions(&key, deleted, now_ms, by);
             }
             if !cascade {
                 return Err(CoreError::RecordsReferenced { key, referring });
@@ -170,8 +171,9 @@ impl NodeCore {
         key: &DocumentKey,
         deleted: Vec<RecordRef>,
         now_ms: i64,
+        by: Option<&Actor>,
     ) -> Result<DeleteOutcome, CoreError> {
-        let result = self.delete_and_persist(key, &deleted, now_ms);
+        let result = self.delete_and_persist(key, &deleted, now_ms, by);
         if result.is_err() {
             self.documents.remove(key);
         }
@@ -188,6 +190,7 @@ impl NodeCore {
         key: &DocumentKey,
         deleted: &[RecordRef],
         now_ms: i64,
+        by: Option<&Actor>,
     ) -> Result<usize, CoreError> {
         let document_error = |source| CoreError::Document {
             key: *key,
@@ -203,7 +206,8 @@ impl NodeCore {
                 .filter(|record| record.table == table)
                 .map(|record| record.id.clone())
                 .collect();
-            document::delete_records(draft, table, &ids, now_ms).map_err(document_error)?;
+            document::delete_records_by(draft, table, &ids, now_ms, by.map(Actor::name))
+                .map_err(document_error)?;
         }
         let n_records_in_document = document::count_records(draft).map_err(document_error)?;
         self.persist_document(key)?;

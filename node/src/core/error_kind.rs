@@ -50,6 +50,11 @@ impl super::CoreError {
             | CoreError::CorruptDocument { .. } => ErrorKind::Disk,
             CoreError::StoreFormatTooNew { .. } => ErrorKind::Disk,
             CoreError::RulesBroken { .. } | CoreError::Figures { .. } => ErrorKind::RulesBroken,
+            CoreError::Document { source, .. }
+                if matches!(**source, schemas::document::DocumentError::Confirmation(_)) =>
+            {
+                ErrorKind::Invalid
+            }
             CoreError::Document { .. } => ErrorKind::RulesBroken,
             CoreError::NothingToSubmit { .. } => ErrorKind::Conflict,
             CoreError::ReturnNotDefined { .. } => ErrorKind::RefusedByTree,
@@ -62,6 +67,10 @@ impl super::CoreError {
             CoreError::TableNotInLedger { .. } => ErrorKind::Invalid,
             CoreError::RecordsNotFound { .. } => ErrorKind::NotFound,
             CoreError::RecordsReferenced { .. } => ErrorKind::Conflict,
+            CoreError::NothingToConfirm { .. } => ErrorKind::NotFound,
+            CoreError::NotReturned { .. } | CoreError::DraftChangedSinceSubmission { .. } => {
+                ErrorKind::Conflict
+            }
         }
     }
 }

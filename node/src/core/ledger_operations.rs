@@ -11,7 +11,7 @@ use schemas::table::Table;
 use schemas::{Ledger, Period, coefficients, document, figures};
 use serde::{Deserialize, Serialize};
 
-use super::{CoreError, NodeCore};
+use super::{Actor, CoreError, NodeCore};
 use crate::store::Batch;
 
 /// What an import did.
@@ -48,12 +48,13 @@ impl NodeCore {
         records: &[Record],
         now_ms: i64,
     ) -> Result<ImportOutcome, CoreError> {
-        self.import_records_replacing(ledger, period, &[], records, now_ms)
+        self.import_records_replacing(ledger, period, &[], records, now_ms, None)
     }
 
     /// Like [`NodeCore::import_records`], but each table of `replacing` holds exactly the given
     /// records afterwards: its other records are deleted in the same store write (`import
-    /// --replace`). The rules spanning records are checked on the draft as it will be.
+    /// --replace`). The rules spanning records are checked on the draft as it will be. `by`
+    /// names who imports: the draft's change records it.
     pub fn import_records_replacing(
         &mut self,
         ledger: Ledger,
@@ -61,6 +62,7 @@ impl NodeCore {
         replacing: &[Table],
         records: &[Record],
         now_ms: i64,
+        by: Option<&Actor>,
     ) -> Result<ImportOutcome, CoreError> {
         let key = DocumentKey::new(self.code, ledger, period);
         let document_error = |source| CoreError::Document {
@@ -80,7 +82,7 @@ impl NodeCore {
         }
         let outcome = self
             .check_import(&key, replacing, records)
-            .and_then(|()| self.write_draft(&key, replacing, records, now_ms));
+            .and_then(|()| self.write_draft(&key, replacing, records, now_ms, by));
         if outcome.is_err() {
             let draft_changed = matches!(outcome, Err(ImportFailure::Writing(_)));
             if created || draft_changed {
@@ -147,7 +149,9 @@ impl NodeCore {
         replacing: &[Table],
         records: &[Record],
         now_ms: i64,
+        by: Option<&Actor>,
     ) -> Result<(usize, usize), ImportFailure> {
+        let by = by.map(Actor::name);
         let document_error = |source| {
             ImportFailure::Writing(CoreError::Document {
                 key: *key,
@@ -171,10 +175,12 @@ impl NodeCore {
                     .map(Record::id)
                     .filter(|id| !kept.contains(&(*table, id.clone())))
                     .collect();
-                document::delete_records(draft, *table, &gone, now_ms).map_err(document_error)?;
+                document::delete_records_by(draft, *table, &gone, now_ms, by)
+                    .map_err(document_error)?;
             }
         }
-        let written = document::write_records(draft, records, now_ms).map_err(document_error)?;
+        let written =
+            document::write_records_by(draft, records, now_ms, by).map_err(document_error)?;
         let n_records_in_document = document::count_records(draft).map_err(document_error)?;
         self.persist_document(key).map_err(ImportFailure::Writing)?;
         Ok((written, n_records_in_document))
@@ -193,27 +199,16 @@ impl NodeCore {
         let Some(definition) = self.definition_of(ledger, period).cloned() else {
             return Err(CoreError::ReturnNotDefined { ledger, period });
         };
-        let Some(draft) = self.document_mut(&key)? else {
+        let Some(checked) = self.checked_draft(&key)? else {
             return Err(CoreError::NothingToSubmit { key });
         };
-        let heads = Submission::heads_from(&draft.get_heads());
-        let records = document::read_records(draft).map_err(|source| CoreError::Document {
-            key,
-            source: Box::new(source),
-        })?;
-        let previous_year = self.previous_year_records(ledger, period)?;
-        let context = CheckContext {
-            owner: self.code,
-            period,
-            previous: previous_year.as_deref(),
-        };
+        let heads = checked.heads;
+        let records = checked.records;
         // Errors always block; the return's definition may make warnings block too.
-        let refusing: Vec<Finding> = schemas::ledgers::check(ledger, &records, &context)
+        let refusing: Vec<Finding> = checked
+            .findings
             .into_iter()
-            .filter(|finding| {
-                finding.severity == Severity::Error
-                    || definition.blocking_rules.contains(&finding.rule)
-            })
+            .filter(|finding| self.blocks_submission(ledger, period, finding))
             .collect();
         if !refusing.is_empty() {
             return Err(CoreError::RulesBroken {

@@ -15,6 +15,7 @@ pub mod drafts;
 pub mod error_kind;
 pub mod keys;
 mod ledger_operations;
+pub mod preview;
 mod provenance;
 mod quotas;
 pub mod receipts;
@@ -115,6 +116,12 @@ pub enum CoreError {
         key: DocumentKey,
         referring: Vec<drafts::RecordRef>,
     },
+    #[error("{}", crate::t!("confirm.nothing_submitted", key = .key))]
+    NothingToConfirm { key: DocumentKey },
+    #[error("{}", crate::t!("confirm.not_returned", key = .key, sequence = .sequence))]
+    NotReturned { key: DocumentKey, sequence: u64 },
+    #[error("{}", crate::t!("confirm.draft_changed", key = .key, sequence = .sequence))]
+    DraftChangedSinceSubmission { key: DocumentKey, sequence: u64 },
 }
 
 /// Lists the first findings for a message.

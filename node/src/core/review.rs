@@ -1,5 +1,7 @@
-//! Review: the findings of the ledger checks over every document of a node's subtree that the node
-//! holds, listed with its return so that a reviewer sees each warning where it arose.
+//! Review: the findings of the ledger checks over every submission of a node's subtree that the
+//! node holds, listed with its return so that a reviewer sees each warning where it arose. Each
+//! document is read as its latest submission signed it, not as it stands since: a draft edited
+//! after submitting shows its findings in `report --draft`, not here.
 
 use protocol::DocumentKey;
 use schemas::ledgers::CheckContext;
@@ -10,8 +12,8 @@ use super::{CoreError, NodeCore};
 
 impl NodeCore {
     /// The findings (warnings, and errors a county would have to fix before submitting) of every
-    /// document of (ledger, period) held for this node and the nodes below it: its own draft and
-    /// the replicas of its descendants' submissions. Sorted by owner, then as the checks list them.
+    /// submission of (ledger, period) held for this node and the nodes below it, each read at the
+    /// heads it signed. Sorted by owner, then as the checks list them.
     pub fn subtree_findings(
         &mut self,
         ledger: Ledger,
@@ -22,11 +24,14 @@ impl NodeCore {
         let mut findings = Vec::new();
         for owner in owners {
             let key = DocumentKey::new(owner, ledger, period);
-            let is_own = owner == self.code;
-            if !is_own && !self.latest_submissions.contains_key(&key) {
+            let Some(signed_heads) = self
+                .latest_submissions
+                .get(&key)
+                .map(|latest| latest.submission.payload().heads.clone())
+            else {
                 continue;
-            }
-            let previous = if is_own {
+            };
+            let previous = if owner == self.code {
                 self.previous_year_records(ledger, period)?
             } else {
                 None
@@ -34,8 +39,9 @@ impl NodeCore {
             let Some(document) = self.document_mut(&key)? else {
                 continue;
             };
-            let records =
-                document::read_records(document).map_err(|source| CoreError::Document {
+            let at_submission = Self::document_at(&key, document, &signed_heads)?;
+            let records = document::read_records(at_submission.as_ref().unwrap_or(document))
+                .map_err(|source| CoreError::Document {
                     key,
                     source: Box::new(source),
                 })?;

@@ -41,6 +41,7 @@ impl Operation for DeleteRequest {
             &self.ids,
             self.cascade,
             context.now_ms,
+            Some(context.actor),
         )?)
     }
 }

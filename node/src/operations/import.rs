@@ -106,6 +106,7 @@ pub fn apply_parsed(
         if request.replace { &tables } else { &[] },
         &records,
         context.now_ms,
+        Some(context.actor),
     ) {
         Err(CoreError::RulesBroken { findings, .. }) => {
             return Err(import_failure(findings_problems(&parsed.sheets, &findings)));

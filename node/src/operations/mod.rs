@@ -8,6 +8,7 @@
 //! `operations` uses both; `render` and the binary use `operations`.
 
 pub mod completeness;
+pub mod confirm;
 pub mod define_return;
 pub mod delete;
 mod error;
@@ -77,6 +78,7 @@ pub enum Request {
     LoadNextKey(next_key::LoadNextKeyRequest),
     Records(records::RecordsRequest),
     Delete(delete::DeleteRequest),
+    Confirm(confirm::ConfirmRequest),
 }
 
 /// Every operation's answer, in the same order as [`Request`].
@@ -99,6 +101,7 @@ pub enum Response {
     LoadNextKey(next_key::LoadNextKeyAnswer),
     Records(records::RecordsAnswer),
     Delete(crate::core::drafts::DeleteOutcome),
+    Confirm(confirm::ConfirmAnswer),
 }
 
 /// A request and who makes it: what crosses the control socket.
@@ -158,6 +161,7 @@ fn apply(
         (Request::LoadNextKey(load), _) => Response::LoadNextKey(load.apply(core, context)?),
         (Request::Records(records), _) => Response::Records(records.apply(core, context)?),
         (Request::Delete(delete), _) => Response::Delete(delete.apply(core, context)?),
+        (Request::Confirm(confirm), _) => Response::Confirm(confirm.apply(core, context)?),
     })
 }
 

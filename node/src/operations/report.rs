@@ -1,5 +1,6 @@
 //! `report`: this node's consolidated figures for a ledger and period, with the statistical
-//! return built from them.
+//! return built from them and the findings of the submissions they come from; with `--draft`, the
+//! figures and findings the draft would give as the next submission.
 
 use protocol::DocumentKey;
 use protocol::rollup::InputKind;
@@ -16,6 +17,9 @@ use crate::core::{CoreError, NodeCore};
 pub struct ReportRequest {
     pub ledger: Ledger,
     pub period: Period,
+    /// Preview this node's draft as its next submission would be, instead of what was submitted.
+    #[serde(default)]
+    pub draft: bool,
 }
 
 impl Operation for ReportRequest {
@@ -26,7 +30,11 @@ impl Operation for ReportRequest {
         core: &mut NodeCore,
         _context: &Context<'_>,
     ) -> Result<ReportView, OperationError> {
-        Ok(report(core, self.ledger, self.period)?)
+        if self.draft {
+            Ok(draft_report(core, self.ledger, self.period)?)
+        } else {
+            Ok(report(core, self.ledger, self.period)?)
+        }
     }
 }
 
@@ -59,6 +67,59 @@ pub struct ReportView {
     pub provisional: bool,
     /// The nodes whose included submissions are not accepted yet.
     pub unaccepted: Vec<NodeView>,
+    /// Whether this node's draft differs from its latest submission (`report --draft` shows
+    /// it); `None` when it has never submitted.
+    #[serde(default)]
+    pub draft_differs: Option<bool>,
+    /// Set for `report --draft`: the draft as the next submission would be.
+    #[serde(default)]
+    pub preview: Option<PreviewView>,
+}
+
+/// What `report --draft` adds: how the draft stands as a submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewView {
+    pub n_records: u64,
+    /// How many findings would refuse the submission.
+    pub blocking: usize,
+    pub return_defined: bool,
+    /// Who changed the draft last and when (Unix milliseconds), when the change names someone.
+    pub last_changed_by: Option<String>,
+    pub last_changed_at_ms: Option<i64>,
+}
+
+/// The draft of this node as its next submission would be: its figures and every finding.
+pub fn draft_report(
+    core: &mut NodeCore,
+    ledger: Ledger,
+    period: Period,
+) -> std::result::Result<ReportView, CoreError> {
+    let preview = core.draft_preview(ledger, period)?;
+    let statistical_return = crate::returns::build_preview(core, &preview, ledger, period);
+    let code = core.code();
+    Ok(ReportView {
+        node: NodeView::of(core.topology(), code),
+        ledger,
+        period,
+        source: "draft".to_owned(),
+        sequence: None,
+        signed_at_ms: None,
+        figures: figure_views(ledger, &preview.figures),
+        included: vec![code],
+        missing: Vec::new(),
+        contributions: Vec::new(),
+        statistical_return,
+        provisional: false,
+        unaccepted: Vec::new(),
+        draft_differs: preview.differs_from_submission,
+        preview: Some(PreviewView {
+            n_records: preview.n_records,
+            blocking: preview.blocking,
+            return_defined: preview.return_defined,
+            last_changed_by: preview.last_change.as_ref().map(|(name, _)| name.clone()),
+            last_changed_at_ms: preview.last_change.as_ref().map(|(_, time)| *time),
+        }),
+    })
 }
 
 /// Builds the report of a node's consolidated figures for a ledger and period.
@@ -123,7 +184,17 @@ pub fn report(
         .into_iter()
         .map(|member| NodeView::of(topology, member))
         .collect::<Vec<_>>();
+    let own = DocumentKey::new(code, ledger, period);
+    let draft_differs = match core.latest_submission_of(&own) {
+        Some(latest) => {
+            let signed = latest.submission.payload().heads.clone();
+            core.draft_heads(&own)?.map(|heads| heads != signed)
+        }
+        None => None,
+    };
     Ok(ReportView {
+        draft_differs,
+        preview: None,
         provisional: !unaccepted.is_empty(),
         unaccepted,
         node,

@@ -7,6 +7,8 @@
 //! │   ├── ledger: "energy"            ledger slug
 //! │   ├── period: "2025"              period text (YYYY, YYYY-Qn or YYYY-MM)
 //! │   └── schema_version: 1           unsigned integer, SCHEMA_VERSION
+//! ├── confirmations: map          only once a returned submission was confirmed unchanged (see
+//! │                               `confirmations`)
 //! └── tables: map
 //!     └── <table slug>: map           one per table of the ledger, made with its first records
 //!         └── <record id>: map        one per record, field name → scalar, except the fields
@@ -26,11 +28,16 @@
 //! `write` turns records into automerge operations; `read` turns a document from a peer back
 //! into checked records.
 
+mod confirmations;
 mod read;
 mod write;
 
+pub use confirmations::{
+    CONFIRMATION_REASON_CHARS_MAX, CONFIRMATIONS, CONFIRMATIONS_MAX, CONFIRMED_BY_CHARS_MAX,
+    Confirmation, ConfirmationError, read_confirmations, write_confirmation,
+};
 pub use read::read_records;
-pub use write::{delete_records, write_records};
+pub use write::{delete_records, delete_records_by, write_records, write_records_by};
 
 use automerge::hydrate::{self, MapValue};
 use automerge::transaction::{CommitOptions, Transactable};
@@ -225,6 +232,9 @@ pub enum DocumentError {
     /// Records to write name the same id twice.
     #[error(transparent)]
     DuplicateId(#[from] DuplicateId),
+    /// A confirmation cannot be written, or one of a peer's is malformed.
+    #[error(transparent)]
+    Confirmation(#[from] ConfirmationError),
 }
 
 /// The actor id of an owner's changes: the first 16 bytes of SHA-256 of a domain text and the
@@ -239,6 +249,31 @@ pub fn actor_for(owner: DivisionCode) -> ActorId {
 /// the JavaScript library agree), so milliseconds are floored to seconds.
 fn commit_options(time_ms: i64) -> CommitOptions {
     CommitOptions::default().with_time(time_ms.div_euclid(1000))
+}
+
+/// The commit options of a change made on someone's behalf: the change's message is the person's
+/// name, so the document's history says who made each change (see [`last_change_by`]).
+fn commit_options_by(time_ms: i64, by: Option<&str>) -> CommitOptions {
+    let options = commit_options(time_ms);
+    match by {
+        Some(name) if !name.is_empty() => options.with_message(name.to_owned()),
+        _ => options,
+    }
+}
+
+/// Who made the document's latest change and when (its time in Unix milliseconds, to the second),
+/// when the change names someone. With concurrent heads, the latest of them.
+pub fn last_change_by(doc: &Automerge) -> Option<(String, i64)> {
+    doc.get_heads()
+        .iter()
+        .filter_map(|head| doc.get_change_by_hash(head))
+        .filter_map(|change| {
+            change
+                .message()
+                .filter(|name| !name.is_empty())
+                .map(|name| (name.to_owned(), change.timestamp().saturating_mul(1000)))
+        })
+        .max_by_key(|(_, time_ms)| *time_ms)
 }
 
 /// Makes a new document in one change that writes the meta map and an empty tables map, under the
@@ -420,7 +455,7 @@ pub fn read_meta(doc: &Automerge) -> Result<DocumentMeta, DocumentError> {
 /// tables and that every table belongs to the ledger.
 fn table_maps<D: ReadDoc>(doc: &D, ledger: Ledger) -> Result<Vec<(Table, ObjId)>, DocumentError> {
     for item in doc.map_range(&ROOT, ..) {
-        if item.key != META && item.key != TABLES {
+        if item.key != META && item.key != TABLES && item.key != CONFIRMATIONS {
             return Err(DocumentError::UnknownRootKey {
                 key: item.key.into_owned(),
             });

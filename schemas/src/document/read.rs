@@ -12,6 +12,8 @@ use crate::table::Table;
 pub fn read_records(doc: &Automerge) -> Result<Vec<Record>, DocumentError> {
     let meta = read_meta(doc)?;
     let tables = table_maps(doc, meta.ledger)?;
+    // A peer's confirmations are checked with its records, though they are not records.
+    super::read_confirmations(doc)?;
     let count: usize = tables
         .iter()
         .map(|(_, table_id)| doc.length(table_id))

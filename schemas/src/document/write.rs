@@ -6,7 +6,7 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT, ReadDoc, ScalarValue};
 
 use super::{
-    DocumentError, DocumentMeta, TABLES, actor_for, commit_options, get_map, insert, read_meta,
+    DocumentError, DocumentMeta, TABLES, actor_for, commit_options_by, get_map, insert, read_meta,
     table_maps,
 };
 use crate::columns::check_unique_ids;
@@ -50,6 +50,16 @@ pub fn write_records(
     doc: &mut Automerge,
     records: &[Record],
     time_ms: i64,
+) -> Result<usize, DocumentError> {
+    write_records_by(doc, records, time_ms, None)
+}
+
+/// [`write_records`] on someone's behalf: the change's message names them.
+pub fn write_records_by(
+    doc: &mut Automerge,
+    records: &[Record],
+    time_ms: i64,
+    by: Option<&str>,
 ) -> Result<usize, DocumentError> {
     let meta = read_meta(doc)?;
     check_records_to_write(&meta, records)?;
@@ -132,7 +142,7 @@ pub fn write_records(
             }
         }
     }
-    transaction.commit_with(commit_options(time_ms));
+    transaction.commit_with(commit_options_by(time_ms, by));
     Ok(records.len())
 }
 
@@ -180,6 +190,17 @@ pub fn delete_records(
     ids: &[String],
     time_ms: i64,
 ) -> Result<usize, DocumentError> {
+    delete_records_by(doc, table, ids, time_ms, None)
+}
+
+/// [`delete_records`] on someone's behalf: the change's message names them.
+pub fn delete_records_by(
+    doc: &mut Automerge,
+    table: Table,
+    ids: &[String],
+    time_ms: i64,
+    by: Option<&str>,
+) -> Result<usize, DocumentError> {
     let meta = read_meta(doc)?;
     if table.ledger() != meta.ledger {
         return Err(DocumentError::TableNotInLedger {
@@ -205,7 +226,7 @@ pub fn delete_records(
     if deleted == 0 {
         transaction.rollback();
     } else {
-        transaction.commit_with(commit_options(time_ms));
+        transaction.commit_with(commit_options_by(time_ms, by));
     }
     Ok(deleted)
 }

@@ -245,7 +245,7 @@ fn carrier_sheet(total: &Figures) -> ReturnSheet {
         .iter()
         .map(|carrier| RowSource {
             key: carrier.slug().to_owned(),
-            label_zh: format!("{}（{}）", carrier.name_zh(), carrier.unit()),
+            label_zh: format!("{}（{}）", carrier.name_zh(), carrier.unit_zh()),
             figures: total,
         })
         .collect();
