@@ -631,6 +631,19 @@ pub fn completeness(view: &CompletenessView) -> String {
                 .sequence
                 .map_or(String::new(), |sequence| format!(" (#{sequence})"))
         );
+        if let Some(confirmed) = &row.confirmed {
+            let _ = writeln!(
+                text,
+                "      {}",
+                t!(
+                    "status.completeness.confirmed",
+                    confirms = confirmed.confirms,
+                    reason = confirmed.reason,
+                    by = confirmed.by,
+                    time = format_time(confirmed.time_ms)
+                )
+            );
+        }
     }
     text
 }

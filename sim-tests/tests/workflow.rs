@@ -715,6 +715,22 @@ fn a_returned_submission_confirmed_unchanged_goes_up_signed_with_the_reason_and_
     assert_eq!(confirmations[0].reason, reason);
     assert_eq!(confirmations[0].by, "张三");
     assert!(link.parent_refusals().is_empty());
+    // The reviewer's completeness shows the reason beside the county.
+    let mut view =
+        node::operations::completeness::completeness(&city, Ledger::Energy, SAMPLE_PERIOD, 3_500)
+            .unwrap();
+    node::operations::completeness::add_confirmations(&mut city, &mut view).unwrap();
+    let row = view
+        .documents
+        .iter()
+        .find(|row| row.document.owner == county_code)
+        .unwrap();
+    assert_eq!(
+        row.confirmed
+            .as_ref()
+            .map(|confirmed| confirmed.reason.as_str()),
+        Some(reason)
+    );
 
     // A second confirmation of an accepted submission is refused.
     city.decide(key, Verdict::Accepted, 4_000).unwrap();

@@ -23,13 +23,36 @@ impl Operation for CompletenessRequest {
         core: &mut NodeCore,
         context: &Context<'_>,
     ) -> Result<CompletenessView, OperationError> {
-        Ok(completeness(
-            core,
-            self.ledger,
-            self.period,
-            context.now_ms,
-        )?)
+        let mut view = completeness(core, self.ledger, self.period, context.now_ms)?;
+        add_confirmations(core, &mut view)?;
+        Ok(view)
     }
+}
+
+/// Marks the documents awaiting review whose latest submission confirms, unchanged, the one
+/// returned just before it, with the clerk's reason: what a reviewer needs to decide again.
+pub fn add_confirmations(
+    core: &mut NodeCore,
+    view: &mut CompletenessView,
+) -> Result<(), CoreError> {
+    for row in &mut view.documents {
+        if row.document.review != ReviewState::Submitted {
+            continue;
+        }
+        // The last decision must be the return of the submission confirmed.
+        let Some(last_decision) = row.document.history.last() else {
+            continue;
+        };
+        if last_decision.verdict != "returned" {
+            continue;
+        }
+        let key = protocol::DocumentKey::new(row.document.owner, view.ledger, view.period);
+        row.confirmed = core
+            .confirmations_of(&key)?
+            .into_iter()
+            .find(|confirmation| confirmation.confirms == last_decision.sequence);
+    }
+    Ok(())
 }
 
 /// Whether a document came in by the return's deadline.
@@ -51,6 +74,9 @@ pub enum Timeliness {
 pub struct CompletenessRow {
     pub node: NodeView,
     pub timeliness: Timeliness,
+    /// Set when the latest submission confirms the returned one unchanged: the clerk's reason.
+    #[serde(default)]
+    pub confirmed: Option<schemas::document::Confirmation>,
     #[serde(flatten)]
     pub document: DocumentReview,
 }
@@ -95,6 +121,7 @@ pub fn completeness(
         .into_iter()
         .map(|document| CompletenessRow {
             node: NodeView::of(topology, document.owner),
+            confirmed: None,
             // Judged by when the tree received it (the parent's receipt), not by the owner's
             // clock; the owner's time only when no receipt is held.
             timeliness: match (
