@@ -42,6 +42,15 @@ pub struct DeleteOutcome {
     pub n_records_in_document: usize,
 }
 
+/// Which records to delete: ids of one table (every record of it when empty), and whether the
+/// records referring to them go too.
+#[derive(Debug, Clone, Copy)]
+pub struct Deletion<'a> {
+    pub table: Table,
+    pub ids: &'a [String],
+    pub cascade: bool,
+}
+
 impl NodeCore {
     /// The records of this node's draft of (ledger, period), of one table or all, in the order
     /// forms list them; empty when there is no draft.
@@ -73,12 +82,15 @@ impl NodeCore {
         &mut self,
         ledger: Ledger,
         period: Period,
-        table: Table,
-        ids: &[String],
-        cascade: bool,
+        deletion: Deletion<'_>,
         now_ms: i64,
         by: Option<&Actor>,
     ) -> Result<DeleteOutcome, CoreError> {
+        let Deletion {
+            table,
+            ids,
+            cascade,
+        } = deletion;
         let key = DocumentKey::new(self.code, ledger, period);
         if table.ledger() != ledger {
             return Err(CoreError::TableNotInLedger { table, ledger });

@@ -37,9 +37,11 @@ impl Operation for DeleteRequest {
         Ok(core.delete_draft_records(
             self.ledger,
             self.period,
-            self.table,
-            &self.ids,
-            self.cascade,
+            crate::core::drafts::Deletion {
+                table: self.table,
+                ids: &self.ids,
+                cascade: self.cascade,
+            },
             context.now_ms,
             Some(context.actor),
         )?)
