@@ -409,17 +409,38 @@ impl Session {
         if self.json {
             print_json(answer)
         } else {
-            print!("{}", render(answer));
+            print_out(&render(answer));
             Ok(())
         }
     }
 }
 
 fn print_json<T: Serialize + ?Sized>(value: &T) -> CliResult {
-    let text = serde_json::to_string_pretty(value)
+    let mut text = serde_json::to_string_pretty(value)
         .map_err(|error| OperationError::new(ErrorKind::Internal, error.to_string()))?;
-    println!("{text}");
+    text.push('\n');
+    print_out(&text);
     Ok(())
+}
+
+/// Writes an answer to standard output. A reader that stops early (`huizong records … | head`)
+/// ends the command quietly, as it ends other tools, rather than with a panic.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+    if let Err(error) = written {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprint!(
+            "{}",
+            render::error(&OperationError::new(ErrorKind::Disk, error.to_string()))
+        );
+        std::process::exit(i32::from(ErrorKind::Disk.exit_code()));
+    }
 }
 
 /// Runs a request on the node in `dir`: through its control socket when it is running, on its
