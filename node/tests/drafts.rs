@@ -32,28 +32,24 @@ fn record_ids(dir: &str, table: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn a_wrong_row_is_listed_deleted_and_the_draft_then_submits() {
-    let directory = tempfile::tempdir().unwrap();
-    let (_, county, _) = city_and_county(directory.path());
-    let dir = county.to_str().unwrap();
-    let (known, unknown) = (credit("1"), credit("2"));
-    let institutions = directory.path().join("机构.csv");
+/// Imports, as `actor`, one institution (`known`) and the given energy consumption rows into
+/// the county's 2025 energy draft; returns the consumption file, for later imports.
+fn energy_draft(root: &std::path::Path, dir: &str, rows: &str, actor: &str) -> std::path::PathBuf {
+    let institutions = root.join("机构.csv");
     std::fs::write(
         &institutions,
-        format!("{INSTITUTIONS_HEADER}\n{known},兴庆区机关事务服务中心,国家机关,2000,80\n"),
-    )
-    .unwrap();
-    let consumption = directory.path().join("能源.csv");
-    std::fs::write(
-        &consumption,
         format!(
-            "{ENERGY_HEADER}\n{known},2025-01,electricity,1000,600\n{unknown},2025-01,electricity,50,30\n"
+            "{INSTITUTIONS_HEADER}\n{},兴庆区机关事务服务中心,国家机关,2000,80\n",
+            credit("1")
         ),
     )
     .unwrap();
+    let consumption = root.join("能源.csv");
+    std::fs::write(&consumption, format!("{ENERGY_HEADER}\n{rows}")).unwrap();
     for file in [&institutions, &consumption] {
         let imported = run(&[
+            "--as",
+            actor,
             "import",
             "--dir",
             dir,
@@ -65,6 +61,21 @@ fn a_wrong_row_is_listed_deleted_and_the_draft_then_submits() {
         ]);
         assert!(imported.status.success(), "{}", stderr(&imported));
     }
+    consumption
+}
+
+#[test]
+fn a_wrong_row_is_listed_deleted_and_the_draft_then_submits() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let dir = county.to_str().unwrap();
+    let (known, unknown) = (credit("1"), credit("2"));
+    energy_draft(
+        directory.path(),
+        dir,
+        &format!("{known},2025-01,electricity,1000,600\n{unknown},2025-01,electricity,50,30\n"),
+        "张三",
+    );
 
     // The row of an institution not in the ledger blocks the submission (rules broken: 3).
     let refused = run(&[
@@ -443,33 +454,12 @@ fn a_draft_previews_the_findings_its_submission_then_has_and_the_report_says_whe
     let (_, county, _) = city_and_county(directory.path());
     let dir = county.to_str().unwrap();
     let (known, unknown) = (credit("1"), credit("2"));
-    let institutions = directory.path().join("机构.csv");
-    std::fs::write(
-        &institutions,
-        format!("{INSTITUTIONS_HEADER}\n{known},兴庆区机关事务服务中心,国家机关,2000,80\n"),
-    )
-    .unwrap();
-    let consumption = directory.path().join("能源.csv");
-    std::fs::write(
-        &consumption,
-        format!("{ENERGY_HEADER}\n{known},2025-01,electricity,1000,600\n"),
-    )
-    .unwrap();
-    for file in [&institutions, &consumption] {
-        let imported = run(&[
-            "--as",
-            "李四",
-            "import",
-            "--dir",
-            dir,
-            "--ledger",
-            "energy",
-            "--period",
-            "2025",
-            file.to_str().unwrap(),
-        ]);
-        assert!(imported.status.success(), "{}", stderr(&imported));
-    }
+    let consumption = energy_draft(
+        directory.path(),
+        dir,
+        &format!("{known},2025-01,electricity,1000,600\n"),
+        "李四",
+    );
 
     // Before the first submission, `report` points to the preview, which shows the draft.
     let nothing = run(&[
