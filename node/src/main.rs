@@ -497,12 +497,8 @@ fn import_file(
         return Ok(expect_answer!(outcome, Import));
     }
     let mut core = directory.open_core()?;
-    let context = operations::Context {
-        actor,
-        now_ms: node::clock::unix_ms(),
-        running: None,
-    };
-    operations::import::apply_parsed(&request, parsed, &mut core, &context)
+    let outcome = operations::execute_local_import(&mut core, actor, request, parsed)?;
+    Ok(expect_answer!(Outcome::Ok(outcome), Import))
 }
 
 fn init_logging(default_level: &str) {

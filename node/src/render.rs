@@ -472,6 +472,23 @@ pub fn status(view: &StatusView) -> String {
     for refusal in &view.recent_refusals {
         let _ = writeln!(text, "  {refusal}");
     }
+    if !view.recent_activity.is_empty() {
+        let _ = writeln!(text, "{}", t!("status.activity.heading"));
+        for entry in &view.recent_activity {
+            let _ = writeln!(
+                text,
+                "  {}",
+                t!(
+                    "status.activity.line",
+                    time = format_time(entry.time_ms),
+                    actor = entry.actor,
+                    operation = catalogue_text(&format!("status.activity.{}", entry.operation))
+                        .unwrap_or_else(|| entry.operation.clone()),
+                    subject = entry.subject
+                )
+            );
+        }
+    }
     text
 }
 

@@ -491,9 +491,32 @@ fn a_draft_previews_the_findings_its_submission_then_has_and_the_report_says_whe
     );
 
     let submitted = run(&[
-        "submit", "--dir", dir, "--ledger", "energy", "--period", "2025",
+        "--as", "王五", "submit", "--dir", dir, "--ledger", "energy", "--period", "2025",
     ]);
     assert!(submitted.status.success(), "{}", stderr(&submitted));
+    // Who did what is in the node's activity log, which `status` shows.
+    let status = run(&["status", "--dir", dir, "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let activity: Vec<(String, String)> = status["recent_activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            (
+                entry["actor"].as_str().unwrap().to_owned(),
+                entry["operation"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> =
+        [("李四", "import"), ("李四", "import"), ("王五", "submit")]
+            .iter()
+            .map(|(actor, operation)| (actor.to_string(), operation.to_string()))
+            .collect();
+    assert_eq!(activity, expected);
+    let text = run(&["status", "--dir", dir]);
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(text.contains("王五报送"), "{text}");
     let report = report_json(dir, false);
     assert_eq!(report["source"], "submission");
     assert_eq!(

@@ -23,8 +23,10 @@ use super::{CoreError, NodeCore, keys};
 use crate::store::{Batch, Durability, Store, Tree};
 
 /// The store format this binary writes. History: 1, no version recorded (until e2c68b6); 2
-/// records the format, the pinned root key and the topology in force, and holds receipts.
-pub const STORE_FORMAT_VERSION: u32 = 2;
+/// records the format, the pinned root key and the topology in force, and holds receipts; 3 adds
+/// the activity log (`activity/` entries in the meta tree; a format 2 store opens with an empty
+/// log, and nothing needs migrating).
+pub const STORE_FORMAT_VERSION: u32 = 3;
 
 /// Reads the store's format: `None` for a fresh store, `Some(1)` for a store written before
 /// formats were recorded.

@@ -130,7 +130,56 @@ fn prepare(request: &Request, topology: &topology::Topology) -> Result<Prepared,
     }
 }
 
+/// What a request that changes the node is called in the activity log, and what it is about;
+/// `None` for requests that only read.
+fn activity_of(request: &Request, code: topology::DivisionCode) -> Option<(&'static str, String)> {
+    let document = |ledger, period| protocol::DocumentKey::new(code, ledger, period).to_string();
+    Some(match request {
+        Request::Import(import) => ("import", document(import.ledger, import.period)),
+        Request::Submit(submit) => ("submit", document(submit.ledger, submit.period)),
+        Request::Delete(delete) => ("delete", document(delete.ledger, delete.period)),
+        Request::Confirm(confirm) => ("confirm", document(confirm.ledger, confirm.period)),
+        Request::Review(review) => (
+            "review",
+            protocol::DocumentKey::new(review.node, review.ledger, review.period).to_string(),
+        ),
+        Request::DefineReturn(define) => (
+            "define_return",
+            format!("{}/{}", define.ledger, define.period),
+        ),
+        Request::SetLock(lock) => ("set_lock", format!("{}/{}", lock.ledger, lock.period)),
+        Request::PublishTopology(_) => ("publish_topology", code.to_string()),
+        Request::LoadNextKey(_) => ("load_next_key", code.to_string()),
+        Request::Status(_)
+        | Request::Report(_)
+        | Request::Export(_)
+        | Request::Completeness(_)
+        | Request::Explain(_)
+        | Request::Verify(_)
+        | Request::Records(_) => return None,
+    })
+}
+
 fn apply(
+    request: Request,
+    prepared: Prepared,
+    core: &mut NodeCore,
+    context: &Context<'_>,
+) -> Outcome {
+    let activity = activity_of(&request, core.code());
+    let response = apply_request(request, prepared, core, context)?;
+    if let Some((operation, subject)) = activity {
+        core.record_activity(&crate::core::activity::ActivityEntry {
+            time_ms: context.now_ms,
+            actor: context.actor.clone(),
+            operation: operation.to_owned(),
+            subject,
+        })?;
+    }
+    Ok(response)
+}
+
+fn apply_request(
     request: Request,
     prepared: Prepared,
     core: &mut NodeCore,
@@ -174,6 +223,27 @@ pub fn execute_local(core: &mut NodeCore, call: Call) -> Outcome {
         running: None,
     };
     apply(call.request, prepared, core, &context)
+}
+
+/// Runs an import whose file the caller has already read and checked (the CLI does, to show
+/// progress), on a core opened directly.
+pub fn execute_local_import(
+    core: &mut NodeCore,
+    actor: &Actor,
+    request: import::ImportRequest,
+    parsed: import::ParsedFile,
+) -> Outcome {
+    let context = Context {
+        actor,
+        now_ms: unix_ms(),
+        running: None,
+    };
+    apply(
+        Request::Import(request),
+        Prepared::Import(parsed),
+        core,
+        &context,
+    )
 }
 
 /// Runs a call on a running node: files are parsed before the core's lock is taken.

@@ -83,6 +83,9 @@ pub struct StatusView {
     /// Children held off after sessions that ended for misbehaviour (running nodes only).
     #[serde(default)]
     pub held_off: Vec<HeldOffView>,
+    /// The latest operations that changed the node, who made them and when, oldest first.
+    #[serde(default)]
+    pub recent_activity: Vec<crate::core::activity::ActivityEntry>,
 }
 
 /// A child held off, and why.
@@ -174,5 +177,9 @@ pub fn status(
                     .collect()
             })
             .unwrap_or_default(),
+        recent_activity: core.recent_activity(RECENT_ACTIVITY_SHOWN)?,
     })
 }
+
+/// How many of the latest operations `status` shows.
+const RECENT_ACTIVITY_SHOWN: usize = 5;
