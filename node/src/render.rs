@@ -670,7 +670,7 @@ pub fn import(answer: &ImportAnswer) -> String {
     let tables: Vec<&str> = answer.tables.iter().map(|table| table.name_zh()).collect();
     if answer.replaced {
         return format!(
-            "{}\n",
+            "{}\n{}",
             t!(
                 "draft.replaced",
                 tables = tables.join(t!("cli.list_separator").as_ref()),
@@ -678,10 +678,11 @@ pub fn import(answer: &ImportAnswer) -> String {
                 written = answer.outcome.n_records_written,
                 key = answer.outcome.key,
                 total = answer.outcome.n_records_in_document
-            )
+            ),
+            blocking_submission(&answer.outcome.blocking_submission)
         );
     }
-    format!(
+    let mut text = format!(
         "{}\n",
         t!(
             "cli.import.done",
@@ -691,6 +692,20 @@ pub fn import(answer: &ImportAnswer) -> String {
             key = answer.outcome.key,
             total = answer.outcome.n_records_in_document
         )
+    );
+    text.push_str(&blocking_submission(&answer.outcome.blocking_submission));
+    text
+}
+
+/// After an import: the errors of the draft that will refuse its submission, one per line.
+fn blocking_submission(blocking: &[Finding]) -> String {
+    if blocking.is_empty() {
+        return String::new();
+    }
+    format!(
+        "{}\n{}",
+        t!("cli.import.blocking_submission", count = blocking.len()),
+        findings(blocking)
     )
 }
 

@@ -70,11 +70,30 @@ fn a_wrong_row_is_listed_deleted_and_the_draft_then_submits() {
     let (_, county, _) = city_and_county(directory.path());
     let dir = county.to_str().unwrap();
     let (known, unknown) = (credit("1"), credit("2"));
-    energy_draft(
+    let consumption = energy_draft(
         directory.path(),
         dir,
         &format!("{known},2025-01,electricity,1000,600\n{unknown},2025-01,electricity,50,30\n"),
         "张三",
+    );
+
+    // The import takes the row of an institution not (yet) in the ledger, and says at once
+    // that the submission will be refused until it is corrected.
+    let again = run(&[
+        "import",
+        "--dir",
+        dir,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        consumption.to_str().unwrap(),
+    ]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let text = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert!(
+        text.contains("报送前须改正") && text.contains(&unknown),
+        "{text}"
     );
 
     // The row of an institution not in the ledger blocks the submission (rules broken: 3).

@@ -20,6 +20,11 @@ pub struct ImportOutcome {
     pub key: String,
     pub n_records_written: usize,
     pub n_records_in_document: usize,
+    /// Errors of the draft as it now stands that do not refuse an import but will refuse the
+    /// submission: references to records of other tables not imported (yet), year-on-year notes.
+    /// Reported now so the clerk knows before submitting.
+    #[serde(default)]
+    pub blocking_submission: Vec<Finding>,
 }
 
 /// What a submit did.
@@ -80,9 +85,13 @@ impl NodeCore {
             let created = document::new_document(&meta, now_ms).map_err(document_error)?;
             self.documents.insert(key, created);
         }
+        let mut blocking_submission = Vec::new();
         let outcome = self
             .check_import(&key, replacing, records)
-            .and_then(|()| self.write_draft(&key, replacing, records, now_ms, by));
+            .and_then(|deferred| {
+                blocking_submission = deferred;
+                self.write_draft(&key, replacing, records, now_ms, by)
+            });
         if outcome.is_err() {
             let draft_changed = matches!(outcome, Err(ImportFailure::Writing(_)));
             if created || draft_changed {
@@ -94,18 +103,19 @@ impl NodeCore {
             key: key.to_string(),
             n_records_written,
             n_records_in_document,
+            blocking_submission,
         })
     }
 
     /// Checks the rules that span records on the draft as it would be after the import; rules
-    /// about references to other tables wait for the submission, so that tables can be imported
-    /// in any order. Leaves the draft as it was.
+    /// about references to other tables refuse only the submission, so that tables can be
+    /// imported in any order, and are returned to be reported. Leaves the draft as it was.
     fn check_import(
         &self,
         key: &DocumentKey,
         replacing: &[Table],
         records: &[Record],
-    ) -> Result<(), ImportFailure> {
+    ) -> Result<Vec<Finding>, ImportFailure> {
         let document_error = |source| {
             ImportFailure::Checking(CoreError::Document {
                 key: *key,
@@ -125,20 +135,18 @@ impl NodeCore {
             period: key.period,
             previous: None,
         };
-        let refusing: Vec<Finding> = schemas::ledgers::check(key.ledger, &merged, &context)
-            .into_iter()
-            .filter(|finding| {
-                finding.severity == Severity::Error
-                    && schemas::ledgers::is_checked_at_import(&finding.rule)
-            })
-            .collect();
+        let (refusing, deferred): (Vec<Finding>, Vec<Finding>) =
+            schemas::ledgers::check(key.ledger, &merged, &context)
+                .into_iter()
+                .filter(|finding| finding.severity == Severity::Error)
+                .partition(|finding| schemas::ledgers::is_checked_at_import(&finding.rule));
         if !refusing.is_empty() {
             return Err(ImportFailure::Checking(CoreError::RulesBroken {
                 key: *key,
                 findings: refusing,
             }));
         }
-        Ok(())
+        Ok(deferred)
     }
 
     /// Writes the records into the draft and stores it durably; returns the records written and
