@@ -528,13 +528,14 @@ pub fn document_review(review: &DocumentReview) -> String {
                 "status.review.decision_line",
                 sequence = decision.sequence,
                 verdict = t!(format!("status.verdict.{}", decision.verdict)),
-                by = decision.decided_by,
+                by = format!("{} ({})", decision.decided_by_name, decision.decided_by),
                 time = format_time(decision.time_ms)
             ),
-            decision
-                .reason
-                .as_ref()
-                .map_or(String::new(), |reason| format!(": {reason}"))
+            decision.reason.as_ref().map_or(String::new(), |reason| t!(
+                "status.review.decision_reason",
+                reason = reason
+            )
+            .into_owned())
         );
     }
     text.push('\n');

@@ -43,6 +43,9 @@ pub struct DecisionView {
     pub verdict: String,
     pub reason: Option<String>,
     pub decided_by: DivisionCode,
+    /// The deciding node's name in the topology.
+    #[serde(default)]
+    pub decided_by_name: String,
     pub time_ms: i64,
     pub hash: String,
 }
@@ -413,6 +416,11 @@ impl NodeCore {
                     Verdict::Accepted => None,
                 },
                 decided_by: notice.payload().signer,
+                decided_by_name: self
+                    .topology
+                    .node(notice.payload().signer)
+                    .map(|node| node.name_zh.clone())
+                    .unwrap_or_default(),
                 time_ms: notice.payload().time_ms,
                 hash: notice.hash().to_hex(),
             })
