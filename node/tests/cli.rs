@@ -336,7 +336,7 @@ fn the_root_defines_closes_and_reopens_returns_and_no_one_else_may() {
         "2027-03-31",
     ]);
     let message = assert_one_line_error(&refused);
-    assert!(message.contains("only the root"), "{message}");
+    assert!(message.contains("只有根节点"), "{message}");
     let bad_date = run(&[
         "return",
         "define",

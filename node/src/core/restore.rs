@@ -61,8 +61,8 @@ impl NodeCore {
         ] {
             if !self.store.scan_prefix(tree, &[])?.is_empty() {
                 return Err(CoreError::CorruptObject {
-                    what: format!("the store's {} tree", tree.name()),
-                    reason: "a restore is written only into an empty store".to_owned(),
+                    what: crate::t!("node.core.object.store_tree", tree = tree.name()).into_owned(),
+                    reason: crate::t!("node.core.reason.restore_needs_empty_store").into_owned(),
                 });
             }
         }
