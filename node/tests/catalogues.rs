@@ -297,7 +297,6 @@ const NOT_YET_MOVED: &[(&str, usize)] = &[
     ("node/src/local_tree.rs", 2),
     ("node/src/main.rs", 1),
     ("node/src/spreadsheet/error.rs", 9),
-    ("node/src/store/mod.rs", 8),
     ("node/src/transport/tls.rs", 13),
     ("schemas/src/document/mod.rs", 17),
 ];
