@@ -283,10 +283,10 @@ fn a_missing_directory_and_a_port_in_use_are_one_line_each() {
         .unwrap();
     let message = assert_one_line_error(&output);
     assert!(
-        message.contains(&format!("cannot listen on {address} for node 640100000000")),
+        message.contains(&format!("无法在 {address} 上为节点 640100000000 监听")),
         "{message}"
     );
-    assert!(message.contains("already in use"), "{message}");
+    assert!(message.contains("端口已被占用"), "{message}");
 }
 
 #[test]
