@@ -26,7 +26,7 @@ use crate::export::{self, ExportFormat};
 use crate::import::{ImportTarget, Progress, parse_csv};
 use crate::local_tree::{self, LocalTree};
 use crate::operations::report::{self, ReportView};
-use crate::render;
+use crate::{render, t};
 
 /// The sample data: `<division code>/<table>.csv` for every node of the Ningxia tree.
 static SAMPLE_DATA: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../sample-data/ningxia");
@@ -71,17 +71,26 @@ pub fn sample_files() -> Result<Vec<SampleFile>> {
             .file_name()
             .and_then(|name| name.to_str())
             .unwrap_or_default();
-        let code = DivisionCode::parse(code_text)
-            .map_err(|error| anyhow!("sample data directory {code_text}: {error}"))?;
+        let code = DivisionCode::parse(code_text).map_err(|error| {
+            anyhow!(t!(
+                "cli.demo.sample_directory",
+                name = code_text,
+                error = error
+            ))
+        })?;
         for file in node_directory.files() {
             let stem = file
                 .path()
                 .file_stem()
                 .and_then(|stem| stem.to_str())
                 .unwrap_or_default();
-            let table: Table = stem
-                .parse()
-                .map_err(|error| anyhow!("sample file {}: {error}", file.path().display()))?;
+            let table: Table = stem.parse().map_err(|error| {
+                anyhow!(t!(
+                    "cli.demo.sample_file",
+                    file = file.path().display(),
+                    error = error
+                ))
+            })?;
             files.push(SampleFile {
                 code,
                 table,
@@ -203,9 +212,10 @@ pub async fn run_demo(directory: &Path) -> Result<(DemoSummary, LocalTree)> {
             break;
         }
         if last_submit.elapsed() > CONSOLIDATION_TIMEOUT {
-            bail!(
-                "the region's rollups did not include every node within {CONSOLIDATION_TIMEOUT:?}"
-            );
+            bail!(t!(
+                "cli.demo.not_consolidated",
+                seconds = CONSOLIDATION_TIMEOUT.as_secs()
+            ));
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }
@@ -243,9 +253,10 @@ pub async fn run_demo(directory: &Path) -> Result<(DemoSummary, LocalTree)> {
             break;
         }
         if review_started.elapsed() > CONSOLIDATION_TIMEOUT {
-            bail!(
-                "the region did not learn of every review decision within {CONSOLIDATION_TIMEOUT:?}"
-            );
+            bail!(t!(
+                "cli.demo.not_reviewed",
+                seconds = CONSOLIDATION_TIMEOUT.as_secs()
+            ));
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }
@@ -300,7 +311,7 @@ pub async fn run_demo(directory: &Path) -> Result<(DemoSummary, LocalTree)> {
 fn export_return(directory: &Path, statistical_return: &StatReturn) -> Result<Vec<String>> {
     let returns = directory.join("returns");
     std::fs::create_dir_all(&returns)
-        .with_context(|| format!("cannot create {}", returns.display()))?;
+        .with_context(|| t!("cli.demo.cannot_create", dir = returns.display()).into_owned())?;
     let mut written = Vec::new();
     for format in [
         ExportFormat::Xlsx,
@@ -316,42 +327,61 @@ fn export_return(directory: &Path, statistical_return: &StatReturn) -> Result<Ve
 
 fn print_summary(summary: &DemoSummary) {
     println!(
-        "huizong demo: the Ningxia tree, {} nodes as QUIC endpoints on 127.0.0.1, in {}",
-        summary.nodes, summary.directory
+        "{}",
+        t!(
+            "cli.demo.heading",
+            nodes = summary.nodes,
+            dir = summary.directory
+        )
     );
     println!(
-        "imported {} sample records into the nodes' own ledgers in {} ms; every node submitted",
-        summary.records_imported, summary.import_ms
+        "{}",
+        t!(
+            "cli.demo.imported",
+            records = summary.records_imported,
+            ms = summary.import_ms
+        )
     );
     println!(
-        "consolidation: the region's rollups included all {} nodes {} ms after the last submission",
-        summary.nodes, summary.consolidation_ms
+        "{}",
+        t!(
+            "cli.demo.consolidated",
+            nodes = summary.nodes,
+            ms = summary.consolidation_ms
+        )
     );
-    println!(
-        "review: every parent accepted its children's submissions; the region's figures were final {} ms later",
-        summary.review_ms
-    );
+    println!("{}", t!("cli.demo.reviewed", ms = summary.review_ms));
     for outcome in &summary.ledgers {
         println!();
         print!("{}", render::report(&outcome.region_report));
+        let ledger = outcome
+            .ledger
+            .parse::<Ledger>()
+            .map_or_else(|_| outcome.ledger.clone(), render::ledger_name);
         let check = if outcome.region_figures == outcome.raw_figures {
-            "equal to the sum over all raw records of the 28 nodes"
+            t!("cli.demo.check_equal", ledger = ledger)
         } else {
-            "DIFFERENT from the sum over the raw records"
+            t!("cli.demo.check_different", ledger = ledger)
         };
+        println!("\n  {check}");
         println!(
-            "\n  check: the region's {} figures are {check}",
-            outcome.ledger
+            "  {}",
+            t!(
+                "cli.demo.exported",
+                files = outcome.exported.join(&t!("cli.demo.list_separator"))
+            )
         );
-        println!("  the region's return: {}", outcome.exported.join(", "));
     }
     println!();
     println!(
-        "verify at the region: {} submissions re-checked against {} documents, {} rollups recomputed, {} review decisions re-checked",
-        summary.region_verify.submissions_checked,
-        summary.region_verify.documents_checked,
-        summary.region_verify.rollups_checked,
-        summary.region_verify.decisions_checked
+        "{}",
+        t!(
+            "cli.demo.verified",
+            submissions = summary.region_verify.submissions_checked,
+            documents = summary.region_verify.documents_checked,
+            rollups = summary.region_verify.rollups_checked,
+            decisions = summary.region_verify.decisions_checked
+        )
     );
 }
 
@@ -360,7 +390,7 @@ pub fn run(options: DemoOptions) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
+        .context(t!("node.listen.cannot_start_runtime"))?;
     let temporary;
     let directory = match &options.dir {
         Some(directory) => directory.clone(),
@@ -368,7 +398,7 @@ pub fn run(options: DemoOptions) -> Result<()> {
             temporary = tempfile::Builder::new()
                 .prefix("huizong-demo-")
                 .tempdir()
-                .context("cannot create a temporary directory")?;
+                .context(t!("cli.demo.cannot_create_temporary"))?;
             temporary.path().to_path_buf()
         }
     };
@@ -388,18 +418,21 @@ pub fn run(options: DemoOptions) -> Result<()> {
         if options.keep {
             println!();
             println!(
-                "the tree keeps running; try: huizong status --dir {}",
-                directory.join(tree.topology.root().code.as_str()).display()
+                "{}",
+                t!(
+                    "cli.demo.keeps_running",
+                    dir = directory.join(tree.topology.root().code.as_str()).display()
+                )
             );
-            println!("press Ctrl-C to stop");
+            println!("{}", t!("cli.demo.press_ctrl_c"));
             let _ = tokio::signal::ctrl_c().await;
         }
         tree.shutdown().await?;
         if !mismatched.is_empty() {
-            bail!(
-                "the region's figures differ from the raw records for {}",
-                mismatched.join(", ")
-            );
+            bail!(t!(
+                "cli.demo.figures_differ",
+                ledgers = mismatched.join(&t!("cli.demo.list_separator"))
+            ));
         }
         Ok(())
     })

@@ -24,6 +24,7 @@ use topology::{DivisionCode, PublicKey, Topology};
 
 use crate::core::NodeCore;
 use crate::store::{SledStore, StoreError, disk};
+use crate::t;
 
 /// Retry delays towards the parent, in milliseconds.
 pub const RETRY_MS_MIN_DEFAULT: u64 = 200;
@@ -110,19 +111,16 @@ impl NodeDirectory {
     /// A directory that `huizong init` made.
     pub fn existing(root: &Path) -> Result<Self> {
         if !root.is_dir() {
-            bail!(
-                "node directory {} does not exist (create one with `huizong init`)",
-                root.display()
-            );
+            bail!(t!("node.directory.missing", dir = root.display()));
         }
         let directory = Self {
             root: root.to_path_buf(),
         };
         if !directory.config_path().is_file() {
-            bail!(
-                "{} is not a node directory: it has no node.toml (create one with `huizong init`)",
-                root.display()
-            );
+            bail!(t!(
+                "node.directory.not_a_node_directory",
+                dir = root.display()
+            ));
         }
         Ok(directory)
     }
@@ -170,11 +168,11 @@ impl NodeDirectory {
     pub fn make_next_key(&self) -> Result<PublicKey> {
         let key = generate_key()?;
         write_key(&self.next_key_path(), &key).map_err(|error| {
-            anyhow!(
-                "{error:#}; a next key already waits: give its public half to the root, or \
-                 remove {} to make another",
-                self.next_key_path().display()
-            )
+            anyhow!(t!(
+                "node.directory.next_key_waits",
+                error = format!("{error:#}"),
+                file = self.next_key_path().display()
+            ))
         })?;
         Ok(public_key(&key))
     }
@@ -191,11 +189,17 @@ impl NodeDirectory {
             .root
             .join(format!("node.key.retired-{topology_version}"));
         if self.key_path().exists() {
-            fs::rename(self.key_path(), &retired)
-                .with_context(|| format!("cannot keep the old key as {}", retired.display()))?;
+            fs::rename(self.key_path(), &retired).with_context(|| {
+                t!(
+                    "node.directory.cannot_keep_old_key",
+                    file = retired.display()
+                )
+                .into_owned()
+            })?;
         }
-        fs::rename(&next, self.key_path())
-            .with_context(|| format!("cannot make {} the node's key", next.display()))?;
+        fs::rename(&next, self.key_path()).with_context(|| {
+            t!("node.directory.cannot_promote_key", file = next.display()).into_owned()
+        })?;
         Ok(())
     }
 
@@ -205,16 +209,23 @@ impl NodeDirectory {
         let path = self.topology_path();
         let staging = self.root.join(".topology.toml.new");
         write_file(&self.root, &staging, &topology.to_toml_string())?;
-        fs::rename(&staging, &path)
-            .with_context(|| format!("cannot replace {}", path.display()))?;
+        fs::rename(&staging, &path).with_context(|| {
+            t!("node.directory.cannot_replace", file = path.display()).into_owned()
+        })?;
         Ok(())
     }
 
     pub fn read_config(&self) -> Result<NodeConfig> {
         let path = self.config_path();
-        let text =
-            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        toml::from_str(&text).map_err(|error| anyhow!("{}: {}", path.display(), error.message()))
+        let text = fs::read_to_string(&path)
+            .with_context(|| t!("errors.cannot_read", file = path.display()).into_owned())?;
+        toml::from_str(&text).map_err(|error| {
+            anyhow!(t!(
+                "node.directory.file_problem",
+                file = path.display(),
+                reason = error.message()
+            ))
+        })
     }
 
     pub fn read_topology(&self) -> Result<Topology> {
@@ -231,11 +242,11 @@ impl NodeDirectory {
     pub fn open_core(&self) -> Result<NodeCore> {
         let store_path = self.store_path();
         if !store_path.exists() {
-            bail!(
-                "the store of this node is missing ({}): if it was lost, rebuild it from the parent with `huizong restore --dir {}`",
-                store_path.display(),
-                self.root.display()
-            );
+            bail!(t!(
+                "node.directory.store_missing",
+                store = store_path.display(),
+                dir = self.root.display()
+            ));
         }
         self.open_core_creating()
     }
@@ -248,11 +259,11 @@ impl NodeDirectory {
         let store_path = self.store_path();
         // The store's directory is private before sled writes anything into it.
         create_private_directory(&store_path).map_err(|error| {
-            anyhow!(
-                "cannot create the store directory {}: {}",
-                store_path.display(),
-                disk::explain_io_error(&store_path, &error)
-            )
+            anyhow!(t!(
+                "node.directory.cannot_create_store_directory",
+                dir = store_path.display(),
+                reason = disk::explain_io_error(&store_path, &error)
+            ))
         })?;
         let store = open_store_waiting(&store_path)?;
         let next = self.read_next_key()?;
@@ -288,8 +299,13 @@ impl NodeDirectory {
                 crate::clock::unix_ms() / 1000
             ));
             tracing::warn!("{note}; kept as {}", refused.display());
-            fs::rename(self.topology_path(), &refused)
-                .with_context(|| format!("cannot move topology.toml to {}", refused.display()))?;
+            fs::rename(self.topology_path(), &refused).with_context(|| {
+                t!(
+                    "node.directory.cannot_move_topology",
+                    file = refused.display()
+                )
+                .into_owned()
+            })?;
             self.write_topology(core.topology())?;
         } else if core.topology().digest() != self.read_topology()?.digest() {
             self.write_topology(core.topology())?;
@@ -299,7 +315,12 @@ impl NodeDirectory {
     }
 
     fn open_error(&self, code: DivisionCode) -> String {
-        format!("cannot open node {code} in {}", self.root.display())
+        t!(
+            "node.directory.cannot_open_node",
+            code = code,
+            dir = self.root.display()
+        )
+        .into_owned()
     }
 }
 
@@ -322,24 +343,29 @@ fn open_store_waiting(path: &Path) -> Result<SledStore> {
 
 /// Reads and validates a topology file.
 pub fn read_topology(path: &Path) -> Result<Topology> {
-    let text =
-        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = fs::read_to_string(path)
+        .with_context(|| t!("errors.cannot_read", file = path.display()).into_owned())?;
     Ok(Topology::from_toml_str(&text, &path.display().to_string())?)
 }
 
 /// Reads a key file written by [`write_new_key`].
 pub fn read_key(path: &Path) -> Result<SigningKey> {
-    let text = fs::read_to_string(path)
-        .with_context(|| format!("cannot read key file {}", path.display()))?;
-    let bytes = BASE64
-        .decode(text.trim())
-        .map_err(|error| anyhow!("key file {}: not base64: {error}", path.display()))?;
+    let text = fs::read_to_string(path).with_context(|| {
+        t!("node.directory.cannot_read_key", file = path.display()).into_owned()
+    })?;
+    let bytes = BASE64.decode(text.trim()).map_err(|error| {
+        anyhow!(t!(
+            "node.directory.key_not_base64",
+            file = path.display(),
+            error = error
+        ))
+    })?;
     let seed: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-        anyhow!(
-            "key file {}: an ed25519 secret key is 32 bytes, this one has {}",
-            path.display(),
-            bytes.len()
-        )
+        anyhow!(t!(
+            "node.directory.key_wrong_length",
+            file = path.display(),
+            length = bytes.len()
+        ))
     })?;
     Ok(SigningKey::from_bytes(&seed))
 }
@@ -350,17 +376,16 @@ pub fn check_key_file_private(path: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let metadata = fs::metadata(path)
-            .with_context(|| format!("cannot read key file {}", path.display()))?;
+        let metadata = fs::metadata(path).with_context(|| {
+            t!("node.directory.cannot_read_key", file = path.display()).into_owned()
+        })?;
         let mode = metadata.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            bail!(
-                "the key file {} can be read or written by other users (mode {mode:04o}); anyone \
-                 who reads it can sign for this node: make it private with `chmod 600 {}` and \
-                 run again",
-                path.display(),
-                path.display()
-            );
+            bail!(t!(
+                "node.directory.key_not_private",
+                file = path.display(),
+                mode = format!("{mode:04o}")
+            ));
         }
     }
     Ok(())
@@ -389,7 +414,8 @@ pub fn create_private_directory(path: &Path) -> std::io::Result<()> {
 /// A fresh key from the operating system's random source.
 pub fn generate_key() -> Result<SigningKey> {
     let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|error| anyhow!("no random source: {error}"))?;
+    getrandom::fill(&mut seed)
+        .map_err(|error| anyhow!(t!("node.directory.no_random_source", error = error)))?;
     Ok(SigningKey::from_bytes(&seed))
 }
 
@@ -404,23 +430,23 @@ pub fn write_key(path: &Path, key: &SigningKey) -> Result<()> {
     }
     let mut file = options.open(path).map_err(|error| {
         if error.kind() == std::io::ErrorKind::AlreadyExists {
-            anyhow!("{} already exists; not overwriting a key", path.display())
+            anyhow!(t!("node.directory.key_exists", file = path.display()))
         } else {
-            anyhow!(
-                "cannot create key file {}: {}",
-                path.display(),
-                disk::explain_io_error(path, &error)
-            )
+            anyhow!(t!(
+                "node.directory.cannot_create_key",
+                file = path.display(),
+                reason = disk::explain_io_error(path, &error)
+            ))
         }
     })?;
     writeln!(file, "{}", BASE64.encode(key.to_bytes()))
         .and_then(|()| file.sync_all())
         .map_err(|error| {
-            anyhow!(
-                "cannot write key file {}: {}",
-                path.display(),
-                disk::explain_io_error(path, &error)
-            )
+            anyhow!(t!(
+                "node.directory.cannot_write_key",
+                file = path.display(),
+                reason = disk::explain_io_error(path, &error)
+            ))
         })
 }
 
@@ -438,21 +464,26 @@ pub fn init(
 ) -> Result<NodeDirectory> {
     topology
         .verify_signature()
-        .map_err(|error| anyhow!("the topology is not validly signed: {error}"))?;
+        .map_err(|error| anyhow!(t!("node.directory.topology_not_signed", error = error)))?;
     let Some(entry) = topology.node(code) else {
-        bail!("node {code} is not in the topology \"{}\"", topology.name());
+        bail!(t!(
+            "node.directory.node_not_in_topology",
+            code = code,
+            name = topology.name()
+        ));
     };
     if entry.public_key.as_ref() != Some(&public_key(key)) {
-        bail!(
-            "the key given is not the key the topology names for {code} ({})",
-            entry.name_zh
-        );
+        bail!(t!(
+            "node.directory.key_not_in_topology",
+            code = code,
+            name = entry.name_zh
+        ));
     }
     if root.exists() && fs::read_dir(root)?.next().is_some() {
-        bail!(
-            "{} exists and is not empty; choose a new directory",
-            root.display()
-        );
+        bail!(t!(
+            "node.directory.directory_not_empty",
+            dir = root.display()
+        ));
     }
     let root_existed = root.exists();
     let directory = NodeDirectory {
@@ -476,11 +507,11 @@ fn fill_new_directory(
 ) -> Result<()> {
     let root = directory.root();
     create_private_directory(root).map_err(|error| {
-        anyhow!(
-            "cannot create node directory {}: {}",
-            root.display(),
-            disk::explain_io_error(root, &error)
-        )
+        anyhow!(t!(
+            "node.directory.cannot_create_directory",
+            dir = root.display(),
+            reason = disk::explain_io_error(root, &error)
+        ))
     })?;
     let config = NodeConfig {
         code,
@@ -515,16 +546,17 @@ impl NodeDirectory {
 /// directory not writable.
 fn write_file(root: &Path, path: &Path, text: &str) -> Result<()> {
     fs::write(path, text).map_err(|error| {
-        anyhow!(
-            "cannot write {}: {}",
-            path.display(),
-            disk::explain_io_error(root, &error)
-        )
+        anyhow!(t!(
+            "node.directory.cannot_write_file",
+            file = path.display(),
+            reason = disk::explain_io_error(root, &error)
+        ))
     })
 }
 
 /// Rewrites `node.toml`.
 pub fn write_config(directory: &NodeDirectory, config: &NodeConfig) -> Result<()> {
-    let text = toml::to_string(config).context("cannot encode node.toml")?;
+    // A struct of strings and numbers always encodes as TOML.
+    let text = toml::to_string(config).expect("node.toml always encodes");
     write_file(directory.root(), &directory.config_path(), &text)
 }

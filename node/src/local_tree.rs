@@ -98,8 +98,13 @@ pub fn prepare(template: &Topology, root_directory: &Path) -> Result<PreparedTre
     }
     let root = topology.root().code;
     topology.sign(&keys[&root])?;
-    std::fs::create_dir_all(root_directory)
-        .with_context(|| format!("cannot create {}", root_directory.display()))?;
+    std::fs::create_dir_all(root_directory).with_context(|| {
+        crate::t!(
+            "node.local_tree.cannot_create",
+            dir = root_directory.display()
+        )
+        .into_owned()
+    })?;
     std::fs::write(
         root_directory.join("topology.toml"),
         topology.to_toml_string(),
@@ -210,7 +215,7 @@ impl LocalTree {
     pub fn node(&self, code: DivisionCode) -> Result<&RunningNode> {
         self.nodes
             .get(&code)
-            .ok_or_else(|| anyhow!("node {code} is not in the tree"))
+            .ok_or_else(|| anyhow!(crate::t!("node.local_tree.not_in_tree", code = code)))
     }
 
     /// The root node.
@@ -226,8 +231,16 @@ impl LocalTree {
         for (code, node) in self.nodes {
             node.task
                 .await
-                .map_err(|join_error| anyhow!("node {code} panicked: {join_error}"))?
-                .with_context(|| format!("node {code} failed"))?;
+                .map_err(|join_error| {
+                    anyhow!(crate::t!(
+                        "node.local_tree.node_panicked",
+                        code = code,
+                        error = join_error
+                    ))
+                })?
+                .with_context(|| {
+                    crate::t!("node.local_tree.node_failed", code = code).into_owned()
+                })?;
         }
         Ok(())
     }

@@ -551,7 +551,7 @@ fn run_node(dir: &std::path::Path) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
+        .context(t!("node.listen.cannot_start_runtime"))?;
     runtime.block_on(async move {
         let shutdown = CancellationToken::new();
         let signal_shutdown = shutdown.clone();

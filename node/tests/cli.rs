@@ -163,7 +163,7 @@ fn keygen_sign_and_init_build_a_node_directory_and_refuse_an_unknown_code() {
     assert!(keygen.status.success(), "{}", stderr(&keygen));
     let root_public = String::from_utf8_lossy(&keygen.stdout).trim().to_owned();
     let again = run(&["keygen", "--out", root_key.to_str().unwrap()]);
-    assert!(assert_one_line_error(&again).contains("already exists"));
+    assert!(assert_one_line_error(&again).contains("已存在"));
 
     let topology = format!(
         "version = 1\nname = \"one region\"\n\n[[node]]\ncode = \"640000000000\"\nname_zh = \"宁夏回族自治区\"\nname_en = \"Ningxia\"\nlevel = \"region\"\npublic_key = \"{root_public}\"\naddress = \"127.0.0.1:47999\"\n"
@@ -180,7 +180,7 @@ fn keygen_sign_and_init_build_a_node_directory_and_refuse_an_unknown_code() {
         "--key",
         root_key.to_str().unwrap(),
     ]);
-    assert!(assert_one_line_error(&unsigned_init).contains("not validly signed"));
+    assert!(assert_one_line_error(&unsigned_init).contains("拓扑没有有效签名"));
     let signed = run(&[
         "topology",
         "sign",
@@ -204,10 +204,7 @@ fn keygen_sign_and_init_build_a_node_directory_and_refuse_an_unknown_code() {
         root_key.to_str().unwrap(),
     ]);
     let message = assert_one_line_error(&unknown);
-    assert!(
-        message.contains("640199000000 is not in the topology"),
-        "{message}"
-    );
+    assert!(message.contains("节点 640199000000 不在拓扑"), "{message}");
     assert!(!path("other").exists(), "nothing was created");
 
     let created = run(&[
@@ -243,7 +240,7 @@ fn a_node_whose_store_is_gone_does_not_start_over_and_points_to_restore() {
             .unwrap();
         let message = assert_one_line_error(&output);
         assert!(
-            message.contains("store of this node is missing"),
+            message.contains("本节点的存储不见了"),
             "{command}: {message}"
         );
         assert!(
@@ -262,7 +259,7 @@ fn a_missing_directory_and_a_port_in_use_are_one_line_each() {
     let missing = run(&["status", "--dir", "/nonexistent/huizong-node"]);
     let message = assert_one_line_error(&missing);
     assert!(
-        message.contains("/nonexistent/huizong-node does not exist"),
+        message.contains("/nonexistent/huizong-node 不存在"),
         "{message}"
     );
 
@@ -286,10 +283,10 @@ fn a_missing_directory_and_a_port_in_use_are_one_line_each() {
         .unwrap();
     let message = assert_one_line_error(&output);
     assert!(
-        message.contains(&format!("cannot listen on {address} for node 640100000000")),
+        message.contains(&format!("无法在 {address} 上为节点 640100000000 监听")),
         "{message}"
     );
-    assert!(message.contains("already in use"), "{message}");
+    assert!(message.contains("端口已被占用"), "{message}");
 }
 
 #[test]
@@ -336,7 +333,7 @@ fn the_root_defines_closes_and_reopens_returns_and_no_one_else_may() {
         "2027-03-31",
     ]);
     let message = assert_one_line_error(&refused);
-    assert!(message.contains("only the root"), "{message}");
+    assert!(message.contains("只有根节点"), "{message}");
     let bad_date = run(&[
         "return",
         "define",

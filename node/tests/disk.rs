@@ -432,7 +432,7 @@ fn run_scenario(filling: Option<(&str, usize)>) -> (String, String, usize) {
         if let Err(message) = pair.run(*step, now_ms) {
             n_failed += 1;
             assert!(
-                message.contains("the disk holding it is full (no space left on device")
+                message.contains("所在磁盘已满（设备上没有剩余空间")
                     && message.contains("/test/full-disk/store"),
                 "{context}: the error says the disk is full and where: {message}"
             );

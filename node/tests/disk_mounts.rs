@@ -205,7 +205,7 @@ fn submitted(status: &serde_json::Value, key: &str) -> Option<(u64, u64)> {
 fn assert_disk_full(message: &str, path: &str) {
     eprintln!("{message}");
     assert!(
-        message.contains("is full (no space left on device") && message.contains("free space"),
+        message.contains("磁盘已满（设备上没有剩余空间") && message.contains("请腾出空间"),
         "says the disk is full and what to do: {message}"
     );
     assert!(message.contains(path), "names {path}: {message}");
@@ -354,7 +354,7 @@ fn a_read_only_directory_is_named_not_writable_by_init_run_and_import() {
         let message = assert_one_line_error(output);
         eprintln!("{message}");
         assert!(
-            message.contains("not writable") && message.contains("read-only"),
+            message.contains("不可写") && message.contains("只读文件系统"),
             "says the directory is not writable and read-only: {message}"
         );
         assert!(message.contains(path), "names {path}: {message}");
@@ -388,7 +388,7 @@ fn a_read_only_directory_is_named_not_writable_by_init_run_and_import() {
     let last_line = message.lines().last().unwrap_or_default();
     eprintln!("{last_line}");
     assert!(
-        last_line.starts_with("错误：") && last_line.contains("read-only"),
+        last_line.starts_with("错误：") && last_line.contains("只读文件系统"),
         "{message}"
     );
     assert!(last_line.contains(&store), "{message}");
@@ -520,7 +520,7 @@ fn a_running_city_on_a_full_disk_refuses_the_county_keeps_serving_and_stores_it_
 
     // The city cannot store the county's document: it says why, and goes on serving.
     wait_until("the city to report the full disk", || {
-        city_process.log().contains("no space left on device")
+        city_process.log().contains("设备上没有剩余空间")
     });
     city_process.assert_alive();
     let city_status = status(&namespace, &city);

@@ -162,9 +162,7 @@ fn an_error_cell_is_refused_with_its_row_and_column() {
         other => panic!("expected an error cell, got {other}"),
     }
     assert!(
-        error
-            .to_string()
-            .contains("cell C5 holds the error #DIV/0!"),
+        error.to_string().contains("C5 单元格是错误值 #DIV/0!"),
         "{error}"
     );
 }
@@ -182,7 +180,7 @@ fn a_missing_sheet_lists_the_sheets_there_are() {
     assert_eq!(
         error.to_string(),
         format!(
-            "{}: sheet \"能源消费\" is not in the workbook (it has: Sheet1, 机构)",
+            "{}：工作簿中没有工作表“能源消费”（现有：Sheet1、机构）",
             path.display()
         )
     );

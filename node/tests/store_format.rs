@@ -128,6 +128,6 @@ fn a_store_of_a_later_format_is_refused_with_what_to_do() {
         .unwrap();
     drop(core);
     let error = format!("{:#}", county.open_core().unwrap_err());
-    assert!(error.contains("store format 99"), "{error}");
-    assert!(error.contains("newer huizong"), "{error}");
+    assert!(error.contains("存储格式 99"), "{error}");
+    assert!(error.contains("较新版本的 huizong"), "{error}");
 }

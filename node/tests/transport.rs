@@ -49,7 +49,7 @@ async fn a_key_the_topology_does_not_name_fails_the_handshake() {
     let error = outcome.expect_err("a stranger's key is refused");
     let text = format!("{error:#}");
     assert!(
-        text.contains("not among the keys") || text.contains("46"),
+        text.contains("不在本节点接受的密钥之列") || text.contains("46"),
         "the handshake fails on the key: {text}"
     );
     let stored = city

@@ -211,6 +211,21 @@ mod tests {
         );
         // The fallback is Chinese: a language the catalogues lack reads Chinese too.
         assert_eq!(period.localized("fr"), period.localized("zh-CN"));
+        let stored = crate::DocumentError::WrongType {
+            table: crate::Table::Vehicles,
+            record_id: "宁A12345".to_owned(),
+            field: "domestic_brand",
+            expected: crate::document::ExpectedType::Boolean,
+            found: "整数 1".to_owned(),
+        };
+        assert_eq!(
+            stored.localized("zh-CN"),
+            "vehicles 记录“宁A12345”的字段 domestic_brand 应为布尔值，实为整数 1"
+        );
+        assert_eq!(
+            stored.localized("en"),
+            "vehicles record \"宁A12345\" field domestic_brand must be a boolean, but is 整数 1"
+        );
     }
 
     #[test]

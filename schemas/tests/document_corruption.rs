@@ -18,6 +18,7 @@ use std::sync::LazyLock;
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
 use document_samples::{document_with, ledger_samples, record_map, samples, space, table_map};
+use schemas::document::ExpectedType;
 use schemas::document::read_records;
 use schemas::{DocumentError, Ledger, Table};
 
@@ -102,7 +103,7 @@ fn text(value: &str) -> ScalarValue {
 }
 
 /// Whether an error is a wrong type of a field of a table.
-fn wrong_type(error: &DocumentError, table: Table, field: &str, expected: &str) -> bool {
+fn wrong_type(error: &DocumentError, table: Table, field: &str, expected: ExpectedType) -> bool {
     matches!(
         error,
         DocumentError::WrongType { table: found_table, field: found_field, expected: found_expected, .. }

@@ -298,7 +298,7 @@ fn a_county_whose_store_is_lost_is_restored_from_its_city_and_carries_on() -> Re
     let root_restore = huizong(&["restore", "--dir", tree.region.dir()]);
     assert!(!root_restore.status.success());
     assert!(
-        String::from_utf8_lossy(&root_restore.stderr).contains("no parent"),
+        String::from_utf8_lossy(&root_restore.stderr).contains("没有可以从中恢复的上级"),
         "{}",
         String::from_utf8_lossy(&root_restore.stderr)
     );
@@ -312,7 +312,7 @@ fn a_county_whose_store_is_lost_is_restored_from_its_city_and_carries_on() -> Re
         .terminate()?;
     let refused = huizong(&["restore", "--dir", &county_dir]);
     assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("opens and holds"));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("可以打开，其中有"));
 
     // The store is lost while the city is away: the restore names the address, writes nothing.
     std::fs::remove_dir_all(tree.counties[0].directory.join("store"))?;
@@ -321,7 +321,7 @@ fn a_county_whose_store_is_lost_is_restored_from_its_city_and_carries_on() -> Re
     assert!(!unreachable.status.success());
     let message = String::from_utf8_lossy(&unreachable.stderr).to_string();
     assert!(
-        message.contains("unreachable") && message.contains("127.0.0.1:"),
+        message.contains("秒内没有应答") && message.contains("127.0.0.1:"),
         "{message}"
     );
     assert!(!tree.counties[0].directory.join("store").exists());

@@ -310,9 +310,7 @@ fn a_submission_for_a_return_not_defined_is_refused_by_the_node_and_by_its_paren
         .submit(Ledger::Energy, SAMPLE_PERIOD, 1_000)
         .unwrap_err();
     assert!(
-        error
-            .to_string()
-            .contains("return energy/2025 is not defined"),
+        error.to_string().contains("报表 energy/2025 尚未下发"),
         "{error}"
     );
 
@@ -378,7 +376,7 @@ fn a_definition_comes_down_from_the_root_and_one_not_signed_by_the_root_is_refus
             6_000,
         )
         .unwrap_err();
-    assert!(error.to_string().contains("only the root"), "{error}");
+    assert!(error.to_string().contains("只有根节点"), "{error}");
 
     // A county that signs a definition of its own and sends it up is refused.
     let reason = city_refuses_the_countys_notice(

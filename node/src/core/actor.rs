@@ -18,11 +18,11 @@ pub struct Actor(String);
 /// Why a name cannot be an actor.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ActorError {
-    #[error("the actor's name is empty")]
+    #[error("{}", crate::t!("node.actor.empty"))]
     Empty,
-    #[error("the actor's name is longer than {ACTOR_NAME_CHARS_MAX} characters")]
+    #[error("{}", crate::t!("node.actor.too_long", max = ACTOR_NAME_CHARS_MAX))]
     TooLong,
-    #[error("the actor's name contains a control character")]
+    #[error("{}", crate::t!("node.actor.control_character"))]
     ControlCharacter,
 }
 

@@ -166,7 +166,7 @@ impl NodeCore {
         }
         let mut best: Option<AcceptedSubmission> = None;
         for (hash, _) in self.store.scan_prefix(Tree::Submissions, &[])? {
-            let hash = object_hash(&hash, "submission key")?;
+            let hash = object_hash(&hash, &crate::t!("node.core.object.submission_key"))?;
             let Some(held) = self.load_submission(&hash)? else {
                 continue;
             };

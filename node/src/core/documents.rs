@@ -58,7 +58,7 @@ impl NodeCore {
         .map_err(|error| corrupt(error.to_string()))?;
         if has_queued_changes(&document) {
             return Err(corrupt(
-                "it holds changes whose history is missing, which no signature covers".to_owned(),
+                crate::t!("node.core.reason.queued_changes").into_owned(),
             ));
         }
         let persisted = Persisted {
@@ -78,13 +78,13 @@ impl NodeCore {
         let Some(latest) = self.latest_submissions.get(key) else {
             return Err(CoreError::CorruptDocument {
                 key: *key,
-                reason: "a replica is stored without a submission".to_owned(),
+                reason: crate::t!("node.core.reason.replica_without_submission").into_owned(),
             });
         };
         if Submission::heads_from(&document.get_heads()) != latest.submission.payload().heads {
             return Err(CoreError::CorruptDocument {
                 key: *key,
-                reason: "its heads are not the heads its owner signed".to_owned(),
+                reason: crate::t!("node.core.reason.heads_not_signed").into_owned(),
             });
         }
         Ok(())
@@ -209,7 +209,8 @@ impl NodeCore {
             .map(Some)
             .map_err(|error| CoreError::CorruptDocument {
                 key: *key,
-                reason: format!("it does not hold the signed heads: {error}"),
+                reason: crate::t!("node.core.reason.signed_heads_missing", error = error)
+                    .into_owned(),
             })
     }
 }

@@ -254,11 +254,11 @@ impl NodeCore {
             coefficients::by_version(&definition.coefficients_version).ok_or_else(|| {
                 CoreError::Figures {
                     key,
-                    reason: format!(
-                        "the return asks for coefficient table {:?}, which this version of huizong \
-                     does not know",
-                        definition.coefficients_version
-                    ),
+                    reason: crate::t!(
+                        "node.core.reason.unknown_coefficients",
+                        version = definition.coefficients_version.escape_debug()
+                    )
+                    .into_owned(),
                 }
             })?;
         let figures = figures::compute(ledger, period, &records, table).map_err(|error| {

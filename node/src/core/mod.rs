@@ -58,51 +58,46 @@ pub use workflow::{DecisionView, DocumentReview, ReviewState, SubmissionView};
 pub enum CoreError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("stored {what} is corrupt: {reason}")]
+    #[error("{}", crate::t!("node.core.corrupt_object", what = .what, reason = .reason))]
     CorruptObject { what: String, reason: String },
-    #[error("document {key}: the stored replica cannot be loaded: {reason}")]
+    #[error("{}", crate::t!("node.core.corrupt_document", key = .key, reason = .reason))]
     CorruptDocument { key: DocumentKey, reason: String },
-    #[error("document {key} has no records yet: import before submitting")]
+    #[error("{}", crate::t!("node.core.nothing_to_submit", key = .key))]
     NothingToSubmit { key: DocumentKey },
-    #[error("document {key}: {source}")]
+    #[error("{}", crate::t!("node.core.document", key = .key, source = .source))]
     Document {
         key: DocumentKey,
         source: Box<schemas::document::DocumentError>,
     },
-    #[error("document {key}: figures cannot be computed: {reason}")]
+    #[error("{}", crate::t!("node.core.figures", key = .key, reason = .reason))]
     Figures { key: DocumentKey, reason: String },
-    #[error("document {key}: the records break rules of the ledger: {}", describe_findings(.findings))]
+    #[error("{}", crate::t!("node.core.rules_broken", key = .key, findings = describe_findings(.findings)))]
     RulesBroken {
         key: DocumentKey,
         findings: Vec<schemas::returns::Finding>,
     },
-    #[error(
-        "return {ledger}/{period} is not defined: the root defines it with `huizong return define`, and the definition reaches this node with the next sync"
-    )]
+    #[error("{}", crate::t!("node.core.return_not_defined", ledger = .ledger, period = .period))]
     ReturnNotDefined { ledger: Ledger, period: Period },
-    #[error("cannot define the return: {reason}")]
+    #[error("{}", crate::t!("node.core.definition", reason = .reason))]
     Definition { reason: String },
-    #[error("cannot review {key}: {reason}")]
+    #[error("{}", crate::t!("node.core.review", key = .key, reason = .reason))]
     Review { key: DocumentKey, reason: String },
-    #[error("cannot sign: {0}")]
+    #[error("{}", crate::t!("node.core.signing", reason = .0))]
     Signing(#[from] SignedError),
-    #[error("cannot consolidate {node} {ledger} {period}: {reason}")]
+    #[error("{}", crate::t!("node.core.consolidation", node = .node, ledger = .ledger, period = .period, reason = .reason))]
     Consolidation {
         node: DivisionCode,
         ledger: Ledger,
         period: Period,
         reason: String,
     },
-    #[error("node {code} is not in the topology")]
+    #[error("{}", crate::t!("node.core.unknown_node", code = .code))]
     UnknownNode { code: DivisionCode },
-    #[error("the key in this node's key file is not the key the topology names for {code}")]
+    #[error("{}", crate::t!("node.core.key_mismatch", code = .code))]
     KeyMismatch { code: DivisionCode },
-    #[error("the topology is not validly signed by its root: {reason}")]
+    #[error("{}", crate::t!("node.core.unsigned_topology", reason = .reason))]
     UnsignedTopology { reason: String },
-    #[error(
-        "this store was written by a newer huizong (store format {found}); this binary reads \
-         formats up to {supported}: run the newer binary, or restore the store from the parent"
-    )]
+    #[error("{}", crate::t!("node.core.store_format_too_new", found = .found, supported = .supported))]
     StoreFormatTooNew { found: u32, supported: u32 },
     #[error("{}", crate::t!("draft.table_not_in_ledger", table = .table.slug(), ledger = .ledger))]
     TableNotInLedger { table: Table, ledger: Ledger },
@@ -132,16 +127,44 @@ fn describe_findings(findings: &[schemas::returns::Finding]) -> String {
         .iter()
         .take(LISTED_MAX)
         .map(|finding| {
-            format!(
-                "{} {} ({}): {}",
-                finding.table, finding.record_id, finding.field, finding.message
+            crate::t!(
+                "node.core.finding",
+                table = finding.table,
+                id = finding.record_id,
+                field = finding.field,
+                message = finding.message
             )
+            .into_owned()
         })
         .collect();
     if findings.len() > LISTED_MAX {
-        listed.push(format!("and {} more", findings.len() - LISTED_MAX));
+        listed.push(
+            crate::t!(
+                "node.core.more_findings",
+                count = findings.len() - LISTED_MAX
+            )
+            .into_owned(),
+        );
     }
-    listed.join("; ")
+    listed.join(&crate::t!("node.core.finding_separator"))
+}
+
+/// A stored object that does not read back: what it is and why, both put into words with `t!`.
+fn corrupt_object(what: impl Into<String>, reason: impl Into<String>) -> CoreError {
+    CoreError::CorruptObject {
+        what: what.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Why a fixed-size value read from the store is unusable: its length.
+fn wrong_length(found: usize, expected: usize) -> String {
+    crate::t!(
+        "node.core.reason.wrong_length",
+        found = found,
+        expected = expected
+    )
+    .into_owned()
 }
 
 /// How a submission is kept on disk: the signed envelope and the figures computed from its
@@ -272,14 +295,12 @@ impl NodeCore {
         core.load_latest()?;
         core.load_notices()?;
         if let Some(bytes) = core.store.get(Tree::Meta, keys::META_SEQUENCE_FLOOR)? {
-            let bytes: [u8; 8] =
-                bytes
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| CoreError::CorruptObject {
-                        what: "the sequence floor".to_owned(),
-                        reason: format!("it is {} bytes, not 8", bytes.len()),
-                    })?;
+            let bytes: [u8; 8] = bytes.as_slice().try_into().map_err(|_| {
+                corrupt_object(
+                    crate::t!("node.core.object.sequence_floor"),
+                    wrong_length(bytes.len(), 8),
+                )
+            })?;
             core.sequence_floor = u64::from_be_bytes(bytes);
         }
         core.refusals = core
@@ -292,25 +313,27 @@ impl NodeCore {
 
     fn load_latest(&mut self) -> Result<(), CoreError> {
         for (_, hash) in self.store.scan_prefix(Tree::LatestSubmissions, &[])? {
-            let hash = object_hash(&hash, "latest submission pointer")?;
-            let accepted =
-                self.load_submission(&hash)?
-                    .ok_or_else(|| CoreError::CorruptObject {
-                        what: format!("submission {}", hash.short()),
-                        reason: "a latest-submission pointer names a submission that is not stored"
-                            .to_owned(),
-                    })?;
+            let hash = object_hash(
+                &hash,
+                &crate::t!("node.core.object.latest_submission_pointer"),
+            )?;
+            let accepted = self.load_submission(&hash)?.ok_or_else(|| {
+                corrupt_object(
+                    crate::t!("node.core.object.submission", hash = hash.short()),
+                    crate::t!("node.core.reason.latest_submission_missing"),
+                )
+            })?;
             self.latest_submissions
                 .insert(accepted.submission.payload().key, accepted);
         }
         for (_, hash) in self.store.scan_prefix(Tree::LatestRollups, &[])? {
-            let hash = object_hash(&hash, "latest rollup pointer")?;
-            let rollup = self
-                .load_rollup(&hash)?
-                .ok_or_else(|| CoreError::CorruptObject {
-                    what: format!("rollup {}", hash.short()),
-                    reason: "a latest-rollup pointer names a rollup that is not stored".to_owned(),
-                })?;
+            let hash = object_hash(&hash, &crate::t!("node.core.object.latest_rollup_pointer"))?;
+            let rollup = self.load_rollup(&hash)?.ok_or_else(|| {
+                corrupt_object(
+                    crate::t!("node.core.object.rollup", hash = hash.short()),
+                    crate::t!("node.core.reason.latest_rollup_missing"),
+                )
+            })?;
             let payload = rollup.payload();
             self.latest_rollups
                 .insert((payload.node, payload.ledger, payload.period), rollup);
@@ -326,7 +349,7 @@ impl NodeCore {
         let Some(bytes) = self.store.get(Tree::Submissions, &hash.0)? else {
             return Ok(None);
         };
-        let what = || format!("submission {}", hash.short());
+        let what = || crate::t!("node.core.object.submission", hash = hash.short()).into_owned();
         let stored: StoredSubmission =
             protocol::encoding::decode_exact(&bytes).map_err(|reason| {
                 CoreError::CorruptObject {
@@ -341,10 +364,10 @@ impl NodeCore {
             }
         })?;
         if submission.hash() != *hash {
-            return Err(CoreError::CorruptObject {
-                what: what(),
-                reason: "its content does not match its hash".to_owned(),
-            });
+            return Err(corrupt_object(
+                what(),
+                crate::t!("node.core.reason.hash_mismatch"),
+            ));
         }
         Ok(Some(AcceptedSubmission {
             submission,
@@ -360,17 +383,14 @@ impl NodeCore {
         let Some(bytes) = self.store.get(Tree::Rollups, &hash.0)? else {
             return Ok(None);
         };
-        let rollup = Signed::<Rollup>::from_bytes(&bytes, &self.topology).map_err(|error| {
-            CoreError::CorruptObject {
-                what: format!("rollup {}", hash.short()),
-                reason: error.to_string(),
-            }
-        })?;
+        let what = || crate::t!("node.core.object.rollup", hash = hash.short()).into_owned();
+        let rollup = Signed::<Rollup>::from_bytes(&bytes, &self.topology)
+            .map_err(|error| corrupt_object(what(), error.to_string()))?;
         if rollup.hash() != *hash {
-            return Err(CoreError::CorruptObject {
-                what: format!("rollup {}", hash.short()),
-                reason: "its content does not match its hash".to_owned(),
-            });
+            return Err(corrupt_object(
+                what(),
+                crate::t!("node.core.reason.hash_mismatch"),
+            ));
         }
         Ok(Some(rollup))
     }
@@ -532,9 +552,8 @@ impl NodeCore {
 }
 
 fn object_hash(bytes: &[u8], what: &str) -> Result<protocol::ObjectHash, CoreError> {
-    let hash: [u8; 32] = bytes.try_into().map_err(|_| CoreError::CorruptObject {
-        what: what.to_owned(),
-        reason: format!("a hash must be 32 bytes, found {}", bytes.len()),
-    })?;
+    let hash: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| corrupt_object(what, wrong_length(bytes.len(), 32)))?;
     Ok(protocol::ObjectHash(hash))
 }

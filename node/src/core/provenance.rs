@@ -63,7 +63,7 @@ impl NodeCore {
     ) -> Result<Contribution, CoreError> {
         let rollup = self
             .load_rollup(hash)?
-            .ok_or_else(|| missing("rollup", hash))?;
+            .ok_or_else(|| missing(crate::t!("node.core.object.rollup", hash = hash.short())))?;
         let payload = rollup.payload();
         let mut inputs = Vec::with_capacity(payload.inputs.len());
         if depth < EXPLAIN_DEPTH_MAX {
@@ -94,9 +94,12 @@ impl NodeCore {
         hash: &ObjectHash,
         figure: &str,
     ) -> Result<Contribution, CoreError> {
-        let held = self
-            .load_submission(hash)?
-            .ok_or_else(|| missing("submission", hash))?;
+        let held = self.load_submission(hash)?.ok_or_else(|| {
+            missing(crate::t!(
+                "node.core.object.submission",
+                hash = hash.short()
+            ))
+        })?;
         let payload = held.submission.payload();
         let review = if self.is_accepted(payload.key, hash) {
             ReviewState::Accepted
@@ -125,9 +128,9 @@ impl NodeCore {
 }
 
 /// An input a held rollup names but the store lacks.
-fn missing(what: &str, hash: &ObjectHash) -> CoreError {
+fn missing(what: impl Into<String>) -> CoreError {
     CoreError::CorruptObject {
-        what: format!("{what} {}", hash.short()),
-        reason: "a rollup names it as an input but it is not stored".to_owned(),
+        what: what.into(),
+        reason: crate::t!("node.core.reason.input_not_stored").into_owned(),
     }
 }

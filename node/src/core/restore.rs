@@ -61,8 +61,8 @@ impl NodeCore {
         ] {
             if !self.store.scan_prefix(tree, &[])?.is_empty() {
                 return Err(CoreError::CorruptObject {
-                    what: format!("the store's {} tree", tree.name()),
-                    reason: "a restore is written only into an empty store".to_owned(),
+                    what: crate::t!("node.core.object.store_tree", tree = tree.name()).into_owned(),
+                    reason: crate::t!("node.core.reason.restore_needs_empty_store").into_owned(),
                 });
             }
         }
@@ -232,7 +232,7 @@ pub fn salvage_known_sequences(
                 known.note(
                     payload.key,
                     payload.sequence,
-                    "this node's own submission in its old store".to_owned(),
+                    crate::t!("node.restore.known_from_own_submission").into_owned(),
                 );
             }
         }
@@ -249,10 +249,11 @@ pub fn salvage_known_sequences(
                 known.note(
                     receipt.key,
                     receipt.sequence,
-                    format!(
-                        "the receipt {} signed for it (kept in this node's old store)",
-                        notice.payload().signer
-                    ),
+                    crate::t!(
+                        "node.restore.known_from_receipt",
+                        signer = notice.payload().signer
+                    )
+                    .into_owned(),
                 );
             }
         }

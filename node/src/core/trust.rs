@@ -32,13 +32,12 @@ pub const STORE_FORMAT_VERSION: u32 = 3;
 /// formats were recorded.
 pub(super) fn stored_format(store: &dyn Store) -> Result<Option<u32>, CoreError> {
     if let Some(bytes) = store.get(Tree::Meta, keys::META_STORE_FORMAT)? {
-        let bytes: [u8; 4] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| CoreError::CorruptObject {
-                what: "the store format version".to_owned(),
-                reason: format!("it is {} bytes, not 4", bytes.len()),
-            })?;
+        let bytes: [u8; 4] = bytes.as_slice().try_into().map_err(|_| {
+            super::corrupt_object(
+                crate::t!("node.core.object.store_format"),
+                super::wrong_length(bytes.len(), 4),
+            )
+        })?;
         return Ok(Some(u32::from_be_bytes(bytes)));
     }
     for tree in Tree::ALL {
@@ -113,30 +112,32 @@ pub(super) fn topology_in_force(
     let checked = check_against_pin(&file, &pinned);
     let Some(stored) = stored else {
         // A pin without a stored topology cannot happen in a store this binary wrote.
-        return Err(CoreError::CorruptObject {
-            what: "the stored topology".to_owned(),
-            reason: "a root key is pinned but no topology is stored".to_owned(),
-        });
+        return Err(super::corrupt_object(
+            crate::t!("node.core.object.stored_topology"),
+            crate::t!("node.core.reason.pin_without_topology"),
+        ));
     };
     let stored = Arc::new(stored);
     let file_not_used = match checked {
-        Err(reason) => Some(format!(
-            "topology.toml (version {}) was not used: {reason}",
-            file.version()
-        )),
-        Ok(()) if file.version() < stored.version() => Some(format!(
-            "topology.toml holds version {}, older than version {} in force here: a topology \
-             never goes back, so the file was not used",
-            file.version(),
-            stored.version()
-        )),
-        Ok(()) if file.version() == stored.version() && file.digest() != stored.digest() => {
-            Some(format!(
-                "topology.toml differs from the topology in force but has the same version {}: \
-                 it was not used",
-                file.version()
-            ))
-        }
+        Err(reason) => Some(
+            crate::t!(
+                "node.core.topology.file_not_signed",
+                version = file.version(),
+                reason = reason
+            )
+            .into_owned(),
+        ),
+        Ok(()) if file.version() < stored.version() => Some(
+            crate::t!(
+                "node.core.topology.file_older",
+                version = file.version(),
+                in_force = stored.version()
+            )
+            .into_owned(),
+        ),
+        Ok(()) if file.version() == stored.version() && file.digest() != stored.digest() => Some(
+            crate::t!("node.core.topology.file_differs", version = file.version()).into_owned(),
+        ),
         Ok(()) => None,
     };
     if file_not_used.is_some() || file.version() == stored.version() {
@@ -174,10 +175,12 @@ pub(super) fn topology_in_force(
 /// a retired one handing over to a new key).
 fn check_against_pin(topology: &Topology, pinned: &PublicKey) -> Result<(), String> {
     topology.verify_signed_by(pinned).map_err(|error| {
-        format!(
-            "it is not signed by the root key this node trusts ({pinned}), pinned when it was \
-             created: {error}"
+        crate::t!(
+            "node.core.topology.not_signed_by_pin",
+            key = pinned,
+            error = error
         )
+        .into_owned()
     })
 }
 
@@ -186,28 +189,31 @@ fn root_key_of(topology: &Topology) -> Result<PublicKey, CoreError> {
         .root()
         .public_key
         .ok_or_else(|| CoreError::UnsignedTopology {
-            reason: format!("the root {} has no key", topology.root().code),
+            reason: crate::t!(
+                "node.core.reason.root_has_no_key",
+                root = topology.root().code
+            )
+            .into_owned(),
         })
 }
 
 fn read_pinned_key(bytes: &[u8]) -> Result<PublicKey, CoreError> {
-    let corrupt = |reason: String| CoreError::CorruptObject {
-        what: "the pinned root key".to_owned(),
-        reason,
+    let corrupt = |reason: String| {
+        super::corrupt_object(crate::t!("node.core.object.pinned_root_key"), reason)
     };
     let bytes: [u8; 32] = bytes
         .try_into()
-        .map_err(|_| corrupt(format!("it is {} bytes, not 32", bytes.len())))?;
+        .map_err(|_| corrupt(super::wrong_length(bytes.len(), 32)))?;
     PublicKey::from_bytes(&bytes).map_err(|error| corrupt(error.to_string()))
 }
 
 fn read_stored_topology(bytes: &[u8]) -> Result<Topology, CoreError> {
-    let corrupt = |reason: String| CoreError::CorruptObject {
-        what: "the stored topology".to_owned(),
-        reason,
+    let corrupt = |reason: String| {
+        super::corrupt_object(crate::t!("node.core.object.stored_topology"), reason)
     };
     let text = std::str::from_utf8(bytes).map_err(|error| corrupt(error.to_string()))?;
-    Topology::from_toml_str(text, "the stored topology").map_err(|error| corrupt(error.to_string()))
+    Topology::from_toml_str(text, &crate::t!("node.core.object.stored_topology"))
+        .map_err(|error| corrupt(error.to_string()))
 }
 
 impl NodeCore {
@@ -234,10 +240,12 @@ impl NodeCore {
         let held = self.topology.version();
         if candidate.version() < held {
             return Ok(TopologyAdoption::Refused {
-                reason: format!(
-                    "version {} is older than version {held} in force here (a rollback)",
-                    candidate.version()
-                ),
+                reason: crate::t!(
+                    "node.core.topology.rollback",
+                    version = candidate.version(),
+                    in_force = held
+                )
+                .into_owned(),
             });
         }
         if candidate.version() == held {
@@ -245,15 +253,15 @@ impl NodeCore {
                 TopologyAdoption::AlreadyHeld
             } else {
                 TopologyAdoption::Refused {
-                    reason: format!(
-                        "it differs from the topology in force but has the same version {held}"
-                    ),
+                    reason: crate::t!("node.core.topology.same_version_differs", version = held)
+                        .into_owned(),
                 }
             });
         }
         if !candidate.contains(self.code) {
             return Ok(TopologyAdoption::Refused {
-                reason: format!("it does not name this node ({})", self.code),
+                reason: crate::t!("node.core.topology.not_naming_this_node", node = self.code)
+                    .into_owned(),
             });
         }
         let root_key = root_key_of(&candidate)?;

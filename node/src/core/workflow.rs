@@ -97,11 +97,12 @@ impl NodeCore {
     /// Loads and verifies every stored notice.
     pub(super) fn load_notices(&mut self) -> Result<(), CoreError> {
         for (key, bytes) in self.store.scan_prefix(Tree::Notices, &[])? {
-            let hash = object_hash(&key, "notice key")?;
+            let hash = object_hash(&key, &crate::t!("node.core.object.notice_key"))?;
             let notice: Signed<Notice> =
                 Signed::from_bytes(&bytes, &self.topology).map_err(|error| {
                     CoreError::CorruptObject {
-                        what: format!("notice {}", hash.short()),
+                        what: crate::t!("node.core.object.notice", hash = hash.short())
+                            .into_owned(),
                         reason: error.to_string(),
                     }
                 })?;
@@ -225,16 +226,21 @@ impl NodeCore {
     ) -> Result<ReturnDefinition, CoreError> {
         if self.topology.root().code != self.code {
             return Err(CoreError::Definition {
-                reason: format!(
-                    "only the root ({}) defines returns, and this node is {}",
-                    self.topology.root().code,
-                    self.code
-                ),
+                reason: crate::t!(
+                    "node.core.reason.only_root_defines",
+                    root = self.topology.root().code,
+                    node = self.code
+                )
+                .into_owned(),
             });
         }
         if schemas::coefficients::by_version(&coefficients_version).is_none() {
             return Err(CoreError::Definition {
-                reason: format!("unknown coefficient table {coefficients_version:?}"),
+                reason: crate::t!(
+                    "node.core.reason.unknown_coefficient_table",
+                    version = coefficients_version.escape_debug()
+                )
+                .into_owned(),
             });
         }
         let revision = self
@@ -275,11 +281,12 @@ impl NodeCore {
     ) -> Result<(), CoreError> {
         if self.topology.root().code != self.code {
             return Err(CoreError::Definition {
-                reason: format!(
-                    "only the root ({}) closes or reopens returns, and this node is {}",
-                    self.topology.root().code,
-                    self.code
-                ),
+                reason: crate::t!(
+                    "node.core.reason.only_root_locks",
+                    root = self.topology.root().code,
+                    node = self.code
+                )
+                .into_owned(),
             });
         }
         let revision = self
@@ -321,14 +328,18 @@ impl NodeCore {
     ) -> Result<DocumentReview, CoreError> {
         let review_error = |reason: String| CoreError::Review { key, reason };
         if self.topology.parent_of(key.owner) != Some(self.code) {
-            return Err(review_error(format!(
-                "only the parent of {} reviews its documents, and this node ({}) is not",
-                key.owner, self.code
-            )));
+            return Err(review_error(
+                crate::t!(
+                    "node.core.reason.only_parent_reviews",
+                    owner = key.owner,
+                    node = self.code
+                )
+                .into_owned(),
+            ));
         }
         let Some(latest) = self.latest_submissions.get(&key) else {
             return Err(review_error(
-                "no submission of it has reached this node yet".to_owned(),
+                crate::t!("node.core.reason.nothing_received").into_owned(),
             ));
         };
         let notice = Notice {
@@ -458,7 +469,7 @@ impl NodeCore {
             .store
             .scan_prefix(crate::store::Tree::Submissions, &[])?
         {
-            let hash = object_hash(&hash, "submission key")?;
+            let hash = object_hash(&hash, &crate::t!("node.core.object.submission_key"))?;
             if let Some(held) = self.load_submission(&hash)?
                 && held.submission.payload().key == key
             {

@@ -49,13 +49,17 @@ where
 pub fn bind(path: &Path) -> Result<UnixListener> {
     if path.exists() {
         if std::os::unix::net::UnixStream::connect(path).is_ok() {
-            bail!(
-                "another huizong node is already running in {}",
-                path.parent().unwrap_or(path).display()
-            );
+            bail!(crate::t!(
+                "node.control.already_running",
+                dir = path.parent().unwrap_or(path).display()
+            ));
         }
         std::fs::remove_file(path).with_context(|| {
-            format!("cannot remove the stale control socket {}", path.display())
+            crate::t!(
+                "node.control.cannot_remove_stale_socket",
+                file = path.display()
+            )
+            .into_owned()
         })?;
     }
     // The socket is bound under a name no command looks for, made private, and only then renamed
@@ -69,16 +73,19 @@ pub fn bind(path: &Path) -> Result<UnixListener> {
         std::process::id()
     ));
     let _ = std::fs::remove_file(&staging);
-    let listener = UnixListener::bind(&staging)
-        .with_context(|| format!("cannot create the control socket {}", path.display()))?;
+    let listener = UnixListener::bind(&staging).with_context(|| {
+        crate::t!("node.control.cannot_create_socket", file = path.display()).into_owned()
+    })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&staging, std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("cannot restrict {}", staging.display()))?;
+        std::fs::set_permissions(&staging, std::fs::Permissions::from_mode(0o600)).with_context(
+            || crate::t!("node.control.cannot_restrict", file = staging.display()).into_owned(),
+        )?;
     }
-    std::fs::rename(&staging, path)
-        .with_context(|| format!("cannot create the control socket {}", path.display()))?;
+    std::fs::rename(&staging, path).with_context(|| {
+        crate::t!("node.control.cannot_create_socket", file = path.display()).into_owned()
+    })?;
     Ok(listener)
 }
 
@@ -93,7 +100,7 @@ pub async fn serve(
         tokio::select! {
             () = cancel.cancelled() => break,
             accepted = listener.accept() => {
-                let (stream, _) = accepted.context("the control socket failed")?;
+                let (stream, _) = accepted.context(crate::t!("node.control.socket_failed"))?;
                 let handler = handler.clone();
                 tokio::spawn(async move {
                     if let Err(error) = serve_one(handler, stream).await {
@@ -115,7 +122,7 @@ async fn serve_one(handler: ControlHandler, stream: UnixStream) -> Result<()> {
         .await?;
     let mut response = tokio::task::spawn_blocking(move || handler(&line))
         .await
-        .context("the control request panicked")?;
+        .context(crate::t!("node.control.request_panicked"))?;
     response.push('\n');
     writer.write_all(response.as_bytes()).await?;
     writer.shutdown().await?;

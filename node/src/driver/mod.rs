@@ -69,16 +69,31 @@ impl std::fmt::Debug for RunOptions {
 pub fn bind_socket(address: &str, node: &str) -> Result<UdpSocket> {
     let resolved: Vec<SocketAddr> = address
         .to_socket_addrs()
-        .with_context(|| format!("cannot resolve listen address {address} of node {node}"))?
+        .with_context(|| {
+            crate::t!("node.listen.cannot_resolve", address = address, node = node).into_owned()
+        })?
         .collect();
-    let first = resolved
-        .first()
-        .ok_or_else(|| anyhow!("listen address {address} of node {node} resolves to nothing"))?;
+    let first = resolved.first().ok_or_else(|| {
+        anyhow!(crate::t!(
+            "node.listen.resolves_to_nothing",
+            address = address,
+            node = node
+        ))
+    })?;
     UdpSocket::bind(first).map_err(|error| {
         if error.kind() == std::io::ErrorKind::AddrInUse {
-            anyhow!("cannot listen on {address} for node {node}: the port is already in use")
+            anyhow!(crate::t!(
+                "node.listen.port_in_use",
+                address = address,
+                node = node
+            ))
         } else {
-            anyhow!("cannot listen on {address} for node {node}: {error}")
+            anyhow!(crate::t!(
+                "node.listen.cannot_listen",
+                address = address,
+                node = node,
+                error = error
+            ))
         }
     })
 }
@@ -154,9 +169,11 @@ pub async fn run(
     let socket = match options.socket {
         Some(socket) => socket,
         None if has_children => {
-            let address = options.listen.clone().or(listen_address).ok_or_else(|| {
-                anyhow!("node {code} has children but the topology gives it no address")
-            })?;
+            let address = options
+                .listen
+                .clone()
+                .or(listen_address)
+                .ok_or_else(|| anyhow!(crate::t!("node.listen.no_address", code = code)))?;
             bind_socket(&address, code.as_str())?
         }
         None => {
@@ -181,7 +198,7 @@ pub async fn run(
         socket,
         Arc::new(quinn::TokioRuntime),
     )
-    .with_context(|| format!("cannot start the QUIC endpoint of node {code}"))?;
+    .with_context(|| crate::t!("node.listen.cannot_start_endpoint", code = code).into_owned())?;
     handle.set_local_address(endpoint.local_addr().ok());
 
     let mut tasks = JoinSet::new();
@@ -227,7 +244,12 @@ pub async fn run(
             // A task only ends early on a fatal error (a control socket that cannot serve).
             match finished {
                 Ok(Err(error)) => failure = Some(error),
-                Err(join_error) => failure = Some(anyhow!("a node task panicked: {join_error}")),
+                Err(join_error) => {
+                    failure = Some(anyhow!(crate::t!(
+                        "node.listen.task_panicked",
+                        error = join_error
+                    )))
+                }
                 Ok(Ok(())) => {}
             }
         }

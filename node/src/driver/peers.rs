@@ -42,17 +42,21 @@ pub struct ParentLink {
 /// The parent's address and current key in the topology in force.
 fn parent_endpoint(handle: &NodeHandle, parent: DivisionCode) -> Result<(String, VerifyingKey)> {
     handle.with_core(|core| {
-        let entry = core
-            .topology()
-            .node(parent)
-            .ok_or_else(|| anyhow!("parent {parent} is not in the topology"))?;
-        let address = entry
-            .address
-            .clone()
-            .ok_or_else(|| anyhow!("the topology gives parent {parent} no address"))?;
+        let entry = core.topology().node(parent).ok_or_else(|| {
+            anyhow!(crate::t!(
+                "node.link.parent_not_in_topology",
+                parent = parent
+            ))
+        })?;
+        let address = entry.address.clone().ok_or_else(|| {
+            anyhow!(crate::t!(
+                "node.link.parent_has_no_address",
+                parent = parent
+            ))
+        })?;
         let key = entry
             .public_key
-            .ok_or_else(|| anyhow!("the topology gives parent {parent} no key"))?;
+            .ok_or_else(|| anyhow!(crate::t!("node.link.parent_has_no_key", parent = parent)))?;
         Ok((address, *key.verifying_key()))
     })
 }
@@ -323,7 +327,12 @@ pub async fn connect_to_parent(
             let address = tokio::net::lookup_host(&parent_address)
                 .await?
                 .next()
-                .ok_or_else(|| anyhow!("address {parent_address} resolves to nothing"))?;
+                .ok_or_else(|| {
+                    anyhow!(crate::t!(
+                        "node.link.resolves_to_nothing",
+                        address = parent_address
+                    ))
+                })?;
             let connection = endpoint
                 .connect_with(client_config, address, tls::SERVER_NAME)?
                 .await?;

@@ -76,10 +76,10 @@ fn examine_store(
     }
     let store = match SledStore::open(path) {
         Ok(store) => store,
-        Err(StoreError::Locked { .. }) => bail!(
-            "the store at {} is in use by another huizong process; stop the node before restoring",
-            path.display()
-        ),
+        Err(StoreError::Locked { .. }) => bail!(crate::t!(
+            "node.restore.store_in_use",
+            store = path.display()
+        )),
         Err(error) => {
             return Ok(StoreState::Corrupt(
                 error.to_string(),
@@ -96,12 +96,12 @@ fn examine_store(
             if n_submissions == 0 && n_rollups == 0 {
                 return Ok(StoreState::Empty);
             }
-            bail!(
-                "the store at {} opens and holds {n_submissions} submissions and {n_rollups} \
-                 rollups; restore is for a store that is lost or cannot be opened (move it aside \
-                 yourself to restore anyway)",
-                path.display()
-            )
+            bail!(crate::t!(
+                "node.restore.store_usable",
+                store = path.display(),
+                submissions = n_submissions,
+                rollups = n_rollups
+            ))
         }
     }
 }
@@ -109,22 +109,27 @@ fn examine_store(
 /// Restores the node in `directory` from its parent. See the module documentation.
 pub fn restore_directory(directory: &NodeDirectory) -> Result<RestoreReport> {
     if super::is_running(&directory.control_socket_path()) {
-        bail!(
-            "node in {} is running; stop it before restoring its store",
-            directory.root().display()
-        );
+        bail!(crate::t!(
+            "node.restore.node_running",
+            dir = directory.root().display()
+        ));
     }
     let config = directory.read_config()?;
     let topology = directory.read_topology()?;
     let key = directory.read_key()?;
     let code = config.code;
-    let parent = topology.parent_of(code).ok_or_else(|| {
-        anyhow!("node {code} is the root of the tree: it has no parent to restore from")
-    })?;
+    let parent = topology
+        .parent_of(code)
+        .ok_or_else(|| anyhow!(crate::t!("node.restore.root_has_no_parent", code = code)))?;
     let parent_address = topology
         .node(parent)
         .and_then(|entry| entry.address.clone())
-        .ok_or_else(|| anyhow!("the topology gives parent {parent} no address"))?;
+        .ok_or_else(|| {
+            anyhow!(crate::t!(
+                "node.link.parent_has_no_address",
+                parent = parent
+            ))
+        })?;
     let store_path = directory.store_path();
     let state = examine_store(&store_path, code, &key, &topology)?;
 
@@ -132,7 +137,7 @@ pub fn restore_directory(directory: &NodeDirectory) -> Result<RestoreReport> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
+        .context(crate::t!("node.listen.cannot_start_runtime"))?;
     let restored = runtime.block_on(fetch_from_parent(&topology, code, &key))?;
     drop(runtime);
     // A parent that serves older submissions of this node's own documents than the node knows it
@@ -142,11 +147,15 @@ pub fn restore_directory(directory: &NodeDirectory) -> Result<RestoreReport> {
         StoreState::Missing | StoreState::Empty => KnownSequences::default(),
     };
     if let Some((document, served, known_sequence, source)) = known.first_withheld(&restored) {
-        bail!(
-            "restore refused: parent {parent} at {parent_address} served submission #{served} of \
-             {document} as the latest, but #{known_sequence} is known ({source}): the parent \
-             withheld what it holds; nothing was written"
-        );
+        bail!(crate::t!(
+            "node.restore.withheld",
+            parent = parent,
+            address = parent_address,
+            served = served,
+            document = document,
+            known = known_sequence,
+            source = source
+        ));
     }
 
     let (store_was, store_error, moved_aside_to) = match state {
@@ -158,12 +167,13 @@ pub fn restore_directory(directory: &NodeDirectory) -> Result<RestoreReport> {
         }
     };
     let store = SledStore::open(&store_path)?;
-    let mut core = NodeCore::new(code, key, topology, Box::new(store))
-        .with_context(|| format!("cannot open the fresh store of node {code}"))?;
+    let mut core = NodeCore::new(code, key, topology, Box::new(store)).with_context(|| {
+        crate::t!("node.restore.cannot_open_fresh_store", code = code).into_owned()
+    })?;
     core.set_wall_clock(unix_ms());
     let counts = core
         .write_restored(restored)
-        .with_context(|| format!("cannot write the restore of node {code}"))?;
+        .with_context(|| crate::t!("node.restore.cannot_write", code = code).into_owned())?;
     Ok(RestoreReport {
         node: code,
         parent,
@@ -190,11 +200,12 @@ fn move_aside(path: &Path) -> Result<String> {
         counter += 1;
     }
     std::fs::rename(path, &target).with_context(|| {
-        format!(
-            "cannot move the corrupt store {} aside to {}",
-            path.display(),
-            target.display()
+        crate::t!(
+            "node.restore.cannot_move_aside",
+            store = path.display(),
+            target = target.display()
         )
+        .into_owned()
     })?;
     Ok(target.display().to_string())
 }
@@ -208,17 +219,22 @@ pub async fn fetch_from_parent(
 ) -> Result<Restored> {
     let parent = topology
         .parent_of(code)
-        .ok_or_else(|| anyhow!("node {code} is the root of the tree: it has no parent"))?;
-    let entry = topology
-        .node(parent)
-        .ok_or_else(|| anyhow!("parent {parent} is not in the topology"))?;
-    let address = entry
-        .address
-        .clone()
-        .ok_or_else(|| anyhow!("the topology gives parent {parent} no address"))?;
+        .ok_or_else(|| anyhow!(crate::t!("node.restore.root_has_no_parent", code = code)))?;
+    let entry = topology.node(parent).ok_or_else(|| {
+        anyhow!(crate::t!(
+            "node.link.parent_not_in_topology",
+            parent = parent
+        ))
+    })?;
+    let address = entry.address.clone().ok_or_else(|| {
+        anyhow!(crate::t!(
+            "node.link.parent_has_no_address",
+            parent = parent
+        ))
+    })?;
     let parent_key = entry
         .public_key
-        .ok_or_else(|| anyhow!("the topology gives parent {parent} no key"))?;
+        .ok_or_else(|| anyhow!(crate::t!("node.link.parent_has_no_key", parent = parent)))?;
     let unspecified = if address.starts_with('[') {
         "[::]:0"
     } else {
@@ -231,13 +247,18 @@ pub async fn fetch_from_parent(
         socket,
         Arc::new(quinn::TokioRuntime),
     )
-    .with_context(|| format!("cannot start a QUIC endpoint for node {code}"))?;
+    .with_context(|| crate::t!("node.restore.cannot_start_endpoint", code = code).into_owned())?;
     let client_config = tls::client_config(key, *parent_key.verifying_key())?;
     let connect = async {
         let resolved = tokio::net::lookup_host(&address)
             .await?
             .next()
-            .ok_or_else(|| anyhow!("address {address} resolves to nothing"))?;
+            .ok_or_else(|| {
+                anyhow!(crate::t!(
+                    "node.link.resolves_to_nothing",
+                    address = address
+                ))
+            })?;
         let connection = endpoint
             .connect_with(client_config, resolved, tls::SERVER_NAME)?
             .await?;
@@ -246,25 +267,40 @@ pub async fn fetch_from_parent(
     let connection = tokio::time::timeout(CONNECT_TIMEOUT, connect)
         .await
         .map_err(|_| {
-            anyhow!(
-                "parent {parent} at {address} is unreachable: no answer within {} s; nothing was \
-                 written",
-                CONNECT_TIMEOUT.as_secs()
-            )
+            anyhow!(crate::t!(
+                "node.restore.unreachable",
+                parent = parent,
+                address = address,
+                seconds = CONNECT_TIMEOUT.as_secs()
+            ))
         })?
         .with_context(|| {
-            format!("cannot connect to parent {parent} at {address}; nothing was written")
+            crate::t!(
+                "node.restore.cannot_connect",
+                parent = parent,
+                address = address
+            )
+            .into_owned()
         })?;
     let outcome = exchange(&connection, topology, code, parent).await;
     connection.close(quinn::VarInt::from_u32(0), b"restore over");
     let _ = tokio::time::timeout(Duration::from_secs(2), endpoint.wait_idle()).await;
     let client = outcome.with_context(|| {
-        format!("restore from parent {parent} at {address} failed; nothing was written")
+        crate::t!("node.restore.failed", parent = parent, address = address).into_owned()
     })?;
     tokio::task::spawn_blocking(move || client.finish())
         .await
-        .map_err(|join_error| anyhow!("checking the restore panicked: {join_error}"))?
-        .with_context(|| format!("restore from parent {parent} at {address}; nothing was written"))
+        .map_err(|join_error| {
+            anyhow!(crate::t!("node.restore.check_panicked", error = join_error))
+        })?
+        .with_context(|| {
+            crate::t!(
+                "node.restore.refused_by_check",
+                parent = parent,
+                address = address
+            )
+            .into_owned()
+        })
 }
 
 /// Moves the restore's frames until its last page is in.
@@ -288,11 +324,12 @@ async fn exchange(
         let read = tokio::time::timeout(READ_TIMEOUT, recv.read(&mut buffer))
             .await
             .map_err(|_| {
-                anyhow!(
-                    "parent {parent} sent nothing for {} s after {} pages",
-                    READ_TIMEOUT.as_secs(),
-                    client.pages_received()
-                )
+                anyhow!(crate::t!(
+                    "node.restore.silent_parent",
+                    parent = parent,
+                    seconds = READ_TIMEOUT.as_secs(),
+                    pages = client.pages_received()
+                ))
             })??;
         match read {
             Some(n_bytes) => client.handle_bytes(&buffer[..n_bytes])?,

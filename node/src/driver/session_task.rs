@@ -44,7 +44,7 @@ async fn on_core(
         (session, result)
     })
     .await
-    .map_err(|join_error| anyhow!("session work panicked: {join_error}"))
+    .map_err(|join_error| anyhow!(crate::t!("node.session.work_panicked", error = join_error)))
 }
 
 /// Runs one session over `connection` until either side ends it or `cancel` fires.
@@ -60,18 +60,23 @@ pub async fn run_session(
         Role::Parent => tokio::time::timeout(OPEN_STREAM_TIMEOUT, connection.accept_bi())
             .await
             .map_err(|_| {
-                anyhow!("child {peer} opened no stream within {OPEN_STREAM_TIMEOUT:?}")
+                anyhow!(crate::t!(
+                    "node.session.no_stream",
+                    peer = peer,
+                    seconds = OPEN_STREAM_TIMEOUT.as_secs()
+                ))
             })??,
     };
     if role == Role::Parent
         && let Some(hold_off) = handle.held_off(peer)
     {
         connection.close(quinn::VarInt::from_u32(2), b"held off");
-        return Err(anyhow!(
-            "child {peer} is held off until {} ({})",
-            crate::clock::beijing_time(hold_off.until_ms),
-            hold_off.reason
-        ));
+        return Err(anyhow!(crate::t!(
+            "node.session.held_off",
+            peer = peer,
+            time = crate::clock::beijing_time(hold_off.until_ms),
+            reason = hold_off.reason
+        )));
     }
     handle.set_connection(peer, connection.clone());
     // The key the peer proved: once the topology no longer names it as the peer's current key
@@ -162,7 +167,7 @@ pub async fn run_session(
     {
         handle.hold_off(
             peer,
-            format!("{count} refusals for misbehaviour in one session (the last: {last})"),
+            crate::t!("node.session.too_many_refusals", count = count, last = last).into_owned(),
         );
     }
     outcome.map(|()| session.map(|session| session.stats()).unwrap_or_default())
@@ -181,11 +186,12 @@ async fn write_frame(
     tokio::time::timeout(Duration::from_millis(allowed_ms), send.write_all(frame))
         .await
         .map_err(|_| {
-            anyhow!(
-                "peer {peer} did not take a frame of {} bytes within {allowed_ms} ms: it stopped \
-                 reading",
-                frame.len()
-            )
+            anyhow!(crate::t!(
+                "node.session.frame_not_taken",
+                peer = peer,
+                bytes = frame.len(),
+                ms = allowed_ms
+            ))
         })??;
     Ok(())
 }
@@ -217,8 +223,12 @@ fn key_no_longer_current(
         // Not yet told: the topology goes out with the session's next frames.
         return None;
     }
-    Some(format!(
-        "peer {peer} is authenticated by a key that topology version {version} no longer names \
-         as its current key"
-    ))
+    Some(
+        crate::t!(
+            "node.session.key_no_longer_current",
+            peer = peer,
+            version = version
+        )
+        .into_owned(),
+    )
 }

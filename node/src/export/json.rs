@@ -114,7 +114,7 @@ mod tests {
         );
         assert_eq!(
             error.to_string(),
-            "not a huizong return: its format tag is \"huizong-return/2\", expected \"huizong-return/1\""
+            "不是 huizong 报表：格式标记为“huizong-return/2”，应为“huizong-return/1”"
         );
 
         let untagged = serde_json::to_string(&sample_return()).unwrap();

@@ -89,7 +89,7 @@ impl ExportFormat {
 
 /// A format name that is not one of the accepted ones.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown export format {value:?}: expected one of xlsx, csv, sdmx-csv (or sdmx), json")]
+#[error("{}", crate::t!("node.export.unknown_format", value = .value.escape_debug()))]
 pub struct UnknownExportFormat {
     pub value: String,
 }
@@ -131,31 +131,34 @@ pub fn default_file_name(ret: &StatReturn, format: ExportFormat) -> String {
 /// Why a return could not be exported or read back.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    /// A file operation failed; `what` says which, such as `create a temporary file in`.
-    #[error("cannot {what} {}: {source}", path.display())]
+    /// A file operation failed; `what` says which, such as creating the temporary file.
+    #[error("{}", what.describe(path, source))]
     Io {
-        what: &'static str,
+        what: ExportStep,
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// Writing to the output failed outside the CSV and JSON writers (a byte order mark, a final
     /// newline, a flush).
-    #[error("cannot write the export: {0}")]
+    #[error("{}", crate::t!("node.export.write", error = .0))]
     Write(#[source] std::io::Error),
     /// The CSV writer failed, most often because the output did.
-    #[error("cannot write the CSV export: {0}")]
+    #[error("{}", crate::t!("node.export.csv", error = .0))]
     Csv(#[from] ::csv::Error),
     /// The workbook could not be written.
-    #[error("cannot write the workbook {}: {reason}", path.display())]
+    #[error("{}", crate::t!("node.export.spreadsheet", path = .path.display(), reason = .reason))]
     Spreadsheet { path: PathBuf, reason: String },
     /// JSON could not be written or parsed.
-    #[error("JSON of the return: {0}")]
+    #[error("{}", crate::t!("node.export.json", error = .0))]
     Json(#[from] serde_json::Error),
     /// The JSON is not a return in the format this version reads.
     #[error(
-        "not a huizong return: its format tag is {}, expected {expected:?}",
-        found.as_deref().map_or_else(|| "missing".to_owned(), |tag| format!("{tag:?}"))
+        "{}",
+        match .found {
+            Some(tag) => crate::t!("node.export.format_tag", found = tag.escape_debug(), expected = .expected),
+            None => crate::t!("node.export.format_tag_missing", expected = .expected),
+        }
     )]
     FormatTag {
         found: Option<String>,
@@ -163,7 +166,14 @@ pub enum ExportError {
     },
     /// A row or the totals row does not have one value per column; nothing was written.
     #[error(
-        "sheet {sheet:?}, row {row:?}: {n_values} values for {n_columns} columns; nothing was written"
+        "{}",
+        crate::t!(
+            "node.export.shape",
+            sheet = .sheet.escape_debug(),
+            row = .row.escape_debug(),
+            values = .n_values,
+            columns = .n_columns
+        )
     )]
     Shape {
         sheet: String,
@@ -172,6 +182,39 @@ pub enum ExportError {
         n_values: usize,
         n_columns: usize,
     },
+}
+
+/// The file operation of an export that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportStep {
+    /// Creating the temporary file in the target's directory.
+    CreateTemporary,
+    /// Writing the temporary file.
+    WriteTemporary,
+    /// Syncing the temporary file to disk.
+    Sync,
+    /// Renaming the finished file over the target.
+    MoveIntoPlace,
+}
+
+impl ExportStep {
+    /// The failure of this step on `path`, in the language in force.
+    fn describe(self, path: &Path, error: &std::io::Error) -> String {
+        let path = path.display();
+        match self {
+            ExportStep::CreateTemporary => {
+                crate::t!("node.export.create_temporary", path = path, error = error)
+            }
+            ExportStep::WriteTemporary => {
+                crate::t!("node.export.write_temporary", path = path, error = error)
+            }
+            ExportStep::Sync => crate::t!("node.export.sync", path = path, error = error),
+            ExportStep::MoveIntoPlace => {
+                crate::t!("node.export.move_into_place", path = path, error = error)
+            }
+        }
+        .into_owned()
+    }
 }
 
 /// The row key written for a sheet's totals row, SDMX's code for a total.
@@ -245,7 +288,7 @@ pub fn write_atomically(
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
     let temporary = builder
         .tempfile_in(directory)
-        .map_err(io_error("create a temporary file in", directory))?;
+        .map_err(io_error(ExportStep::CreateTemporary, directory))?;
     // From here on, dropping `temporary_path` (on any early return) deletes the temporary file.
     let (file, temporary_path) = temporary.into_parts();
     let mut writer = BufWriter::new(file);
@@ -253,14 +296,14 @@ pub fn write_atomically(
     let file = writer
         .into_inner()
         .map_err(|error| error.into_error())
-        .map_err(io_error("write", &temporary_path))?;
+        .map_err(io_error(ExportStep::WriteTemporary, &temporary_path))?;
     file.sync_all()
-        .map_err(io_error("sync to disk", &temporary_path))?;
+        .map_err(io_error(ExportStep::Sync, &temporary_path))?;
     drop(file);
     temporary_path
         .persist(path)
         .map_err(|error| error.error)
-        .map_err(io_error("move the finished export to", path))?;
+        .map_err(io_error(ExportStep::MoveIntoPlace, path))?;
     Ok(())
 }
 
@@ -406,7 +449,7 @@ mod tests {
         let error = "xls".parse::<ExportFormat>().unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown export format \"xls\": expected one of xlsx, csv, sdmx-csv (or sdmx), json"
+            "没有“xls”这种导出格式：应为 xlsx、csv、sdmx-csv（或 sdmx）、json 之一"
         );
     }
 
@@ -510,7 +553,7 @@ mod tests {
         let path = directory.path().join("missing").join("return.csv");
         let error = write_atomically(&path, |_| Ok(())).unwrap_err();
         assert!(
-            matches!(&error, ExportError::Io { what: "create a temporary file in", path: named, .. }
+            matches!(&error, ExportError::Io { what: ExportStep::CreateTemporary, path: named, .. }
                 if named.ends_with("missing")),
             "{error}"
         );

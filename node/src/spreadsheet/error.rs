@@ -15,7 +15,7 @@ pub const SHEET_COLUMNS_MAX: usize = 16_384;
 #[derive(Debug, thiserror::Error)]
 pub enum SpreadsheetError {
     /// The file cannot be opened: it does not exist, is a folder, or may not be read.
-    #[error("{}: cannot open the file: {source}", path.display())]
+    #[error("{}", crate::t!("node.spreadsheet.open", path = .path.display(), error = .source))]
     Open {
         /// The workbook.
         path: PathBuf,
@@ -24,10 +24,7 @@ pub enum SpreadsheetError {
         source: std::io::Error,
     },
     /// The file opens but is not an XLSX, XLSM, XLS, XLSB or ODS workbook.
-    #[error(
-        "{}: is not a workbook (XLSX, XLS, XLSB or ODS) or is damaged: {source}",
-        path.display()
-    )]
+    #[error("{}", crate::t!("node.spreadsheet.not_a_workbook", path = .path.display(), error = .source))]
     NotAWorkbook {
         /// The file.
         path: PathBuf,
@@ -36,7 +33,7 @@ pub enum SpreadsheetError {
         source: calamine::Error,
     },
     /// A sheet's cells cannot be read or decoded (a damaged part of the file).
-    #[error("{}: cannot read sheet \"{sheet}\": {source}", path.display())]
+    #[error("{}", crate::t!("node.spreadsheet.read_sheet", path = .path.display(), sheet = .sheet, error = .source))]
     ReadSheet {
         /// The workbook.
         path: PathBuf,
@@ -48,9 +45,13 @@ pub enum SpreadsheetError {
     },
     /// A sheet that was asked for does not exist.
     #[error(
-        "{}: sheet \"{sheet}\" is not in the workbook (it has: {})",
-        path.display(),
-        existing.join(", ")
+        "{}",
+        crate::t!(
+            "node.spreadsheet.sheet_missing",
+            path = .path.display(),
+            sheet = .sheet,
+            existing = .existing.join(&crate::t!("node.spreadsheet.sheet_list_separator"))
+        )
     )]
     SheetMissing {
         /// The workbook.
@@ -62,9 +63,14 @@ pub enum SpreadsheetError {
     },
     /// A cell holds a spreadsheet error such as `#DIV/0!` instead of a value.
     #[error(
-        "{}: sheet \"{sheet}\", cell {column}{row} holds the error {error_text} instead of a \
-         value; correct the formula or type the value",
-        path.display()
+        "{}",
+        crate::t!(
+            "node.spreadsheet.error_cell",
+            path = .path.display(),
+            sheet = .sheet,
+            cell = format!("{}{}", .column, .row),
+            error = .error_text
+        )
     )]
     ErrorCell {
         /// The workbook.
@@ -80,9 +86,16 @@ pub enum SpreadsheetError {
     },
     /// A sheet is larger than Excel allows.
     #[error(
-        "{}: sheet \"{sheet}\" has {n_rows} rows and {n_columns} columns; a sheet holds at most \
-         {SHEET_ROWS_MAX} rows and {SHEET_COLUMNS_MAX} columns",
-        path.display()
+        "{}",
+        crate::t!(
+            "node.spreadsheet.sheet_too_large",
+            path = .path.display(),
+            sheet = .sheet,
+            rows = .n_rows,
+            columns = .n_columns,
+            max_rows = SHEET_ROWS_MAX,
+            max_columns = SHEET_COLUMNS_MAX
+        )
     )]
     SheetTooLarge {
         /// The workbook.
@@ -95,17 +108,17 @@ pub enum SpreadsheetError {
         n_columns: usize,
     },
     /// A sheet name that Excel does not accept.
-    #[error("{}: sheet name \"{sheet}\" {reason}", path.display())]
+    #[error("{}", crate::t!("node.spreadsheet.invalid_sheet_name", path = .path.display(), sheet = .sheet, problem = .reason))]
     InvalidSheetName {
         /// The workbook being written.
         path: PathBuf,
         /// The refused name.
         sheet: String,
-        /// The rule the name breaks, phrased to follow the name.
-        reason: &'static str,
+        /// The rule the name breaks.
+        reason: SheetNameProblem,
     },
     /// Two sheets share a name (Excel compares sheet names without regard to case).
-    #[error("{}: sheet name \"{sheet}\" is used twice", path.display())]
+    #[error("{}", crate::t!("node.spreadsheet.duplicate_sheet_name", path = .path.display(), sheet = .sheet))]
     DuplicateSheetName {
         /// The workbook being written.
         path: PathBuf,
@@ -113,7 +126,7 @@ pub enum SpreadsheetError {
         sheet: String,
     },
     /// rust_xlsxwriter refused a cell or could not assemble the workbook.
-    #[error("{}: cannot build the workbook: {source}", path.display())]
+    #[error("{}", crate::t!("node.spreadsheet.build", path = .path.display(), error = .source))]
     Build {
         /// The workbook being written.
         path: PathBuf,
@@ -122,7 +135,7 @@ pub enum SpreadsheetError {
         source: rust_xlsxwriter::XlsxError,
     },
     /// The temporary file cannot be created, written, flushed or renamed into place.
-    #[error("{}: cannot write the file: {source}", path.display())]
+    #[error("{}", crate::t!("node.spreadsheet.write", path = .path.display(), error = .source))]
     Write {
         /// The workbook being written.
         path: PathBuf,
@@ -130,6 +143,35 @@ pub enum SpreadsheetError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// A rule of Excel's that a sheet name breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetNameProblem {
+    Empty,
+    /// Longer than 31 characters (UTF-16 code units, as Excel counts).
+    TooLong,
+    /// One of `[ ] : * ? / \`.
+    ForbiddenCharacter,
+    /// An apostrophe first or last.
+    Apostrophe,
+    /// `History`, in any case.
+    Reserved,
+}
+
+/// The rule, phrased to follow the name, in the language in force.
+impl std::fmt::Display for SheetNameProblem {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&match self {
+            SheetNameProblem::Empty => crate::t!("node.spreadsheet.sheet_name.empty"),
+            SheetNameProblem::TooLong => crate::t!("node.spreadsheet.sheet_name.too_long"),
+            SheetNameProblem::ForbiddenCharacter => {
+                crate::t!("node.spreadsheet.sheet_name.forbidden_character")
+            }
+            SheetNameProblem::Apostrophe => crate::t!("node.spreadsheet.sheet_name.apostrophe"),
+            SheetNameProblem::Reserved => crate::t!("node.spreadsheet.sheet_name.reserved"),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -151,7 +193,7 @@ mod tests {
         };
         assert_eq!(
             error.to_string(),
-            "data.xlsx: sheet \"能源消费\" is not in the workbook (it has: Sheet1, 机构)"
+            "data.xlsx：工作簿中没有工作表“能源消费”（现有：Sheet1、机构）"
         );
     }
 }

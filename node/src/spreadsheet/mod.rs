@@ -16,7 +16,7 @@ mod error;
 mod read;
 mod write;
 
-pub use error::{SHEET_COLUMNS_MAX, SHEET_ROWS_MAX, SpreadsheetError};
+pub use error::{SHEET_COLUMNS_MAX, SHEET_ROWS_MAX, SheetNameProblem, SpreadsheetError};
 pub use read::{SheetCells, column_letter, read_sheet, read_workbook};
 pub use write::{
     CellOut, CellRule, CellValidation, ColumnLayout, ColumnWidth, FormSheet,

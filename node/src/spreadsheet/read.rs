@@ -383,8 +383,7 @@ mod tests {
         let error = sheet_cells(path, "机构", &range).expect_err("an error cell");
         assert_eq!(
             error.to_string(),
-            "data.xlsx: sheet \"机构\", cell B4 holds the error #DIV/0! instead of a value; \
-             correct the formula or type the value"
+            "data.xlsx：工作表“机构”的 B4 单元格是错误值 #DIV/0!，而不是数值；请改正公式或直接填写数值"
         );
     }
 

@@ -24,7 +24,7 @@ use rust_xlsxwriter::{
     Worksheet, XlsxError,
 };
 
-use super::error::{SHEET_COLUMNS_MAX, SHEET_ROWS_MAX, SpreadsheetError};
+use super::error::{SHEET_COLUMNS_MAX, SHEET_ROWS_MAX, SheetNameProblem, SpreadsheetError};
 
 /// Characters a sheet name may have, counted in UTF-16 units as Excel counts them (a Chinese
 /// character is one). Excel refuses longer names.
@@ -292,17 +292,17 @@ fn check_sheets<'a>(
 }
 
 /// The rule a sheet name breaks, phrased to follow the name, or `None` if Excel accepts it.
-fn sheet_name_problem(name: &str) -> Option<&'static str> {
+fn sheet_name_problem(name: &str) -> Option<SheetNameProblem> {
     if name.is_empty() {
-        Some("is empty")
+        Some(SheetNameProblem::Empty)
     } else if name.encode_utf16().count() > SHEET_NAME_LENGTH_MAX {
-        Some("is longer than 31 characters")
+        Some(SheetNameProblem::TooLong)
     } else if name.contains(SHEET_NAME_FORBIDDEN) {
-        Some("contains one of the characters [ ] : * ? / \\")
+        Some(SheetNameProblem::ForbiddenCharacter)
     } else if name.starts_with('\'') || name.ends_with('\'') {
-        Some("starts or ends with an apostrophe")
+        Some(SheetNameProblem::Apostrophe)
     } else if name.eq_ignore_ascii_case("History") {
-        Some("is reserved by Excel")
+        Some(SheetNameProblem::Reserved)
     } else {
         None
     }
@@ -710,11 +710,11 @@ mod tests {
         let path = folder.path().join("out.xlsx");
         let long_name = "机".repeat(SHEET_NAME_LENGTH_MAX + 1);
         for (name, reason) in [
-            ("", "is empty"),
-            (long_name.as_str(), "is longer than 31 characters"),
-            ("能源/消费", "contains one of the characters [ ] : * ? / \\"),
-            ("'机构", "starts or ends with an apostrophe"),
-            ("history", "is reserved by Excel"),
+            ("", SheetNameProblem::Empty),
+            (long_name.as_str(), SheetNameProblem::TooLong),
+            ("能源/消费", SheetNameProblem::ForbiddenCharacter),
+            ("'机构", SheetNameProblem::Apostrophe),
+            ("history", SheetNameProblem::Reserved),
         ] {
             let error = write_workbook(&path, &[sheet(name)]).expect_err(name);
             assert!(
@@ -728,7 +728,7 @@ mod tests {
         let error = write_workbook(&path, &[sheet("Sheet1"), sheet("SHEET1")]).expect_err("dup");
         assert_eq!(
             error.to_string(),
-            format!("{}: sheet name \"SHEET1\" is used twice", path.display())
+            format!("{}：工作表名称“SHEET1”用了两次", path.display())
         );
     }
 

@@ -54,22 +54,22 @@ impl DiskTrouble {
         }
     }
 
-    /// What is wrong with `path` and what to do, in plain words.
+    /// What is wrong with `path` and what to do, in plain words, in the language in force.
     pub fn explain(self, path: &Path) -> String {
+        self.explain_in(path, schemas::Language::current().code())
+    }
+
+    /// What is wrong with `path` and what to do, in one language of the catalogues.
+    pub fn explain_in(self, path: &Path, locale: &str) -> String {
         let path = path.display();
         match self {
-            Self::Full => format!(
-                "the disk holding {path} is full (no space left on device): free space and retry"
-            ),
-            Self::ReadOnly => format!(
-                "{path} is not writable: it is on a read-only file system; remount it read-write \
-                 (or use another directory) and retry"
-            ),
-            Self::PermissionDenied => format!(
-                "{path} is not writable: permission denied (the directory is read-only for this \
-                 user); give this user write access and retry"
-            ),
+            Self::Full => rust_i18n::t!("node.disk.full", locale = locale, path = path),
+            Self::ReadOnly => rust_i18n::t!("node.disk.read_only", locale = locale, path = path),
+            Self::PermissionDenied => {
+                rust_i18n::t!("node.disk.permission_denied", locale = locale, path = path)
+            }
         }
+        .into_owned()
     }
 }
 
@@ -78,7 +78,7 @@ impl DiskTrouble {
 pub fn explain_io_error(path: &Path, error: &io::Error) -> String {
     match DiskTrouble::of(error) {
         Some(trouble) => trouble.explain(path),
-        None => format!("{}: {error}", path.display()),
+        None => crate::t!("node.disk.other", path = path.display(), error = error).into_owned(),
     }
 }
 
@@ -168,12 +168,16 @@ mod tests {
     #[test]
     fn explanations_name_the_path_and_the_cause() {
         let path = Path::new("/srv/huizong/store");
-        let full = DiskTrouble::Full.explain(path);
+        let full = DiskTrouble::Full.explain_in(path, "en");
         assert!(full.contains("/srv/huizong/store") && full.contains("no space left on device"));
-        let read_only = DiskTrouble::ReadOnly.explain(path);
+        let read_only = DiskTrouble::ReadOnly.explain_in(path, "en");
         assert!(read_only.contains("/srv/huizong/store") && read_only.contains("read-only"));
+        let full = DiskTrouble::Full.explain_in(path, "zh-CN");
+        assert!(full.contains("/srv/huizong/store") && full.contains("设备上没有剩余空间"));
+        let read_only = DiskTrouble::ReadOnly.explain_in(path, "zh-CN");
+        assert!(read_only.contains("/srv/huizong/store") && read_only.contains("只读文件系统"));
         let other = explain_io_error(path, &io::Error::from(io::ErrorKind::InvalidData));
-        assert!(other.starts_with("/srv/huizong/store: "));
+        assert!(other.starts_with("/srv/huizong/store："));
     }
 
     #[test]

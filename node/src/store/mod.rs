@@ -144,23 +144,22 @@ impl Batch {
 /// full disk or a read-only directory says so in plain words and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "cannot open the store at {path}: another huizong process is using this node directory"
-    )]
+    #[error("{}", crate::t!("node.store.locked", path = .path))]
     Locked { path: String },
-    #[error("cannot open the store at {path}: {reason}")]
+    #[error("{}", crate::t!("node.store.open", path = .path, reason = .reason))]
     Open { path: String, reason: String },
-    #[error("cannot open the store at {}: {}", .path.display(), .trouble.explain(.path))]
+    #[error("{}", crate::t!("node.store.open_disk", path = .path.display(), trouble = .trouble.explain(.path)))]
     OpenDisk { path: PathBuf, trouble: DiskTrouble },
     /// Refused before the write started, so nothing was written and the store stays usable.
     #[error(
-        "cannot write to the store at {}: the disk holding it is full (no space left on device: \
-         {} free; this write needs {} and huizong keeps {} free so that the database is never \
-         cut off mid-write): free space and retry; nothing was written",
-        .path.display(),
-        human_size(*.available_bytes),
-        human_size(*.needed_bytes),
-        human_size(disk::FREE_BYTES_KEPT_MIN)
+        "{}",
+        crate::t!(
+            "node.store.no_room",
+            path = .path.display(),
+            available = human_size(*.available_bytes),
+            needed = human_size(*.needed_bytes),
+            kept = human_size(disk::FREE_BYTES_KEPT_MIN)
+        )
     )]
     NoRoom {
         path: PathBuf,
@@ -168,42 +167,49 @@ pub enum StoreError {
         needed_bytes: u64,
     },
     /// Refused before the write started: the file system is mounted read-only.
-    #[error(
-        "cannot write to the store at {}: {}; nothing was written",
-        .path.display(),
-        DiskTrouble::ReadOnly.explain(.path)
-    )]
+    #[error("{}", crate::t!("node.store.read_only", path = .path.display(), trouble = DiskTrouble::ReadOnly.explain(.path)))]
     ReadOnly { path: PathBuf },
     /// The database met a full disk or an unwritable directory while writing. The batch was not
     /// acknowledged; no later write is attempted until the store is reopened ([`Self::Stopped`]).
-    #[error(
-        "the store at {} failed while {operation}: {}; the database stops writing after such an \
-         error, so restart huizong once this is fixed",
-        .path.display(),
-        .trouble.explain(.path)
-    )]
+    #[error("{}", crate::t!("node.store.disk", path = .path.display(), operation = .operation, trouble = .trouble.explain(.path)))]
     Disk {
         path: PathBuf,
-        operation: &'static str,
+        operation: StoreOperation,
         trouble: DiskTrouble,
     },
     /// Refused without calling the database, because an earlier write failed: sled 0.34 blocks
     /// forever in writes and scans after a write has failed for want of space.
-    #[error(
-        "the store at {} stopped after an earlier write failed ({first_failure}); nothing was \
-         read or written: restart huizong once the disk is fixed",
-        .path.display()
-    )]
+    #[error("{}", crate::t!("node.store.stopped", path = .path.display(), first_failure = .first_failure))]
     Stopped {
         path: PathBuf,
         first_failure: String,
     },
-    #[error("the store at {} failed while {operation}: {reason}", .path.display())]
+    #[error("{}", crate::t!("node.store.io", path = .path.display(), operation = .operation, reason = .reason))]
     Io {
         path: PathBuf,
-        operation: &'static str,
+        operation: StoreOperation,
         reason: String,
     },
+}
+
+/// What the store was doing when the database failed, as a message says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreOperation {
+    Reading,
+    Scanning,
+    Writing,
+    Flushing,
+}
+
+impl std::fmt::Display for StoreOperation {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&match self {
+            StoreOperation::Reading => crate::t!("node.store.operation.reading"),
+            StoreOperation::Scanning => crate::t!("node.store.operation.scanning"),
+            StoreOperation::Writing => crate::t!("node.store.operation.writing"),
+            StoreOperation::Flushing => crate::t!("node.store.operation.flushing"),
+        })
+    }
 }
 
 impl StoreError {

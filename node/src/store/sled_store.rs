@@ -18,7 +18,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use super::disk::{self, DiskTrouble, NoRoom};
-use super::{Batch, Durability, Entries, Store, StoreError, Tree, Write};
+use super::{Batch, Durability, Entries, Store, StoreError, StoreOperation, Tree, Write};
 
 /// A sled database holding every tree.
 #[derive(Debug)]
@@ -86,7 +86,7 @@ impl SledStore {
     }
 
     /// A sled error while `operation`, classified.
-    fn error(&self, operation: &'static str, error: sled::Error) -> StoreError {
+    fn error(&self, operation: StoreOperation, error: sled::Error) -> StoreError {
         match &error {
             sled::Error::Io(io) => match DiskTrouble::of(io) {
                 Some(trouble) => StoreError::Disk {
@@ -119,7 +119,7 @@ impl Store for SledStore {
         Ok(self
             .tree(tree)
             .get(key)
-            .map_err(|error| self.error("reading", error))?
+            .map_err(|error| self.error(StoreOperation::Reading, error))?
             .map(|value| value.to_vec()))
     }
 
@@ -130,7 +130,7 @@ impl Store for SledStore {
             .map(|entry| {
                 entry
                     .map(|(key, value)| (key.to_vec(), value.to_vec()))
-                    .map_err(|error| self.error("scanning", error))
+                    .map_err(|error| self.error(StoreOperation::Scanning, error))
             })
             .collect()
     }
@@ -183,17 +183,17 @@ impl SledStore {
                 Ok::<(), ConflictableTransactionError<()>>(())
             })
             .map_err(|error: TransactionError<()>| match error {
-                TransactionError::Storage(error) => self.error("writing a batch", error),
+                TransactionError::Storage(error) => self.error(StoreOperation::Writing, error),
                 TransactionError::Abort(()) => StoreError::Io {
                     path: self.path.clone(),
-                    operation: "writing a batch",
-                    reason: "the transaction was aborted".to_owned(),
+                    operation: StoreOperation::Writing,
+                    reason: crate::t!("node.store.transaction_aborted").into_owned(),
                 },
             })?;
         if durability == Durability::Flush {
             self.database
                 .flush()
-                .map_err(|error| self.error("flushing", error))?;
+                .map_err(|error| self.error(StoreOperation::Flushing, error))?;
         }
         Ok(())
     }

@@ -119,40 +119,40 @@ const ED25519_SPKI_PREFIX: [u8; 12] = [
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     /// rcgen could not load the node's key as an ed25519 key pair.
-    #[error("rcgen could not load the node key as an ed25519 key pair")]
+    #[error("{}", crate::t!("node.tls.key_pair"))]
     KeyPair(#[source] rcgen::Error),
     /// rcgen could not build or sign the self-signed certificate.
-    #[error("could not generate the node's self-signed certificate")]
+    #[error("{}", crate::t!("node.tls.certificate"))]
     Certificate(#[source] rcgen::Error),
     /// The crypto provider cannot do TLS 1.3.
-    #[error("the ring crypto provider refused TLS 1.3")]
+    #[error("{}", crate::t!("node.tls.protocol_version"))]
     ProtocolVersion(#[source] rustls::Error),
     /// rustls refused the node's certificate and private key.
-    #[error("rustls refused the node's certificate and key")]
+    #[error("{}", crate::t!("node.tls.certificate_key"))]
     CertificateKey(#[source] rustls::Error),
     /// The crypto provider lacks the cipher suite QUIC needs for its initial packets.
-    #[error("the crypto provider lacks QUIC's initial cipher suite")]
+    #[error("{}", crate::t!("node.tls.initial_cipher_suite"))]
     InitialCipherSuite(#[source] NoInitialCipherSuite),
     /// The connection has no peer certificate: the handshake is not complete.
-    #[error("the connection has no peer certificate (handshake not complete)")]
+    #[error("{}", crate::t!("node.tls.no_peer_identity"))]
     NoPeerIdentity,
     /// The connection's peer identity is not a rustls certificate chain.
-    #[error("the connection's peer identity is not a certificate chain")]
+    #[error("{}", crate::t!("node.tls.unexpected_peer_identity"))]
     UnexpectedPeerIdentity,
     /// The peer sent an empty certificate chain.
-    #[error("the peer sent an empty certificate chain")]
+    #[error("{}", crate::t!("node.tls.empty_certificate_chain"))]
     EmptyCertificateChain,
     /// The peer's certificate is not well-formed X.509.
-    #[error("the peer's certificate is not well-formed X.509")]
+    #[error("{}", crate::t!("node.tls.malformed_certificate"))]
     MalformedCertificate(#[source] webpki::Error),
     /// The peer's certificate holds a key other than ed25519.
-    #[error("the peer's certificate does not hold an ed25519 key")]
+    #[error("{}", crate::t!("node.tls.not_ed25519"))]
     NotEd25519,
     /// The peer's certificate holds 32 bytes that are not an ed25519 public key.
-    #[error("the peer's certificate holds an invalid ed25519 public key")]
+    #[error("{}", crate::t!("node.tls.invalid_public_key"))]
     InvalidPublicKey(#[source] ed25519_dalek::SignatureError),
     /// The server proved a key other than the one the topology names for this node's parent.
-    #[error("the server's key {presented} is not the key {expected} the topology names for it")]
+    #[error("{}", crate::t!("node.tls.server_key_not_pinned", presented = .presented, expected = .expected))]
     ServerKeyNotPinned {
         /// The key the topology names, in hex.
         expected: String,
@@ -160,7 +160,7 @@ pub enum TlsError {
         presented: String,
     },
     /// The client presented a key that is not among this node's accepted children.
-    #[error("the client's key {presented} is not among the keys this node accepts")]
+    #[error("{}", crate::t!("node.tls.client_key_not_accepted", presented = .presented))]
     ClientKeyNotAccepted {
         /// The key the client presented, in hex.
         presented: String,
@@ -678,7 +678,7 @@ mod tests {
                 server_identity.verifying_key(),
             )
             .await?;
-            assert_refused(server_outcome, client_outcome, "is not among the keys").await
+            assert_refused(server_outcome, client_outcome, "不在本节点接受的密钥之列").await
         })
         .await
         .context("test timed out")?
@@ -697,7 +697,7 @@ mod tests {
                 node_key(1).verifying_key(),
             )
             .await?;
-            assert_refused(client_outcome, server_outcome, "is not the key").await
+            assert_refused(client_outcome, server_outcome, "不是拓扑为它列出的密钥").await
         })
         .await
         .context("test timed out")?
@@ -732,7 +732,7 @@ mod tests {
                 accept_one(&server),
                 connect(&client, server_address, &old_child, expected_server)
             );
-            assert_refused(server_outcome?, client_outcome?, "is not among the keys").await?;
+            assert_refused(server_outcome?, client_outcome?, "不在本节点接受的密钥之列").await?;
 
             let (server_outcome, client_outcome) = tokio::join!(
                 accept_one(&server),

@@ -49,6 +49,7 @@ use sha2::{Digest, Sha256};
 use topology::DivisionCode;
 
 use crate::columns::DuplicateId;
+use crate::i18n::{display_in_current_language, shown};
 use crate::ledger::Ledger;
 use crate::period::Period;
 use crate::records::{RECORDS_PER_DOCUMENT_MAX, RecordError};
@@ -93,23 +94,19 @@ pub struct DocumentMeta {
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
     /// automerge refused an operation.
-    #[error("automerge refused an operation: {source}")]
     Automerge {
         /// automerge's error.
         #[from]
         source: AutomergeError,
     },
     /// The root has a key other than meta and tables.
-    #[error("the document root has unknown key {key:?}")]
     UnknownRootKey {
         /// The key.
         key: String,
     },
     /// The root has no meta map.
-    #[error("the document has no meta map")]
     MetaMissing,
     /// A field of the meta map is missing, of the wrong type or invalid.
-    #[error("meta field {field}: {problem}")]
     MetaField {
         /// The field.
         field: &'static str,
@@ -117,28 +114,23 @@ pub enum DocumentError {
         problem: String,
     },
     /// The meta map has a field this version does not know.
-    #[error("meta has unknown field {field:?}")]
     UnknownMetaField {
         /// The field.
         field: String,
     },
     /// The document was made by a later version of the layout.
-    #[error("the document has schema version {found}; this version reads {SCHEMA_VERSION}")]
     UnsupportedSchemaVersion {
         /// The version found.
         found: u64,
     },
     /// The root has no tables map.
-    #[error("the document has no tables map")]
     TablesMissing,
     /// A table map's key is not a table.
-    #[error("tables has unknown table {table:?}")]
     UnknownTable {
         /// The key.
         table: String,
     },
     /// A table, or a record, belongs to another ledger than the document's.
-    #[error("table {table} is not in the document's ledger {ledger}")]
     TableNotInLedger {
         /// The table.
         table: Table,
@@ -146,7 +138,6 @@ pub enum DocumentError {
         ledger: Ledger,
     },
     /// Something that must be a map is not.
-    #[error("{place} must be a map, but is {found}")]
     NotAMap {
         /// Where: `tables`, `tables.<table>` or `tables.<table>.<id>`.
         place: String,
@@ -154,7 +145,6 @@ pub enum DocumentError {
         found: String,
     },
     /// A record lacks a field.
-    #[error("{table} record {record_id:?} has no field {field}")]
     MissingField {
         /// The table.
         table: Table,
@@ -164,7 +154,6 @@ pub enum DocumentError {
         field: &'static str,
     },
     /// A record has a field this version does not know.
-    #[error("{table} record {record_id:?} has unknown field {field:?}")]
     UnknownField {
         /// The table.
         table: Table,
@@ -174,7 +163,6 @@ pub enum DocumentError {
         field: String,
     },
     /// A field holds a value of the wrong type.
-    #[error("{table} record {record_id:?} field {field} must be {expected}, but is {found}")]
     WrongType {
         /// The table.
         table: Table,
@@ -183,12 +171,11 @@ pub enum DocumentError {
         /// The field.
         field: &'static str,
         /// The type expected.
-        expected: &'static str,
+        expected: ExpectedType,
         /// The value found, described.
         found: String,
     },
     /// A field holds a value of the right type that breaks its rule.
-    #[error("{table} record {record_id:?} field {field}: {rule} (found {value:?})")]
     InvalidField {
         /// The table.
         table: Table,
@@ -202,7 +189,6 @@ pub enum DocumentError {
         value: String,
     },
     /// A record is stored under another key than its id.
-    #[error("{table} record stored under {record_id:?} has id {content_id:?}")]
     IdMismatch {
         /// The table.
         table: Table,
@@ -212,7 +198,6 @@ pub enum DocumentError {
         content_id: String,
     },
     /// A record breaks a rule that spans fields, or lies outside the document's period.
-    #[error("{table} record {record_id:?} field {field}: {source}")]
     InvalidRecord {
         /// The table.
         table: Table,
@@ -221,21 +206,193 @@ pub enum DocumentError {
         /// The field at fault.
         field: &'static str,
         /// The rule broken.
+        #[source]
         source: RecordError,
     },
     /// The document would hold more records than allowed.
-    #[error("the document would hold {count} records, more than {RECORDS_PER_DOCUMENT_MAX}")]
     TooManyRecords {
         /// How many.
         count: usize,
     },
     /// Records to write name the same id twice.
-    #[error(transparent)]
     DuplicateId(#[from] DuplicateId),
     /// A confirmation cannot be written, or one of a peer's is malformed.
     #[error(transparent)]
     Confirmation(#[from] ConfirmationError),
 }
+
+/// The stored type a field must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedType {
+    UnsignedInteger,
+    Boolean,
+    String,
+}
+
+impl ExpectedType {
+    /// The type, as a message names it, in a language of the catalogues.
+    pub fn localized(self, locale: &str) -> String {
+        match self {
+            ExpectedType::UnsignedInteger => {
+                rust_i18n::t!(
+                    "schemas.document.expected.unsigned_integer",
+                    locale = locale
+                )
+            }
+            ExpectedType::Boolean => {
+                rust_i18n::t!("schemas.document.expected.boolean", locale = locale)
+            }
+            ExpectedType::String => {
+                rust_i18n::t!("schemas.document.expected.string", locale = locale)
+            }
+        }
+        .into_owned()
+    }
+}
+
+impl DocumentError {
+    /// What is wrong and where, in a language of the catalogues. Texts built when the document
+    /// was read (a value described, a rule broken) are in the language in force then.
+    pub fn localized(&self, locale: &str) -> String {
+        use rust_i18n::t;
+        match self {
+            DocumentError::Automerge { source } => {
+                t!(
+                    "schemas.document.automerge",
+                    locale = locale,
+                    error = source
+                )
+            }
+            DocumentError::UnknownRootKey { key } => t!(
+                "schemas.document.unknown_root_key",
+                locale = locale,
+                key = shown(key)
+            ),
+            DocumentError::MetaMissing => t!("schemas.document.meta_missing", locale = locale),
+            DocumentError::MetaField { field, problem } => t!(
+                "schemas.document.meta_field",
+                locale = locale,
+                field = field,
+                problem = problem
+            ),
+            DocumentError::UnknownMetaField { field } => t!(
+                "schemas.document.unknown_meta_field",
+                locale = locale,
+                field = shown(field)
+            ),
+            DocumentError::UnsupportedSchemaVersion { found } => t!(
+                "schemas.document.unsupported_schema_version",
+                locale = locale,
+                found = found,
+                supported = SCHEMA_VERSION
+            ),
+            DocumentError::TablesMissing => t!("schemas.document.tables_missing", locale = locale),
+            DocumentError::UnknownTable { table } => t!(
+                "schemas.document.unknown_table",
+                locale = locale,
+                table = shown(table)
+            ),
+            DocumentError::TableNotInLedger { table, ledger } => t!(
+                "schemas.document.table_not_in_ledger",
+                locale = locale,
+                table = table,
+                ledger = ledger
+            ),
+            DocumentError::NotAMap { place, found } => t!(
+                "schemas.document.not_a_map",
+                locale = locale,
+                place = place,
+                found = found
+            ),
+            DocumentError::MissingField {
+                table,
+                record_id,
+                field,
+            } => t!(
+                "schemas.document.missing_field",
+                locale = locale,
+                table = table,
+                record_id = shown(record_id),
+                field = field
+            ),
+            DocumentError::UnknownField {
+                table,
+                record_id,
+                field,
+            } => t!(
+                "schemas.document.unknown_field",
+                locale = locale,
+                table = table,
+                record_id = shown(record_id),
+                field = shown(field)
+            ),
+            DocumentError::WrongType {
+                table,
+                record_id,
+                field,
+                expected,
+                found,
+            } => t!(
+                "schemas.document.wrong_type",
+                locale = locale,
+                table = table,
+                record_id = shown(record_id),
+                field = field,
+                expected = expected.localized(locale),
+                found = found
+            ),
+            DocumentError::InvalidField {
+                table,
+                record_id,
+                field,
+                rule,
+                value,
+            } => t!(
+                "schemas.document.invalid_field",
+                locale = locale,
+                table = table,
+                record_id = shown(record_id),
+                field = field,
+                rule = rule,
+                value = shown(value)
+            ),
+            DocumentError::IdMismatch {
+                table,
+                record_id,
+                content_id,
+            } => t!(
+                "schemas.document.id_mismatch",
+                locale = locale,
+                table = table,
+                record_id = shown(record_id),
+                content_id = shown(content_id)
+            ),
+            DocumentError::InvalidRecord {
+                table,
+                record_id,
+                field,
+                source,
+            } => t!(
+                "schemas.document.invalid_record",
+                locale = locale,
+                table = table,
+                record_id = shown(record_id),
+                field = field,
+                rule = &source.rule
+            ),
+            DocumentError::TooManyRecords { count } => t!(
+                "schemas.document.too_many_records",
+                locale = locale,
+                count = count,
+                max = RECORDS_PER_DOCUMENT_MAX
+            ),
+            DocumentError::DuplicateId(duplicate) => return duplicate.localized(locale),
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(DocumentError);
 
 /// The actor id of an owner's changes: the first 16 bytes of SHA-256 of a domain text and the
 /// division code. The same owner always writes under the same actor, so history is attributable to
@@ -319,28 +476,34 @@ fn insert(map: &mut hydrate::Map, key: &str, value: hydrate::Value) {
     );
 }
 
-/// Describes a value for an error message.
+/// Describes a value for an error message, in the language in force.
 fn describe(value: &ValueRef<'_>) -> String {
+    use crate::t;
     match value {
-        ValueRef::Object(ObjType::Map) => "a map".to_owned(),
-        ValueRef::Object(ObjType::Table) => "a table object".to_owned(),
-        ValueRef::Object(ObjType::List) => "a list".to_owned(),
-        ValueRef::Object(ObjType::Text) => "a text object".to_owned(),
+        ValueRef::Object(ObjType::Map) => t!("schemas.document.value.map"),
+        ValueRef::Object(ObjType::Table) => t!("schemas.document.value.table_object"),
+        ValueRef::Object(ObjType::List) => t!("schemas.document.value.list"),
+        ValueRef::Object(ObjType::Text) => t!("schemas.document.value.text_object"),
         ValueRef::Scalar(scalar) => match scalar {
-            ScalarValueRef::Str(text) => format!("the string {text:?}"),
-            ScalarValueRef::Int(number) => format!("the integer {number}"),
-            ScalarValueRef::Uint(number) => format!("the unsigned integer {number}"),
-            ScalarValueRef::F64(number) => format!("the float {number}"),
-            ScalarValueRef::Boolean(flag) => format!("the boolean {flag}"),
-            ScalarValueRef::Counter(number) => format!("the counter {number}"),
-            ScalarValueRef::Timestamp(time) => format!("the timestamp {time}"),
-            ScalarValueRef::Bytes(bytes) => format!("{} bytes", bytes.len()),
-            ScalarValueRef::Null => "null".to_owned(),
+            ScalarValueRef::Str(text) => t!("schemas.document.value.string", text = shown(text)),
+            ScalarValueRef::Int(number) => t!("schemas.document.value.integer", number = number),
+            ScalarValueRef::Uint(number) => {
+                t!("schemas.document.value.unsigned_integer", number = number)
+            }
+            ScalarValueRef::F64(number) => t!("schemas.document.value.float", number = number),
+            ScalarValueRef::Boolean(flag) => t!("schemas.document.value.boolean", value = flag),
+            ScalarValueRef::Counter(number) => {
+                t!("schemas.document.value.counter", number = number)
+            }
+            ScalarValueRef::Timestamp(time) => t!("schemas.document.value.timestamp", time = time),
+            ScalarValueRef::Bytes(bytes) => t!("schemas.document.value.bytes", count = bytes.len()),
+            ScalarValueRef::Null => t!("schemas.document.value.null_value"),
             ScalarValueRef::Unknown { type_code, .. } => {
-                format!("a value of unknown type {type_code}")
+                t!("schemas.document.value.unknown", code = type_code)
             }
         },
     }
+    .into_owned()
 }
 
 /// The id of the map at `key` of `parent`, or `None` when the key is absent.
@@ -398,13 +561,17 @@ pub fn read_meta(doc: &Automerge) -> Result<DocumentMeta, DocumentError> {
         match doc.get(&meta_id, field)? {
             None => Err(DocumentError::MetaField {
                 field,
-                problem: "is missing".to_owned(),
+                problem: crate::t!("schemas.document.problem.missing").into_owned(),
             }),
             Some((value, _)) => match value.as_str() {
                 Some(text) => Ok(text.to_owned()),
                 None => Err(DocumentError::MetaField {
                     field,
-                    problem: format!("must be a string, but is {}", describe(&value_ref(&value))),
+                    problem: crate::t!(
+                        "schemas.document.problem.must_be_string",
+                        found = describe(&value_ref(&value))
+                    )
+                    .into_owned(),
                 }),
             },
         }
@@ -412,17 +579,23 @@ pub fn read_meta(doc: &Automerge) -> Result<DocumentMeta, DocumentError> {
     let invalid =
         |field: &'static str, problem: String| DocumentError::MetaField { field, problem };
     let schema_version = match doc.get(&meta_id, META_SCHEMA_VERSION)? {
-        None => return Err(invalid(META_SCHEMA_VERSION, "is missing".to_owned())),
+        None => {
+            return Err(invalid(
+                META_SCHEMA_VERSION,
+                crate::t!("schemas.document.problem.missing").into_owned(),
+            ));
+        }
         Some((value, _)) => match value.as_scalar() {
             Some(ScalarValue::Uint(version)) => *version,
             Some(ScalarValue::Int(version)) if *version >= 0 => version.unsigned_abs(),
             _ => {
                 return Err(invalid(
                     META_SCHEMA_VERSION,
-                    format!(
-                        "must be an unsigned integer, but is {}",
-                        describe(&value_ref(&value))
-                    ),
+                    crate::t!(
+                        "schemas.document.problem.must_be_unsigned",
+                        found = describe(&value_ref(&value))
+                    )
+                    .into_owned(),
                 ));
             }
         },
@@ -441,7 +614,14 @@ pub fn read_meta(doc: &Automerge) -> Result<DocumentMeta, DocumentError> {
     let period =
         Period::parse(&period_text).map_err(|error| invalid(META_PERIOD, error.to_string()))?;
     if period.to_string() != period_text {
-        return Err(invalid(META_PERIOD, format!("must be written {period}")));
+        return Err(invalid(
+            META_PERIOD,
+            crate::t!(
+                "schemas.document.problem.must_be_written",
+                canonical = period
+            )
+            .into_owned(),
+        ));
     }
     Ok(DocumentMeta {
         owner,

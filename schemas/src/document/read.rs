@@ -3,7 +3,8 @@
 
 use automerge::{Automerge, ObjType, ReadDoc, ScalarValueRef, ValueRef};
 
-use super::{DocumentError, TABLES, describe, key_fields, read_meta, table_maps};
+use super::{DocumentError, ExpectedType, TABLES, describe, key_fields, read_meta, table_maps};
+use crate::i18n::shown;
 
 use crate::records::{ColumnSpec, FieldKind, RECORDS_PER_DOCUMENT_MAX, Record, RecordError, Value};
 use crate::table::Table;
@@ -45,10 +46,11 @@ pub fn read_records(doc: &Automerge) -> Result<Vec<Record>, DocumentError> {
                     table: *table,
                     record_id: record_id.to_owned(),
                     field: key_fields(*table)[0],
-                    rule: format!(
-                        "the record id must join {} with /",
-                        key_fields(*table).join(", ")
-                    ),
+                    rule: crate::t!(
+                        "schemas.document.problem.id_must_join",
+                        fields = key_fields(*table).join(", ")
+                    )
+                    .into_owned(),
                     value: record_id.to_owned(),
                 });
             }
@@ -152,9 +154,9 @@ impl Fields<'_> {
                         record_id: self.record_id.to_owned(),
                         field,
                         expected: match kind {
-                            FieldKind::Count | FieldKind::Year => "an unsigned integer",
-                            FieldKind::Boolean => "a boolean",
-                            _ => "a string",
+                            FieldKind::Count | FieldKind::Year => ExpectedType::UnsignedInteger,
+                            FieldKind::Boolean => ExpectedType::Boolean,
+                            _ => ExpectedType::String,
                         },
                         found: describe(other),
                     });
@@ -178,13 +180,27 @@ impl Fields<'_> {
             column
                 .default_value()
                 .filter(|value| value.text().is_empty())
-                .ok_or_else(|| invalid(format!("must not be empty: {}", column.rule())))?
+                .ok_or_else(|| {
+                    invalid(
+                        crate::t!(
+                            "schemas.document.problem.must_not_be_empty",
+                            rule = column.rule()
+                        )
+                        .into_owned(),
+                    )
+                })?
         } else {
             column.kind.parse(text).map_err(invalid)?
         };
         let canonical = value.text();
         if canonical != text {
-            return Err(invalid(format!("must be written {canonical:?}")));
+            return Err(invalid(
+                crate::t!(
+                    "schemas.document.problem.must_be_written",
+                    canonical = shown(&canonical)
+                )
+                .into_owned(),
+            ));
         }
         Ok(value)
     }

@@ -4,6 +4,7 @@
 
 use automerge::ScalarValue;
 use automerge::transaction::Transactable;
+use schemas::document::ExpectedType;
 use schemas::{Ledger, Table};
 
 use crate::document_samples::{credit, record_map};
@@ -17,14 +18,28 @@ pub const STORED_VALUES: &[Corruption] = &[
         what: "a count stored as text",
         ledger: Ledger::Energy,
         corrupt: |transaction| set_first(transaction, Table::Institutions, "people", text("150")),
-        expect: |error| wrong_type(error, Table::Institutions, "people", "an unsigned integer"),
+        expect: |error| {
+            wrong_type(
+                error,
+                Table::Institutions,
+                "people",
+                ExpectedType::UnsignedInteger,
+            )
+        },
         message_names: &["unsigned integer", "the string \"150\""],
     },
     Corruption {
         what: "a non-canonical count 007 stored as text",
         ledger: Ledger::Energy,
         corrupt: |transaction| set_first(transaction, Table::Institutions, "people", text("007")),
-        expect: |error| wrong_type(error, Table::Institutions, "people", "an unsigned integer"),
+        expect: |error| {
+            wrong_type(
+                error,
+                Table::Institutions,
+                "people",
+                ExpectedType::UnsignedInteger,
+            )
+        },
         message_names: &["\"007\""],
     },
     Corruption {
@@ -43,7 +58,7 @@ pub const STORED_VALUES: &[Corruption] = &[
                 error,
                 Table::OfficeRooms,
                 "occupants",
-                "an unsigned integer",
+                ExpectedType::UnsignedInteger,
             )
         },
         message_names: &["the integer 1"],
@@ -66,7 +81,14 @@ pub const STORED_VALUES: &[Corruption] = &[
         what: "a year stored as text",
         ledger: Ledger::OfficeSpace,
         corrupt: |transaction| set_first(transaction, Table::Buildings, "build_year", text("1998")),
-        expect: |error| wrong_type(error, Table::Buildings, "build_year", "an unsigned integer"),
+        expect: |error| {
+            wrong_type(
+                error,
+                Table::Buildings,
+                "build_year",
+                ExpectedType::UnsignedInteger,
+            )
+        },
         message_names: &["\"1998\""],
     },
     Corruption {
@@ -89,7 +111,14 @@ pub const STORED_VALUES: &[Corruption] = &[
         corrupt: |transaction| {
             set_first(transaction, Table::Vehicles, "domestic_brand", text("true"))
         },
-        expect: |error| wrong_type(error, Table::Vehicles, "domestic_brand", "a boolean"),
+        expect: |error| {
+            wrong_type(
+                error,
+                Table::Vehicles,
+                "domestic_brand",
+                ExpectedType::Boolean,
+            )
+        },
         message_names: &["the string \"true\""],
     },
     Corruption {
@@ -103,7 +132,14 @@ pub const STORED_VALUES: &[Corruption] = &[
                 ScalarValue::Uint(1),
             )
         },
-        expect: |error| wrong_type(error, Table::Vehicles, "domestic_brand", "a boolean"),
+        expect: |error| {
+            wrong_type(
+                error,
+                Table::Vehicles,
+                "domestic_brand",
+                ExpectedType::Boolean,
+            )
+        },
         message_names: &["unsigned integer 1"],
     },
     Corruption {
@@ -117,7 +153,14 @@ pub const STORED_VALUES: &[Corruption] = &[
                 ScalarValue::F64(1000.0),
             )
         },
-        expect: |error| wrong_type(error, Table::EnergyConsumption, "quantity", "a string"),
+        expect: |error| {
+            wrong_type(
+                error,
+                Table::EnergyConsumption,
+                "quantity",
+                ExpectedType::String,
+            )
+        },
         message_names: &["float"],
     },
     Corruption {
@@ -131,7 +174,14 @@ pub const STORED_VALUES: &[Corruption] = &[
                 ScalarValue::Boolean(true),
             )
         },
-        expect: |error| wrong_type(error, Table::EnergyConsumption, "cost_yuan", "a string"),
+        expect: |error| {
+            wrong_type(
+                error,
+                Table::EnergyConsumption,
+                "cost_yuan",
+                ExpectedType::String,
+            )
+        },
         message_names: &["boolean"],
     },
     Corruption {

@@ -42,7 +42,7 @@ fn a_key_readable_by_others_stops_the_node_and_new_files_are_private() -> anyhow
     assert!(!refused.status.success(), "the node must not start");
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(
-        message.contains("can be read or written by other users (mode 0644)")
+        message.contains("可被其他用户读取或写入（权限 0644）")
             && message.contains(&format!("chmod 600 {}", key.display())),
         "{message}"
     );

@@ -57,7 +57,7 @@ fn a_withheld_submission_is_caught_and_never_reused() {
         .expect("the withheld submission is caught");
     assert_eq!((document, served, known_sequence), (key, 1, 2));
     assert!(
-        source.contains("receipt") || source.contains("own submission"),
+        source.contains("回执") || source.contains("自己的报送"),
         "{source}"
     );
 

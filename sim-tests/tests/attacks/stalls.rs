@@ -145,7 +145,7 @@ fn a_county_flooding_forgeries_is_held_off_and_shown_so() -> anyhow::Result<()> 
     assert_eq!(held_off[0]["child"]["code"], scene.attacker_code.as_str());
     let reason = held_off[0]["reason"].as_str().unwrap();
     assert!(
-        reason.contains("6 refusals for misbehaviour") && reason.contains("does not verify"),
+        reason.contains("因行为不当被拒 6 次") && reason.contains("does not verify"),
         "{reason}"
     );
     assert_eq!(
@@ -164,7 +164,7 @@ fn a_county_flooding_forgeries_is_held_off_and_shown_so() -> anyhow::Result<()> 
         "a held-off county gets nothing: {received:?}"
     );
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert!(scene.city_log().contains("is held off until"));
+    assert!(scene.city_log().contains("暂停连接至"));
     assert_eq!(
         scene.city_status()?["refusals"],
         6,

@@ -123,8 +123,8 @@ fn a_newer_topology_comes_down_and_a_rollback_or_a_twin_is_refused() {
         .iter()
         .map(|refusal| refusal.reason.to_string())
         .collect();
-    assert!(reasons[0].contains("rollback"), "{reasons:?}");
-    assert!(reasons[1].contains("same version"), "{reasons:?}");
+    assert!(reasons[0].contains("回退"), "{reasons:?}");
+    assert!(reasons[1].contains("版本号同为第 2 版"), "{reasons:?}");
 }
 
 #[test]
@@ -159,7 +159,7 @@ fn topology_files_that_are_re_rooted_or_older_are_not_used() {
         let note = core
             .topology_file_not_used()
             .expect("the file was not used");
-        assert!(note.contains("was not used"), "{what}: {note}");
+        assert!(note.contains("未采用"), "{what}: {note}");
         drop(core);
         // The refused file is kept aside and the file is the topology in force again.
         let kept: Vec<_> = std::fs::read_dir(directory.root())
