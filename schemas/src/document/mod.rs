@@ -387,6 +387,7 @@ impl DocumentError {
                 max = RECORDS_PER_DOCUMENT_MAX
             ),
             DocumentError::DuplicateId(duplicate) => return duplicate.localized(locale),
+            DocumentError::Confirmation(confirmation) => return confirmation.localized(locale),
         }
         .into_owned()
     }
