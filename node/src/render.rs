@@ -710,6 +710,39 @@ fn blocking_submission(blocking: &[Finding]) -> String {
     )
 }
 
+/// A field of a record as a clerk reads it: in Chinese, the form's header and a closed list's or
+/// a yes/no's word (`能源品种=电力`); in English, the field id and the stored value.
+fn field_shown(table: schemas::table::Table, field: &str, value: &str) -> String {
+    let english = schemas::i18n::Language::current() == schemas::i18n::Language::English;
+    let Some(column) = table
+        .spec()
+        .columns
+        .iter()
+        .find(|column| column.field == field)
+        .filter(|_| !english)
+    else {
+        return format!("{field}={value}");
+    };
+    let header = column
+        .header_zh
+        .split('（')
+        .next()
+        .unwrap_or(column.header_zh);
+    let shown = match column.kind {
+        schemas::records::FieldKind::Choice(list) => (list.choices)()
+            .iter()
+            .find(|choice| choice.slug == value)
+            .map_or_else(|| value.to_owned(), |choice| choice.name_zh.to_owned()),
+        schemas::records::FieldKind::Boolean => match value {
+            "true" => t!("common.yes").into_owned(),
+            "false" => t!("common.no").into_owned(),
+            other => other.to_owned(),
+        },
+        _ => value.to_owned(),
+    };
+    format!("{header}={shown}")
+}
+
 /// `records`: the records of a draft, by table, one line each: its id as `delete` takes it,
 /// then its fields.
 pub fn records(answer: &crate::operations::records::RecordsAnswer) -> String {
@@ -748,7 +781,7 @@ pub fn records(answer: &crate::operations::records::RecordsAnswer) -> String {
         let fields: Vec<String> = record
             .fields
             .iter()
-            .map(|(field, value)| format!("{field}={value}"))
+            .map(|(field, value)| field_shown(record.table, field, value))
             .collect();
         let _ = writeln!(text, "  {}  {}", record.id, fields.join(" "));
     }
