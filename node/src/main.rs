@@ -1145,28 +1145,26 @@ fn exit_for_command_line_error(error: clap::Error) -> ! {
     if matches!(
         error.kind(),
         ClapKind::ValueValidation | ClapKind::InvalidValue
+    ) && let (Some(argument), Some(value)) = (
+        context(ContextKind::InvalidArg),
+        context(ContextKind::InvalidValue),
     ) {
-        if let (Some(argument), Some(value)) = (
-            context(ContextKind::InvalidArg),
-            context(ContextKind::InvalidValue),
-        ) {
-            let reason = std::error::Error::source(&error)
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            let argument = argument.split_whitespace().next().unwrap_or_default();
-            let failure = OperationError::invalid(t!(
-                "errors.bad_argument",
-                argument = argument,
-                value = value,
-                reason = reason
-            ));
-            if json_asked() {
-                let _ = print_json(&failure);
-            } else {
-                eprint!("{}", render::error(&failure));
-            }
-            std::process::exit(i32::from(failure.exit_code()));
+        let reason = std::error::Error::source(&error)
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let argument = argument.split_whitespace().next().unwrap_or_default();
+        let failure = OperationError::invalid(t!(
+            "errors.bad_argument",
+            argument = argument,
+            value = value,
+            reason = reason
+        ));
+        if json_asked() {
+            let _ = print_json(&failure);
+        } else {
+            eprint!("{}", render::error(&failure));
         }
+        std::process::exit(i32::from(failure.exit_code()));
     }
     error.exit()
 }
