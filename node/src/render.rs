@@ -51,6 +51,19 @@ fn node_name(node: &NodeView) -> String {
     format!("{name} ({})", node.code)
 }
 
+/// A unit as a return or figure names it (`m2`, `kgce/person`, `percent`) in the language people
+/// read: Chinese from the catalogue (`common.unit`), the code itself in English, as exports write
+/// it.
+fn unit_name(code: &str) -> String {
+    match Language::current() {
+        Language::Chinese if !code.is_empty() => {
+            let key = code.to_ascii_lowercase().replace('/', "_per_");
+            catalogue_text(&format!("common.unit.{key}")).unwrap_or_else(|| code.to_owned())
+        }
+        _ => code.to_owned(),
+    }
+}
+
 /// A figure table: label, value right-aligned, unit.
 pub fn figure_table(figures: &[FigureView]) -> String {
     let labels: Vec<String> = figures
@@ -78,7 +91,7 @@ pub fn figure_table(figures: &[FigureView]) -> String {
             "  {}  {:>value_width$}  {}",
             pad(label, label_width),
             figure.value,
-            figure.unit
+            unit_name(&figure.unit)
         );
     }
     text
@@ -170,7 +183,7 @@ pub fn statistical_return(ret: &StatReturn) -> String {
             if column.unit.is_empty() || column.header_zh.contains('（') {
                 column.header_zh.clone()
             } else {
-                format!("{} {}", column.header_zh, column.unit)
+                format!("{} {}", column.header_zh, unit_name(&column.unit))
             }
         }));
         let cell = |value: &Option<schemas::Decimal>| {
@@ -180,7 +193,7 @@ pub fn statistical_return(ret: &StatReturn) -> String {
         for row in &sheet.rows {
             let mut line = vec![row.label_zh.clone()];
             if indicator_sheet {
-                line.push(row.unit.clone().unwrap_or_default());
+                line.push(row.unit.as_deref().map(unit_name).unwrap_or_default());
             }
             line.extend(row.values.iter().map(cell));
             lines.push(line);

@@ -609,24 +609,24 @@ fn the_city_return_cell_by_cell() {
         "
         # Share = the carrier's kgce × 100 / 177,593.614. Electricity: 24,580 + 27,038 + 98,320 =
         # 149,938 kgce, 84.4276%.
-        electricity | 电力（kWh） | 1220000 793000 149.938 84.43
+        electricity | 电力（千瓦时） | 1220000 793000 149.938 84.43
         # Water carries no standard coal: undefined, not zero. 12,000 + 33,000 + 90,000 yuan.
-        water | 水（m3） | 45000 135000 - -
+        water | 水（立方米） | 45000 135000 - -
         # 6,071.5 kgce: 3.4188%.
-        natural_gas | 天然气（m3） | 5000 15000 6.0715 3.42
+        natural_gas | 天然气（立方米） | 5000 15000 6.0715 3.42
         # 14,643.15 kgce = 14.64315 tce, rounded half away from zero to 14.6432; 8.2453%.
-        coal | 煤炭（t） | 20.5 20500 14.6432 8.25
+        coal | 煤炭（吨） | 20.5 20500 14.6432 8.25
         # 1,074.122 kgce: 0.6048%.
-        gasoline | 汽油（L） | 1000 7500 1.0741 0.60
+        gasoline | 汽油（升） | 1000 7500 1.0741 0.60
         # 611.982 kgce: 0.3446%.
-        diesel | 柴油（L） | 500 3800 0.612 0.34
+        diesel | 柴油（升） | 500 3800 0.612 0.34
         # 342.86 kgce: 0.1931%.
-        lpg | 液化石油气（kg） | 200 1600 0.3429 0.19
+        lpg | 液化石油气（千克） | 200 1600 0.3429 0.19
         # 3,412 kgce: 1.9212%.
-        heat | 热力（GJ） | 100 4000 3.412 1.92
-        solar_pv | 光伏发电（kWh） | 5000 0 - -
+        heat | 热力（吉焦） | 100 4000 3.412 1.92
+        solar_pv | 光伏发电（千瓦时） | 5000 0 - -
         # 1,500 kgce: 0.8446%.
-        other | 其他（tce） | 1.5 1000 1.5 0.84
+        other | 其他（吨标准煤） | 1.5 1000 1.5 0.84
         # Quantities in different units do not add up; the standard coal is 100% of itself.
         totals | | - 981400 177.5936 100",
     );
