@@ -51,6 +51,19 @@ fn node_name(node: &NodeView) -> String {
     format!("{name} ({})", node.code)
 }
 
+/// A unit as a return or figure names it (`m2`, `kgce/person`, `percent`) in the language people
+/// read: Chinese from the catalogue (`common.unit`), the code itself in English, as exports write
+/// it.
+fn unit_name(code: &str) -> String {
+    match Language::current() {
+        Language::Chinese if !code.is_empty() => {
+            let key = code.to_ascii_lowercase().replace('/', "_per_");
+            catalogue_text(&format!("common.unit.{key}")).unwrap_or_else(|| code.to_owned())
+        }
+        _ => code.to_owned(),
+    }
+}
+
 /// A figure table: label, value right-aligned, unit.
 pub fn figure_table(figures: &[FigureView]) -> String {
     let labels: Vec<String> = figures
@@ -78,7 +91,7 @@ pub fn figure_table(figures: &[FigureView]) -> String {
             "  {}  {:>value_width$}  {}",
             pad(label, label_width),
             figure.value,
-            figure.unit
+            unit_name(&figure.unit)
         );
     }
     text
@@ -234,7 +247,7 @@ pub fn statistical_return(ret: &StatReturn) -> String {
             if column.unit.is_empty() || column.header_zh.contains('（') {
                 column.header_zh.clone()
             } else {
-                format!("{} {}", column.header_zh, unit_text(&column.unit))
+                format!("{} {}", column.header_zh, unit_name(&column.unit))
             }
         }));
         let cell = |value: &Option<schemas::Decimal>| {
@@ -244,7 +257,7 @@ pub fn statistical_return(ret: &StatReturn) -> String {
         for row in &sheet.rows {
             let mut line = vec![row.label_zh.clone()];
             if indicator_sheet {
-                line.push(row.unit.as_deref().map(unit_text).unwrap_or_default());
+                line.push(row.unit.as_deref().map(unit_name).unwrap_or_default());
             }
             line.extend(row.values.iter().map(cell));
             lines.push(line);
@@ -300,14 +313,6 @@ pub fn statistical_return(ret: &StatReturn) -> String {
         );
     }
     text
-}
-
-/// A unit code of a return (`tce`, `kgce/m2`, as SDMX and the JSON export carry it) as people
-/// read it in the language in force (吨标准煤, 千克标准煤/平方米); a code the catalogue lacks
-/// is shown as it is.
-fn unit_text(code: &str) -> String {
-    let key = format!("common.unit.{}", code.to_lowercase().replace('/', "_per_"));
-    catalogue_text(&key).unwrap_or_else(|| code.to_owned())
 }
 
 fn severity_name(finding: &Finding) -> String {
@@ -940,10 +945,52 @@ pub fn restore(report: &crate::driver::restore::RestoreReport) -> String {
 }
 
 /// The command line's help in the language chosen: each command's `about` and each argument's
-/// `help` from the catalogue (`cli.help.<command path>._about`, `cli.help.<command path>.<arg>`;
-/// the top level's are under `cli.help._root`), where the catalogue has them.
+/// `help` from the catalogue (`cli.help.<command path>._about`, `cli.help.<command path>.<arg>`,
+/// else `cli.help._common.<arg>` for the arguments many commands share; the top level's are under
+/// `cli.help._root`). clap's own words are replaced too: the headings (a help template per
+/// command), the help and version flags, the `help` subcommand, and the environment variable and
+/// default value of an argument. The command comes back built (`Command::build`), so that the
+/// `help` subcommands clap makes can be put into words as well.
 pub fn localized_help(command: clap::Command) -> clap::Command {
-    localize_command(command, "_root")
+    let mut command = localize_command(command.disable_version_flag(true), "_root").arg(
+        clap::Arg::new("version")
+            .short('V')
+            .long("version")
+            .action(clap::ArgAction::Version)
+            .help(t!("cli.help._builtin.version").into_owned()),
+    );
+    command.build();
+    localize_help_subcommands(command)
+}
+
+/// The name of the subcommand clap adds to every command that has subcommands.
+const HELP_COMMAND: &str = "help";
+
+/// Puts the `help` subcommands clap added while building into the catalogue's words.
+fn localize_help_subcommands(mut command: clap::Command) -> clap::Command {
+    let subcommands: Vec<String> = command
+        .get_subcommands()
+        .map(|subcommand| subcommand.get_name().to_owned())
+        .filter(|name| name != HELP_COMMAND)
+        .collect();
+    for name in subcommands {
+        command = command.mut_subcommand(name, localize_help_subcommands);
+    }
+    if command.find_subcommand(HELP_COMMAND).is_none() {
+        return command;
+    }
+    command.mut_subcommand(HELP_COMMAND, |help| {
+        let about = t!("cli.help._builtin.help_command").into_owned();
+        let mut help = help
+            .about(about.clone())
+            .subcommand_value_name(t!("cli.help._builtin.command_value").into_owned());
+        // `help help`: clap's help subcommand has one of its own.
+        if help.find_subcommand(HELP_COMMAND).is_some() {
+            help = help.mut_subcommand(HELP_COMMAND, |inner| inner.about(about));
+        }
+        let template = help_template(&help);
+        help.help_template(template)
+    })
 }
 
 fn catalogue_text(key: &str) -> Option<String> {
@@ -960,9 +1007,9 @@ fn localize_command(mut command: clap::Command, path: &str) -> clap::Command {
         .map(|argument| argument.get_id().to_string())
         .collect();
     for id in arguments {
-        if let Some(help) = catalogue_text(&format!("cli.help.{path}.{id}")) {
-            command = command.mut_arg(id, |argument| argument.help(help).long_help(None));
-        }
+        let help = catalogue_text(&format!("cli.help.{path}.{id}"))
+            .or_else(|| catalogue_text(&format!("cli.help._common.{id}")));
+        command = command.mut_arg(id, |argument| localize_argument(argument, help));
     }
     let subcommands: Vec<String> = command
         .get_subcommands()
@@ -977,7 +1024,92 @@ fn localize_command(mut command: clap::Command, path: &str) -> clap::Command {
         command =
             command.mut_subcommand(name, |subcommand| localize_command(subcommand, &child_path));
     }
-    command
+    if command.has_subcommands() {
+        command = command.subcommand_value_name(t!("cli.help._builtin.command_value").into_owned());
+    }
+    with_builtins(command)
+}
+
+/// An argument's help in the catalogue's words (or its own, when the catalogue has none), with
+/// its environment variable and default value said in them too instead of clap's English.
+fn localize_argument(argument: clap::Arg, help: Option<String>) -> clap::Arg {
+    let mut help = help.unwrap_or_else(|| {
+        argument
+            .get_help()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    });
+    let mut argument = argument;
+    if let Some(variable) = argument.get_env()
+        && !argument.is_hide_env_set()
+    {
+        help.push_str(&t!(
+            "cli.help._builtin.env",
+            name = variable.to_string_lossy()
+        ));
+        argument = argument.hide_env(true);
+    }
+    let defaults: Vec<String> = argument
+        .get_default_values()
+        .iter()
+        .map(|value| value.to_string_lossy().into_owned())
+        .collect();
+    if !defaults.is_empty()
+        && argument.get_action().takes_values()
+        && !argument.is_hide_default_value_set()
+    {
+        help.push_str(&t!("cli.help._builtin.default", value = defaults.join(" ")));
+        argument = argument.hide_default_value(true);
+    }
+    argument.help(help).long_help(None)
+}
+
+/// A command with the help flag and the headings of its help in the catalogue's words.
+fn with_builtins(command: clap::Command) -> clap::Command {
+    let command = command.disable_help_flag(true).arg(
+        clap::Arg::new("help")
+            .short('h')
+            .long("help")
+            .action(clap::ArgAction::Help)
+            .help(t!("cli.help._builtin.help").into_owned()),
+    );
+    let template = help_template(&command);
+    command.help_template(template)
+}
+
+/// clap's default help template with the headings in the catalogue's words, and only the sections
+/// the command has (a command with subcommands also gets clap's `help` subcommand).
+fn help_template(command: &clap::Command) -> String {
+    let styles = command.get_styles().clone();
+    let (header, usage) = (styles.get_header(), styles.get_usage());
+    let mut template = format!(
+        "{{before-help}}{{about-with-newline}}\n{usage}{}{usage:#}{{usage}}\n\n",
+        t!("cli.help._builtin.usage_heading")
+    );
+    if command.has_subcommands() {
+        template.push_str(&format!(
+            "{header}{}{header:#}\n{{subcommands}}\n\n",
+            t!("cli.help._builtin.commands_heading")
+        ));
+    }
+    if command.get_positionals().next().is_some() {
+        template.push_str(&format!(
+            "{header}{}{header:#}\n{{positionals}}\n\n",
+            t!("cli.help._builtin.arguments_heading")
+        ));
+    }
+    if command
+        .get_arguments()
+        .any(|argument| !argument.is_positional())
+    {
+        template.push_str(&format!(
+            "{header}{}{header:#}\n{{options}}",
+            t!("cli.help._builtin.options_heading")
+        ));
+    }
+    template.truncate(template.trim_end_matches('\n').len());
+    template.push_str("{after-help}");
+    template
 }
 
 #[cfg(test)]

@@ -232,8 +232,10 @@ const USER_FACING: [&str; 11] = [
     "writeln!(",
 ];
 
-/// Calls whose literal is for programmers or operators' logs, not for people at a form.
-const NOT_USER_FACING: [&str; 12] = [
+/// Calls whose literal is for programmers or operators' logs, not for people at a form. A
+/// catalogue lookup, `t!(`, is told apart from `format!(` and `print!(` (which end the same way)
+/// by [`looks_up_the_catalogue`].
+const NOT_USER_FACING: [&str; 11] = [
     "tracing::",
     "warn!(",
     "info!(",
@@ -243,10 +245,46 @@ const NOT_USER_FACING: [&str; 12] = [
     "panic!(",
     "assert",
     "unreachable!(",
-    "t!(",
     "#[arg(",
     "#[command(",
 ];
+
+/// Whether a piece of code calls `t!(` itself (not `format!(` or `print!(`).
+fn looks_up_the_catalogue(code: &str) -> bool {
+    code.match_indices("t!(").any(|(at, _)| {
+        !code[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|before| before.is_alphanumeric() || before == '_')
+    })
+}
+
+/// Whether a literal has Chinese characters (ideographs; punctuation alone is layout).
+fn has_chinese_characters(text: &str) -> bool {
+    text.chars()
+        .any(|character| ('\u{3400}'..='\u{9fff}').contains(&character))
+}
+
+/// A literal's words for people: its `{placeholders}` taken out, and nothing when it has no space
+/// (a key, a file name, a format such as `{year:04}-{month:02}` is not a sentence).
+fn sentence_words(literal: &str) -> usize {
+    let mut text = String::new();
+    let mut depth = 0_usize;
+    for character in literal.chars() {
+        match character {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => text.push(character),
+            _ => {}
+        }
+    }
+    if !text.trim().contains(' ') {
+        return 0;
+    }
+    text.split(|character: char| !character.is_ascii_alphabetic())
+        .filter(|word| word.len() >= 2)
+        .count()
+}
 
 /// Literals with English words in user-facing calls, per file: a count, outside tests.
 fn english_literals(path: &Path) -> usize {
@@ -263,19 +301,14 @@ fn english_literals(path: &Path) -> usize {
         let call = USER_FACING.iter().any(|marker| context.contains(marker));
         let excluded = NOT_USER_FACING
             .iter()
-            .any(|marker| context.contains(marker));
+            .any(|marker| context.contains(marker))
+            || looks_up_the_catalogue(&context);
         if !call || excluded {
             continue;
         }
         let literals = line.split('"').skip(1).step_by(2);
         count += literals
-            .filter(|literal| {
-                let words = literal
-                    .split(|character: char| !character.is_ascii_alphabetic())
-                    .filter(|word| word.len() >= 2)
-                    .count();
-                words >= 3 || has_cjk(literal)
-            })
+            .filter(|literal| sentence_words(literal) >= 3 || has_chinese_characters(literal))
             .count();
     }
     count
@@ -283,8 +316,22 @@ fn english_literals(path: &Path) -> usize {
 
 /// Files whose texts are not in the catalogues yet, with how many such literals each holds: a
 /// count may only go down (lower it here when a file is moved), and no other file may gain one.
-/// Every file has been moved: the list stays, empty, for a file brought in from elsewhere.
-const NOT_YET_MOVED: &[(&str, usize)] = &[];
+/// These were hidden from the scan until it told `format!(` and `print!(` from a `t!(` lookup:
+/// figure labels and return headers written in both languages in the ledgers' code, the export
+/// workbook's Chinese labels, quota refusals (sent to peers inside the protocol's English
+/// refusals), the standards files' error places, and the names of generated test trees.
+const NOT_YET_MOVED: &[(&str, usize)] = &[
+    ("node/src/core/quotas.rs", 2),
+    ("node/src/export/xlsx.rs", 5),
+    ("node/src/local_tree.rs", 1),
+    ("schemas/src/ledgers/energy/figures.rs", 13),
+    ("schemas/src/ledgers/office_space/figures.rs", 7),
+    ("schemas/src/ledgers/vehicles/figures.rs", 4),
+    ("schemas/src/ledgers/vehicles/report.rs", 1),
+    ("schemas/src/standards/table_file.rs", 1),
+    ("schemas/src/standards/vehicle_caps.rs", 1),
+    ("topology/src/generator.rs", 6),
+];
 
 fn scanned_files(directory: &Path, files: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(directory).unwrap() {
@@ -352,4 +399,26 @@ fn the_scan_finds_an_english_message_and_passes_a_catalogue_lookup() {
     )
     .unwrap();
     assert_eq!(english_literals(&path), 1);
+}
+
+#[test]
+fn the_scan_tells_format_and_print_from_a_catalogue_lookup() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("sample.rs");
+    // Each call two lines apart from the next, so that each is judged on its own.
+    let calls = [
+        // Counted: English sentences and Chinese text written in the code.
+        "let m = format!(\"cannot open the store at {path}: {reason}\");",
+        "eprint!(\"the tree keeps running at {dir}\");",
+        "print!(\"按 Ctrl-C 停止\");",
+        // Not counted: a lookup, keys and file names, placeholders and layout.
+        "let m = t!(\"errors.cannot_read\", file = format!(\"{dir}/node.toml\"));",
+        "let f = format!(\"node.key.retired-{version}\");",
+        "let k = format!(\"cli.help.{path}._about\");",
+        "let line = format!(\"{count} × {rule} ({severity})\");",
+        "let name = format!(\"{}（{}）\", zh, slug);",
+    ];
+    let text = format!("fn a() {{\n{}\n}}\n", calls.join("\n\n\n"));
+    std::fs::write(&path, text).unwrap();
+    assert_eq!(english_literals(&path), 3);
 }

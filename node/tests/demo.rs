@@ -102,7 +102,7 @@ fn the_demo_consolidates_every_ledger_exactly_and_verify_catches_a_corrupted_rep
     );
     let message = String::from_utf8_lossy(&failed.stderr);
     assert!(
-        message.contains("document 640104000000/energy/2025"),
+        message.contains("文档 640104000000/energy/2025"),
         "the failure names the document: {message}"
     );
     assert_eq!(message.lines().count(), 1, "one line: {message}");

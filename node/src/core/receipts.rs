@@ -72,12 +72,12 @@ impl NodeCore {
         };
         let when = self.received_at_ms(&signed.hash()).unwrap_or(signed_at_ms);
         (when >= compromised_since_ms).then(|| {
-            format!(
-                "signed by {}'s revoked key after it was compromised (from {}): it was taken \
-                 before the revocation and may be forged",
-                signed.payload().signer(),
-                crate::clock::beijing_time(compromised_since_ms)
+            crate::t!(
+                "node.verify.revoked_key_flag",
+                signer = signed.payload().signer(),
+                since = crate::clock::beijing_time(compromised_since_ms)
             )
+            .into_owned()
         })
     }
 

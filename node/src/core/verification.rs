@@ -44,9 +44,9 @@ pub struct VerifyReport {
 
 /// The first thing that did not check out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
-#[error("{subject}: {reason}")]
+#[error("{}", crate::t!("node.verify.failure", subject = .subject, reason = .reason))]
 pub struct VerifyFailure {
-    /// The document or object, e.g. `document 640104000000/energy/2025`.
+    /// The document or object, e.g. `文档 640104000000/energy/2025`, in the language in force.
     pub subject: String,
     pub reason: String,
 }
@@ -56,6 +56,18 @@ fn fail<T>(subject: impl Into<String>, reason: impl ToString) -> Result<T, Verif
         subject: subject.into(),
         reason: reason.to_string(),
     })
+}
+
+/// How a failure names a rollup: its node, ledger, period and sequence.
+fn rollup_subject(payload: &protocol::Rollup) -> String {
+    crate::t!(
+        "node.verify.rollup",
+        node = payload.node,
+        ledger = payload.ledger,
+        period = payload.period,
+        sequence = payload.sequence
+    )
+    .into_owned()
 }
 
 /// Verification state: documents read once, figures recomputed once per submission or rollup.
@@ -81,10 +93,13 @@ impl NodeCore {
             let figures = verifier.submission(&accepted.submission.hash())?;
             if figures != accepted.figures {
                 return fail(
-                    format!("document {}", accepted.submission.payload().key),
-                    format!(
-                        "the stored figures differ from the records (first difference: {})",
-                        first_difference(&figures, &accepted.figures)
+                    crate::t!(
+                        "node.verify.document",
+                        key = accepted.submission.payload().key
+                    ),
+                    crate::t!(
+                        "node.verify.figures_differ",
+                        figure = first_difference(&figures, &accepted.figures)
                     ),
                 );
             }
@@ -97,10 +112,7 @@ impl NodeCore {
                 let payload = rollup.payload();
                 protocol::authorization::check_counted_inputs(payload, self).map_err(|reason| {
                     VerifyFailure {
-                        subject: format!(
-                            "rollup {}/{}/{} #{}",
-                            payload.node, payload.ledger, payload.period, payload.sequence
-                        ),
+                        subject: rollup_subject(payload),
                         reason: reason.to_string(),
                     }
                 })?;
@@ -150,20 +162,35 @@ impl NodeCore {
     ) -> Result<usize, VerifyFailure> {
         let in_subtree = |node| protocol::notice::is_in_subtree(&self.topology, node, self.code);
         let mut checked = 0;
-        for (tree, kind) in [(Tree::Submissions, "submission"), (Tree::Rollups, "rollup")] {
+        for tree in [Tree::Submissions, Tree::Rollups] {
+            let stored = || {
+                if tree == Tree::Submissions {
+                    crate::t!("node.verify.stored_submissions")
+                } else {
+                    crate::t!("node.verify.stored_rollups")
+                }
+                .into_owned()
+            };
             let entries = self
                 .store
                 .scan_prefix(tree, &[])
                 .map_err(|error| VerifyFailure {
-                    subject: format!("stored {kind}s"),
+                    subject: stored(),
                     reason: error.to_string(),
                 })?;
             for (key, _) in entries {
-                let hash = super::object_hash(&key, kind).map_err(|error| VerifyFailure {
-                    subject: format!("stored {kind}s"),
+                let hash = super::object_hash(&key, &stored()).map_err(|error| VerifyFailure {
+                    subject: stored(),
                     reason: error.to_string(),
                 })?;
-                let subject = || format!("stored {kind} {}", hash.short());
+                let subject = || {
+                    if tree == Tree::Submissions {
+                        crate::t!("node.verify.stored_submission", hash = hash.short())
+                    } else {
+                        crate::t!("node.verify.stored_rollup", hash = hash.short())
+                    }
+                    .into_owned()
+                };
                 let owner = if tree == Tree::Submissions {
                     self.load_submission(&hash).map(|held| {
                         held.map(|held| {
@@ -193,14 +220,17 @@ impl NodeCore {
                     {
                         return fail(
                             subject(),
-                            format!("{owner} has no children and signs no rollup"),
+                            crate::t!("node.verify.no_children", owner = owner),
                         );
                     }
                     Ok(Some(owner)) if in_subtree(owner) => checked += 1,
                     Ok(Some(owner)) => {
-                        return fail(subject(), format!("{owner} is not in this node's subtree"));
+                        return fail(
+                            subject(),
+                            crate::t!("node.verify.not_in_subtree", owner = owner),
+                        );
                     }
-                    Ok(None) => return fail(subject(), "it vanished while being checked"),
+                    Ok(None) => return fail(subject(), crate::t!("node.verify.vanished")),
                     Err(error) => return fail(subject(), error),
                 }
             }
@@ -213,10 +243,10 @@ impl Verifier<'_> {
     /// The document of `key` as stored, read once.
     fn document(&mut self, key: &DocumentKey) -> Result<&Automerge, VerifyFailure> {
         if !self.documents.contains_key(key) {
-            let subject = format!("document {key}");
+            let subject = crate::t!("node.verify.document", key = key);
             let document = match self.core.read_document(key) {
                 Ok(Some((document, _))) => document,
-                Ok(None) => return fail(subject, "no replica is stored for its submission"),
+                Ok(None) => return fail(subject, crate::t!("node.verify.no_replica")),
                 Err(error) => return fail(subject, error),
             };
             if key.owner != self.core.code
@@ -235,10 +265,10 @@ impl Verifier<'_> {
         if let Some(figures) = self.submission_figures.get(hash) {
             return Ok(figures.clone());
         }
-        let subject = format!("submission {}", hash.short());
+        let subject = crate::t!("node.core.object.submission", hash = hash.short());
         let accepted: AcceptedSubmission = match self.core.load_submission(hash) {
             Ok(Some(accepted)) => accepted,
-            Ok(None) => return fail(subject, "it is not stored"),
+            Ok(None) => return fail(subject, crate::t!("node.verify.not_stored")),
             Err(error) => return fail(subject, error),
         };
         let payload = accepted.submission.payload().clone();
@@ -247,13 +277,17 @@ impl Verifier<'_> {
         let figures = match NodeCore::document_at(&key, document, &payload.heads) {
             Ok(None) => check_document(document, &payload),
             Ok(Some(fork)) => check_document(&fork, &payload),
-            Err(error) => return fail(format!("document {key}"), error),
+            Err(error) => return fail(crate::t!("node.verify.document", key = key), error),
         };
         let figures = match figures {
             Ok(figures) => figures,
             Err(reason) => {
                 return fail(
-                    format!("document {key} (submission #{})", payload.sequence),
+                    crate::t!(
+                        "node.verify.document_submission",
+                        key = key,
+                        sequence = payload.sequence
+                    ),
                     reason,
                 );
             }
@@ -269,16 +303,14 @@ impl Verifier<'_> {
         if let Some(figures) = self.rollup_figures.get(hash) {
             return Ok(figures.clone());
         }
+        let what = || crate::t!("node.core.object.rollup", hash = hash.short());
         let rollup = match self.core.load_rollup(hash) {
             Ok(Some(rollup)) => rollup,
-            Ok(None) => return fail(format!("rollup {}", hash.short()), "it is not stored"),
-            Err(error) => return fail(format!("rollup {}", hash.short()), error),
+            Ok(None) => return fail(what(), crate::t!("node.verify.not_stored")),
+            Err(error) => return fail(what(), error),
         };
         let payload = rollup.payload();
-        let subject = format!(
-            "rollup {}/{}/{} #{}",
-            payload.node, payload.ledger, payload.period, payload.sequence
-        );
+        let subject = rollup_subject(payload);
         let mut inputs: Vec<(RollupInput, Figures)> = Vec::with_capacity(payload.inputs.len());
         for input in &payload.inputs {
             let figures = match input.kind {
@@ -302,10 +334,11 @@ impl Verifier<'_> {
             let figure = first_difference(&recomputed, &payload.figures);
             return fail(
                 subject,
-                format!(
-                    "figure {figure} is {} but the raw replicas give {}",
-                    payload.figures.get(&figure),
-                    recomputed.get(&figure)
+                crate::t!(
+                    "node.verify.figure_differs",
+                    figure = figure,
+                    stored = payload.figures.get(&figure),
+                    recomputed = recomputed.get(&figure)
                 ),
             );
         }

@@ -170,19 +170,6 @@ impl Carrier {
             Carrier::Other => "tce",
         }
     }
-
-    /// [`Carrier::unit`] as a Chinese form names it (千瓦时, 立方米).
-    pub fn unit_zh(self) -> &'static str {
-        match self {
-            Carrier::Electricity | Carrier::SolarPv => "千瓦时",
-            Carrier::Water | Carrier::NaturalGas => "立方米",
-            Carrier::Coal => "吨",
-            Carrier::Gasoline | Carrier::Diesel => "升",
-            Carrier::Lpg => "千克",
-            Carrier::Heat => "吉焦",
-            Carrier::Other => "吨标准煤",
-        }
-    }
 }
 
 named_kind! {

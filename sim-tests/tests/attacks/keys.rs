@@ -209,7 +209,7 @@ fn a_revoked_key_is_refused_and_what_it_signed_after_the_compromise_is_flagged()
         report
             .flagged
             .iter()
-            .any(|flag| flag.contains("revoked key after it was compromised")),
+            .any(|flag| flag.contains("已吊销的密钥在其泄露之后")),
         "{report:?}"
     );
     let key = DocumentKey::new(scene.attacker_code, Ledger::Energy, SAMPLE_PERIOD);

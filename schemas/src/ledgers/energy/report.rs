@@ -71,6 +71,12 @@ fn tce_column(indicator: &str, header_zh: &str, kgce_name: &str) -> ColumnDef {
     )
 }
 
+/// A carrier's unit as a Chinese form writes it (千瓦时, 立方米, 吨标准煤), from the catalogue.
+fn unit_zh(code: &str) -> String {
+    let key = format!("common.unit.{}", code.to_ascii_lowercase());
+    rust_i18n::t!(&key, locale = "zh-CN").into_owned()
+}
+
 /// A kgce value in tce, rounded to [`TCE_PLACES`].
 fn kgce_to_tce(kgce: Decimal) -> Decimal {
     round(kgce / Decimal::ONE_THOUSAND, TCE_PLACES)
@@ -245,7 +251,7 @@ fn carrier_sheet(total: &Figures) -> ReturnSheet {
         .iter()
         .map(|carrier| RowSource {
             key: carrier.slug().to_owned(),
-            label_zh: format!("{}（{}）", carrier.name_zh(), carrier.unit_zh()),
+            label_zh: format!("{}（{}）", carrier.name_zh(), unit_zh(carrier.unit())),
             figures: total,
         })
         .collect();
