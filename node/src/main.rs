@@ -1189,40 +1189,89 @@ fn parse_date(text: &str) -> std::result::Result<jiff::civil::Date, String> {
         .map_err(|_| t!("errors.not_a_date").into_owned())
 }
 
-/// Ends on a command line clap could not parse. A value that does not parse is one line in the
-/// catalogue's language, like any other invalid input (exit code of `Invalid`); help, the version
-/// and usage mistakes are clap's own.
+/// Ends on a command line clap could not parse, with one line in the catalogue's language that
+/// says what is wrong and how to see the usage (exit code of `Invalid`); help and the version are
+/// clap's own (their texts come from the catalogue too).
 fn exit_for_command_line_error(error: clap::Error) -> ! {
     use clap::error::{ContextKind, ContextValue, ErrorKind as ClapKind};
     let context = |kind| match error.get(kind) {
         Some(ContextValue::String(text)) => Some(text.clone()),
+        Some(ContextValue::Strings(texts)) => Some(texts.join(t!("cli.list_separator").as_ref())),
+        Some(ContextValue::StyledStr(text)) => Some(text.to_string()),
         _ => None,
     };
-    if matches!(
-        error.kind(),
-        ClapKind::ValueValidation | ClapKind::InvalidValue
-    ) && let (Some(argument), Some(value)) = (
-        context(ContextKind::InvalidArg),
-        context(ContextKind::InvalidValue),
-    ) {
-        let reason = std::error::Error::source(&error)
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let argument = argument.split_whitespace().next().unwrap_or_default();
-        let failure = OperationError::invalid(t!(
-            "errors.bad_argument",
-            argument = argument,
-            value = value,
-            reason = reason
-        ));
-        if json_asked() {
-            let _ = print_json(&failure);
-        } else {
-            eprint!("{}", render::error(&failure));
-        }
-        std::process::exit(i32::from(failure.exit_code()));
+    let first_word = |text: String| {
+        text.split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let suggestion = || {
+        context(ContextKind::SuggestedArg)
+            .or_else(|| context(ContextKind::SuggestedSubcommand))
+            .or_else(|| context(ContextKind::SuggestedValue))
+            .map_or_else(String::new, |suggested| {
+                t!("errors.command_line.did_you_mean", suggested = suggested).into_owned()
+            })
+    };
+    let message = match error.kind() {
+        ClapKind::DisplayHelp
+        | ClapKind::DisplayVersion
+        | ClapKind::DisplayHelpOnMissingArgumentOrSubcommand => error.exit(),
+        ClapKind::ValueValidation | ClapKind::InvalidValue => match (
+            context(ContextKind::InvalidArg),
+            context(ContextKind::InvalidValue),
+        ) {
+            (Some(argument), Some(value)) => {
+                let reason = std::error::Error::source(&error)
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| {
+                        context(ContextKind::ValidValue).map_or_else(String::new, |valid| {
+                            t!("errors.command_line.valid_values", valid = valid).into_owned()
+                        })
+                    });
+                t!(
+                    "errors.bad_argument",
+                    argument = first_word(argument),
+                    value = value,
+                    reason = reason
+                )
+                .into_owned()
+            }
+            _ => t!("errors.command_line.other").into_owned(),
+        },
+        ClapKind::MissingRequiredArgument => t!(
+            "errors.command_line.missing",
+            arguments = context(ContextKind::InvalidArg).unwrap_or_default()
+        )
+        .into_owned(),
+        ClapKind::UnknownArgument => t!(
+            "errors.command_line.unknown_argument",
+            argument = context(ContextKind::InvalidArg).unwrap_or_default(),
+            suggestion = suggestion()
+        )
+        .into_owned(),
+        ClapKind::InvalidSubcommand => t!(
+            "errors.command_line.unknown_command",
+            command = context(ContextKind::InvalidSubcommand).unwrap_or_default(),
+            suggestion = suggestion()
+        )
+        .into_owned(),
+        ClapKind::ArgumentConflict => t!(
+            "errors.command_line.conflict",
+            argument = first_word(context(ContextKind::InvalidArg).unwrap_or_default()),
+            other = first_word(context(ContextKind::PriorArg).unwrap_or_default())
+        )
+        .into_owned(),
+        _ => t!("errors.command_line.other").into_owned(),
+    };
+    let failure = OperationError::invalid(message);
+    if json_asked() {
+        let _ = print_json(&failure);
+    } else {
+        eprint!("{}", render::error(&failure));
     }
-    error.exit()
+    std::process::exit(i32::from(failure.exit_code()));
 }
 
 /// Whether `--json` was asked for, so that even a failure prints JSON.

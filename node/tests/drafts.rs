@@ -592,3 +592,38 @@ fn a_draft_previews_the_findings_its_submission_then_has_and_the_report_says_whe
         "{text}"
     );
 }
+
+#[test]
+fn command_line_mistakes_are_one_chinese_line_each_with_the_way_to_the_usage() {
+    let missing = run(&["submit", "--dir", "/nonexistent", "--period", "2025"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let message = common::assert_one_line_error(&missing);
+    assert!(
+        message.contains("缺少必填参数") && message.contains("--ledger"),
+        "{message}"
+    );
+    let unknown = run(&["records", "--dir", "/nonexistent", "--tabel", "vehicles"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let message = common::assert_one_line_error(&unknown);
+    assert!(
+        message.contains("没有参数 --tabel") && message.contains("--table"),
+        "{message}"
+    );
+    let command = run(&["submitt"]);
+    let message = common::assert_one_line_error(&command);
+    assert!(
+        message.contains("没有命令 submitt") && message.contains("submit"),
+        "{message}"
+    );
+    // In English on request, and as JSON when asked.
+    let english = run(&["--lang", "en", "submit", "--dir", "/nonexistent", "--json"]);
+    let failure: serde_json::Value = serde_json::from_slice(&english.stdout).unwrap();
+    assert_eq!(failure["kind"], "invalid", "{failure}");
+    assert!(
+        failure["message"]
+            .as_str()
+            .unwrap()
+            .contains("required arguments are missing"),
+        "{failure}"
+    );
+}
