@@ -324,8 +324,6 @@ const NOT_YET_MOVED: &[(&str, usize)] = &[
     ("node/src/core/quotas.rs", 2),
     ("node/src/export/xlsx.rs", 5),
     ("node/src/local_tree.rs", 1),
-    ("schemas/src/standards/table_file.rs", 1),
-    ("schemas/src/standards/vehicle_caps.rs", 1),
     ("topology/src/generator.rs", 6),
 ];
 
