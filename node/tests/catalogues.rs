@@ -317,7 +317,7 @@ fn english_literals(path: &Path) -> usize {
 /// Files whose texts are not in the catalogues yet, with how many such literals each holds: a
 /// count may only go down (lower it here when a file is moved), and no other file may gain one.
 /// Every file has been moved; the list stays for a file that cannot be moved at once.
-const NOT_YET_MOVED: &[(&str, usize)] = &[("topology/src/generator.rs", 6)];
+const NOT_YET_MOVED: &[(&str, usize)] = &[];
 
 fn scanned_files(directory: &Path, files: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(directory).unwrap() {
