@@ -70,11 +70,13 @@ pub fn ningxia_city_with_counties(n_counties: usize) -> Result<Topology> {
             entry
         })
         .collect();
-    Ok(Topology::from_entries(
-        1,
-        format!("Yinchuan and {n_counties} counties"),
-        entries,
-    )?)
+    // The name is signed into the topology, so it is the same whatever the language.
+    let name = rust_i18n::t!(
+        "node.local_tree.tree_name",
+        locale = "zh-CN",
+        count = n_counties
+    );
+    Ok(Topology::from_entries(1, name.into_owned(), entries)?)
 }
 
 /// Creates a directory and key for every node of `template` under `root_directory`, binds a

@@ -229,9 +229,13 @@ fn build_shape(shape: &TreeShape) -> Topology {
         .expect("a checked tree shape generates a valid topology")
 }
 
+/// The name of a generated tree, before its fanouts. Generated names are data of synthetic
+/// divisions, as a real tree's names are data of its topology file, not texts of the program.
+const SHAPE_NAME: &str = "synthetic tree, fanouts";
+
 fn shape_name(shape: &TreeShape) -> String {
     let fanouts: Vec<String> = shape.fanouts.iter().map(usize::to_string).collect();
-    format!("synthetic tree, fanouts [{}]", fanouts.join(", "))
+    format!("{SHAPE_NAME} [{}]", fanouts.join(", "))
 }
 
 /// The code and level of the `child_index`-th child (from 0) of a node, as 12-digit numbers.
@@ -252,41 +256,30 @@ fn code_of(code: u64) -> DivisionCode {
     DivisionCode::from_u64(code).expect("generated codes have twelve digits")
 }
 
+/// The Chinese and English names of a generated node of a level, before its number, and the
+/// number's digits (a prefix of the code); the nation has no number. Data of synthetic divisions,
+/// like the names of [`SHAPE_NAME`].
+fn level_names(level: Level) -> (&'static str, &'static str, u64, usize) {
+    match level {
+        Level::Nation => ("全国（模拟）", "Synthetic nation", 0, 0),
+        Level::Region => ("模拟省", "Synthetic region ", 10_000_000_000, 2),
+        Level::City => ("模拟市", "Synthetic city ", 100_000_000, 4),
+        Level::County => ("模拟县", "Synthetic county ", 1_000_000, 6),
+        Level::Township => ("模拟乡", "Synthetic township ", 1_000, 9),
+        Level::Village => ("模拟村", "Synthetic village ", 1, 12),
+    }
+}
+
 fn synthetic_entry(code: u64, level: Level, parent: Option<DivisionCode>) -> NodeEntry {
-    let (name_zh, name_en) = match level {
-        Level::Nation => ("全国（模拟）".to_owned(), "Synthetic nation".to_owned()),
-        Level::Region => {
-            let digits = code / 10_000_000_000;
-            (
-                format!("模拟省{digits:02}"),
-                format!("Synthetic region {digits:02}"),
-            )
-        }
-        Level::City => {
-            let digits = code / 100_000_000;
-            (
-                format!("模拟市{digits:04}"),
-                format!("Synthetic city {digits:04}"),
-            )
-        }
-        Level::County => {
-            let digits = code / 1_000_000;
-            (
-                format!("模拟县{digits:06}"),
-                format!("Synthetic county {digits:06}"),
-            )
-        }
-        Level::Township => {
-            let digits = code / 1_000;
-            (
-                format!("模拟乡{digits:09}"),
-                format!("Synthetic township {digits:09}"),
-            )
-        }
-        Level::Village => (
-            format!("模拟村{code:012}"),
-            format!("Synthetic village {code:012}"),
-        ),
+    let (zh, en, divisor, width) = level_names(level);
+    let (name_zh, name_en) = if width == 0 {
+        (zh.to_owned(), en.to_owned())
+    } else {
+        let digits = code / divisor;
+        (
+            format!("{zh}{digits:0width$}"),
+            format!("{en}{digits:0width$}"),
+        )
     };
     NodeEntry::new(code_of(code), name_zh, name_en, level, parent)
 }

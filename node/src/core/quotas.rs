@@ -130,10 +130,12 @@ impl NodeCore {
         }
         if admitted.len() >= limit {
             return Err(RefusalReason::QuotaExceeded {
-                what: format!(
-                    "{} submissions from {child}'s subtree in the last hour",
-                    admitted.len()
-                ),
+                what: crate::t!(
+                    "node.core.quota_submissions",
+                    count = admitted.len(),
+                    child = child
+                )
+                .into_owned(),
                 limit: limit as u64,
             });
         }
@@ -168,10 +170,13 @@ impl NodeCore {
             * self.quotas.limits.stored_bytes_per_node_per_period;
         if period_bytes > limit {
             return Err(RefusalReason::QuotaExceeded {
-                what: format!(
-                    "{period_bytes} bytes of {} documents from {child}'s subtree",
-                    key.period
-                ),
+                what: crate::t!(
+                    "node.core.quota_stored_bytes",
+                    bytes = period_bytes,
+                    period = key.period,
+                    child = child
+                )
+                .into_owned(),
                 limit,
             });
         }

@@ -2,6 +2,7 @@
 //! totals row (合计), then a sheet listing the findings for review (核查提示), then a cover sheet
 //! (说明) naming the node, period, coefficient table and how the figures were computed.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use schemas::returns::{ReturnSheet, Severity, StatReturn};
@@ -117,27 +118,48 @@ fn findings_sheet(ret: &StatReturn) -> SheetOut {
     }
 }
 
-/// The cover sheet: what the return is and how it was computed.
+/// The cover sheet: what the return is and how it was computed. The workbook is a Chinese form
+/// whatever the language of the program.
 fn cover_sheet(ret: &StatReturn) -> SheetOut {
-    let line =
-        |label: &str, value: String| vec![CellOut::Text(label.to_owned()), CellOut::Text(value)];
+    let line = |label: Cow<'_, str>, value: String| {
+        vec![CellOut::Text(label.into_owned()), CellOut::Text(value)]
+    };
+    let text = |text: Cow<'_, str>| text.into_owned();
     SheetOut {
         name: COVER_SHEET.to_owned(),
-        header: vec!["项目".to_owned(), "内容".to_owned()],
+        header: vec![
+            text(rust_i18n::t!("node.export.cover.item", locale = "zh-CN")),
+            text(rust_i18n::t!("node.export.cover.content", locale = "zh-CN")),
+        ],
         rows: vec![
-            line("填报单位", format!("{} {}", ret.node_name, ret.node)),
             line(
-                "台账",
+                rust_i18n::t!("node.export.cover.reporting_unit", locale = "zh-CN"),
+                format!("{} {}", ret.node_name, ret.node),
+            ),
+            line(
+                rust_i18n::t!("node.export.cover.ledger", locale = "zh-CN"),
                 format!("{} ({})", ret.ledger.name_zh(), ret.ledger.slug()),
             ),
-            line("统计期", ret.period.to_string()),
-            line("折标系数表", ret.coefficients_version.clone()),
             line(
-                "口径",
-                "人均、单位面积等指标均为合计值之比，不是各单位比值的平均 (ratios of totals)"
-                    .to_owned(),
+                rust_i18n::t!("node.export.cover.period", locale = "zh-CN"),
+                ret.period.to_string(),
             ),
-            line("核查提示", format!("{} 条", ret.findings.len())),
+            line(
+                rust_i18n::t!("node.export.cover.coefficients", locale = "zh-CN"),
+                ret.coefficients_version.clone(),
+            ),
+            line(
+                rust_i18n::t!("node.export.cover.basis_label", locale = "zh-CN"),
+                text(rust_i18n::t!("node.export.cover.basis", locale = "zh-CN")),
+            ),
+            line(
+                rust_i18n::t!("node.export.cover.findings_label", locale = "zh-CN"),
+                text(rust_i18n::t!(
+                    "node.export.cover.findings",
+                    locale = "zh-CN",
+                    count = ret.findings.len()
+                )),
+            ),
         ],
         totals: None,
         notes: Vec::new(),

@@ -477,6 +477,21 @@ impl FigureSpec {
             unit,
         }
     }
+
+    /// A figure whose labels the catalogues give (`schemas.figure.label`): `label` puts it into
+    /// words in a language, and the Chinese and the English label are kept.
+    pub fn labelled<S: Into<String>>(
+        name: impl Into<String>,
+        unit: &'static str,
+        label: impl Fn(crate::Language) -> S,
+    ) -> Self {
+        Self::new(
+            name,
+            label(crate::Language::Chinese),
+            label(crate::Language::English),
+            unit,
+        )
+    }
 }
 
 /// The figures of a ledger in report order, with labels and units; [`compute`] yields only these

@@ -76,6 +76,14 @@ macro_rules! named_kind {
                 }
             }
 
+            /// The name in a language: Chinese or English.
+            pub fn name_in(self, language: $crate::Language) -> &'static str {
+                match language {
+                    $crate::Language::Chinese => self.name_zh(),
+                    $crate::Language::English => self.name_en(),
+                }
+            }
+
             /// The value whose slug is exactly `text`, as documents store it.
             pub fn from_slug(text: &str) -> Option<Self> {
                 Self::ALL.iter().copied().find(|value| value.slug() == text)

@@ -117,8 +117,11 @@ pub enum StandardTableError {
     },
     /// A list lacks an entry the table must have, or is empty.
     MissingEntry {
-        /// The entry, such as `categories entry for law_enforcement`.
-        entry: String,
+        /// The list, such as `categories`.
+        list: String,
+        /// The key of the entry it must have, such as `law_enforcement`; none when the list is
+        /// empty.
+        key: Option<String>,
     },
     /// A list has more than [`ENTRIES_PER_TABLE_MAX`] entries.
     TooManyEntries {
@@ -242,13 +245,18 @@ impl StandardTableError {
                 value = shown(value),
                 accepted = accepted
             ),
-            E::MissingEntry { entry } => {
-                t!(
-                    "schemas.standards.missing_entry",
-                    locale = locale,
-                    entry = entry
-                )
+            E::MissingEntry { list, key: None } => {
+                t!("schemas.standards.empty_list", locale = locale, list = list)
             }
+            E::MissingEntry {
+                list,
+                key: Some(key),
+            } => t!(
+                "schemas.standards.missing_entry",
+                locale = locale,
+                list = list,
+                key = key
+            ),
             E::TooManyEntries { entry, count } => t!(
                 "schemas.standards.too_many_entries",
                 locale = locale,
@@ -474,7 +482,8 @@ impl<'a> Entry<'a> {
         };
         if items.is_empty() {
             return Err(StandardTableError::MissingEntry {
-                entry: format!("every entry of {list_name}"),
+                list: list_name,
+                key: None,
             });
         }
         if items.len() > ENTRIES_PER_TABLE_MAX {

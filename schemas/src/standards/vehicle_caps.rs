@@ -134,7 +134,8 @@ impl VehicleCaps {
                 .iter()
                 .position(|(_, caps)| caps.category == category)
                 .ok_or_else(|| StandardTableError::MissingEntry {
-                    entry: format!("categories entry for {category}"),
+                    list: "categories".to_owned(),
+                    key: Some(category.slug().to_owned()),
                 })?;
             categories.push(parsed.swap_remove(index).1);
         }
@@ -465,8 +466,8 @@ mod tests {
         let start = text.find("[[categories]]\nslug = \"other\"").unwrap();
         assert!(matches!(
             VehicleCaps::parse(&text[..start]),
-            Err(StandardTableError::MissingEntry { entry })
-                if entry == "categories entry for other"
+            Err(StandardTableError::MissingEntry { list, key })
+                if list == "categories" && key.as_deref() == Some("other")
         ));
     }
 }

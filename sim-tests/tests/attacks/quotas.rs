@@ -85,7 +85,7 @@ fn a_child_growing_its_documents_without_end_is_held_to_its_bytes_per_period() {
     }
     let over = refusals_matching(
         &link,
-        |reason| matches!(reason, RefusalReason::QuotaExceeded { what, .. } if what.contains("bytes")),
+        |reason| matches!(reason, RefusalReason::QuotaExceeded { what, .. } if what.contains("字节")),
     );
     assert_eq!(over.len(), 1, "{:?}", link.parent_refusals());
     assert_eq!(link.parent_refusals().len(), 1);

@@ -23,12 +23,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::Decimal;
 use crate::coefficients::{CoefficientTable, STANDARD_COAL_DECIMAL_PLACES};
 use crate::figures::{FigureSpec, Sums, sub_name};
 use crate::ledgers::FigureContext;
 use crate::records::{Carrier, InstitutionType, Record, WasteCategory};
 use crate::table::Table;
+use crate::{Decimal, Language};
 
 /// Number of institutions.
 pub const INSTITUTIONS: &str = "energy.institutions";
@@ -189,114 +189,196 @@ fn add_consumption(
 /// Every figure [`compute`] can produce, in report order, with labels and units.
 pub fn catalog() -> Vec<FigureSpec> {
     let mut specs = vec![
-        FigureSpec::new(INSTITUTIONS, "公共机构数", "institutions", "count"),
-        FigureSpec::new(FLOOR_AREA_M2, "建筑面积", "floor area", "m2"),
-        FigureSpec::new(PEOPLE, "用能人数", "people using energy", "person"),
-        FigureSpec::new(HEATED_AREA_M2, "采暖面积", "heated area", "m2"),
-        FigureSpec::new(
-            STANDARD_COAL_KGCE,
-            "能源消费总量（折标准煤）",
-            "energy consumption, standard coal",
-            "kgce",
-        ),
-        FigureSpec::new(COST_YUAN, "能源资源费用", "energy and water cost", "yuan"),
-        FigureSpec::new(WATER_M3, "用水量", "water consumed", "m3"),
-        FigureSpec::new(SOLAR_KWH, "光伏发电量", "solar generation", "kWh"),
-        FigureSpec::new(RECORDS, "消费记录数", "consumption records", "count"),
+        FigureSpec::labelled(INSTITUTIONS, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.institutions",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(FLOOR_AREA_M2, "m2", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.floor_area_m2",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(PEOPLE, "person", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.people",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(HEATED_AREA_M2, "m2", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.heated_area_m2",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(STANDARD_COAL_KGCE, "kgce", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.standard_coal_kgce",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(COST_YUAN, "yuan", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.cost_yuan",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(WATER_M3, "m3", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.water_m3",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(SOLAR_KWH, "kWh", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.solar_kwh",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(RECORDS, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.records",
+                locale = language.code()
+            )
+        }),
     ];
     for &carrier in Carrier::ALL {
-        let (zh, en) = (carrier.name_zh(), carrier.name_en());
-        specs.push(FigureSpec::new(
-            carrier_name(carrier.slug(), "quantity"),
-            format!("{zh}消费量"),
-            format!("{en}, quantity"),
+        let slug = carrier.slug();
+        specs.push(FigureSpec::labelled(
+            carrier_name(slug, "quantity"),
             carrier.unit(),
+            |language| {
+                rust_i18n::t!(
+                    "schemas.figure.label.energy.carrier_quantity",
+                    locale = language.code(),
+                    carrier = carrier.name_in(language)
+                )
+            },
         ));
-        specs.push(FigureSpec::new(
-            carrier_name(carrier.slug(), "cost_yuan"),
-            format!("{zh}金额"),
-            format!("{en}, cost"),
+        specs.push(FigureSpec::labelled(
+            carrier_name(slug, "cost_yuan"),
             "yuan",
+            |language| {
+                rust_i18n::t!(
+                    "schemas.figure.label.energy.carrier_cost_yuan",
+                    locale = language.code(),
+                    carrier = carrier.name_in(language)
+                )
+            },
         ));
         if carrier.is_counted_as_consumption() {
-            specs.push(FigureSpec::new(
-                carrier_name(carrier.slug(), "kgce"),
-                format!("{zh}折标准煤"),
-                format!("{en}, standard coal"),
+            specs.push(FigureSpec::labelled(
+                carrier_name(slug, "kgce"),
                 "kgce",
+                |language| {
+                    rust_i18n::t!(
+                        "schemas.figure.label.energy.carrier_kgce",
+                        locale = language.code(),
+                        carrier = carrier.name_in(language)
+                    )
+                },
             ));
         }
     }
     for &institution_type in InstitutionType::ALL {
-        let (code, zh, en) = (
-            institution_type.slug(),
-            institution_type.name_zh(),
-            institution_type.name_en(),
-        );
-        specs.push(FigureSpec::new(
+        let code = institution_type.slug();
+        let kind = |language: Language| institution_type.name_in(language).to_owned();
+        specs.push(FigureSpec::labelled(
             type_name(code, "institutions"),
-            format!("{zh}机构数"),
-            format!("{en}, institutions"),
             "count",
+            |language| {
+                rust_i18n::t!(
+                    "schemas.figure.label.energy.type_institutions",
+                    locale = language.code(),
+                    kind = kind(language)
+                )
+            },
         ));
-        specs.push(FigureSpec::new(
+        specs.push(FigureSpec::labelled(
             type_name(code, "floor_area_m2"),
-            format!("{zh}建筑面积"),
-            format!("{en}, floor area"),
             "m2",
+            |language| {
+                rust_i18n::t!(
+                    "schemas.figure.label.energy.type_floor_area_m2",
+                    locale = language.code(),
+                    kind = kind(language)
+                )
+            },
         ));
-        specs.push(FigureSpec::new(
+        specs.push(FigureSpec::labelled(
             type_name(code, "people"),
-            format!("{zh}用能人数"),
-            format!("{en}, people using energy"),
             "person",
+            |language| {
+                rust_i18n::t!(
+                    "schemas.figure.label.energy.type_people",
+                    locale = language.code(),
+                    kind = kind(language)
+                )
+            },
         ));
-        specs.extend(type_consumption_specs(code, zh, en));
+        specs.extend(type_consumption_specs(code, &kind));
     }
-    specs.extend(type_consumption_specs(
-        UNLISTED_TYPE,
-        "未列入基本信息的机构",
-        "institutions not in the institutions table",
-    ));
+    specs.extend(type_consumption_specs(UNLISTED_TYPE, &|language| {
+        rust_i18n::t!(
+            "schemas.figure.label.energy.unlisted_type",
+            locale = language.code()
+        )
+        .into_owned()
+    }));
     for &category in WasteCategory::ALL {
-        let (zh, en) = (category.name_zh(), category.name_en());
-        specs.push(FigureSpec::new(
+        specs.push(FigureSpec::labelled(
             waste_name(category.slug(), "collected_kg"),
-            format!("{zh}收集量"),
-            format!("{en}, collected"),
             "kg",
+            |language| {
+                rust_i18n::t!(
+                    "schemas.figure.label.energy.waste_collected_kg",
+                    locale = language.code(),
+                    category = category.name_in(language)
+                )
+            },
         ));
-        specs.push(FigureSpec::new(
+        specs.push(FigureSpec::labelled(
             waste_name(category.slug(), "disposed_kg"),
-            format!("{zh}处置量"),
-            format!("{en}, disposed of"),
             "kg",
+            |language| {
+                rust_i18n::t!(
+                    "schemas.figure.label.energy.waste_disposed_kg",
+                    locale = language.code(),
+                    category = category.name_in(language)
+                )
+            },
         ));
     }
     specs
 }
 
-/// The consumption figures of one institution type: standard coal, water and cost.
-fn type_consumption_specs(code: &str, zh: &str, en: &str) -> [FigureSpec; 3] {
+/// The consumption figures of one institution type, named in a language by `kind`: standard
+/// coal, water and cost.
+fn type_consumption_specs(code: &str, kind: &dyn Fn(Language) -> String) -> [FigureSpec; 3] {
     [
-        FigureSpec::new(
-            type_name(code, "kgce"),
-            format!("{zh}能源消费量（折标准煤）"),
-            format!("{en}, standard coal"),
-            "kgce",
-        ),
-        FigureSpec::new(
-            type_name(code, "water_m3"),
-            format!("{zh}用水量"),
-            format!("{en}, water"),
-            "m3",
-        ),
-        FigureSpec::new(
-            type_name(code, "cost_yuan"),
-            format!("{zh}能源资源费用"),
-            format!("{en}, energy and water cost"),
-            "yuan",
-        ),
+        FigureSpec::labelled(type_name(code, "kgce"), "kgce", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.type_kgce",
+                locale = language.code(),
+                kind = kind(language)
+            )
+        }),
+        FigureSpec::labelled(type_name(code, "water_m3"), "m3", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.type_water_m3",
+                locale = language.code(),
+                kind = kind(language)
+            )
+        }),
+        FigureSpec::labelled(type_name(code, "cost_yuan"), "yuan", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.type_cost_yuan",
+                locale = language.code(),
+                kind = kind(language)
+            )
+        }),
     ]
 }
 

@@ -206,141 +206,224 @@ fn add_rental(rental: &Record, sums: &mut Sums) {
 /// Every figure [`compute`] can produce, in report order, with labels and units.
 pub fn catalog() -> Vec<FigureSpec> {
     let mut specs = vec![
-        FigureSpec::new(BUILDINGS, "建筑数", "buildings", "count"),
-        FigureSpec::new(FLOOR_AREA_M2, "建筑面积", "floor area", "m2"),
-        FigureSpec::new(LAND_AREA_M2, "占地面积", "land area", "m2"),
+        FigureSpec::labelled(BUILDINGS, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.buildings",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(FLOOR_AREA_M2, "m2", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.floor_area_m2",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(LAND_AREA_M2, "m2", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.land_area_m2",
+                locale = language.code()
+            )
+        }),
     ];
     for ownership in Ownership::ALL {
-        let (slug, zh, en) = (ownership.slug(), ownership.name_zh(), ownership.name_en());
-        specs.push(FigureSpec::new(
-            breakdown(OWNERSHIP, slug, "buildings"),
-            format!("建筑数：{zh}"),
-            format!("buildings, {en}"),
-            "count",
-        ));
-        specs.push(FigureSpec::new(
-            breakdown(OWNERSHIP, slug, "floor_area_m2"),
-            format!("建筑面积：{zh}"),
-            format!("floor area, {en}"),
-            "m2",
-        ));
-    }
-    specs.push(FigureSpec::new(
-        REGISTERED_BUILDINGS,
-        "已登记建筑数",
-        "buildings with registered ownership",
-        "count",
-    ));
-    specs.push(FigureSpec::new(
-        REGISTERED_FLOOR_AREA_M2,
-        "已登记建筑面积",
-        "floor area with registered ownership",
-        "m2",
-    ));
-    for grade in SafetyGrade::ALL {
-        let (slug, zh, en) = (grade.slug(), grade.name_zh(), grade.name_en());
-        specs.push(FigureSpec::new(
-            breakdown(SAFETY, slug, "buildings"),
-            format!("建筑数：安全等级{zh}"),
-            format!("buildings, {en}"),
-            "count",
-        ));
-        specs.push(FigureSpec::new(
-            breakdown(SAFETY, slug, "floor_area_m2"),
-            format!("建筑面积：安全等级{zh}"),
-            format!("floor area, {en}"),
-            "m2",
-        ));
+        let slug = ownership.slug();
+        specs.extend([
+            FigureSpec::labelled(
+                breakdown(OWNERSHIP, slug, "buildings"),
+                "count",
+                |language| {
+                    rust_i18n::t!(
+                        "schemas.figure.label.office_space.ownership_buildings",
+                        locale = language.code(),
+                        ownership = ownership.name_in(language)
+                    )
+                },
+            ),
+            FigureSpec::labelled(
+                breakdown(OWNERSHIP, slug, "floor_area_m2"),
+                "m2",
+                |language| {
+                    rust_i18n::t!(
+                        "schemas.figure.label.office_space.ownership_floor_area_m2",
+                        locale = language.code(),
+                        ownership = ownership.name_in(language)
+                    )
+                },
+            ),
+        ]);
     }
     specs.extend([
-        FigureSpec::new(
-            BASIC_USABLE_M2,
-            "基本办公用房使用面积",
-            "basic office usable area",
-            "m2",
-        ),
-        FigureSpec::new(
-            USABLE_M2,
-            "使用面积（不含已处置）",
-            "usable area held",
-            "m2",
-        ),
-        FigureSpec::new(IDLE_USABLE_M2, "闲置使用面积", "idle usable area", "m2"),
+        FigureSpec::labelled(REGISTERED_BUILDINGS, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.registered_buildings",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(REGISTERED_FLOOR_AREA_M2, "m2", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.registered_floor_area_m2",
+                locale = language.code()
+            )
+        }),
+    ]);
+    for grade in SafetyGrade::ALL {
+        let slug = grade.slug();
+        specs.extend([
+            FigureSpec::labelled(breakdown(SAFETY, slug, "buildings"), "count", |language| {
+                rust_i18n::t!(
+                    "schemas.figure.label.office_space.safety_buildings",
+                    locale = language.code(),
+                    grade = grade.name_in(language)
+                )
+            }),
+            FigureSpec::labelled(breakdown(SAFETY, slug, "floor_area_m2"), "m2", |language| {
+                rust_i18n::t!(
+                    "schemas.figure.label.office_space.safety_floor_area_m2",
+                    locale = language.code(),
+                    grade = grade.name_in(language)
+                )
+            }),
+        ]);
+    }
+    specs.extend([
+        FigureSpec::labelled(BASIC_USABLE_M2, "m2", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.basic_usable_m2",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(USABLE_M2, "m2", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.usable_m2",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(IDLE_USABLE_M2, "m2", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.idle_usable_m2",
+                locale = language.code()
+            )
+        }),
     ]);
     for category in SpaceCategory::ALL {
-        let (slug, zh, en) = (category.slug(), category.name_zh(), category.name_en());
-        for (measure, measure_zh, measure_en) in [
-            ("usable_m2", "使用面积", "usable area"),
-            ("floor_m2", "建筑面积", "floor area"),
-            ("idle_usable_m2", "闲置使用面积", "idle usable area"),
-        ] {
-            specs.push(FigureSpec::new(
-                breakdown(CATEGORY, slug, measure),
-                format!("{zh}{measure_zh}"),
-                format!("{en}, {measure_en}"),
+        let slug = category.slug();
+        specs.extend([
+            FigureSpec::labelled(breakdown(CATEGORY, slug, "usable_m2"), "m2", |language| {
+                rust_i18n::t!(
+                    "schemas.figure.label.office_space.category_usable_m2",
+                    locale = language.code(),
+                    category = category.name_in(language)
+                )
+            }),
+            FigureSpec::labelled(breakdown(CATEGORY, slug, "floor_m2"), "m2", |language| {
+                rust_i18n::t!(
+                    "schemas.figure.label.office_space.category_floor_m2",
+                    locale = language.code(),
+                    category = category.name_in(language)
+                )
+            }),
+            FigureSpec::labelled(
+                breakdown(CATEGORY, slug, "idle_usable_m2"),
                 "m2",
-            ));
-        }
+                |language| {
+                    rust_i18n::t!(
+                        "schemas.figure.label.office_space.category_idle_usable_m2",
+                        locale = language.code(),
+                        category = category.name_in(language)
+                    )
+                },
+            ),
+        ]);
     }
     for status in SpaceStatus::ALL {
-        specs.push(FigureSpec::new(
+        specs.push(FigureSpec::labelled(
             breakdown(STATUS, status.slug(), "usable_m2"),
-            format!("使用面积：{}", status.name_zh()),
-            format!("usable area, {}", status.name_en()),
             "m2",
+            |language| {
+                rust_i18n::t!(
+                    "schemas.figure.label.office_space.status_usable_m2",
+                    locale = language.code(),
+                    status = status.name_in(language)
+                )
+            },
         ));
     }
     specs.extend([
-        FigureSpec::new(ROOMS, "办公室间数", "office rooms", "count"),
-        FigureSpec::new(
-            ROOM_OCCUPANTS,
-            "办公室使用人数",
-            "office room occupants",
-            "person",
-        ),
-        FigureSpec::new(
-            ROOM_USABLE_M2,
-            "办公室使用面积",
-            "office room usable area",
-            "m2",
-        ),
-        FigureSpec::new(
-            ROOMS_OVER_STANDARD,
-            "超标准办公室间数",
-            "office rooms over standard",
-            "count",
-        ),
-        FigureSpec::new(
-            ROOMS_OVER_STANDARD_EXCESS_M2,
-            "办公室超标准面积",
-            "office room area over standard",
-            "m2",
-        ),
-        FigureSpec::new(DISPOSALS, "处置次数", "disposals", "count"),
-        FigureSpec::new(
-            DISPOSED_FLOOR_M2,
-            "处置建筑面积",
-            "floor area disposed of",
-            "m2",
-        ),
-        FigureSpec::new(DISPOSAL_INCOME_YUAN, "处置收入", "disposal income", "yuan"),
+        FigureSpec::labelled(ROOMS, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.rooms",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(ROOM_OCCUPANTS, "person", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.room_occupants",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(ROOM_USABLE_M2, "m2", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.room_usable_m2",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(ROOMS_OVER_STANDARD, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.rooms_over_standard",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(ROOMS_OVER_STANDARD_EXCESS_M2, "m2", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.rooms_over_standard_excess_m2",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(DISPOSALS, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.disposals",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(DISPOSED_FLOOR_M2, "m2", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.disposed_floor_m2",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(DISPOSAL_INCOME_YUAN, "yuan", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.disposal_income_yuan",
+                locale = language.code()
+            )
+        }),
     ]);
     for method in SpaceDisposalMethod::ALL {
-        specs.push(FigureSpec::new(
+        specs.push(FigureSpec::labelled(
             breakdown(DISPOSAL, method.slug(), "floor_m2"),
-            format!("处置建筑面积：{}", method.name_zh()),
-            format!("floor area disposed of by {}", method.name_en()),
             "m2",
+            |language| {
+                rust_i18n::t!(
+                    "schemas.figure.label.office_space.disposal_floor_m2",
+                    locale = language.code(),
+                    method = method.name_in(language)
+                )
+            },
         ));
     }
     specs.extend([
-        FigureSpec::new(RENTAL_INCOME_YUAN, "出租收入", "rental income", "yuan"),
-        FigureSpec::new(
-            RENTAL_MONTHS,
-            "出租收入记录月数",
-            "months of rental income",
-            "month",
-        ),
+        FigureSpec::labelled(RENTAL_INCOME_YUAN, "yuan", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.rental_income_yuan",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(RENTAL_MONTHS, "month", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.office_space.rental_months",
+                locale = language.code()
+            )
+        }),
     ]);
     specs
 }

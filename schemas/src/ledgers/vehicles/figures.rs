@@ -14,11 +14,11 @@
 //! the books, quota positions, cap breaches, early disposals) live in [`super::checks`], so that
 //! figures count exactly what the checks flag.
 
-use crate::Decimal;
 use crate::figures::{FigureSpec, Sums, sub_name};
 use crate::ledgers::FigureContext;
 use crate::records::{FuelType, Record, VehicleCategory, VehicleDisposalMethod, VehicleStatus};
 use crate::table::Table;
+use crate::{Decimal, Language};
 
 use super::checks::{
     cap_breaches, is_early_disposal, is_new_energy, is_on_books, quota_positions, vehicles_by_plate,
@@ -211,16 +211,16 @@ fn add_vehicle(vehicle: &Record, context: &FigureContext<'_>, sums: &mut Sums) {
     }
 }
 
-/// The figures of one measure for every category, in list order.
-fn per_category(measure: &str, label_zh: &str, label_en: &str) -> Vec<FigureSpec> {
+/// The figures of one measure for every category, in list order, labelled by `label` in a
+/// language given the category's name in it.
+fn per_category(measure: &str, label: impl Fn(Language, &str) -> String) -> Vec<FigureSpec> {
     VehicleCategory::ALL
         .iter()
         .map(|category| {
-            FigureSpec::new(
+            FigureSpec::labelled(
                 category_figure(category.slug(), measure),
-                format!("{}{label_zh}", category.name_zh()),
-                format!("{label_en}: {}", category.name_en()),
                 "count",
+                |language| label(language, category.name_in(language)),
             )
         })
         .collect()
@@ -229,110 +229,187 @@ fn per_category(measure: &str, label_zh: &str, label_en: &str) -> Vec<FigureSpec
 /// The figures of the vehicles ledger in report order, with labels and units; every name
 /// [`compute`] can produce, breakdowns expanded over every slug.
 pub fn catalog() -> Vec<FigureSpec> {
-    let count = |name: &str, zh: &str, en: &str| FigureSpec::new(name, zh, en, "count");
-    let mut specs = vec![count(
-        COUNT,
-        "实有车辆数（在用及闲置）",
-        "vehicles on the books",
-    )];
-    specs.extend(per_category("count", "车辆数", "vehicles on the books"));
+    let mut specs = vec![FigureSpec::labelled(COUNT, "count", |language| {
+        rust_i18n::t!(
+            "schemas.figure.label.vehicles.count",
+            locale = language.code()
+        )
+    })];
+    specs.extend(per_category("count", |language, category| {
+        rust_i18n::t!(
+            "schemas.figure.label.vehicles.category_count",
+            locale = language.code(),
+            category = category
+        )
+        .into_owned()
+    }));
     specs.extend(FuelType::ALL.iter().map(|fuel| {
-        FigureSpec::new(
-            fuel_figure(fuel.slug()),
-            format!("{}车辆数", fuel.name_zh()),
-            format!("vehicles on the books: {}", fuel.name_en()),
-            "count",
+        FigureSpec::labelled(fuel_figure(fuel.slug()), "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.fuel_count",
+                locale = language.code(),
+                fuel = fuel.name_in(language)
+            )
+        })
+    }));
+    specs.extend([
+        FigureSpec::labelled(IDLE, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.idle",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(DOMESTIC, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.domestic",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(QUOTA, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.quota",
+                locale = language.code()
+            )
+        }),
+    ]);
+    specs.extend(per_category("quota", |language, category| {
+        rust_i18n::t!(
+            "schemas.figure.label.vehicles.category_quota",
+            locale = language.code(),
+            category = category
+        )
+        .into_owned()
+    }));
+    specs.push(FigureSpec::labelled(OVER_QUOTA, "count", |language| {
+        rust_i18n::t!(
+            "schemas.figure.label.vehicles.over_quota",
+            locale = language.code()
         )
     }));
-    specs.push(count(IDLE, "闲置车辆数", "idle vehicles"));
-    specs.push(count(
-        DOMESTIC,
-        "自主品牌车辆数",
-        "vehicles of domestic brands",
-    ));
-    specs.push(count(QUOTA, "编制数", "vehicle quota"));
-    specs.extend(per_category("quota", "编制数", "quota"));
-    specs.push(count(OVER_QUOTA, "超编车辆数", "vehicles over quota"));
-    specs.extend(per_category(
-        "over_quota",
-        "超编车辆数",
-        "vehicles over quota",
-    ));
-    specs.push(count(NEW_COUNT, "新购车辆数", "new purchases"));
-    specs.push(count(
-        NEW_NEW_ENERGY,
-        "新购新能源车辆数",
-        "new-energy new purchases",
-    ));
-    specs.push(count(
-        NEW_DOMESTIC,
-        "新购自主品牌车辆数",
-        "domestic-brand new purchases",
-    ));
-    specs.push(FigureSpec::new(
-        NEW_PRICE_YUAN,
-        "新购车辆购置价格",
-        "price of new purchases",
-        "yuan",
-    ));
-    specs.extend(per_category("new", "新购车辆数", "new purchases"));
-    specs.push(count(
-        OVER_PRICE_CAP,
-        "超价格标准车辆数",
-        "vehicles over the price cap",
-    ));
-    specs.push(count(
-        OVER_DISPLACEMENT_CAP,
-        "超排气量标准车辆数",
-        "vehicles over the displacement cap",
-    ));
-    specs.push(count(DISPATCH_ORDERS, "派车单数", "dispatch orders"));
-    specs.push(FigureSpec::new(
-        DISPATCH_DISTANCE_KM,
-        "派车行驶里程",
-        "distance of dispatch orders",
-        "km",
-    ));
+    specs.extend(per_category("over_quota", |language, category| {
+        rust_i18n::t!(
+            "schemas.figure.label.vehicles.category_over_quota",
+            locale = language.code(),
+            category = category
+        )
+        .into_owned()
+    }));
+    specs.extend([
+        FigureSpec::labelled(NEW_COUNT, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.new_count",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(NEW_NEW_ENERGY, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.new_new_energy",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(NEW_DOMESTIC, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.new_domestic",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(NEW_PRICE_YUAN, "yuan", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.new_price_yuan",
+                locale = language.code()
+            )
+        }),
+    ]);
+    specs.extend(per_category("new", |language, category| {
+        rust_i18n::t!(
+            "schemas.figure.label.vehicles.category_new",
+            locale = language.code(),
+            category = category
+        )
+        .into_owned()
+    }));
+    specs.extend([
+        FigureSpec::labelled(OVER_PRICE_CAP, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.over_price_cap",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(OVER_DISPLACEMENT_CAP, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.over_displacement_cap",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(DISPATCH_ORDERS, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.dispatch_orders",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(DISPATCH_DISTANCE_KM, "km", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.dispatch_distance_km",
+                locale = language.code()
+            )
+        }),
+    ]);
     specs.extend(COST_KINDS.iter().map(|kind| {
-        FigureSpec::new(
-            kind.figure(),
-            kind.name_zh,
-            format!("running cost: {}", kind.name_en),
-            "yuan",
-        )
+        FigureSpec::labelled(kind.figure(), "yuan", |language| {
+            let name = match language {
+                Language::Chinese => kind.name_zh,
+                Language::English => kind.name_en,
+            };
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.cost_kind",
+                locale = language.code(),
+                kind = name
+            )
+        })
     }));
-    specs.push(FigureSpec::new(
-        COST_YUAN,
-        "运行费用合计",
-        "running costs",
-        "yuan",
-    ));
-    specs.push(FigureSpec::new(
-        COST_DISTANCE_KM,
-        "行驶里程（运行费用台账）",
-        "distance driven (running-cost records)",
-        "km",
-    ));
-    specs.push(count(DISPOSALS, "处置车辆数", "vehicles disposed of"));
+    specs.extend([
+        FigureSpec::labelled(COST_YUAN, "yuan", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.cost_yuan",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(COST_DISTANCE_KM, "km", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.cost_distance_km",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(DISPOSALS, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.disposals",
+                locale = language.code()
+            )
+        }),
+    ]);
     specs.extend(VehicleDisposalMethod::ALL.iter().map(|method| {
-        FigureSpec::new(
-            disposal_figure(method.slug()),
-            format!("{}处置车辆数", method.name_zh()),
-            format!("vehicles disposed of: {}", method.name_en()),
-            "count",
-        )
+        FigureSpec::labelled(disposal_figure(method.slug()), "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.disposal_count",
+                locale = language.code(),
+                method = method.name_in(language)
+            )
+        })
     }));
-    specs.push(FigureSpec::new(
-        DISPOSAL_INCOME_YUAN,
-        "处置收入",
-        "disposal income",
-        "yuan",
-    ));
-    specs.push(count(
-        DISPOSALS_EARLY,
-        "未到更新年限处置车辆数",
-        "vehicles disposed of before the replacement age",
-    ));
+    specs.extend([
+        FigureSpec::labelled(DISPOSAL_INCOME_YUAN, "yuan", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.disposal_income_yuan",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(DISPOSALS_EARLY, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.disposals_early",
+                locale = language.code()
+            )
+        }),
+    ]);
     specs
 }
 

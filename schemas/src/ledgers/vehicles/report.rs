@@ -135,27 +135,59 @@ fn count_column(indicator: &str, header_zh: &str, name: impl Into<String>) -> Co
 /// The `by_category` sheet: one row per vehicle category, read from the node's totals.
 fn category_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
     let figure = |measure: &str| format!("vehicles.category.{{key}}.{measure}");
+    // The return is a Chinese form whatever the language of the program.
+    let header = |text: std::borrow::Cow<'_, str>| text.into_owned();
     let columns = [
-        count_column("VEHICLES_ON_BOOKS", "实有车辆数（辆）", figure("count")),
+        count_column(
+            "VEHICLES_ON_BOOKS",
+            &header(rust_i18n::t!(
+                "schemas.return_header.vehicles.on_books",
+                locale = "zh-CN"
+            )),
+            figure("count"),
+        ),
         ColumnDef::new(
             "VEHICLE_SHARE",
-            "占实有车辆比重（%）",
+            &header(rust_i18n::t!(
+                "schemas.return_header.vehicles.share",
+                locale = "zh-CN"
+            )),
             "percent",
             Measure::ratio(figure("count"), COUNT, percent(), RATIO_PLACES),
         ),
-        count_column("VEHICLE_QUOTA", "编制数（辆）", figure("quota")),
+        count_column(
+            "VEHICLE_QUOTA",
+            &header(rust_i18n::t!(
+                "schemas.return_header.vehicles.quota",
+                locale = "zh-CN"
+            )),
+            figure("quota"),
+        ),
         ColumnDef::new(
             "QUOTA_USE",
-            "编制使用率（%）",
+            &header(rust_i18n::t!(
+                "schemas.return_header.vehicles.quota_use",
+                locale = "zh-CN"
+            )),
             "percent",
             Measure::ratio(figure("count"), figure("quota"), percent(), RATIO_PLACES),
         ),
         count_column(
             "VEHICLES_OVER_QUOTA",
-            "超编车辆数（辆）",
+            &header(rust_i18n::t!(
+                "schemas.return_header.vehicles.over_quota",
+                locale = "zh-CN"
+            )),
             figure("over_quota"),
         ),
-        count_column("NEW_PURCHASES", "新购车辆数（辆）", figure("new")),
+        count_column(
+            "NEW_PURCHASES",
+            &header(rust_i18n::t!(
+                "schemas.return_header.vehicles.new_purchases",
+                locale = "zh-CN"
+            )),
+            figure("new"),
+        ),
     ];
     let rows: Vec<RowSource<'_>> = VehicleCategory::ALL
         .iter()
