@@ -28,6 +28,7 @@ pub mod export;
 pub mod import;
 pub mod local_tree;
 pub mod operations;
+pub mod refusals;
 pub mod render;
 pub mod returns;
 pub mod spreadsheet;

@@ -256,12 +256,13 @@ impl NodeHandle {
         }
         match event {
             Event::Refused(refusal) => {
-                tracing::warn!(node = %self.code, "{refusal}");
+                let text = crate::refusals::refusal_text(&refusal);
+                tracing::warn!(node = %self.code, "{text}");
                 let mut recent = lock(&self.recent_refusals);
                 if recent.len() == MAX_RECENT_REFUSALS {
                     recent.pop_front();
                 }
-                recent.push_back(refusal.to_string());
+                recent.push_back(text);
             }
             Event::Settled { .. } => {
                 self.update_link(peer, |link| link.last_settled_ms = Some(unix_ms()));

@@ -248,7 +248,7 @@ fn a_decompression_bomb_is_refused_within_bounded_memory() -> anyhow::Result<()>
         .expect("status lists recent refusals")
         .iter()
         .filter_map(|text| text.as_str())
-        .filter(|text| text.contains("inflates past a cap"))
+        .filter(|text| text.contains("数据解压后超过"))
         .collect();
     assert_eq!(
         inflation_refusals.len(),
@@ -257,7 +257,7 @@ fn a_decompression_bomb_is_refused_within_bounded_memory() -> anyhow::Result<()>
     );
     assert!(
         inflation_refusals[0].contains(attacker_code.as_str())
-            && inflation_refusals[0].contains("per-message cap"),
+            && inflation_refusals[0].contains("单条消息上限"),
         "{}",
         inflation_refusals[0]
     );

@@ -203,7 +203,7 @@ fn a_county_key_rotated_at_the_root_reaches_the_running_county_and_the_old_key_i
         .collect();
     assert_eq!(refusals.len(), 1, "{refusals:?}");
     assert!(
-        refusals[0].contains("was retired by topology version 2"),
+        refusals[0].contains("的密钥已在拓扑第 2 版停用"),
         "{refusals:?}"
     );
     let completeness = huizong_json(&[
