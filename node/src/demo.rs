@@ -21,6 +21,8 @@ use schemas::{Ledger, Period, coefficients};
 use serde::{Deserialize, Serialize};
 use topology::DivisionCode;
 
+use crate::core::Actor;
+use crate::core::accounts::{Account, Role};
 use crate::clock::unix_ms;
 use crate::export::{self, ExportFormat};
 use crate::import::{ImportTarget, Progress, parse_csv};
@@ -385,6 +387,84 @@ fn print_summary(summary: &DemoSummary) {
     );
 }
 
+/// The password of every demo account: the demo is for trying the console on one machine.
+pub const DEMO_PASSWORD: &str = "huizong-demo";
+
+/// The demo's consoles: the region, one city and one county, each with accounts for the people
+/// who work there (login, name, role), on ports 8640–8642 when free.
+const DEMO_CONSOLES: [(&str, &str, &[(&str, &str, Role)]); 3] = [
+    (
+        "640000000000",
+        "127.0.0.1:8640",
+        &[
+            ("region", "马丽", Role::Reviewer),
+            ("region-admin", "周建国", Role::Admin),
+        ],
+    ),
+    ("640100000000", "127.0.0.1:8641", &[("yinchuan", "张伟", Role::Reviewer)]),
+    ("640104000000", "127.0.0.1:8642", &[("xingqing", "王芳", Role::Clerk)]),
+];
+
+/// Starts the demo's consoles and adds their accounts; one line per account to print.
+async fn serve_demo_consoles(tree: &LocalTree) -> Result<Vec<String>> {
+    let mut lines = Vec::new();
+    for (code, address, accounts) in DEMO_CONSOLES {
+        let code = DivisionCode::parse(code)?;
+        let Ok(node) = tree.node(code) else {
+            continue;
+        };
+        for (login, name, role) in accounts {
+            add_demo_account(&node.handle, login, name, *role)?;
+        }
+        let console = match tree.serve_console(code, address).await? {
+            Some(console) => Some(console),
+            None => tree.serve_console(code, "127.0.0.1:0").await?,
+        };
+        let Some(console) = console else { continue };
+        let node_name = tree
+            .topology
+            .node(code)
+            .map(|entry| entry.name_zh.clone())
+            .unwrap_or_default();
+        for (login, name, role) in accounts {
+            let role_key = format!("accounts.role.{}", role.slug());
+            lines.push(
+                t!(
+                    "console.demo.line",
+                    node = node_name,
+                    url = console.url,
+                    login = login,
+                    role = t!(&role_key),
+                    name = name
+                )
+                .into_owned(),
+            );
+        }
+    }
+    Ok(lines)
+}
+
+/// An account with the demo password that need not be changed first.
+pub fn add_demo_account(
+    handle: &crate::driver::NodeHandle,
+    login: &str,
+    name: &str,
+    role: Role,
+) -> Result<()> {
+    let now_ms = crate::clock::unix_ms();
+    let account = Account {
+        login: login.to_owned(),
+        name: Actor::new(name)?,
+        role,
+        password_hash: crate::core::accounts::hash_password(DEMO_PASSWORD)?,
+        created_ms: now_ms,
+        password_changed_ms: now_ms,
+        must_change_password: false,
+    };
+    handle.with_core(|core| core.put_account(&account))?;
+    Ok(())
+}
+
 /// `huizong demo`.
 pub fn run(options: DemoOptions) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -415,6 +495,20 @@ pub fn run(options: DemoOptions) -> Result<()> {
             .filter(|outcome| outcome.region_figures != outcome.raw_figures)
             .map(|outcome| outcome.ledger.as_str())
             .collect();
+        let consoles = serve_demo_consoles(&tree).await?;
+        if !options.json {
+            println!();
+            println!(
+                "{}",
+                t!("console.demo.heading", password = DEMO_PASSWORD)
+            );
+            for console in &consoles {
+                println!("  {console}");
+            }
+            if !options.keep {
+                println!("{}", t!("console.demo.keep_hint"));
+            }
+        }
         if options.keep {
             println!();
             println!(

@@ -8,6 +8,8 @@
 //! <dir>/topology.toml   the signed topology in force
 //! <dir>/store/          the sled database
 //! <dir>/control.sock    while `huizong run` is running: where the CLI sends commands
+//! <dir>/console.crt, console.key   the web console's ECDSA P-256 certificate, made by the node
+//!                       when the console listens beyond loopback and none is given
 //! ```
 
 use std::fs;
@@ -52,6 +54,56 @@ pub struct NodeConfig {
     /// they do not wait out production timeouts (`[limits]` in node.toml).
     #[serde(default, skip_serializing_if = "LimitOverrides::is_empty")]
     pub limits: LimitOverrides,
+    /// The web console (`[console]` in node.toml).
+    #[serde(default)]
+    pub console: ConsoleSettings,
+}
+
+/// Where the web console listens (`[console]` in node.toml). Every field has a default: a node
+/// serves its console on 127.0.0.1 unless told otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// `host:port` to serve on, or `off`. Any address other than loopback requires TLS.
+    #[serde(default = "default_console_address")]
+    pub address: String,
+    /// A PEM certificate chain the operator gives (with `private_key`); without one, a node
+    /// serving beyond loopback makes its own ECDSA P-256 certificate (`console.crt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<PathBuf>,
+    /// The PEM private key of `certificate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_key: Option<PathBuf>,
+    /// TLS: unset serves loopback plainly and anything else over TLS; `true` uses TLS on
+    /// loopback too; `false` beyond loopback is refused at start (passwords would cross the
+    /// network in clear).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<bool>,
+}
+
+/// The console's port unless node.toml says otherwise: one above the common 8080s, unregistered.
+pub const CONSOLE_ADDRESS_DEFAULT: &str = "127.0.0.1:8640";
+
+fn default_console_address() -> String {
+    CONSOLE_ADDRESS_DEFAULT.to_owned()
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        ConsoleSettings {
+            address: default_console_address(),
+            certificate: None,
+            private_key: None,
+            tls: None,
+        }
+    }
+}
+
+impl ConsoleSettings {
+    /// Whether the console is switched off (`address = "off"`).
+    pub fn is_off(&self) -> bool {
+        self.address.trim().eq_ignore_ascii_case("off")
+    }
 }
 
 /// Overrides of the node's timeouts and budgets (see `protocol::limits` and
@@ -419,6 +471,27 @@ pub fn generate_key() -> Result<SigningKey> {
     Ok(SigningKey::from_bytes(&seed))
 }
 
+/// Writes a new secret file (a key in PEM) readable by the owner only; refuses to overwrite one.
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .and_then(|mut file| file.write_all(bytes).and_then(|()| file.sync_all()))
+        .map_err(|error| {
+            anyhow!(t!(
+                "node.directory.cannot_create_key",
+                file = path.display(),
+                reason = disk::explain_io_error(path, &error)
+            ))
+        })
+}
+
 /// Writes a secret key readable by the owner only; refuses to overwrite a file.
 pub fn write_key(path: &Path, key: &SigningKey) -> Result<()> {
     let mut options = fs::OpenOptions::new();
@@ -519,6 +592,7 @@ fn fill_new_directory(
         retry_ms_min: RETRY_MS_MIN_DEFAULT,
         retry_ms_max: RETRY_MS_MAX_DEFAULT,
         limits: LimitOverrides::default(),
+        console: ConsoleSettings::default(),
     };
     write_config(directory, &config)?;
     write_key(&directory.key_path(), key)?;

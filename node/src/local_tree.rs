@@ -220,6 +220,27 @@ impl LocalTree {
             .ok_or_else(|| anyhow!(crate::t!("node.local_tree.not_in_tree", code = code)))
     }
 
+    /// Serves the web console of one node of the tree at `address` (port 0: any free port) until
+    /// the tree shuts down; `None` when the port is taken.
+    pub async fn serve_console(
+        &self,
+        code: DivisionCode,
+        address: &str,
+    ) -> Result<Option<crate::console::ConsoleHandle>> {
+        let node = self.node(code)?;
+        let settings = crate::directory::ConsoleSettings {
+            address: address.to_owned(),
+            ..crate::directory::ConsoleSettings::default()
+        };
+        crate::console::start(
+            node.handle.clone(),
+            &settings,
+            node.directory.root(),
+            node.shutdown.child_token(),
+        )
+        .await
+    }
+
     /// The root node.
     pub fn root(&self) -> &RunningNode {
         &self.nodes[&self.topology.root().code]

@@ -218,6 +218,9 @@ enum CliCommand {
     /// At the root: define the returns every node reports.
     #[command(subcommand)]
     Return(ReturnCommand),
+    /// The web console's accounts of this node.
+    #[command(subcommand)]
+    User(UserCommand),
     /// As a child's parent, accept its latest submission or return it with a reason; the decision
     /// is signed and goes down to the child and up to the root.
     Review {
@@ -315,6 +318,54 @@ enum ReturnCommand {
         directory: DirectoryArgument,
         #[command(flatten)]
         ledger_period: LedgerPeriod,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add an account; without --password-stdin a password is made and printed once.
+    Add {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        /// What the person types to log in (letters, digits, . _ -).
+        login: String,
+        /// The person's name as others see it; signed submissions and decisions carry it.
+        #[arg(long)]
+        name: String,
+        /// clerk, reviewer, admin or viewer.
+        #[arg(long)]
+        role: node::core::accounts::Role,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the accounts.
+    List {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a new password for an account (the person changes it at the next login).
+    Reset {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        login: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an account (the last admin stays).
+    Remove {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        login: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -559,6 +610,19 @@ fn run_node(dir: &std::path::Path) -> Result<()> {
             wait_for_termination().await;
             signal_shutdown.cancel();
         });
+        let console = node::console::start(
+            handle.clone(),
+            &config.console,
+            directory.root(),
+            shutdown.child_token(),
+        )
+        .await?;
+        if let Some(console) = &console {
+            eprintln!("{}", t!("console.serving", url = console.url));
+            if let Some(fingerprint) = &console.fingerprint {
+                eprintln!("{}", t!("console.fingerprint", fingerprint = fingerprint));
+            }
+        }
         driver::run(
             handle,
             RunOptions {
@@ -572,6 +636,63 @@ fn run_node(dir: &std::path::Path) -> Result<()> {
         )
         .await
     })
+}
+
+/// `huizong user …`: the accounts of the node's web console.
+fn user_command(command: UserCommand, actor: &Actor) -> CliResult {
+    use operations::users::UsersRequest;
+    let password = |from_stdin: bool| -> Result<(String, bool), OperationError> {
+        if from_stdin {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|error| OperationError::invalid(error.to_string()))?;
+            Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false))
+        } else {
+            Ok((node::console::new_password(), true))
+        }
+    };
+    let (dir, request, json, made) = match command {
+        UserCommand::Add {
+            directory,
+            login,
+            name,
+            role,
+            password_stdin,
+            json,
+        } => {
+            let name = Actor::new(&name).map_err(|error| OperationError::invalid(error.to_string()))?;
+            let (password, made) = password(password_stdin)?;
+            let request = UsersRequest::Add {
+                login,
+                name,
+                role,
+                password: password.clone(),
+            };
+            (directory.dir, request, json, made.then_some(password))
+        }
+        UserCommand::List { directory, json } => (directory.dir, UsersRequest::List, json, None),
+        UserCommand::Reset {
+            directory,
+            login,
+            password_stdin,
+            json,
+        } => {
+            let (password, made) = password(password_stdin)?;
+            let request = UsersRequest::ResetPassword {
+                login,
+                password: password.clone(),
+            };
+            (directory.dir, request, json, made.then_some(password))
+        }
+        UserCommand::Remove {
+            directory,
+            login,
+            json,
+        } => (directory.dir, UsersRequest::Remove { login }, json, None),
+    };
+    let answer = expect_answer!(node_call(&dir, actor, Request::Users(request)), Users);
+    Session { json }.answer(&answer, |answer| render::users(answer, made.as_deref()))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -995,6 +1116,7 @@ fn execute(cli: Cli) -> CliResult {
             );
             session(json).answer(&view, render::report)
         }
+        CliCommand::User(command) => user_command(command, &actor),
         CliCommand::Return(ReturnCommand::Define {
             directory,
             ledger,

@@ -54,7 +54,7 @@ fn node_name(node: &NodeView) -> String {
 /// A unit as a return or figure names it (`m2`, `kgce/person`, `percent`) in the language people
 /// read: Chinese from the catalogue (`common.unit`), the code itself in English, as exports write
 /// it.
-fn unit_name(code: &str) -> String {
+pub fn unit_name(code: &str) -> String {
     match Language::current() {
         Language::Chinese if !code.is_empty() => {
             let key = code.to_ascii_lowercase().replace('/', "_per_");
@@ -855,6 +855,37 @@ pub fn confirm(answer: &crate::operations::confirm::ConfirmAnswer) -> String {
             sequence = answer.submission.sequence
         )
     )
+}
+
+/// `user …`: the account changed (with a password made for it, shown once) and every account.
+pub fn users(answer: &crate::operations::users::UsersAnswer, made_password: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(login) = &answer.changed {
+        let _ = writeln!(out, "{}", t!("cli.user.changed", login = login));
+    }
+    if let (Some(login), Some(password)) = (&answer.changed, made_password) {
+        let _ = writeln!(
+            out,
+            "{}",
+            t!("cli.user.password_made", login = login, password = password)
+        );
+    }
+    let _ = writeln!(out, "{}", t!("cli.user.heading", count = answer.accounts.len()));
+    for account in &answer.accounts {
+        let role_key = format!("accounts.role.{}", account.role.slug());
+        let _ = writeln!(
+            out,
+            "  {}",
+            t!(
+                "cli.user.line",
+                login = account.login,
+                name = account.name,
+                role = t!(&role_key),
+                changed = format_time(account.password_changed_ms)
+            )
+        );
+    }
+    out
 }
 
 /// `return define`: the definition now in force.

@@ -57,8 +57,26 @@ impl Language {
             .is_some()
     }
 
-    /// The language texts are looked up in when none is given: Chinese until another is set.
+    /// Runs `work` with this language in force on the calling thread only: a server answering
+    /// people in different languages (the web console) puts each request's texts into its
+    /// reader's words without touching the language of other threads.
+    pub fn scope<T>(self, work: impl FnOnce() -> T) -> T {
+        struct Restore(Option<Language>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                THREAD_LANGUAGE.with(|language| language.set(self.0));
+            }
+        }
+        let _restore = Restore(THREAD_LANGUAGE.with(|language| language.replace(Some(self))));
+        work()
+    }
+
+    /// The language texts are looked up in when none is given: the calling thread's
+    /// ([`Language::scope`]), else Chinese until another is set.
     pub fn current() -> Language {
+        if let Some(language) = THREAD_LANGUAGE.with(std::cell::Cell::get) {
+            return language;
+        }
         match CURRENT.load(Ordering::Relaxed) {
             value if value == Language::English as u8 => Language::English,
             _ => Language::Chinese,
@@ -69,6 +87,12 @@ impl Language {
 /// The language in force, as a `Language` discriminant. rust-i18n's own global locale starts as
 /// English; this one starts as Chinese, and [`t!`](crate::t) looks texts up in it.
 static CURRENT: AtomicU8 = AtomicU8::new(Language::Chinese as u8);
+
+thread_local! {
+    /// The language of the work running on this thread, when it differs from the process's
+    /// ([`Language::scope`]).
+    static THREAD_LANGUAGE: std::cell::Cell<Option<Language>> = const { std::cell::Cell::new(None) };
+}
 
 /// Looks a text up in the catalogues in the language in force ([`Language::current`], Chinese
 /// unless `--lang en` or `HUIZONG_LANG=en` chose English): `t!("section.key", name = value)`.
@@ -161,6 +185,19 @@ impl FromStr for Language {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scoped_language_holds_on_its_thread_only() {
+        let outside = Language::current();
+        Language::English.scope(|| {
+            assert_eq!(Language::current(), Language::English);
+            let other = std::thread::spawn(Language::current).join().unwrap();
+            assert_eq!(other, outside, "another thread keeps the process's language");
+            Language::Chinese.scope(|| assert_eq!(Language::current(), Language::Chinese));
+            assert_eq!(Language::current(), Language::English, "nested scopes restore");
+        });
+        assert_eq!(Language::current(), outside);
+    }
 
     #[test]
     fn languages_parse_from_what_people_type() {

@@ -8,6 +8,7 @@
 //! submission and its children's contributions into a signed rollup. Every change to what the
 //! node would send bumps [`NodeCore::generation`], which the driver watches to push.
 
+pub mod accounts;
 pub mod activity;
 pub mod actor;
 mod consolidation;

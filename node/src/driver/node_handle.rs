@@ -80,6 +80,8 @@ pub struct NodeHandle {
     hold_offs: Mutex<BTreeMap<DivisionCode, HoldOff>>,
     /// First and longest hold-off, in milliseconds (settable for tests).
     hold_off_ms: (u64, u64),
+    /// Where the node's web console answers, once it serves (for `status` and the log).
+    console_url: Mutex<Option<String>>,
 }
 
 /// First hold-off of a child whose session ended for misbehaviour: long enough that a forging
@@ -127,7 +129,18 @@ impl NodeHandle {
             hold_offs: Mutex::new(BTreeMap::new()),
             hold_off_ms: (HOLD_OFF_MS_MIN, HOLD_OFF_MS_MAX),
             handshakes: Mutex::new(HandshakeTable::default()),
+            console_url: Mutex::new(None),
         }
+    }
+
+    /// Records where the web console answers.
+    pub fn set_console_url(&self, url: Option<String>) {
+        *self.console_url.lock().expect("console url lock") = url;
+    }
+
+    /// Where the web console answers, when it serves.
+    pub fn console_url(&self) -> Option<String> {
+        self.console_url.lock().expect("console url lock").clone()
     }
 
     /// The same handle with other hold-off durations: tests shorten them this way.

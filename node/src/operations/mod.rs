@@ -17,6 +17,7 @@ pub mod export;
 pub mod import;
 pub mod next_key;
 pub mod publish_topology;
+pub mod put_rows;
 pub mod records;
 pub mod report;
 pub mod review;
@@ -24,6 +25,7 @@ pub mod set_lock;
 mod shared;
 pub mod status;
 pub mod submit;
+pub mod users;
 pub mod verify;
 
 use std::sync::Arc;
@@ -79,6 +81,8 @@ pub enum Request {
     Records(records::RecordsRequest),
     Delete(delete::DeleteRequest),
     Confirm(confirm::ConfirmRequest),
+    Users(users::UsersRequest),
+    PutRows(put_rows::PutRowsRequest),
 }
 
 /// Every operation's answer, in the same order as [`Request`].
@@ -102,6 +106,8 @@ pub enum Response {
     Records(records::RecordsAnswer),
     Delete(crate::core::drafts::DeleteOutcome),
     Confirm(confirm::ConfirmAnswer),
+    Users(users::UsersAnswer),
+    PutRows(put_rows::PutRowsAnswer),
 }
 
 /// A request and who makes it: what crosses the control socket.
@@ -150,6 +156,22 @@ fn activity_of(request: &Request, code: topology::DivisionCode) -> Option<(&'sta
         Request::SetLock(lock) => ("set_lock", format!("{}/{}", lock.ledger, lock.period)),
         Request::PublishTopology(_) => ("publish_topology", code.to_string()),
         Request::LoadNextKey(_) => ("load_next_key", code.to_string()),
+        Request::PutRows(rows) if rows.check_only => return None,
+        Request::PutRows(rows) => ("edit", document(rows.ledger, rows.period)),
+        Request::Users(users) => match users {
+            users::UsersRequest::List => return None,
+            users::UsersRequest::Add { login, .. } => ("user_add", login.clone()),
+            users::UsersRequest::ResetPassword { login, .. } => {
+                ("user_reset_password", login.clone())
+            }
+            users::UsersRequest::ChangeOwnPassword { login, .. } => {
+                ("user_change_password", login.clone())
+            }
+            users::UsersRequest::SetRole { login, role } => {
+                ("user_set_role", format!("{login}={}", role.slug()))
+            }
+            users::UsersRequest::Remove { login } => ("user_remove", login.clone()),
+        },
         Request::Status(_)
         | Request::Report(_)
         | Request::Export(_)
@@ -211,6 +233,8 @@ fn apply_request(
         (Request::Records(records), _) => Response::Records(records.apply(core, context)?),
         (Request::Delete(delete), _) => Response::Delete(delete.apply(core, context)?),
         (Request::Confirm(confirm), _) => Response::Confirm(confirm.apply(core, context)?),
+        (Request::Users(users), _) => Response::Users(users.apply(core, context)?),
+        (Request::PutRows(rows), _) => Response::PutRows(rows.apply(core, context)?),
     })
 }
 
