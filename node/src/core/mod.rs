@@ -10,6 +10,7 @@
 
 pub mod activity;
 pub mod actor;
+pub mod changes;
 mod consolidation;
 mod documents;
 pub mod drafts;
