@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod activity;
 pub mod actor;
+pub mod changes;
 mod consolidation;
 mod documents;
 pub mod drafts;

@@ -7,6 +7,7 @@
 //! runs sessions and serves the control socket without knowing what an operation means;
 //! `operations` uses both; `render` and the binary use `operations`.
 
+pub mod changes;
 pub mod completeness;
 pub mod confirm;
 pub mod define_return;
