@@ -482,3 +482,44 @@ fn a_county_that_signs_records_breaking_a_ledger_rule_is_refused() {
         "the city stores no submission that breaks a rule"
     );
 }
+
+#[test]
+fn a_peer_of_protocol_4_which_cannot_read_signed_persons_is_told_both_versions() {
+    use protocol::message::{Message, PROTOCOL_VERSION};
+    use protocol::{Role, Session, SessionConfig, SessionError};
+
+    let topology = ningxia();
+    let (city_code, county_code) = (code("640100000000"), code("640104000000"));
+    let mut city = memory_core(&topology, city_code);
+    let mut session = Session::new(
+        SessionConfig {
+            local: city_code,
+            peer: county_code,
+            role: Role::Parent,
+            topology_version: topology.version(),
+            limits: protocol::limits::SessionLimits::default(),
+        },
+        0,
+    );
+    // `Hello` keeps its encoding across versions, so an older county is understood this far.
+    let hello = Message::Hello {
+        protocol_version: 4,
+        node: county_code,
+        topology_version: topology.version(),
+    };
+    let error = session
+        .handle_bytes(1, &hello.to_frame().unwrap(), &mut city)
+        .unwrap_err();
+    assert_eq!(PROTOCOL_VERSION, 5);
+    assert!(
+        matches!(
+            error,
+            SessionError::ProtocolVersion {
+                ours: 5,
+                theirs: 4,
+                ..
+            }
+        ),
+        "{error}"
+    );
+}

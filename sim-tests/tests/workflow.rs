@@ -800,3 +800,150 @@ fn a_draft_changed_after_a_return_cannot_be_confirmed_unchanged() {
         "{refused}"
     );
 }
+
+#[test]
+fn the_person_who_submits_and_the_person_who_decides_are_signed_and_seen_up_and_down_the_tree() {
+    use node::core::Actor;
+    use node::operations::completeness::CompletenessRequest;
+    use node::operations::explain::ExplainRequest;
+    use node::operations::report::ReportRequest;
+    use node::operations::review::ReviewRequest;
+    use node::operations::status::StatusRequest;
+    use node::operations::submit::SubmitRequest;
+    use node::operations::{Context, Operation};
+
+    let topology = ningxia();
+    let (region_code, city_code, county_code) = (
+        code("640000000000"),
+        code("640100000000"),
+        code("640104000000"),
+    );
+    let mut region = memory_core(&topology, region_code);
+    let mut city = memory_core(&topology, city_code);
+    let mut county = memory_core(&topology, county_code);
+    let (ledger, period) = (Ledger::Energy, SAMPLE_PERIOD);
+    let zhang = Actor::new("张三").unwrap();
+    let li = Actor::new("李四").unwrap();
+    fn as_person(actor: &Actor, now_ms: i64) -> Context<'_> {
+        Context {
+            actor,
+            now_ms,
+            running: None,
+        }
+    }
+
+    // 张三 submits at the county (`huizong --as 张三 submit`).
+    county
+        .import_records(ledger, period, &sample_records(county_code, ledger), 1_000)
+        .unwrap();
+    SubmitRequest { ledger, period }
+        .apply(&mut county, &as_person(&zhang, 1_100))
+        .unwrap();
+    let mut county_link = Link::open(&topology, city_code, county_code);
+    county_link.run(&mut city, &mut county).unwrap();
+    let mut region_link = Link::open(&topology, region_code, city_code);
+    region_link.run(&mut region, &mut city).unwrap();
+
+    // The parent and the region see who submitted, in explain and in the parent's report.
+    let explain = ExplainRequest {
+        ledger,
+        period,
+        figure: "energy.standard_coal_kgce".to_owned(),
+    };
+    let county_submission = |view: &node::operations::explain::ExplainView| {
+        let mut stack = vec![view.contribution.clone().expect("a rollup is held")];
+        while let Some(contribution) = stack.pop() {
+            if contribution.kind == "submission" && contribution.node == county_code {
+                return contribution;
+            }
+            stack.extend(contribution.inputs);
+        }
+        panic!("the county's submission is under the figure");
+    };
+    for core in [&mut city, &mut region] {
+        let view = explain.clone().apply(core, &as_person(&li, 1_200)).unwrap();
+        assert_eq!(
+            county_submission(&view).submitted_by.as_deref(),
+            Some("张三")
+        );
+        let text = node::render::explain(&view);
+        assert!(text.contains("由 张三 提交"), "{text}");
+    }
+    let report = ReportRequest {
+        ledger,
+        period,
+        draft: false,
+    }
+    .apply(&mut city, &as_person(&li, 1_200))
+    .unwrap();
+    let contribution = report
+        .contributions
+        .iter()
+        .find(|contribution| contribution.node.code == county_code)
+        .unwrap();
+    assert_eq!(contribution.submitted_by.as_deref(), Some("张三"));
+
+    // 李四 returns it at the city (`huizong --as 李四 review ... return`).
+    let reviewed = ReviewRequest {
+        ledger,
+        period,
+        node: county_code,
+        returned_because: Some("请核实".to_owned()),
+    }
+    .apply(&mut city, &as_person(&li, 2_000))
+    .unwrap();
+    assert_eq!(reviewed.submitted_by.as_deref(), Some("张三"));
+    assert_eq!(reviewed.decided_by_person.as_deref(), Some("李四"));
+    assert_eq!(
+        reviewed
+            .history
+            .last()
+            .unwrap()
+            .decided_by_person
+            .as_deref(),
+        Some("李四")
+    );
+    assert_eq!(
+        reviewed.submissions.last().unwrap().submitted_by.as_deref(),
+        Some("张三")
+    );
+    let text = node::render::document_review(&reviewed);
+    assert!(text.contains("审核人 李四"), "{text}");
+    assert!(text.contains("由 张三 提交"), "{text}");
+    county_link.push_down(&mut city, &mut county).unwrap();
+    region_link.push(&mut region, &mut city).unwrap();
+
+    // The county sees who returned it.
+    let status = StatusRequest {}
+        .apply(&mut county, &as_person(&zhang, 2_100))
+        .unwrap();
+    let own = status
+        .own_documents
+        .iter()
+        .find(|document| document.key == "640104000000/energy/2025")
+        .unwrap();
+    assert_eq!(own.submitted_by.as_deref(), Some("张三"));
+    assert_eq!(own.decided_by_person.as_deref(), Some("李四"));
+    let text = node::render::status(&status);
+    assert!(text.contains("由 张三 提交"), "{text}");
+    assert!(text.contains("审核人 李四"), "{text}");
+
+    // So does the region, in completeness and in explain.
+    let completeness = CompletenessRequest { ledger, period }
+        .apply(&mut region, &as_person(&li, 2_200))
+        .unwrap();
+    let row = completeness
+        .documents
+        .iter()
+        .find(|row| row.node.code == county_code)
+        .unwrap();
+    assert_eq!(row.document.submitted_by.as_deref(), Some("张三"));
+    assert_eq!(row.document.decided_by_person.as_deref(), Some("李四"));
+    let text = node::render::completeness(&completeness);
+    assert!(text.contains("由 张三 提交，审核人 李四"), "{text}");
+    let view = explain.apply(&mut region, &as_person(&li, 2_200)).unwrap();
+    let decision = county_submission(&view).decision.expect("it was returned");
+    assert_eq!(decision.decided_by_person.as_deref(), Some("李四"));
+    assert!(node::render::explain(&view).contains("审核人 李四"));
+    assert!(region.verify().is_ok());
+}
