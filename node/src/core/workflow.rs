@@ -402,10 +402,9 @@ impl NodeCore {
         let reviewer = self.topology.parent_of(key.owner)?;
         self.decisions_about(key)
             .into_iter()
-            .filter(|(notice, decision)| {
+            .rfind(|(notice, decision)| {
                 notice.payload().signer == reviewer && decision.submission == *submission
             })
-            .next_back()
     }
 
     /// The latest verdict of the owner's parent on one submission, if any.
