@@ -24,6 +24,7 @@ use topology::DivisionCode;
 use crate::core::Actor;
 use crate::core::accounts::{Account, Role};
 use crate::clock::unix_ms;
+use crate::core::Actor;
 use crate::export::{self, ExportFormat};
 use crate::import::{ImportTarget, Progress, parse_csv};
 use crate::local_tree::{self, LocalTree};
@@ -187,7 +188,7 @@ pub async fn run_demo(directory: &Path) -> Result<(DemoSummary, LocalTree)> {
         let handle = tree.node(*code)?.handle.clone();
         let ledger = *ledger;
         tokio::task::spawn_blocking(move || {
-            handle.with_core(|core| core.submit(ledger, DEMO_PERIOD, unix_ms()))
+            handle.with_core(|core| core.submit(ledger, DEMO_PERIOD, &Actor::node(), unix_ms()))
         })
         .await??;
     }
@@ -238,8 +239,10 @@ pub async fn run_demo(directory: &Path) -> Result<(DemoSummary, LocalTree)> {
             .collect();
         tokio::task::spawn_blocking(move || {
             handle.with_core(|core| {
-                keys.iter()
-                    .try_for_each(|key| core.decide(*key, Verdict::Accepted, unix_ms()).map(|_| ()))
+                keys.iter().try_for_each(|key| {
+                    core.decide(*key, Verdict::Accepted, &Actor::node(), unix_ms())
+                        .map(|_| ())
+                })
             })
         })
         .await??;

@@ -125,17 +125,27 @@ pub fn report(view: &ReportView) -> String {
     }
     match (view.sequence, view.signed_at_ms) {
         (Some(sequence), Some(signed_at_ms)) => {
-            let _ = writeln!(
-                text,
-                "{}",
+            let time = format_time(signed_at_ms);
+            let expected = view.included.len() + view.missing.len();
+            let signed = if view.source == "submission" {
                 t!(
-                    format!("status.report.signed_{}", view.source),
+                    "status.report.signed_submission",
                     sequence = sequence,
-                    time = format_time(signed_at_ms),
+                    by = submitted_by(view.submitted_by.as_deref()),
+                    time = time,
                     included = view.included.len(),
-                    expected = view.included.len() + view.missing.len()
+                    expected = expected
                 )
-            );
+            } else {
+                t!(
+                    "status.report.signed_rollup",
+                    sequence = sequence,
+                    time = time,
+                    included = view.included.len(),
+                    expected = expected
+                )
+            };
+            let _ = writeln!(text, "{signed}");
         }
         _ => {
             let _ = writeln!(text, "{}", t!("status.report.nothing_yet"));
@@ -429,14 +439,34 @@ pub fn status(view: &StatusView) -> String {
                 "status.document.submitted",
                 sequence = sequence,
                 records = document.submitted_records.unwrap_or(0),
+                by = submitted_by(document.submitted_by.as_deref()),
                 time = format_time(at)
             )
             .into_owned(),
             _ => t!("status.document.not_submitted").into_owned(),
         };
+        // A node with a parent is accepted or returned only by its parent's decision.
+        let decided = view.parent.is_some()
+            && matches!(
+                document.review,
+                ReviewState::Accepted | ReviewState::Returned { .. }
+            );
         let review = match &document.review {
             ReviewState::Missing => String::new(),
-            other => format!("{}{}", t!("cli.list_separator"), review_text(other)),
+            other => format!(
+                "{}{}{}",
+                t!("cli.list_separator"),
+                review_text(other),
+                if decided {
+                    t!(
+                        "status.document.decided",
+                        by = decided_by(document.decided_by_person.as_deref())
+                    )
+                    .into_owned()
+                } else {
+                    String::new()
+                }
+            ),
         };
         let _ = writeln!(
             text,
@@ -497,6 +527,28 @@ pub fn status(view: &StatusView) -> String {
     text
 }
 
+/// Who submitted, as the signed submission names them, or that it names nobody (signed by an
+/// earlier version).
+fn submitted_by(person: Option<&str>) -> String {
+    match person {
+        Some(person) => t!("status.person.submitted_by", person = person).into_owned(),
+        None => t!("status.person.submitted_by_unknown").into_owned(),
+    }
+}
+
+/// Who accepted or returned, as the signed decision names them, or that it names nobody.
+fn decided_by(person: Option<&str>) -> String {
+    match person {
+        Some(person) => t!("status.person.decided_by", person = person).into_owned(),
+        None => t!("status.person.decided_by_unknown").into_owned(),
+    }
+}
+
+/// A person's part appended to a line: "，由 张三 提交".
+fn person_clause(text: &str) -> String {
+    t!("status.person.clause", text = text).into_owned()
+}
+
 /// A review state in words, with the reason of a return.
 fn review_text(review: &ReviewState) -> String {
     match review {
@@ -520,6 +572,7 @@ pub fn document_review(review: &DocumentReview) -> String {
                 "status.review.submission_line",
                 sequence = submission.sequence,
                 time = format_time(submission.signed_at_ms),
+                by = submitted_by(submission.submitted_by.as_deref()),
                 records = submission.n_records,
                 hash = &submission.hash[..12]
             )
@@ -534,6 +587,7 @@ pub fn document_review(review: &DocumentReview) -> String {
                 sequence = decision.sequence,
                 verdict = t!(format!("status.verdict.{}", decision.verdict)),
                 by = format!("{} ({})", decision.decided_by_name, decision.decided_by),
+                person = decided_by(decision.decided_by_person.as_deref()),
                 time = format_time(decision.time_ms)
             ),
             decision.reason.as_ref().map_or(String::new(), |reason| t!(
@@ -573,8 +627,28 @@ fn explain_lines(text: &mut String, contribution: &Contribution, depth: usize) {
         .review
         .as_ref()
         .map_or(String::new(), |review| {
-            format!("{}{}", t!("cli.list_separator"), review_text(review))
+            let decision = contribution
+                .decision
+                .as_ref()
+                .map_or(String::new(), |decision| {
+                    t!(
+                        "status.document.decided",
+                        by = decided_by(decision.decided_by_person.as_deref())
+                    )
+                    .into_owned()
+                });
+            format!(
+                "{}{}{decision}",
+                t!("cli.list_separator"),
+                review_text(review)
+            )
         });
+    // Submissions name the person who submitted; rollups are the node's own doing.
+    let by = if contribution.kind == "submission" {
+        person_clause(&submitted_by(contribution.submitted_by.as_deref()))
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         text,
         "{}{}",
@@ -587,6 +661,7 @@ fn explain_lines(text: &mut String, contribution: &Contribution, depth: usize) {
             value = contribution.value.normalize(),
             hash = &contribution.hash[..12],
             signer = contribution.signer,
+            by = by,
             time = format_time(contribution.signed_at_ms),
             review = review
         )
@@ -638,9 +713,28 @@ pub fn completeness(view: &CompletenessView) -> String {
         );
     }
     for row in &view.documents {
+        let document = &row.document;
+        let submitter = match document.sequence {
+            Some(_) => person_clause(&submitted_by(document.submitted_by.as_deref())),
+            None => String::new(),
+        };
+        // The decision that stands on the latest submission, if any (the root's own submission is
+        // accepted without one).
+        let reviewer = if document
+            .history
+            .iter()
+            .any(|decision| Some(decision.sequence) == document.sequence)
+            && matches!(
+                document.review,
+                ReviewState::Accepted | ReviewState::Returned { .. }
+            ) {
+            person_clause(&decided_by(document.decided_by_person.as_deref()))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             text,
-            "  {} {}  {}{}{}",
+            "  {} {}  {}{}{}{submitter}{reviewer}",
             row.node.code,
             pad(&row.node.name_zh, 12),
             review_text(&row.document.review),

@@ -251,7 +251,7 @@ impl Pair {
             }
             Step::Submit(node) => self
                 .core(node)
-                .submit(Ledger::Vehicles, PERIOD, now_ms)
+                .submit(Ledger::Vehicles, PERIOD, &node::core::Actor::node(), now_ms)
                 .map(|_| ())
                 .map_err(|error| describe(&error)),
             Step::CityStoresCountyReplica => {

@@ -419,7 +419,12 @@ fn the_main_commands_answer_in_chinese_and_in_english_on_request() {
         vec!["verify".into(), "--dir".into(), dir.into()],
     ];
     for command in &commands {
-        let arguments: Vec<&str> = command.iter().map(String::as_str).collect();
+        // As a clerk with a Chinese name: the person's name is data, shown as it was given, and
+        // signed submissions carry it.
+        let arguments: Vec<&str> = ["--as", "张三"]
+            .into_iter()
+            .chain(command.iter().map(String::as_str))
+            .collect();
         let chinese = run(&arguments);
         assert!(
             chinese.status.success(),

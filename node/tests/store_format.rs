@@ -131,3 +131,36 @@ fn a_store_of_a_later_format_is_refused_with_what_to_do() {
     assert!(error.contains("存储格式 99"), "{error}");
     assert!(error.contains("较新版本的 huizong"), "{error}");
 }
+
+#[test]
+fn submissions_and_decisions_signed_before_they_named_a_person_verify_and_show_it_not_recorded() {
+    let root = tempfile::tempdir().unwrap();
+    let city = NodeDirectory::existing(&node_copy(root.path(), "city")).unwrap();
+    let core = city.open_core().unwrap();
+    // The county's vehicles: #1 returned with a reason, #2 resubmitted; signed by the binary of
+    // e2c68b6, under the earlier forms, which named nobody.
+    let county_vehicles = protocol::DocumentKey::new(
+        topology::DivisionCode::parse("640104000000").unwrap(),
+        schemas::Ledger::Vehicles,
+        "2025".parse().unwrap(),
+    );
+    let review = core.document_history(county_vehicles).unwrap();
+    assert_eq!(review.submissions.len(), 2, "{review:?}");
+    assert!(
+        review
+            .submissions
+            .iter()
+            .all(|submission| submission.submitted_by.is_none())
+    );
+    assert_eq!(review.submitted_by, None);
+    let returned = review
+        .history
+        .iter()
+        .find(|decision| decision.verdict == "returned")
+        .expect("the fixture's return");
+    assert_eq!(returned.decided_by_person, None);
+    let text = node::render::document_review(&review);
+    assert!(text.contains("提交人未记录"), "{text}");
+    assert!(text.contains("审核人未记录"), "{text}");
+    core.verify().unwrap();
+}

@@ -15,6 +15,7 @@ pub mod key_use;
 pub mod limits;
 pub mod message;
 pub mod notice;
+pub mod person;
 pub mod refusal;
 pub mod replicas;
 pub mod restore;

@@ -59,6 +59,12 @@ pub const MAX_FIGURES_PER_ROLLUP: usize = 4_096;
 /// Length of texts inside signed objects (coefficient table versions, reasons).
 pub const MAX_TEXT_BYTES: usize = 1_024;
 
+/// Characters of a person's name inside a signed submission or review decision (who submitted,
+/// who decided), the same bound the node puts on the name an operation runs as (`--as NAME`): a
+/// Chinese name is two to four characters, a romanised one rarely past thirty; 64 leaves room for
+/// a name with a title and stays small beside the other fields (at most 256 bytes in UTF-8).
+pub const ACTOR_NAME_CHARS_MAX: usize = 64;
+
 /// First wait before a child offers again documents its parent did not store (a stalled pull, a
 /// full queue): long enough not to hammer a parent that refuses on purpose.
 pub const NOT_STORED_RETRY_MS_MIN: u64 = 30_000;
@@ -107,8 +113,9 @@ pub const MAX_RESTORE_PAGES: u64 = 2_000_000;
 
 /// Bytes of one signed submission envelope. A submission is a key, at most
 /// [`MAX_HEADS_PER_SUBMISSION`] heads of 32 bytes, a coefficient version of at most
-/// [`MAX_TEXT_BYTES`], a digest and a few numbers: at most about 1.7 KiB; the demo's are about
-/// 250 bytes.
+/// [`MAX_TEXT_BYTES`], a digest, a few numbers and the name of the person who submitted (at most
+/// [`ACTOR_NAME_CHARS_MAX`] characters, 256 bytes): at most about 2 KiB (a test in
+/// `submission.rs` signs the largest); the demo's are about 250 bytes.
 pub const MAX_SUBMISSION_ENVELOPE_BYTES: usize = 4 * 1024;
 
 /// Bytes of one signed rollup envelope. The largest the Ningxia demo signs is 3.5 KiB (89
@@ -120,7 +127,7 @@ pub const MAX_ROLLUP_ENVELOPE_BYTES: usize = 256 * 1024;
 
 /// Bytes of one signed notice envelope. The largest notice is a return definition: at most 256
 /// blocking rules of 64 bytes and a coefficient version of [`MAX_TEXT_BYTES`], about 17.5 KiB;
-/// a review decision with its reason is under 1.5 KiB.
+/// a review decision with its reason and the reviewer's name is under 1.5 KiB.
 pub const MAX_NOTICE_ENVELOPE_BYTES: usize = 32 * 1024;
 
 /// Bytes of a topology file sent down the tree. The national tree with keys and addresses is about

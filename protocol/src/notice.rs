@@ -6,6 +6,12 @@
 //! reason) and up to every ancestor (so a figure that includes unaccepted input is known to be
 //! provisional all the way up). Notices form a grow-only set: every node keeps every notice it may
 //! see, each identified by its hash, and a session sends the peer those it has not sent it yet.
+//!
+//! A decision names the person who decided (since protocol 5). Its encoding is a new kind of body
+//! (`NoticeBodyForm::NamedDecision`, the fifth variant) under the same domain, so receipts,
+//! definitions and locks keep their bytes, and a decision signed before, which named nobody, still
+//! decodes (`NoticeBodyForm::Decision`, the first variant), as a [`Decision`] without a person. New
+//! decisions are always signed in the named form.
 
 use schemas::{Ledger, Period};
 use serde::{Deserialize, Serialize};
@@ -13,11 +19,13 @@ use topology::{DivisionCode, Topology};
 
 use crate::key::DocumentKey;
 use crate::limits::MAX_TEXT_BYTES;
+use crate::person::check_person_name;
 use crate::refusal::RefusalReason;
 use crate::signed::{ObjectHash, Signed, SignedPayload};
 
-/// A signed statement about the reporting workflow.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A signed statement about the reporting workflow. Its encoding is `NoticeForm`, not this
+/// type's.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
     /// The node whose key signed it.
     pub signer: DivisionCode,
@@ -28,7 +36,7 @@ pub struct Notice {
 }
 
 /// What a notice states.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NoticeBody {
     /// A review decision on one submission.
     Decision(Decision),
@@ -94,7 +102,7 @@ pub struct ReturnDefinition {
 }
 
 /// A parent's decision on one of its child's submissions.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
     /// The document reviewed.
     pub key: DocumentKey,
@@ -104,6 +112,50 @@ pub struct Decision {
     pub submission: ObjectHash,
     /// What the reviewer decided.
     pub verdict: Verdict,
+    /// The person on whose behalf the parent signed (who ran `review`), so that the child and
+    /// every ancestor see who accepted or returned. `None` only for a decision signed before
+    /// protocol 5, which named nobody; a decision without one is never signed now.
+    pub decided_by: Option<String>,
+}
+
+/// The encoding of a notice (domain `huizong/notice/1`).
+#[derive(Serialize, Deserialize)]
+struct NoticeForm {
+    signer: DivisionCode,
+    time_ms: i64,
+    body: NoticeBodyForm,
+}
+
+/// The encoding of a notice's body. postcard writes a variant's index before its fields, so the
+/// order is the wire's: new kinds only ever go at the end.
+#[derive(Serialize, Deserialize)]
+enum NoticeBodyForm {
+    /// A decision signed before protocol 5, naming no person: read, never signed.
+    Decision(DecisionForm1),
+    Definition(ReturnDefinition),
+    Lock(PeriodLock),
+    Receipt(Receipt),
+    /// A decision naming the person who decided: how every decision is signed now.
+    NamedDecision(DecisionForm2),
+}
+
+/// A decision as signed before protocol 5.
+#[derive(Serialize, Deserialize)]
+struct DecisionForm1 {
+    key: DocumentKey,
+    sequence: u64,
+    submission: ObjectHash,
+    verdict: Verdict,
+}
+
+/// A decision as signed now: the earlier fields, then the person.
+#[derive(Serialize, Deserialize)]
+struct DecisionForm2 {
+    key: DocumentKey,
+    sequence: u64,
+    submission: ObjectHash,
+    verdict: Verdict,
+    decided_by: String,
 }
 
 /// A reviewer's verdict.
@@ -123,8 +175,68 @@ impl SignedPayload for Notice {
         self.signer
     }
 
-    /// Checks: a decision names a submission sequence of at least one, and a returned one a reason
-    /// of 1 to [`MAX_TEXT_BYTES`] bytes.
+    /// A decision in the named form; a decision that names no person has only the earlier form,
+    /// which is never signed.
+    fn encode(&self) -> Result<Vec<u8>, String> {
+        let body = match &self.body {
+            NoticeBody::Decision(decision) => {
+                let Some(decided_by) = &decision.decided_by else {
+                    return Err("a new decision names the person who decides".to_owned());
+                };
+                NoticeBodyForm::NamedDecision(DecisionForm2 {
+                    key: decision.key,
+                    sequence: decision.sequence,
+                    submission: decision.submission,
+                    verdict: decision.verdict.clone(),
+                    decided_by: decided_by.clone(),
+                })
+            }
+            NoticeBody::Definition(definition) => NoticeBodyForm::Definition(definition.clone()),
+            NoticeBody::Lock(lock) => NoticeBodyForm::Lock(lock.clone()),
+            NoticeBody::Receipt(receipt) => NoticeBodyForm::Receipt(receipt.clone()),
+        };
+        crate::signed::encode_serde(&NoticeForm {
+            signer: self.signer,
+            time_ms: self.time_ms,
+            body,
+        })
+    }
+
+    /// Every form of notice is signed under the one domain; the body's variant tells a decision
+    /// that names its person from one signed before that did not.
+    fn decode(bytes: &[u8]) -> Result<(Self, &'static [u8]), String> {
+        let form: NoticeForm = crate::encoding::decode_exact(bytes)?;
+        let body = match form.body {
+            NoticeBodyForm::Decision(decision) => NoticeBody::Decision(Decision {
+                key: decision.key,
+                sequence: decision.sequence,
+                submission: decision.submission,
+                verdict: decision.verdict,
+                decided_by: None,
+            }),
+            NoticeBodyForm::NamedDecision(decision) => NoticeBody::Decision(Decision {
+                key: decision.key,
+                sequence: decision.sequence,
+                submission: decision.submission,
+                verdict: decision.verdict,
+                decided_by: Some(decision.decided_by),
+            }),
+            NoticeBodyForm::Definition(definition) => NoticeBody::Definition(definition),
+            NoticeBodyForm::Lock(lock) => NoticeBody::Lock(lock),
+            NoticeBodyForm::Receipt(receipt) => NoticeBody::Receipt(receipt),
+        };
+        let notice = Notice {
+            signer: form.signer,
+            time_ms: form.time_ms,
+            body,
+        };
+        Ok((notice, Self::DOMAIN))
+    }
+
+    /// Checks: a decision names a submission sequence of at least one, a returned one a reason
+    /// of 1 to [`MAX_TEXT_BYTES`] bytes, and the person who decided, when named, by a name that is
+    /// not blank, of at most [`crate::limits::ACTOR_NAME_CHARS_MAX`] characters and without
+    /// control characters.
     fn check(&self) -> Result<(), String> {
         match &self.body {
             NoticeBody::Lock(lock) => {
@@ -171,6 +283,9 @@ impl SignedPayload for Notice {
                     return Err(format!(
                         "a returned submission needs a reason of 1 to {MAX_TEXT_BYTES} bytes"
                     ));
+                }
+                if let Some(person) = &decision.decided_by {
+                    check_person_name(person)?;
                 }
                 Ok(())
             }
@@ -253,4 +368,155 @@ pub fn is_in_subtree(topology: &Topology, node: DivisionCode, ancestor: Division
         current = topology.parent_of(code);
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::{ACTOR_NAME_CHARS_MAX, MAX_NOTICE_ENVELOPE_BYTES};
+    use crate::signed::SignedError;
+    use crate::signed::testing::{city, county, key_of, signed_by_hand, topology};
+
+    fn decision(decided_by: Option<&str>, verdict: Verdict) -> Notice {
+        Notice {
+            signer: city(),
+            time_ms: 2_000,
+            body: NoticeBody::Decision(Decision {
+                key: DocumentKey::new(county(), Ledger::Energy, Period::Year(2025)),
+                sequence: 1,
+                submission: ObjectHash([5; 32]),
+                verdict,
+                decided_by: decided_by.map(str::to_owned),
+            }),
+        }
+    }
+
+    fn decided_by(notice: &Signed<Notice>) -> Option<&str> {
+        match &notice.payload().body {
+            NoticeBody::Decision(decision) => decision.decided_by.as_deref(),
+            _ => panic!("not a decision"),
+        }
+    }
+
+    #[test]
+    fn a_signed_decision_carries_the_person_who_decided() {
+        let topology = topology();
+        let signed = Signed::sign(
+            decision(Some("李四"), Verdict::Accepted),
+            &key_of(city()),
+            &topology,
+        )
+        .unwrap();
+        let verified = Signed::<Notice>::from_bytes(&signed.to_bytes(), &topology).unwrap();
+        assert_eq!(decided_by(&verified), Some("李四"));
+    }
+
+    #[test]
+    fn a_forged_change_of_the_person_breaks_the_signature() {
+        let topology = topology();
+        let signed = Signed::sign(
+            decision(Some("李四"), Verdict::Accepted),
+            &key_of(city()),
+            &topology,
+        )
+        .unwrap();
+        let mut forged = signed.envelope().clone();
+        let at = forged
+            .payload
+            .windows("李四".len())
+            .position(|window| window == "李四".as_bytes())
+            .unwrap();
+        forged.payload[at..at + "王五".len()].copy_from_slice("王五".as_bytes());
+        assert!(Notice::decode(&forged.payload).is_ok());
+        assert_eq!(
+            Signed::<Notice>::verify(forged, &topology).unwrap_err(),
+            SignedError::BadSignature { signer: city() }
+        );
+    }
+
+    #[test]
+    fn notices_signed_before_still_verify_and_a_decision_among_them_names_nobody() {
+        let topology = topology();
+        let key = DocumentKey::new(county(), Ledger::Energy, Period::Year(2025));
+        // What a binary of protocol 4 signed: the body's first variant, without the person.
+        let old_decision = NoticeForm {
+            signer: city(),
+            time_ms: 2_000,
+            body: NoticeBodyForm::Decision(DecisionForm1 {
+                key,
+                sequence: 1,
+                submission: ObjectHash([5; 32]),
+                verdict: Verdict::Returned {
+                    reason: "请核对".to_owned(),
+                },
+            }),
+        };
+        let envelope = signed_by_hand(
+            Notice::DOMAIN,
+            postcard::to_stdvec(&old_decision).unwrap(),
+            &key_of(city()),
+        );
+        let verified = Signed::<Notice>::verify(envelope.clone(), &topology).unwrap();
+        assert_eq!(decided_by(&verified), None);
+        assert_eq!(verified.envelope(), &envelope);
+        // It is read, never signed again as it was.
+        let unnamed = verified.payload().clone();
+        assert!(matches!(
+            Signed::sign(unnamed, &key_of(city()), &topology),
+            Err(SignedError::OutOfBounds { .. })
+        ));
+        // A receipt keeps the encoding it had.
+        let receipt = Receipt {
+            key,
+            sequence: 1,
+            submission: ObjectHash([5; 32]),
+            lock_revision_held: 0,
+            topology_version: 1,
+        };
+        let old_receipt = postcard::to_stdvec(&NoticeForm {
+            signer: city(),
+            time_ms: 2_000,
+            body: NoticeBodyForm::Receipt(receipt.clone()),
+        })
+        .unwrap();
+        let now = Notice {
+            signer: city(),
+            time_ms: 2_000,
+            body: NoticeBody::Receipt(receipt),
+        };
+        assert_eq!(now.encode().unwrap(), old_receipt);
+    }
+
+    #[test]
+    fn names_out_of_bounds_are_refused() {
+        let topology = topology();
+        for bad in [
+            "".to_owned(),
+            "李\t四".to_owned(),
+            "名".repeat(ACTOR_NAME_CHARS_MAX + 1),
+        ] {
+            assert!(matches!(
+                Signed::sign(
+                    decision(Some(&bad), Verdict::Accepted),
+                    &key_of(city()),
+                    &topology
+                ),
+                Err(SignedError::OutOfBounds { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn the_largest_decision_fits_the_notice_cap() {
+        let largest = decision(
+            Some(&"𠀀".repeat(ACTOR_NAME_CHARS_MAX)),
+            Verdict::Returned {
+                reason: "因".repeat(MAX_TEXT_BYTES / 3),
+            },
+        );
+        let signed = Signed::sign(largest, &key_of(city()), &topology()).unwrap();
+        let bytes = signed.to_bytes().len();
+        assert!(bytes <= 2 * 1024, "{bytes} bytes");
+        assert!(bytes <= MAX_NOTICE_ENVELOPE_BYTES);
+    }
 }

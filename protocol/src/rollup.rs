@@ -55,6 +55,15 @@ impl SignedPayload for Rollup {
         self.node
     }
 
+    fn encode(&self) -> Result<Vec<u8>, String> {
+        crate::signed::encode_serde(self)
+    }
+
+    /// A rollup has one form.
+    fn decode(bytes: &[u8]) -> Result<(Self, &'static [u8]), String> {
+        Ok((crate::encoding::decode_exact(bytes)?, Self::DOMAIN))
+    }
+
     /// Checks: bounded inputs, sorted by node with at most one per node; bounded figures with
     /// names of bounded length; a sequence of at least one.
     fn check(&self) -> Result<(), String> {

@@ -1,16 +1,21 @@
-//! Signed objects: submissions, rollups and (later) decisions, each an ed25519 signature over a
-//! canonical payload, named by the hash of its envelope.
+//! Signed objects: submissions, rollups and notices (review decisions among them), each an
+//! ed25519 signature over a canonical payload, named by the hash of its envelope.
 //!
 //! A [`Signed`] value can only be made two ways: by signing a payload with our own key, or by
 //! verifying an [`Envelope`] that came from a peer or from disk against the topology (the payload
 //! decodes, keeps its bounds, the key speaks for the signer's code, the signature holds). Code that
 //! holds a `Signed<T>` therefore never checks it again.
+//!
+//! A kind of payload may change its encoding. Objects signed before keep their signature over
+//! their original bytes, so each kind decodes every form it ever had ([`SignedPayload::decode`])
+//! into one type, and says which domain the bytes must have been signed under; new objects are
+//! always encoded in the current form ([`SignedPayload::encode`]). An envelope keeps the bytes it
+//! was verified from: stored objects are never re-encoded, and their hash never changes.
 
 use std::fmt;
 use std::sync::Arc;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use topology::{DivisionCode, PublicKey, Topology};
@@ -47,9 +52,10 @@ impl fmt::Debug for ObjectHash {
 }
 
 /// A payload that travels signed.
-pub trait SignedPayload: Serialize + DeserializeOwned + Clone + fmt::Debug {
+pub trait SignedPayload: Clone + fmt::Debug + Sized {
     /// Domain separation: prefixed to the payload before signing, so a signature over one kind of
-    /// object can never be replayed as another.
+    /// object can never be replayed as another. The domain of the current form; an earlier form
+    /// still read has its own (see [`SignedPayload::decode`]).
     const DOMAIN: &'static [u8];
 
     /// The node whose key must have signed it.
@@ -63,6 +69,21 @@ pub trait SignedPayload: Serialize + DeserializeOwned + Clone + fmt::Debug {
     /// anything is decoded or verified, and when signing, so that a page of the largest envelopes
     /// always fits in one frame (see `crate::limits`).
     const MAX_ENVELOPE_BYTES: usize;
+
+    /// The payload's bytes in the current form, signed under [`SignedPayload::DOMAIN`]. A value
+    /// only an earlier form can carry (one decoded from an object signed before the form changed)
+    /// is refused: earlier forms are read, never signed anew.
+    fn encode(&self) -> Result<Vec<u8>, String>;
+
+    /// Decodes a payload exactly (no trailing bytes), in the current form or an earlier one still
+    /// read, and returns the domain its signature must be over. The forms of one kind never decode
+    /// the same bytes, so the bytes alone say which form they are in.
+    fn decode(bytes: &[u8]) -> Result<(Self, &'static [u8]), String>;
+}
+
+/// [`SignedPayload::encode`] for a kind whose serde form is its only form.
+pub(crate) fn encode_serde<T: Serialize>(payload: &T) -> Result<Vec<u8>, String> {
+    postcard::to_stdvec(payload).map_err(|error| error.to_string())
 }
 
 /// The wire and disk form of a signed object.
@@ -194,7 +215,9 @@ impl<T: SignedPayload> Signed<T> {
         if topology.node(signer).and_then(|entry| entry.public_key) != Some(public) {
             return Err(SignedError::OwnKeyNotBound { signer });
         }
-        let payload_bytes = postcard::to_stdvec(&payload).expect("payloads always encode");
+        let payload_bytes = payload
+            .encode()
+            .map_err(|reason| SignedError::OutOfBounds { reason })?;
         let envelope_bytes = envelope_size(&payload_bytes, SIGNATURE_BYTES);
         if envelope_bytes > T::MAX_ENVELOPE_BYTES {
             return Err(SignedError::TooLarge {
@@ -225,8 +248,8 @@ impl<T: SignedPayload> Signed<T> {
                 limit: T::MAX_ENVELOPE_BYTES,
             });
         }
-        let payload: T = crate::encoding::decode_exact(&envelope.payload)
-            .map_err(|reason| SignedError::Malformed { reason })?;
+        let (payload, domain) =
+            T::decode(&envelope.payload).map_err(|reason| SignedError::Malformed { reason })?;
         payload
             .check()
             .map_err(|reason| SignedError::OutOfBounds { reason })?;
@@ -262,7 +285,7 @@ impl<T: SignedPayload> Signed<T> {
         let verifying_key = VerifyingKey::from_bytes(&envelope.signer_key)
             .map_err(|_| SignedError::BadSignature { signer })?;
         verifying_key
-            .verify_strict(&signed_message(T::DOMAIN, &envelope.payload), &signature)
+            .verify_strict(&signed_message(domain, &envelope.payload), &signature)
             .map_err(|_| SignedError::BadSignature { signer })?;
         let hash = envelope.hash();
         Ok(Self {
@@ -299,5 +322,50 @@ impl<T: SignedPayload> Signed<T> {
     /// The canonical bytes, for storage.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.parts.envelope.to_bytes()
+    }
+}
+
+/// Keys and a tree for the unit tests of signed kinds.
+#[cfg(test)]
+pub(crate) mod testing {
+    use ed25519_dalek::SigningKey;
+    use topology::{DivisionCode, PublicKey, Topology};
+
+    /// The county 兴庆区 and its parent 银川市.
+    pub fn county() -> DivisionCode {
+        DivisionCode::parse("640104000000").unwrap()
+    }
+
+    pub fn city() -> DivisionCode {
+        DivisionCode::parse("640100000000").unwrap()
+    }
+
+    /// A fixed key per node, from its code.
+    pub fn key_of(code: DivisionCode) -> SigningKey {
+        let mut seed = [0u8; 32];
+        seed[..12].copy_from_slice(code.as_str().as_bytes());
+        SigningKey::from_bytes(&seed)
+    }
+
+    /// Ningxia with [`key_of`] for every node.
+    pub fn topology() -> Topology {
+        let mut topology = topology::ningxia();
+        let codes: Vec<DivisionCode> = topology.iter().map(|entry| entry.code).collect();
+        for code in codes {
+            let public = PublicKey::from_verifying_key(&key_of(code).verifying_key()).unwrap();
+            topology.set_public_key(code, public).unwrap();
+        }
+        topology
+    }
+
+    /// An envelope over `payload` signed by hand under `domain`, as an earlier binary signed it.
+    pub fn signed_by_hand(domain: &[u8], payload: Vec<u8>, key: &SigningKey) -> super::Envelope {
+        use ed25519_dalek::Signer;
+        let signature = key.sign(&super::signed_message(domain, &payload));
+        super::Envelope {
+            payload,
+            signer_key: key.verifying_key().to_bytes(),
+            signature: signature.to_bytes().to_vec(),
+        }
     }
 }

@@ -105,6 +105,7 @@ fn sample_envelopes(topology: &Topology) -> Vec<Envelope> {
             coefficients_version: "GB/T 2589-2020".to_owned(),
             sequence: 1,
             time_ms: 1_000,
+            submitted_by: Some("张三".to_owned()),
         },
         &key_of(county),
         topology,
@@ -139,6 +140,7 @@ fn sample_envelopes(topology: &Topology) -> Vec<Envelope> {
                 verdict: Verdict::Returned {
                     reason: "请核对".to_owned(),
                 },
+                decided_by: Some("李四".to_owned()),
             }),
         },
         &key_of(city),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use ed25519_dalek::SigningKey;
-use node::core::NodeCore;
+use node::core::{Actor, NodeCore};
 use node::directory::public_key;
 use node::store::MemoryStore;
 use protocol::message::Message;
@@ -298,11 +298,22 @@ pub fn changed_consumption(node: DivisionCode, quantity_increase: u32) -> schema
 }
 
 /// Imports a node's sample records for a ledger and submits them.
+/// The clerk who submits in the tests: every submission names the person who made it.
+pub fn clerk() -> Actor {
+    Actor::new("张三").expect("a valid name")
+}
+
+/// The reviewer who accepts or returns in the tests: every decision names the person who made it.
+pub fn reviewer() -> Actor {
+    Actor::new("李四").expect("a valid name")
+}
+
 pub fn import_and_submit(core: &mut NodeCore, ledger: Ledger, now_ms: i64) {
     let records = sample_records(core.code(), ledger);
     core.import_records(ledger, SAMPLE_PERIOD, &records, now_ms)
         .unwrap();
-    core.submit(ledger, SAMPLE_PERIOD, now_ms).unwrap();
+    core.submit(ledger, SAMPLE_PERIOD, &clerk(), now_ms)
+        .unwrap();
 }
 
 /// Writes one changed vehicle into the node's vehicles draft and submits it.
@@ -310,7 +321,7 @@ pub fn submit_change(core: &mut NodeCore, price_increase: u32, now_ms: i64) {
     let record = changed_vehicle(core.code(), price_increase);
     core.import_records(Ledger::Vehicles, SAMPLE_PERIOD, &[record], now_ms)
         .unwrap();
-    core.submit(Ledger::Vehicles, SAMPLE_PERIOD, now_ms)
+    core.submit(Ledger::Vehicles, SAMPLE_PERIOD, &clerk(), now_ms)
         .unwrap();
 }
 

@@ -7,8 +7,8 @@ use automerge::sync::{BloomFilter, ChunkList, Have, Message as SyncMessage, Mess
 use protocol::{DocumentKey, RefusalReason};
 use schemas::{Ledger, document};
 use sim_tests::harness::{
-    Link, SAMPLE_PERIOD, changed_consumption, changed_vehicle, code, deliver_down, deliver_up,
-    import_and_submit, memory_core, ningxia, sequence, submit_change,
+    Link, SAMPLE_PERIOD, changed_consumption, changed_vehicle, clerk, code, deliver_down,
+    deliver_up, import_and_submit, memory_core, ningxia, sequence, submit_change,
 };
 use sim_tests::tampering::Tampering;
 
@@ -136,7 +136,7 @@ fn eager_changes_lost_with_a_replaced_offer_do_not_stall_the_pull() {
             .unwrap();
     }
     county106
-        .submit(Ledger::Vehicles, SAMPLE_PERIOD, 1_200)
+        .submit(Ledger::Vehicles, SAMPLE_PERIOD, &clerk(), 1_200)
         .unwrap();
     let mut link106 = Link::open(&topology, city_code, c106);
     link106.run(&mut city, &mut county106).unwrap();

@@ -4,7 +4,7 @@
 use protocol::{DocumentKey, Envelope, RefusalReason, Signed, SignedError, Submission};
 use schemas::{Ledger, document};
 use sim_tests::harness::{
-    Link, SAMPLE_PERIOD, changed_consumption, changed_vehicle, code, import_and_submit,
+    Link, SAMPLE_PERIOD, changed_consumption, changed_vehicle, clerk, code, import_and_submit,
     memory_core, ningxia, sample_records, test_key,
 };
 use sim_tests::tampering::Tampering;
@@ -92,7 +92,7 @@ fn after_converging_one_new_record_costs_a_small_fraction_of_the_document() {
         )
         .unwrap();
     county
-        .submit(Ledger::Vehicles, SAMPLE_PERIOD, 2_000)
+        .submit(Ledger::Vehicles, SAMPLE_PERIOD, &clerk(), 2_000)
         .unwrap();
     let before =
         link.parent_session.stats().bytes_received + link.parent_session.stats().bytes_sent;
@@ -116,7 +116,7 @@ fn after_converging_one_new_record_costs_a_small_fraction_of_the_document() {
         .import_records(Ledger::Vehicles, SAMPLE_PERIOD, &[changed], 3_000)
         .unwrap();
     county
-        .submit(Ledger::Vehicles, SAMPLE_PERIOD, 3_000)
+        .submit(Ledger::Vehicles, SAMPLE_PERIOD, &clerk(), 3_000)
         .unwrap();
     let mut reconnected = Link::open(&topology, city_code, county_code);
     reconnected.run(&mut city, &mut county).unwrap();
@@ -183,7 +183,7 @@ fn changes_made_after_signing_are_refused_and_nothing_is_stored() {
 /// Signs `payload` with `key` whatever the payload claims, as a forger would.
 fn forge(payload: &Submission, key: &ed25519_dalek::SigningKey) -> Envelope {
     use ed25519_dalek::Signer;
-    let bytes = postcard::to_stdvec(payload).expect("a submission encodes");
+    let bytes = protocol::SignedPayload::encode(payload).expect("a submission encodes");
     let mut message = <Submission as protocol::SignedPayload>::DOMAIN.to_vec();
     message.extend_from_slice(&bytes);
     Envelope {
@@ -360,7 +360,7 @@ fn changes_pushed_unasked_are_checked_like_any_and_a_refusal_falls_back_to_a_pul
         )
         .unwrap();
     county
-        .submit(Ledger::Vehicles, SAMPLE_PERIOD, 2_000)
+        .submit(Ledger::Vehicles, SAMPLE_PERIOD, &clerk(), 2_000)
         .unwrap();
     let mut beyond = county.draft_document(&key).unwrap().unwrap();
     document::write_records(&mut beyond, &[changed_vehicle(county_code, 2)], 2_500).unwrap();
@@ -395,7 +395,7 @@ fn changes_pushed_unasked_are_checked_like_any_and_a_refusal_falls_back_to_a_pul
         )
         .unwrap();
     county
-        .submit(Ledger::Vehicles, SAMPLE_PERIOD, 3_000)
+        .submit(Ledger::Vehicles, SAMPLE_PERIOD, &clerk(), 3_000)
         .unwrap();
     link.push(&mut city, &mut county).unwrap();
     assert_eq!(link.parent_refusals().len(), 1, "no new refusal");
@@ -458,6 +458,7 @@ fn a_county_that_signs_records_breaking_a_ledger_rule_is_refused() {
         coefficients_version: table.version().to_owned(),
         sequence: 1,
         time_ms: 2_000,
+        submitted_by: Some("张三".to_owned()),
     };
     let signed = Signed::sign(submission, &test_key(county_code), &topology).unwrap();
 
@@ -479,5 +480,46 @@ fn a_county_that_signs_records_breaking_a_ledger_rule_is_refused() {
     assert!(
         city.latest_submission_of(&key).is_none(),
         "the city stores no submission that breaks a rule"
+    );
+}
+
+#[test]
+fn a_peer_of_protocol_4_which_cannot_read_signed_persons_is_told_both_versions() {
+    use protocol::message::{Message, PROTOCOL_VERSION};
+    use protocol::{Role, Session, SessionConfig, SessionError};
+
+    let topology = ningxia();
+    let (city_code, county_code) = (code("640100000000"), code("640104000000"));
+    let mut city = memory_core(&topology, city_code);
+    let mut session = Session::new(
+        SessionConfig {
+            local: city_code,
+            peer: county_code,
+            role: Role::Parent,
+            topology_version: topology.version(),
+            limits: protocol::limits::SessionLimits::default(),
+        },
+        0,
+    );
+    // `Hello` keeps its encoding across versions, so an older county is understood this far.
+    let hello = Message::Hello {
+        protocol_version: 4,
+        node: county_code,
+        topology_version: topology.version(),
+    };
+    let error = session
+        .handle_bytes(1, &hello.to_frame().unwrap(), &mut city)
+        .unwrap_err();
+    assert_eq!(PROTOCOL_VERSION, 5);
+    assert!(
+        matches!(
+            error,
+            SessionError::ProtocolVersion {
+                ours: 5,
+                theirs: 4,
+                ..
+            }
+        ),
+        "{error}"
     );
 }

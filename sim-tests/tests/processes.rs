@@ -72,8 +72,9 @@ fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Res
             String::from_utf8_lossy(&imported.stderr)
         );
     }
+    // 张三 submits; the signed submission names them all the way up.
     let submitted = huizong(&[
-        "submit", "--dir", &county, "--ledger", "energy", "--period", "2025",
+        "--as", "张三", "submit", "--dir", &county, "--ledger", "energy", "--period", "2025",
     ]);
     assert!(
         submitted.status.success(),
@@ -87,6 +88,23 @@ fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Res
     )?;
 
     eprintln!("{:?} energy included", started.elapsed());
+    let explained = huizong(&[
+        "explain",
+        "--dir",
+        &city,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        "--figure",
+        "energy.standard_coal_kgce",
+    ]);
+    let explained_text = String::from_utf8_lossy(&explained.stdout);
+    assert!(
+        explained.status.success() && explained_text.contains("由 张三 提交"),
+        "{explained_text}{}",
+        String::from_utf8_lossy(&explained.stderr)
+    );
     // The city goes away; the county keeps working.
     city_process.terminate()?;
     for table in [Table::Vehicles, Table::DispatchOrders] {
@@ -132,6 +150,8 @@ fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Res
     // The city returns the county's energy with a reason; the running county hears of it.
     let reason = "请补报热力消费";
     let returned = huizong(&[
+        "--as",
+        "李四",
         "review",
         "--dir",
         &city,
@@ -160,6 +180,8 @@ fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Res
                     document["key"] == "640104000000/energy/2025"
                         && document["review"]["state"] == "returned"
                         && document["review"]["reason"] == reason
+                        && document["submitted_by"] == "张三"
+                        && document["decided_by_person"] == "李四"
                 })
             }))
         },
@@ -176,6 +198,12 @@ fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Res
         "2025",
     ])?;
     assert_eq!(completeness["returned"], 1, "{completeness}");
+    let county_row = completeness["documents"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|row| row["owner"] == county_code.as_str()))
+        .expect("the county's row");
+    assert_eq!(county_row["submitted_by"], "张三", "{county_row}");
+    assert_eq!(county_row["decided_by_person"], "李四", "{county_row}");
     assert_eq!(completeness["provisional"], true, "{completeness}");
 
     let verified = huizong(&["verify", "--dir", &city]);

@@ -11,7 +11,7 @@ use protocol::{DocumentKey, RefusalReason, RestoreError, Restored, Rollup, Signe
 use schemas::Ledger;
 use sim_tests::harness::{
     Link, MAX_STEPS_PER_RUN, SAMPLE_PERIOD, code, import_and_submit, memory_core, ningxia,
-    restore_over_memory, sequence, submit_change, test_key, undefined_core,
+    restore_over_memory, reviewer, sequence, submit_change, test_key, undefined_core,
 };
 use topology::{DivisionCode, Topology};
 
@@ -54,7 +54,8 @@ fn synced_tree() -> Tree {
         assert!(link.parent_refusals().is_empty());
     }
     let accepted = DocumentKey::new(counties[0].code(), Ledger::Vehicles, SAMPLE_PERIOD);
-    city.decide(accepted, Verdict::Accepted, 2_000).unwrap();
+    city.decide(accepted, Verdict::Accepted, &reviewer(), 2_000)
+        .unwrap();
     let mut link = Link::open(&topology, region_code(), city_code());
     link.run(&mut region, &mut city).unwrap();
     assert!(link.parent_refusals().is_empty());

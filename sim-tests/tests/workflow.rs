@@ -6,8 +6,8 @@
 use protocol::{Decision, DocumentKey, Notice, NoticeBody, RefusalReason, Signed, Verdict};
 use schemas::Ledger;
 use sim_tests::harness::{
-    Link, SAMPLE_DEADLINE_MS, SAMPLE_PERIOD, changed_consumption, code, import_and_submit,
-    memory_core, ningxia, sample_records, test_key, undefined_core,
+    Link, SAMPLE_DEADLINE_MS, SAMPLE_PERIOD, changed_consumption, clerk, code, import_and_submit,
+    memory_core, ningxia, reviewer, sample_records, test_key, undefined_core,
 };
 use sim_tests::tampering::Tampering;
 
@@ -72,6 +72,7 @@ fn a_returned_submission_is_corrected_accepted_and_the_regions_figure_becomes_fi
         Verdict::Returned {
             reason: reason.to_owned(),
         },
+        &reviewer(),
         2_000,
     )
     .unwrap();
@@ -92,14 +93,17 @@ fn a_returned_submission_is_corrected_accepted_and_the_regions_figure_becomes_fi
             3_000,
         )
         .unwrap();
-    county.submit(Ledger::Energy, SAMPLE_PERIOD, 3_000).unwrap();
+    county
+        .submit(Ledger::Energy, SAMPLE_PERIOD, &clerk(), 3_000)
+        .unwrap();
     county_link.push(&mut city, &mut county).unwrap();
     let review = city.document_review(key);
     assert_eq!(review.sequence, Some(2));
     assert_eq!(review.review, node::core::ReviewState::Submitted);
 
     // The city accepts; the decisions and the new rollup reach the region.
-    city.decide(key, Verdict::Accepted, 4_000).unwrap();
+    city.decide(key, Verdict::Accepted, &reviewer(), 4_000)
+        .unwrap();
     county_link.push_down(&mut city, &mut county).unwrap();
     assert_eq!(
         county.document_review(key).review,
@@ -153,6 +157,7 @@ fn a_decision_not_signed_by_the_owners_parent_is_refused() {
             sequence: submission.payload().sequence,
             submission: submission.hash(),
             verdict: Verdict::Accepted,
+            decided_by: Some("王五".to_owned()),
         }),
     );
     assert_eq!(
@@ -188,7 +193,8 @@ fn the_city_accepts_while_the_region_is_away_and_the_region_learns_it_on_return(
     Link::open(&topology, city_code, county_code)
         .run(&mut city, &mut county)
         .unwrap();
-    city.decide(key, Verdict::Accepted, 2_000).unwrap();
+    city.decide(key, Verdict::Accepted, &reviewer(), 2_000)
+        .unwrap();
     assert!(
         city.unaccepted_inputs(city_code, Ledger::Energy, SAMPLE_PERIOD)
             .unwrap()
@@ -230,6 +236,7 @@ fn explain_at_the_region_lists_every_submission_under_a_figure_and_verify_passes
         city.decide(
             DocumentKey::new(county_code, Ledger::Energy, SAMPLE_PERIOD),
             Verdict::Accepted,
+            &reviewer(),
             2_000,
         )
         .unwrap();
@@ -307,7 +314,7 @@ fn a_submission_for_a_return_not_defined_is_refused_by_the_node_and_by_its_paren
     )
     .unwrap();
     let error = lost
-        .submit(Ledger::Energy, SAMPLE_PERIOD, 1_000)
+        .submit(Ledger::Energy, SAMPLE_PERIOD, &clerk(), 1_000)
         .unwrap_err();
     assert!(
         error.to_string().contains("报表 energy/2025 尚未下发"),
@@ -506,7 +513,7 @@ fn a_warning_the_return_lists_as_blocking_refuses_the_submission() {
     // Under the first definition a dangerous building is a warning, listed for review.
     let key = DocumentKey::new(county_code, Ledger::OfficeSpace, SAMPLE_PERIOD);
     county
-        .submit(Ledger::OfficeSpace, SAMPLE_PERIOD, 1_000)
+        .submit(Ledger::OfficeSpace, SAMPLE_PERIOD, &clerk(), 1_000)
         .unwrap();
     assert_eq!(county.document_review(key).sequence, Some(1));
 
@@ -554,7 +561,7 @@ fn a_warning_the_return_lists_as_blocking_refuses_the_submission() {
         .import_records(Ledger::OfficeSpace, SAMPLE_PERIOD, &[changed], 3_000)
         .unwrap();
     let error = county
-        .submit(Ledger::OfficeSpace, SAMPLE_PERIOD, 3_000)
+        .submit(Ledger::OfficeSpace, SAMPLE_PERIOD, &clerk(), 3_000)
         .unwrap_err();
     assert!(
         error.to_string().contains("B-9") && error.to_string().contains("safety_grade"),
@@ -607,7 +614,9 @@ fn after_the_root_closes_the_period_a_late_correction_is_flagged_and_counts_only
     county
         .import_records(Ledger::Energy, SAMPLE_PERIOD, &[changed], 3_000)
         .unwrap();
-    county.submit(Ledger::Energy, SAMPLE_PERIOD, 3_000).unwrap();
+    county
+        .submit(Ledger::Energy, SAMPLE_PERIOD, &clerk(), 3_000)
+        .unwrap();
     county_link.push(&mut city, &mut county).unwrap();
     region_link.push(&mut region, &mut city).unwrap();
     let review = city.document_review(key);
@@ -652,7 +661,7 @@ fn a_returned_submission_confirmed_unchanged_goes_up_signed_with_the_reason_and_
     let mut city = memory_core(&topology, city_code);
     let mut county = memory_core(&topology, county_code);
     let key = DocumentKey::new(county_code, Ledger::Energy, SAMPLE_PERIOD);
-    let clerk = node::core::Actor::new("张三").unwrap();
+    let clerk = clerk();
 
     import_and_submit(&mut county, Ledger::Energy, 1_000);
     let mut link = Link::open(&topology, city_code, county_code);
@@ -675,13 +684,16 @@ fn a_returned_submission_confirmed_unchanged_goes_up_signed_with_the_reason_and_
         Verdict::Returned {
             reason: "车辆数比去年多一倍，请核实".to_owned(),
         },
+        &reviewer(),
         2_000,
     )
     .unwrap();
     link.push_down(&mut city, &mut county).unwrap();
 
     // Submitting the same data again signs nothing new.
-    let again = county.submit(Ledger::Energy, SAMPLE_PERIOD, 2_500).unwrap();
+    let again = county
+        .submit(Ledger::Energy, SAMPLE_PERIOD, &clerk, 2_500)
+        .unwrap();
     assert!(!again.new);
     assert_eq!(again.sequence, 1);
 
@@ -731,7 +743,8 @@ fn a_returned_submission_confirmed_unchanged_goes_up_signed_with_the_reason_and_
     );
 
     // A second confirmation of an accepted submission is refused.
-    city.decide(key, Verdict::Accepted, 4_000).unwrap();
+    city.decide(key, Verdict::Accepted, &reviewer(), 4_000)
+        .unwrap();
     link.push_down(&mut city, &mut county).unwrap();
     let late = county
         .confirm_unchanged(Ledger::Energy, SAMPLE_PERIOD, reason, &clerk, 5_000)
@@ -757,6 +770,7 @@ fn a_draft_changed_after_a_return_cannot_be_confirmed_unchanged() {
         Verdict::Returned {
             reason: "请核实".to_owned(),
         },
+        &reviewer(),
         2_000,
     )
     .unwrap();
@@ -785,4 +799,151 @@ fn a_draft_changed_after_a_return_cannot_be_confirmed_unchanged() {
         ),
         "{refused}"
     );
+}
+
+#[test]
+fn the_person_who_submits_and_the_person_who_decides_are_signed_and_seen_up_and_down_the_tree() {
+    use node::core::Actor;
+    use node::operations::completeness::CompletenessRequest;
+    use node::operations::explain::ExplainRequest;
+    use node::operations::report::ReportRequest;
+    use node::operations::review::ReviewRequest;
+    use node::operations::status::StatusRequest;
+    use node::operations::submit::SubmitRequest;
+    use node::operations::{Context, Operation};
+
+    let topology = ningxia();
+    let (region_code, city_code, county_code) = (
+        code("640000000000"),
+        code("640100000000"),
+        code("640104000000"),
+    );
+    let mut region = memory_core(&topology, region_code);
+    let mut city = memory_core(&topology, city_code);
+    let mut county = memory_core(&topology, county_code);
+    let (ledger, period) = (Ledger::Energy, SAMPLE_PERIOD);
+    let zhang = Actor::new("张三").unwrap();
+    let li = Actor::new("李四").unwrap();
+    fn as_person(actor: &Actor, now_ms: i64) -> Context<'_> {
+        Context {
+            actor,
+            now_ms,
+            running: None,
+        }
+    }
+
+    // 张三 submits at the county (`huizong --as 张三 submit`).
+    county
+        .import_records(ledger, period, &sample_records(county_code, ledger), 1_000)
+        .unwrap();
+    SubmitRequest { ledger, period }
+        .apply(&mut county, &as_person(&zhang, 1_100))
+        .unwrap();
+    let mut county_link = Link::open(&topology, city_code, county_code);
+    county_link.run(&mut city, &mut county).unwrap();
+    let mut region_link = Link::open(&topology, region_code, city_code);
+    region_link.run(&mut region, &mut city).unwrap();
+
+    // The parent and the region see who submitted, in explain and in the parent's report.
+    let explain = ExplainRequest {
+        ledger,
+        period,
+        figure: "energy.standard_coal_kgce".to_owned(),
+    };
+    let county_submission = |view: &node::operations::explain::ExplainView| {
+        let mut stack = vec![view.contribution.clone().expect("a rollup is held")];
+        while let Some(contribution) = stack.pop() {
+            if contribution.kind == "submission" && contribution.node == county_code {
+                return contribution;
+            }
+            stack.extend(contribution.inputs);
+        }
+        panic!("the county's submission is under the figure");
+    };
+    for core in [&mut city, &mut region] {
+        let view = explain.clone().apply(core, &as_person(&li, 1_200)).unwrap();
+        assert_eq!(
+            county_submission(&view).submitted_by.as_deref(),
+            Some("张三")
+        );
+        let text = node::render::explain(&view);
+        assert!(text.contains("由 张三 提交"), "{text}");
+    }
+    let report = ReportRequest {
+        ledger,
+        period,
+        draft: false,
+    }
+    .apply(&mut city, &as_person(&li, 1_200))
+    .unwrap();
+    let contribution = report
+        .contributions
+        .iter()
+        .find(|contribution| contribution.node.code == county_code)
+        .unwrap();
+    assert_eq!(contribution.submitted_by.as_deref(), Some("张三"));
+
+    // 李四 returns it at the city (`huizong --as 李四 review ... return`).
+    let reviewed = ReviewRequest {
+        ledger,
+        period,
+        node: county_code,
+        returned_because: Some("请核实".to_owned()),
+    }
+    .apply(&mut city, &as_person(&li, 2_000))
+    .unwrap();
+    assert_eq!(reviewed.submitted_by.as_deref(), Some("张三"));
+    assert_eq!(reviewed.decided_by_person.as_deref(), Some("李四"));
+    assert_eq!(
+        reviewed
+            .history
+            .last()
+            .unwrap()
+            .decided_by_person
+            .as_deref(),
+        Some("李四")
+    );
+    assert_eq!(
+        reviewed.submissions.last().unwrap().submitted_by.as_deref(),
+        Some("张三")
+    );
+    let text = node::render::document_review(&reviewed);
+    assert!(text.contains("审核人 李四"), "{text}");
+    assert!(text.contains("由 张三 提交"), "{text}");
+    county_link.push_down(&mut city, &mut county).unwrap();
+    region_link.push(&mut region, &mut city).unwrap();
+
+    // The county sees who returned it.
+    let status = StatusRequest {}
+        .apply(&mut county, &as_person(&zhang, 2_100))
+        .unwrap();
+    let own = status
+        .own_documents
+        .iter()
+        .find(|document| document.key == "640104000000/energy/2025")
+        .unwrap();
+    assert_eq!(own.submitted_by.as_deref(), Some("张三"));
+    assert_eq!(own.decided_by_person.as_deref(), Some("李四"));
+    let text = node::render::status(&status);
+    assert!(text.contains("由 张三 提交"), "{text}");
+    assert!(text.contains("审核人 李四"), "{text}");
+
+    // So does the region, in completeness and in explain.
+    let completeness = CompletenessRequest { ledger, period }
+        .apply(&mut region, &as_person(&li, 2_200))
+        .unwrap();
+    let row = completeness
+        .documents
+        .iter()
+        .find(|row| row.node.code == county_code)
+        .unwrap();
+    assert_eq!(row.document.submitted_by.as_deref(), Some("张三"));
+    assert_eq!(row.document.decided_by_person.as_deref(), Some("李四"));
+    let text = node::render::completeness(&completeness);
+    assert!(text.contains("由 张三 提交，审核人 李四"), "{text}");
+    let view = explain.apply(&mut region, &as_person(&li, 2_200)).unwrap();
+    let decision = county_submission(&view).decision.expect("it was returned");
+    assert_eq!(decision.decided_by_person.as_deref(), Some("李四"));
+    assert!(node::render::explain(&view).contains("审核人 李四"));
+    assert!(region.verify().is_ok());
 }

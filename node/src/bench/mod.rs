@@ -32,6 +32,7 @@ mod xlsx_import;
 pub use xlsx_import::{XlsxImportBench, bench_xlsx_import};
 
 use crate::clock::unix_ms;
+use crate::core::Actor;
 use crate::demo::{DEMO_PERIOD, parse_samples, run_demo};
 use crate::import::{ImportTarget, Progress, parse_csv};
 use crate::local_tree::{self, LocalTree};
@@ -353,7 +354,7 @@ pub async fn bench_sync(rounds: usize) -> Result<SyncBench> {
         tokio::task::spawn_blocking(move || {
             handle.with_core(|core| {
                 core.import_records(Ledger::Vehicles, DEMO_PERIOD, &base, unix_ms())?;
-                core.submit(Ledger::Vehicles, DEMO_PERIOD, unix_ms())
+                core.submit(Ledger::Vehicles, DEMO_PERIOD, &Actor::node(), unix_ms())
             })
         })
         .await??;
@@ -388,7 +389,7 @@ pub async fn bench_sync(rounds: usize) -> Result<SyncBench> {
             tokio::task::spawn_blocking(move || {
                 handle.with_core(|core| {
                     core.import_records(Ledger::Vehicles, DEMO_PERIOD, &[record], unix_ms())?;
-                    core.submit(Ledger::Vehicles, DEMO_PERIOD, unix_ms())
+                    core.submit(Ledger::Vehicles, DEMO_PERIOD, &Actor::node(), unix_ms())
                 })
             })
             .await??;
@@ -464,7 +465,7 @@ pub async fn bench_propagation(rounds: usize) -> Result<PropagationBench> {
         let outcome = tokio::task::spawn_blocking(move || {
             handle.with_core(|core| {
                 core.import_records(Ledger::Energy, DEMO_PERIOD, &[changed], unix_ms())?;
-                core.submit(Ledger::Energy, DEMO_PERIOD, unix_ms())
+                core.submit(Ledger::Energy, DEMO_PERIOD, &Actor::node(), unix_ms())
             })
         })
         .await??;

@@ -7,8 +7,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// Longest actor name, in characters.
-pub const ACTOR_NAME_CHARS_MAX: usize = 64;
+/// Longest actor name, in characters: the bound of a person's name in the signed objects that
+/// carry it (a submission, a review decision).
+pub use protocol::limits::ACTOR_NAME_CHARS_MAX;
 
 /// A person (or the node itself) on whose behalf an operation runs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -64,6 +65,13 @@ impl Actor {
     pub fn name(&self) -> &str {
         &self.0
     }
+
+    /// The name as a signed submission or decision carries it (`submitted_by`, `decided_by`):
+    /// the bounds of an actor are those of a person's name in a signed object.
+    pub fn signed_name(&self) -> String {
+        debug_assert!(protocol::person::check_person_name(&self.0).is_ok());
+        self.0.clone()
+    }
 }
 
 impl fmt::Display for Actor {
@@ -96,6 +104,17 @@ mod tests {
         assert_eq!(Actor::new(""), Err(ActorError::Empty));
         assert_eq!(Actor::new("a\nb"), Err(ActorError::ControlCharacter));
         assert_eq!(Actor::new(&"x".repeat(65)), Err(ActorError::TooLong));
+        // Whatever makes an actor makes a name a signed object carries.
+        for actor in [
+            Actor::new(&"名".repeat(ACTOR_NAME_CHARS_MAX)).unwrap(),
+            Actor::node(),
+            Actor::os_user(),
+        ] {
+            assert_eq!(
+                protocol::person::check_person_name(&actor.signed_name()),
+                Ok(())
+            );
+        }
         let json = serde_json::to_string(&Actor::new("李四").unwrap()).unwrap();
         assert_eq!(json, "\"李四\"");
         assert!(serde_json::from_str::<Actor>("\"\"").is_err());

@@ -194,13 +194,14 @@ impl NodeCore {
         Ok((written, n_records_in_document))
     }
 
-    /// Signs the draft of (ledger, period) as it stands: its heads, record count and the digest
-    /// of its figures. The submission is on disk before this returns; then the node's rollup is
-    /// brought up to date.
+    /// Signs the draft of (ledger, period) as it stands: its heads, record count, the digest of
+    /// its figures and `by`, the person who submits. The submission is on disk before this
+    /// returns; then the node's rollup is brought up to date.
     pub fn submit(
         &mut self,
         ledger: Ledger,
         period: Period,
+        by: &Actor,
         now_ms: i64,
     ) -> Result<SubmitOutcome, CoreError> {
         let key = DocumentKey::new(self.code, ledger, period);
@@ -276,6 +277,7 @@ impl NodeCore {
             sequence: self
                 .next_sequence(previous.map(|previous| previous.submission.payload().sequence)),
             time_ms: now_ms,
+            submitted_by: Some(by.signed_name()),
         };
         let signed = Signed::sign(submission, &self.signing_key, &self.topology)?;
         let outcome = SubmitOutcome {

@@ -187,7 +187,7 @@ impl NodeCore {
             self.documents.remove(&key);
             return Err(error);
         }
-        self.submit(ledger, period, now_ms)
+        self.submit(ledger, period, by, now_ms)
     }
 
     /// The confirmations written into a document held here (this node's draft or a child's

@@ -1,13 +1,14 @@
 //! Provenance: how one figure of a node was made, as a tree of signed objects. A rollup's value is
 //! the sum of its inputs' values; each input is a child's rollup (explained the same way) or a
-//! signed submission, shown with its hash, signer, signing time and review state.
+//! signed submission, shown with its hash, signer, signing time, the person who submitted, and its
+//! review state with the person who decided.
 
 use protocol::{InputKind, ObjectHash};
 use schemas::{Decimal, Ledger, Period};
 use serde::{Deserialize, Serialize};
 use topology::DivisionCode;
 
-use super::{CoreError, NodeCore, ReviewState};
+use super::{CoreError, DecisionView, NodeCore, ReviewState};
 
 /// Most levels an explanation follows down: the tree has at most six levels.
 const EXPLAIN_DEPTH_MAX: usize = 8;
@@ -25,8 +26,16 @@ pub struct Contribution {
     pub signed_at_ms: i64,
     /// The figure's value in this object.
     pub value: Decimal,
+    /// For a submission: the person who submitted, as signed; `None` for a rollup, which the node
+    /// makes of itself, and for a submission signed before submissions named a person.
+    #[serde(default)]
+    pub submitted_by: Option<String>,
     /// For a submission: where it stands in review.
     pub review: Option<ReviewState>,
+    /// For a submission accepted or returned: the decision that stands on it, with the person who
+    /// decided (`decided_by_person`); `None` while undecided, and for the root's own submission.
+    #[serde(default)]
+    pub decision: Option<DecisionView>,
     /// For a rollup: its inputs, whose values add up to `value`.
     pub inputs: Vec<Contribution>,
 }
@@ -84,7 +93,9 @@ impl NodeCore {
             signer: payload.node,
             signed_at_ms: payload.time_ms,
             value: payload.figures.get(figure),
+            submitted_by: None,
             review: None,
+            decision: None,
             inputs,
         })
     }
@@ -121,6 +132,13 @@ impl NodeCore {
             signer: payload.key.owner,
             signed_at_ms: payload.time_ms,
             value: held.figures.get(figure),
+            submitted_by: payload.submitted_by.clone(),
+            decision: match review {
+                ReviewState::Accepted | ReviewState::Returned { .. } => {
+                    self.standing_decision(payload.key, hash)
+                }
+                ReviewState::Missing | ReviewState::Submitted => None,
+            },
             review: Some(review),
             inputs: Vec::new(),
         })

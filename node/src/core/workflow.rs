@@ -46,6 +46,10 @@ pub struct DecisionView {
     /// The deciding node's name in the topology.
     #[serde(default)]
     pub decided_by_name: String,
+    /// The person who decided, as the signed decision names them; `None` for a decision signed
+    /// before decisions named a person (shown as not recorded).
+    #[serde(default)]
+    pub decided_by_person: Option<String>,
     pub time_ms: i64,
     pub hash: String,
 }
@@ -57,7 +61,15 @@ pub struct DocumentReview {
     pub owner: DivisionCode,
     pub sequence: Option<u64>,
     pub submitted_at_ms: Option<i64>,
+    /// The person who made the latest submission, as it is signed; `None` when nothing is
+    /// submitted or the submission was signed before submissions named a person.
+    #[serde(default)]
+    pub submitted_by: Option<String>,
     pub review: ReviewState,
+    /// The person whose decision (the owner's parent's) stands on the latest submission, when
+    /// it was accepted or returned and the decision names them.
+    #[serde(default)]
+    pub decided_by_person: Option<String>,
     /// The latest submission reached the tree after the root closed the period (by its parent's
     /// receipt): it is held and shown but not counted until the period is reopened.
     #[serde(default)]
@@ -91,6 +103,10 @@ pub struct SubmissionView {
     pub hash: String,
     pub signed_at_ms: i64,
     pub n_records: u64,
+    /// The person who submitted, as signed; `None` for a submission signed before submissions
+    /// named a person.
+    #[serde(default)]
+    pub submitted_by: Option<String>,
 }
 
 impl NodeCore {
@@ -318,12 +334,14 @@ impl NodeCore {
     }
 
     /// Decides on the latest submission held for a child's document: accepted, or returned with
-    /// a reason. Only the owner's parent may decide; the decision is signed, stored, and goes down
-    /// to the owner and up to the root with the next sessions.
+    /// a reason. Only the owner's parent may decide; the decision, naming `by`, the person who
+    /// decides, is signed, stored, and goes down to the owner and up to the root with the next
+    /// sessions.
     pub fn decide(
         &mut self,
         key: DocumentKey,
         verdict: Verdict,
+        by: &super::Actor,
         now_ms: i64,
     ) -> Result<DocumentReview, CoreError> {
         let review_error = |reason: String| CoreError::Review { key, reason };
@@ -350,6 +368,7 @@ impl NodeCore {
                 sequence: latest.submission.payload().sequence,
                 submission: latest.submission.hash(),
                 verdict,
+                decided_by: Some(by.signed_name()),
             }),
         };
         let signed = Signed::sign(notice, &self.signing_key, &self.topology)?;
@@ -374,16 +393,60 @@ impl NodeCore {
         decisions
     }
 
-    /// The latest verdict of the owner's parent on one submission, if any.
-    fn verdict_on(&self, key: DocumentKey, submission: &ObjectHash) -> Option<&Verdict> {
+    /// The latest decision of the owner's parent on one submission, if any: the one that stands.
+    fn decision_on(
+        &self,
+        key: DocumentKey,
+        submission: &ObjectHash,
+    ) -> Option<(&Signed<Notice>, &Decision)> {
         let reviewer = self.topology.parent_of(key.owner)?;
         self.decisions_about(key)
             .into_iter()
-            .filter(|(notice, decision)| {
+            .rfind(|(notice, decision)| {
                 notice.payload().signer == reviewer && decision.submission == *submission
             })
+    }
+
+    /// The latest verdict of the owner's parent on one submission, if any.
+    fn verdict_on(&self, key: DocumentKey, submission: &ObjectHash) -> Option<&Verdict> {
+        self.decision_on(key, submission)
             .map(|(_, decision)| &decision.verdict)
-            .next_back()
+    }
+
+    /// The decision of the owner's parent that stands on one submission, as shown; `None` while
+    /// undecided, and for the root's own submissions, which no one reviews.
+    pub fn standing_decision(
+        &self,
+        key: DocumentKey,
+        submission: &ObjectHash,
+    ) -> Option<DecisionView> {
+        self.decision_on(key, submission)
+            .map(|(notice, decision)| self.decision_view(notice, decision))
+    }
+
+    /// One decision as shown.
+    fn decision_view(&self, notice: &Signed<Notice>, decision: &Decision) -> DecisionView {
+        DecisionView {
+            sequence: decision.sequence,
+            submission: decision.submission.to_hex(),
+            verdict: match decision.verdict {
+                Verdict::Accepted => "accepted".to_owned(),
+                Verdict::Returned { .. } => "returned".to_owned(),
+            },
+            reason: match &decision.verdict {
+                Verdict::Returned { reason } => Some(reason.clone()),
+                Verdict::Accepted => None,
+            },
+            decided_by: notice.payload().signer,
+            decided_by_name: self
+                .topology
+                .node(notice.payload().signer)
+                .map(|node| node.name_zh.clone())
+                .unwrap_or_default(),
+            decided_by_person: decision.decided_by.clone(),
+            time_ms: notice.payload().time_ms,
+            hash: notice.hash().to_hex(),
+        }
     }
 
     /// Whether a submission counts as accepted: its owner's parent accepted it, or its owner is
@@ -415,26 +478,7 @@ impl NodeCore {
         let history = self
             .decisions_about(key)
             .into_iter()
-            .map(|(notice, decision)| DecisionView {
-                sequence: decision.sequence,
-                submission: decision.submission.to_hex(),
-                verdict: match decision.verdict {
-                    Verdict::Accepted => "accepted".to_owned(),
-                    Verdict::Returned { .. } => "returned".to_owned(),
-                },
-                reason: match &decision.verdict {
-                    Verdict::Returned { reason } => Some(reason.clone()),
-                    Verdict::Accepted => None,
-                },
-                decided_by: notice.payload().signer,
-                decided_by_name: self
-                    .topology
-                    .node(notice.payload().signer)
-                    .map(|node| node.name_zh.clone())
-                    .unwrap_or_default(),
-                time_ms: notice.payload().time_ms,
-                hash: notice.hash().to_hex(),
-            })
+            .map(|(notice, decision)| self.decision_view(notice, decision))
             .collect();
         let closing = self.closing_lock(key.ledger, key.period);
         let late_correction = match (latest, closing) {
@@ -456,6 +500,11 @@ impl NodeCore {
             owner: key.owner,
             sequence: latest.map(|accepted| accepted.submission.payload().sequence),
             submitted_at_ms: latest.map(|accepted| accepted.submission.payload().time_ms),
+            submitted_by: latest
+                .and_then(|accepted| accepted.submission.payload().submitted_by.clone()),
+            decided_by_person: latest
+                .and_then(|accepted| self.decision_on(key, &accepted.submission.hash()))
+                .and_then(|(_, decision)| decision.decided_by.clone()),
             review,
             history,
         }
@@ -479,6 +528,7 @@ impl NodeCore {
                     hash: hash.to_hex(),
                     signed_at_ms: payload.time_ms,
                     n_records: payload.n_records,
+                    submitted_by: payload.submitted_by.clone(),
                 });
             }
         }
@@ -498,6 +548,21 @@ impl NodeCore {
             .into_iter()
             .map(|owner| self.document_review(DocumentKey::new(owner, ledger, period)))
             .collect()
+    }
+
+    /// The person who made a held submission, as signed: `None` when the submission names nobody
+    /// (signed before submissions named a person) or is not held.
+    pub fn submitter_of(&self, hash: &ObjectHash) -> Result<Option<String>, CoreError> {
+        if let Some(held) = self
+            .latest_submissions
+            .values()
+            .find(|held| held.submission.hash() == *hash)
+        {
+            return Ok(held.submission.payload().submitted_by.clone());
+        }
+        Ok(self
+            .load_submission(hash)?
+            .and_then(|held| held.submission.payload().submitted_by.clone()))
     }
 
     /// The owners whose submissions a node's figure includes without their parent's acceptance:

@@ -45,6 +45,10 @@ pub struct ContributionView {
     /// "submission" or "rollup".
     pub kind: String,
     pub hash: String,
+    /// For a submission: the person who submitted, as signed; `None` for a rollup and for a
+    /// submission signed before submissions named a person.
+    #[serde(default)]
+    pub submitted_by: Option<String>,
 }
 
 /// The answer to `report`.
@@ -57,6 +61,10 @@ pub struct ReportView {
     pub source: String,
     pub sequence: Option<u64>,
     pub signed_at_ms: Option<i64>,
+    /// For a leaf's submission: the person who submitted, as signed; `None` for a rollup, which
+    /// the node makes of itself, and for a submission signed before submissions named a person.
+    #[serde(default)]
+    pub submitted_by: Option<String>,
     pub figures: Vec<FigureView>,
     pub included: Vec<DivisionCode>,
     pub missing: Vec<NodeView>,
@@ -104,6 +112,7 @@ pub fn draft_report(
         source: "draft".to_owned(),
         sequence: None,
         signed_at_ms: None,
+        submitted_by: None,
         figures: figure_views(ledger, &preview.figures),
         included: vec![code],
         missing: Vec::new(),
@@ -133,25 +142,28 @@ pub fn report(
     let code = core.code();
     let node = NodeView::of(topology, code);
     let is_leaf = topology.children_of(code).is_empty();
+    let mut submitted_by = None;
     let (source, sequence, signed_at_ms, figures, contributions) = if is_leaf {
         match core.latest_submission_of(&DocumentKey::new(code, ledger, period)) {
-            Some(accepted) => (
-                "submission",
-                Some(accepted.submission.payload().sequence),
-                Some(accepted.submission.payload().time_ms),
-                Some(accepted.figures.clone()),
-                Vec::new(),
-            ),
+            Some(accepted) => {
+                submitted_by = accepted.submission.payload().submitted_by.clone();
+                (
+                    "submission",
+                    Some(accepted.submission.payload().sequence),
+                    Some(accepted.submission.payload().time_ms),
+                    Some(accepted.figures.clone()),
+                    Vec::new(),
+                )
+            }
             None => ("none", None, None, None, Vec::new()),
         }
     } else {
         match core.latest_rollup_of(code, ledger, period) {
             Some(rollup) => {
                 let payload = rollup.payload();
-                let contributions = payload
-                    .inputs
-                    .iter()
-                    .map(|input| ContributionView {
+                let mut contributions = Vec::with_capacity(payload.inputs.len());
+                for input in &payload.inputs {
+                    contributions.push(ContributionView {
                         node: NodeView::of(topology, input.node),
                         kind: match input.kind {
                             InputKind::Submission => "submission",
@@ -159,8 +171,12 @@ pub fn report(
                         }
                         .to_owned(),
                         hash: input.hash.to_hex(),
-                    })
-                    .collect();
+                        submitted_by: match input.kind {
+                            InputKind::Submission => core.submitter_of(&input.hash)?,
+                            InputKind::Rollup => None,
+                        },
+                    });
+                }
                 (
                     "rollup",
                     Some(payload.sequence),
@@ -203,6 +219,7 @@ pub fn report(
         source: source.to_owned(),
         sequence,
         signed_at_ms,
+        submitted_by,
         figures: figures
             .map(|figures| figure_views(ledger, &figures))
             .unwrap_or_default(),

@@ -33,7 +33,7 @@ impl Operation for ReviewRequest {
             Some(reason) => Verdict::Returned { reason },
         };
         let key = DocumentKey::new(self.node, self.ledger, self.period);
-        core.decide(key, verdict, context.now_ms)?;
+        core.decide(key, verdict, context.actor, context.now_ms)?;
         Ok(core.document_history(key)?)
     }
 }

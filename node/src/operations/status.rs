@@ -30,10 +30,18 @@ pub struct OwnDocumentView {
     pub submitted_sequence: Option<u64>,
     pub submitted_records: Option<u64>,
     pub submitted_at_ms: Option<i64>,
+    /// The person who made the latest submission, as signed (`None` for one signed before
+    /// submissions named a person).
+    #[serde(default)]
+    pub submitted_by: Option<String>,
     /// The draft has changes no submission covers yet.
     pub unsubmitted_changes: bool,
     /// Where the latest submission stands in review by the parent, with the reason of a return.
     pub review: ReviewState,
+    /// The person who accepted or returned the latest submission, as the parent's signed decision
+    /// names them (`None` while undecided, at the root, or for a decision naming nobody).
+    #[serde(default)]
+    pub decided_by_person: Option<String>,
 }
 
 /// One of the node's rollups.
@@ -108,13 +116,16 @@ pub fn status(
         let submitted = core
             .latest_submission_of(&key)
             .map(|accepted| accepted.submission.payload().clone());
+        let review = core.document_review(key);
         own_documents.push(OwnDocumentView {
             key: key.to_string(),
             submitted_sequence: submitted.as_ref().map(|payload| payload.sequence),
             submitted_records: submitted.as_ref().map(|payload| payload.n_records),
             submitted_at_ms: submitted.as_ref().map(|payload| payload.time_ms),
+            submitted_by: review.submitted_by,
             unsubmitted_changes: core.draft_has_unsubmitted_changes(&key)?,
-            review: core.document_review(key).review,
+            review: review.review,
+            decided_by_person: review.decided_by_person,
         });
     }
     let expected = topology.subtree(code).len();

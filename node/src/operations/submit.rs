@@ -22,6 +22,6 @@ impl Operation for SubmitRequest {
         core: &mut NodeCore,
         context: &Context<'_>,
     ) -> Result<SubmitOutcome, OperationError> {
-        Ok(core.submit(self.ledger, self.period, context.now_ms)?)
+        Ok(core.submit(self.ledger, self.period, context.actor, context.now_ms)?)
     }
 }

@@ -32,6 +32,7 @@ impl Forgeries {
                 sequence: 1,
                 submission: ObjectHash([7; 32]),
                 verdict: Verdict::Accepted,
+                decided_by: Some("王五".to_owned()),
             }),
         };
         let mut figures = Figures::new();

@@ -10,7 +10,7 @@ use node::operations::completeness::Timeliness;
 use protocol::DocumentKey;
 use schemas::Ledger;
 use sim_tests::harness::{
-    Link, SAMPLE_DEADLINE_MS, SAMPLE_PERIOD, changed_consumption, code, import_and_submit,
+    Link, SAMPLE_DEADLINE_MS, SAMPLE_PERIOD, changed_consumption, clerk, code, import_and_submit,
     memory_core, ningxia,
 };
 
@@ -66,7 +66,7 @@ fn a_clock_set_back_after_a_lock_does_not_count_in_the_closed_period() {
         )
         .unwrap();
     attacker
-        .submit(Ledger::Energy, SAMPLE_PERIOD, signed_ms)
+        .submit(Ledger::Energy, SAMPLE_PERIOD, &clerk(), signed_ms)
         .unwrap();
     let key = DocumentKey::new(attacker_code, Ledger::Energy, SAMPLE_PERIOD);
     let late = attacker.latest_submission_of(&key).unwrap().clone();

@@ -77,6 +77,7 @@ fn attack_messages(
             coefficients_version: "2025".to_owned(),
             sequence: 1,
             time_ms: 1_750_000_000_000,
+            submitted_by: Some("张三".to_owned()),
         },
         &key,
         &topology,

@@ -56,7 +56,7 @@ fn offer(round: u64, submissions: Vec<Envelope>) -> Message {
 fn bytes_after_a_signed_payload_or_a_message_are_refused() {
     let mut scene = Scene::new();
     let submission = attacker_submission(&mut scene);
-    let mut payload = postcard::to_stdvec(&submission).unwrap();
+    let mut payload = submission.encode().unwrap();
     payload.push(0);
     let padded = signed_by_hand::<Submission>(&scene, payload);
     // The same payload without the extra byte verifies: only the trailing byte is wrong.

@@ -21,7 +21,7 @@ use node::driver::handshakes::MAX_PENDING_HANDSHAKES_PER_SOURCE;
 use node::driver::{self, HandshakeCounts, NodeHandle, RunOptions};
 use protocol::DocumentKey;
 use schemas::Ledger;
-use sim_tests::harness::{SAMPLE_PERIOD, code, sample_records};
+use sim_tests::harness::{SAMPLE_PERIOD, clerk, code, sample_records};
 use sim_tests::stalling_client::{StallingClient, TallyCounts};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -202,7 +202,7 @@ async fn run(stalled_from: StalledFrom, root: &Path) -> Result<RunReport> {
                 "the county has sample {ledger} records"
             );
             county_core.import_records(ledger, SAMPLE_PERIOD, &records, node::clock::unix_ms())?;
-            county_core.submit(ledger, SAMPLE_PERIOD, node::clock::unix_ms())?;
+            county_core.submit(ledger, SAMPLE_PERIOD, &clerk(), node::clock::unix_ms())?;
         }
     }
 

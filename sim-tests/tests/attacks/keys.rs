@@ -8,7 +8,9 @@ use ed25519_dalek::SigningKey;
 use protocol::message::Message;
 use protocol::{DocumentKey, RefusalReason, Signed, Submission};
 use schemas::Ledger;
-use sim_tests::harness::{Link, SAMPLE_PERIOD, code, import_and_submit, memory_core, test_key};
+use sim_tests::harness::{
+    Link, SAMPLE_PERIOD, clerk, code, import_and_submit, memory_core, test_key,
+};
 use topology::Topology;
 
 use super::common::{Scene, refusals_matching, send_up};
@@ -44,7 +46,7 @@ fn signed_with(scene: &Scene, key: &SigningKey, sequence: u64, topology: &Topolo
         ..held.submission.payload().clone()
     };
     // Signed by hand: `Signed::sign` refuses a key the topology no longer names as current.
-    let bytes = postcard::to_stdvec(&payload).unwrap();
+    let bytes = protocol::SignedPayload::encode(&payload).unwrap();
     let mut message = <Submission as protocol::signed::SignedPayload>::DOMAIN.to_vec();
     message.extend_from_slice(&bytes);
     use ed25519_dalek::Signer as _;
@@ -143,7 +145,7 @@ fn a_retired_key_signs_nothing_new_while_what_it_signed_before_still_counts() {
         .unwrap();
     scene
         .attacker
-        .submit(Ledger::Energy, SAMPLE_PERIOD, 20_000)
+        .submit(Ledger::Energy, SAMPLE_PERIOD, &clerk(), 20_000)
         .unwrap();
     link.push(&mut scene.city, &mut scene.attacker).unwrap();
     assert_eq!(

@@ -12,7 +12,8 @@ use protocol::message::Message;
 use protocol::{Notice, NoticeBody, RefusalReason, SessionError, Signed};
 use schemas::Ledger;
 use sim_tests::harness::{
-    Link, SAMPLE_PERIOD, changed_consumption, import_and_submit, sample_definitions, test_key,
+    Link, SAMPLE_PERIOD, changed_consumption, clerk, import_and_submit, sample_definitions,
+    test_key,
 };
 
 use super::common::{Scene, refusals_matching, send_up};
@@ -22,7 +23,8 @@ fn change_and_submit(core: &mut NodeCore, increase: u32, now_ms: i64) {
     let record = changed_consumption(core.code(), increase);
     core.import_records(Ledger::Energy, SAMPLE_PERIOD, &[record], now_ms)
         .unwrap();
-    core.submit(Ledger::Energy, SAMPLE_PERIOD, now_ms).unwrap();
+    core.submit(Ledger::Energy, SAMPLE_PERIOD, &clerk(), now_ms)
+        .unwrap();
 }
 
 #[test]

@@ -168,8 +168,9 @@ fn a_county_key_rotated_at_the_root_reaches_the_running_county_and_the_old_key_i
         coefficients_version: "2025".to_owned(),
         sequence: 1 << 40,
         time_ms: 1_750_000_000_000,
+        submitted_by: Some("张三".to_owned()),
     };
-    let payload = postcard::to_stdvec(&forged)?;
+    let payload = protocol::SignedPayload::encode(&forged).map_err(anyhow::Error::msg)?;
     let mut signed = <Submission as protocol::signed::SignedPayload>::DOMAIN.to_vec();
     signed.extend_from_slice(&payload);
     let offer = Message::Offer {

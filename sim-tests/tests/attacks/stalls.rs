@@ -41,6 +41,7 @@ fn forged_submission(scene: &ProcessScene, sequence: u64) -> anyhow::Result<Sign
             coefficients_version: "2025".to_owned(),
             sequence,
             time_ms: 1_750_000_000_000,
+            submitted_by: Some("张三".to_owned()),
         },
         &key,
         &topology,

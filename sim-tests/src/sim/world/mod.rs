@@ -24,7 +24,7 @@ use super::network::{Connection, ConnectionId, Pipe, Side};
 use super::rng::SimRng;
 use super::workload::{self, ClerkAction, ClerkStep, Model};
 use super::{InjectedBug, SimConfig, SimReport, SimStats};
-use crate::harness::{SAMPLE_PERIOD, sample_definitions, test_key};
+use crate::harness::{SAMPLE_PERIOD, clerk, sample_definitions, test_key};
 
 /// How long a connection survives silence before both ends drop it, as QUIC's idle timeout in the
 /// real driver (`node::transport::tls::IDLE_TIMEOUT_MS`).
@@ -477,7 +477,7 @@ impl World {
                 self.note(format!("{code} import {ledger} {}", records.len()));
             }
             ClerkAction::Submit { ledger } => {
-                match core.submit(*ledger, SAMPLE_PERIOD, now as i64) {
+                match core.submit(*ledger, SAMPLE_PERIOD, &clerk(), now as i64) {
                     Ok(outcome) => {
                         self.model.submitted(code, *ledger, outcome.sequence);
                         self.stats.submissions_acknowledged += 1;
