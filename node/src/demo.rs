@@ -24,7 +24,6 @@ use topology::DivisionCode;
 use crate::core::Actor;
 use crate::core::accounts::{Account, Role};
 use crate::clock::unix_ms;
-use crate::core::Actor;
 use crate::export::{self, ExportFormat};
 use crate::import::{ImportTarget, Progress, parse_csv};
 use crate::local_tree::{self, LocalTree};

@@ -24,8 +24,8 @@
 
 use std::fmt::Write;
 
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// The fonts, Chinese first: the common CJK fonts of Linux, Windows and macOS offices, then the
@@ -184,7 +184,8 @@ pub struct GroupedBarChart {
     /// The categories, drawn top to bottom in this order.
     pub groups: Vec<Group>,
     /// Whether to write, right of each category, the change from the first series to the last
-    /// in percent (year on year); left out where the first value is zero or either is missing.
+    /// in percent (year on year); left out where the first value is zero or either is missing,
+    /// and when there is only one series.
     pub show_change: bool,
 }
 
@@ -285,14 +286,18 @@ pub fn grouped_bar_chart(chart: &GroupedBarChart) -> String {
     let change_texts: Vec<Option<String>> = values
         .iter()
         .map(|row| {
-            if chart.show_change {
+            if chart.show_change && n_series > 1 {
                 change_text(row[0], row[n_series - 1])
             } else {
                 None
             }
         })
         .collect();
-    let labels: Vec<&str> = chart.groups.iter().map(|group| group.label.as_str()).collect();
+    let labels: Vec<&str> = chart
+        .groups
+        .iter()
+        .map(|group| group.label.as_str())
+        .collect();
 
     let label_width = text_width(max_columns(&labels, LABEL_COLUMNS_MAX), FONT_SIZE);
     let value_width = text_width(
@@ -323,8 +328,7 @@ pub fn grouped_bar_chart(chart: &GroupedBarChart) -> String {
         .collect();
     let legend_bottom = write_legend(&mut body, &legend_items, plot_left, width, header.body_top);
     let groups_top = legend_bottom + GAP;
-    let bars_height =
-        n_series as f64 * (GROUPED_BAR_HEIGHT + GROUPED_BAR_GAP) - GROUPED_BAR_GAP;
+    let bars_height = n_series as f64 * (GROUPED_BAR_HEIGHT + GROUPED_BAR_GAP) - GROUPED_BAR_GAP;
     let group_height = bars_height + 2.0 * GROUP_PADDING;
     let height = groups_top + chart.groups.len() as f64 * group_height + MARGIN;
 
@@ -379,7 +383,8 @@ pub fn grouped_bar_chart(chart: &GroupedBarChart) -> String {
 /// Draws a donut of the slices' shares of their total, the total in its hole, and a legend of
 /// each slice's share in percent with one decimal and its value.
 pub fn share_chart(chart: &ShareChart) -> String {
-    let header = Header::new(&chart.title, &chart.unit);
+    // The unit is written under the total and after each value, so not again under the title.
+    let header = Header::new(&chart.title, "");
     let decimals = chart.decimals.min(DECIMALS_MAX);
     // A share exists only for a finite amount that is not negative.
     let amounts: Vec<Option<f64>> = chart
@@ -415,7 +420,11 @@ pub fn share_chart(chart: &ShareChart) -> String {
             }
         })
         .collect();
-    let labels: Vec<&str> = chart.slices.iter().map(|slice| slice.label.as_str()).collect();
+    let labels: Vec<&str> = chart
+        .slices
+        .iter()
+        .map(|slice| slice.label.as_str())
+        .collect();
 
     let legend_left = MARGIN + 2.0 * DONUT_RADIUS + 4.0 * GAP;
     let label_left = legend_left + SWATCH_SIZE + GAP;
@@ -423,8 +432,9 @@ pub fn share_chart(chart: &ShareChart) -> String {
         + text_width(max_columns(&labels, LABEL_COLUMNS_MAX), FONT_SIZE)
         + 2.0 * GAP
         + text_width(max_columns(&share_texts, usize::MAX), FONT_SIZE);
-    let value_right =
-        share_right + 2.0 * GAP + text_width(max_columns(&value_texts, usize::MAX), SMALL_FONT_SIZE);
+    let value_right = share_right
+        + 2.0 * GAP
+        + text_width(max_columns(&value_texts, usize::MAX), SMALL_FONT_SIZE);
     let width = VIEW_WIDTH.max(value_right + MARGIN);
     let legend_height = chart.slices.len() as f64 * LEGEND_ROW_HEIGHT;
     let body_height = legend_height.max(2.0 * DONUT_RADIUS);
@@ -450,7 +460,10 @@ pub fn share_chart(chart: &ShareChart) -> String {
         body.push_str("<g>");
         write_tooltip(
             &mut body,
-            &format!("{} {} {}", slice.label, share_texts[index], value_texts[index]),
+            &format!(
+                "{} {} {}",
+                slice.label, share_texts[index], value_texts[index]
+            ),
         );
         let _ = write!(
             body,
@@ -468,7 +481,7 @@ pub fn share_chart(chart: &ShareChart) -> String {
         start += length;
     }
     body.push_str("</g>");
-    let total = value_text(Some(half_total * 2.0), decimals, &chart.missing_text);
+    let total = value_text(finite(half_total * 2.0), decimals, &chart.missing_text);
     let _ = write!(
         body,
         r#"<text class="total" x="{}" y="{}" text-anchor="middle" font-size="{}" font-weight="bold" fill="{}">{}</text>"#,
@@ -479,8 +492,8 @@ pub fn share_chart(chart: &ShareChart) -> String {
         escape(&total),
     );
     if !chart.unit.is_empty() {
-        let hole_columns = (2.0 * (DONUT_RADIUS - DONUT_THICKNESS)
-            / (COLUMN_EM * SMALL_FONT_SIZE)) as usize;
+        let hole_columns =
+            (2.0 * (DONUT_RADIUS - DONUT_THICKNESS) / (COLUMN_EM * SMALL_FONT_SIZE)) as usize;
         let _ = write!(
             body,
             r#"<text x="{}" y="{}" text-anchor="middle" font-size="{}" fill="{}">{}</text>"#,
@@ -659,7 +672,14 @@ fn write_label(svg: &mut String, label: &str, right: f64, centre: f64) {
 }
 
 /// A bar from the zero axis to the value; nothing for a missing value.
-fn write_bar(svg: &mut String, plot: &Plot, value: Option<f64>, centre: f64, thickness: f64, fill: &str) {
+fn write_bar(
+    svg: &mut String,
+    plot: &Plot,
+    value: Option<f64>,
+    centre: f64,
+    thickness: f64,
+    fill: &str,
+) {
     let Some(value) = value else {
         return;
     };
@@ -678,7 +698,14 @@ fn write_bar(svg: &mut String, plot: &Plot, value: Option<f64>, centre: f64, thi
 
 /// A value's text just past the end of its bar: right of a positive bar, left of a negative one,
 /// right of the axis for zero or a missing value.
-fn write_value(svg: &mut String, plot: &Plot, value: Option<f64>, text: &str, centre: f64, font_size: f64) {
+fn write_value(
+    svg: &mut String,
+    plot: &Plot,
+    value: Option<f64>,
+    text: &str,
+    centre: f64,
+    font_size: f64,
+) {
     let end = plot.x(value.unwrap_or(0.0));
     let (x, anchor) = if value.is_some_and(|value| value < 0.0) {
         (end - GAP / 2.0, "end")
@@ -839,7 +866,10 @@ fn change_text(before: Option<f64>, after: Option<f64>) -> Option<String> {
 /// A coordinate or size for an attribute: one decimal is finer than any screen or printer needs.
 /// Every number written goes through here, so that NaN can never reach the SVG.
 fn number(value: f64) -> String {
-    debug_assert!(value.is_finite(), "a chart coordinate is not finite: {value}");
+    debug_assert!(
+        value.is_finite(),
+        "a chart coordinate is not finite: {value}"
+    );
     let value = if value.is_finite() { value } else { 0.0 };
     let text = format!("{:.1}", value + 0.0);
     let text = text.strip_suffix(".0").unwrap_or(&text);
@@ -974,7 +1004,10 @@ mod tests {
 
     fn attribute<'a>(tag: &'a str, name: &str) -> &'a str {
         let marker = format!(r#" {name}=""#);
-        let start = tag.find(&marker).unwrap_or_else(|| panic!("{name} in {tag}")) + marker.len();
+        let start = tag
+            .find(&marker)
+            .unwrap_or_else(|| panic!("{name} in {tag}"))
+            + marker.len();
         let length = tag[start..].find('"').unwrap();
         &tag[start..start + length]
     }
@@ -1110,7 +1143,10 @@ mod tests {
             .map(|tag| number_attribute(tag, "width"))
             .collect();
         assert_eq!(widths.len(), 4);
-        assert!(widths[0] > 200.0, "the largest bar uses the plot: {widths:?}");
+        assert!(
+            widths[0] > 200.0,
+            "the largest bar uses the plot: {widths:?}"
+        );
         assert!((widths[1] / widths[0] - 0.5).abs() < 0.01, "{widths:?}");
         assert!((widths[2] / widths[0] - 0.25).abs() < 0.01, "{widths:?}");
         assert_eq!(widths[3], 0.0);
@@ -1118,7 +1154,10 @@ mod tests {
         for tag in tags_of_class(&svg, "bar") {
             assert_eq!(number_attribute(tag, "x"), axis, "bars start at zero");
         }
-        assert_eq!(texts_of_class(&svg, "value"), ["100.0", "50.0", "25.0", "0.0"]);
+        assert_eq!(
+            texts_of_class(&svg, "value"),
+            ["100.0", "50.0", "25.0", "0.0"]
+        );
     }
 
     #[test]
@@ -1131,7 +1170,10 @@ mod tests {
         let negative_x = number_attribute(negative, "x");
         let negative_width = number_attribute(negative, "width");
         assert!(negative_x < axis);
-        assert!((negative_x + negative_width - axis).abs() < 0.11, "ends at the axis");
+        assert!(
+            (negative_x + negative_width - axis).abs() < 0.11,
+            "ends at the axis"
+        );
         assert!((negative_width / number_attribute(positive, "width") - 0.5).abs() < 0.01);
         let value_tags = tags_of_class(&svg, "value");
         assert!(number_attribute(value_tags[1], "x") < negative_x);
@@ -1158,7 +1200,10 @@ mod tests {
             .collect();
         // 中卫市 has no 2025 value: seven bars, and its missing mark.
         assert_eq!(widths.len(), 7);
-        assert!((widths[1] / widths[2] - 112.5 / 200.0).abs() < 0.01, "{widths:?}");
+        assert!(
+            (widths[1] / widths[2] - 112.5 / 200.0).abs() < 0.01,
+            "{widths:?}"
+        );
         assert!((widths[3] / widths[2] - 0.9).abs() < 0.01, "{widths:?}");
         let fills: Vec<&str> = tags_of_class(&svg, "bar")
             .iter()
@@ -1168,6 +1213,16 @@ mod tests {
         assert_eq!(texts_of_class(&svg, "change"), ["+12.5%", "-10.0%"]);
         assert_eq!(texts_of_class(&svg, "legend"), ["2024年", "2025年"]);
         assert_eq!(texts_of_class(&svg, "value").last().unwrap(), "—");
+    }
+
+    #[test]
+    fn one_series_has_no_change() {
+        let mut chart = year_on_year(vec![Group::new("银川市", vec![100.0])]);
+        chart.series.truncate(1);
+        let svg = grouped_bar_chart(&chart);
+        assert_well_formed(&svg);
+        assert!(texts_of_class(&svg, "change").is_empty(), "{svg}");
+        assert_eq!(tags_of_class(&svg, "bar").len(), 1);
     }
 
     #[test]
@@ -1186,7 +1241,14 @@ mod tests {
         assert_eq!(slices.len(), 4, "no arc for zero, negative or missing");
         let lengths: Vec<f64> = slices
             .iter()
-            .map(|tag| attribute(tag, "stroke-dasharray").split(' ').next().unwrap().parse().unwrap())
+            .map(|tag| {
+                attribute(tag, "stroke-dasharray")
+                    .split(' ')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
             .collect();
         let circumference: f64 = attribute(slices[0], "stroke-dasharray")
             .split(' ')
@@ -1201,12 +1263,15 @@ mod tests {
             .iter()
             .map(|tag| number_attribute(tag, "stroke-dashoffset"))
             .collect();
-        assert!((offsets[2] + lengths[0] + lengths[1]).abs() < 0.2, "{offsets:?}");
+        assert!(
+            (offsets[2] + lengths[0] + lengths[1]).abs() < 0.2,
+            "{offsets:?}"
+        );
         assert_eq!(
             texts_of_class(&svg, "share"),
             ["50.0%", "25.0%", "12.5%", "12.5%", "0.0%", "—", "—"]
         );
-        assert_eq!(texts_of_class(&svg, "total"), ["87.5"]);
+        assert_eq!(texts_of_class(&svg, "total"), ["100.0"]);
     }
 
     #[test]
@@ -1223,7 +1288,9 @@ mod tests {
         ] {
             assert_well_formed(&svg);
             assert_eq!(texts_of_class(&svg, "no-data"), ["暂无数据"], "{svg}");
-            assert!(tags_of_class(&svg, "bar").is_empty() && tags_of_class(&svg, "slice").is_empty());
+            assert!(
+                tags_of_class(&svg, "bar").is_empty() && tags_of_class(&svg, "slice").is_empty()
+            );
         }
     }
 
@@ -1279,16 +1346,20 @@ mod tests {
         let latin = truncate_to_columns("Yinchuan Shi Xingqing Qu Jiedao Banshichu", 24);
         assert_eq!(latin, "Yinchuan Shi Xingqing …");
         // A character of two columns is never split at the edge.
-        assert_eq!(truncate_to_columns("a银川市", 5), "a…");
+        assert_eq!(truncate_to_columns("a银川市", 4), "a…");
+        assert_eq!(truncate_to_columns("a银川市", 5), "a银…");
         assert_eq!(truncate_to_columns("银川市", 6), "银川市");
 
         let svg = bar_chart(&bars(&[(long, 1.0), ("银川市", 2.0)]));
         assert_well_formed(&svg);
         assert_eq!(texts_of_class(&svg, "label"), [cut.as_str(), "银川市"]);
-        assert!(svg.contains(&format!("<title>{long}</title>")), "the whole label as tooltip");
+        assert!(
+            svg.contains(&format!("<title>{long}</title>")),
+            "the whole label as tooltip"
+        );
         // The label column fits the cut label and no more.
         let label_right = number_attribute(tags_of_class(&svg, "label")[0], "x");
-        assert_eq!(label_right, MARGIN + text_width(LABEL_COLUMNS_MAX, FONT_SIZE));
+        assert!((label_right - MARGIN - text_width(LABEL_COLUMNS_MAX, FONT_SIZE)).abs() < 0.11);
     }
 
     #[test]
@@ -1296,7 +1367,10 @@ mod tests {
         let few: Vec<(String, f64)> = (0..5).map(|index| (format!("县{index}"), 1.0)).collect();
         let many: Vec<(String, f64)> = (0..50).map(|index| (format!("县{index}"), 1.0)).collect();
         let height = |items: &[(String, f64)]| {
-            let pairs: Vec<(&str, f64)> = items.iter().map(|(label, value)| (label.as_str(), *value)).collect();
+            let pairs: Vec<(&str, f64)> = items
+                .iter()
+                .map(|(label, value)| (label.as_str(), *value))
+                .collect();
             view_height(&bar_chart(&bars(&pairs)))
         };
         assert!((height(&many) - height(&few) - 45.0 * ROW_HEIGHT).abs() < 0.11);

@@ -13,14 +13,14 @@
 //! - `pages/`: one module per group of pages. Every change goes through the typed operations the
 //!   CLI uses ([`crate::operations`]), with the signed-in person as the actor.
 
-mod auth;
+pub mod auth;
 pub mod charts;
 mod pages;
 pub mod server;
 pub mod tls;
 mod view;
 
-pub use server::{ConsoleHandle, start};
+pub use server::{ConsoleHandle, UPLOAD_BYTES_MAX, start, uses_tls};
 
 /// A password made for a new account or a reset: 16 characters from an alphabet without the
 /// letters people confuse (0/O, 1/l/I), about 90 bits.

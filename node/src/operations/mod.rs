@@ -84,6 +84,7 @@ pub enum Request {
     Confirm(confirm::ConfirmRequest),
     Users(users::UsersRequest),
     PutRows(put_rows::PutRowsRequest),
+    Changes(changes::ChangesRequest),
 }
 
 /// Every operation's answer, in the same order as [`Request`].
@@ -109,6 +110,7 @@ pub enum Response {
     Confirm(confirm::ConfirmAnswer),
     Users(users::UsersAnswer),
     PutRows(put_rows::PutRowsAnswer),
+    Changes(changes::ChangesAnswer),
 }
 
 /// A request and who makes it: what crosses the control socket.
@@ -179,7 +181,8 @@ fn activity_of(request: &Request, code: topology::DivisionCode) -> Option<(&'sta
         | Request::Completeness(_)
         | Request::Explain(_)
         | Request::Verify(_)
-        | Request::Records(_) => return None,
+        | Request::Records(_)
+        | Request::Changes(_) => return None,
     })
 }
 
@@ -236,6 +239,7 @@ fn apply_request(
         (Request::Confirm(confirm), _) => Response::Confirm(confirm.apply(core, context)?),
         (Request::Users(users), _) => Response::Users(users.apply(core, context)?),
         (Request::PutRows(rows), _) => Response::PutRows(rows.apply(core, context)?),
+        (Request::Changes(changes), _) => Response::Changes(changes.apply(core, context)?),
     })
 }
 

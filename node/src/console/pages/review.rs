@@ -237,10 +237,15 @@ async fn changes_of(
     node: DivisionCode,
     ledger: schemas::Ledger,
     period: schemas::Period,
-) -> Option<()> {
-    // MERGE: Request::Changes from the `changes` branch.
-    let _ = (console, signed_in, node, ledger, period);
-    None::<()>
+) -> Option<crate::core::changes::SubmissionChanges> {
+    let request = Request::Changes(crate::operations::changes::ChangesRequest {
+        ledger,
+        period,
+        node,
+    });
+    console_answer!(run(console, signed_in, request).await, Changes)
+        .ok()
+        .and_then(|answer| answer.changes)
 }
 
 #[derive(Debug, serde::Deserialize)]
