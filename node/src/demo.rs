@@ -21,9 +21,9 @@ use schemas::{Ledger, Period, coefficients};
 use serde::{Deserialize, Serialize};
 use topology::DivisionCode;
 
+use crate::clock::unix_ms;
 use crate::core::Actor;
 use crate::core::accounts::{Account, Role};
-use crate::clock::unix_ms;
 use crate::export::{self, ExportFormat};
 use crate::import::{ImportTarget, Progress, parse_csv};
 use crate::local_tree::{self, LocalTree};
@@ -403,8 +403,16 @@ const DEMO_CONSOLES: [(&str, &str, &[(&str, &str, Role)]); 3] = [
             ("region-admin", "周建国", Role::Admin),
         ],
     ),
-    ("640100000000", "127.0.0.1:8641", &[("yinchuan", "张伟", Role::Reviewer)]),
-    ("640104000000", "127.0.0.1:8642", &[("xingqing", "王芳", Role::Clerk)]),
+    (
+        "640100000000",
+        "127.0.0.1:8641",
+        &[("yinchuan", "张伟", Role::Reviewer)],
+    ),
+    (
+        "640104000000",
+        "127.0.0.1:8642",
+        &[("xingqing", "王芳", Role::Clerk)],
+    ),
 ];
 
 /// Starts the demo's consoles and adds their accounts; one line per account to print.
@@ -500,10 +508,7 @@ pub fn run(options: DemoOptions) -> Result<()> {
         let consoles = serve_demo_consoles(&tree).await?;
         if !options.json {
             println!();
-            println!(
-                "{}",
-                t!("console.demo.heading", password = DEMO_PASSWORD)
-            );
+            println!("{}", t!("console.demo.heading", password = DEMO_PASSWORD));
             for console in &consoles {
                 println!("  {console}");
             }

@@ -661,7 +661,8 @@ fn user_command(command: UserCommand, actor: &Actor) -> CliResult {
             password_stdin,
             json,
         } => {
-            let name = Actor::new(&name).map_err(|error| OperationError::invalid(error.to_string()))?;
+            let name =
+                Actor::new(&name).map_err(|error| OperationError::invalid(error.to_string()))?;
             let (password, made) = password(password_stdin)?;
             let request = UsersRequest::Add {
                 login,

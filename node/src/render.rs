@@ -952,7 +952,10 @@ pub fn confirm(answer: &crate::operations::confirm::ConfirmAnswer) -> String {
 }
 
 /// `user …`: the account changed (with a password made for it, shown once) and every account.
-pub fn users(answer: &crate::operations::users::UsersAnswer, made_password: Option<&str>) -> String {
+pub fn users(
+    answer: &crate::operations::users::UsersAnswer,
+    made_password: Option<&str>,
+) -> String {
     let mut out = String::new();
     if let Some(login) = &answer.changed {
         let _ = writeln!(out, "{}", t!("cli.user.changed", login = login));
@@ -964,7 +967,11 @@ pub fn users(answer: &crate::operations::users::UsersAnswer, made_password: Opti
             t!("cli.user.password_made", login = login, password = password)
         );
     }
-    let _ = writeln!(out, "{}", t!("cli.user.heading", count = answer.accounts.len()));
+    let _ = writeln!(
+        out,
+        "{}",
+        t!("cli.user.heading", count = answer.accounts.len())
+    );
     for account in &answer.accounts {
         let role_key = format!("accounts.role.{}", account.role.slug());
         let _ = writeln!(

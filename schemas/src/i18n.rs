@@ -192,9 +192,16 @@ mod tests {
         Language::English.scope(|| {
             assert_eq!(Language::current(), Language::English);
             let other = std::thread::spawn(Language::current).join().unwrap();
-            assert_eq!(other, outside, "another thread keeps the process's language");
+            assert_eq!(
+                other, outside,
+                "another thread keeps the process's language"
+            );
             Language::Chinese.scope(|| assert_eq!(Language::current(), Language::Chinese));
-            assert_eq!(Language::current(), Language::English, "nested scopes restore");
+            assert_eq!(
+                Language::current(),
+                Language::English,
+                "nested scopes restore"
+            );
         });
         assert_eq!(Language::current(), outside);
     }

@@ -115,7 +115,14 @@ fn the_city_sees_exactly_the_record_edited_the_one_deleted_and_the_one_added() {
             None,
         )
         .unwrap();
-    county.submit(Ledger::Energy, SAMPLE_PERIOD, &sim_tests::harness::clerk(), 2_000).unwrap();
+    county
+        .submit(
+            Ledger::Energy,
+            SAMPLE_PERIOD,
+            &sim_tests::harness::clerk(),
+            2_000,
+        )
+        .unwrap();
     link.push(&mut city, &mut county).unwrap();
     assert!(link.parent_refusals().is_empty());
 

@@ -1,4 +1,4 @@
-//! `huizong bench`: the three measurements the backbone is held to, each next to a baseline
+//! `huizong bench`: the measurements the backbone is held to, each next to a baseline
 //! measured in the same run.
 //!
 //! 1. import: 100,000 vehicle dispatch orders from CSV into one ledger document (parse, check,
@@ -11,6 +11,9 @@
 //!    region's rollup including it, over many rounds (p50, p90, max).
 //! 4. import-xlsx ([`xlsx_import`]): 100,000 energy rows from an XLSX workbook, rows per second and
 //!    peak memory; baseline: the same rows from CSV.
+//! 5. console-pages ([`console_pages`]): the web console's completeness and figures pages at the
+//!    root of the demo tree and of a generated 100-county province, median time per page;
+//!    baseline: the operation each page is built on.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -27,8 +30,10 @@ use schemas::{Ledger, document};
 use serde::Serialize;
 use topology::DivisionCode;
 
+mod console_pages;
 mod xlsx_import;
 
+pub use console_pages::{ConsolePagesBench, bench_console_pages};
 pub use xlsx_import::{XlsxImportBench, bench_xlsx_import};
 
 use crate::clock::unix_ms;
@@ -43,7 +48,7 @@ const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Options of `huizong bench`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchOptions {
-    /// Run only one benchmark: import, sync, propagation or import-xlsx.
+    /// Run only one benchmark: import, sync, propagation, import-xlsx or console-pages.
     #[arg(long)]
     pub only: Option<String>,
     /// Dispatch orders in the import benchmark, energy rows in the XLSX import benchmark.
@@ -103,6 +108,7 @@ pub struct BenchReport {
     pub sync: Option<SyncBench>,
     pub propagation: Option<PropagationBench>,
     pub import_xlsx: Option<XlsxImportBench>,
+    pub console_pages: Option<ConsolePagesBench>,
 }
 
 fn percentile(samples: &[f64], fraction: f64) -> f64 {
@@ -569,6 +575,25 @@ fn render(report: &BenchReport) -> String {
             }
         );
     }
+    if let Some(console) = &report.console_pages {
+        for page in &console.pages {
+            let _ = writeln!(
+                text,
+                "console-pages: {} ({} nodes) {} page, {} KiB: median {:.1} ms, p90 {:.1} ms, max {:.1} ms \
+                 over {} requests; baseline the operation alone {:.1} ms ({:.2}x)",
+                page.tree,
+                page.nodes,
+                page.page,
+                page.page_bytes / 1024,
+                page.median_ms,
+                page.p90_ms,
+                page.max_ms,
+                page.rounds,
+                page.baseline_operation_median_ms,
+                page.page_over_operation
+            );
+        }
+    }
     text
 }
 
@@ -580,9 +605,18 @@ pub fn run(options: BenchOptions) -> Result<()> {
         .context("cannot start the async runtime")?;
     let wants = |name: &str| options.only.as_deref().is_none_or(|only| only == name);
     if let Some(only) = &options.only
-        && !["import", "sync", "propagation", "import-xlsx"].contains(&only.as_str())
+        && ![
+            "import",
+            "sync",
+            "propagation",
+            "import-xlsx",
+            "console-pages",
+        ]
+        .contains(&only.as_str())
     {
-        bail!("unknown benchmark {only:?}: expected import, sync, propagation or import-xlsx");
+        bail!(
+            "unknown benchmark {only:?}: expected import, sync, propagation, import-xlsx or console-pages"
+        );
     }
     let report = runtime.block_on(async {
         let mut report = BenchReport::default();
@@ -599,6 +633,9 @@ pub fn run(options: BenchOptions) -> Result<()> {
             let rows = options.records;
             report.import_xlsx =
                 Some(tokio::task::spawn_blocking(move || bench_xlsx_import(rows)).await??);
+        }
+        if wants("console-pages") {
+            report.console_pages = Some(bench_console_pages(options.rounds).await?);
         }
         anyhow::Ok(report)
     })?;

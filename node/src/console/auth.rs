@@ -61,8 +61,7 @@ pub fn random_token() -> String {
 /// Compares two tokens in time independent of where they differ.
 pub fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |difference, (x, y)| difference | (x ^ y))
             == 0
@@ -83,6 +82,9 @@ pub struct Session {
 /// The sessions and throttles of one console.
 #[derive(Debug, Default)]
 pub struct Sessions {
+    /// The names of the session and login cookies: browsers keep cookies per host, not per
+    /// port, so two consoles on one machine (the demo's three) need names of their own.
+    cookie_suffix: String,
     sessions: Mutex<HashMap<String, Session>>,
     failures: Mutex<HashMap<String, Failures>>,
 }
@@ -95,6 +97,24 @@ struct Failures {
 }
 
 impl Sessions {
+    /// The sessions of the console of `node`, with cookies named after it.
+    pub fn of_node(node: impl std::fmt::Display) -> Sessions {
+        Sessions {
+            cookie_suffix: format!("_{node}"),
+            ..Sessions::default()
+        }
+    }
+
+    /// The name of the session cookie.
+    pub fn session_cookie(&self) -> String {
+        format!("{SESSION_COOKIE}{}", self.cookie_suffix)
+    }
+
+    /// The name of the login form's double-submit cookie.
+    pub fn login_cookie(&self) -> String {
+        format!("{LOGIN_COOKIE}{}", self.cookie_suffix)
+    }
+
     /// Starts a session; returns its token.
     pub fn start(&self, mut session: Session, now_ms: i64) -> String {
         let token = random_token();
@@ -307,26 +327,23 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &State) -> Result<Self, Response> {
         let language = language_of(&parts.headers);
         let now_ms = crate::clock::unix_ms();
-        let session = cookie_value(&parts.headers, SESSION_COOKIE).and_then(|token| {
-            state
-                .sessions()
-                .get(&token, now_ms)
-                .map(|session| (token, session))
-        });
+        let session =
+            cookie_value(&parts.headers, &state.sessions().session_cookie()).and_then(|token| {
+                state
+                    .sessions()
+                    .get(&token, now_ms)
+                    .map(|session| (token, session))
+            });
         let Some((token, session)) = session else {
-            let is_page = parts.method == axum::http::Method::GET
-                && !parts.uri.path().starts_with("/api/");
+            let is_page =
+                parts.method == axum::http::Method::GET && !parts.uri.path().starts_with("/api/");
             return Err(if is_page {
                 let next = parts
                     .uri
                     .path_and_query()
                     .map_or("/", |path| path.as_str())
                     .to_owned();
-                Redirect::to(&format!(
-                    "/login?next={}",
-                    url_encode(&next)
-                ))
-                .into_response()
+                Redirect::to(&format!("/login?next={}", url_encode(&next))).into_response()
             } else {
                 refused(
                     StatusCode::UNAUTHORIZED,
@@ -396,7 +413,10 @@ mod tests {
             now += SESSION_IDLE_MS / 2;
             assert!(sessions.get(&token, now).is_some());
         }
-        assert!(sessions.get(&token, SESSION_LONGEST_MS).is_none(), "longest");
+        assert!(
+            sessions.get(&token, SESSION_LONGEST_MS).is_none(),
+            "longest"
+        );
         assert!(sessions.get("not a token", 0).is_none());
     }
 

@@ -157,7 +157,7 @@ pub async fn start(
     let local_address = listener.local_addr()?;
     let console = Arc::new(Console {
         handle: handle.clone(),
-        sessions: Sessions::default(),
+        sessions: Sessions::of_node(handle.code()),
         templates,
         secure: tls,
         upload_dir,
@@ -168,8 +168,11 @@ pub async fn start(
         IpAddr::V4(ip) => ip.to_string(),
     };
     let (url, fingerprint, generated, task) = if tls {
-        let certificate =
-            super::tls::console_certificate(node_directory, settings, &local_address.ip().to_string())?;
+        let certificate = super::tls::console_certificate(
+            node_directory,
+            settings,
+            &local_address.ip().to_string(),
+        )?;
         let fingerprint = certificate.fingerprint.clone();
         let generated = certificate.generated;
         let acceptor = TlsAcceptor::from(super::tls::server_config(certificate)?);

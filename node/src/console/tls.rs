@@ -38,8 +38,7 @@ pub fn console_certificate(
     settings: &ConsoleSettings,
     host: &str,
 ) -> Result<ConsoleCertificate> {
-    let (certificate_path, key_path, given) = match (&settings.certificate, &settings.private_key)
-    {
+    let (certificate_path, key_path, given) = match (&settings.certificate, &settings.private_key) {
         (Some(certificate), Some(key)) => (certificate.clone(), key.clone(), true),
         (None, None) => (
             node_directory.join("console.crt"),
@@ -117,7 +116,9 @@ fn generate(certificate_path: &PathBuf, key_path: &PathBuf, host: &str) -> Resul
     let mut params = rcgen::CertificateParams::new(names)
         .map_err(|error| anyhow!(t!("console.tls.cannot_make", reason = error)))?;
     if let Ok(address) = host.parse::<IpAddr>() {
-        params.subject_alt_names.push(rcgen::SanType::IpAddress(address));
+        params
+            .subject_alt_names
+            .push(rcgen::SanType::IpAddress(address));
     }
     params
         .distinguished_name
@@ -126,8 +127,10 @@ fn generate(certificate_path: &PathBuf, key_path: &PathBuf, host: &str) -> Resul
     params.not_before = rcgen::date_time_ymd(2020, 1, 1);
     let until = jiff::tz::Offset::UTC
         .to_datetime(
-            now.checked_add(jiff::SignedDuration::from_hours(24 * GENERATED_CERTIFICATE_DAYS))
-                .unwrap_or(now),
+            now.checked_add(jiff::SignedDuration::from_hours(
+                24 * GENERATED_CERTIFICATE_DAYS,
+            ))
+            .unwrap_or(now),
         )
         .date();
     params.not_after = rcgen::date_time_ymd(

@@ -20,7 +20,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("password.html", include_str!("templates/password.html")),
     ("home.html", include_str!("templates/home.html")),
     ("draft.html", include_str!("templates/draft.html")),
-    ("completeness.html", include_str!("templates/completeness.html")),
+    (
+        "completeness.html",
+        include_str!("templates/completeness.html"),
+    ),
     ("review.html", include_str!("templates/review.html")),
     ("figures.html", include_str!("templates/figures.html")),
     ("explain.html", include_str!("templates/explain.html")),
@@ -90,8 +93,12 @@ fn number(value: Value, decimals: Option<usize>) -> Result<String, Error> {
 
 /// `1234567.5` → `1,234,567.5`.
 pub fn group_thousands(text: &str) -> String {
-    let (sign, digits) = text.strip_prefix('-').map_or(("", text), |rest| ("-", rest));
-    let (whole, fraction) = digits.split_once('.').map_or((digits, None), |(w, f)| (w, Some(f)));
+    let (sign, digits) = text
+        .strip_prefix('-')
+        .map_or(("", text), |rest| ("-", rest));
+    let (whole, fraction) = digits
+        .split_once('.')
+        .map_or((digits, None), |(w, f)| (w, Some(f)));
     let mut grouped = String::new();
     for (index, digit) in whole.chars().enumerate() {
         if index > 0 && (whole.len() - index) % 3 == 0 {
@@ -145,7 +152,10 @@ mod tests {
         assert_eq!(group_thousands("1234567.50"), "1,234,567.50");
         assert_eq!(group_thousands("-1234"), "-1,234");
         assert_eq!(group_thousands("123"), "123");
-        assert_eq!(number(Value::from("2500.456"), Some(2)).unwrap(), "2,500.46");
+        assert_eq!(
+            number(Value::from("2500.456"), Some(2)).unwrap(),
+            "2,500.46"
+        );
     }
 
     #[test]

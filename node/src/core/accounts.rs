@@ -6,8 +6,8 @@
 //!
 //! What a role may do is decided in [`Role::may`]; the console asks it for every page and form.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, CoreError, NodeCore};

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::import::import_failure;
 use super::{Context, Operation, OperationError};
 use crate::core::{CoreError, ImportOutcome, NodeCore};
-use crate::import::{ImportTarget, Layout, Progress, RawRows, Source, findings_problems, parse_rows};
+use crate::import::{
+    ImportTarget, Layout, Progress, RawRows, Source, findings_problems, parse_rows,
+};
 
 /// The arguments of `put_rows`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,9 +84,10 @@ impl Operation for PutRowsRequest {
             context.now_ms,
             Some(context.actor),
         ) {
-            Err(CoreError::RulesBroken { findings, .. }) => Err(import_failure(
-                findings_problems(std::slice::from_ref(&parsed), &findings),
-            )),
+            Err(CoreError::RulesBroken { findings, .. }) => Err(import_failure(findings_problems(
+                std::slice::from_ref(&parsed),
+                &findings,
+            ))),
             Err(other) => Err(other.into()),
             Ok(outcome) => Ok(PutRowsAnswer {
                 written: Some(outcome),

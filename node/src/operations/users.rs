@@ -69,7 +69,11 @@ fn existing(core: &NodeCore, login: &str) -> Result<Account, AccountError> {
 impl Operation for UsersRequest {
     type Answer = UsersAnswer;
 
-    fn apply(self, core: &mut NodeCore, context: &Context<'_>) -> Result<UsersAnswer, OperationError> {
+    fn apply(
+        self,
+        core: &mut NodeCore,
+        context: &Context<'_>,
+    ) -> Result<UsersAnswer, OperationError> {
         let changed = match self {
             UsersRequest::List => None,
             UsersRequest::Add {

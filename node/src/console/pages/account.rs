@@ -3,17 +3,16 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 
 use super::{Frame, run, see_other};
 use crate::console::auth::{
-    self, LANGUAGE_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, Session, SignedIn, language_of,
-    local_path, random_token, set_cookie,
+    self, LANGUAGE_COOKIE, Session, SignedIn, language_of, local_path, random_token, set_cookie,
 };
 use crate::console::server::{ClientAddress, Console};
 use crate::console::view;
@@ -25,7 +24,10 @@ pub fn routes() -> Router<Arc<Console>> {
     Router::new()
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
-        .route("/account/password", get(password_form).post(change_password))
+        .route(
+            "/account/password",
+            get(password_form).post(change_password),
+        )
         .route("/language/{code}", get(switch_language))
         .route("/static/console.css", get(style))
         .route("/static/console.js", get(script))
@@ -42,7 +44,13 @@ async fn login_form(
     headers: HeaderMap,
     Query(next): Query<Next>,
 ) -> Response {
-    login_page(&console, &headers, next.next.as_deref().unwrap_or("/"), None, StatusCode::OK)
+    login_page(
+        &console,
+        &headers,
+        next.next.as_deref().unwrap_or("/"),
+        None,
+        StatusCode::OK,
+    )
 }
 
 fn login_page(
@@ -66,7 +74,14 @@ fn login_page(
         },
     );
     *page.status_mut() = status;
-    if let Ok(value) = set_cookie(LOGIN_COOKIE, &token, console.secure, Some(3600)).parse() {
+    if let Ok(value) = set_cookie(
+        &console.sessions.login_cookie(),
+        &token,
+        console.secure,
+        Some(3600),
+    )
+    .parse()
+    {
         page.headers_mut().append(header::SET_COOKIE, value);
     }
     page
@@ -89,20 +104,18 @@ async fn login(
 ) -> Response {
     let language = language_of(&headers);
     let words = |key: &str| language.scope(|| crate::t!(key).into_owned());
-    let cookie_token = auth::cookie_value(&headers, LOGIN_COOKIE).unwrap_or_default();
+    let cookie_token =
+        auth::cookie_value(&headers, &console.sessions.login_cookie()).unwrap_or_default();
     if cookie_token.is_empty() || !auth::same_token(&cookie_token, &form.csrf) {
         return auth::refused(StatusCode::FORBIDDEN, language, "console.errors.csrf");
     }
     let now_ms = crate::clock::unix_ms();
     let login = form.login.trim().to_owned();
-    let held_ms = console
-        .sessions
-        .held_ms(&login, Some(client.ip()), now_ms);
+    let held_ms = console.sessions.held_ms(&login, Some(client.ip()), now_ms);
     if held_ms > 0 {
         let seconds = (held_ms + 999) / 1000;
-        let problem = language.scope(|| {
-            crate::t!("console.login.held", seconds = seconds).into_owned()
-        });
+        let problem =
+            language.scope(|| crate::t!("console.login.held", seconds = seconds).into_owned());
         return login_page(
             &console,
             &headers,
@@ -115,7 +128,10 @@ async fn login(
     let password = form.password.clone();
     let checked_login = login.clone();
     let account = tokio::task::spawn_blocking(move || {
-        let account = handle.with_core(|core| core.account(&checked_login)).ok().flatten();
+        let account = handle
+            .with_core(|core| core.account(&checked_login))
+            .ok()
+            .flatten();
         match account {
             Some(account) if password_matches(&account.password_hash, &password) => Some(account),
             Some(_) => None,
@@ -159,8 +175,18 @@ async fn login(
     };
     let mut response = see_other(target);
     for cookie in [
-        set_cookie(SESSION_COOKIE, &token, console.secure, None),
-        set_cookie(LOGIN_COOKIE, "", console.secure, Some(0)),
+        set_cookie(
+            &console.sessions.session_cookie(),
+            &token,
+            console.secure,
+            None,
+        ),
+        set_cookie(
+            &console.sessions.login_cookie(),
+            "",
+            console.secure,
+            Some(0),
+        ),
     ] {
         if let Ok(value) = cookie.parse() {
             response.headers_mut().append(header::SET_COOKIE, value);
@@ -172,9 +198,7 @@ async fn login(
 /// An argon2id hash of a random password, checked against when a login does not exist.
 fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| {
-        crate::core::accounts::hash_password(&random_token()).unwrap_or_default()
-    })
+    HASH.get_or_init(|| crate::core::accounts::hash_password(&random_token()).unwrap_or_default())
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,7 +216,14 @@ async fn logout(
     }
     console.sessions.end(&signed_in.token);
     let mut response = see_other("/login");
-    if let Ok(value) = set_cookie(SESSION_COOKIE, "", console.secure, Some(0)).parse() {
+    if let Ok(value) = set_cookie(
+        &console.sessions.session_cookie(),
+        "",
+        console.secure,
+        Some(0),
+    )
+    .parse()
+    {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
@@ -289,8 +320,8 @@ async fn switch_language(
 ) -> Response {
     let value = if code == "en" { "en" } else { "zh-CN" };
     let mut response = see_other(local_path(back.back.as_deref().unwrap_or("/")));
-    if let Ok(cookie) = set_cookie(LANGUAGE_COOKIE, value, console.secure, Some(365 * 86_400))
-        .parse()
+    if let Ok(cookie) =
+        set_cookie(LANGUAGE_COOKIE, value, console.secure, Some(365 * 86_400)).parse()
     {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }

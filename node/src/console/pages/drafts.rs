@@ -93,7 +93,10 @@ struct Outcome {
 
 fn table_of(ledger: Ledger, slug: Option<&str>) -> Option<Table> {
     match slug {
-        Some(slug) => slug.parse::<Table>().ok().filter(|table| table.ledger() == ledger),
+        Some(slug) => slug
+            .parse::<Table>()
+            .ok()
+            .filter(|table| table.ledger() == ledger),
         None => tables_of(ledger).first().copied(),
     }
 }
@@ -127,8 +130,17 @@ async fn draft_page(
     let Some(table) = table_of(ledger, query.table.as_deref()) else {
         return not_found(signed_in.language);
     };
-    render(&console, &signed_in, ledger, period, table, &query, Outcome::default(), StatusCode::OK)
-        .await
+    render(
+        &console,
+        &signed_in,
+        ledger,
+        period,
+        table,
+        &query,
+        Outcome::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -142,7 +154,12 @@ async fn render(
     outcome: Outcome,
     status: StatusCode,
 ) -> Response {
-    let here = format!("/drafts/{}/{}?table={}", ledger.slug(), period, table.slug());
+    let here = format!(
+        "/drafts/{}/{}?table={}",
+        ledger.slug(),
+        period,
+        table.slug()
+    );
     let frame = Frame::of(console, signed_in, &here).await;
     let language = signed_in.language;
     let records = run(
@@ -180,7 +197,11 @@ async fn render(
         .map(|(index, record)| GridRow {
             number: index as u64 + 1,
             id: record.id.clone(),
-            cells: record.fields.iter().map(|(_, value)| value.clone()).collect(),
+            cells: record
+                .fields
+                .iter()
+                .map(|(_, value)| value.clone())
+                .collect(),
         })
         .collect();
     let pages = all_rows.len().div_ceil(ROWS_PER_PAGE).max(1);
@@ -209,7 +230,8 @@ async fn render(
         read(console, language, move |core| {
             (
                 core.document_history(key).ok(),
-                core.definition_of(ledger, period).map(|definition| definition.deadline_ms),
+                core.definition_of(ledger, period)
+                    .map(|definition| definition.deadline_ms),
             )
         })
         .await;
@@ -331,7 +353,10 @@ async fn save_row(
     let Some(table) = table_of(ledger, form.get("table").map(String::as_str)) else {
         return not_found(signed_in.language);
     };
-    let number: u64 = form.get("row").and_then(|row| row.parse().ok()).unwrap_or(0);
+    let number: u64 = form
+        .get("row")
+        .and_then(|row| row.parse().ok())
+        .unwrap_or(0);
     let cells = cells_of(table, &form);
     let source = signed_in
         .language
@@ -504,7 +529,9 @@ async fn upload(
     };
     // The upload is written to a private directory of its own under the node's directory, under
     // the name the clerk gave it (so every problem names the clerk's file), and removed after.
-    let directory = console.upload_dir.join(crate::console::auth::random_token());
+    let directory = console
+        .upload_dir
+        .join(crate::console::auth::random_token());
     let path = directory.join(safe_file_name(&file_name));
     let written = std::fs::create_dir(&directory).and_then(|()| std::fs::write(&path, &bytes));
     if let Err(error) = written {
@@ -514,7 +541,13 @@ async fn upload(
             ..Outcome::default()
         };
         return render(
-            &console, &signed_in, ledger, period, table, &query, outcome,
+            &console,
+            &signed_in,
+            ledger,
+            period,
+            table,
+            &query,
+            outcome,
             StatusCode::INTERNAL_SERVER_ERROR,
         )
         .await;
@@ -698,7 +731,9 @@ async fn template(
         return not_found(signed_in.language);
     };
     let language = signed_in.language;
-    let directory = console.upload_dir.join(crate::console::auth::random_token());
+    let directory = console
+        .upload_dir
+        .join(crate::console::auth::random_token());
     let path = directory.join(format!("{}-template.xlsx", ledger.slug()));
     let written = {
         let path = path.clone();

@@ -307,7 +307,12 @@ async fn explain(
         core.topology()
             .subtree(core.code())
             .into_iter()
-            .map(|code| (code.to_string(), super::name_in(core.topology(), code, language)))
+            .map(|code| {
+                (
+                    code.to_string(),
+                    super::name_in(core.topology(), code, language),
+                )
+            })
             .collect::<std::collections::BTreeMap<_, _>>()
     })
     .await;
@@ -334,9 +339,10 @@ async fn download(
     Path((ledger, period, format)): Path<(String, String, String)>,
 ) -> Response {
     let language = signed_in.language;
-    let (Some((ledger, period)), Ok(format)) =
-        (ledger_period(&ledger, &period), format.parse::<ExportFormat>())
-    else {
+    let (Some((ledger, period)), Ok(format)) = (
+        ledger_period(&ledger, &period),
+        format.parse::<ExportFormat>(),
+    ) else {
         return not_found(language);
     };
     let here = format!("/figures/{}/{period}", ledger.slug());
@@ -350,7 +356,9 @@ async fn download(
         Ok(ret) => ret,
         Err(error) => return super::failure_page(&console, &signed_in, &here, &error).await,
     };
-    let directory = console.upload_dir.join(crate::console::auth::random_token());
+    let directory = console
+        .upload_dir
+        .join(crate::console::auth::random_token());
     let name = format!(
         "{}-{}-{period}.{}",
         ret.node,

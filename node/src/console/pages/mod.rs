@@ -83,12 +83,7 @@ pub async fn run(
         language.scope(|| operations::execute_running(&handle, call))
     })
     .await
-    .unwrap_or_else(|error| {
-        Err(OperationError::new(
-            ErrorKind::Internal,
-            error.to_string(),
-        ))
-    })
+    .unwrap_or_else(|error| Err(OperationError::new(ErrorKind::Internal, error.to_string())))
 }
 
 /// Reads the core in the reader's language on a blocking thread.
@@ -166,7 +161,11 @@ pub fn node_name(core: &NodeCore, language: Language) -> String {
 }
 
 /// Any node's name in the reader's language (its code when the topology does not name it).
-pub fn name_in(topology: &topology::Topology, code: topology::DivisionCode, language: Language) -> String {
+pub fn name_in(
+    topology: &topology::Topology,
+    code: topology::DivisionCode,
+    language: Language,
+) -> String {
     topology.node(code).map_or_else(
         || code.to_string(),
         |entry| match language {
@@ -240,9 +239,5 @@ macro_rules! console_answer {
 
 /// A plain redirect after a form (303: the browser then GETs the page).
 pub fn see_other(path: &str) -> Response {
-    (
-        StatusCode::SEE_OTHER,
-        [(header::LOCATION, path.to_owned())],
-    )
-        .into_response()
+    (StatusCode::SEE_OTHER, [(header::LOCATION, path.to_owned())]).into_response()
 }

@@ -86,14 +86,22 @@ async fn define(
         return refused;
     }
     let words = |key: &str| signed_in.language.scope(|| crate::t!(key).into_owned());
-    let ledger = form.get("ledger").and_then(|text| text.parse::<Ledger>().ok());
+    let ledger = form
+        .get("ledger")
+        .and_then(|text| text.parse::<Ledger>().ok());
     let period = form.get("period").and_then(|text| text.trim().parse().ok());
     let deadline = form
         .get("deadline")
         .and_then(|text| text.trim().parse::<jiff::civil::Date>().ok());
     let (Some(ledger), Some(period), Some(deadline)) = (ledger, period, deadline) else {
         let problem = words("console.returns.form_incomplete");
-        return show(&console, &signed_in, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return show(
+            &console,
+            &signed_in,
+            Some(problem),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let blocking_rules = form
         .get("blocking")
@@ -115,7 +123,13 @@ async fn define(
     match run(&console, &signed_in, request).await {
         Ok(_) => see_other("/returns"),
         Err(error) => {
-            show(&console, &signed_in, Some(error.message), StatusCode::UNPROCESSABLE_ENTITY).await
+            show(
+                &console,
+                &signed_in,
+                Some(error.message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -128,7 +142,9 @@ async fn lock(
     if let Err(refused) = may_manage(&signed_in, &form) {
         return refused;
     }
-    let ledger = form.get("ledger").and_then(|text| text.parse::<Ledger>().ok());
+    let ledger = form
+        .get("ledger")
+        .and_then(|text| text.parse::<Ledger>().ok());
     let period = form.get("period").and_then(|text| text.parse().ok());
     let (Some(ledger), Some(period)) = (ledger, period) else {
         return super::not_found(signed_in.language);
@@ -142,7 +158,13 @@ async fn lock(
     match run(&console, &signed_in, request).await {
         Ok(_) => see_other("/returns"),
         Err(error) => {
-            show(&console, &signed_in, Some(error.message), StatusCode::UNPROCESSABLE_ENTITY).await
+            show(
+                &console,
+                &signed_in,
+                Some(error.message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }

@@ -28,7 +28,10 @@ use crate::operations::review::ReviewRequest;
 pub fn routes() -> Router<Arc<Console>> {
     Router::new()
         .route("/completeness/{ledger}/{period}", get(completeness))
-        .route("/review/{node}/{ledger}/{period}", get(review_page).post(decide))
+        .route(
+            "/review/{node}/{ledger}/{period}",
+            get(review_page).post(decide),
+        )
 }
 
 /// One node of the completeness tree.
@@ -142,7 +145,16 @@ async fn review_page(
     signed_in: SignedIn,
     Path((node, ledger, period)): Path<(String, String, String)>,
 ) -> Response {
-    show_review(&console, &signed_in, &node, &ledger, &period, None, StatusCode::OK).await
+    show_review(
+        &console,
+        &signed_in,
+        &node,
+        &ledger,
+        &period,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn show_review(
@@ -155,7 +167,8 @@ async fn show_review(
     status: StatusCode,
 ) -> Response {
     let language = signed_in.language;
-    let (Some((ledger, period)), Ok(node)) = (ledger_period(ledger, period), node.parse::<DivisionCode>())
+    let (Some((ledger, period)), Ok(node)) =
+        (ledger_period(ledger, period), node.parse::<DivisionCode>())
     else {
         return not_found(language);
     };
@@ -268,9 +281,10 @@ async fn decide(
     if let Err(refused) = signed_in.require(Permission::ReviewChildren) {
         return refused;
     }
-    let (Some((ledger_value, period_value)), Ok(code)) =
-        (ledger_period(&ledger, &period), node.parse::<DivisionCode>())
-    else {
+    let (Some((ledger_value, period_value)), Ok(code)) = (
+        ledger_period(&ledger, &period),
+        node.parse::<DivisionCode>(),
+    ) else {
         return not_found(signed_in.language);
     };
     let returned_because = match form.verdict.as_str() {

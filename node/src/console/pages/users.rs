@@ -69,7 +69,11 @@ async fn change(
     if let Err(refused) = signed_in.require(Permission::ManageAccounts) {
         return refused;
     }
-    let field = |name: &str| form.get(name).map(|value| value.trim().to_owned()).unwrap_or_default();
+    let field = |name: &str| {
+        form.get(name)
+            .map(|value| value.trim().to_owned())
+            .unwrap_or_default()
+    };
     let login = field("login");
     let role = field("role").parse::<Role>();
     let mut made = None;
@@ -78,7 +82,14 @@ async fn change(
             let name = match Actor::new(&field("name")) {
                 Ok(name) => name,
                 Err(error) => {
-                    return show(&console, &signed_in, Some(error.to_string()), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+                    return show(
+                        &console,
+                        &signed_in,
+                        Some(error.to_string()),
+                        None,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                    .await;
                 }
             };
             let Ok(role) = role else {
@@ -86,20 +97,33 @@ async fn change(
             };
             let password = crate::console::new_password();
             made = Some((login.clone(), password.clone()));
-            UsersRequest::Add { login: login.clone(), name, role, password }
+            UsersRequest::Add {
+                login: login.clone(),
+                name,
+                role,
+                password,
+            }
         }
         "reset" => {
             let password = crate::console::new_password();
             made = Some((login.clone(), password.clone()));
-            UsersRequest::ResetPassword { login: login.clone(), password }
+            UsersRequest::ResetPassword {
+                login: login.clone(),
+                password,
+            }
         }
         "role" => {
             let Ok(role) = role else {
                 return super::not_found(signed_in.language);
             };
-            UsersRequest::SetRole { login: login.clone(), role }
+            UsersRequest::SetRole {
+                login: login.clone(),
+                role,
+            }
         }
-        "remove" => UsersRequest::Remove { login: login.clone() },
+        "remove" => UsersRequest::Remove {
+            login: login.clone(),
+        },
         _ => return super::not_found(signed_in.language),
     };
     let ends_sessions = !matches!(request, UsersRequest::Add { .. });
@@ -111,7 +135,14 @@ async fn change(
             show(&console, &signed_in, None, made, StatusCode::OK).await
         }
         Err(error) => {
-            show(&console, &signed_in, Some(error.message), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            show(
+                &console,
+                &signed_in,
+                Some(error.message),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
