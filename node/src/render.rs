@@ -404,6 +404,9 @@ pub fn status(view: &StatusView) -> String {
                 .unwrap_or_default()
         );
     }
+    if let Some(url) = &view.console_url {
+        let _ = writeln!(text, "{}", t!("status.node.console", url = url));
+    }
     for held in &view.held_off {
         let _ = writeln!(
             text,

@@ -408,3 +408,122 @@ fn the_scan_tells_format_and_print_from_a_catalogue_lookup() {
     std::fs::write(&path, text).unwrap();
     assert_eq!(english_literals(&path), 3);
 }
+
+/// Every `t("key"` (or `t('key'`) of the console's templates, and every prefix of a key made at
+/// render time (`t("console.state." ~ state)`), with the template's name.
+fn template_lookups() -> (BTreeSet<(String, String)>, BTreeSet<(String, String)>) {
+    let mut keys = BTreeSet::new();
+    let mut prefixes = BTreeSet::new();
+    let directory = workspace().join("node/src/console/templates");
+    for entry in std::fs::read_dir(&directory).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        for (at, _) in text.match_indices("t(") {
+            if text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|before| before.is_alphanumeric() || before == '_')
+            {
+                continue;
+            }
+            let rest = &text[at + 2..];
+            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
+            let literal = rest[1..].split(quote).next().unwrap();
+            let after = rest[1 + literal.len() + 1..].trim_start();
+            if after.starts_with('~') {
+                prefixes.insert((literal.to_owned(), name.clone()));
+            } else {
+                keys.insert((literal.to_owned(), name.clone()));
+            }
+        }
+    }
+    (keys, prefixes)
+}
+
+#[test]
+fn every_key_the_console_templates_look_up_is_in_the_catalogues() {
+    let chinese = catalogue("zh-CN");
+    let english = catalogue("en");
+    let (keys, prefixes) = template_lookups();
+    assert!(
+        keys.len() > 100,
+        "the scan finds the lookups: {}",
+        keys.len()
+    );
+    assert!(
+        prefixes.len() >= 8,
+        "the scan finds the made keys: {prefixes:?}"
+    );
+    let missing: Vec<_> = keys
+        .iter()
+        .filter(|(key, _)| !chinese.contains_key(key) || !english.contains_key(key))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "keys the templates look up but not in both catalogues: {missing:?}"
+    );
+    let no_family: Vec<_> = prefixes
+        .iter()
+        .filter(|(prefix, _)| !chinese.keys().any(|key| key.starts_with(prefix.as_str())))
+        .collect();
+    assert!(
+        no_family.is_empty(),
+        "made keys with no catalogue entry at all: {no_family:?}"
+    );
+    // The values the pages put after each prefix, family by family.
+    let families: [(&str, &[&str]); 10] = [
+        (
+            "console.state.",
+            &["missing", "submitted", "accepted", "returned"],
+        ),
+        ("console.verdict.", &["accepted", "returned"]),
+        ("console.severity.", &["error", "warning"]),
+        (
+            "console.timeliness.",
+            &["on_time", "late", "overdue", "not_yet_due"],
+        ),
+        ("console.explain.kind.", &["submission", "rollup"]),
+        (
+            "console.draft.done.",
+            &["imported", "saved", "deleted", "submitted", "confirmed"],
+        ),
+        (
+            "console.figures.download.",
+            &["xlsx", "csv", "sdmx-csv", "json"],
+        ),
+        ("accounts.role.", &["clerk", "reviewer", "admin", "viewer"]),
+        ("console.sync.role_", &["parent", "child"]),
+        (
+            "status.activity.",
+            &[
+                "import",
+                "submit",
+                "delete",
+                "confirm",
+                "review",
+                "define_return",
+                "set_lock",
+                "publish_topology",
+                "load_next_key",
+                "edit",
+                "user_add",
+                "user_change_password",
+                "user_reset_password",
+                "user_set_role",
+                "user_remove",
+            ],
+        ),
+    ];
+    for (prefix, values) in families {
+        for value in values {
+            let key = format!("{prefix}{value}");
+            assert!(
+                chinese.contains_key(&key) && english.contains_key(&key),
+                "{key} is made by a template but missing from a catalogue"
+            );
+        }
+    }
+}

@@ -1,7 +1,8 @@
 //! The web console refuses what it must, over real HTTP on 127.0.0.1: no page or API without a
 //! session, a clerk cannot review, a reviewer cannot decide on a grandchild or on its own node, a
 //! viewer cannot change anything, a form without the session's CSRF token is refused, wrong
-//! passwords are throttled, an aged session is refused, cookies carry their flags, an oversized
+//! passwords are throttled, an aged session is refused, a password reset or an account removed
+//! outside the console ends its sessions, cookies carry their flags, an oversized
 //! upload is refused, and a console beyond loopback without TLS does not start.
 //!
 //! The tree is the whole Ningxia tree in one process (region, five cities, 22 counties), each
@@ -458,10 +459,75 @@ async fn the_console_refuses_what_it_must() {
             .starts_with("/login")
     );
 
+    // A password reset or a removal made outside the console (as `huizong user reset` and
+    // `huizong user remove` do, through the operation) ends the session at its next request.
+    let mut reviewer_again = Client::new(&consoles.city.url);
+    assert_eq!(
+        reviewer_again
+            .sign_in("yinchuan", DEMO_PASSWORD)
+            .await
+            .status,
+        303
+    );
+    assert_eq!(reviewer_again.get("/").await.status, 200);
+    let mut viewer_again = Client::new(&consoles.region.url);
+    assert_eq!(
+        viewer_again.sign_in("viewer", DEMO_PASSWORD).await.status,
+        303
+    );
+    assert_eq!(viewer_again.get("/").await.status, 200);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let city_handle = consoles.city.console.handle.clone();
+    let region_handle = consoles.region.console.handle.clone();
+    tokio::task::spawn_blocking(move || {
+        let actor = node::core::Actor::new("周建国").expect("a name");
+        let reset = node::operations::execute_running(
+            &city_handle,
+            node::operations::Call {
+                actor: actor.clone(),
+                request: node::operations::Request::Users(
+                    node::operations::users::UsersRequest::ResetPassword {
+                        login: "yinchuan".to_owned(),
+                        password: "a-new-password-1".to_owned(),
+                    },
+                ),
+            },
+        );
+        assert!(reset.is_ok(), "{reset:?}");
+        let removed = node::operations::execute_running(
+            &region_handle,
+            node::operations::Call {
+                actor,
+                request: node::operations::Request::Users(
+                    node::operations::users::UsersRequest::Remove {
+                        login: "viewer".to_owned(),
+                    },
+                ),
+            },
+        );
+        assert!(removed.is_ok(), "{removed:?}");
+    })
+    .await
+    .expect("the reset and the removal");
+    for (who, client) in [
+        ("reset", &mut reviewer_again),
+        ("removed", &mut viewer_again),
+    ] {
+        let after = client.get("/").await;
+        assert_eq!(after.status, 303, "after the account was {who}: {after:?}");
+        assert!(
+            after
+                .header("location")
+                .unwrap_or_default()
+                .starts_with("/login"),
+            "{after:?}"
+        );
+    }
+
     // Wrong passwords: refused, then held with 429 even for the right one.
-    let mut guesser = Client::new(&consoles.city.url);
+    let mut guesser = Client::new(&consoles.region.url);
     for _ in 0..node::console::auth::FAILURES_BEFORE_HOLD {
-        let wrong = guesser.sign_in("yinchuan", "not-the-password").await;
+        let wrong = guesser.sign_in("region", "not-the-password").await;
         assert_eq!(wrong.status, 401, "a wrong password: {wrong:?}");
         assert!(
             wrong.body.contains("密码"),
@@ -469,7 +535,7 @@ async fn the_console_refuses_what_it_must() {
             wrong.body
         );
     }
-    let held = guesser.sign_in("yinchuan", DEMO_PASSWORD).await;
+    let held = guesser.sign_in("region", DEMO_PASSWORD).await;
     assert_eq!(held.status, 429, "the right password while held: {held:?}");
     assert!(
         !held
@@ -478,6 +544,36 @@ async fn the_console_refuses_what_it_must() {
             .any(|cookie| cookie.starts_with("huizong_session")),
         "no session while held"
     );
+
+    // `status` of a running node says where its console answers.
+    let handle = consoles.county.console.handle.clone();
+    let status = tokio::task::spawn_blocking(move || {
+        node::operations::execute_running(
+            &handle,
+            node::operations::Call {
+                actor: node::core::Actor::new("王芳").expect("a name"),
+                request: node::operations::Request::Status(
+                    node::operations::status::StatusRequest {},
+                ),
+            },
+        )
+    })
+    .await
+    .expect("status");
+    match status {
+        Ok(node::operations::Response::Status(view)) => {
+            assert_eq!(
+                view.console_url.as_deref(),
+                Some(consoles.county.url.as_str())
+            );
+            let text = schemas::Language::Chinese.scope(|| node::render::status(&view));
+            assert!(
+                text.contains(&format!("网页控制台：{}", consoles.county.url)),
+                "{text}"
+            );
+        }
+        other => panic!("status answered {other:?}"),
+    }
 
     consoles.tree.shutdown().await.expect("the tree stops");
 }

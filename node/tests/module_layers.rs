@@ -4,7 +4,8 @@
 //!
 //! The layers, lowest first: `core` (with `store`, `clock`, `returns`) knows nothing of what runs
 //! it; `driver` runs sessions and serves the control socket without knowing what an operation
-//! means; `operations` uses both; `render`, `demo`, `bench` and the binary sit on top.
+//! means; `operations` uses both; `render`, `console` (the web console), `demo`, `bench` and the
+//! binary sit on top.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -152,12 +153,19 @@ fn the_layers_hold_core_below_driver_below_operations_below_render() {
                 "import",
                 "demo",
                 "bench",
+                "console",
             ],
         ),
-        ("store", &["core", "driver", "operations", "render"]),
-        ("driver", &["operations", "render", "demo", "bench"]),
-        ("operations", &["render", "demo", "bench"]),
-        ("import", &["operations", "render", "driver"]),
+        (
+            "store",
+            &["core", "driver", "operations", "render", "console"],
+        ),
+        (
+            "driver",
+            &["operations", "render", "demo", "bench", "console"],
+        ),
+        ("operations", &["render", "demo", "bench", "console"]),
+        ("import", &["operations", "render", "driver", "console"]),
     ];
     for (module, not_above) in forbidden {
         let uses = &graph[*module];
@@ -169,6 +177,8 @@ fn the_layers_hold_core_below_driver_below_operations_below_render() {
         }
     }
     assert!(graph["operations"].contains("core") && graph["render"].contains("operations"));
+    // The web console is a front end like the CLI: it reaches the node through the operations.
+    assert!(graph["console"].contains("operations"));
 }
 
 #[test]

@@ -94,6 +94,7 @@ async fn time_pages(
         .serve_console(root.handle.code(), "127.0.0.1:0")
         .await?
         .context("no free loopback port for the console")?;
+    crate::demo::add_demo_account(&root.handle, "bench", "基准", Role::Viewer)?;
     let now_ms = unix_ms();
     let token = console.console.sessions.start(
         Session {
@@ -104,6 +105,7 @@ async fn time_pages(
             must_change_password: false,
             started_ms: now_ms,
             last_seen_ms: now_ms,
+            credentials_ms: 0,
         },
         now_ms,
     );

@@ -77,6 +77,10 @@ pub struct Session {
     pub must_change_password: bool,
     pub started_ms: i64,
     pub last_seen_ms: i64,
+    /// When the person last proved the password: at sign-in, or on changing it here. An
+    /// account whose password was set after this (a reset with `huizong user reset`), that was
+    /// removed or given another role, ends the session at its next request.
+    pub credentials_ms: i64,
 }
 
 /// The sessions and throttles of one console.
@@ -120,6 +124,7 @@ impl Sessions {
         let token = random_token();
         session.started_ms = now_ms;
         session.last_seen_ms = now_ms;
+        session.credentials_ms = now_ms;
         let mut sessions = self.sessions.lock().expect("sessions lock");
         sessions.retain(|_, session| live(session, now_ms));
         if sessions.len() >= SESSIONS_MAX
@@ -167,6 +172,7 @@ impl Sessions {
     pub fn password_changed(&self, token: &str) {
         if let Some(session) = self.sessions.lock().expect("sessions lock").get_mut(token) {
             session.must_change_password = false;
+            session.credentials_ms = crate::clock::unix_ms();
         }
     }
 
@@ -316,6 +322,11 @@ pub fn refused(status: StatusCode, language: Language, key: &str) -> Response {
 /// What every handler with a [`SignedIn`] argument can reach.
 pub trait HasSessions {
     fn sessions(&self) -> &Sessions;
+
+    /// Whether the session's account still stands as it was when the session began: it exists,
+    /// has the same role, and its password was not set since. Checked on every request, so
+    /// that a reset or removal made from the command line ends the session at once.
+    fn account_stands(&self, session: &Session) -> impl Future<Output = bool> + Send;
 }
 
 impl<State> FromRequestParts<State> for SignedIn
@@ -335,23 +346,12 @@ where
                     .map(|session| (token, session))
             });
         let Some((token, session)) = session else {
-            let is_page =
-                parts.method == axum::http::Method::GET && !parts.uri.path().starts_with("/api/");
-            return Err(if is_page {
-                let next = parts
-                    .uri
-                    .path_and_query()
-                    .map_or("/", |path| path.as_str())
-                    .to_owned();
-                Redirect::to(&format!("/login?next={}", url_encode(&next))).into_response()
-            } else {
-                refused(
-                    StatusCode::UNAUTHORIZED,
-                    language,
-                    "console.errors.not_signed_in",
-                )
-            });
+            return Err(refused_or_sign_in(parts, language));
         };
+        if !state.account_stands(&session).await {
+            state.sessions().end(&token);
+            return Err(refused_or_sign_in(parts, language));
+        }
         let path = parts.uri.path();
         if session.must_change_password && path != "/account/password" && path != "/logout" {
             return Err(Redirect::to("/account/password").into_response());
@@ -361,6 +361,26 @@ where
             token,
             language,
         })
+    }
+}
+
+/// The answer to a request without a live session: a page sends to the login form (and back
+/// after), anything else is refused with 401.
+fn refused_or_sign_in(parts: &Parts, language: Language) -> Response {
+    let is_page = parts.method == axum::http::Method::GET && !parts.uri.path().starts_with("/api/");
+    if is_page {
+        let next = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |path| path.as_str())
+            .to_owned();
+        Redirect::to(&format!("/login?next={}", url_encode(&next))).into_response()
+    } else {
+        refused(
+            StatusCode::UNAUTHORIZED,
+            language,
+            "console.errors.not_signed_in",
+        )
     }
 }
 
@@ -398,6 +418,7 @@ mod tests {
             must_change_password: false,
             started_ms: 0,
             last_seen_ms: 0,
+            credentials_ms: 0,
         }
     }
 

@@ -17,7 +17,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
 
-use super::auth::{HasSessions, Sessions};
+use super::auth::{HasSessions, Session, Sessions};
 use crate::directory::ConsoleSettings;
 use crate::driver::NodeHandle;
 use crate::t;
@@ -54,6 +54,20 @@ impl std::fmt::Debug for Console {
 impl HasSessions for Arc<Console> {
     fn sessions(&self) -> &Sessions {
         &self.sessions
+    }
+
+    async fn account_stands(&self, session: &Session) -> bool {
+        let handle = self.handle.clone();
+        let login = session.login.clone();
+        let account =
+            tokio::task::spawn_blocking(move || handle.with_core(|core| core.account(&login)))
+                .await;
+        matches!(
+            account,
+            Ok(Ok(Some(account)))
+                if account.role == session.role
+                    && account.password_changed_ms <= session.credentials_ms
+        )
     }
 }
 

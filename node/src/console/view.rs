@@ -48,6 +48,8 @@ pub fn environment() -> Result<Environment<'static>, Error> {
     environment.add_function("t", translate);
     environment.add_filter("time", time);
     environment.add_filter("number", number);
+    environment.add_filter("table_name", table_name);
+    environment.add_filter("field_name", field_name);
     Ok(environment)
 }
 
@@ -64,6 +66,35 @@ fn translate(key: &str, kwargs: Kwargs) -> Result<String, Error> {
         text = text.replace(&format!("%{{{name}}}"), &shown);
     }
     Ok(text)
+}
+
+/// A table's slug as the reader calls it: 公务用车 in Chinese, the slug in English; anything else
+/// as it came.
+fn table_name(slug: &str) -> String {
+    match (slug.parse::<schemas::table::Table>(), Language::current()) {
+        (Ok(table), Language::Chinese) => table.name_zh().to_owned(),
+        _ => slug.to_owned(),
+    }
+}
+
+/// A field of `table` as its column is headed on forms in Chinese (购置价格（元）), the field's
+/// name in English; anything else as it came.
+fn field_name(field: &str, table: &str) -> String {
+    let header = table
+        .parse::<schemas::table::Table>()
+        .ok()
+        .and_then(|table| {
+            table
+                .spec()
+                .columns
+                .iter()
+                .find(|column| column.field == field)
+                .map(|column| column.header_zh)
+        });
+    match (header, Language::current()) {
+        (Some(header), Language::Chinese) => header.to_owned(),
+        _ => field.to_owned(),
+    }
 }
 
 /// Unix milliseconds as Beijing time with the zone named; nothing for none.

@@ -94,6 +94,9 @@ pub struct StatusView {
     /// The latest operations that changed the node, who made them and when, oldest first.
     #[serde(default)]
     pub recent_activity: Vec<crate::core::activity::ActivityEntry>,
+    /// Where the node's web console answers (running nodes whose console serves).
+    #[serde(default)]
+    pub console_url: Option<String>,
 }
 
 /// A child held off, and why.
@@ -189,6 +192,7 @@ pub fn status(
             })
             .unwrap_or_default(),
         recent_activity: core.recent_activity(RECENT_ACTIVITY_SHOWN)?,
+        console_url: running.and_then(NodeHandle::console_url),
     })
 }
 

@@ -165,6 +165,7 @@ async fn login(
             must_change_password: account.must_change_password,
             started_ms: now_ms,
             last_seen_ms: now_ms,
+            credentials_ms: 0,
         },
         now_ms,
     );
