@@ -392,9 +392,12 @@ fn print_summary(summary: &DemoSummary) {
 /// The password of every demo account: the demo is for trying the console on one machine.
 pub const DEMO_PASSWORD: &str = "huizong-demo";
 
+/// A demo account: login, the person's name, role.
+type DemoAccount = (&'static str, &'static str, Role);
+
 /// The demo's consoles: the region, one city and one county, each with accounts for the people
 /// who work there (login, name, role), on ports 8640–8642 when free.
-const DEMO_CONSOLES: [(&str, &str, &[(&str, &str, Role)]); 3] = [
+const DEMO_CONSOLES: [(&str, &str, &[DemoAccount]); 3] = [
     (
         "640000000000",
         "127.0.0.1:8640",

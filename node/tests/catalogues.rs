@@ -409,9 +409,12 @@ fn the_scan_tells_format_and_print_from_a_catalogue_lookup() {
     assert_eq!(english_literals(&path), 3);
 }
 
+/// Keys (or key prefixes) with the file each was found in.
+type KeysFound = BTreeSet<(String, String)>;
+
 /// Every `t("key"` (or `t('key'`) of the console's templates, and every prefix of a key made at
 /// render time (`t("console.state." ~ state)`), with the template's name.
-fn template_lookups() -> (BTreeSet<(String, String)>, BTreeSet<(String, String)>) {
+fn template_lookups() -> (KeysFound, KeysFound) {
     let mut keys = BTreeSet::new();
     let mut prefixes = BTreeSet::new();
     let directory = workspace().join("node/src/console/templates");

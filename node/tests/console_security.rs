@@ -207,6 +207,9 @@ fn code(text: &str) -> DivisionCode {
     DivisionCode::parse(text).expect("a division code")
 }
 
+/// An account: login, the person's name, role.
+type Person = (&'static str, &'static str, Role);
+
 struct Consoles {
     tree: LocalTree,
     region: node::console::ConsoleHandle,
@@ -226,7 +229,7 @@ async fn consoles() -> Consoles {
         .expect("prepare")
         .expect("the tree is prepared");
     let tree = prepared.start(false).expect("the tree starts");
-    let accounts: [(&str, &[(&str, &str, Role)]); 3] = [
+    let accounts: [(&str, &[Person]); 3] = [
         (
             REGION,
             &[

@@ -270,6 +270,9 @@ pub fn language_of(headers: &HeaderMap) -> Language {
     }
 }
 
+/// A refused request's answer, boxed: a response is large to carry in every `Result`.
+pub type Refused = Box<Response>;
+
 /// The signed-in person of a request, with the session's token and the reader's language. Taking
 /// it as an argument makes a handler refuse requests without a live session: a page redirects to
 /// the login form, anything else answers 401.
@@ -282,28 +285,28 @@ pub struct SignedIn {
 
 impl SignedIn {
     /// Refuses the request unless the role allows it (403, in the reader's words).
-    pub fn require(&self, permission: Permission) -> Result<(), Response> {
+    pub fn require(&self, permission: Permission) -> Result<(), Refused> {
         if self.session.role.may(permission) {
             Ok(())
         } else {
-            Err(refused(
+            Err(Box::new(refused(
                 StatusCode::FORBIDDEN,
                 self.language,
                 "console.errors.not_allowed",
-            ))
+            )))
         }
     }
 
     /// Refuses a changing request whose CSRF token is not the session's.
-    pub fn check_csrf(&self, token: &str) -> Result<(), Response> {
+    pub fn check_csrf(&self, token: &str) -> Result<(), Refused> {
         if same_token(token, &self.session.csrf) {
             Ok(())
         } else {
-            Err(refused(
+            Err(Box::new(refused(
                 StatusCode::FORBIDDEN,
                 self.language,
                 "console.errors.csrf",
-            ))
+            )))
         }
     }
 }

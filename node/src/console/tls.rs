@@ -5,7 +5,7 @@
 //! The node's ed25519 identity is for QUIC only: browsers do not take ed25519 certificates.
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
@@ -106,7 +106,7 @@ pub fn fingerprint(der: &[u8]) -> String {
 }
 
 /// Makes an ECDSA P-256 certificate for `host` (and localhost), key file private.
-fn generate(certificate_path: &PathBuf, key_path: &PathBuf, host: &str) -> Result<()> {
+fn generate(certificate_path: &Path, key_path: &Path, host: &str) -> Result<()> {
     let key_pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
         .map_err(|error| anyhow!(t!("console.tls.cannot_make", reason = error)))?;
     let mut names = vec!["localhost".to_owned()];

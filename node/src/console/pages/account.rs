@@ -213,7 +213,7 @@ async fn logout(
     Form(form): Form<CsrfOnly>,
 ) -> Response {
     if let Err(refusal) = signed_in.check_csrf(&form.csrf) {
-        return refusal;
+        return *refusal;
     }
     console.sessions.end(&signed_in.token);
     let mut response = see_other("/login");
@@ -267,7 +267,7 @@ async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> Response {
     if let Err(refusal) = signed_in.check_csrf(&form.csrf) {
-        return refusal;
+        return *refusal;
     }
     if form.new != form.repeat {
         let problem = signed_in

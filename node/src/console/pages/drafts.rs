@@ -333,7 +333,10 @@ fn refusal(error: OperationError, pending: Option<Pending>) -> Outcome {
 }
 
 /// Checks the form's token and that the person may edit; the refusal otherwise.
-fn may_change(signed_in: &SignedIn, csrf: Option<&String>) -> Result<(), Response> {
+fn may_change(
+    signed_in: &SignedIn,
+    csrf: Option<&String>,
+) -> Result<(), crate::console::auth::Refused> {
     signed_in.check_csrf(csrf.map_or("", String::as_str))?;
     signed_in.require(Permission::EditOwnLedgers)
 }
@@ -345,7 +348,7 @@ async fn save_row(
     axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
 ) -> Response {
     if let Err(refused) = may_change(&signed_in, form.get("csrf")) {
-        return refused;
+        return *refused;
     }
     let Some((ledger, period)) = ledger_period(&ledger, &period) else {
         return not_found(signed_in.language);
@@ -406,7 +409,7 @@ async fn delete_row(
     axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
 ) -> Response {
     if let Err(refused) = may_change(&signed_in, form.get("csrf")) {
-        return refused;
+        return *refused;
     }
     let Some((ledger, period)) = ledger_period(&ledger, &period) else {
         return not_found(signed_in.language);
@@ -500,7 +503,7 @@ async fn upload(
         }
     }
     if let Err(refused) = may_change(&signed_in, csrf.as_ref()) {
-        return refused;
+        return *refused;
     }
     let table = table_of(ledger, table_slug.as_deref()).unwrap_or(tables_of(ledger)[0]);
     let query = PageQuery {
@@ -608,7 +611,7 @@ async fn submit(
     axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
 ) -> Response {
     if let Err(refused) = may_change(&signed_in, form.get("csrf")) {
-        return refused;
+        return *refused;
     }
     let Some((ledger, period)) = ledger_period(&ledger, &period) else {
         return not_found(signed_in.language);
@@ -624,7 +627,7 @@ async fn confirm(
     axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
 ) -> Response {
     if let Err(refused) = may_change(&signed_in, form.get("csrf")) {
-        return refused;
+        return *refused;
     }
     let Some((ledger, period)) = ledger_period(&ledger, &period) else {
         return not_found(signed_in.language);
@@ -686,7 +689,7 @@ async fn check_row(
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
     if let Err(refused) = may_change(&signed_in, token.as_ref()) {
-        return refused;
+        return *refused;
     }
     let Some((ledger, period)) = ledger_period(&ledger, &period) else {
         return not_found(signed_in.language);

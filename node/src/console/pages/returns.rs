@@ -72,7 +72,10 @@ async fn show(
 }
 
 /// Refuses unless the token is right and the person is an admin.
-fn may_manage(signed_in: &SignedIn, form: &HashMap<String, String>) -> Result<(), Response> {
+fn may_manage(
+    signed_in: &SignedIn,
+    form: &HashMap<String, String>,
+) -> Result<(), crate::console::auth::Refused> {
     signed_in.check_csrf(form.get("csrf").map_or("", String::as_str))?;
     signed_in.require(Permission::ManageReturns)
 }
@@ -83,7 +86,7 @@ async fn define(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     if let Err(refused) = may_manage(&signed_in, &form) {
-        return refused;
+        return *refused;
     }
     let words = |key: &str| signed_in.language.scope(|| crate::t!(key).into_owned());
     let ledger = form
@@ -140,7 +143,7 @@ async fn lock(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     if let Err(refused) = may_manage(&signed_in, &form) {
-        return refused;
+        return *refused;
     }
     let ledger = form
         .get("ledger")

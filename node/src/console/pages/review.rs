@@ -276,10 +276,10 @@ async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> Response {
     if let Err(refused) = signed_in.check_csrf(&form.csrf) {
-        return refused;
+        return *refused;
     }
     if let Err(refused) = signed_in.require(Permission::ReviewChildren) {
-        return refused;
+        return *refused;
     }
     let (Some((ledger_value, period_value)), Ok(code)) = (
         ledger_period(&ledger, &period),

@@ -40,7 +40,7 @@ async fn sync_page(State(console): State<Arc<Console>>, signed_in: SignedIn) -> 
                         peer => link.peer.to_string(),
                         name => name_in(core.topology(), link.peer, language),
                         role => link.role.clone(),
-                        state => serde_json::to_value(&link.state).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default(),
+                        state => serde_json::to_value(link.state).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default(),
                         last_settled_ms => link.last_settled_ms,
                         last_error => link.last_error.clone(),
                         bytes_sent => link.bytes_sent,

@@ -29,7 +29,7 @@ pub fn routes() -> Router<Arc<Console>> {
 
 async fn users_page(State(console): State<Arc<Console>>, signed_in: SignedIn) -> Response {
     if let Err(refused) = signed_in.require(Permission::ManageAccounts) {
-        return refused;
+        return *refused;
     }
     show(&console, &signed_in, None, None, StatusCode::OK).await
 }
@@ -64,10 +64,10 @@ async fn change(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     if let Err(refused) = signed_in.check_csrf(form.get("csrf").map_or("", String::as_str)) {
-        return refused;
+        return *refused;
     }
     if let Err(refused) = signed_in.require(Permission::ManageAccounts) {
-        return refused;
+        return *refused;
     }
     let field = |name: &str| {
         form.get(name)
