@@ -610,6 +610,8 @@ fn run_node(dir: &std::path::Path) -> Result<()> {
             wait_for_termination().await;
             signal_shutdown.cancel();
         });
+        // The node's own port first: when it is taken, that is the one error of the start.
+        let socket = driver::node_socket(&handle, config.listen.clone())?;
         let console = node::console::start(
             handle.clone(),
             &config.console,
@@ -626,7 +628,7 @@ fn run_node(dir: &std::path::Path) -> Result<()> {
         driver::run(
             handle,
             RunOptions {
-                socket: None,
+                socket: Some(socket),
                 listen: config.listen,
                 control: Some((directory.control_socket_path(), control)),
                 retry_ms_min: config.retry_ms_min,

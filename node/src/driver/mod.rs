@@ -142,25 +142,52 @@ impl quinn::ConnectionIdGenerator for RandomConnectionIds {
     }
 }
 
+/// Binds the node's UDP socket: at its listening address (`listen`, else the topology's) when it
+/// has children, on any port otherwise. The binary binds it before anything else starts, so that
+/// a port in use is the one error a failed start reports.
+pub fn node_socket(handle: &NodeHandle, listen: Option<String>) -> Result<UdpSocket> {
+    let (code, has_children, parent_address, listen_address) = handle.with_core(|core| {
+        let topology = core.topology();
+        let code = core.code();
+        let parent_address = topology
+            .parent_of(code)
+            .and_then(|parent| topology.node(parent))
+            .and_then(|entry| entry.address.clone());
+        (
+            code,
+            !topology.children_of(code).is_empty(),
+            parent_address,
+            core.entry().address.clone(),
+        )
+    });
+    if has_children {
+        let address = listen
+            .or(listen_address)
+            .ok_or_else(|| anyhow!(crate::t!("node.listen.no_address", code = code)))?;
+        bind_socket(&address, code.as_str())
+    } else {
+        let unspecified = match &parent_address {
+            Some(address) if address.starts_with('[') => "[::]:0",
+            _ => "0.0.0.0:0",
+        };
+        bind_socket(unspecified, code.as_str())
+    }
+}
+
 /// Runs a node until `shutdown` is cancelled or a fatal error occurs.
 pub async fn run(
     handle: Arc<NodeHandle>,
     options: RunOptions,
     shutdown: CancellationToken,
 ) -> Result<()> {
-    let (code, has_children, parent, listen_address) = handle.with_core(|core| {
+    let (code, has_children, parent) = handle.with_core(|core| {
         let topology = core.topology();
         let code = core.code();
         let parent = topology.parent_of(code).map(|parent| {
             let entry = topology.node(parent).expect("a parent is in the topology");
             (parent, entry.address.clone(), entry.public_key)
         });
-        (
-            code,
-            !topology.children_of(code).is_empty(),
-            parent,
-            core.entry().address.clone(),
-        )
+        (code, !topology.children_of(code).is_empty(), parent)
     });
     let reconsolidated = handle.with_core(|core| core.consolidate_all(unix_ms()))?;
     if reconsolidated > 0 {
@@ -168,21 +195,7 @@ pub async fn run(
     }
     let socket = match options.socket {
         Some(socket) => socket,
-        None if has_children => {
-            let address = options
-                .listen
-                .clone()
-                .or(listen_address)
-                .ok_or_else(|| anyhow!(crate::t!("node.listen.no_address", code = code)))?;
-            bind_socket(&address, code.as_str())?
-        }
-        None => {
-            let unspecified = match &parent {
-                Some((_, Some(address), _)) if address.starts_with('[') => "[::]:0",
-                _ => "0.0.0.0:0",
-            };
-            bind_socket(unspecified, code.as_str())?
-        }
+        None => node_socket(&handle, options.listen.clone())?,
     };
     let server_config = if has_children {
         let keys = handle.with_core(|core| peers::children_keys(core))?;
