@@ -127,8 +127,9 @@ async fn draft_page(
     let Some((ledger, period)) = ledger_period(&ledger, &period) else {
         return not_found(signed_in.language);
     };
-    let Some(table) = table_of(ledger, query.table.as_deref()) else {
-        return not_found(signed_in.language);
+    let table = match named_table(&signed_in, ledger, query.table.as_deref()) {
+        Ok(table) => table,
+        Err(refused) => return refused,
     };
     render(
         &console,
@@ -341,20 +342,40 @@ fn may_change(
     signed_in.require(Permission::EditOwnLedgers)
 }
 
+/// What every changing form of a draft starts with: the session's CSRF token and the clerk's
+/// role, then the ledger and period of the path; the refusal otherwise.
+fn changing(
+    signed_in: &SignedIn,
+    csrf: Option<&String>,
+    ledger: &str,
+    period: &str,
+) -> Result<(schemas::Ledger, schemas::Period), Response> {
+    may_change(signed_in, csrf).map_err(|refused| *refused)?;
+    ledger_period(ledger, period).ok_or_else(|| not_found(signed_in.language))
+}
+
+/// The table a form names, of the ledger; the refusal otherwise.
+fn named_table(
+    signed_in: &SignedIn,
+    ledger: schemas::Ledger,
+    slug: Option<&str>,
+) -> Result<Table, Response> {
+    table_of(ledger, slug).ok_or_else(|| not_found(signed_in.language))
+}
+
 async fn save_row(
     State(console): State<Arc<Console>>,
     signed_in: SignedIn,
     Path((ledger, period)): Path<(String, String)>,
     axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
 ) -> Response {
-    if let Err(refused) = may_change(&signed_in, form.get("csrf")) {
-        return *refused;
-    }
-    let Some((ledger, period)) = ledger_period(&ledger, &period) else {
-        return not_found(signed_in.language);
+    let (ledger, period) = match changing(&signed_in, form.get("csrf"), &ledger, &period) {
+        Ok(target) => target,
+        Err(refused) => return refused,
     };
-    let Some(table) = table_of(ledger, form.get("table").map(String::as_str)) else {
-        return not_found(signed_in.language);
+    let table = match named_table(&signed_in, ledger, form.get("table").map(String::as_str)) {
+        Ok(table) => table,
+        Err(refused) => return refused,
     };
     let number: u64 = form
         .get("row")
@@ -408,14 +429,13 @@ async fn delete_row(
     Path((ledger, period)): Path<(String, String)>,
     axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
 ) -> Response {
-    if let Err(refused) = may_change(&signed_in, form.get("csrf")) {
-        return *refused;
-    }
-    let Some((ledger, period)) = ledger_period(&ledger, &period) else {
-        return not_found(signed_in.language);
+    let (ledger, period) = match changing(&signed_in, form.get("csrf"), &ledger, &period) {
+        Ok(target) => target,
+        Err(refused) => return refused,
     };
-    let Some(table) = table_of(ledger, form.get("table").map(String::as_str)) else {
-        return not_found(signed_in.language);
+    let table = match named_table(&signed_in, ledger, form.get("table").map(String::as_str)) {
+        Ok(table) => table,
+        Err(refused) => return refused,
     };
     let id = form.get("id").cloned().unwrap_or_default();
     let request = Request::Delete(crate::operations::delete::DeleteRequest {
@@ -610,11 +630,9 @@ async fn submit(
     Path((ledger, period)): Path<(String, String)>,
     axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
 ) -> Response {
-    if let Err(refused) = may_change(&signed_in, form.get("csrf")) {
-        return *refused;
-    }
-    let Some((ledger, period)) = ledger_period(&ledger, &period) else {
-        return not_found(signed_in.language);
+    let (ledger, period) = match changing(&signed_in, form.get("csrf"), &ledger, &period) {
+        Ok(target) => target,
+        Err(refused) => return refused,
     };
     let request = Request::Submit(crate::operations::submit::SubmitRequest { ledger, period });
     finish(&console, &signed_in, ledger, period, request, "submitted").await
@@ -626,11 +644,9 @@ async fn confirm(
     Path((ledger, period)): Path<(String, String)>,
     axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
 ) -> Response {
-    if let Err(refused) = may_change(&signed_in, form.get("csrf")) {
-        return *refused;
-    }
-    let Some((ledger, period)) = ledger_period(&ledger, &period) else {
-        return not_found(signed_in.language);
+    let (ledger, period) = match changing(&signed_in, form.get("csrf"), &ledger, &period) {
+        Ok(target) => target,
+        Err(refused) => return refused,
     };
     let request = Request::Confirm(crate::operations::confirm::ConfirmRequest {
         ledger,
@@ -688,14 +704,13 @@ async fn check_row(
         .get(CSRF_HEADER)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    if let Err(refused) = may_change(&signed_in, token.as_ref()) {
-        return *refused;
-    }
-    let Some((ledger, period)) = ledger_period(&ledger, &period) else {
-        return not_found(signed_in.language);
+    let (ledger, period) = match changing(&signed_in, token.as_ref(), &ledger, &period) {
+        Ok(target) => target,
+        Err(refused) => return refused,
     };
-    let Some(table) = table_of(ledger, Some(&check.table)) else {
-        return not_found(signed_in.language);
+    let table = match named_table(&signed_in, ledger, Some(&check.table)) {
+        Ok(table) => table,
+        Err(refused) => return refused,
     };
     let form: HashMap<String, String> = check
         .cells
