@@ -221,6 +221,9 @@ pub struct NodeCore {
     /// (ledger, period) whose last consolidation failed (a rollup that could not be stored),
     /// consolidated again with the next session event.
     unfinished_consolidations: BTreeSet<(Ledger, Period)>,
+    /// The findings of each descendant's latest submission, by the heads it signed: a signed
+    /// state never changes, so its findings are worked out once (see `review`).
+    findings_memo: HashMap<DocumentKey, (Vec<[u8; 32]>, Vec<schemas::returns::Finding>)>,
 }
 
 impl NodeCore {
@@ -293,6 +296,7 @@ impl NodeCore {
             loaded_replicas_max: documents::MAX_LOADED_REPLICAS,
             notices: BTreeMap::new(),
             unfinished_consolidations: BTreeSet::new(),
+            findings_memo: HashMap::new(),
         };
         core.load_latest()?;
         core.load_notices()?;

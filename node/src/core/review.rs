@@ -31,6 +31,15 @@ impl NodeCore {
             else {
                 continue;
             };
+            // A descendant's findings depend on its signed state only; this node's own also
+            // on last year's figures, so they are worked out each time.
+            if owner != self.code
+                && let Some((heads, memo)) = self.findings_memo.get(&key)
+                && *heads == signed_heads
+            {
+                findings.extend(memo.iter().cloned());
+                continue;
+            }
             let previous = if owner == self.code {
                 self.previous_year_records(ledger, period)?
             } else {
@@ -50,7 +59,12 @@ impl NodeCore {
                 period,
                 previous: previous.as_deref(),
             };
-            findings.extend(schemas::ledgers::check(ledger, &records, &context));
+            let found = schemas::ledgers::check(ledger, &records, &context);
+            if owner != self.code {
+                self.findings_memo
+                    .insert(key, (signed_heads, found.clone()));
+            }
+            findings.extend(found);
         }
         Ok(findings)
     }
