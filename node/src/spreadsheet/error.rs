@@ -11,6 +11,11 @@ pub const SHEET_ROWS_MAX: usize = 1_048_576;
 /// Columns an Excel worksheet can hold (Excel's own limit, column XFD).
 pub const SHEET_COLUMNS_MAX: usize = 16_384;
 
+/// What the parts of a zipped workbook (XLSX, XLSM, XLSB, ODS) may inflate to, in all. A
+/// 100,000-row template inflates to a few tens of MiB; a file made to inflate to gigabytes (a zip
+/// bomb within the console's 32 MiB upload) is refused before calamine decodes any of it.
+pub const WORKBOOK_INFLATED_BYTES_MAX: u64 = 256 * 1024 * 1024;
+
 /// A workbook that cannot be read or written, and where.
 #[derive(Debug, thiserror::Error)]
 pub enum SpreadsheetError {
@@ -83,6 +88,21 @@ pub enum SpreadsheetError {
         column: String,
         /// The error as the spreadsheet shows it, such as `#DIV/0!` or `#N/A`.
         error_text: String,
+    },
+    /// A zipped workbook whose parts inflate past [`WORKBOOK_INFLATED_BYTES_MAX`].
+    #[error(
+        "{}",
+        crate::t!(
+            "node.spreadsheet.inflates_too_far",
+            path = .path.display(),
+            max_mib = .bytes_max / (1024 * 1024)
+        )
+    )]
+    InflatesTooFar {
+        /// The workbook.
+        path: PathBuf,
+        /// The limit it passed, in bytes.
+        bytes_max: u64,
     },
     /// A sheet is larger than Excel allows.
     #[error(

@@ -9,12 +9,14 @@
 //! than turning into text that looks like data.
 
 use std::fs::File;
-use std::io::{self, BufReader};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 use calamine::{Data, ExcelDateTime, Range, Reader, SheetType, Sheets, open_workbook_auto};
 
-use super::error::{SHEET_COLUMNS_MAX, SHEET_ROWS_MAX, SpreadsheetError};
+use super::error::{
+    SHEET_COLUMNS_MAX, SHEET_ROWS_MAX, SpreadsheetError, WORKBOOK_INFLATED_BYTES_MAX,
+};
 
 /// One sheet's cells as text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,10 +105,38 @@ fn open(path: &Path) -> Result<Sheets<BufReader<File>>, SpreadsheetError> {
             "it is a folder, not a file",
         )));
     }
+    check_inflation(path, file, WORKBOOK_INFLATED_BYTES_MAX)?;
     open_workbook_auto(path).map_err(|source| SpreadsheetError::NotAWorkbook {
         path: path.to_owned(),
         source,
     })
+}
+
+/// Refuses a zipped workbook whose parts inflate past `bytes_max` in all, counting the bytes
+/// each part really inflates to (not what its header claims). A file that is not a zip archive
+/// (an XLS, or not a workbook at all) passes: calamine then says what it is.
+fn check_inflation(path: &Path, file: File, bytes_max: u64) -> Result<(), SpreadsheetError> {
+    let Ok(mut archive) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return Ok(());
+    };
+    let mut inflated = 0u64;
+    for index in 0..archive.len() {
+        let Ok(mut part) = archive.by_index(index) else {
+            // A damaged part: calamine reports it when it reads the part.
+            continue;
+        };
+        let left = bytes_max - inflated;
+        // A part that fails to inflate is calamine's to report; what it gave so far counts.
+        let read = io::copy(&mut (&mut part).take(left + 1), &mut io::sink()).unwrap_or(0);
+        inflated += read;
+        if inflated > bytes_max {
+            return Err(SpreadsheetError::InflatesTooFar {
+                path: path.to_owned(),
+                bytes_max,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Reads one sheet of an open workbook; the caller has checked that the sheet exists.
@@ -298,6 +328,44 @@ mod tests {
 
     fn text(cell: Data) -> String {
         cell_text(&cell).expect("not an error cell")
+    }
+
+    #[test]
+    fn a_workbook_that_inflates_past_the_limit_is_refused_before_it_is_decoded() {
+        let directory = tempfile::tempdir().expect("a temporary directory");
+        let path = directory.path().join("炸弹.xlsx");
+        let mut writer = zip::ZipWriter::new(File::create(&path).expect("created"));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        writer
+            .start_file("xl/worksheets/sheet1.xml", options)
+            .expect("a part");
+        let zeros = vec![b'0'; 1024 * 1024];
+        for _ in 0..4 {
+            std::io::Write::write_all(&mut writer, &zeros).expect("written");
+        }
+        writer.finish().expect("finished");
+        let compressed = std::fs::metadata(&path).expect("the file").len();
+        assert!(
+            compressed < 64 * 1024,
+            "zeros compress well: {compressed} bytes"
+        );
+
+        let file = File::open(&path).expect("opened");
+        let refusal = check_inflation(&path, file, 3 * 1024 * 1024).expect_err("refused");
+        assert!(
+            matches!(refusal, SpreadsheetError::InflatesTooFar { bytes_max, .. } if bytes_max == 3 * 1024 * 1024),
+            "{refusal:?}"
+        );
+        assert!(refusal.to_string().contains("炸弹.xlsx"), "{refusal}");
+        let file = File::open(&path).expect("opened");
+        assert!(check_inflation(&path, file, 5 * 1024 * 1024).is_ok());
+        // Through `read_workbook` with the real limit, the same file is read as far as calamine
+        // goes: the limit does not refuse ordinary sizes.
+        assert!(!matches!(
+            read_workbook(&path),
+            Err(SpreadsheetError::InflatesTooFar { .. })
+        ));
     }
 
     #[test]
