@@ -129,7 +129,7 @@ async fn draft_page(
     };
     let table = match named_table(&signed_in, ledger, query.table.as_deref()) {
         Ok(table) => table,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     render(
         &console,
@@ -349,9 +349,9 @@ fn changing(
     csrf: Option<&String>,
     ledger: &str,
     period: &str,
-) -> Result<(schemas::Ledger, schemas::Period), Response> {
-    may_change(signed_in, csrf).map_err(|refused| *refused)?;
-    ledger_period(ledger, period).ok_or_else(|| not_found(signed_in.language))
+) -> Result<(schemas::Ledger, schemas::Period), crate::console::auth::Refused> {
+    may_change(signed_in, csrf)?;
+    ledger_period(ledger, period).ok_or_else(|| Box::new(not_found(signed_in.language)))
 }
 
 /// The table a form names, of the ledger; the refusal otherwise.
@@ -359,8 +359,8 @@ fn named_table(
     signed_in: &SignedIn,
     ledger: schemas::Ledger,
     slug: Option<&str>,
-) -> Result<Table, Response> {
-    table_of(ledger, slug).ok_or_else(|| not_found(signed_in.language))
+) -> Result<Table, crate::console::auth::Refused> {
+    table_of(ledger, slug).ok_or_else(|| Box::new(not_found(signed_in.language)))
 }
 
 async fn save_row(
@@ -371,11 +371,11 @@ async fn save_row(
 ) -> Response {
     let (ledger, period) = match changing(&signed_in, form.get("csrf"), &ledger, &period) {
         Ok(target) => target,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let table = match named_table(&signed_in, ledger, form.get("table").map(String::as_str)) {
         Ok(table) => table,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let number: u64 = form
         .get("row")
@@ -431,11 +431,11 @@ async fn delete_row(
 ) -> Response {
     let (ledger, period) = match changing(&signed_in, form.get("csrf"), &ledger, &period) {
         Ok(target) => target,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let table = match named_table(&signed_in, ledger, form.get("table").map(String::as_str)) {
         Ok(table) => table,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let id = form.get("id").cloned().unwrap_or_default();
     let request = Request::Delete(crate::operations::delete::DeleteRequest {
@@ -632,7 +632,7 @@ async fn submit(
 ) -> Response {
     let (ledger, period) = match changing(&signed_in, form.get("csrf"), &ledger, &period) {
         Ok(target) => target,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let request = Request::Submit(crate::operations::submit::SubmitRequest { ledger, period });
     finish(&console, &signed_in, ledger, period, request, "submitted").await
@@ -646,7 +646,7 @@ async fn confirm(
 ) -> Response {
     let (ledger, period) = match changing(&signed_in, form.get("csrf"), &ledger, &period) {
         Ok(target) => target,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let request = Request::Confirm(crate::operations::confirm::ConfirmRequest {
         ledger,
@@ -706,11 +706,11 @@ async fn check_row(
         .map(str::to_owned);
     let (ledger, period) = match changing(&signed_in, token.as_ref(), &ledger, &period) {
         Ok(target) => target,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let table = match named_table(&signed_in, ledger, Some(&check.table)) {
         Ok(table) => table,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let form: HashMap<String, String> = check
         .cells
