@@ -579,12 +579,13 @@ fn render(report: &BenchReport) -> String {
         for page in &console.pages {
             let _ = writeln!(
                 text,
-                "console-pages: {} ({} nodes) {} page, {} KiB: median {:.1} ms, p90 {:.1} ms, max {:.1} ms \
-                 over {} requests; baseline the operation alone {:.1} ms ({:.2}x)",
+                "console-pages: {} ({} nodes) {} page, {} KiB: first {:.1} ms, median {:.1} ms, p90 {:.1} ms, \
+                 max {:.1} ms over {} requests; baseline the operation alone {:.1} ms ({:.2}x)",
                 page.tree,
                 page.nodes,
                 page.page,
                 page.page_bytes / 1024,
+                page.first_ms,
                 page.median_ms,
                 page.p90_ms,
                 page.max_ms,
