@@ -396,3 +396,101 @@ fn the_import_benchmarks_run_on_small_inputs() {
         assert!(rate > 0.0, "{only}: {report}");
     }
 }
+
+#[test]
+fn accounts_of_the_console_are_added_listed_reset_and_removed_from_the_command_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let dir = county.to_str().unwrap();
+
+    // A made password, printed once, in Chinese.
+    let added = run(&[
+        "user",
+        "add",
+        "--dir",
+        dir,
+        "admin",
+        "--name",
+        "周建国",
+        "--role",
+        "admin",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let text = String::from_utf8_lossy(&added.stdout).into_owned();
+    assert!(text.contains("账户 admin 的初始密码："), "{text}");
+    assert!(text.contains("周建国") && text.contains("管理员"), "{text}");
+
+    // A chosen password from standard input.
+    let mut clerk = huizong()
+        .args([
+            "user",
+            "add",
+            "--dir",
+            dir,
+            "wangfang",
+            "--name",
+            "王芳",
+            "--role",
+            "clerk",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(clerk.stdin.as_mut().unwrap(), b"a-long-password-1\n").unwrap();
+    let clerk = clerk.wait_with_output().unwrap();
+    assert!(clerk.status.success(), "{}", stderr(&clerk));
+    assert!(!String::from_utf8_lossy(&clerk.stdout).contains("a-long-password-1"));
+
+    let listed = run(&["user", "list", "--dir", dir, "--json"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let accounts = listed["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 2, "{listed}");
+    let clerk = accounts
+        .iter()
+        .find(|account| account["login"] == "wangfang")
+        .unwrap();
+    assert_eq!(clerk["role"], "clerk");
+    assert_eq!(clerk["must_change_password"], true, "{clerk}");
+    assert!(
+        !listed.to_string().contains("argon2"),
+        "no password hash is shown: {listed}"
+    );
+
+    // Bad input: one line each, saying what is wrong.
+    let role = run(&[
+        "user", "add", "--dir", dir, "x1", "--name", "某人", "--role", "boss",
+    ]);
+    assert!(!role.status.success());
+    assert!(stderr(&role).contains("boss"), "{}", stderr(&role));
+    let again = run(&[
+        "user", "add", "--dir", dir, "wangfang", "--name", "王芳", "--role", "clerk",
+    ]);
+    assert_one_line_error(&again);
+    let login = run(&[
+        "user", "add", "--dir", dir, "王芳", "--name", "王芳", "--role", "clerk",
+    ]);
+    assert_one_line_error(&login);
+
+    let reset = run(&["user", "reset", "--dir", dir, "wangfang"]);
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    assert!(String::from_utf8_lossy(&reset.stdout).contains("账户 wangfang 的初始密码："));
+
+    // The last administrator stays.
+    assert_one_line_error(&run(&["user", "remove", "--dir", dir, "admin"]));
+    let removed = run(&["user", "remove", "--dir", dir, "wangfang"]);
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    let listed = run(&["user", "list", "--dir", dir, "--json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed["accounts"].as_array().unwrap().len(), 1, "{listed}");
+    let missing = run(&["user", "remove", "--dir", dir, "nobody"]);
+    assert_eq!(
+        missing.status.code(),
+        Some(4),
+        "not found: {}",
+        stderr(&missing)
+    );
+}
