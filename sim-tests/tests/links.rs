@@ -523,3 +523,31 @@ fn a_peer_of_protocol_4_which_cannot_read_signed_persons_is_told_both_versions()
         "{error}"
     );
 }
+
+/// Both ends of a link learn that a round settled: the child when the parent's `Settled` comes,
+/// the parent when it sends it (the time `status` and the console's sync page show for each link).
+#[test]
+fn both_ends_of_a_link_see_the_round_settle() {
+    let topology = sim_tests::harness::ningxia();
+    let (city_code, county_code) = (
+        sim_tests::harness::code("640100000000"),
+        sim_tests::harness::code("640104000000"),
+    );
+    let mut city = sim_tests::harness::memory_core(&topology, city_code);
+    let mut county = sim_tests::harness::memory_core(&topology, county_code);
+    sim_tests::harness::import_and_submit(&mut county, schemas::Ledger::Energy, 1_000);
+    let mut link = sim_tests::harness::Link::open(&topology, city_code, county_code);
+    link.run(&mut city, &mut county).unwrap();
+    let settled = |events: &[protocol::Event]| {
+        events
+            .iter()
+            .filter(|event| matches!(event, protocol::Event::Settled { .. }))
+            .count()
+    };
+    assert!(settled(&link.child_events) >= 1, "{:?}", link.child_events);
+    assert!(
+        settled(&link.parent_events) >= 1,
+        "{:?}",
+        link.parent_events
+    );
+}

@@ -267,10 +267,9 @@ impl Session {
                 }
             }
             self.download.rounds_settled = self.download.rounds_complete;
-            self.send(&Message::Settled {
-                round: self.download.rounds_complete,
-                not_stored,
-            })?;
+            let round = self.download.rounds_complete;
+            self.send(&Message::Settled { round, not_stored })?;
+            self.emit(Event::Settled { round })?;
         }
         Ok(())
     }

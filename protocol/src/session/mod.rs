@@ -82,7 +82,9 @@ pub enum Event {
     },
     /// Something the peer sent was not stored.
     Refused(Refusal),
-    /// Child side: the parent settled our latest offer round and our rollups went out.
+    /// Child side: the parent settled our latest offer round and our rollups went out. Parent
+    /// side: this node settled the child's round (everything it offered is fetched or refused).
+    /// Either way the link's "last settled" time.
     Settled { round: u64 },
     /// Child side: the parent sent a newer topology, which was checked, stored and is now in
     /// force (the driver updates the keys it accepts and may switch this node's own key).
