@@ -250,7 +250,7 @@ async fn render(
         minijinja::context! {
             frame,
             ledger => ledger.slug(),
-            ledger_label => ledger_label(ledger),
+            ledger_label => ledger_label(ledger, signed_in.language),
             period => period.to_string(),
             table => table.slug(),
             tables,

@@ -258,7 +258,7 @@ async fn figures(
         minijinja::context! {
             frame,
             ledger => ledger.slug(),
-            ledger_label => ledger_label(ledger),
+            ledger_label => ledger_label(ledger, signed_in.language),
             period => period.to_string(),
             report,
             sheets,
@@ -323,7 +323,7 @@ async fn explain(
         minijinja::context! {
             frame,
             ledger => ledger.slug(),
-            ledger_label => ledger_label(ledger),
+            ledger_label => ledger_label(ledger, signed_in.language),
             period => period.to_string(),
             figure,
             label,

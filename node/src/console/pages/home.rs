@@ -80,7 +80,7 @@ async fn home(State(console): State<Arc<Console>>, signed_in: SignedIn) -> Respo
                     .count();
                 ReturnRow {
                     ledger: definition.ledger.slug().to_owned(),
-                    ledger_label: ledger_label(definition.ledger),
+                    ledger_label: ledger_label(definition.ledger, schemas::Language::current()),
                     period: definition.period.to_string(),
                     deadline_ms: definition.deadline_ms,
                     closed: core

@@ -217,8 +217,8 @@ pub fn ledgers() -> [Ledger; 3] {
 }
 
 /// A ledger's name for the reader.
-pub fn ledger_label(ledger: Ledger) -> String {
-    crate::render::ledger_name(ledger)
+pub fn ledger_label(ledger: Ledger, language: Language) -> String {
+    language.scope(|| crate::render::ledger_name(ledger))
 }
 
 /// Turns a result of an answer variant, or the error.

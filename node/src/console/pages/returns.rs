@@ -44,7 +44,7 @@ async fn show(
             .map(|definition| {
                 minijinja::context! {
                     ledger => definition.ledger.slug(),
-                    ledger_label => ledger_label(definition.ledger),
+                    ledger_label => ledger_label(definition.ledger, schemas::Language::current()),
                     period => definition.period.to_string(),
                     deadline_ms => definition.deadline_ms,
                     revision => definition.revision,
@@ -58,7 +58,7 @@ async fn show(
     .await;
     let choices: Vec<_> = ledgers()
         .iter()
-        .map(|ledger| minijinja::context! { slug => ledger.slug(), label => ledger_label(*ledger) })
+        .map(|ledger| minijinja::context! { slug => ledger.slug(), label => ledger_label(*ledger, signed_in.language) })
         .collect();
     let may_change = frame.is_root && signed_in.session.role.may(Permission::ManageReturns);
     let mut page = view::page(

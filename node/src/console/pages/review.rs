@@ -131,7 +131,7 @@ async fn completeness(
         minijinja::context! {
             frame,
             ledger => ledger.slug(),
-            ledger_label => ledger_label(ledger),
+            ledger_label => ledger_label(ledger, signed_in.language),
             period => period.to_string(),
             view,
             rows,
@@ -210,7 +210,7 @@ async fn show_review(
             node => node.to_string(),
             name,
             ledger => ledger.slug(),
-            ledger_label => ledger_label(ledger),
+            ledger_label => ledger_label(ledger, signed_in.language),
             period => period.to_string(),
             history,
             state => history_state(&history_state_of(console, node, ledger, period, language).await),

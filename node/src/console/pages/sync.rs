@@ -60,7 +60,7 @@ async fn sync_page(State(console): State<Arc<Console>>, signed_in: SignedIn) -> 
                 if core.document_review(key).sequence.is_none() {
                     waiting.push(minijinja::context! {
                         name => name_in(core.topology(), *child, language),
-                        ledger => ledger_label(definition.ledger),
+                        ledger => ledger_label(definition.ledger, schemas::Language::current()),
                         period => definition.period.to_string(),
                         deadline_ms => definition.deadline_ms,
                     });
