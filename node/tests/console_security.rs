@@ -548,6 +548,30 @@ async fn the_console_refuses_what_it_must() {
         "no session while held"
     );
 
+    // English on request: the switch sets a cookie, and every word of the page follows it,
+    // ledger names included; Chinese again by the other switch.
+    let mut reader = Client::new(&consoles.county.url);
+    assert_eq!(reader.sign_in("xingqing", DEMO_PASSWORD).await.status, 303);
+    let chinese = reader.get("/").await;
+    assert!(chinese.body.contains("公务用车") && chinese.body.contains("首页"));
+    assert_eq!(reader.get("/language/en?back=/").await.status, 303);
+    let english = reader.get("/").await;
+    assert!(english.body.contains("lang=\"en\""), "{}", english.body);
+    assert!(
+        english.body.contains("official vehicles"),
+        "{}",
+        english.body
+    );
+    assert!(!english.body.contains("首页"), "{}", english.body);
+    let figures = reader.get("/figures/vehicles/2025").await;
+    assert!(
+        figures.body.contains("<h1>official vehicles"),
+        "{}",
+        figures.body
+    );
+    assert_eq!(reader.get("/language/zh-CN?back=/").await.status, 303);
+    assert!(reader.get("/").await.body.contains("首页"));
+
     // `status` of a running node says where its console answers.
     let handle = consoles.county.console.handle.clone();
     let status = tokio::task::spawn_blocking(move || {
