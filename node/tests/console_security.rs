@@ -527,6 +527,76 @@ async fn the_console_refuses_what_it_must() {
         );
     }
 
+    // An account made by someone else must change its password first: every page leads to the
+    // password form until it is changed, then the console opens.
+    let county_handle = consoles.county.console.handle.clone();
+    tokio::task::spawn_blocking(move || {
+        let added = node::operations::execute_running(
+            &county_handle,
+            node::operations::Call {
+                actor: node::core::Actor::new("周建国").expect("a name"),
+                request: node::operations::Request::Users(
+                    node::operations::users::UsersRequest::Add {
+                        login: "newclerk".to_owned(),
+                        name: node::core::Actor::new("赵敏").expect("a name"),
+                        role: Role::Clerk,
+                        password: "first-password-1".to_owned(),
+                    },
+                ),
+            },
+        );
+        assert!(added.is_ok(), "{added:?}");
+    })
+    .await
+    .expect("the account");
+    let mut newcomer = Client::new(&consoles.county.url);
+    let first = newcomer.sign_in("newclerk", "first-password-1").await;
+    assert_eq!(first.status, 303, "{first:?}");
+    assert_eq!(first.header("location"), Some("/account/password"));
+    let elsewhere = newcomer.get("/drafts/vehicles/2025").await;
+    assert_eq!(elsewhere.header("location"), Some("/account/password"));
+    let form = newcomer.get("/account/password").await;
+    assert_eq!(form.status, 200, "{form:?}");
+    let csrf = hidden_csrf(&form.body);
+    let differs = newcomer
+        .post_form(
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current", "first-password-1"),
+                ("new", "a-fresh-password-9"),
+                ("repeat", "a-fresh-password-8"),
+            ],
+        )
+        .await;
+    assert_eq!(differs.status, 422, "{differs:?}");
+    let changed = newcomer
+        .post_form(
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current", "first-password-1"),
+                ("new", "a-fresh-password-9"),
+                ("repeat", "a-fresh-password-9"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{changed:?}");
+    let opened = newcomer.get("/drafts/vehicles/2025").await;
+    assert_eq!(
+        opened.status, 200,
+        "the console opens after the change: {opened:?}"
+    );
+    assert!(opened.body.contains("赵敏"));
+    let mut old_password = Client::new(&consoles.county.url);
+    assert_eq!(
+        old_password
+            .sign_in("newclerk", "first-password-1")
+            .await
+            .status,
+        401
+    );
+
     // Wrong passwords: refused, then held with 429 even for the right one.
     let mut guesser = Client::new(&consoles.region.url);
     for _ in 0..node::console::auth::FAILURES_BEFORE_HOLD {
