@@ -235,6 +235,7 @@ async fn consoles() -> Consoles {
             &[
                 ("region", "马丽", Role::Reviewer),
                 ("viewer", "孙悦", Role::Viewer),
+                ("region-admin", "周建国", Role::Admin),
             ],
         ),
         (YINCHUAN, &[("yinchuan", "张伟", Role::Reviewer)]),
@@ -407,6 +408,57 @@ async fn the_console_refuses_what_it_must() {
         )
         .await;
     assert_eq!(users.status, 403, "a viewer adding an account: {users:?}");
+
+    // The root's admin defines a return, closes a period and reopens it.
+    let mut admin = Client::new(&consoles.region.url);
+    assert_eq!(
+        admin.sign_in("region-admin", DEMO_PASSWORD).await.status,
+        303
+    );
+    let csrf = admin.csrf().await;
+    let defined = admin
+        .post_form(
+            "/returns/define",
+            &[
+                ("csrf", &csrf),
+                ("ledger", "vehicles"),
+                ("period", "2026"),
+                ("deadline", "2027-03-31"),
+            ],
+        )
+        .await;
+    assert_eq!(defined.status, 303, "{defined:?}");
+    let incomplete = admin
+        .post_form(
+            "/returns/define",
+            &[("csrf", &csrf), ("ledger", "vehicles"), ("period", "2026")],
+        )
+        .await;
+    assert_eq!(incomplete.status, 422, "no deadline: {incomplete:?}");
+    let returns = admin.get("/returns").await;
+    assert!(returns.body.contains("2027-03-31"), "{}", returns.body);
+    let region_handle = consoles.region.console.handle.clone();
+    let locked = move |handle: std::sync::Arc<node::driver::NodeHandle>| {
+        handle.with_core(|core| {
+            core.locked_since(schemas::Ledger::Vehicles, "2025".parse().expect("a period"))
+                .is_some()
+        })
+    };
+    for (closed, expected) in [("1", true), ("0", false)] {
+        let answer = admin
+            .post_form(
+                "/returns/lock",
+                &[
+                    ("csrf", &csrf),
+                    ("ledger", "vehicles"),
+                    ("period", "2025"),
+                    ("closed", closed),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, 303, "{answer:?}");
+        assert_eq!(locked(region_handle.clone()), expected, "closed={closed}");
+    }
 
     // A clerk cannot review, and cannot manage accounts.
     let mut clerk = Client::new(&consoles.county.url);
