@@ -830,7 +830,13 @@ fn field_shown(table: schemas::table::Table, field: &str, value: &str) -> String
         .split('（')
         .next()
         .unwrap_or(column.header_zh);
-    let shown = match column.kind {
+    format!("{header}={}", value_in_words(&column.kind, value))
+}
+
+/// A stored value as a clerk reads it: a closed list's word in Chinese (电力 for `electricity`), a
+/// yes/no in the reader's language, anything else as stored. Import reads these words back.
+pub fn value_in_words(kind: &schemas::records::FieldKind, value: &str) -> String {
+    match kind {
         schemas::records::FieldKind::Choice(list) => (list.choices)()
             .iter()
             .find(|choice| choice.slug == value)
@@ -841,8 +847,7 @@ fn field_shown(table: schemas::table::Table, field: &str, value: &str) -> String
             other => other.to_owned(),
         },
         _ => value.to_owned(),
-    };
-    format!("{header}={shown}")
+    }
 }
 
 /// `records`: the records of a draft, by table, one line each: its id as `delete` takes it,

@@ -247,6 +247,22 @@ async fn a_clerk_and_a_reviewer_take_a_submission_from_upload_to_final_figures()
         .await
         .expect("the row of the plate");
     let row = row.as_str().expect("a row number").to_owned();
+    // Closed lists and yes/no read as the words of the template, not the stored slugs.
+    let category = clerk
+        .client()
+        .execute(
+            "return document.querySelector(arguments[0]).value;",
+            vec![serde_json::Value::String(format!(
+                "tr[data-row=\"{row}\"] input[data-field=\"category\"]"
+            ))],
+        )
+        .await
+        .expect("the category cell");
+    assert_eq!(
+        category.as_str(),
+        good_third.split(',').nth(3),
+        "the category reads as on the file"
+    );
     clerk
         .fill(
             &format!("tr[data-row=\"{row}\"] input[data-field=\"price_yuan\"]"),

@@ -101,6 +101,16 @@ fn table_of(ledger: Ledger, slug: Option<&str>) -> Option<Table> {
     }
 }
 
+/// The kind of a field of `table`.
+fn column_kind(table: Table, field: &str) -> Option<&'static schemas::records::FieldKind> {
+    table
+        .spec()
+        .columns
+        .iter()
+        .find(|column| column.field == field)
+        .map(|column| &column.kind)
+}
+
 fn grid_columns(table: Table, language: schemas::Language) -> Vec<GridColumn> {
     let spec = table.spec();
     columns(table)
@@ -198,10 +208,18 @@ async fn render(
         .map(|(index, record)| GridRow {
             number: index as u64 + 1,
             id: record.id.clone(),
+            // In Chinese, closed lists and yes/no read as their words (as on the template).
             cells: record
                 .fields
                 .iter()
-                .map(|(_, value)| value.clone())
+                .map(
+                    |(field, value)| match (language, column_kind(table, field)) {
+                        (schemas::Language::Chinese, Some(kind)) => {
+                            language.scope(|| crate::render::value_in_words(kind, value))
+                        }
+                        _ => value.clone(),
+                    },
+                )
                 .collect(),
         })
         .collect();

@@ -125,7 +125,8 @@ fn charts_of(ledger: Ledger, ret: &StatReturn) -> Vec<String> {
         drawn.push(charts::bar_chart(&BarChart {
             title: crate::t!("console.figures.chart_by_child", column = header).into_owned(),
             unit: String::new(),
-            decimals: 2,
+            // Vehicles are counted in whole numbers; areas and energy to two places.
+            decimals: if ledger == Ledger::Vehicles { 0 } else { 2 },
             no_data_text: no_data.clone(),
             missing_text: missing.clone(),
             bars,
