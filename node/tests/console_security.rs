@@ -691,6 +691,13 @@ async fn the_console_refuses_what_it_must() {
         "{}",
         figures.body
     );
+    let template = reader.get("/templates/vehicles").await;
+    assert_eq!(template.status, 200, "{template:?}");
+    assert_eq!(
+        template.header("content-disposition"),
+        Some("attachment; filename=\"vehicles-template.xlsx\"")
+    );
+    assert!(template.body.starts_with("PK"), "an XLSX (zip) file");
     assert_eq!(reader.get("/language/zh-CN?back=/").await.status, 303);
     assert!(reader.get("/").await.body.contains("首页"));
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use protocol::DocumentKey;
@@ -787,27 +787,12 @@ async fn template(
         .await
     };
     let _ = std::fs::remove_dir_all(&directory);
-    match written {
-        Ok(Ok(bytes)) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}-template.xlsx\"", ledger.slug()),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        _ => crate::console::auth::refused(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            language,
-            "console.errors.page_failed",
-        ),
-    }
+    super::download(
+        written,
+        super::XLSX_CONTENT_TYPE,
+        &format!("{}-template.xlsx", ledger.slug()),
+        language,
+    )
 }
 
 #[cfg(test)]

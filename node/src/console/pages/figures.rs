@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use schemas::returns::{ReturnSheet, StatReturn};
 use schemas::{Language, Ledger};
@@ -382,26 +381,9 @@ async fn download(
     };
     let _ = std::fs::remove_dir_all(&directory);
     let content_type = match format {
-        ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ExportFormat::Xlsx => super::XLSX_CONTENT_TYPE,
         ExportFormat::Csv | ExportFormat::SdmxCsv => "text/csv; charset=utf-8",
         ExportFormat::Json => "application/json",
     };
-    match written {
-        Ok(Ok(bytes)) => (
-            [
-                (header::CONTENT_TYPE, content_type.to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        _ => crate::console::auth::refused(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            language,
-            "console.errors.page_failed",
-        ),
-    }
+    super::download(written, content_type, &name, language)
 }

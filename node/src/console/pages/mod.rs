@@ -237,6 +237,38 @@ macro_rules! console_answer {
     };
 }
 
+/// A file written for download (a template, a return), sent as an attachment named
+/// `file_name`; a page-failed refusal when writing it failed.
+pub fn download(
+    written: Result<anyhow::Result<Vec<u8>>, tokio::task::JoinError>,
+    content_type: &str,
+    file_name: &str,
+    language: Language,
+) -> Response {
+    match written {
+        Ok(Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, content_type.to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file_name}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        _ => crate::console::auth::refused(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            language,
+            "console.errors.page_failed",
+        ),
+    }
+}
+
+/// The content type of an XLSX workbook.
+pub const XLSX_CONTENT_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 /// A plain redirect after a form (303: the browser then GETs the page).
 pub fn see_other(path: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, path.to_owned())]).into_response()
