@@ -122,6 +122,7 @@ async fn define(
         deadline,
         blocking_rules,
         coefficients_version: None,
+        choices: Default::default(),
     });
     match run(&console, &signed_in, request).await {
         Ok(_) => see_other("/returns"),
