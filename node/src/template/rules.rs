@@ -34,12 +34,13 @@ const fn warning(code: &'static str) -> LedgerRule {
 }
 
 /// The office space ledger's rules (`schemas::ledgers::office_space::checks`).
-const OFFICE_SPACE_RULES: [LedgerRule; 7] = [
+const OFFICE_SPACE_RULES: [LedgerRule; 8] = [
     error("unknown_building"),
     error("parts_exceed_whole"),
     error("rooms_exceed_office_space"),
     error("rented_building_disposal"),
     error("rented_building_rental_income"),
+    error("rank_not_of_body_level"),
     warning("room_over_standard"),
     warning("dangerous_building"),
 ];
