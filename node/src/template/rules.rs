@@ -46,7 +46,7 @@ const OFFICE_SPACE_RULES: [LedgerRule; 8] = [
 ];
 
 /// The vehicles ledger's rules (`schemas::ledgers::vehicles::checks`).
-const VEHICLES_RULES: [LedgerRule; 7] = [
+const VEHICLES_RULES: [LedgerRule; 8] = [
     error("unknown_vehicle"),
     error("odometer_decreased"),
     warning("over_price_cap"),
@@ -54,6 +54,7 @@ const VEHICLES_RULES: [LedgerRule; 7] = [
     warning("over_quota"),
     warning("early_disposal"),
     warning("disposal_status_mismatch"),
+    warning("new_energy_share_below_minimum"),
 ];
 
 /// The energy ledger's rules (`schemas::ledgers::energy::checks`).
@@ -84,7 +85,8 @@ pub(crate) fn explanation(code: &str, language: Language) -> String {
         factor = benchmarks.far_factor().normalize(),
         room_standard = room_limits().version(),
         caps_standard = caps.version(),
-        replacement_years = caps.replacement_years_min()
+        replacement_years = caps.replacement_years_min(),
+        new_energy_share = caps.new_energy_share_percent_min().normalize()
     )
     .into_owned()
 }

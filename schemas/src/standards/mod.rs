@@ -8,7 +8,8 @@
 //! values are written as strings and parsed into [`Decimal`](crate::Decimal), never floats.
 //!
 //! - [`room_limits()`]: usable office area per person by rank (2014 construction standard).
-//! - [`vehicle_caps()`]: price and displacement caps of official vehicles by category (2017 rules), and
+//! - [`vehicle_caps()`]: price and displacement caps of official vehicles by category and body type
+//!   (2017 rules), and
 //!   the age after which a vehicle may be replaced.
 //! - [`energy_benchmarks()`]: energy and water intensities that an institution's figures are compared
 //!   with, chosen by institution type, and the thresholds of those comparisons.
@@ -31,7 +32,8 @@ pub use energy_benchmarks::{Benchmark, EnergyBenchmarks, energy_benchmarks};
 pub use room_limits::{RoomLimits, RoomRank, room_limits};
 pub use table_file::{ENTRIES_PER_TABLE_MAX, StandardTableError};
 pub use vehicle_caps::{
-    CategoryCaps, VEHICLE_REPLACEMENT_YEARS_MAX, VehicleCap, VehicleCaps, vehicle_caps,
+    BodyTypeCaps, CategoryCaps, VEHICLE_REPLACEMENT_YEARS_MAX, VehicleCap, VehicleCaps,
+    vehicle_caps,
 };
 
 /// The division code of the nation in topologies of this project (`topology`'s generator), whose
