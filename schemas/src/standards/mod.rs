@@ -7,10 +7,11 @@
 //! `note` saying why), so that a corrected table can replace it without touching the code. Decimal
 //! values are written as strings and parsed into [`Decimal`](crate::Decimal), never floats.
 //!
-//! - [`room_limits()`]: usable office area per person by rank (2014 construction standard).
+//! - [`room_limits()`]: usable office area per person by rank and level of government (2014
+//!   construction standard); [`StandardLevel::of_division`] gives a body's level.
 //! - [`vehicle_caps()`]: price and displacement caps of official vehicles by category and body type
-//!   (2017 rules), and
-//!   the age after which a vehicle may be replaced.
+//!   (2017 rules), the age after which a vehicle may be replaced, and the least new-energy share of
+//!   a period's purchases (2024 notice).
 //! - [`energy_benchmarks()`]: energy and water intensities that an institution's figures are compared
 //!   with, chosen by institution type, and the thresholds of those comparisons.
 //!
