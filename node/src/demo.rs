@@ -47,7 +47,8 @@ const DEMO_PREVIOUS_DEADLINE: &str = "2025-03-31";
 
 /// The note the demo adds, as the clerk would, to an institution whose submission the ±30 %
 /// year-on-year rule refused.
-const DEMO_EXPLANATION: &str = "2025年办公楼供暖改为集中供热并完成节能改造，原燃气锅炉停用，用能下降";
+const DEMO_EXPLANATION: &str =
+    "2025年办公楼供暖改为集中供热并完成节能改造，原燃气锅炉停用，用能下降";
 
 /// How long the demo waits for the region to include every node before it gives up.
 const CONSOLIDATION_TIMEOUT: Duration = Duration::from_secs(180);

@@ -404,7 +404,8 @@ impl Year {
 
 /// Whether a finding is the planted refusal of the year-on-year rule.
 fn is_planted_refusal(code: &str, finding: &Finding) -> bool {
-    code == previous_year::PLANTED_CHANGE_WITHOUT_NOTE.0 && finding.rule == "year_on_year_needs_note"
+    code == previous_year::PLANTED_CHANGE_WITHOUT_NOTE.0
+        && finding.rule == "year_on_year_needs_note"
 }
 
 fn main() {
@@ -426,7 +427,10 @@ fn main() {
         }
         let earlier = previous_year::derive(&node, &tables);
         let years = [
-            (Year::new(previous_year::PREVIOUS_YEAR, &earlier, entry), &earlier),
+            (
+                Year::new(previous_year::PREVIOUS_YEAR, &earlier, entry),
+                &earlier,
+            ),
             (Year::new(YEAR, &tables, entry), &tables),
         ];
         for (index, (year, tables)) in years.iter().enumerate() {

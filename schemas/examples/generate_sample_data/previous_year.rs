@@ -65,7 +65,9 @@ fn scaled(text: &str, factor: f64) -> String {
     if text.is_empty() {
         return String::new();
     }
-    let places = text.split_once('.').map_or(0, |(_, decimals)| decimals.len());
+    let places = text
+        .split_once('.')
+        .map_or(0, |(_, decimals)| decimals.len());
     let value: f64 = text.parse().expect("an amount");
     amount(value / factor, places)
 }
@@ -84,7 +86,10 @@ pub(super) fn plant_note(node: &Node, tables: &mut Tables) {
         return;
     }
     let note = column(Table::Institutions, "note");
-    let line = &mut tables.0.get_mut(&Table::Institutions).expect("institutions")[index];
+    let line = &mut tables
+        .0
+        .get_mut(&Table::Institutions)
+        .expect("institutions")[index];
     let mut cells: Vec<String> = line.split(',').map(str::to_owned).collect();
     cells[note] = PLANTED_NOTE.to_owned();
     *line = cells.join(",");
@@ -115,7 +120,10 @@ pub(super) fn derive(node: &Node, current: &Tables) -> Tables {
         put(Table::Institutions, row);
     }
     let table = Table::EnergyConsumption;
-    let (code, month) = (column(table, "institution_credit_code"), column(table, "month"));
+    let (code, month) = (
+        column(table, "institution_credit_code"),
+        column(table, "month"),
+    );
     let amounts = [column(table, "quantity"), column(table, "cost_yuan")];
     for mut row in rows(current, table) {
         let factor = factor_of(&row[code]) * random.uniform(0.99, 1.01);
@@ -126,7 +134,10 @@ pub(super) fn derive(node: &Node, current: &Tables) -> Tables {
         put(table, row);
     }
     let table = Table::WasteSorting;
-    let (code, month) = (column(table, "institution_credit_code"), column(table, "month"));
+    let (code, month) = (
+        column(table, "institution_credit_code"),
+        column(table, "month"),
+    );
     let amounts = [column(table, "collected_kg"), column(table, "disposed_kg")];
     for mut row in rows(current, table) {
         let factor = factor_of(&row[code]);
@@ -139,7 +150,9 @@ pub(super) fn derive(node: &Node, current: &Tables) -> Tables {
 
     // Office space: the same buildings, spaces and rooms; disposals and rents a year earlier.
     for table in [Table::Buildings, Table::OfficeSpaces, Table::OfficeRooms] {
-        rows(current, table).into_iter().for_each(|row| put(table, row));
+        rows(current, table)
+            .into_iter()
+            .for_each(|row| put(table, row));
     }
     let table = Table::SpaceDisposals;
     let (id, date, income) = (
