@@ -235,8 +235,12 @@ pub async fn run_demo(directory: &Path) -> Result<(DemoSummary, LocalTree)> {
     };
     let tree = prepared.start(true)?;
     define_previous_year_returns(&tree)?;
-    let previous = tokio::task::spawn_blocking(|| parse_samples(DEMO_PREVIOUS_PERIOD)).await??;
-    let samples = tokio::task::spawn_blocking(|| parse_samples(DEMO_PERIOD)).await??;
+    // The two years parse side by side.
+    let (previous, samples) = tokio::join!(
+        tokio::task::spawn_blocking(|| parse_samples(DEMO_PREVIOUS_PERIOD)),
+        tokio::task::spawn_blocking(|| parse_samples(DEMO_PERIOD))
+    );
+    let (previous, samples) = (previous??, samples??);
     let years = vec![
         run_year(&tree, DEMO_PREVIOUS_PERIOD, &previous).await?,
         run_year(&tree, DEMO_PERIOD, &samples).await?,
