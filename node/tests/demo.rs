@@ -342,7 +342,8 @@ fn every_year_on_year_cell_is_filled(node: &std::path::Path, ledger: &str) {
 /// The 2025 submission of 西夏区's energy ledger was refused by the ±30 % rule for 西夏区政府办公室
 /// (11640105DFYHEKE21L), which had no note; the demo added one and submitted again, so both that
 /// institution and 兴庆区人大常委会办公室 (1164010446CPTFUTLT, +45 % with a note in the sample)
-/// are listed for review in their counties' returns, and no other institution is.
+/// are listed for review in their counties', their city's and the region's returns, and no other
+/// institution is.
 fn the_year_on_year_rule_was_explained(tree: &std::path::Path, summary: &serde_json::Value) {
     let years = summary["years"].as_array().unwrap();
     let periods: Vec<&str> = years
@@ -360,11 +361,19 @@ fn the_year_on_year_rule_was_explained(tree: &std::path::Path, summary: &serde_j
         refusal.contains("西夏区政府办公室") && refusal.contains("30"),
         "{refusal}"
     );
-    for (county, institution) in [
-        ("640105000000", "11640105DFYHEKE21L"),
+    // Each county lists its own; 银川市 and the region list both, read from the counties'
+    // submissions of both years.
+    let both = [
         ("640104000000", "1164010446CPTFUTLT"),
+        ("640105000000", "11640105DFYHEKE21L"),
+    ];
+    for (node, expected) in [
+        ("640104000000", &both[..1]),
+        ("640105000000", &both[1..]),
+        ("640100000000", &both[..]),
+        ("640000000000", &both[..]),
     ] {
-        let report = report_json(&tree.join(county), "energy", "2025");
+        let report = report_json(&tree.join(node), "energy", "2025");
         let listed: Vec<(&str, &str)> = report["statistical_return"]["findings"]
             .as_array()
             .unwrap()
@@ -376,12 +385,13 @@ fn the_year_on_year_rule_was_explained(tree: &std::path::Path, summary: &serde_j
                     .starts_with("year_on_year")
             })
             .map(|finding| {
+                assert_eq!(finding["rule"], "year_on_year_change", "{node}: {finding}");
                 (
+                    finding["owner"].as_str().unwrap(),
                     finding["record_id"].as_str().unwrap(),
-                    finding["rule"].as_str().unwrap(),
                 )
             })
             .collect();
-        assert_eq!(listed, [(institution, "year_on_year_change")], "{county}");
+        assert_eq!(listed, expected, "{node}");
     }
 }
