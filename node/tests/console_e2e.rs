@@ -43,7 +43,7 @@ fn code(text: &str) -> DivisionCode {
 
 fn sample(county: &str, table: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../sample-data/ningxia")
+        .join("../sample-data/ningxia/2025")
         .join(county)
         .join(format!("{table}.csv"));
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
