@@ -309,9 +309,12 @@ fn define_previous_year_returns(tree: &LocalTree) -> Result<()> {
             core.define_return(
                 ledger,
                 DEMO_PREVIOUS_PERIOD,
-                deadline_ms,
-                Vec::new(),
-                coefficients::current().version().to_owned(),
+                crate::core::ReturnTerms {
+                    deadline_ms,
+                    blocking_rules: Vec::new(),
+                    coefficients_version: coefficients::current().version().to_owned(),
+                    choices: protocol::notice::ReturnChoices::default(),
+                },
                 unix_ms(),
             )?;
         }
