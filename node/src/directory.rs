@@ -25,6 +25,8 @@ use serde::{Deserialize, Serialize};
 use topology::{DivisionCode, PublicKey, Topology};
 
 use crate::core::NodeCore;
+/// The `[reporting_unit]` section of node.toml.
+pub use schemas::returns::ReportingUnit;
 use crate::store::{SledStore, StoreError, disk};
 use crate::t;
 
@@ -57,7 +59,11 @@ pub struct NodeConfig {
     /// The web console (`[console]` in node.toml).
     #[serde(default)]
     pub console: ConsoleSettings,
+    /// Who reports (`[reporting_unit]` in node.toml, 填报单位): printed on the returns' forms.
+    #[serde(default, skip_serializing_if = "ReportingUnit::is_empty")]
+    pub reporting_unit: ReportingUnit,
 }
+
 
 /// Where the web console listens (`[console]` in node.toml). Every field has a default: a node
 /// serves its console on 127.0.0.1 unless told otherwise.
@@ -319,6 +325,7 @@ impl NodeDirectory {
         })?;
         let store = open_store_waiting(&store_path)?;
         let next = self.read_next_key()?;
+        let reporting_unit = config.reporting_unit.clone();
         let opened = NodeCore::new(config.code, key, topology.clone(), Box::new(store));
         let mut core = match (opened, next) {
             (Ok(core), next) => {
@@ -363,6 +370,7 @@ impl NodeDirectory {
             self.write_topology(core.topology())?;
         }
         core.set_wall_clock(crate::clock::unix_ms());
+        core.set_reporting_unit(reporting_unit);
         Ok(core)
     }
 
@@ -593,6 +601,7 @@ fn fill_new_directory(
         retry_ms_max: RETRY_MS_MAX_DEFAULT,
         limits: LimitOverrides::default(),
         console: ConsoleSettings::default(),
+        reporting_unit: ReportingUnit::default(),
     };
     write_config(directory, &config)?;
     write_key(&directory.key_path(), key)?;
