@@ -25,10 +25,10 @@ use serde::{Deserialize, Serialize};
 use topology::{DivisionCode, PublicKey, Topology};
 
 use crate::core::NodeCore;
-/// The `[reporting_unit]` section of node.toml.
-pub use schemas::returns::ReportingUnit;
 use crate::store::{SledStore, StoreError, disk};
 use crate::t;
+/// The `[reporting_unit]` section of node.toml.
+pub use schemas::returns::ReportingUnit;
 
 /// Retry delays towards the parent, in milliseconds.
 pub const RETRY_MS_MIN_DEFAULT: u64 = 200;
@@ -63,7 +63,6 @@ pub struct NodeConfig {
     #[serde(default, skip_serializing_if = "ReportingUnit::is_empty")]
     pub reporting_unit: ReportingUnit,
 }
-
 
 /// Where the web console listens (`[console]` in node.toml). Every field has a default: a node
 /// serves its console on 127.0.0.1 unless told otherwise.

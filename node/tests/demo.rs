@@ -203,7 +203,10 @@ fn the_exported_workbook_matches_the_json_report(
             &file("xlsx"),
             &["填报单位：=宁夏回族自治区　　单位代码：640000000000　　报告期：2025年"],
         );
-        assert!(printed.contains("valid against DSD_"), "{ledger}: {printed}");
+        assert!(
+            printed.contains("valid against DSD_"),
+            "{ledger}: {printed}"
+        );
     }
 }
 

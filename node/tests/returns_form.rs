@@ -98,14 +98,20 @@ fn the_definition_and_the_reporting_unit_head_and_foot_every_form() {
             "批准文号：国统制〔2025〕1号",
             "填报单位：银川市机关事务管理局　　单位代码：640100000000　　报告期：2025年",
         ] {
-            assert!(texts.iter().any(|text| text == line), "{}: {line}", sheet.name);
+            assert!(
+                texts.iter().any(|text| text == line),
+                "{}: {line}",
+                sheet.name
+            );
         }
         let footer = texts
             .iter()
             .find(|text| text.starts_with("单位负责人："))
             .unwrap_or_else(|| panic!("{}: a footing", sheet.name));
         assert!(
-            footer.starts_with("单位负责人：张伟　　填报人：李娜　　联系电话：0951-6012345　　报出日期：20"),
+            footer.starts_with(
+                "单位负责人：张伟　　填报人：李娜　　联系电话：0951-6012345　　报出日期：20"
+            ),
             "{footer}"
         );
     }

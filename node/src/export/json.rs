@@ -172,7 +172,10 @@ mod tests {
         assert_eq!(list[6]["carrier"], serde_json::Value::Null);
         assert_eq!(list[6]["coverage"], "OWN");
         // Every object has the same keys, so each becomes one row of a table.
-        assert!(list.iter().all(|object| object.as_object().unwrap().len() == 12));
+        assert!(
+            list.iter()
+                .all(|object| object.as_object().unwrap().len() == 12)
+        );
     }
 
     #[test]

@@ -296,12 +296,8 @@ pub fn write_return(
             })?;
             write_atomically(path, |out| sdmx::write_sdmx_csv(ret, out))
         }
-        ExportFormat::Json => {
-            write_atomically(path, |out| json::write_observations_json(ret, out))
-        }
-        ExportFormat::JsonSheets => {
-            write_atomically(path, |out| json::write_return_json(ret, out))
-        }
+        ExportFormat::Json => write_atomically(path, |out| json::write_observations_json(ret, out)),
+        ExportFormat::JsonSheets => write_atomically(path, |out| json::write_return_json(ret, out)),
     }
 }
 

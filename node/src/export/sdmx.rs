@@ -39,9 +39,7 @@ use schemas::Decimal;
 use schemas::Period;
 use schemas::returns::{ReturnColumn, ReturnSheet, RowDimension, StatReturn};
 
-use super::codes::{
-    CodeSource, OWN_LEVEL_KEY, dimension_name_zh, unit_code, unit_name_zh,
-};
+use super::codes::{CodeSource, OWN_LEVEL_KEY, dimension_name_zh, unit_code, unit_name_zh};
 use super::{ExportError, TOTAL_CODE, check_shape, flush, plain_decimal};
 
 /// The media type of SDMX-CSV 2.0, for HTTP responses and mail attachments.
@@ -208,7 +206,11 @@ fn push_sheet<'a>(sheet: &'a ReturnSheet, node: &str, out: &mut Vec<Observation<
                 let own_level = row.key == OWN_LEVEL_KEY;
                 let place = Place {
                     ref_area: if own_level { node } else { &row.key },
-                    coverage: if own_level { OWN_LEVEL_CODE } else { TOTAL_CODE },
+                    coverage: if own_level {
+                        OWN_LEVEL_CODE
+                    } else {
+                        TOTAL_CODE
+                    },
                     breakdown: None,
                     row_label_zh: &row.label_zh,
                 };
@@ -539,7 +541,11 @@ fn structure_xml(ret: &StatReturn) -> String {
             xml.push_str(&format!(
                 "        <str:Code id=\"{}\">{}</str:Code>\n",
                 xml_text(code),
-                name(if code_name.is_empty() { code } else { code_name })
+                name(if code_name.is_empty() {
+                    code
+                } else {
+                    code_name
+                })
             ));
         }
         xml.push_str("      </str:Codelist>\n");
@@ -750,8 +756,13 @@ mod tests {
         let mut xml = Vec::new();
         write_sdmx_structure(&ret, &mut xml).unwrap();
         let xml = String::from_utf8(xml).unwrap();
-        assert!(xml.contains(r#"<str:Dimension id="CARRIER" position="5">"#), "{xml}");
+        assert!(
+            xml.contains(r#"<str:Dimension id="CARRIER" position="5">"#),
+            "{xml}"
+        );
         assert!(xml.contains(r#"<str:TimeDimension id="TIME_PERIOD" position="6">"#));
-        assert!(xml.contains(r#"<str:Code id="640100000000"><com:Name xml:lang="zh">银川市</com:Name></str:Code>"#));
+        assert!(xml.contains(
+            r#"<str:Code id="640100000000"><com:Name xml:lang="zh">银川市</com:Name></str:Code>"#
+        ));
     }
 }

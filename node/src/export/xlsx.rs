@@ -78,7 +78,9 @@ pub fn write_return_xlsx(ret: &StatReturn, path: &Path) -> Result<(), ExportErro
     let mut workbook = Workbook::new();
     build_workbook(&mut workbook, ret).map_err(spreadsheet_error)?;
     let bytes = workbook.save_to_buffer().map_err(spreadsheet_error)?;
-    write_atomically(path, |out| out.write_all(&bytes).map_err(ExportError::Write))
+    write_atomically(path, |out| {
+        out.write_all(&bytes).map_err(ExportError::Write)
+    })
 }
 
 /// Lays out every sheet of the workbook.
@@ -657,7 +659,11 @@ mod tests {
         assert_eq!(by_child.cell(7, 1), "640000000000");
         assert_eq!(by_child.cell(8, 1), "640100000000");
         assert!(
-            by_child.rows.iter().flatten().any(|text| text.contains("GB/T 2260")),
+            by_child
+                .rows
+                .iter()
+                .flatten()
+                .any(|text| text.contains("GB/T 2260")),
             "the note names the division codes"
         );
         let codes = crate::spreadsheet::read_sheet(&path, CODES_SHEET).unwrap();

@@ -16,8 +16,7 @@ const REQUIRE_VARIABLE: &str = "HUIZONG_REQUIRE_PYTHON";
 const PYTHON_VARIABLE: &str = "HUIZONG_PYTHON";
 /// The modules the checks import: pandas, sdmx1 (imported as `sdmx`) and openpyxl.
 const MODULES: &str = "import pandas, sdmx, openpyxl";
-const MISSING_MESSAGE: &str =
-    "python3 with pandas, sdmx1 and openpyxl not found; install them with \
+const MISSING_MESSAGE: &str = "python3 with pandas, sdmx1 and openpyxl not found; install them with \
      `python3 -m pip install pandas sdmx1 openpyxl`";
 
 /// The Python interpreter, once it is known to import the libraries; `None` after a loud message
@@ -38,7 +37,10 @@ pub fn python() -> Option<PathBuf> {
         "{MISSING_MESSAGE} ({REQUIRE_VARIABLE}=1): {}: {problem}",
         program.display()
     );
-    eprintln!("SKIPPED: {MISSING_MESSAGE}: {}: {problem}", program.display());
+    eprintln!(
+        "SKIPPED: {MISSING_MESSAGE}: {}: {problem}",
+        program.display()
+    );
     None
 }
 
