@@ -109,6 +109,10 @@ pub fn unit_name_zh(unit: &str) -> &str {
         "km" => "公里",
         "kg" => "千克",
         "kWh" => "千瓦时",
+        "m3" => "立方米",
+        "t" => "吨",
+        "L" => "升",
+        "GJ" => "吉焦",
         "carrier unit" => "见品种",
         other => other,
     }

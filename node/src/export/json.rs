@@ -146,8 +146,10 @@ mod tests {
 
     #[test]
     fn writes_one_flat_object_per_observation_with_numbers() {
+        let mut ret = sample_return();
+        ret.sheets[0].columns[1].unit = "carrier unit".to_owned();
         let mut bytes = Vec::new();
-        write_observations_json(&sample_return(), &mut bytes).unwrap();
+        write_observations_json(&ret, &mut bytes).unwrap();
         let list: Vec<serde_json::Value> = serde_json::from_slice(&bytes).unwrap();
         // 2 × 3 on the carrier sheet, 3 on the child sheet, 2 indicators.
         assert_eq!(list.len(), 11);
@@ -169,6 +171,10 @@ mod tests {
             })
         );
         assert_eq!(list[3]["value"], serde_json::Value::Null);
+        // A quantity in the carrier's unit is in the row's carrier's unit; a total has none.
+        assert_eq!(list[1]["unit"], "kWh");
+        assert_eq!(list[3]["unit"], "m3");
+        assert_eq!(list[5]["unit"], "carrier unit");
         assert_eq!(list[6]["carrier"], serde_json::Value::Null);
         assert_eq!(list[6]["coverage"], "OWN");
         // Every object has the same keys, so each becomes one row of a table.

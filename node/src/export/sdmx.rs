@@ -77,6 +77,10 @@ pub const NOT_APPLICABLE_CODE: &str = "_Z";
 /// The `COVERAGE` of the node's own level (本级), without its children.
 pub const OWN_LEVEL_CODE: &str = "OWN";
 
+/// The unit of a column whose rows are each in their carrier's unit (the energy ledger's
+/// quantities): each observation gets its carrier's unit instead.
+const CARRIER_UNIT: &str = "carrier unit";
+
 /// How SDMX-CSV writes a missing value.
 const MISSING_VALUE: &str = "NaN";
 
@@ -271,6 +275,12 @@ impl<'a> Place<'a, '_> {
                 header_zh,
                 unit,
             } = column;
+            // A quantity "in the carrier's unit" is in the unit of the row's carrier.
+            let unit = match self.breakdown {
+                Some((_, code)) if unit == CARRIER_UNIT => schemas::Carrier::from_slug(code)
+                    .map_or(unit.as_str(), |carrier| carrier.unit()),
+                _ => unit.as_str(),
+            };
             out.push(Observation {
                 sheet,
                 ref_area: self.ref_area.to_owned(),
