@@ -677,6 +677,49 @@ mod tests {
     }
 
     #[test]
+    fn draws_the_charts_and_formats_numbers_per_unit() {
+        let ret = sample_return();
+        let (_directory, path) = written(&ret);
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let names: Vec<String> = (0..archive.len())
+            .map(|index| {
+                archive
+                    .by_index(index)
+                    .unwrap()
+                    .name()
+                    .unwrap()
+                    .into_owned()
+            })
+            .collect();
+        let charts = names
+            .iter()
+            .filter(|name| name.starts_with("xl/charts/chart"))
+            .count();
+        // The breakdown by child (columns) and the energy mix by carrier (a pie).
+        assert_eq!(charts, 2, "{names:?}");
+        let mut styles = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("xl/styles.xml").unwrap(), &mut styles)
+            .unwrap();
+        for format in ["#,##0.0000", "#,##0.00"] {
+            assert!(
+                styles.contains(&format!("formatCode=\"{format}\"")),
+                "{format} in {styles}"
+            );
+        }
+        let mut chart = String::new();
+        std::io::Read::read_to_string(
+            &mut archive.by_name("xl/charts/chart1.xml").unwrap(),
+            &mut chart,
+        )
+        .unwrap();
+        assert!(
+            chart.contains("<c:barChart>"),
+            "the by-child chart is a column chart"
+        );
+        assert!(chart.contains("按下级单位!$C$8:$C$9"), "{chart}");
+    }
+
+    #[test]
     fn names_the_period_as_a_form_does() {
         assert_eq!(period_zh(Period::Year(2025)), "2025年");
         assert_eq!(period_zh(Period::Quarter(2025, 2)), "2025年第2季度");
