@@ -10,7 +10,8 @@
 //! - [`sdmx::write_sdmx_csv`]: SDMX-CSV 2.0, one observation a line, one column per dimension,
 //!   and [`sdmx::write_sdmx_structure`]: the data structure definition with its codelists as
 //!   SDMX-ML 2.1, written beside the data as `<name>.structure.xml` ([`structure_path`]) so that
-//!   a standard SDMX tool can validate the file (`--format sdmx-csv`);
+//!   a standard SDMX tool can validate the file (`--format sdmx-csv`; `sdmx-structure` writes the
+//!   structure alone, as the console offers it for download);
 //! - [`json::write_observations_json`]: one tidy list of observations (indicator, one key per
 //!   breakdown, unit, value as a number, provisional) that `pandas.read_json` loads as one row per
 //!   observation (`--format json`);
@@ -27,6 +28,14 @@
 //! written through [`write_atomically`], so a failure never leaves a half-written file where the
 //! clerk expects a return; [`default_file_name`] names it by the node's 12-digit division code, as
 //! the reporting notices require.
+
+/// A text of the catalogue in Chinese, whatever the language of the program: the forms and the
+/// SDMX structure are written in Chinese (the structure's names are tagged `xml:lang="zh"`).
+macro_rules! zh {
+    ($key:expr $(, $name:ident = $value:expr)* $(,)?) => {
+        rust_i18n::t!($key, locale = "zh-CN" $(, $name = $value)*).into_owned()
+    };
+}
 
 pub mod codes;
 pub mod csv;
@@ -55,6 +64,9 @@ pub enum ExportFormat {
     /// SDMX-CSV 2.0 for statistical exchange ([`sdmx::write_sdmx_csv`]), with its structure
     /// beside it ([`sdmx::write_sdmx_structure`]).
     SdmxCsv,
+    /// The SDMX-ML 2.1 structure of the SDMX-CSV file alone ([`sdmx::write_sdmx_structure`]),
+    /// for a download beside the data (`sdmx-csv` writes both).
+    SdmxStructure,
     /// One tidy list of observations ([`json::write_observations_json`]).
     Json,
     /// The whole return with its sheets, as tagged JSON ([`json::write_return_json`]).
@@ -63,10 +75,11 @@ pub enum ExportFormat {
 
 impl ExportFormat {
     /// Every format, in the order help texts list them.
-    pub const ALL: [ExportFormat; 5] = [
+    pub const ALL: [ExportFormat; 6] = [
         ExportFormat::Xlsx,
         ExportFormat::Csv,
         ExportFormat::SdmxCsv,
+        ExportFormat::SdmxStructure,
         ExportFormat::Json,
         ExportFormat::JsonSheets,
     ];
@@ -77,6 +90,7 @@ impl ExportFormat {
             ExportFormat::Xlsx => "xlsx",
             ExportFormat::Csv => "csv",
             ExportFormat::SdmxCsv => "sdmx-csv",
+            ExportFormat::SdmxStructure => "sdmx-structure",
             ExportFormat::Json => "json",
             ExportFormat::JsonSheets => "json-sheets",
         }
@@ -90,6 +104,7 @@ impl ExportFormat {
             }
             ExportFormat::Csv => "text/csv; charset=utf-8",
             ExportFormat::SdmxCsv => sdmx::SDMX_CSV_MEDIA_TYPE,
+            ExportFormat::SdmxStructure => sdmx::SDMX_STRUCTURE_MEDIA_TYPE,
             ExportFormat::Json | ExportFormat::JsonSheets => "application/json",
         }
     }
@@ -99,6 +114,7 @@ impl ExportFormat {
         match self {
             ExportFormat::Xlsx => "xlsx",
             ExportFormat::Csv | ExportFormat::SdmxCsv => "csv",
+            ExportFormat::SdmxStructure => "xml",
             ExportFormat::Json | ExportFormat::JsonSheets => "json",
         }
     }
@@ -109,6 +125,7 @@ impl ExportFormat {
     pub fn file_name_suffix(self) -> &'static str {
         match self {
             ExportFormat::SdmxCsv => "sdmx.csv",
+            ExportFormat::SdmxStructure => "structure.xml",
             ExportFormat::JsonSheets => "sheets.json",
             other => other.file_extension(),
         }
@@ -129,6 +146,7 @@ impl FromStr for ExportFormat {
             "xlsx" => Ok(ExportFormat::Xlsx),
             "csv" => Ok(ExportFormat::Csv),
             "sdmx-csv" | "sdmx" => Ok(ExportFormat::SdmxCsv),
+            "sdmx-structure" => Ok(ExportFormat::SdmxStructure),
             "json" => Ok(ExportFormat::Json),
             "json-sheets" => Ok(ExportFormat::JsonSheets),
             _ => Err(UnknownExportFormat {
@@ -295,6 +313,9 @@ pub fn write_return(
                 sdmx::write_sdmx_structure(ret, out)
             })?;
             write_atomically(path, |out| sdmx::write_sdmx_csv(ret, out))
+        }
+        ExportFormat::SdmxStructure => {
+            write_atomically(path, |out| sdmx::write_sdmx_structure(ret, out))
         }
         ExportFormat::Json => write_atomically(path, |out| json::write_observations_json(ret, out)),
         ExportFormat::JsonSheets => write_atomically(path, |out| json::write_return_json(ret, out)),
@@ -513,7 +534,7 @@ mod tests {
         let error = "xls".parse::<ExportFormat>().unwrap_err();
         assert_eq!(
             error.to_string(),
-            "没有“xls”这种导出格式：应为 xlsx、csv、sdmx-csv（或 sdmx）、json、json-sheets 之一"
+            "没有“xls”这种导出格式：应为 xlsx、csv、sdmx-csv（或 sdmx）、sdmx-structure、json、json-sheets 之一"
         );
     }
 
@@ -530,6 +551,7 @@ mod tests {
                 "640000000000-energy-2025.xlsx",
                 "640000000000-energy-2025.csv",
                 "640000000000-energy-2025.sdmx.csv",
+                "640000000000-energy-2025.structure.xml",
                 "640000000000-energy-2025.json",
                 "640000000000-energy-2025.sheets.json",
             ]

@@ -33,6 +33,7 @@
 //! [`SDMX_CSV_MEDIA_TYPE`].
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt::Write as _;
 use std::io::Write;
 
 use schemas::Decimal;
@@ -44,6 +45,9 @@ use super::{ExportError, TOTAL_CODE, check_shape, flush, plain_decimal};
 
 /// The media type of SDMX-CSV 2.0, for HTTP responses and mail attachments.
 pub const SDMX_CSV_MEDIA_TYPE: &str = "application/vnd.sdmx.data+csv; version=2.0.0";
+
+/// The media type of an SDMX-ML 2.1 structure message.
+pub const SDMX_STRUCTURE_MEDIA_TYPE: &str = "application/vnd.sdmx.structure+xml; version=2.1";
 
 /// The maintenance agency of huizong's dataflows.
 pub const SDMX_AGENCY: &str = "HUIZONG";
@@ -410,13 +414,13 @@ impl Codelist {
 /// code the file uses.
 fn codelists(ret: &StatReturn) -> Vec<Codelist> {
     let observations = observations(ret);
-    let mut frequency = Codelist::new("FREQ", "频率（SDMX 通用代码：A 年，Q 季，M 月）");
+    let mut frequency = Codelist::new("FREQ", &zh!("node.export.sdmx.frequencies"));
     frequency.add(
         self::frequency(ret.period),
-        match ret.period {
-            Period::Year(_) => "年",
-            Period::Quarter(..) => "季",
-            Period::Month(..) => "月",
+        &match ret.period {
+            Period::Year(_) => zh!("node.export.sdmx.year"),
+            Period::Quarter(..) => zh!("node.export.sdmx.quarter"),
+            Period::Month(..) => zh!("node.export.sdmx.month"),
         },
     );
     let mut area = Codelist::new("REF_AREA", CodeSource::DivisionCode.name_zh());
@@ -425,24 +429,24 @@ fn codelists(ret: &StatReturn) -> Vec<Codelist> {
         area.codes
             .insert(ret.node.to_string(), ret.node_name.clone());
     }
-    let mut coverage = Codelist::new("COVERAGE", "统计范围");
-    coverage.add(TOTAL_CODE, "本级及所辖下级合计");
-    coverage.add(OWN_LEVEL_CODE, "本级（不含下级）");
+    let mut coverage = Codelist::new("COVERAGE", &zh!("node.export.sdmx.coverage"));
+    coverage.add(TOTAL_CODE, &zh!("node.export.sdmx.coverage_total"));
+    coverage.add(OWN_LEVEL_CODE, &zh!("node.export.sdmx.coverage_own"));
     let mut indicator = Codelist::new("INDICATOR", CodeSource::Internal.name_zh());
-    let mut unit = Codelist::new(
-        "UNIT_MEASURE",
-        "计量单位（CNY 人民币元，PC 百分比；其余为本系统内部代码）",
+    let mut unit = Codelist::new("UNIT_MEASURE", &zh!("node.export.sdmx.units"));
+    let mut status = Codelist::new("OBS_STATUS", &zh!("node.export.sdmx.statuses"));
+    status.add(STATUS_NORMAL, &zh!("node.export.sdmx.status_normal"));
+    status.add(
+        STATUS_PROVISIONAL,
+        &zh!("node.export.sdmx.status_provisional"),
     );
-    let mut status = Codelist::new("OBS_STATUS", "观测值状态（SDMX 通用代码）");
-    status.add(STATUS_NORMAL, "正式数");
-    status.add(STATUS_PROVISIONAL, "初步数");
     let breakdowns = breakdown_dimensions(ret);
     let mut breakdown_lists: Vec<Codelist> = breakdowns
         .iter()
         .map(|dimension| {
             let mut list = Codelist::new(dimension, CodeSource::of(dimension).name_zh());
-            list.add(TOTAL_CODE, "合计");
-            list.add(NOT_APPLICABLE_CODE, "不适用");
+            list.add(TOTAL_CODE, &zh!("node.export.sdmx.total"));
+            list.add(NOT_APPLICABLE_CODE, &zh!("node.export.sdmx.not_applicable"));
             list
         })
         .collect();
@@ -496,59 +500,83 @@ const CONCEPT_SCHEME_ID: &str = "CS_HUIZONG";
 /// module doc).
 pub fn write_sdmx_structure<W: Write>(ret: &StatReturn, mut out: W) -> Result<(), ExportError> {
     check_shape(ret)?;
-    let text = structure_xml(ret);
+    let text = structure_xml(ret).expect("writing to a String does not fail");
     out.write_all(text.as_bytes()).map_err(ExportError::Write)?;
     flush(&mut out)
 }
 
 /// The structure message as text.
-fn structure_xml(ret: &StatReturn) -> String {
+fn structure_xml(ret: &StatReturn) -> Result<String, std::fmt::Error> {
     let version = SDMX_DATAFLOW_VERSION;
     let agency = SDMX_AGENCY;
     let lists = codelists(ret);
-    let name = |text: &str| format!(r#"<com:Name xml:lang="zh">{}</com:Name>"#, xml_text(text));
+    // Writing to a String does not fail: the results of `write!` into one are dropped.
+    let name = |text: &str| {
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            r#"<com:Name xml:lang="zh">{}</com:Name>"#,
+            xml_text(text)
+        );
+        out
+    };
     let concept_ref = |id: &str| {
-        format!(
+        let mut out = String::new();
+        let _ = write!(
+            out,
             r#"<str:ConceptIdentity><Ref id="{id}" maintainableParentID="{CONCEPT_SCHEME_ID}" maintainableParentVersion="{version}" agencyID="{agency}" package="conceptscheme" class="Concept"/></str:ConceptIdentity>"#
-        )
+        );
+        out
     };
     let enumeration = |component: &str| {
-        format!(
+        let mut out = String::new();
+        let _ = write!(
+            out,
             r#"<str:LocalRepresentation><str:Enumeration><Ref id="CL_{component}" version="{version}" agencyID="{agency}" package="codelist" class="Codelist"/></str:Enumeration></str:LocalRepresentation>"#
-        )
+        );
+        out
     };
     let mut xml = String::new();
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    xml.push_str(&format!("<mes:Structure {SDMX_ML_NAMESPACES}>\n"));
-    xml.push_str(&format!(
+    write!(xml, "<mes:Structure {SDMX_ML_NAMESPACES}>\n")?;
+    write!(
+        xml,
         "  <mes:Header>\n    <mes:ID>{}</mes:ID>\n    <mes:Test>false</mes:Test>\n    <mes:Prepared>{}</mes:Prepared>\n    <mes:Sender id=\"{}\"/>\n  </mes:Header>\n",
-        format_args!("{}_{}_{}", dataflow_id(ret), ret.node, ret.period).to_string().replace('-', "_"),
+        format_args!("{}_{}_{}", dataflow_id(ret), ret.node, ret.period)
+            .to_string()
+            .replace('-', "_"),
         if ret.heading.reported_on.is_empty() {
             "1970-01-01T00:00:00".to_owned()
         } else {
             format!("{}T00:00:00", ret.heading.reported_on)
         },
         ret.node
-    ));
+    )?;
     xml.push_str("  <mes:Structures>\n");
     // Dataflow.
-    xml.push_str(&format!(
+    write!(
+        xml,
         "    <str:Dataflows>\n      <str:Dataflow id=\"{}\" agencyID=\"{agency}\" version=\"{version}\">\n        {}\n        <str:Structure><Ref id=\"{}\" version=\"{version}\" agencyID=\"{agency}\" package=\"datastructure\" class=\"DataStructure\"/></str:Structure>\n      </str:Dataflow>\n    </str:Dataflows>\n",
         dataflow_id(ret),
-        name(&format!("{}统计", ret.ledger.name_zh())),
+        name(&zh!(
+            "node.export.sdmx.dataflow",
+            ledger = ret.ledger.name_zh()
+        )),
         structure_definition_id(ret),
-    ));
+    )?;
     // Codelists.
     xml.push_str("    <str:Codelists>\n");
     for list in &lists {
-        xml.push_str(&format!(
+        write!(
+            xml,
             "      <str:Codelist id=\"{}\" agencyID=\"{agency}\" version=\"{version}\">\n        {}\n        <com:Description xml:lang=\"zh\">{}</com:Description>\n",
             list.id(),
             name(dimension_name_zh(&list.component)),
             xml_text(&list.description_zh),
-        ));
+        )?;
         for (code, code_name) in &list.codes {
-            xml.push_str(&format!(
+            write!(
+                xml,
                 "        <str:Code id=\"{}\">{}</str:Code>\n",
                 xml_text(code),
                 name(if code_name.is_empty() {
@@ -556,7 +584,7 @@ fn structure_xml(ret: &StatReturn) -> String {
                 } else {
                     code_name
                 })
-            ));
+            )?;
         }
         xml.push_str("      </str:Codelist>\n");
     }
@@ -565,43 +593,51 @@ fn structure_xml(ret: &StatReturn) -> String {
     let dimensions = dimensions(ret);
     let mut concepts: Vec<&str> = dimensions.clone();
     concepts.extend(SDMX_TRAILING_COLUMNS);
-    xml.push_str(&format!(
+    write!(
+        xml,
         "    <str:Concepts>\n      <str:ConceptScheme id=\"{CONCEPT_SCHEME_ID}\" agencyID=\"{agency}\" version=\"{version}\">\n        {}\n",
-        name("汇总统计概念")
-    ));
+        name(&zh!("node.export.sdmx.concepts"))
+    )?;
     for concept in &concepts {
         let concept_name = match *concept {
-            "OBS_VALUE" => "观测值",
-            "UNIT_MEASURE" => "计量单位",
-            "OBS_STATUS" => "观测值状态",
-            "SHEET" => "所在报表",
-            other => dimension_name_zh(other),
+            "OBS_VALUE" => zh!("node.export.sdmx.obs_value"),
+            "UNIT_MEASURE" => zh!("node.export.sdmx.unit_measure"),
+            "OBS_STATUS" => zh!("node.export.sdmx.obs_status"),
+            "SHEET" => zh!("node.export.sdmx.sheet"),
+            other => dimension_name_zh(other).to_owned(),
         };
-        xml.push_str(&format!(
+        write!(
+            xml,
             "        <str:Concept id=\"{concept}\">{}</str:Concept>\n",
-            name(concept_name)
-        ));
+            name(&concept_name)
+        )?;
     }
     xml.push_str("      </str:ConceptScheme>\n    </str:Concepts>\n");
     // Data structure.
-    xml.push_str(&format!(
+    write!(
+        xml,
         "    <str:DataStructures>\n      <str:DataStructure id=\"{}\" agencyID=\"{agency}\" version=\"{version}\">\n        {}\n        <str:DataStructureComponents>\n          <str:DimensionList id=\"DimensionDescriptor\">\n",
         structure_definition_id(ret),
-        name(&format!("{}统计数据结构", ret.ledger.name_zh())),
-    ));
+        name(&zh!(
+            "node.export.sdmx.structure",
+            ledger = ret.ledger.name_zh()
+        )),
+    )?;
     for (index, dimension) in dimensions.iter().enumerate() {
         let position = index + 1;
         if *dimension == SDMX_TIME_DIMENSION {
-            xml.push_str(&format!(
+            write!(
+                xml,
                 "            <str:TimeDimension id=\"{dimension}\" position=\"{position}\">{}<str:LocalRepresentation><str:TextFormat textType=\"ObservationalTimePeriod\"/></str:LocalRepresentation></str:TimeDimension>\n",
                 concept_ref(dimension)
-            ));
+            )?;
         } else {
-            xml.push_str(&format!(
+            write!(
+                xml,
                 "            <str:Dimension id=\"{dimension}\" position=\"{position}\">{}{}</str:Dimension>\n",
                 concept_ref(dimension),
                 enumeration(dimension)
-            ));
+            )?;
         }
     }
     xml.push_str("          </str:DimensionList>\n          <str:AttributeList id=\"AttributeDescriptor\">\n");
@@ -614,17 +650,19 @@ fn structure_xml(ret: &StatReturn) -> String {
                 .to_owned(),
         ),
     ] {
-        xml.push_str(&format!(
+        write!(
+        xml,
             "            <str:Attribute id=\"{attribute}\" assignmentStatus=\"Mandatory\">{}{representation}<str:AttributeRelationship><str:PrimaryMeasure><Ref id=\"OBS_VALUE\"/></str:PrimaryMeasure></str:AttributeRelationship></str:Attribute>\n",
             concept_ref(attribute)
-        ));
+        )?;
     }
-    xml.push_str(&format!(
+    write!(
+        xml,
         "          </str:AttributeList>\n          <str:MeasureList id=\"MeasureDescriptor\">\n            <str:PrimaryMeasure id=\"OBS_VALUE\">{}<str:LocalRepresentation><str:TextFormat textType=\"Double\"/></str:LocalRepresentation></str:PrimaryMeasure>\n          </str:MeasureList>\n        </str:DataStructureComponents>\n      </str:DataStructure>\n    </str:DataStructures>\n",
         concept_ref("OBS_VALUE")
-    ));
+    )?;
     xml.push_str("  </mes:Structures>\n</mes:Structure>\n");
-    xml
+    Ok(xml)
 }
 
 /// The codes of every coded component of a return's structure, for tests and checks: component

@@ -116,9 +116,11 @@ struct TablePlace<'a> {
 /// The period as a form writes it: `2025年`, `2025年第1季度`, `2025年3月`.
 pub fn period_zh(period: Period) -> String {
     match period {
-        Period::Year(year) => format!("{year}年"),
-        Period::Quarter(year, quarter) => format!("{year}年第{quarter}季度"),
-        Period::Month(year, month) => format!("{year}年{month}月"),
+        Period::Year(year) => zh!("node.export.form.year", year = year),
+        Period::Quarter(year, quarter) => {
+            zh!("node.export.form.quarter", year = year, quarter = quarter)
+        }
+        Period::Month(year, month) => zh!("node.export.form.month", year = year, month = month),
     }
 }
 
@@ -137,11 +139,12 @@ fn codes_note(sheet: &ReturnSheet) -> String {
     let dimension = row_dimension(sheet);
     let source = CodeSource::of(dimension);
     if source.is_official() {
-        format!("注：代码栏为{}。", source.name_zh())
+        zh!("node.export.form.codes_official", source = source.name_zh())
     } else {
-        format!(
-            "注：代码栏为{}，见“{CODES_SHEET}”表。",
-            CodeSource::Internal.name_zh()
+        zh!(
+            "node.export.form.codes_internal",
+            source = CodeSource::Internal.name_zh(),
+            sheet = CODES_SHEET
         )
     }
 }
@@ -178,35 +181,40 @@ fn form_sheet<'a>(
         0,
         0,
         last_column,
-        &format!("{}——{}", ret.ledger.name_zh(), sheet.name_zh),
+        &zh!(
+            "node.export.form.title",
+            ledger = ret.ledger.name_zh(),
+            sheet = sheet.name_zh
+        ),
         &title,
     )?;
     let right = Format::new().set_align(FormatAlign::Right);
     let heading = &ret.heading;
-    for (row, (label, value)) in [
-        ("表    号", &heading.table_number),
-        ("制定机关", &heading.made_by),
-        ("批准机关", &heading.approved_by),
-        ("批准文号", &heading.approval_number),
+    for (row, line) in [
+        zh!(
+            "node.export.form.table_number",
+            value = heading.table_number
+        ),
+        zh!("node.export.form.made_by", value = heading.made_by),
+        zh!("node.export.form.approved_by", value = heading.approved_by),
+        zh!(
+            "node.export.form.approval_number",
+            value = heading.approval_number
+        ),
     ]
     .into_iter()
     .enumerate()
     {
-        worksheet.write_string_with_format(
-            row as u32 + 1,
-            last_column,
-            format!("{label}：{value}"),
-            &right,
-        )?;
+        worksheet.write_string_with_format(row as u32 + 1, last_column, line, &right)?;
     }
     worksheet.write_string(
         HEADING_ROWS - 1,
         0,
-        format!(
-            "填报单位：{}　　单位代码：{}　　报告期：{}",
-            heading.unit_name,
-            ret.node,
-            period_zh(ret.period)
+        zh!(
+            "node.export.form.unit_line",
+            unit = heading.unit_name,
+            code = ret.node,
+            period = period_zh(ret.period)
         ),
     )?;
 
@@ -282,12 +290,12 @@ fn form_sheet<'a>(
     worksheet.write_string(
         row_index,
         0,
-        format!(
-            "单位负责人：{}　　填报人：{}　　联系电话：{}　　报出日期：{}",
-            blank_line(&heading.unit_head),
-            blank_line(&heading.preparer),
-            blank_line(&heading.phone),
-            blank_line(&heading.reported_on),
+        zh!(
+            "node.export.form.footer",
+            head = blank_line(&heading.unit_head),
+            preparer = blank_line(&heading.preparer),
+            phone = blank_line(&heading.phone),
+            date = blank_line(&heading.reported_on)
         ),
     )?;
 
@@ -304,11 +312,11 @@ fn form_sheet<'a>(
 }
 
 /// A text of the footing, or a line to write on by hand when it is not known.
-fn blank_line(text: &str) -> &str {
+fn blank_line(text: &str) -> String {
     if text.trim().is_empty() {
-        "＿＿＿＿＿＿"
+        zh!("node.export.form.blank")
     } else {
-        text
+        text.to_owned()
     }
 }
 
@@ -423,16 +431,20 @@ fn charts(ret: &StatReturn, tables: &[TablePlace<'_>]) -> Vec<Chart> {
                 last_row,
                 value_column,
             ));
-        let title = format!(
-            "{} {}：{}（{}）",
-            ret.heading.unit_name,
-            period_zh(ret.period),
-            header,
-            if by_child {
-                "按下级单位".to_owned()
-            } else {
-                format!("按{}", dimension_name_zh(row_dimension(sheet)))
-            }
+        let by = if by_child {
+            zh!("node.export.form.by_child")
+        } else {
+            zh!(
+                "node.export.form.by_dimension",
+                dimension = dimension_name_zh(row_dimension(sheet))
+            )
+        };
+        let title = zh!(
+            "node.export.form.chart_title",
+            unit = ret.heading.unit_name,
+            period = period_zh(ret.period),
+            column = header,
+            by = by
         );
         chart.title().set_name(&title);
         if by_child {
@@ -486,7 +498,7 @@ fn codes_sheet(worksheet: &mut Worksheet, ret: &StatReturn) -> Result<(), XlsxEr
         for row in &sheet.rows {
             let code = shown_code(ret, sheet, &row.key);
             let name = if sheet.rows_are == RowDimension::RefArea && row.key == OWN_LEVEL_KEY {
-                format!("{}（本级）", ret.heading.unit_name)
+                zh!("node.export.form.own_level", unit = ret.heading.unit_name)
             } else {
                 row.label_zh.clone()
             };
