@@ -538,7 +538,8 @@ fn structure_xml(ret: &StatReturn) -> Result<String, std::fmt::Error> {
     };
     let mut xml = String::new();
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    write!(xml, "<mes:Structure {SDMX_ML_NAMESPACES}>\n")?;
+    write!(xml, "<mes:Structure {SDMX_ML_NAMESPACES}>")?;
+    xml.push('\n');
     write!(
         xml,
         "  <mes:Header>\n    <mes:ID>{}</mes:ID>\n    <mes:Test>false</mes:Test>\n    <mes:Prepared>{}</mes:Prepared>\n    <mes:Sender id=\"{}\"/>\n  </mes:Header>\n",
@@ -577,7 +578,7 @@ fn structure_xml(ret: &StatReturn) -> Result<String, std::fmt::Error> {
         for (code, code_name) in &list.codes {
             write!(
                 xml,
-                "        <str:Code id=\"{}\">{}</str:Code>\n",
+                "        <str:Code id=\"{}\">{}</str:Code>",
                 xml_text(code),
                 name(if code_name.is_empty() {
                     code
@@ -585,6 +586,7 @@ fn structure_xml(ret: &StatReturn) -> Result<String, std::fmt::Error> {
                     code_name
                 })
             )?;
+            xml.push('\n');
         }
         xml.push_str("      </str:Codelist>\n");
     }
@@ -608,9 +610,10 @@ fn structure_xml(ret: &StatReturn) -> Result<String, std::fmt::Error> {
         };
         write!(
             xml,
-            "        <str:Concept id=\"{concept}\">{}</str:Concept>\n",
+            "        <str:Concept id=\"{concept}\">{}</str:Concept>",
             name(&concept_name)
         )?;
+        xml.push('\n');
     }
     xml.push_str("      </str:ConceptScheme>\n    </str:Concepts>\n");
     // Data structure.
@@ -628,16 +631,18 @@ fn structure_xml(ret: &StatReturn) -> Result<String, std::fmt::Error> {
         if *dimension == SDMX_TIME_DIMENSION {
             write!(
                 xml,
-                "            <str:TimeDimension id=\"{dimension}\" position=\"{position}\">{}<str:LocalRepresentation><str:TextFormat textType=\"ObservationalTimePeriod\"/></str:LocalRepresentation></str:TimeDimension>\n",
+                "            <str:TimeDimension id=\"{dimension}\" position=\"{position}\">{}<str:LocalRepresentation><str:TextFormat textType=\"ObservationalTimePeriod\"/></str:LocalRepresentation></str:TimeDimension>",
                 concept_ref(dimension)
             )?;
+            xml.push('\n');
         } else {
             write!(
                 xml,
-                "            <str:Dimension id=\"{dimension}\" position=\"{position}\">{}{}</str:Dimension>\n",
+                "            <str:Dimension id=\"{dimension}\" position=\"{position}\">{}{}</str:Dimension>",
                 concept_ref(dimension),
                 enumeration(dimension)
             )?;
+            xml.push('\n');
         }
     }
     xml.push_str("          </str:DimensionList>\n          <str:AttributeList id=\"AttributeDescriptor\">\n");
@@ -652,9 +657,10 @@ fn structure_xml(ret: &StatReturn) -> Result<String, std::fmt::Error> {
     ] {
         write!(
         xml,
-            "            <str:Attribute id=\"{attribute}\" assignmentStatus=\"Mandatory\">{}{representation}<str:AttributeRelationship><str:PrimaryMeasure><Ref id=\"OBS_VALUE\"/></str:PrimaryMeasure></str:AttributeRelationship></str:Attribute>\n",
+            "            <str:Attribute id=\"{attribute}\" assignmentStatus=\"Mandatory\">{}{representation}<str:AttributeRelationship><str:PrimaryMeasure><Ref id=\"OBS_VALUE\"/></str:PrimaryMeasure></str:AttributeRelationship></str:Attribute>",
             concept_ref(attribute)
         )?;
+        xml.push('\n');
     }
     write!(
         xml,
