@@ -27,6 +27,8 @@ use topology::{DivisionCode, PublicKey, Topology};
 use crate::core::NodeCore;
 use crate::store::{SledStore, StoreError, disk};
 use crate::t;
+/// The `[reporting_unit]` section of node.toml.
+pub use schemas::returns::ReportingUnit;
 
 /// Retry delays towards the parent, in milliseconds.
 pub const RETRY_MS_MIN_DEFAULT: u64 = 200;
@@ -57,6 +59,9 @@ pub struct NodeConfig {
     /// The web console (`[console]` in node.toml).
     #[serde(default)]
     pub console: ConsoleSettings,
+    /// Who reports (`[reporting_unit]` in node.toml, 填报单位): printed on the returns' forms.
+    #[serde(default, skip_serializing_if = "ReportingUnit::is_empty")]
+    pub reporting_unit: ReportingUnit,
 }
 
 /// Where the web console listens (`[console]` in node.toml). Every field has a default: a node
@@ -319,6 +324,7 @@ impl NodeDirectory {
         })?;
         let store = open_store_waiting(&store_path)?;
         let next = self.read_next_key()?;
+        let reporting_unit = config.reporting_unit.clone();
         let opened = NodeCore::new(config.code, key, topology.clone(), Box::new(store));
         let mut core = match (opened, next) {
             (Ok(core), next) => {
@@ -363,6 +369,7 @@ impl NodeDirectory {
             self.write_topology(core.topology())?;
         }
         core.set_wall_clock(crate::clock::unix_ms());
+        core.set_reporting_unit(reporting_unit);
         Ok(core)
     }
 
@@ -593,6 +600,7 @@ fn fill_new_directory(
         retry_ms_max: RETRY_MS_MAX_DEFAULT,
         limits: LimitOverrides::default(),
         console: ConsoleSettings::default(),
+        reporting_unit: ReportingUnit::default(),
     };
     write_config(directory, &config)?;
     write_key(&directory.key_path(), key)?;

@@ -1,10 +1,14 @@
 //! A node's statistical return for a ledger and period, assembled from what it holds: its
 //! consolidated figures, its own level's, each child's, last year's, and the findings of the
 //! documents below it. The sheets themselves are built by the schema ([`schemas::ledgers`]).
+//!
+//! Each return also carries its form heading ([`ReturnHeading`]): 表号, 制定机关, 批准机关 and 文号
+//! from the return definition of its (ledger, period) when one is held, the reporting unit and the
+//! people who sign from node.toml's `[reporting_unit]`, and the day it was produced.
 
 use schemas::figures::Figures;
 use schemas::ledgers::{ReturnInput, return_sheets};
-use schemas::returns::StatReturn;
+use schemas::returns::{ReturnHeading, StatReturn};
 use schemas::{Ledger, Period, coefficients};
 
 use crate::core::{CoreError, NodeCore};
@@ -53,6 +57,7 @@ pub fn build(core: &mut NodeCore, ledger: Ledger, period: Period) -> Result<Stat
     };
     let sheets = return_sheets(&input);
     let findings = core.subtree_findings(ledger, period)?;
+    let provisional = !core.unaccepted_inputs(code, ledger, period)?.is_empty();
     Ok(StatReturn {
         node: code,
         node_name,
@@ -61,7 +66,50 @@ pub fn build(core: &mut NodeCore, ledger: Ledger, period: Period) -> Result<Stat
         coefficients_version: coefficients::current().version().to_owned(),
         sheets,
         findings,
+        heading: heading(core, ledger, period),
+        provisional,
     })
+}
+
+/// The heading of this node's forms for (ledger, period): the return definition's form heading,
+/// the reporting unit of node.toml (its name defaulting to the node's name in the topology), and
+/// today in Beijing time as the day the return is reported (报出日期).
+pub fn heading(core: &NodeCore, ledger: Ledger, period: Period) -> ReturnHeading {
+    let form = core
+        .definition_of(ledger, period)
+        .map(|definition| definition.choices.form.clone())
+        .unwrap_or_default();
+    let unit = core.reporting_unit();
+    let unit_name = if unit.name.trim().is_empty() {
+        core.entry().name_zh.clone()
+    } else {
+        unit.name.clone()
+    };
+    ReturnHeading {
+        table_number: form.table_number,
+        made_by: form.made_by,
+        approved_by: form.approved_by,
+        approval_number: form.approval_number,
+        unit_name,
+        unit_head: unit.head.clone(),
+        preparer: unit.preparer.clone(),
+        phone: unit.phone.clone(),
+        reported_on: beijing_date(core.wall_clock_ms()),
+    }
+}
+
+/// The day of a time in Beijing time (UTC+8), `YYYY-MM-DD`; empty before the clock was told.
+fn beijing_date(unix_ms: i64) -> String {
+    if unix_ms <= 0 {
+        return String::new();
+    }
+    jiff::Timestamp::from_millisecond(unix_ms)
+        .map(|time| {
+            time.to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(8)))
+                .date()
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 /// The return this node's own draft would give as its next submission (`report --draft`): the
@@ -98,5 +146,8 @@ pub fn build_preview(
         coefficients_version: preview.coefficients_version.clone(),
         sheets: return_sheets(&input),
         findings: preview.findings.clone(),
+        heading: heading(core, ledger, period),
+        // A draft is not signed yet: its figures are what the node would submit.
+        provisional: true,
     }
 }

@@ -495,7 +495,14 @@ fn every_key_the_console_templates_look_up_is_in_the_catalogues() {
         ),
         (
             "console.figures.download.",
-            &["xlsx", "csv", "sdmx-csv", "json"],
+            &[
+                "xlsx",
+                "csv",
+                "sdmx-csv",
+                "sdmx-structure",
+                "json",
+                "json-sheets",
+            ],
         ),
         ("accounts.role.", &["clerk", "reviewer", "admin", "viewer"]),
         ("console.sync.role_", &["parent", "child"]),

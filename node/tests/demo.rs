@@ -6,6 +6,9 @@ use std::process::Command;
 
 use node::store::{Batch, Durability, SledStore, Store, Tree};
 
+#[path = "support/python.rs"]
+mod python;
+
 fn huizong() -> Command {
     Command::new(env!("CARGO_BIN_EXE_huizong"))
 }
@@ -118,7 +121,7 @@ fn the_demo_consolidates_every_ledger_exactly_and_verify_catches_a_corrupted_rep
 
 /// The region's return exported by the demo as XLSX opens with calamine and every totals row in
 /// it equals the totals of `huizong report --json`; the SDMX-CSV export has the SDMX header and
-/// one observation per cell.
+/// one observation per cell, and passes the Python checks (sdmx1, pandas, openpyxl).
 fn the_exported_workbook_matches_the_json_report(
     tree: &std::path::Path,
     region: &std::path::Path,
@@ -187,13 +190,32 @@ fn the_exported_workbook_matches_the_json_report(
         lines
             .next()
             .unwrap()
-            .starts_with("STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA"),
+            .starts_with("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,COVERAGE,INDICATOR"),
         "{ledger}: the SDMX-CSV header"
     );
     assert!(
         lines.all(|line| line.starts_with("dataflow,HUIZONG:DF_")),
         "{ledger}: every line is an observation of the dataflow"
     );
+
+    // As analysts open them: the SDMX-CSV validated against the structure shipped beside it
+    // (sdmx1), the JSON loaded by pandas into one row per observation, the workbook's headings,
+    // number formats and charts read by openpyxl.
+    if let Some(python) = python::python() {
+        let file = |suffix: &str| tree.join(format!("returns/640000000000-{ledger}-2025.{suffix}"));
+        let printed = python::check_return_exports(
+            &python,
+            &file("sdmx.csv"),
+            &file("structure.xml"),
+            &file("json"),
+            &file("xlsx"),
+            &["填报单位：=宁夏回族自治区　　单位代码：640000000000　　报告期：2025年"],
+        );
+        assert!(
+            printed.contains("valid against DSD_"),
+            "{ledger}: {printed}"
+        );
+    }
 }
 
 /// `huizong explain` at the region reaches the signed submission of every one of the 28 nodes, and

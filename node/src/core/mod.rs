@@ -198,6 +198,8 @@ pub struct NodeCore {
     quotas: quotas::QuotaState,
     /// The wall clock as last told by the driver (Unix milliseconds): the time receipts carry.
     wall_clock_ms: i64,
+    /// Who reports, as node.toml names it (`[reporting_unit]`): printed on the returns' forms.
+    reporting_unit: schemas::returns::ReportingUnit,
     /// The lowest sequence this node signs (set by a restore; see `restore`).
     sequence_floor: u64,
     store: Box<dyn Store>,
@@ -281,6 +283,7 @@ impl NodeCore {
             next_key: None,
             receipts: HashMap::new(),
             wall_clock_ms: 0,
+            reporting_unit: schemas::returns::ReportingUnit::default(),
             sequence_floor: 1,
             quotas: quotas::QuotaState {
                 document_bytes,
@@ -446,6 +449,21 @@ impl NodeCore {
     /// of work; operations that take a time argument set it too.
     pub fn set_wall_clock(&mut self, now_ms: i64) {
         self.wall_clock_ms = now_ms;
+    }
+
+    /// The wall clock as last told (Unix milliseconds; 0 before the driver told it).
+    pub fn wall_clock_ms(&self) -> i64 {
+        self.wall_clock_ms
+    }
+
+    /// Tells the core who reports (node.toml's `[reporting_unit]`), for the returns' forms.
+    pub fn set_reporting_unit(&mut self, unit: schemas::returns::ReportingUnit) {
+        self.reporting_unit = unit;
+    }
+
+    /// Who reports, as node.toml names it.
+    pub fn reporting_unit(&self) -> &schemas::returns::ReportingUnit {
+        &self.reporting_unit
     }
 
     pub fn entry(&self) -> &NodeEntry {

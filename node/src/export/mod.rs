@@ -1,17 +1,26 @@
-//! Export of statistical returns: XLSX, SDMX-CSV 2.0, CSV and JSON.
+//! Export of statistical returns: XLSX, SDMX-CSV 2.0 with its structure, CSV and JSON.
 //!
 //! A [`StatReturn`] is built, pure, by `schemas`; this module only writes it. Each writer takes the
-//! return and any [`std::io::Write`] and either writes the whole file or fails with an
-//! [`ExportError`]:
+//! return and any [`std::io::Write`] (the workbook: a path) and either writes the whole file or
+//! fails with an [`ExportError`]:
 //!
-//! - [`sdmx::write_sdmx_csv`]: SDMX-CSV 2.0, one observation a line, for statistical exchange;
+//! - [`xlsx::write_return_xlsx`]: the workbook of the national forms, each table headed and footed
+//!   as a statistical report form (表号, 填报单位, 报告期 … 单位负责人, 报出日期), numbers formatted
+//!   per unit, official codes, and charts (`--format xlsx`);
+//! - [`sdmx::write_sdmx_csv`]: SDMX-CSV 2.0, one observation a line, one column per dimension,
+//!   and [`sdmx::write_sdmx_structure`]: the data structure definition with its codelists as
+//!   SDMX-ML 2.1, written beside the data as `<name>.structure.xml` ([`structure_path`]) so that
+//!   a standard SDMX tool can validate the file (`--format sdmx-csv`; `sdmx-structure` writes the
+//!   structure alone, as the console offers it for download);
+//! - [`json::write_observations_json`]: one tidy list of observations (indicator, one key per
+//!   breakdown, unit, value as a number, provisional) that `pandas.read_json` loads as one row per
+//!   observation (`--format json`);
+//! - [`json::write_return_json`] and [`json::read_return_json`]: the whole return with its sheets,
+//!   tagged with its format, for other programs and for reading back (`--format json-sheets`);
 //! - [`csv::write_return_csv`]: a tidy long table with Chinese labels, for spreadsheets and
-//!   scripts;
-//! - [`json::write_return_json`] and [`json::read_return_json`]: the whole return, tagged with its
-//!   format, for other programs and for reading back;
-//! - [`xlsx::write_return_xlsx`]: the workbook of the national forms, one sheet per table with
-//!   Chinese headers and a totals row, through [`crate::spreadsheet`].
+//!   scripts (`--format csv`).
 //!
+//! [`codes`] holds what they share: which row codes are official, unit names and decimals.
 //! [`write_return`] writes a return to a file in any of the formats.
 //!
 //! Every writer first checks that each row and totals row has one value per column, so a malformed
@@ -20,6 +29,15 @@
 //! clerk expects a return; [`default_file_name`] names it by the node's 12-digit division code, as
 //! the reporting notices require.
 
+/// A text of the catalogue in Chinese, whatever the language of the program: the forms and the
+/// SDMX structure are written in Chinese (the structure's names are tagged `xml:lang="zh"`).
+macro_rules! zh {
+    ($key:expr $(, $name:ident = $value:expr)* $(,)?) => {
+        rust_i18n::t!($key, locale = "zh-CN" $(, $name = $value)*).into_owned()
+    };
+}
+
+pub mod codes;
 pub mod csv;
 pub mod json;
 pub mod sdmx;
@@ -43,19 +61,27 @@ pub enum ExportFormat {
     /// A tidy long table, one value a line, UTF-8 with a byte order mark
     /// ([`csv::write_return_csv`]).
     Csv,
-    /// SDMX-CSV 2.0 for statistical exchange ([`sdmx::write_sdmx_csv`]).
+    /// SDMX-CSV 2.0 for statistical exchange ([`sdmx::write_sdmx_csv`]), with its structure
+    /// beside it ([`sdmx::write_sdmx_structure`]).
     SdmxCsv,
-    /// The whole return as tagged JSON ([`json::write_return_json`]).
+    /// The SDMX-ML 2.1 structure of the SDMX-CSV file alone ([`sdmx::write_sdmx_structure`]),
+    /// for a download beside the data (`sdmx-csv` writes both).
+    SdmxStructure,
+    /// One tidy list of observations ([`json::write_observations_json`]).
     Json,
+    /// The whole return with its sheets, as tagged JSON ([`json::write_return_json`]).
+    JsonSheets,
 }
 
 impl ExportFormat {
     /// Every format, in the order help texts list them.
-    pub const ALL: [ExportFormat; 4] = [
+    pub const ALL: [ExportFormat; 6] = [
         ExportFormat::Xlsx,
         ExportFormat::Csv,
         ExportFormat::SdmxCsv,
+        ExportFormat::SdmxStructure,
         ExportFormat::Json,
+        ExportFormat::JsonSheets,
     ];
 
     /// The name used on the command line.
@@ -64,7 +90,22 @@ impl ExportFormat {
             ExportFormat::Xlsx => "xlsx",
             ExportFormat::Csv => "csv",
             ExportFormat::SdmxCsv => "sdmx-csv",
+            ExportFormat::SdmxStructure => "sdmx-structure",
             ExportFormat::Json => "json",
+            ExportFormat::JsonSheets => "json-sheets",
+        }
+    }
+
+    /// The media type of a file in this format, for downloads.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::SdmxCsv => sdmx::SDMX_CSV_MEDIA_TYPE,
+            ExportFormat::SdmxStructure => sdmx::SDMX_STRUCTURE_MEDIA_TYPE,
+            ExportFormat::Json | ExportFormat::JsonSheets => "application/json",
         }
     }
 
@@ -73,15 +114,19 @@ impl ExportFormat {
         match self {
             ExportFormat::Xlsx => "xlsx",
             ExportFormat::Csv | ExportFormat::SdmxCsv => "csv",
-            ExportFormat::Json => "json",
+            ExportFormat::SdmxStructure => "xml",
+            ExportFormat::Json | ExportFormat::JsonSheets => "json",
         }
     }
 
-    /// What the default file name ends with: the extension, with `sdmx.` before it for SDMX-CSV so
-    /// that the two CSV exports of one return do not overwrite each other.
-    fn file_name_suffix(self) -> &'static str {
+    /// What the default file name ends with: the extension, with `sdmx.` before it for SDMX-CSV
+    /// and `sheets.` for the JSON of sheets, so that two exports of one return in the same
+    /// extension do not overwrite each other.
+    pub fn file_name_suffix(self) -> &'static str {
         match self {
             ExportFormat::SdmxCsv => "sdmx.csv",
+            ExportFormat::SdmxStructure => "structure.xml",
+            ExportFormat::JsonSheets => "sheets.json",
             other => other.file_extension(),
         }
     }
@@ -101,7 +146,9 @@ impl FromStr for ExportFormat {
             "xlsx" => Ok(ExportFormat::Xlsx),
             "csv" => Ok(ExportFormat::Csv),
             "sdmx-csv" | "sdmx" => Ok(ExportFormat::SdmxCsv),
+            "sdmx-structure" => Ok(ExportFormat::SdmxStructure),
             "json" => Ok(ExportFormat::Json),
+            "json-sheets" => Ok(ExportFormat::JsonSheets),
             _ => Err(UnknownExportFormat {
                 value: text.to_owned(),
             }),
@@ -251,7 +298,8 @@ pub(crate) fn plain_decimal(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
-/// Writes a return to `path` in `format`, atomically.
+/// Writes a return to `path` in `format`, atomically; SDMX-CSV also writes its structure at
+/// [`structure_path`]`(path)`, first, so that data never lies there without its structure.
 pub fn write_return(
     ret: &StatReturn,
     format: ExportFormat,
@@ -260,9 +308,33 @@ pub fn write_return(
     match format {
         ExportFormat::Xlsx => xlsx::write_return_xlsx(ret, path),
         ExportFormat::Csv => write_atomically(path, |out| csv::write_return_csv(ret, out)),
-        ExportFormat::SdmxCsv => write_atomically(path, |out| sdmx::write_sdmx_csv(ret, out)),
-        ExportFormat::Json => write_atomically(path, |out| json::write_return_json(ret, out)),
+        ExportFormat::SdmxCsv => {
+            write_atomically(&structure_path(path), |out| {
+                sdmx::write_sdmx_structure(ret, out)
+            })?;
+            write_atomically(path, |out| sdmx::write_sdmx_csv(ret, out))
+        }
+        ExportFormat::SdmxStructure => {
+            write_atomically(path, |out| sdmx::write_sdmx_structure(ret, out))
+        }
+        ExportFormat::Json => write_atomically(path, |out| json::write_observations_json(ret, out)),
+        ExportFormat::JsonSheets => write_atomically(path, |out| json::write_return_json(ret, out)),
     }
+}
+
+/// Where the SDMX structure of an SDMX-CSV file is written: beside it, its name without `.csv`
+/// (and `.sdmx`) followed by `.structure.xml`, such as `640000000000-energy-2025.structure.xml`
+/// for `640000000000-energy-2025.sdmx.csv`.
+pub fn structure_path(csv_path: &Path) -> PathBuf {
+    let name = csv_path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix(".csv")
+        .map(|stem| stem.strip_suffix(".sdmx").unwrap_or(stem))
+        .unwrap_or(&name);
+    csv_path.with_file_name(format!("{stem}.structure.xml"))
 }
 
 /// Writes a file through a temporary file in the same directory that is renamed over `path` only
@@ -316,7 +388,8 @@ pub(crate) fn flush(out: &mut impl Write) -> Result<(), ExportError> {
 #[cfg(test)]
 pub(crate) mod fixtures {
     use schemas::returns::{
-        Finding, ReturnColumn, ReturnRow, ReturnSheet, RowDimension, Severity, StatReturn,
+        Finding, ReturnColumn, ReturnHeading, ReturnRow, ReturnSheet, RowDimension, Severity,
+        StatReturn,
     };
     use schemas::{Decimal, Ledger, Period};
     use topology::DivisionCode;
@@ -381,7 +454,7 @@ pub(crate) mod fixtures {
                     row_header_zh: "单位".to_owned(),
                     columns: vec![column("STANDARD_COAL_TCE", "标准煤（吨）", "tce")],
                     rows: vec![
-                        row("640000000000", "本级", vec![decimal("10")]),
+                        row("_own", "本级", vec![decimal("10")]),
                         row("640100000000", "银川市", vec![decimal("20.000")]),
                     ],
                     totals: Some(vec![decimal("30")]),
@@ -426,6 +499,18 @@ pub(crate) mod fixtures {
                 rule: "year_on_year_over_30_percent".to_owned(),
                 message: "用电量同比增长 42%，超过 ±30%，需要说明".to_owned(),
             }],
+            heading: ReturnHeading {
+                table_number: "机关事务 3 表".to_owned(),
+                made_by: "国家机关事务管理局".to_owned(),
+                approved_by: "国家统计局".to_owned(),
+                approval_number: "国统制〔2025〕1号".to_owned(),
+                unit_name: "宁夏回族自治区机关事务管理局".to_owned(),
+                unit_head: "马建国".to_owned(),
+                preparer: "王芳".to_owned(),
+                phone: "0951-1234567".to_owned(),
+                reported_on: "2026-01-15".to_owned(),
+            },
+            provisional: false,
         }
     }
 }
@@ -449,7 +534,7 @@ mod tests {
         let error = "xls".parse::<ExportFormat>().unwrap_err();
         assert_eq!(
             error.to_string(),
-            "没有“xls”这种导出格式：应为 xlsx、csv、sdmx-csv（或 sdmx）、json 之一"
+            "没有“xls”这种导出格式：应为 xlsx、csv、sdmx-csv（或 sdmx）、sdmx-structure、json、json-sheets 之一"
         );
     }
 
@@ -466,9 +551,28 @@ mod tests {
                 "640000000000-energy-2025.xlsx",
                 "640000000000-energy-2025.csv",
                 "640000000000-energy-2025.sdmx.csv",
+                "640000000000-energy-2025.structure.xml",
                 "640000000000-energy-2025.json",
+                "640000000000-energy-2025.sheets.json",
             ]
         );
+    }
+
+    #[test]
+    fn writes_the_sdmx_structure_beside_the_data() {
+        assert_eq!(
+            structure_path(Path::new("out/640000000000-energy-2025.sdmx.csv")),
+            Path::new("out/640000000000-energy-2025.structure.xml")
+        );
+        assert_eq!(
+            structure_path(Path::new("return.csv")),
+            Path::new("return.structure.xml")
+        );
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("r.sdmx.csv");
+        write_return(&fixtures::sample_return(), ExportFormat::SdmxCsv, &path).unwrap();
+        let structure = fs::read_to_string(directory.path().join("r.structure.xml")).unwrap();
+        assert!(structure.starts_with("<?xml"));
     }
 
     #[test]

@@ -9,8 +9,9 @@
 //! - [`SpreadsheetError`] says what went wrong, naming the file and, where known, the sheet, row
 //!   and column.
 //!
-//! calamine does the reading and rust_xlsxwriter the writing; nothing else in the node touches
-//! either crate.
+//! calamine does the reading and rust_xlsxwriter the writing; the only other module touching
+//! either crate is `export::xlsx`, which lays out the returns' forms (headings, per-cell number
+//! formats, charts) with rust_xlsxwriter itself.
 
 mod error;
 mod read;

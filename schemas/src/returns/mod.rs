@@ -40,6 +40,68 @@ pub struct StatReturn {
     pub sheets: Vec<ReturnSheet>,
     /// Warnings listed with the return: rules that do not refuse a record but must be reviewed.
     pub findings: Vec<Finding>,
+    /// What heads and foots each table of the return as a statistical report form (表号,
+    /// 填报单位, 单位负责人…): from the return definition and the node's `[reporting_unit]`.
+    /// A return written before it existed reads with every text blank.
+    #[serde(default)]
+    pub heading: ReturnHeading,
+    /// Whether the figures may still change: some input below the node is not accepted yet (as
+    /// `huizong report` says), or the return previews a draft. Exports flag every value with it.
+    #[serde(default)]
+    pub provisional: bool,
+}
+
+/// The reporting body (填报单位) as its returns' forms name it (`[reporting_unit]` in a node's node.toml).
+/// Every field may be left out: the unit's name is then the node's name in the topology, and the
+/// people and telephone are left blank on the form, to be filled by hand.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportingUnit {
+    /// The body's name, such as 宁夏回族自治区机关事务管理局.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// 单位负责人: the head who signs the returns off.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub head: String,
+    /// 填报人: who fills the returns in.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub preparer: String,
+    /// 联系电话: the number to call about the returns.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub phone: String,
+}
+
+impl ReportingUnit {
+    /// Whether nothing is set (the section is then left out of node.toml).
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// The heading and footing of a statistical report form (统计报表), as printed above and below
+/// each table. An empty text is not known and left blank on the form, to be filled by hand.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReturnHeading {
+    /// 表号: the form's number in the statistical system, from the return definition.
+    pub table_number: String,
+    /// 制定机关: the body that made the form, from the return definition.
+    pub made_by: String,
+    /// 批准机关: the statistics office that approved it, from the return definition.
+    pub approved_by: String,
+    /// 批准文号: the approval's document number, from the return definition.
+    pub approval_number: String,
+    /// 填报单位: the reporting body's name (node.toml, else the node's name in the topology);
+    /// its code is the return's division code.
+    pub unit_name: String,
+    /// 单位负责人: the head of the reporting body, who signs the return off.
+    pub unit_head: String,
+    /// 填报人: the person who filled the return in.
+    pub preparer: String,
+    /// 联系电话: the telephone number to call with questions about the return.
+    pub phone: String,
+    /// 报出日期: the day the return was produced, `YYYY-MM-DD` in Beijing time.
+    pub reported_on: String,
 }
 
 /// What the rows of a sheet stand for.

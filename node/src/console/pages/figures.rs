@@ -359,15 +359,7 @@ async fn download(
     let directory = console
         .upload_dir
         .join(crate::console::auth::random_token());
-    let name = format!(
-        "{}-{}-{period}.{}",
-        ret.node,
-        ledger.slug(),
-        match format {
-            ExportFormat::SdmxCsv => "sdmx.csv",
-            other => other.file_extension(),
-        }
-    );
+    let name = crate::export::default_file_name(&ret, format);
     let path = directory.join(&name);
     let written = {
         let path = path.clone();
@@ -380,10 +372,5 @@ async fn download(
         .await
     };
     let _ = std::fs::remove_dir_all(&directory);
-    let content_type = match format {
-        ExportFormat::Xlsx => super::XLSX_CONTENT_TYPE,
-        ExportFormat::Csv | ExportFormat::SdmxCsv => "text/csv; charset=utf-8",
-        ExportFormat::Json => "application/json",
-    };
-    super::download(written, content_type, &name, language)
+    super::download(written, format.content_type(), &name, language)
 }
