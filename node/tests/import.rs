@@ -508,7 +508,11 @@ fn a_rank_of_another_level_is_refused_at_its_cell_with_the_ranks_of_the_body_lev
     let (_, county, _) = city_and_county(directory.path());
     let file = directory.path().join("office.xlsx");
     // 处级 is a rank of central organs; a county body's ranks are the county's.
-    let sheets = [buildings_sheet(5000), spaces_sheet(3000), rooms_sheet("处级")];
+    let sheets = [
+        buildings_sheet(5000),
+        spaces_sheet(3000),
+        rooms_sheet("处级"),
+    ];
     write_workbook(&file, &sheets).unwrap();
     let output = import_office_space(&county, &file);
     assert_refused(
@@ -524,7 +528,11 @@ fn a_rank_of_another_level_is_refused_at_its_cell_with_the_ranks_of_the_body_lev
         ],
     );
     // The same room with a rank of the county's level imports.
-    let sheets = [buildings_sheet(5000), spaces_sheet(3000), rooms_sheet("副科级")];
+    let sheets = [
+        buildings_sheet(5000),
+        spaces_sheet(3000),
+        rooms_sheet("副科级"),
+    ];
     write_workbook(&file, &sheets).unwrap();
     let output = import_office_space(&county, &file);
     assert!(output.status.success(), "{}", stderr(&output));
