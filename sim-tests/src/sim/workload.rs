@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use protocol::DocumentKey;
 use schemas::figures::Figures;
 use schemas::records::Record;
+use schemas::standards::{StandardLevel, room_limits};
 use schemas::table::Table;
 use schemas::{Decimal, Ledger};
 use topology::DivisionCode;
@@ -115,14 +116,33 @@ fn slice(records: Vec<Record>) -> Vec<Record> {
     kept
 }
 
-/// The template of the node at `index` in its topology's order.
+/// The template of the node at `index` in its topology's order: a Ningxia node of the same level
+/// of government where there is one, so that its office rooms have ranks of the node's level.
 pub fn template_for(code: DivisionCode, index: usize) -> DivisionCode {
     let codes = templates();
     if codes.contains(&code) {
-        code
-    } else {
-        codes[index % codes.len()]
+        return code;
     }
+    let level = StandardLevel::of_division(code);
+    let same_level: Vec<DivisionCode> = codes
+        .iter()
+        .copied()
+        .filter(|template| StandardLevel::of_division(*template) == level)
+        .collect();
+    match same_level.is_empty() {
+        true => codes[index % codes.len()],
+        false => same_level[index % same_level.len()],
+    }
+}
+
+/// Whether a record may be imported by the node `code`: an office room only with a rank of the
+/// node's level (the nation's central organs and townships have no Ningxia template, so their
+/// slices keep no rooms).
+fn fits(code: DivisionCode, record: &Record) -> bool {
+    record.table() != Table::OfficeRooms
+        || room_limits()
+            .rank(record.choice("occupant_rank"))
+            .is_some_and(|rank| rank.level == StandardLevel::of_division(code))
 }
 
 /// A record of the slice changed the way a clerk corrects a figure: an energy quantity or a
@@ -145,9 +165,11 @@ pub fn correction(template: DivisionCode, ledger: Ledger, increase: u32) -> Opti
     )
 }
 
-/// A clerk's script: each ledger imported and submitted at random times within `window_ms`, and
+/// The script of the clerk of node `code`: each ledger of its template imported (without office
+/// rooms of another level than the node's) and submitted at random times within `window_ms`, and
 /// with `corrections`, sometimes a correction submitted after.
 pub fn script(
+    code: DivisionCode,
     template: DivisionCode,
     window_ms: u64,
     corrections: bool,
@@ -155,7 +177,8 @@ pub fn script(
 ) -> Vec<ClerkStep> {
     let mut steps = Vec::new();
     for ledger in Ledger::ALL {
-        let records = small_ledger(template, ledger);
+        let mut records = small_ledger(template, ledger);
+        records.retain(|record| fits(code, record));
         if records.is_empty() {
             continue;
         }

@@ -210,6 +210,7 @@ impl World {
                     connect_scheduled: false,
                     backoff_ms: RECONNECT_MS_MIN,
                     script: workload::script(
+                        *code,
                         template,
                         config.clerk_window_ms,
                         config.corrections,
