@@ -262,6 +262,7 @@ fn check_context() -> CheckContext<'static> {
         owner: DivisionCode::parse(CITY).unwrap(),
         period: period(),
         previous: None,
+        options: Default::default(),
     }
 }
 

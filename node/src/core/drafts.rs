@@ -135,6 +135,7 @@ impl NodeCore {
             owner: self.code,
             period,
             previous: None,
+            options: Default::default(),
         };
         let errors_before = error_places(&schemas::ledgers::check(ledger, &records, &context));
         for _ in 0..CASCADE_ROUNDS_MAX {

@@ -134,6 +134,7 @@ impl NodeCore {
             owner: self.code,
             period: key.period,
             previous: None,
+            options: Default::default(),
         };
         let (refusing, deferred): (Vec<Finding>, Vec<Finding>) =
             schemas::ledgers::check(key.ledger, &merged, &context)

@@ -63,6 +63,7 @@ impl NodeCore {
             owner: key.owner,
             period: key.period,
             previous: previous_year.as_deref(),
+            options: Default::default(),
         };
         let findings = schemas::ledgers::check(key.ledger, &records, &context);
         Ok(Some(CheckedDraft {

@@ -58,6 +58,7 @@ impl NodeCore {
                 owner,
                 period,
                 previous: previous.as_deref(),
+                options: Default::default(),
             };
             let found = schemas::ledgers::check(ledger, &records, &context);
             if owner != self.code {

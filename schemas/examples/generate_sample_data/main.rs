@@ -394,6 +394,7 @@ fn main() {
                 owner: entry.code,
                 period,
                 previous: None,
+                options: Default::default(),
             };
             for finding in check(ledger, &records, &context) {
                 let place = format!("{} {} {}", entry.code, finding.table, finding.record_id);
