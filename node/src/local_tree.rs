@@ -156,6 +156,7 @@ fn define_demo_returns(
                         blocking_rules: Vec::new(),
                         coefficients_version: schemas::coefficients::current().version().to_owned(),
                         revision: 1,
+                        choices: protocol::notice::ReturnChoices::default(),
                     }),
                 },
                 root_key,

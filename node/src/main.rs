@@ -281,6 +281,62 @@ enum CliCommand {
     Bench(bench::BenchOptions),
 }
 
+/// What `return define` chooses besides the period and deadline: benchmarks, targets, and the
+/// heading printed on the return's forms.
+#[derive(Debug, Clone, clap::Args)]
+struct ReturnChoicesArguments {
+    /// The energy benchmark table findings compare with, by id; the default table when absent.
+    #[arg(long)]
+    benchmarks: Option<String>,
+    /// The saving-type institutions (节约型机关) target, whole percent: a lower rate is a finding.
+    #[arg(long, default_value_t = protocol::notice::SAVING_TARGET_PERCENT_DEFAULT,
+          value_parser = clap::value_parser!(u8).range(0..=100))]
+    saving_target: u8,
+    /// 表号: the form's number in the statistical system, printed above each sheet.
+    #[arg(long, default_value = "")]
+    form_number: String,
+    /// 制定机关: the body that made the form.
+    #[arg(long, default_value = "")]
+    form_made_by: String,
+    /// 批准机关: the statistics office that approved the form.
+    #[arg(long, default_value = "")]
+    form_approved_by: String,
+    /// 批准文号: the approval's document number.
+    #[arg(long, default_value = "")]
+    form_approval_number: String,
+}
+
+/// The blocking rules `return define` gives one of the ledgers it defines: those in the ledger's
+/// registry, and those in no registry of the ledgers named (a typo), which the root then refuses
+/// with the list of the ledger's rules. A rule of another ledger named is that ledger's.
+fn blocking_rules_of(ledger: Ledger, ledgers: &[Ledger], blocking: &[String]) -> Vec<String> {
+    blocking
+        .iter()
+        .filter(|rule| {
+            let owner = ledgers
+                .iter()
+                .find(|other| schemas::ledgers::rule_codes(**other).contains(&rule.as_str()));
+            owner.is_none_or(|owner| *owner == ledger)
+        })
+        .cloned()
+        .collect()
+}
+
+impl ReturnChoicesArguments {
+    fn into_choices(self) -> protocol::notice::ReturnChoices {
+        protocol::notice::ReturnChoices {
+            benchmarks: self.benchmarks,
+            saving_target_percent: self.saving_target,
+            form: protocol::notice::FormHeading {
+                table_number: self.form_number,
+                made_by: self.form_made_by,
+                approved_by: self.form_approved_by,
+                approval_number: self.form_approval_number,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum ReturnCommand {
     /// Define (or revise) the return of one or more ledgers for a period; signed by the root and
@@ -303,6 +359,8 @@ enum ReturnCommand {
         /// The coefficient table; the current one by default.
         #[arg(long)]
         coefficients: Option<String>,
+        #[command(flatten)]
+        choices: Box<ReturnChoicesArguments>,
     },
     /// Close a return's period: later submissions are late corrections, held and flagged but not
     /// counted until the period is reopened.
@@ -1127,8 +1185,12 @@ fn execute(cli: Cli) -> CliResult {
             deadline,
             blocking,
             coefficients,
+            choices,
         }) => {
-            for ledger in ledger {
+            let choices = (*choices).into_choices();
+            let ledgers = ledger;
+            for &ledger in &ledgers {
+                let blocking = blocking_rules_of(ledger, &ledgers, &blocking);
                 let definition = expect_answer!(
                     node_call(
                         &directory.dir,
@@ -1137,8 +1199,9 @@ fn execute(cli: Cli) -> CliResult {
                             ledger,
                             period,
                             deadline,
-                            blocking_rules: blocking.clone(),
+                            blocking_rules: blocking,
                             coefficients_version: coefficients.clone(),
+                            choices: choices.clone(),
                         }),
                     ),
                     DefineReturn

@@ -999,14 +999,32 @@ pub fn users(
 
 /// `return define`: the definition now in force.
 pub fn define_return(definition: &DefineReturnAnswer, deadline: &str) -> String {
+    let choices = &definition.choices;
+    let or = |text: &str, key: &str| {
+        if text.is_empty() {
+            t!(key).into_owned()
+        } else {
+            text.to_owned()
+        }
+    };
     format!(
-        "{}\n",
+        "{}\n{}\n",
         t!(
             "cli.return.defined",
             ledger = ledger_name(definition.ledger),
             period = definition.period,
             revision = definition.revision,
             deadline = deadline
+        ),
+        t!(
+            "cli.return.defined_choices",
+            benchmarks = or(
+                choices.benchmarks.as_deref().unwrap_or_default(),
+                "cli.return.default_choice"
+            ),
+            target = choices.saving_target_percent,
+            form = or(&choices.form.table_number, "cli.return.not_given"),
+            blocking = or(&definition.blocking_rules.join(", "), "cli.return.no_rules")
         )
     )
 }

@@ -307,10 +307,22 @@ fn the_root_defines_closes_and_reopens_returns_and_no_one_else_may() {
         "--deadline",
         "2027-03-31",
         "--blocking",
-        "room_over_standard",
+        "year_on_year_needs_note,over_quota",
+        "--saving-target",
+        "90",
+        "--form-number",
+        "机关事务 3 表",
     ]);
     assert!(defined.status.success(), "{}", stderr(&defined));
     let stdout = String::from_utf8_lossy(&defined.stdout);
+    // Each ledger takes the rules of its own registry, and the choices are printed back.
+    assert!(
+        stdout.contains(
+            "节约型机关创建率目标：90%；表号：机关事务 3 表；阻断规则：year_on_year_needs_note\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("阻断规则：over_quota\n"), "{stdout}");
     assert!(
         stdout.contains("2026（第 1 版），截止日期 2027-03-31"),
         "{stdout}"
@@ -348,6 +360,29 @@ fn the_root_defines_closes_and_reopens_returns_and_no_one_else_may() {
     ]);
     let message = assert_one_line_error(&bad_date);
     assert!(message.contains("--deadline"), "{message}");
+    // A blocking rule no ledger has (a typo) is refused, listing the rules the ledger has.
+    let typo = run(&[
+        "return",
+        "define",
+        "--dir",
+        root,
+        "--ledger",
+        "energy",
+        "--period",
+        "2026",
+        "--deadline",
+        "2027-03-31",
+        "--blocking",
+        "year_on_year_need_note",
+    ]);
+    let message = assert_one_line_error(&typo);
+    assert!(
+        message.contains("没有规则“year_on_year_need_note”"),
+        "{message}"
+    );
+    for rule in schemas::ledgers::rule_codes(schemas::Ledger::Energy) {
+        assert!(message.contains(rule), "{message} lists {rule}");
+    }
 
     for action in ["close", "reopen"] {
         let output = run(&[

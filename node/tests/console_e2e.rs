@@ -43,7 +43,7 @@ fn code(text: &str) -> DivisionCode {
 
 fn sample(county: &str, table: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../sample-data/ningxia")
+        .join("../sample-data/ningxia/2025")
         .join(county)
         .join(format!("{table}.csv"));
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
@@ -139,8 +139,16 @@ async fn a_clerk_and_a_reviewer_take_a_submission_from_upload_to_final_figures()
     let lines: Vec<&str> = vehicles.lines().collect();
     let good_third = lines[2].to_owned();
     let mut bad_third: Vec<String> = good_third.split(',').map(str::to_owned).collect();
-    bad_third[3] = "坦克".to_owned();
-    bad_third[7] = "十万".to_owned();
+    // The columns are found by their headers, so that a column added to the table moves nothing.
+    let column = |header: &str| {
+        lines[0]
+            .trim_start_matches('\u{feff}')
+            .split(',')
+            .position(|cell| cell == header)
+            .expect("a column of the sample")
+    };
+    bad_third[column("车辆类别")] = "坦克".to_owned();
+    bad_third[column("购置价格（元）")] = "十万".to_owned();
     let mut with_mistakes: Vec<String> = lines.iter().map(|line| (*line).to_owned()).collect();
     with_mistakes[2] = bad_third.join(",");
     let bad_file = scratch.path().join("兴庆区车辆.csv");
@@ -184,11 +192,13 @@ async fn a_clerk_and_a_reviewer_take_a_submission_from_upload_to_final_figures()
         "vin",
         "institution_credit_code",
         "category",
+        "body_type",
         "fuel_type",
         "domestic_brand",
         "displacement_l",
         "price_yuan",
         "acquisition_date",
+        "acquisition_kind",
         "status",
     ];
     for (field, value) in fields.iter().zip(good_third.split(',')) {

@@ -424,10 +424,48 @@ async fn the_console_refuses_what_it_must() {
                 ("ledger", "vehicles"),
                 ("period", "2026"),
                 ("deadline", "2027-03-31"),
+                ("blocking", "over_quota"),
+                ("saving_target", "90"),
+                ("form_number", "机关事务 2 表"),
             ],
         )
         .await;
     assert_eq!(defined.status, 303, "{defined:?}");
+    // A blocking rule the ledger does not have is refused, and the page lists those it has.
+    let typo = admin
+        .post_form(
+            "/returns/define",
+            &[
+                ("csrf", &csrf),
+                ("ledger", "vehicles"),
+                ("period", "2026"),
+                ("deadline", "2027-03-31"),
+                ("blocking", "over_quote"),
+            ],
+        )
+        .await;
+    assert_eq!(typo.status, 422, "{typo:?}");
+    assert!(typo.body.contains("over_quote"), "{}", typo.body);
+    for rule in schemas::ledgers::rule_codes(schemas::Ledger::Vehicles) {
+        assert!(
+            typo.body.contains(rule),
+            "the refusal lists {rule}: {}",
+            typo.body
+        );
+    }
+    let over = admin
+        .post_form(
+            "/returns/define",
+            &[
+                ("csrf", &csrf),
+                ("ledger", "vehicles"),
+                ("period", "2026"),
+                ("deadline", "2027-03-31"),
+                ("saving_target", "101"),
+            ],
+        )
+        .await;
+    assert_eq!(over.status, 422, "{over:?}");
     let incomplete = admin
         .post_form(
             "/returns/define",
@@ -437,6 +475,8 @@ async fn the_console_refuses_what_it_must() {
     assert_eq!(incomplete.status, 422, "no deadline: {incomplete:?}");
     let returns = admin.get("/returns").await;
     assert!(returns.body.contains("2027-03-31"), "{}", returns.body);
+    assert!(returns.body.contains("机关事务 2 表"), "{}", returns.body);
+    assert!(returns.body.contains("<td>90</td>"), "{}", returns.body);
     let region_handle = consoles.region.console.handle.clone();
     let locked = move |handle: std::sync::Arc<node::driver::NodeHandle>| {
         handle.with_core(|core| {

@@ -1,5 +1,6 @@
 //! The demo as a new user runs it: the whole Ningxia tree, its region's totals against the raw
-//! records, `verify` at the region, and `verify` catching a corrupted replica.
+//! records, the year-on-year column of its 2025 returns filled from the 2024 year it submitted
+//! first, `verify` at the region, and `verify` catching a corrupted replica.
 
 use std::process::Command;
 
@@ -53,6 +54,12 @@ fn the_demo_consolidates_every_ledger_exactly_and_verify_catches_a_corrupted_rep
         the_exported_workbook_matches_the_json_report(&tree, &region, ledger);
     }
     explain_reaches_every_submission(&region);
+    for node in ["640000000000", "640100000000", "640105000000"] {
+        for ledger in ["office_space", "vehicles", "energy"] {
+            every_year_on_year_cell_is_filled(&tree.join(node), ledger);
+        }
+    }
+    the_year_on_year_rule_was_explained(&tree, &summary);
 
     let verified = huizong()
         .arg("verify")
@@ -66,7 +73,8 @@ fn the_demo_consolidates_every_ledger_exactly_and_verify_catches_a_corrupted_rep
         String::from_utf8_lossy(&verified.stderr)
     );
     let report = String::from_utf8_lossy(&verified.stdout);
-    assert!(report.contains("84 份签名报送"), "{report}");
+    // 28 nodes × 3 ledgers × 2 years (the refused submission was never signed).
+    assert!(report.contains("168 份签名报送"), "{report}");
 
     // Corrupt the region's replica of one county's energy document: flip bytes in its first chunk.
     {
@@ -229,4 +237,161 @@ fn explain_reaches_every_submission(region: &std::path::Path) {
         submissions, 28,
         "every node's submission is under the figure"
     );
+}
+
+/// `huizong report --json` for a node, ledger and year.
+fn report_json(node: &std::path::Path, ledger: &str, year: &str) -> serde_json::Value {
+    let output = huizong()
+        .args([
+            "report", "--json", "--ledger", ledger, "--period", year, "--dir",
+        ])
+        .arg(node)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Every 同比 (year-on-year) cell of the node's 2025 return is filled wherever the 2024 return
+/// of the same node has a value other than zero in that row, and with the change the two values
+/// give.
+fn every_year_on_year_cell_is_filled(node: &std::path::Path, ledger: &str) {
+    let current = report_json(node, ledger, "2025");
+    let previous = report_json(node, ledger, "2024");
+    let sheets = |report: &serde_json::Value| {
+        report["statistical_return"]["sheets"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let (current_sheets, previous_sheets) = (sheets(&current), sheets(&previous));
+    let mut filled = 0;
+    for sheet in &current_sheets {
+        let columns = sheet["columns"].as_array().unwrap();
+        let Some(change) = columns
+            .iter()
+            .position(|column| column["header_zh"].as_str().unwrap().contains("同比"))
+        else {
+            continue;
+        };
+        let value = columns
+            .iter()
+            .position(|column| column["indicator"] == "VALUE")
+            .expect("a sheet with a year-on-year column has the value column");
+        let previous_sheet = previous_sheets
+            .iter()
+            .find(|other| other["id"] == sheet["id"])
+            .unwrap_or_else(|| panic!("{ledger}: sheet {} in 2024", sheet["id"]));
+        let numerator = columns
+            .iter()
+            .position(|column| column["indicator"] == "NUMERATOR");
+        let denominator = columns
+            .iter()
+            .position(|column| column["indicator"] == "DENOMINATOR");
+        // The exact value of a row: a ratio from its numerator and denominator (the change of a
+        // ratio does not depend on its scale), else the value itself.
+        let exact = |row: &serde_json::Value| -> Option<schemas::Decimal> {
+            let number = |index: Option<usize>| {
+                index
+                    .and_then(|index| row["values"][index].as_str())
+                    .map(|text| text.parse::<schemas::Decimal>().unwrap())
+            };
+            match (number(numerator), number(denominator)) {
+                (Some(top), Some(bottom)) if !bottom.is_zero() => Some(top / bottom),
+                _ => number(Some(value)),
+            }
+        };
+        for row in sheet["rows"].as_array().unwrap() {
+            let key = &row["key"];
+            let before = previous_sheet["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|other| &other["key"] == key)
+                .and_then(exact);
+            let cell = row["values"][change].as_str();
+            let place = format!("{} {ledger} {} {key}", node.display(), sheet["id"]);
+            match (before, exact(row)) {
+                (Some(before), Some(now)) if !before.is_zero() => {
+                    let cell: schemas::Decimal = cell
+                        .unwrap_or_else(|| panic!("{place}: the 同比 cell is empty"))
+                        .parse()
+                        .unwrap();
+                    let expected = (now - before) * schemas::Decimal::ONE_HUNDRED / before;
+                    assert!(
+                        (cell - expected).abs() < schemas::Decimal::new(1, 2),
+                        "{place}: 同比 {cell}, expected about {expected}"
+                    );
+                    filled += 1;
+                }
+                _ => assert_eq!(cell, None, "{place}: no previous value, no change"),
+            }
+        }
+    }
+    assert!(
+        filled >= 5,
+        "{} {ledger}: {filled} 同比 cells",
+        node.display()
+    );
+}
+
+/// The 2025 submission of 西夏区's energy ledger was refused by the ±30 % rule for 西夏区政府办公室
+/// (11640105DFYHEKE21L), which had no note; the demo added one and submitted again, so both that
+/// institution and 兴庆区人大常委会办公室 (1164010446CPTFUTLT, +45 % with a note in the sample)
+/// are listed for review in their counties', their city's and the region's returns, and no other
+/// institution is.
+fn the_year_on_year_rule_was_explained(tree: &std::path::Path, summary: &serde_json::Value) {
+    let years = summary["years"].as_array().unwrap();
+    let periods: Vec<&str> = years
+        .iter()
+        .map(|year| year["period"].as_str().unwrap())
+        .collect();
+    assert_eq!(periods, ["2024", "2025"], "2024 is submitted first");
+    assert_eq!(years[0]["notes_added"].as_array().unwrap().len(), 0);
+    let added = years[1]["notes_added"].as_array().unwrap();
+    assert_eq!(added.len(), 1, "{added:?}");
+    assert_eq!(added[0]["node"], "640105000000");
+    assert_eq!(added[0]["institution"], "11640105DFYHEKE21L");
+    let refusal = added[0]["refusal"].as_str().unwrap();
+    assert!(
+        refusal.contains("西夏区政府办公室") && refusal.contains("30"),
+        "{refusal}"
+    );
+    // Each county lists its own; 银川市 and the region list both, read from the counties'
+    // submissions of both years.
+    let both = [
+        ("640104000000", "1164010446CPTFUTLT"),
+        ("640105000000", "11640105DFYHEKE21L"),
+    ];
+    for (node, expected) in [
+        ("640104000000", &both[..1]),
+        ("640105000000", &both[1..]),
+        ("640100000000", &both[..]),
+        ("640000000000", &both[..]),
+    ] {
+        let report = report_json(&tree.join(node), "energy", "2025");
+        let listed: Vec<(&str, &str)> = report["statistical_return"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|finding| {
+                finding["rule"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("year_on_year")
+            })
+            .map(|finding| {
+                assert_eq!(finding["rule"], "year_on_year_change", "{node}: {finding}");
+                (
+                    finding["owner"].as_str().unwrap(),
+                    finding["record_id"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(listed, expected, "{node}");
+    }
 }

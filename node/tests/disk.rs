@@ -128,6 +128,7 @@ fn definitions() -> Vec<Signed<Notice>> {
                         blocking_rules: Vec::new(),
                         coefficients_version: schemas::coefficients::current().version().to_owned(),
                         revision: 1,
+                        choices: protocol::notice::ReturnChoices::default(),
                     }),
                 },
                 &test_key(code(CITY)),

@@ -478,6 +478,58 @@ fn parts_that_exceed_the_whole_across_sheets_are_refused_at_the_row_at_fault() {
     );
 }
 
+/// The rooms sheet: one room of building B-001 for one occupant of the given rank.
+fn rooms_sheet(rank: &str) -> SheetOut {
+    SheetOut {
+        name: "办公室".to_owned(),
+        header: [
+            "建筑编号",
+            "房间号",
+            "使用人职级",
+            "使用人数",
+            "使用面积（平方米）",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows: vec![vec![
+            text("B-001"),
+            text("301"),
+            text(rank),
+            number(1),
+            number(12),
+        ]],
+        ..SheetOut::default()
+    }
+}
+
+#[test]
+fn a_rank_of_another_level_is_refused_at_its_cell_with_the_ranks_of_the_body_level() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_, county, _) = city_and_county(directory.path());
+    let file = directory.path().join("office.xlsx");
+    // 处级 is a rank of central organs; a county body's ranks are the county's.
+    let sheets = [buildings_sheet(5000), spaces_sheet(3000), rooms_sheet("处级")];
+    write_workbook(&file, &sheets).unwrap();
+    let output = import_office_space(&county, &file);
+    assert_refused(
+        &output,
+        &county,
+        &[
+            "office.xlsx",
+            "sheet \"办公室\", row 2",
+            "column C (使用人职级)",
+            "occupant_rank",
+            "rank_not_of_body_level",
+            "县级正职、县级副职、正科级、副科级、科级以下",
+        ],
+    );
+    // The same room with a rank of the county's level imports.
+    let sheets = [buildings_sheet(5000), spaces_sheet(3000), rooms_sheet("副科级")];
+    write_workbook(&file, &sheets).unwrap();
+    let output = import_office_space(&county, &file);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
 /// A second valid credit code, for a second institution.
 fn another_credit_code() -> String {
     schemas::records::CreditCode::with_check_digit("11640104MB0000002")

@@ -126,7 +126,8 @@ pub const MAX_SUBMISSION_ENVELOPE_BYTES: usize = 4 * 1024;
 pub const MAX_ROLLUP_ENVELOPE_BYTES: usize = 256 * 1024;
 
 /// Bytes of one signed notice envelope. The largest notice is a return definition: at most 256
-/// blocking rules of 64 bytes and a coefficient version of [`MAX_TEXT_BYTES`], about 17.5 KiB;
+/// blocking rules of 64 bytes, a coefficient version and four form-heading texts of
+/// [`MAX_TEXT_BYTES`] each, about 22 KiB (a test in `notice.rs` signs the largest);
 /// a review decision with its reason and the reviewer's name is under 1.5 KiB.
 pub const MAX_NOTICE_ENVELOPE_BYTES: usize = 32 * 1024;
 

@@ -20,8 +20,9 @@ use crate::signed::Envelope;
 /// object's encoding. History: 3 added restore; 4 added `Topology`, receipts (a notice kind),
 /// exact decoding (no trailing bytes) and envelope size caps; 5 names the person in submissions
 /// (`huizong/submission/2`) and review decisions (a new notice body), which a peer speaking 4
-/// could not decode. `Hello` keeps its encoding, so a peer of another version is told why.
-pub const PROTOCOL_VERSION: u32 = 5;
+/// could not decode; 6 adds the choices of a return definition (a new notice body). `Hello` keeps
+/// its encoding, so a peer of another version is told why.
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// One message, one frame.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -12,6 +12,11 @@
 //! definitions and locks keep their bytes, and a decision signed before, which named nobody, still
 //! decodes (`NoticeBodyForm::Decision`, the first variant), as a [`Decision`] without a person. New
 //! decisions are always signed in the named form.
+//!
+//! A return definition carries its [`ReturnChoices`] (since protocol 6): the benchmark table its
+//! findings compare with, the saving-type institutions target and the heading of its forms. Its
+//! encoding is the sixth variant (`NoticeBodyForm::DefinitionWithChoices`); a definition signed
+//! before (the second variant) still decodes, with the default choices.
 
 use schemas::{Ledger, Period};
 use serde::{Deserialize, Serialize};
@@ -99,6 +104,73 @@ pub struct ReturnDefinition {
     pub coefficients_version: String,
     /// Increases with each revision of the definition; the highest wins.
     pub revision: u64,
+    /// What the return chooses besides: benchmarks, targets and the heading of its forms.
+    pub choices: ReturnChoices,
+}
+
+/// What a return definition chooses besides its period, deadline, blocking rules and coefficients
+/// (protocol 6). A definition signed before carries the [`Default`] choices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnChoices {
+    /// The energy benchmark table the findings compare intensities with, by id; `None` for the
+    /// default table.
+    pub benchmarks: Option<String>,
+    /// The share of eligible bodies that should be created as saving-type institutions
+    /// (节约型机关), in whole percent; a lower rate is a finding.
+    pub saving_target_percent: u8,
+    /// How the return's forms are headed.
+    pub form: FormHeading,
+}
+
+/// The national action plan's target: at least 70 % of Party and government bodies at county
+/// level and above created as saving-type institutions.
+pub const SAVING_TARGET_PERCENT_DEFAULT: u8 = 70;
+
+impl Default for ReturnChoices {
+    fn default() -> Self {
+        ReturnChoices {
+            benchmarks: None,
+            saving_target_percent: SAVING_TARGET_PERCENT_DEFAULT,
+            form: FormHeading::default(),
+        }
+    }
+}
+
+/// The heading of a statistical report form (统计报表), as the statistics office prints it above
+/// each table. An empty text is not known and left blank on the form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormHeading {
+    /// 表号: the form's number in the statistical system, such as `机关事务 1 表`.
+    pub table_number: String,
+    /// 制定机关: the body that made the form.
+    pub made_by: String,
+    /// 批准机关: the statistics office that approved it.
+    pub approved_by: String,
+    /// 批准文号: the approval's document number.
+    pub approval_number: String,
+}
+
+impl FormHeading {
+    /// The heading's texts with their names, for checks and messages.
+    pub fn texts(&self) -> [(&'static str, &str); 4] {
+        [
+            ("table_number", &self.table_number),
+            ("made_by", &self.made_by),
+            ("approved_by", &self.approved_by),
+            ("approval_number", &self.approval_number),
+        ]
+    }
+}
+
+/// A return definition as signed before protocol 6, without choices.
+#[derive(Serialize, Deserialize)]
+struct DefinitionForm1 {
+    ledger: Ledger,
+    period: Period,
+    deadline_ms: i64,
+    blocking_rules: Vec<String>,
+    coefficients_version: String,
+    revision: u64,
 }
 
 /// A parent's decision on one of its child's submissions.
@@ -132,11 +204,14 @@ struct NoticeForm {
 enum NoticeBodyForm {
     /// A decision signed before protocol 5, naming no person: read, never signed.
     Decision(DecisionForm1),
-    Definition(ReturnDefinition),
+    /// A definition signed before protocol 6, without choices: read, never signed.
+    Definition(DefinitionForm1),
     Lock(PeriodLock),
     Receipt(Receipt),
     /// A decision naming the person who decided: how every decision is signed now.
     NamedDecision(DecisionForm2),
+    /// A definition with its choices: how every definition is signed now.
+    DefinitionWithChoices(ReturnDefinition),
 }
 
 /// A decision as signed before protocol 5.
@@ -191,7 +266,9 @@ impl SignedPayload for Notice {
                     decided_by: decided_by.clone(),
                 })
             }
-            NoticeBody::Definition(definition) => NoticeBodyForm::Definition(definition.clone()),
+            NoticeBody::Definition(definition) => {
+                NoticeBodyForm::DefinitionWithChoices(definition.clone())
+            }
             NoticeBody::Lock(lock) => NoticeBodyForm::Lock(lock.clone()),
             NoticeBody::Receipt(receipt) => NoticeBodyForm::Receipt(receipt.clone()),
         };
@@ -221,7 +298,16 @@ impl SignedPayload for Notice {
                 verdict: decision.verdict,
                 decided_by: Some(decision.decided_by),
             }),
-            NoticeBodyForm::Definition(definition) => NoticeBody::Definition(definition),
+            NoticeBodyForm::Definition(definition) => NoticeBody::Definition(ReturnDefinition {
+                ledger: definition.ledger,
+                period: definition.period,
+                deadline_ms: definition.deadline_ms,
+                blocking_rules: definition.blocking_rules,
+                coefficients_version: definition.coefficients_version,
+                revision: definition.revision,
+                choices: ReturnChoices::default(),
+            }),
+            NoticeBodyForm::DefinitionWithChoices(definition) => NoticeBody::Definition(definition),
             NoticeBodyForm::Lock(lock) => NoticeBody::Lock(lock),
             NoticeBodyForm::Receipt(receipt) => NoticeBody::Receipt(receipt),
         };
@@ -265,7 +351,7 @@ impl SignedPayload for Notice {
                          {MAX_RULE_CODE_BYTES} bytes"
                     ));
                 }
-                Ok(())
+                check_choices(&definition.choices)
             }
             NoticeBody::Receipt(receipt) => {
                 if receipt.sequence == 0 {
@@ -291,6 +377,34 @@ impl SignedPayload for Notice {
             }
         }
     }
+}
+
+/// Checks a definition's choices: a benchmark id of 1 to [`MAX_RULE_CODE_BYTES`] bytes, a
+/// target of at most 100 %, heading texts of at most [`MAX_TEXT_BYTES`] bytes without control
+/// characters.
+fn check_choices(choices: &ReturnChoices) -> Result<(), String> {
+    if let Some(id) = &choices.benchmarks
+        && (id.is_empty() || id.len() > MAX_RULE_CODE_BYTES)
+    {
+        return Err(format!(
+            "a benchmark table id is 1 to {MAX_RULE_CODE_BYTES} bytes"
+        ));
+    }
+    if choices.saving_target_percent > 100 {
+        return Err(format!(
+            "a saving-type target of {} % is above 100 %",
+            choices.saving_target_percent
+        ));
+    }
+    for (name, text) in choices.form.texts() {
+        if text.len() > MAX_TEXT_BYTES || text.chars().any(char::is_control) {
+            return Err(format!(
+                "the form heading's {name} must be at most {MAX_TEXT_BYTES} bytes without control \
+                 characters"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Most blocking rules one definition lists; the ledgers have a few dozen rules.
@@ -435,6 +549,67 @@ mod tests {
     }
 
     #[test]
+    fn a_definition_signed_before_protocol_6_reads_with_the_default_choices() {
+        let topology = topology();
+        let old = NoticeForm {
+            signer: city(),
+            time_ms: 2_000,
+            body: NoticeBodyForm::Definition(DefinitionForm1 {
+                ledger: Ledger::Energy,
+                period: Period::Year(2025),
+                deadline_ms: 9_000,
+                blocking_rules: vec!["year_on_year_needs_note".to_owned()],
+                coefficients_version: "gbt2589-2008-annex-a".to_owned(),
+                revision: 2,
+            }),
+        };
+        let envelope = signed_by_hand(
+            Notice::DOMAIN,
+            postcard::to_stdvec(&old).unwrap(),
+            &key_of(city()),
+        );
+        let verified = Signed::<Notice>::verify(envelope, &topology).unwrap();
+        let NoticeBody::Definition(definition) = &verified.payload().body else {
+            panic!("not a definition");
+        };
+        assert_eq!(definition.revision, 2);
+        assert_eq!(definition.choices, ReturnChoices::default());
+        assert_eq!(definition.choices.saving_target_percent, 70);
+
+        // A definition signed now carries its choices, and a forged target breaks the signature.
+        let mut now = definition.clone();
+        now.choices.saving_target_percent = 95;
+        now.choices.form.table_number = "机关事务 3 表".to_owned();
+        let signed = Signed::sign(
+            Notice {
+                signer: city(),
+                time_ms: 3_000,
+                body: NoticeBody::Definition(now.clone()),
+            },
+            &key_of(city()),
+            &topology,
+        )
+        .unwrap();
+        let read = Signed::<Notice>::from_bytes(&signed.to_bytes(), &topology).unwrap();
+        assert_eq!(read.payload().body, NoticeBody::Definition(now));
+        let mut over = definition.clone();
+        over.choices.saving_target_percent = 101;
+        assert!(
+            Signed::sign(
+                Notice {
+                    signer: city(),
+                    time_ms: 3_000,
+                    body: NoticeBody::Definition(over),
+                },
+                &key_of(city()),
+                &topology,
+            )
+            .is_err(),
+            "a target above 100 % is never signed"
+        );
+    }
+
+    #[test]
     fn notices_signed_before_still_verify_and_a_decision_among_them_names_nobody() {
         let topology = topology();
         let key = DocumentKey::new(county(), Ledger::Energy, Period::Year(2025));
@@ -518,5 +693,35 @@ mod tests {
         let bytes = signed.to_bytes().len();
         assert!(bytes <= 2 * 1024, "{bytes} bytes");
         assert!(bytes <= MAX_NOTICE_ENVELOPE_BYTES);
+    }
+
+    #[test]
+    fn the_largest_definition_fits_the_notice_cap() {
+        let text = "表".repeat(MAX_TEXT_BYTES / 3);
+        let largest = Notice {
+            signer: city(),
+            time_ms: 2_000,
+            body: NoticeBody::Definition(ReturnDefinition {
+                ledger: Ledger::Energy,
+                period: Period::Year(2025),
+                deadline_ms: 9_000,
+                blocking_rules: vec!["r".repeat(MAX_RULE_CODE_BYTES); MAX_BLOCKING_RULES],
+                coefficients_version: "v".repeat(MAX_TEXT_BYTES),
+                revision: 1,
+                choices: ReturnChoices {
+                    benchmarks: Some("b".repeat(MAX_RULE_CODE_BYTES)),
+                    saving_target_percent: 100,
+                    form: FormHeading {
+                        table_number: text.clone(),
+                        made_by: text.clone(),
+                        approved_by: text.clone(),
+                        approval_number: text,
+                    },
+                },
+            }),
+        };
+        let signed = Signed::sign(largest, &key_of(city()), &topology()).unwrap();
+        let bytes = signed.to_bytes().len();
+        assert!(bytes <= MAX_NOTICE_ENVELOPE_BYTES, "{bytes} bytes");
     }
 }

@@ -257,23 +257,24 @@ fn every_figure_of_every_dataset_and_of_their_sum() {
     assert_eq!(pairs(&inputs().total), pairs(&figures(FIGURES, 4)));
 }
 
-fn check_context() -> CheckContext<'static> {
+/// The context of the checks of a document of `owner`, whose code sets the level of its ranks.
+fn check_context(owner: &str) -> CheckContext<'static> {
     CheckContext {
-        owner: DivisionCode::parse(CITY).unwrap(),
+        owner: DivisionCode::parse(owner).unwrap(),
         period: period(),
         previous: None,
         options: Default::default(),
     }
 }
 
-/// Asserts the findings of a dataset against a text table of `table record_id severity field
-/// rule` lines, and that each names the owner.
-fn assert_findings(records: &[Record], expected: &str) {
-    let findings = check(Ledger::OfficeSpace, records, &check_context());
+/// Asserts the findings of a dataset of `owner` against a text table of `table record_id severity
+/// field rule` lines, and that each names the owner.
+fn assert_findings(owner: &str, records: &[Record], expected: &str) {
+    let findings = check(Ledger::OfficeSpace, records, &check_context(owner));
     assert!(
         findings
             .iter()
-            .all(|finding| finding.owner.as_str() == CITY)
+            .all(|finding| finding.owner.as_str() == owner)
     );
     let found: Vec<Vec<String>> = findings
         .iter()
@@ -303,10 +304,12 @@ fn assert_findings(records: &[Record], expected: &str) {
 #[test]
 fn the_datasets_raise_only_their_warnings_and_a_clean_one_none() {
     assert_findings(
+        CITY,
         &own_level_records(),
         "office_rooms  B-001/102  warning  usable_m2  room_over_standard",
     );
     assert_findings(
+        XINGQING,
         &xingqing_records(),
         "
         buildings     XQ-02      warning  safety_grade  dangerous_building
@@ -315,7 +318,7 @@ fn the_datasets_raise_only_their_warnings_and_a_clean_one_none() {
     );
     let mut clean = xixia_records();
     clean.retain(|record| record.id() != "XX-01/A102");
-    assert_findings(&clean, "");
+    assert_findings(XIXIA, &clean, "");
 }
 
 #[test]
@@ -337,6 +340,7 @@ fn every_rule_broken_once() {
                      E-1         1       county_staff  3         27
                      E-1         2       county_staff  4         36    # 27 + 36 = 63 > 60
                      E-2         8       county_head   1         31    # 31 > 30
+                     E-2         9       处级          1         12    # a central rank
                      Z-9         1       county_staff  1         9
         rental_income building_id month   income_yuan
                      Z-9         2025-01 100
@@ -349,6 +353,7 @@ fn every_rule_broken_once() {
         ",
     );
     assert_findings(
+        XINGQING,
         &records,
         "
         buildings        E-1                error    floor_area_m2  parts_exceed_whole
@@ -356,6 +361,7 @@ fn every_rule_broken_once() {
         buildings        E-3                warning  safety_grade   dangerous_building
         office_spaces    Z-9/office/in_use  error    building_id    unknown_building
         office_rooms     E-2/8              warning  usable_m2      room_over_standard
+        office_rooms     E-2/9              error    occupant_rank  rank_not_of_body_level
         office_rooms     Z-9/1              error    building_id    unknown_building
         space_disposals  DE-1               error    building_id    rented_building_disposal
         space_disposals  DE-2               error    building_id    rented_building_disposal
@@ -365,7 +371,7 @@ fn every_rule_broken_once() {
         rental_income    Z-9/2025-01        error    building_id    unknown_building
         ",
     );
-    let messages: Vec<String> = check(Ledger::OfficeSpace, &records, &check_context())
+    let messages: Vec<String> = check(Ledger::OfficeSpace, &records, &check_context(XINGQING))
         .into_iter()
         .map(|finding| finding.message)
         .collect();
@@ -380,7 +386,13 @@ fn every_rule_broken_once() {
          60 m2 of office space (办公室用房, not disposed of) recorded for it"
     );
     assert_eq!(
-        messages[6],
+        messages[5],
+        "room 9 of building E-2: occupant rank 处级 is a rank of 中央机关, not of 县级机关, the \
+         body's level, so no area limit applies; the ranks of 县级机关 are: 县级正职、县级副职、\
+         正科级、副科级、科级以下; write one of them"
+    );
+    assert_eq!(
+        messages[7],
         "disposal DE-1 of building E-2: building E-2 (办公楼) is 租用 (rented) by the body, which \
          cannot dispose of it"
     );
@@ -606,5 +618,122 @@ fn by_child_totals_are_the_consolidated_figures_alone() {
     assert_ne!(
         sheets[4].totals.as_ref().unwrap()[4],
         Some(decimal("13.73"))
+    );
+}
+
+/// The room limits of the 2014 standard, as reprinted (DOMAIN.md): a body of each level (by its
+/// division code), each of its ranks as clerks write it, and the limit per person in m2.
+const ROOM_LIMITS: &[(&str, &str, i64)] = &[
+    ("100000000000", "正部级", 54),
+    ("100000000000", "副部级", 42),
+    ("100000000000", "正司级", 24),
+    ("100000000000", "副司级", 18),
+    ("100000000000", "处级", 12),
+    ("100000000000", "处级以下", 9),
+    ("640000000000", "省级正职", 54),
+    ("640000000000", "省级副职", 42),
+    ("640000000000", "正厅（局）级", 30),
+    ("640000000000", "副厅（局）级", 24),
+    ("640000000000", "正处级", 18),
+    ("640000000000", "副处级", 12),
+    ("640000000000", "省直处级以下", 9),
+    ("640100000000", "市级正职", 42),
+    ("640100000000", "市级副职", 30),
+    ("640100000000", "市直正局（处）级", 24),
+    ("640100000000", "市直副局（处）级", 18),
+    ("640100000000", "市直局（处）级以下", 9),
+    ("640104000000", "县级正职", 30),
+    ("640104000000", "县级副职", 24),
+    ("640104000000", "正科级", 18),
+    ("640104000000", "副科级", 12),
+    ("640104000000", "科级以下", 9),
+    // Township organs: not above the county organs' deputy limit.
+    ("640104001000", "乡级机关人员", 24),
+];
+
+/// One building with ample office space and one room of `rank` for one occupant of `usable` m2.
+fn one_room(rank: &str, usable: &str) -> Vec<Record> {
+    records(&format!(
+        "
+        buildings    building_id land_area_m2 floor_area_m2 ownership    registration safety_grade
+                     R-1         -            1000          owned_in_use registered   a
+        office_spaces building_id category status usable_m2 floor_m2
+                     R-1         office   in_use 500       600
+        office_rooms building_id room_no occupant_rank occupants usable_m2
+                     R-1         1       {rank}        1         {usable}
+        "
+    ))
+}
+
+#[test]
+fn every_rank_of_every_level_has_the_limit_of_the_2014_standard() {
+    let found: Vec<(&str, &str, Decimal)> = ROOM_LIMITS
+        .iter()
+        .map(|&(owner, rank, _)| {
+            let limit = schemas::standards::room_limits()
+                .rank(rank)
+                .unwrap_or_else(|| panic!("{rank} is a rank of the table"))
+                .limit_m2_per_person;
+            (owner, rank, limit)
+        })
+        .collect();
+    let expected: Vec<(&str, &str, Decimal)> = ROOM_LIMITS
+        .iter()
+        .map(|&(owner, rank, limit)| (owner, rank, Decimal::from(limit)))
+        .collect();
+    assert_eq!(found, expected);
+    for &(owner, rank, limit) in ROOM_LIMITS {
+        // At the limit: no finding. Half a square metre above: over standard, by that half.
+        assert_findings(owner, &one_room(rank, &limit.to_string()), "");
+        let over = format!("{limit}.5");
+        assert_findings(
+            owner,
+            &one_room(rank, &over),
+            "office_rooms  R-1/1  warning  usable_m2  room_over_standard",
+        );
+        let figures = figures_of(&one_room(rank, &over));
+        assert_eq!(
+            figures.get("office_space.rooms_over_standard_excess_m2"),
+            decimal("0.5"),
+            "{rank}"
+        );
+    }
+    // Every rank of the table is in the list above, with its level's body.
+    assert_eq!(
+        schemas::standards::room_limits().ranks().len(),
+        ROOM_LIMITS.len()
+    );
+}
+
+#[test]
+fn a_rank_naming_no_single_row_of_the_body_level_is_refused_with_the_level_ranks() {
+    schemas::Language::Chinese.set_current();
+    const PROVINCE: &str = "640000000000";
+    // 处级 at a provincial body: 正处级 (18) or 副处级 (12)?
+    let records = one_room("处级", "12");
+    assert_findings(
+        PROVINCE,
+        &records,
+        "office_rooms  R-1/1  error  occupant_rank  rank_not_of_body_level",
+    );
+    let finding = &check(Ledger::OfficeSpace, &records, &check_context(PROVINCE))[0];
+    assert_eq!(
+        finding.message,
+        "建筑 R-1 的 1 号办公室：使用人职级“处级”是中央机关的职级，不是本单位所属的省级机关的职级，\
+         无法确定面积标准；省级机关的职级为：省级正职、省级副职、正厅（局）级、副厅（局）级、\
+         正处级、副处级、省直处级以下，请改填其中之一"
+    );
+    // The checks refusing it run at import (not only at submission).
+    assert!(schemas::ledgers::is_checked_at_import(&finding.rule));
+    // A county rank at a city body, and a city rank at a county body, are refused the same way.
+    assert_findings(
+        CITY,
+        &one_room("副科级", "12"),
+        "office_rooms  R-1/1  error  occupant_rank  rank_not_of_body_level",
+    );
+    assert_findings(
+        XINGQING,
+        &one_room("市级副职", "12"),
+        "office_rooms  R-1/1  error  occupant_rank  rank_not_of_body_level",
     );
 }

@@ -11,7 +11,7 @@ mod data;
 use data::{
     REGION, REGION_FIGURES, SHIZUISHAN, SHIZUISHAN_FIGURES, TOTAL_FIGURES, YINCHUAN,
     YINCHUAN_FIGURES, clean_records, cost, disposal, institution, order, previous_costs,
-    region_records, shizuishan_records, vehicle, yinchuan_records,
+    region_records, shizuishan_records, vehicle, vehicle_with, yinchuan_records,
 };
 use schemas::figures::Figures;
 use schemas::ledgers::{CheckContext, ReturnInput, check, return_sheets};
@@ -181,9 +181,20 @@ fn findings_of_the_golden_datasets_are_exact_and_in_order() {
         &shizuishan_records(),
         &context(SHIZUISHAN, None),
     );
+    // Its one purchase of 2025 is not new energy: 0 % against the 30 % asked for.
     assert_eq!(
         summary(&findings),
-        ["warning vehicles 宁B30002 category over_quota"]
+        [
+            "warning vehicles 宁B30001 fuel_type new_energy_share_below_minimum",
+            "warning vehicles 宁B30002 category over_quota",
+        ]
+    );
+    assert_eq!(
+        findings[0].message,
+        "1 vehicle(s) purchased in the period, 0 of them new energy (battery electric, plug-in \
+         hybrid): 0%, below the 30% that new and replaced vehicles should reach in principle \
+         (vehicle-caps-2017, unverified); the first purchase that is not new energy is 宁B30001; \
+         explain why"
     );
 }
 
@@ -436,6 +447,8 @@ fn the_indicator_sheet_gives_ratios_of_totals_and_the_change_on_the_previous_yea
             "NEW_ENERGY_SHARE_OF_NEW 新购车辆中新能源车辆占比 50 2 4 150",
             // 3 / 4 = 75% against 5 / 5 = 100%: −25%.
             "DOMESTIC_SHARE_OF_NEW 新购车辆中自主品牌车辆占比 75 3 4 -25",
+            // Transferred in, kept apart from the purchases: none in these datasets, none in 2024.
+            "TRANSFERS_IN 调入车辆数 0 - - -",
             // 5146.4 / 8 = 643.3 against 6000 / 10 = 600: +7.2166…%.
             "COST_PER_VEHICLE 车均运行费用 643.3 5146.4 8 7.22",
             // 5146.4 / 3750 = 1.372373… against 6000 / 4000 = 1.5: −8.5084…%.
@@ -455,13 +468,13 @@ fn the_indicator_sheet_gives_ratios_of_totals_and_the_change_on_the_previous_yea
         .collect();
     assert_eq!(
         units.join(" "),
-        "count count count percent percent yuan yuan/km km count count count"
+        "count count count percent percent count yuan yuan/km km count count count"
     );
 
     // Without the previous year's figures, the change is undefined everywhere.
     let sheets = return_sheets(&region.input(None));
     assert!(sheets[0].rows.iter().all(|row| row.values[3].is_none()));
-    assert_eq!(sheets[0].rows[5].values[0], Some(decimal("643.3")));
+    assert_eq!(sheets[0].rows[6].values[0], Some(decimal("643.3")));
 }
 
 #[test]
@@ -556,6 +569,7 @@ fn the_by_child_sheet_gives_the_own_level_and_each_child() {
             "VEHICLES_OVER_QUOTA 超编车辆数（辆） count",
             "NEW_PURCHASES 新购车辆数（辆） count",
             "NEW_ENERGY_SHARE_OF_NEW 新购新能源占比（%） percent",
+            "TRANSFERS_IN 调入车辆数（辆） count",
             "COST_YUAN 运行费用（元） yuan",
             "COST_PER_VEHICLE 车均运行费用（元/辆） yuan",
             "COST_PER_KM 每公里运行费用（元/公里） yuan/km",
@@ -563,20 +577,24 @@ fn the_by_child_sheet_gives_the_own_level_and_each_child() {
         ],
     );
     assert_eq!(sheet.rows_are, RowDimension::RefArea);
-    // Vehicles, quota, over quota, new, new-energy share of new, cost, per vehicle, per km, orders.
+    // Vehicles, quota, over quota, new, new-energy share of new, transferred in, cost, per vehicle,
+    // per km, orders.
     assert_rows(
         sheet,
         &[
             // 1 / 2 = 50%; 1975.9 / 4 = 493.975; 1975.9 / 2000 = 0.98795.
-            "_own 本级 4 4 2 2 50 1975.9 493.98 0.99 2",
+            "_own 本级 4 4 2 2 50 0 1975.9 493.98 0.99 2",
             // 1 / 1 = 100%; 1510 / 2 = 755; 1510 / 1200 = 1.2583….
-            "640100000000 银川市 2 3 0 1 100 1510 755 1.26 1",
+            "640100000000 银川市 2 3 0 1 100 0 1510 755 1.26 1",
             // 0 / 1 = 0%; 1660.5 / 2 = 830.25; 1660.5 / 550 = 3.0190….
-            "640200000000 石嘴山市 2 2 1 1 0 1660.5 830.25 3.02 2",
+            "640200000000 石嘴山市 2 2 1 1 0 0 1660.5 830.25 3.02 2",
         ],
     );
     // Sums of the rows, and ratios of those sums: 2 / 4 = 50%; 5146.4 / 8; 5146.4 / 3750.
-    assert_eq!(sheet.totals, Some(cells("8 9 3 4 50 5146.4 643.3 1.37 5")));
+    assert_eq!(
+        sheet.totals,
+        Some(cells("8 9 3 4 50 0 5146.4 643.3 1.37 5"))
+    );
 }
 
 #[test]
@@ -595,6 +613,7 @@ fn the_by_child_totals_are_computed_from_the_node_total_alone() {
             get("vehicles.new.count"),
             2,
         ),
+        Some(round(get("vehicles.transfers_in"), 0)),
         Some(round(get("vehicles.cost_yuan"), 2)),
         ratio(get("vehicles.cost_yuan"), get("vehicles.count"), 2),
         ratio(
@@ -617,11 +636,176 @@ fn the_by_child_totals_are_computed_from_the_node_total_alone() {
     assert_eq!(sheets_alone[3].totals.as_ref(), Some(&expected));
 
     // Not the average of the rows' ratios: (493.98 + 755 + 830.25) / 3 = 693.08 ≠ 643.3.
-    assert_eq!(expected[6], Some(decimal("643.3")));
+    assert_eq!(expected[7], Some(decimal("643.3")));
     let row_ratios: Decimal = sheets[3]
         .rows
         .iter()
-        .map(|row| row.values[6].unwrap())
+        .map(|row| row.values[7].unwrap())
         .sum();
     assert_eq!(round(row_ratios / Decimal::from(3), 2), decimal("693.08"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Body types, transfers in and the new-energy share of purchases.
+
+/// The rules of the findings of a dataset of 银川市, "plate field rule" each.
+fn rules_of(records: &[Record]) -> Vec<String> {
+    check(Ledger::Vehicles, records, &context(YINCHUAN, None))
+        .iter()
+        .map(|finding| format!("{} {} {}", finding.record_id, finding.field, finding.rule))
+        .collect()
+}
+
+#[test]
+fn buses_and_other_bodies_are_held_to_their_own_caps_not_the_sedan_caps() {
+    // Bought in 2019, so no new-energy share of 2025 purchases enters.
+    let bought = |row: &str, body: &str| {
+        vehicle_with(
+            &format!("{row} 2019-04-01 in_service"),
+            &[("body_type", body)],
+        )
+    };
+    let records = vec![
+        // A medium bus of 240,000 yuan and 2.8 L: within the bus caps (250,000, 3.0 L), though
+        // above the sedan caps of its category (180,000, 1.8 L).
+        bought("宁A50001 C emergency ice 是 2.8 240000", "中型客车"),
+        // A large bus of 430,000 yuan and 6.5 L: within 450,000, no displacement cap.
+        bought("宁A50002 C other ice 是 6.5 430000", "大型客车"),
+        // A truck: no cap at all in the table.
+        bought("宁A50003 C law_enforcement ice 是 4 600000", "其他"),
+        // An SUV of a confidential-communications unit is held to that category's caps.
+        bought(
+            "宁A50004 C confidential_communications ice 是 2 130000",
+            "越野车",
+        ),
+        // An SUV of an emergency unit: its own caps, and 3.2 L is over 3.0 L.
+        bought("宁A50005 C emergency ice 是 3.2 200000", "suv"),
+        // A medium bus of a special technical unit: not capped there.
+        bought("宁A50006 C special_technical ice 是 5 900000", "medium_bus"),
+        // The same medium bus written as a sedan: over the sedan caps of its category.
+        bought("宁A50007 C emergency ice 是 2.8 240000", "轿车"),
+        // No body type given: a sedan, as older templates meant.
+        vehicle("宁A50008 C other ice 是 2.0 150000 2019-04-01 in_service"),
+    ];
+    assert_eq!(records[7].choice("body_type"), "sedan");
+    let rules: Vec<String> = rules_of(&records)
+        .into_iter()
+        .filter(|rule| rule.contains("_cap"))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "宁A50004 displacement_l over_displacement_cap",
+            "宁A50004 price_yuan over_price_cap",
+            "宁A50005 displacement_l over_displacement_cap",
+            "宁A50007 displacement_l over_displacement_cap",
+            "宁A50007 price_yuan over_price_cap",
+            "宁A50008 displacement_l over_displacement_cap",
+        ]
+    );
+    let figures = compute(&records);
+    assert_eq!(figures.get("vehicles.over_price_cap"), decimal("2"));
+    assert_eq!(figures.get("vehicles.over_displacement_cap"), decimal("4"));
+}
+
+#[test]
+fn transfers_in_are_kept_apart_from_purchases() {
+    let transfer = |row: &str| vehicle_with(row, &[("acquisition_kind", "调入")]);
+    let mut records = clean_records();
+    records.extend([
+        // Bought in 2025: one new energy of two purchases (50 %).
+        vehicle("宁AD40003 C other bev 是 0 150000 2025-03-01 in_service"),
+        vehicle("宁A40004 C other ice 否 1.5 120000 2025-05-01 in_service"),
+        // Transferred in during 2025 (调入 and 划转 alike): not purchases, whatever their drive.
+        transfer("宁A40005 C other ice 是 1.6 160000 2025-02-01 in_service"),
+        transfer("宁A40006 C other ice 是 1.6 160000 2025-08-01 idle"),
+        // Transferred in before 2025: neither.
+        transfer("宁A40007 C other ice 是 1.6 160000 2021-08-01 in_service"),
+    ]);
+    let figures = compute(&records);
+    assert_eq!(figures.get("vehicles.new.count"), decimal("2"));
+    assert_eq!(figures.get("vehicles.new.new_energy"), decimal("1"));
+    assert_eq!(figures.get("vehicles.new.domestic"), decimal("1"));
+    assert_eq!(figures.get("vehicles.new.price_yuan"), decimal("270000"));
+    assert_eq!(figures.get("vehicles.transfers_in"), decimal("2"));
+    // Transferred-in vehicles are on the books like any other.
+    assert_eq!(figures.get("vehicles.count"), decimal("6"));
+    let input = ReturnInput {
+        ledger: Ledger::Vehicles,
+        period: period(),
+        total: &figures,
+        own_level: &figures,
+        children: &[],
+        previous_year: None,
+    };
+    let sheets = return_sheets(&input);
+    let row = |key: &str| {
+        sheets[0]
+            .rows
+            .iter()
+            .find(|row| row.key == key)
+            .unwrap()
+            .values
+            .clone()
+    };
+    assert_eq!(
+        row("NEW_ENERGY_SHARE_OF_NEW")[..3],
+        cells("50 1 2")[..],
+        "the share counts purchases only"
+    );
+    assert_eq!(row("TRANSFERS_IN")[0], Some(decimal("2")));
+    // 50 % of purchases are new energy: no finding, although 1 of the 4 vehicles acquired is.
+    assert!(
+        !rules_of(&records)
+            .iter()
+            .any(|rule| rule.contains("new_energy_share"))
+    );
+}
+
+#[test]
+fn a_new_energy_share_of_purchases_below_30_percent_is_a_warning_with_its_figures() {
+    schemas::Language::Chinese.set_current();
+    // n purchases in 2025, the first `new_energy` of them battery electric.
+    let purchases = |n: usize, new_energy: usize| -> Vec<Record> {
+        (0..n)
+            .map(|index| {
+                let (plate, fuel, displacement) = if index < new_energy {
+                    (format!("宁AD5{index:04}"), "bev", "0")
+                } else {
+                    (format!("宁A6{index:04}"), "ice", "1.5")
+                };
+                vehicle(&format!(
+                    "{plate} C other {fuel} 是 {displacement} 150000 2025-06-01 in_service"
+                ))
+            })
+            .collect()
+    };
+    // Without quota rows the vehicles are over quota too; only the share is looked at here.
+    let share_rules = |records: &[Record]| -> Vec<String> {
+        rules_of(records)
+            .into_iter()
+            .filter(|rule| rule.contains("new_energy_share"))
+            .collect()
+    };
+    // 3 of 10 is exactly 30 %: within the rule.
+    assert_eq!(share_rules(&purchases(10, 3)), Vec::<String>::new());
+    // 2 of 7 is 28.6 %: a warning on the first purchase (by plate) that is not new energy.
+    let records = purchases(7, 2);
+    let mut findings = check(Ledger::Vehicles, &records, &context(YINCHUAN, None));
+    findings.retain(|finding| finding.rule != "over_quota");
+    assert_eq!(
+        summary(&findings),
+        ["warning vehicles 宁A60002 fuel_type new_energy_share_below_minimum"]
+    );
+    assert_eq!(
+        findings[0].message,
+        "本期购置车辆 7 辆，其中新能源车辆（纯电动、插电式混合动力）2 辆，占 28.6%，低于新增和更新\
+         车辆原则上不低于 30% 的要求（vehicle-caps-2017，尚未核实）；首辆非新能源购置车辆为 \
+         宁A60002，请说明原因"
+    );
+    let figures = compute(&records);
+    assert_eq!(figures.get("vehicles.new.count"), decimal("7"));
+    assert_eq!(figures.get("vehicles.new.new_energy"), decimal("2"));
+    // A period without purchases has no share and no finding.
+    assert_eq!(rules_of(&clean_records()), Vec::<String>::new());
 }

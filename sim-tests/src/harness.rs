@@ -92,6 +92,7 @@ pub fn sample_definitions(topology: &Topology) -> Vec<Signed<Notice>> {
                         blocking_rules: Vec::new(),
                         coefficients_version: schemas::coefficients::current().version().to_owned(),
                         revision: 1,
+                        choices: protocol::notice::ReturnChoices::default(),
                     }),
                 },
                 &test_key(root),

@@ -484,7 +484,7 @@ fn a_county_that_signs_records_breaking_a_ledger_rule_is_refused() {
 }
 
 #[test]
-fn a_peer_of_protocol_4_which_cannot_read_signed_persons_is_told_both_versions() {
+fn a_peer_of_protocol_5_which_cannot_read_definition_choices_is_told_both_versions() {
     use protocol::message::{Message, PROTOCOL_VERSION};
     use protocol::{Role, Session, SessionConfig, SessionError};
 
@@ -503,20 +503,20 @@ fn a_peer_of_protocol_4_which_cannot_read_signed_persons_is_told_both_versions()
     );
     // `Hello` keeps its encoding across versions, so an older county is understood this far.
     let hello = Message::Hello {
-        protocol_version: 4,
+        protocol_version: 5,
         node: county_code,
         topology_version: topology.version(),
     };
     let error = session
         .handle_bytes(1, &hello.to_frame().unwrap(), &mut city)
         .unwrap_err();
-    assert_eq!(PROTOCOL_VERSION, 5);
+    assert_eq!(PROTOCOL_VERSION, 6);
     assert!(
         matches!(
             error,
             SessionError::ProtocolVersion {
-                ours: 5,
-                theirs: 4,
+                ours: 6,
+                theirs: 5,
                 ..
             }
         ),

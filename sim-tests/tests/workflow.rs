@@ -352,13 +352,66 @@ fn a_definition_comes_down_from_the_root_and_one_not_signed_by_the_root_is_refus
     let mut city = memory_core(&topology, city_code);
     let mut county = memory_core(&topology, county_code);
     let next_year = schemas::Period::Year(2026);
+    // A blocking rule the ledger does not have (a typo, or another ledger's rule) is refused,
+    // and the message lists the ledger's rules.
+    let typo = region
+        .define_return(
+            Ledger::Energy,
+            next_year,
+            node::core::ReturnTerms {
+                deadline_ms: 1_000_000,
+                blocking_rules: vec!["year_on_year_need_note".to_owned()],
+                coefficients_version: schemas::coefficients::current().version().to_owned(),
+                choices: protocol::notice::ReturnChoices::default(),
+            },
+            5_000,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(typo.contains("year_on_year_need_note"), "{typo}");
+    for rule in schemas::ledgers::rule_codes(Ledger::Energy) {
+        assert!(typo.contains(rule), "{typo} lists {rule}");
+    }
+    let other_ledgers = region
+        .define_return(
+            Ledger::Energy,
+            next_year,
+            node::core::ReturnTerms {
+                deadline_ms: 1_000_000,
+                blocking_rules: vec!["room_over_standard".to_owned()],
+                coefficients_version: schemas::coefficients::current().version().to_owned(),
+                choices: protocol::notice::ReturnChoices::default(),
+            },
+            5_000,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        other_ledgers.contains("room_over_standard"),
+        "{other_ledgers}"
+    );
+    assert!(region.definition_of(Ledger::Energy, next_year).is_none());
+
+    let choices = protocol::notice::ReturnChoices {
+        benchmarks: Some("north".to_owned()),
+        saving_target_percent: 90,
+        form: protocol::notice::FormHeading {
+            table_number: "机关事务 3 表".to_owned(),
+            made_by: "国家机关事务管理局".to_owned(),
+            approved_by: "国家统计局".to_owned(),
+            approval_number: "国统制〔2025〕1 号".to_owned(),
+        },
+    };
     region
         .define_return(
             Ledger::Energy,
             next_year,
-            1_000_000,
-            vec!["room_over_standard".to_owned()],
-            schemas::coefficients::current().version().to_owned(),
+            node::core::ReturnTerms {
+                deadline_ms: 1_000_000,
+                blocking_rules: vec!["year_on_year_needs_note".to_owned()],
+                coefficients_version: schemas::coefficients::current().version().to_owned(),
+                choices: choices.clone(),
+            },
             5_000,
         )
         .unwrap();
@@ -371,15 +424,22 @@ fn a_definition_comes_down_from_the_root_and_one_not_signed_by_the_root_is_refus
     let held = county
         .definition_of(Ledger::Energy, next_year)
         .expect("the definition reached the county");
-    assert_eq!(held.blocking_rules, ["room_over_standard"]);
+    assert_eq!(held.blocking_rules, ["year_on_year_needs_note"]);
     assert_eq!(held.deadline_ms, 1_000_000);
+    assert_eq!(
+        held.choices, choices,
+        "the choices travel down with the definition"
+    );
     let error = city
         .define_return(
             Ledger::Energy,
             next_year,
-            1,
-            Vec::new(),
-            schemas::coefficients::current().version().to_owned(),
+            node::core::ReturnTerms {
+                deadline_ms: 1,
+                blocking_rules: Vec::new(),
+                coefficients_version: schemas::coefficients::current().version().to_owned(),
+                choices: protocol::notice::ReturnChoices::default(),
+            },
             6_000,
         )
         .unwrap_err();
@@ -397,6 +457,7 @@ fn a_definition_comes_down_from_the_root_and_one_not_signed_by_the_root_is_refus
             blocking_rules: Vec::new(),
             coefficients_version: schemas::coefficients::current().version().to_owned(),
             revision: 1,
+            choices: protocol::notice::ReturnChoices::default(),
         }),
     );
     assert_eq!(
@@ -523,9 +584,12 @@ fn a_warning_the_return_lists_as_blocking_refuses_the_submission() {
         .define_return(
             Ledger::OfficeSpace,
             SAMPLE_PERIOD,
-            SAMPLE_DEADLINE_MS,
-            vec!["dangerous_building".to_owned()],
-            schemas::coefficients::current().version().to_owned(),
+            node::core::ReturnTerms {
+                deadline_ms: SAMPLE_DEADLINE_MS,
+                blocking_rules: vec!["dangerous_building".to_owned()],
+                coefficients_version: schemas::coefficients::current().version().to_owned(),
+                choices: protocol::notice::ReturnChoices::default(),
+            },
             2_000,
         )
         .unwrap();

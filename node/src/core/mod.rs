@@ -53,6 +53,7 @@ pub use quotas::QuotaLimits;
 pub use restore::{KnownSequences, RestoreCounts, salvage_known_sequences};
 pub use signing_keys::public_key;
 pub use verification::{VerifyFailure, VerifyReport};
+pub use workflow::ReturnTerms;
 pub use workflow::{DecisionView, DocumentReview, ReviewState, SubmissionView};
 
 /// What can go wrong in the core. Messages name the document or object concerned.

@@ -1,7 +1,8 @@
 //! Review: the findings of the ledger checks over every submission of a node's subtree that the
 //! node holds, listed with its return so that a reviewer sees each warning where it arose. Each
 //! document is read as its latest submission signed it, not as it stands since: a draft edited
-//! after submitting shows its findings in `report --draft`, not here.
+//! after submitting shows its findings in `report --draft`, not here. The year-on-year rules
+//! compare a descendant's submission with its submission of the year before, when held.
 
 use protocol::DocumentKey;
 use schemas::ledgers::CheckContext;
@@ -31,19 +32,35 @@ impl NodeCore {
             else {
                 continue;
             };
-            // A descendant's findings depend on its signed state only; this node's own also
-            // on last year's figures, so they are worked out each time.
+            // A descendant's findings depend on its signed state and on its signed state of the
+            // year before (for the year-on-year rules); this node's own also on its draft of last
+            // year, so they are worked out each time.
+            let previous_key = period
+                .previous_year()
+                .map(|previous| DocumentKey::new(owner, ledger, previous));
+            let previous_heads = previous_key
+                .and_then(|previous_key| self.latest_submissions.get(&previous_key))
+                .map(|latest| latest.submission.payload().heads.clone());
+            // The signed heads of both years, told apart by a zero hash between them.
+            let memo_heads: Vec<[u8; 32]> = signed_heads
+                .iter()
+                .copied()
+                .chain(std::iter::once([0; 32]))
+                .chain(previous_heads.iter().flatten().copied())
+                .collect();
             if owner != self.code
                 && let Some((heads, memo)) = self.findings_memo.get(&key)
-                && *heads == signed_heads
+                && *heads == memo_heads
             {
                 findings.extend(memo.iter().cloned());
                 continue;
             }
-            let previous = if owner == self.code {
-                self.previous_year_records(ledger, period)?
-            } else {
-                None
+            let previous = match (owner == self.code, previous_key, &previous_heads) {
+                (true, _, _) => self.previous_year_records(ledger, period)?,
+                (false, Some(previous_key), Some(previous_heads)) => {
+                    self.signed_records(&previous_key, previous_heads)?
+                }
+                _ => None,
             };
             let Some(document) = self.document_mut(&key)? else {
                 continue;
@@ -62,11 +79,30 @@ impl NodeCore {
             };
             let found = schemas::ledgers::check(ledger, &records, &context);
             if owner != self.code {
-                self.findings_memo
-                    .insert(key, (signed_heads, found.clone()));
+                self.findings_memo.insert(key, (memo_heads, found.clone()));
             }
             findings.extend(found);
         }
         Ok(findings)
+    }
+
+    /// The records of a held document as the submission with `heads` signed them; `None` when
+    /// the document is not held.
+    fn signed_records(
+        &mut self,
+        key: &DocumentKey,
+        heads: &[[u8; 32]],
+    ) -> Result<Option<Vec<schemas::records::Record>>, CoreError> {
+        let Some(document) = self.document_mut(key)? else {
+            return Ok(None);
+        };
+        let at_submission = Self::document_at(key, document, heads)?;
+        let records = document::read_records(at_submission.as_ref().unwrap_or(document)).map_err(
+            |source| CoreError::Document {
+                key: *key,
+                source: Box::new(source),
+            },
+        )?;
+        Ok(Some(records))
     }
 }

@@ -8,7 +8,7 @@
 //! node computes the same states from the same objects.
 
 use protocol::notice::is_in_subtree;
-use protocol::notice::{PeriodLock, ReturnDefinition};
+use protocol::notice::{PeriodLock, ReturnChoices, ReturnDefinition};
 use protocol::{Decision, DocumentKey, Notice, NoticeBody, ObjectHash, Signed, Verdict};
 use schemas::{Ledger, Period};
 use serde::{Deserialize, Serialize};
@@ -235,11 +235,15 @@ impl NodeCore {
         &mut self,
         ledger: Ledger,
         period: Period,
-        deadline_ms: i64,
-        blocking_rules: Vec<String>,
-        coefficients_version: String,
+        terms: ReturnTerms,
         now_ms: i64,
     ) -> Result<ReturnDefinition, CoreError> {
+        let ReturnTerms {
+            deadline_ms,
+            blocking_rules,
+            coefficients_version,
+            choices,
+        } = terms;
         if self.topology.root().code != self.code {
             return Err(CoreError::Definition {
                 reason: crate::t!(
@@ -259,6 +263,7 @@ impl NodeCore {
                 .into_owned(),
             });
         }
+        check_blocking_rules(ledger, &blocking_rules)?;
         let revision = self
             .definition_of(ledger, period)
             .map_or(1, |previous| previous.revision + 1);
@@ -269,6 +274,7 @@ impl NodeCore {
             blocking_rules,
             coefficients_version,
             revision,
+            choices,
         };
         let notice = Notice {
             signer: self.code,
@@ -595,4 +601,40 @@ impl NodeCore {
         unaccepted.dedup();
         Ok(unaccepted)
     }
+}
+
+/// What the root sets when it defines a return, besides its ledger and period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnTerms {
+    /// When submissions are due, milliseconds since the Unix epoch.
+    pub deadline_ms: i64,
+    /// Warning rules (by code, from the ledger's registry) that block a submission.
+    pub blocking_rules: Vec<String>,
+    /// The coefficient table the figures are computed with.
+    pub coefficients_version: String,
+    /// Benchmarks, targets and the heading of the forms.
+    pub choices: ReturnChoices,
+}
+
+/// Refuses a blocking rule that is not in the ledger's rule registry, listing every rule it has:
+/// a typo would otherwise block nothing, silently.
+fn check_blocking_rules(ledger: Ledger, blocking_rules: &[String]) -> Result<(), CoreError> {
+    let known = schemas::ledgers::rule_codes(ledger);
+    let unknown: Vec<&str> = blocking_rules
+        .iter()
+        .map(String::as_str)
+        .filter(|rule| !known.contains(rule))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(CoreError::Definition {
+        reason: crate::t!(
+            "node.core.reason.unknown_blocking_rule",
+            rules = unknown.join(", "),
+            ledger = ledger,
+            known = known.join(", ")
+        )
+        .into_owned(),
+    })
 }

@@ -1,12 +1,13 @@
 //! `return define`: at the root, define (or revise) the return of a ledger for a period; signed by
 //! the root and sent down to every node, which then may submit it.
 
-use protocol::notice::ReturnDefinition;
+use protocol::notice::{ReturnChoices, ReturnDefinition};
 use schemas::{Ledger, Period};
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Operation, OperationError};
 use crate::core::NodeCore;
+use crate::core::ReturnTerms;
 
 /// The arguments of `return define`, for one ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +20,9 @@ pub struct DefineReturnRequest {
     pub blocking_rules: Vec<String>,
     /// The coefficient table; the current one when absent.
     pub coefficients_version: Option<String>,
+    /// Benchmarks, targets and the heading of the forms; the defaults when absent.
+    #[serde(default)]
+    pub choices: ReturnChoices,
 }
 
 /// The definition now in force.
@@ -39,9 +43,12 @@ impl Operation for DefineReturnRequest {
         Ok(core.define_return(
             self.ledger,
             self.period,
-            deadline_ms,
-            self.blocking_rules,
-            version,
+            ReturnTerms {
+                deadline_ms,
+                blocking_rules: self.blocking_rules,
+                coefficients_version: version,
+                choices: self.choices,
+            },
             context.now_ms,
         )?)
     }

@@ -34,18 +34,19 @@ const fn warning(code: &'static str) -> LedgerRule {
 }
 
 /// The office space ledger's rules (`schemas::ledgers::office_space::checks`).
-const OFFICE_SPACE_RULES: [LedgerRule; 7] = [
+const OFFICE_SPACE_RULES: [LedgerRule; 8] = [
     error("unknown_building"),
     error("parts_exceed_whole"),
     error("rooms_exceed_office_space"),
     error("rented_building_disposal"),
     error("rented_building_rental_income"),
+    error("rank_not_of_body_level"),
     warning("room_over_standard"),
     warning("dangerous_building"),
 ];
 
 /// The vehicles ledger's rules (`schemas::ledgers::vehicles::checks`).
-const VEHICLES_RULES: [LedgerRule; 7] = [
+const VEHICLES_RULES: [LedgerRule; 8] = [
     error("unknown_vehicle"),
     error("odometer_decreased"),
     warning("over_price_cap"),
@@ -53,6 +54,7 @@ const VEHICLES_RULES: [LedgerRule; 7] = [
     warning("over_quota"),
     warning("early_disposal"),
     warning("disposal_status_mismatch"),
+    warning("new_energy_share_below_minimum"),
 ];
 
 /// The energy ledger's rules (`schemas::ledgers::energy::checks`).
@@ -83,7 +85,8 @@ pub(crate) fn explanation(code: &str, language: Language) -> String {
         factor = benchmarks.far_factor().normalize(),
         room_standard = room_limits().version(),
         caps_standard = caps.version(),
-        replacement_years = caps.replacement_years_min()
+        replacement_years = caps.replacement_years_min(),
+        new_energy_share = caps.new_energy_share_percent_min().normalize()
     )
     .into_owned()
 }

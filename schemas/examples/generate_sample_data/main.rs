@@ -1,6 +1,9 @@
 //! Writes the sample ledgers of the Ningxia tree shipped in `sample-data/ningxia/` and used by
-//! `huizong demo`: `<12-digit code>/<table slug>.csv` for every node and all 13 tables, for 2025, at
-//! magnitudes seen in the region's reports (DOMAIN.md).
+//! `huizong demo`: `<year>/<12-digit code>/<table slug>.csv` for every node, for 2025 (all 13
+//! tables) and 2024 (all but vehicle disposals, which it has none of), at magnitudes seen in the
+//! region's reports (DOMAIN.md). The 2024 year is derived from the 2025 one ([`previous_year`]), so
+//! that every year-on-year column of the 2025 returns has a previous value and the ±30 % rule of
+//! the energy ledger fires for two planted institutions.
 //!
 //! Each node's own level (本级) gets institutions: organs, public service units and social
 //! organisations, listed here. One module per ledger then fills its tables from them:
@@ -14,13 +17,15 @@
 //! ledgers draw from the node's generator in a fixed order (office space, vehicles, energy).
 //! Counties' files use the Chinese headers and names of the clerk's form; cities' and the region's
 //! use the English field names and slugs. Before anything is written, every row is parsed back with
-//! the import rules and every ledger goes through the cross-record checks: an error stops the
-//! generator.
+//! the import rules and every ledger goes through the cross-record checks (2025's with 2024's
+//! records, as a submission is checked): an error stops the generator, except the one planted
+//! refusal of the year-on-year rule.
 //!
 //! Run from the repository root: `cargo run -p schemas --example generate_sample_data`.
 
 mod energy;
 mod office_space;
+mod previous_year;
 mod vehicles;
 
 use std::collections::BTreeMap;
@@ -30,7 +35,7 @@ use rust_decimal::prelude::ToPrimitive;
 use schemas::columns::{check_unique_ids, header_row, resolve_headers};
 use schemas::ledgers::{CheckContext, check};
 use schemas::records::{CreditCode, FieldKind, Record};
-use schemas::returns::Severity;
+use schemas::returns::{Finding, Severity};
 use schemas::standards::StandardLevel;
 use schemas::{Decimal, Ledger, Period, Table};
 use topology::{Level, NodeEntry, Topology};
@@ -368,13 +373,47 @@ fn institutions(node: &mut Node) -> Vec<Institution> {
     institutions
 }
 
+/// One year of one node: its tables as written and its records per ledger as parsed back.
+struct Year {
+    year: u64,
+    texts: Vec<(Table, String)>,
+    records: BTreeMap<Ledger, Vec<Record>>,
+}
+
+impl Year {
+    /// Writes the tables (the counties' in the clerk's Chinese form) and parses them back.
+    fn new(year: u64, tables: &Tables, entry: &NodeEntry) -> Self {
+        let period = Period::Year(year as u16);
+        let texts: Vec<(Table, String)> = Table::ALL
+            .into_iter()
+            .filter(|table| tables.len(*table) > 0)
+            .map(|table| (table, tables.text(table, entry.level == Level::County)))
+            .collect();
+        let mut records: BTreeMap<Ledger, Vec<Record>> = BTreeMap::new();
+        for (table, text) in &texts {
+            let parsed = parse_back(*table, text, period);
+            records.entry(table.ledger()).or_default().extend(parsed);
+        }
+        Self {
+            year,
+            texts,
+            records,
+        }
+    }
+}
+
+/// Whether a finding is the planted refusal of the year-on-year rule.
+fn is_planted_refusal(code: &str, finding: &Finding) -> bool {
+    code == previous_year::PLANTED_CHANGE_WITHOUT_NOTE.0
+        && finding.rule == "year_on_year_needs_note"
+}
+
 fn main() {
     let argument = std::env::args().nth(1);
     let output = PathBuf::from(argument.as_deref().unwrap_or("sample-data/ningxia"));
     let tree = topology::ningxia();
-    let period = Period::Year(YEAR as u16);
-    let (mut rows, mut warnings) = (BTreeMap::<Table, usize>::new(), BTreeMap::new());
-    let (mut files, mut bytes) = (0, 0);
+    let (mut rows, mut warnings) = (BTreeMap::<(u64, Table), usize>::new(), BTreeMap::new());
+    let (mut files, mut bytes, mut planted_refusals) = (0, 0, 0);
     for (node_index, entry) in tree.iter().enumerate() {
         let mut node = Node::new(&tree, entry, node_index);
         let mut institutions = institutions(&mut node);
@@ -382,51 +421,70 @@ fn main() {
         office_space::generate(&mut node, &mut institutions, &mut tables);
         vehicles::generate(&mut node, &institutions, &mut tables);
         energy::generate(&mut node, &mut institutions, &mut tables);
-        let texts =
-            Table::ALL.map(|table| (table, tables.text(table, entry.level == Level::County)));
-        for ledger in Ledger::ALL {
-            let texts = texts.iter().filter(|(table, _)| table.ledger() == ledger);
-            let records: Vec<Record> = texts
-                .flat_map(|(table, text)| parse_back(*table, text, period))
-                .collect();
-            check_unique_ids(&records).unwrap_or_else(|error| panic!("{}: {error}", entry.code));
-            let context = CheckContext {
-                owner: entry.code,
-                period,
-                previous: None,
-                options: Default::default(),
-            };
-            for finding in check(ledger, &records, &context) {
-                let place = format!("{} {} {}", entry.code, finding.table, finding.record_id);
-                let error = finding.severity == Severity::Error;
-                assert!(!error, "{place}: {}", finding.message);
-                *warnings
-                    .entry(format!("{} {}", finding.table, finding.rule))
-                    .or_insert(0usize) += 1;
-            }
-        }
+        previous_year::plant_note(&node, &mut tables);
         for table in Table::ALL {
             assert!(tables.len(table) > 0, "{}: {table} is empty", entry.code);
         }
-        let directory = output.join(entry.code.as_str());
-        std::fs::create_dir_all(&directory).expect("cannot create the output directory");
-        for (table, text) in &texts {
-            let path = directory.join(format!("{}.csv", table.slug()));
-            std::fs::write(&path, text).expect("cannot write a sample file");
-            *rows.entry(*table).or_default() += tables.len(*table);
-            (files, bytes) = (files + 1, bytes + text.len());
+        let earlier = previous_year::derive(&node, &tables);
+        let years = [
+            (
+                Year::new(previous_year::PREVIOUS_YEAR, &earlier, entry),
+                &earlier,
+            ),
+            (Year::new(YEAR, &tables, entry), &tables),
+        ];
+        for (index, (year, tables)) in years.iter().enumerate() {
+            let period = Period::Year(year.year as u16);
+            for (ledger, records) in &year.records {
+                check_unique_ids(records)
+                    .unwrap_or_else(|error| panic!("{} {}: {error}", entry.code, year.year));
+                // The current year is checked against the previous one, as a submission is.
+                let previous = (index == 1)
+                    .then(|| years[0].0.records.get(ledger).map(Vec::as_slice))
+                    .flatten();
+                let context = CheckContext {
+                    owner: entry.code,
+                    period,
+                    previous,
+                    options: Default::default(),
+                };
+                for finding in check(*ledger, records, &context) {
+                    let place = format!(
+                        "{} {} {} {}",
+                        entry.code, year.year, finding.table, finding.record_id
+                    );
+                    if is_planted_refusal(entry.code.as_str(), &finding) {
+                        planted_refusals += 1;
+                    } else {
+                        let error = finding.severity == Severity::Error;
+                        assert!(!error, "{place}: {}", finding.message);
+                    }
+                    *warnings
+                        .entry(format!("{} {} {}", year.year, finding.table, finding.rule))
+                        .or_insert(0usize) += 1;
+                }
+            }
+            let directory = output.join(year.year.to_string()).join(entry.code.as_str());
+            std::fs::create_dir_all(&directory).expect("cannot create the output directory");
+            for (table, text) in &year.texts {
+                let path = directory.join(format!("{}.csv", table.slug()));
+                std::fs::write(&path, text).expect("cannot write a sample file");
+                *rows.entry((year.year, *table)).or_default() += tables.len(*table);
+                (files, bytes) = (files + 1, bytes + text.len());
+            }
         }
     }
+    assert_eq!(planted_refusals, 1, "the planted year-on-year refusal");
     let total: usize = rows.values().sum();
     println!(
         "wrote {files} files, {total} rows, {bytes} bytes to {}",
         output.display()
     );
-    for (table, count) in &rows {
-        println!("  {:<20} {count:>7} rows", table.slug());
+    for ((year, table), count) in &rows {
+        println!("  {year} {:<20} {count:>7} rows", table.slug());
     }
     println!(
-        "warnings of the cross-record checks: {}",
+        "findings of the cross-record checks: {}",
         warnings.values().sum::<usize>()
     );
     for (rule, count) in &warnings {

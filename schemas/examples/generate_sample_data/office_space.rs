@@ -11,7 +11,7 @@ use schemas::Table;
 use schemas::standards::{RoomRank, room_limits};
 use topology::Level;
 
-use super::{Institution, Node, Tables, YEAR, amount, optional, round1, to_f64, when};
+use super::{Institution, Node, Random, Tables, YEAR, amount, optional, round1, to_f64, when};
 
 /// The region's own level: 89 party and government bodies received office use-right certificates.
 const REGION_CERTIFIED_BODIES: usize = 89;
@@ -20,8 +20,8 @@ const REGION_CERTIFIED_BODIES: usize = 89;
 const ROOMS_PER_BUILDING_MAX: usize = 2_000;
 
 /// How a room's rank is drawn, from the highest rank down: most rooms are the staff's. A level with
-/// five ranks takes the last five.
-const RANK_WEIGHTS: [u64; 6] = [1, 4, 9, 16, 25, 45];
+/// five ranks (a city's, a county's) takes the last five; a province has seven.
+const RANK_WEIGHTS: [u64; 7] = [1, 4, 9, 12, 14, 20, 40];
 
 /// Deliberate warnings: rooms over the rank limit (node, count).
 const PLANTED_ROOMS_OVER_LIMIT: [(&str, usize); 4] = [
@@ -165,9 +165,13 @@ pub(super) fn generate(node: &mut Node, institutions: &mut [Institution], tables
             tables.row(Table::OfficeSpaces, line);
         }
 
-        // The rooms of the main compounds fill at most 98.5% of the office space in use.
+        // The rooms of the main compounds fill at most 98.5% of the office space in use. They draw
+        // from a stream of their own, seeded by one draw of the node's, so that how many rooms the
+        // rank limits let in does not shift the draws of everything generated after them.
         let mut used = 0.0;
+        let mut room_random = Random(random.next());
         for number in 0..ROOMS_PER_BUILDING_MAX * usize::from(index < room_buildings) {
+            let random = &mut room_random;
             let over = rooms_over_limit > 0 && number % 9 == 8;
             let rank = ranks[if over { 2 } else { random.weighted(weights) }];
             let limit = to_f64(rank.limit_m2_per_person);

@@ -1,15 +1,18 @@
 //! The vehicles ledger of a node's organs: the fleet, quotas per institution and category,
 //! dispatch orders, monthly running costs and disposals.
 //!
-//! The fleet is drawn first: vehicles bought from 2010 on, those past the replacement age disposed
-//! of and replaced this year. Dispatch orders are then spread over the months each vehicle is on
+//! The fleet is drawn first: vehicles bought from 2010 on, mostly sedans, with a few SUVs, medium
+//! buses for emergencies and trucks for technical work, each within the caps of its category and
+//! body type; those past the replacement age disposed of and replaced this year, at least 30 % of
+//! the year's purchases new energy (but at one planted node); a few vehicles transferred in this
+//! year (调入), which are not purchases. Dispatch orders are then spread over the months each vehicle is on
 //! the books; each month's distance in the running costs is the orders' plus trips without one
 //! (patrols, for law enforcement), and the odometer adds it up.
 
 use std::collections::BTreeMap;
 
 use schemas::Table;
-use schemas::records::{FuelType, VehicleCategory};
+use schemas::records::{AcquisitionKind, BodyType, FuelType, VehicleCategory};
 use schemas::standards::vehicle_caps;
 
 use super::{Institution, Node, Random, Tables, YEAR, amount, optional, to_f64, when};
@@ -17,8 +20,17 @@ use super::{Institution, Node, Random, Tables, YEAR, amount, optional, to_f64, w
 /// Days of each month of [`YEAR`].
 const DAYS_IN_MONTH: [u64; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/// Deliberate warning: an emergency medium bus over the price and displacement caps.
+/// Deliberate warning: an emergency sedan over the price and displacement caps (a medium bus of
+/// that price would be within its own caps, and one is added beside it).
 const PLANTED_OVER_PRICE_CAP: &str = "640000000000";
+/// Deliberate warning: a county whose purchases this year are below 30 % new energy.
+const PLANTED_LOW_NEW_ENERGY_SHARE: &str = "640381000000";
+/// Nodes receiving vehicles transferred in this year (划转 from reformed bodies), and how many.
+const TRANSFERS_IN: [(&str, usize); 3] = [
+    ("640000000000", 3),
+    ("640100000000", 2),
+    ("640522000000", 1),
+];
 /// Deliberate warning: an institution keeping one vehicle more than its quota.
 const PLANTED_OVER_QUOTA: &str = "640400000000";
 /// Deliberate warning: a vehicle scrapped after an accident at four years old.
@@ -37,6 +49,8 @@ const PURPOSES: [&str; 5] = [
 struct Vehicle {
     owner: usize,
     category: VehicleCategory,
+    body: BodyType,
+    acquisition: AcquisitionKind,
     fuel: FuelType,
     /// Year, month and day of acquisition.
     acquired: (u64, u64, u64),
@@ -47,7 +61,7 @@ struct Vehicle {
 }
 
 impl Vehicle {
-    /// A vehicle acquired in `year`, priced and sized within its category's caps.
+    /// A vehicle bought in `year`, priced and sized within the caps of its category and body.
     fn new(random: &mut Random, owner: usize, category: VehicleCategory, year: u64) -> Self {
         let special = category == VehicleCategory::SpecialTechnical;
         let fuel = match (year, random.between(0, 99)) {
@@ -76,9 +90,25 @@ impl Vehicle {
         };
         let acquired = (year, random.between(1, 12), random.between(1, 28));
         let (status, disposal_month, price_yuan) = ("in_service", 0, price_yuan.floor());
+        // Mostly sedans, whose caps the category's are; the others within their own or none.
+        let body_roll = random.between(0, 99);
+        let (body, price_yuan, displacement_l) = match category {
+            VehicleCategory::Emergency if body_roll < 12 && fuel == FuelType::Ice => (
+                BodyType::MediumBus,
+                (price_yuan * 1.3).floor(),
+                *random.pick(&[2.4, 2.8]),
+            ),
+            VehicleCategory::Other if body_roll < 10 => (BodyType::Suv, price_yuan, displacement_l),
+            VehicleCategory::SpecialTechnical if body_roll < 30 => {
+                (BodyType::Other, price_yuan, displacement_l)
+            }
+            _ => (BodyType::Sedan, price_yuan, displacement_l),
+        };
         Self {
             owner,
             category,
+            body,
+            acquisition: AcquisitionKind::Purchase,
             fuel,
             acquired,
             status,
@@ -123,6 +153,8 @@ fn fleet(node: &mut Node) -> Vec<Vehicle> {
         node.is(PLANTED_OVER_PRICE_CAP),
         node.is(PLANTED_EARLY_DISPOSAL),
     );
+    let low_share = node.is(PLANTED_LOW_NEW_ENERGY_SHARE);
+    let transfers = TRANSFERS_IN.iter().find(|(code, _)| node.is(code));
     let random = &mut node.random;
     // The organs come first among the institutions, offices first, then enforcement (see `ORGANS`
     // in main.rs).
@@ -139,11 +171,24 @@ fn fleet(node: &mut Node) -> Vec<Vehicle> {
         fleet.push(Vehicle::new(random, owner as usize, category, year));
     }
     if over_price_cap {
-        // A medium bus for emergencies: allowed in special cases, which the caps do not model.
-        let bus = &mut fleet[0];
-        (bus.category, bus.fuel, bus.acquired) =
-            (VehicleCategory::Emergency, FuelType::Ice, (2019, 5, 20));
-        (bus.price_yuan, bus.displacement_l) = (236_000.0, 2.0);
+        // An emergency sedan at a medium bus's price: over the sedan caps of its category.
+        let sedan = &mut fleet[0];
+        (sedan.category, sedan.body, sedan.fuel, sedan.acquired) = (
+            VehicleCategory::Emergency,
+            BodyType::Sedan,
+            FuelType::Ice,
+            (2019, 5, 20),
+        );
+        (sedan.price_yuan, sedan.displacement_l) = (236_000.0, 2.0);
+        // Beside it, the same price as a medium bus: within the bus caps, not flagged.
+        let bus = &mut fleet[2];
+        (bus.category, bus.body, bus.fuel, bus.acquired) = (
+            VehicleCategory::Emergency,
+            BodyType::MediumBus,
+            FuelType::Ice,
+            (2020, 7, 8),
+        );
+        (bus.price_yuan, bus.displacement_l) = (236_000.0, 2.8);
     }
     if early {
         let wreck = &mut fleet[1];
@@ -170,6 +215,45 @@ fn fleet(node: &mut Node) -> Vec<Vehicle> {
         "{}: too few vehicles past the replacement age",
         node.code6
     );
+    // The year's purchases are at least 30 % new energy (the central notice of October 2024), but
+    // at the planted node, whose replacements all burn fuel.
+    let purchases: Vec<usize> = (0..fleet.len())
+        .filter(|&index| fleet[index].acquired.0 == YEAR)
+        .collect();
+    for &index in &purchases {
+        let new_energy = purchases
+            .iter()
+            .filter(|&&index| fleet[index].fuel.is_new_energy())
+            .count();
+        let vehicle = &mut fleet[index];
+        let below = new_energy * 100 < 30 * purchases.len();
+        if low_share && vehicle.fuel.is_new_energy() {
+            (vehicle.fuel, vehicle.displacement_l) = (FuelType::Ice, 1.5);
+        } else if !low_share && below && !vehicle.fuel.is_new_energy() {
+            (vehicle.fuel, vehicle.displacement_l, vehicle.body) =
+                (FuelType::Bev, 0.0, BodyType::Sedan);
+        } else {
+            continue;
+        }
+        // Priced again within the caps of its new drive.
+        let cap = vehicle_caps().cap(
+            vehicle.category.slug(),
+            vehicle.body.slug(),
+            vehicle.fuel.is_new_energy(),
+        );
+        if let Some(cap) = cap.and_then(|cap| cap.price_yuan_max) {
+            vehicle.price_yuan = vehicle.price_yuan.min((to_f64(cap) * 0.95).floor());
+        }
+    }
+    // Vehicles transferred in this year from reformed bodies: older sedans, not purchases.
+    for _ in 0..transfers.map_or(0, |(_, count)| *count) {
+        let owner = random.between(5, organs.min(15) - 1) as usize;
+        let year = random.between(2017, 2022);
+        let mut vehicle = Vehicle::new(random, owner, VehicleCategory::LawEnforcement, year);
+        vehicle.acquired = (YEAR, random.between(2, 9), random.between(1, 28));
+        (vehicle.body, vehicle.acquisition) = (BodyType::Sedan, AcquisitionKind::TransferIn);
+        fleet.push(vehicle);
+    }
     fleet
 }
 
@@ -191,11 +275,12 @@ pub(super) fn generate(node: &mut Node, institutions: &[Institution], tables: &m
         let (code, (year, month, day)) =
             (&institutions[vehicle.owner].credit_code, vehicle.acquired);
         let (category, fuel, status) = (vehicle.category, vehicle.fuel.slug(), vehicle.status);
+        let (body, acquisition) = (vehicle.body.slug(), vehicle.acquisition.slug());
         let displacement = amount(vehicle.displacement_l, 1);
         let price = amount(vehicle.price_yuan, 0);
         let line = format!(
-            "{plate},{vin},{code},{category},{fuel},true,{displacement},{price},\
-             {year}-{month:02}-{day:02},{status}"
+            "{plate},{vin},{code},{category},{body},{fuel},true,{displacement},{price},\
+             {year}-{month:02}-{day:02},{acquisition},{status}"
         );
         tables.row(Table::Vehicles, line);
         plates.push(plate);

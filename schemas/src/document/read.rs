@@ -126,14 +126,22 @@ impl Fields<'_> {
         let text = if let Some(position) = spec.id_fields.iter().position(|key| *key == field) {
             self.key_parts[position]
         } else {
-            let stored =
-                self.values[index]
-                    .as_ref()
-                    .ok_or_else(|| DocumentError::MissingField {
-                        table: self.table,
-                        record_id: self.record_id.to_owned(),
-                        field,
-                    })?;
+            let stored = match self.values[index].as_ref() {
+                Some(stored) => stored,
+                // An optional closed list added to a table after documents were written (a
+                // vehicle's body type and acquisition kind) takes its default in those documents;
+                // any other absent field is a damaged document.
+                None => {
+                    return match (column.kind, column.default_value()) {
+                        (FieldKind::Choice(_), Some(default)) => Ok(default),
+                        _ => Err(DocumentError::MissingField {
+                            table: self.table,
+                            record_id: self.record_id.to_owned(),
+                            field,
+                        }),
+                    };
+                }
+            };
             match (&column.kind, stored) {
                 (kind, ValueRef::Scalar(ScalarValueRef::Uint(number)))
                     if kind.is_stored_as_integer() =>

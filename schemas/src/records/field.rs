@@ -135,7 +135,7 @@ pub struct ColumnSpec {
     /// What the field holds.
     pub kind: FieldKind,
     /// Whether the column must be present and its cells filled; an absent or empty optional cell
-    /// takes the kind's default (empty text, zero).
+    /// takes the kind's default (empty text, zero, the first value of a closed list).
     pub required: bool,
     /// What the cell means, for templates and messages: the key of its text in the catalogues,
     /// under `schemas.meaning` (such as `buildings.floor_area_m2`, "the floor area of the whole
@@ -219,6 +219,12 @@ impl ColumnSpec {
             FieldKind::Amount => Some(Value::Amount(Decimal::ZERO)),
             FieldKind::Count => Some(Value::Count(0)),
             FieldKind::Boolean => Some(Value::Boolean(false)),
+            // An optional closed list takes its first value: the list puts the usual one first
+            // (a vehicle's body type 轿车, its acquisition 购置), which is what older templates
+            // without the column meant.
+            FieldKind::Choice(list) => (list.choices)()
+                .first()
+                .map(|choice| Value::Choice(choice.slug)),
             _ => None,
         }
     }

@@ -216,6 +216,37 @@ impl FuelType {
 }
 
 named_kind! {
+    /// The body type of an official vehicle (车型), which sets which caps apply to it: the caps of
+    /// the 2017 rules are those of sedans and small passenger cars, with higher ones for buses in
+    /// some categories (see [`crate::standards::VehicleCaps::cap`]).
+    pub enum BodyType ("vehicle body type") {
+        /// 轿车: a sedan.
+        Sedan = ("sedan", "轿车", "sedan"),
+        /// 越野车: an off-road vehicle or SUV, a small passenger car other than a sedan.
+        Suv = ("suv", "越野车", "SUV"),
+        /// 多用途乘用车: a multi-purpose vehicle (MPV), a small passenger car other than a sedan.
+        Mpv = ("mpv", "多用途乘用车", "MPV"),
+        /// 中型客车: a medium bus.
+        MediumBus = ("medium_bus", "中型客车", "medium bus"),
+        /// 大型客车: a large bus.
+        LargeBus = ("large_bus", "大型客车", "large bus"),
+        /// 其他: any other body (a truck, a special-purpose vehicle).
+        Other = ("other", "其他", "other"),
+    }
+}
+
+named_kind! {
+    /// How a vehicle came to the body (取得方式): bought, or transferred in from another body, which
+    /// is not a purchase and does not count in the new purchases.
+    pub enum AcquisitionKind ("acquisition kind") {
+        /// 购置: bought new (or replaced) by the body.
+        Purchase = ("purchase", "购置", "purchase"),
+        /// 调入: transferred in from another body (调入 or 划转).
+        TransferIn = ("transfer_in", "调入", "transfer in"),
+    }
+}
+
+named_kind! {
     /// Whether a vehicle is in service.
     pub enum VehicleStatus ("vehicle status") {
         /// 在用: in service.

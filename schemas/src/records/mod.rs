@@ -21,9 +21,9 @@ pub use amount::{
 };
 pub use field::{COUNT_MAX, Choice, ChoiceList, ColumnSpec, FieldKind, Value};
 pub use kinds::{
-    Carrier, FuelType, InstitutionType, Ownership, Registration, SafetyGrade, SpaceCategory,
-    SpaceDisposalMethod, SpaceStatus, UnknownName, VehicleCategory, VehicleDisposalMethod,
-    VehicleStatus, WasteCategory,
+    AcquisitionKind, BodyType, Carrier, FuelType, InstitutionType, Ownership, Registration,
+    SafetyGrade, SpaceCategory, SpaceDisposalMethod, SpaceStatus, UnknownName, VehicleCategory,
+    VehicleDisposalMethod, VehicleStatus, WasteCategory,
 };
 pub use values::{
     CreditCode, CreditCodeError, Date, DateError, DateTime, DateTimeError, Plate, PlateError, Vin,

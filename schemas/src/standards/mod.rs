@@ -7,9 +7,11 @@
 //! `note` saying why), so that a corrected table can replace it without touching the code. Decimal
 //! values are written as strings and parsed into [`Decimal`](crate::Decimal), never floats.
 //!
-//! - [`room_limits()`]: usable office area per person by rank (2014 construction standard).
-//! - [`vehicle_caps()`]: price and displacement caps of official vehicles by category (2017 rules), and
-//!   the age after which a vehicle may be replaced.
+//! - [`room_limits()`]: usable office area per person by rank and level of government (2014
+//!   construction standard); [`StandardLevel::of_division`] gives a body's level.
+//! - [`vehicle_caps()`]: price and displacement caps of official vehicles by category and body type
+//!   (2017 rules), the age after which a vehicle may be replaced, and the least new-energy share of
+//!   a period's purchases (2024 notice).
 //! - [`energy_benchmarks()`]: energy and water intensities that an institution's figures are compared
 //!   with, chosen by institution type, and the thresholds of those comparisons.
 //!
@@ -25,13 +27,19 @@ mod vehicle_caps;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use topology::DivisionCode;
 
 pub use energy_benchmarks::{Benchmark, EnergyBenchmarks, energy_benchmarks};
 pub use room_limits::{RoomLimits, RoomRank, room_limits};
 pub use table_file::{ENTRIES_PER_TABLE_MAX, StandardTableError};
 pub use vehicle_caps::{
-    CategoryCaps, VEHICLE_REPLACEMENT_YEARS_MAX, VehicleCap, VehicleCaps, vehicle_caps,
+    BodyTypeCaps, CategoryCaps, VEHICLE_REPLACEMENT_YEARS_MAX, VehicleCap, VehicleCaps,
+    vehicle_caps,
 };
+
+/// The division code of the nation in topologies of this project (`topology`'s generator), whose
+/// own level is the central organs.
+pub const NATION_CODE: &str = "100000000000";
 
 /// The level of government a rank belongs to in the office-space standard: the standard sets
 /// different limits for the same kind of post at each level.
@@ -46,6 +54,8 @@ pub enum StandardLevel {
     City,
     /// County-level organs (县级机关).
     County,
+    /// Township-level organs (乡级机关), whose limit is the county organs' deputy limit.
+    Township,
 }
 
 impl StandardLevel {
@@ -55,6 +65,7 @@ impl StandardLevel {
         StandardLevel::Province,
         StandardLevel::City,
         StandardLevel::County,
+        StandardLevel::Township,
     ];
 
     /// The name used in table files and JSON, the same as its serde form.
@@ -64,6 +75,34 @@ impl StandardLevel {
             StandardLevel::Province => "province",
             StandardLevel::City => "city",
             StandardLevel::County => "county",
+            StandardLevel::Township => "township",
+        }
+    }
+
+    /// The Chinese name of the level's organs, for messages: `省级机关`.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            StandardLevel::Central => "中央机关",
+            StandardLevel::Province => "省级机关",
+            StandardLevel::City => "市级机关",
+            StandardLevel::County => "县级机关",
+            StandardLevel::Township => "乡级机关",
+        }
+    }
+
+    /// The level of the organs whose ledger a node of `code` keeps, from the code's trailing
+    /// zeros: 10, 8 and 6 make a province, a city and a county, fewer a township. The nation's
+    /// code in this project, [`NATION_CODE`], is no province's (those start 11 to 82) and keeps
+    /// the central organs' ledger.
+    pub fn of_division(code: DivisionCode) -> StandardLevel {
+        let digits = code.as_str();
+        let zeros = digits.len() - digits.trim_end_matches('0').len();
+        match zeros {
+            _ if digits == NATION_CODE => StandardLevel::Central,
+            10 | 11 => StandardLevel::Province,
+            8 | 9 => StandardLevel::City,
+            6 | 7 => StandardLevel::County,
+            _ => StandardLevel::Township,
         }
     }
 }
@@ -103,6 +142,21 @@ mod tests {
                 level
             );
             assert_eq!(level.to_string(), level.slug());
+        }
+    }
+
+    #[test]
+    fn a_body_level_is_read_from_its_division_code() {
+        for (code, level) in [
+            ("100000000000", StandardLevel::Central),
+            ("640000000000", StandardLevel::Province),
+            ("640100000000", StandardLevel::City),
+            ("640104000000", StandardLevel::County),
+            ("640110000000", StandardLevel::County),
+            ("640104001000", StandardLevel::Township),
+        ] {
+            let code = DivisionCode::parse(code).unwrap();
+            assert_eq!(StandardLevel::of_division(code), level, "{code:?}");
         }
     }
 }

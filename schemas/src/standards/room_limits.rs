@@ -2,9 +2,12 @@
 //!
 //! The table lives in `schemas/tables/office-room-limits-2014.toml`. Each rank has a slug, which
 //! documents store, and a Chinese name, which clerks write on forms; the names are unique across all
-//! levels, so [`RoomLimits::rank`] finds a rank from a spreadsheet cell holding either one. A check of
-//! an office room compares its usable area per occupant with the rank's
-//! [`limit_m2_per_person`](RoomRank::limit_m2_per_person).
+//! levels, so [`RoomLimits::rank`] finds a rank from a spreadsheet cell holding either one. A rank
+//! belongs to one level of government: an office room's rank must be one of its body's level
+//! ([`RoomLimits::ranks_of`]), which the office space checks enforce at import, so that a rank
+//! naming no single row of the level (处级 at a provincial body, where 正处级 and 副处级 differ) is
+//! refused with the level's ranks. A check of an office room compares its usable area per occupant
+//! with the rank's [`limit_m2_per_person`](RoomRank::limit_m2_per_person).
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -101,6 +104,11 @@ impl RoomLimits {
         &self.ranks
     }
 
+    /// The ranks of one level, from the highest.
+    pub fn ranks_of(&self, level: StandardLevel) -> impl Iterator<Item = &RoomRank> {
+        self.ranks.iter().filter(move |rank| rank.level == level)
+    }
+
     /// The rank whose slug or Chinese name is `slug_or_name_zh`, ignoring surrounding white space,
     /// the letter case of a slug, and whether parentheses are ASCII or full-width, so that
     /// `市直正局(处)级` finds `市直正局（处）级`.
@@ -195,6 +203,7 @@ mod tests {
         assert_eq!(&table, room_limits());
         assert_eq!(table.version(), "office-room-limits-2014");
         assert!(table.source().contains("2014"));
+        // The golden values of the 2014 standard, every level and rank (see DOMAIN.md).
         let expected: &[(&str, &str, StandardLevel, i64)] = &[
             ("central_minister", "正部级", StandardLevel::Central, 54),
             (
@@ -216,17 +225,28 @@ mod tests {
             ("province_deputy", "省级副职", StandardLevel::Province, 42),
             (
                 "province_bureau_head",
-                "厅局级正职",
+                "正厅（局）级",
+                StandardLevel::Province,
+                30,
+            ),
+            (
+                "province_bureau_deputy",
+                "副厅（局）级",
                 StandardLevel::Province,
                 24,
             ),
             (
-                "province_bureau_deputy",
-                "厅局级副职",
+                "province_division_head",
+                "正处级",
                 StandardLevel::Province,
                 18,
             ),
-            ("province_division", "省直处级", StandardLevel::Province, 12),
+            (
+                "province_division_deputy",
+                "副处级",
+                StandardLevel::Province,
+                12,
+            ),
             ("province_staff", "省直处级以下", StandardLevel::Province, 9),
             ("city_head", "市级正职", StandardLevel::City, 42),
             ("city_deputy", "市级副职", StandardLevel::City, 30),
@@ -246,8 +266,14 @@ mod tests {
             ("county_head", "县级正职", StandardLevel::County, 30),
             ("county_deputy", "县级副职", StandardLevel::County, 24),
             ("county_section_head", "正科级", StandardLevel::County, 18),
-            ("county_section_deputy", "副科级", StandardLevel::County, 9),
+            ("county_section_deputy", "副科级", StandardLevel::County, 12),
             ("county_staff", "科级以下", StandardLevel::County, 9),
+            (
+                "township_staff",
+                "乡级机关人员",
+                StandardLevel::Township,
+                24,
+            ),
         ];
         let found: Vec<_> = table
             .ranks()
@@ -296,6 +322,22 @@ mod tests {
         );
         assert_eq!(table.rank("副科级").unwrap().level, StandardLevel::County);
         assert!(table.rank("科员").is_none());
+        let province: Vec<&str> = table
+            .ranks_of(StandardLevel::Province)
+            .map(|rank| rank.name_zh.as_str())
+            .collect();
+        assert_eq!(
+            province,
+            [
+                "省级正职",
+                "省级副职",
+                "正厅（局）级",
+                "副厅（局）级",
+                "正处级",
+                "副处级",
+                "省直处级以下"
+            ]
+        );
         assert!(table.rank("").is_none());
     }
 
@@ -401,14 +443,13 @@ mod tests {
             Err(StandardTableError::UnknownField { entry, field })
                 if entry == "top level" && field == "author"
         ));
-        let township = table_with(
-            &rank_entry("township_head", "乡级正职", "\"24\"")
-                .replace("\"county\"", "\"township\""),
+        let village = table_with(
+            &rank_entry("village_head", "村级正职", "\"24\"").replace("\"county\"", "\"village\""),
         );
         assert!(matches!(
-            RoomLimits::parse(&township),
+            RoomLimits::parse(&village),
             Err(StandardTableError::UnknownName { field: "level", value, .. })
-                if value == "township"
+                if value == "village"
         ));
         let no_ranks = table_with("");
         assert!(matches!(

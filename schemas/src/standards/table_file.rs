@@ -444,6 +444,26 @@ impl<'a> Entry<'a> {
             .ok_or_else(|| self.missing(field))
     }
 
+    /// A list of strings (`["a", "b"]`), each trimmed, if present; an absent field is an empty
+    /// list.
+    pub(super) fn optional_text_list(
+        &self,
+        field: &'static str,
+    ) -> Result<Vec<String>, StandardTableError> {
+        let items = match self.fields.get(field) {
+            None => return Ok(Vec::new()),
+            Some(Value::Array(items)) => items,
+            Some(other) => return Err(self.wrong_type(field, "list_of_strings", other)),
+        };
+        items
+            .iter()
+            .map(|item| match item {
+                Value::String(text) => Ok(text.trim().to_owned()),
+                other => Err(self.wrong_type(field, "list_of_strings", other)),
+            })
+            .collect()
+    }
+
     /// The `verified` and `note` fields: a value that is not verified must say why.
     pub(super) fn provenance(&self) -> Result<Provenance, StandardTableError> {
         let verified = self.boolean("verified")?;

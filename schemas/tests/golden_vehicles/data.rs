@@ -41,6 +41,11 @@ fn fields<const N: usize>(row: &str) -> [&str; N] {
 /// A vehicle from "plate institution category fuel domestic displacement_l price_yuan
 /// acquisition_date status"; the VIN is made from the plate's last five digits.
 pub fn vehicle(row: &str) -> Record {
+    vehicle_with(row, &[])
+}
+
+/// A vehicle as [`vehicle`] gives it, with more fields: its body type or acquisition kind.
+pub fn vehicle_with(row: &str, more: &[(&str, &str)]) -> Record {
     let [
         plate,
         letter,
@@ -66,6 +71,7 @@ pub fn vehicle(row: &str) -> Record {
         ("acquisition_date", acquired),
         ("status", status),
     ];
+    let texts = [&texts[..], more].concat();
     Record::from_texts(Table::Vehicles, &texts).unwrap()
 }
 

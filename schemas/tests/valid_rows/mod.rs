@@ -72,11 +72,13 @@ pub fn valid_cells(table: Table) -> Vec<(&'static str, String)> {
             ("vin", "LSVAN4187C2123456"),
             ("institution_credit_code", &body),
             ("category", "执法执勤"),
+            ("body_type", "轿车"),
             ("fuel_type", "燃油"),
             ("domestic_brand", "是"),
             ("displacement_l", "1.598"),
             ("price_yuan", "119800"),
             ("acquisition_date", "2018-06-15"),
+            ("acquisition_kind", "购置"),
             ("status", "在用"),
         ],
         Table::VehicleQuotas => vec![

@@ -9,6 +9,7 @@ use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use protocol::notice::{FormHeading, ReturnChoices};
 use schemas::Ledger;
 
 use super::{Frame, ledger_label, ledgers, read, run, see_other};
@@ -50,6 +51,9 @@ async fn show(
                     revision => definition.revision,
                     blocking => definition.blocking_rules.join(", "),
                     coefficients => definition.coefficients_version.clone(),
+                    benchmarks => definition.choices.benchmarks.clone(),
+                    saving_target => definition.choices.saving_target_percent,
+                    form_number => definition.choices.form.table_number.clone(),
                     closed_since_ms => core.locked_since(definition.ledger, definition.period),
                 }
             })
@@ -58,7 +62,13 @@ async fn show(
     .await;
     let choices: Vec<_> = ledgers()
         .iter()
-        .map(|ledger| minijinja::context! { slug => ledger.slug(), label => ledger_label(*ledger, signed_in.language) })
+        .map(|ledger| {
+            minijinja::context! {
+                slug => ledger.slug(),
+                label => ledger_label(*ledger, signed_in.language),
+                rules => schemas::ledgers::rule_codes(*ledger).join(", "),
+            }
+        })
         .collect();
     let may_change = frame.is_root && signed_in.session.role.may(Permission::ManageReturns);
     let mut page = view::page(
@@ -116,12 +126,23 @@ async fn define(
                 .collect()
         })
         .unwrap_or_default();
+    let Some(choices) = choices_of(&form) else {
+        let problem = words("console.returns.bad_target");
+        return show(
+            &console,
+            &signed_in,
+            Some(problem),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
     let request = Request::DefineReturn(DefineReturnRequest {
         ledger,
         period,
         deadline,
         blocking_rules,
         coefficients_version: None,
+        choices,
     });
     match run(&console, &signed_in, request).await {
         Ok(_) => see_other("/returns"),
@@ -170,4 +191,25 @@ async fn lock(
             .await
         }
     }
+}
+
+/// The choices of the define form: benchmark table, saving-type target and form heading; blank
+/// fields take the defaults. `None` when the target is not a whole number from 0 to 100.
+fn choices_of(form: &HashMap<String, String>) -> Option<ReturnChoices> {
+    let text = |name: &str| form.get(name).map_or("", |value| value.trim()).to_owned();
+    let saving_target_percent = match text("saving_target").as_str() {
+        "" => protocol::notice::SAVING_TARGET_PERCENT_DEFAULT,
+        target => target.parse::<u8>().ok().filter(|target| *target <= 100)?,
+    };
+    let benchmarks = Some(text("benchmarks")).filter(|id| !id.is_empty());
+    Some(ReturnChoices {
+        benchmarks,
+        saving_target_percent,
+        form: FormHeading {
+            table_number: text("form_number"),
+            made_by: text("form_made_by"),
+            approved_by: text("form_approved_by"),
+            approval_number: text("form_approval_number"),
+        },
+    })
 }

@@ -11,6 +11,9 @@
 //!     area of its office-category space held;
 //!   - `rented_building_disposal`, `rented_building_rental_income`: a building the body rents or
 //!     borrows cannot be disposed of or let by it;
+//!   - `rank_not_of_body_level`: an office room's rank is not one of the ranks of the document
+//!     owner's level ([`StandardLevel::of_division`]), such as 处级 (a central rank) at a provincial
+//!     body, where 正处级 and 副处级 have different limits; the message lists the level's ranks;
 //! - warnings, listed with the return for review:
 //!   - `room_over_standard`: an office room exceeds the area limit of its occupants' rank
 //!     ([`crate::standards::room_limits`]);
@@ -28,6 +31,7 @@ use crate::i18n::current_locale;
 use crate::ledgers::CheckContext;
 use crate::records::{Ownership, Record, SafetyGrade, SpaceCategory, SpaceStatus};
 use crate::returns::{Finding, Severity};
+use crate::standards::{StandardLevel, room_limits};
 use crate::table::Table;
 
 use super::figures::room_over_standard;
@@ -39,6 +43,7 @@ pub const RULE_CODES: &[&str] = &[
     "rooms_exceed_office_space",
     "rented_building_disposal",
     "rented_building_rental_income",
+    "rank_not_of_body_level",
     "room_over_standard",
     "dangerous_building",
 ];
@@ -64,6 +69,7 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
         .map(|building| (building.text("building_id"), building))
         .collect();
     let mut parts: BTreeMap<&str, BuildingParts> = BTreeMap::new();
+    let body_level = StandardLevel::of_division(context.owner);
     let mut findings = Vec::new();
     let mut report = |severity, record: &Record, field: &str, rule: &str, message: String| {
         debug_assert!(
@@ -127,8 +133,29 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
             Table::OfficeRooms => {
                 building_parts.room_usable_m2 += record.amount("usable_m2");
                 building_parts.rooms += 1;
-                if let Some(over) = room_over_standard(record) {
-                    let limits = crate::standards::room_limits();
+                let limits = room_limits();
+                let rank = limits.rank(record.choice("occupant_rank"));
+                if let Some(rank) = rank.filter(|rank| rank.level != body_level) {
+                    let ranks: Vec<&str> = limits
+                        .ranks_of(body_level)
+                        .map(|rank| rank.name_zh.as_str())
+                        .collect();
+                    report(
+                        Severity::Error,
+                        record,
+                        "occupant_rank",
+                        "rank_not_of_body_level",
+                        t!(
+                            "rules.rank_not_of_body_level",
+                            record = describe(record),
+                            rank = rank.name_zh,
+                            rank_level = rank.level.name_zh(),
+                            level = body_level.name_zh(),
+                            ranks = ranks.join("、")
+                        )
+                        .into_owned(),
+                    );
+                } else if let Some(over) = room_over_standard(record) {
                     report(
                         Severity::Warning,
                         record,

@@ -21,7 +21,8 @@ use crate::table::Table;
 use crate::{Decimal, Language};
 
 use super::checks::{
-    cap_breaches, is_early_disposal, is_new_energy, is_on_books, quota_positions, vehicles_by_plate,
+    cap_breaches, is_early_disposal, is_new_energy, is_on_books, is_purchase, quota_positions,
+    vehicles_by_plate,
 };
 
 /// Vehicles on the books (in service or idle).
@@ -34,8 +35,11 @@ pub const DOMESTIC: &str = "vehicles.domestic";
 pub const QUOTA: &str = "vehicles.quota";
 /// Vehicles on the books beyond their institution's quota, summed over institutions and categories.
 pub const OVER_QUOTA: &str = "vehicles.over_quota";
-/// Vehicles acquired within the period (new purchases), whatever their status now.
+/// Vehicles purchased within the period (new purchases, 购置), whatever their status now;
+/// vehicles transferred in are not purchases and count in [`TRANSFERS_IN`] instead.
 pub const NEW_COUNT: &str = "vehicles.new.count";
+/// Vehicles transferred in (调入, 划转) within the period, whatever their status now.
+pub const TRANSFERS_IN: &str = "vehicles.transfers_in";
 /// New purchases that are new-energy vehicles (battery electric or plug-in hybrid).
 pub const NEW_NEW_ENERGY: &str = "vehicles.new.new_energy";
 /// New purchases of a domestic brand.
@@ -195,10 +199,13 @@ fn add_vehicle(vehicle: &Record, context: &FigureContext<'_>, sums: &mut Sums) {
             sums.count(OVER_DISPLACEMENT_CAP);
         }
     }
-    if context
+    let acquired_in_period = context
         .period
-        .contains(vehicle.date("acquisition_date").month())
-    {
+        .contains(vehicle.date("acquisition_date").month());
+    if acquired_in_period && !is_purchase(vehicle) {
+        sums.count(TRANSFERS_IN);
+    }
+    if acquired_in_period && is_purchase(vehicle) {
         sums.count(NEW_COUNT);
         sums.count(&category_figure(category, "new"));
         sums.add(NEW_PRICE_YUAN, vehicle.amount("price_yuan"));
@@ -316,6 +323,12 @@ pub fn catalog() -> Vec<FigureSpec> {
         FigureSpec::labelled(NEW_PRICE_YUAN, "yuan", |language| {
             rust_i18n::t!(
                 "schemas.figure.label.vehicles.new_price_yuan",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(TRANSFERS_IN, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.vehicles.transfers_in",
                 locale = language.code()
             )
         }),
@@ -498,6 +511,24 @@ mod tests {
                 &disposal,
             ));
         }
+        // A vehicle transferred in within the period: not a purchase.
+        records.push(record(
+            Table::Vehicles,
+            &format!("{VEHICLE} acquisition_kind"),
+            &[
+                "宁C00001",
+                "LSVAA4180E2888888",
+                code,
+                "other",
+                "ice",
+                "是",
+                "1.5",
+                "100000",
+                "2025-03-01",
+                "in_service",
+                "调入",
+            ],
+        ));
         records.push(record(
             Table::DispatchOrders,
             "order_id plate start end purpose distance_km",

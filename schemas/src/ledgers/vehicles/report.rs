@@ -2,7 +2,8 @@
 //!
 //! In form order:
 //! - `indicators` (主要指标): the key figures and ratios, each ratio with its numerator and
-//!   denominator, and the change on the same period of the previous year when that is held;
+//!   denominator, and the change on the same period of the previous year when that is held; the
+//!   new-energy share of new purchases (purchases only) and, apart, the vehicles transferred in;
 //! - `by_category` (按车辆类别): vehicles on the books, quota, vehicles over quota and new purchases
 //!   per vehicle category, with a totals row;
 //! - `costs` (运行费用): running costs per kind with their share, per vehicle and per km, with a
@@ -23,6 +24,7 @@ use crate::returns::{
 use super::figures::{
     COST_DISTANCE_KM, COST_KINDS, COST_YUAN, COUNT, DISPATCH_ORDERS, DISPOSALS_EARLY, NEW_COUNT,
     NEW_DOMESTIC, NEW_NEW_ENERGY, OVER_DISPLACEMENT_CAP, OVER_PRICE_CAP, OVER_QUOTA, QUOTA,
+    TRANSFERS_IN,
 };
 
 /// Decimal places of counts.
@@ -90,6 +92,8 @@ fn indicators() -> Vec<IndicatorDef> {
             "percent",
             (NEW_DOMESTIC, NEW_COUNT, percent()),
         ),
+        // Transferred in, not bought: kept out of the new purchases and their shares.
+        count_indicator("TRANSFERS_IN", "调入车辆数", TRANSFERS_IN),
         ratio_indicator(
             "COST_PER_VEHICLE",
             "车均运行费用",
@@ -274,6 +278,7 @@ fn child_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
             "percent",
             Measure::ratio(NEW_NEW_ENERGY, NEW_COUNT, percent(), RATIO_PLACES),
         ),
+        count_column("TRANSFERS_IN", "调入车辆数（辆）", TRANSFERS_IN),
         ColumnDef::new(
             "COST_YUAN",
             "运行费用（元）",
@@ -327,7 +332,7 @@ mod tests {
         // Without the previous year, no change is given.
         assert!(sheets[0].rows.iter().all(|row| row.values[3].is_none()));
         // The cost per vehicle is the total cost over the total vehicles: 100 / 3.
-        let cost_per_vehicle = &sheets[0].rows[5];
+        let cost_per_vehicle = &sheets[0].rows[6];
         assert_eq!(cost_per_vehicle.key, "COST_PER_VEHICLE");
         assert_eq!(cost_per_vehicle.values[0], Some(Decimal::new(3333, 2)));
     }

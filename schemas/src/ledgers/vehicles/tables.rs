@@ -4,8 +4,8 @@
 
 use crate::ledgers::{TableSpec, no_rule};
 use crate::records::{
-    ColumnSpec, FieldKind, FuelType, Record, RecordError, VehicleCategory, VehicleDisposalMethod,
-    VehicleStatus,
+    AcquisitionKind, BodyType, ColumnSpec, FieldKind, FuelType, Record, RecordError,
+    VehicleCategory, VehicleDisposalMethod, VehicleStatus,
 };
 use crate::table::Table;
 
@@ -42,6 +42,14 @@ pub const VEHICLES: TableSpec = TableSpec {
         ColumnSpec::required("vin", "车辆识别代号", FieldKind::Vin, "vehicles.vin"),
         INSTITUTION,
         CATEGORY,
+        // Optional, so that files from templates older than the column import: an empty or
+        // absent cell is a sedan (轿车), the body the caps were written for.
+        ColumnSpec::optional(
+            "body_type",
+            "车型",
+            FieldKind::Choice(BodyType::CHOICES),
+            "vehicles.body_type",
+        ),
         ColumnSpec::required(
             "fuel_type",
             "能源类型",
@@ -71,6 +79,14 @@ pub const VEHICLES: TableSpec = TableSpec {
             "购置日期",
             FieldKind::Date,
             "vehicles.acquisition_date",
+        ),
+        // Optional for the same reason: an empty or absent cell is a purchase (购置), as every
+        // vehicle was counted before transfers in were told apart.
+        ColumnSpec::optional(
+            "acquisition_kind",
+            "取得方式",
+            FieldKind::Choice(AcquisitionKind::CHOICES),
+            "vehicles.acquisition_kind",
         ),
         ColumnSpec::required(
             "status",
