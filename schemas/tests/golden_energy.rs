@@ -1002,3 +1002,33 @@ fn saving_type_cells_that_disagree_are_refused_by_the_row_rules() {
     assert_eq!(texts("01", "是", "否", "2019").err(), Some("saving_type_passed_year"));
     assert_eq!(texts("01", "是", "是", "2023").err(), Some("saving_type_in_progress"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Benchmark tables by region.
+
+#[test]
+fn a_heated_northern_organ_is_flagged_against_the_southern_table_and_not_the_northern_one() {
+    schemas::Language::English.set_current();
+    // A state organ of 1,000 m2 and 50 people burning 40,000 kgce a year (heating included):
+    // 40 kgce/m2 is above 3 × 11.02 = 33.06 (the southern table's organs) but not above
+    // 3 × 18.48 = 55.44 (the northern table); 800 kgce/person is within 3 × 397.34 and 3 × 329.56.
+    let records = vec![
+        institution(1, "01", "1000", "50", "1000"),
+        consumption(1, "2025-01", "other", "40", "0"),
+    ];
+    let with = |benchmarks: Option<&str>| {
+        let mut context = context(PERIOD, None);
+        context.options =
+            schemas::ledgers::CheckOptions::chosen(benchmarks, 70).unwrap();
+        summary(&records, &context)
+    };
+    let flagged = format!(
+        "Warning institutions {} floor_area_m2 intensity_far_from_benchmark",
+        code(1)
+    );
+    assert_eq!(with(None), [flagged.clone()]);
+    assert_eq!(with(Some("south-guangdong-2021")), [flagged]);
+    assert_eq!(with(Some("north-heated")), Vec::<String>::new());
+    assert_eq!(with(Some("national-2020")), Vec::<String>::new());
+    assert!(schemas::ledgers::CheckOptions::chosen(Some("beijing"), 70).is_err());
+}

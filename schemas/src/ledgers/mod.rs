@@ -114,6 +114,20 @@ pub struct CheckOptions {
 /// (2020) aims for at least 70 % of Party and government bodies at county level and above.
 pub const DEFAULT_SAVING_TARGET_PERCENT: u8 = 70;
 
+impl CheckOptions {
+    /// The options a return definition chose: its benchmark table by id (`None` for the
+    /// default) and its saving-type target; an unknown table id is refused, naming the ids.
+    pub fn chosen(
+        benchmarks: Option<&str>,
+        saving_target_percent: u8,
+    ) -> Result<Self, crate::standards::UnknownBenchmarks> {
+        Ok(Self {
+            benchmarks: crate::standards::energy_benchmarks_by_id(benchmarks)?,
+            saving_target_percent,
+        })
+    }
+}
+
 impl Default for CheckOptions {
     fn default() -> Self {
         Self {
