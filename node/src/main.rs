@@ -356,9 +356,15 @@ enum ReturnCommand {
         /// Warning rules that block a submission (errors always do), comma-separated.
         #[arg(long, value_delimiter = ',')]
         blocking: Vec<String>,
-        /// The coefficient table; the current one by default.
+        /// The coefficient table (such as gbt2589-2008-annex-a or gbt2589-2020-annex-a); the
+        /// current one by default.
         #[arg(long)]
         coefficients: Option<String>,
+        /// How electricity converts to standard coal: equivalent (当量值 0.1229 kgce/kWh, the
+        /// default), power-generation (等价值: the period's year's coal per kWh of thermal power)
+        /// or power-generation-YYYY (that year's rate).
+        #[arg(long)]
+        electricity: Option<String>,
         #[command(flatten)]
         choices: Box<ReturnChoicesArguments>,
     },
@@ -1185,9 +1191,22 @@ fn execute(cli: Cli) -> CliResult {
             deadline,
             blocking,
             coefficients,
+            electricity,
             choices,
         }) => {
             let choices = (*choices).into_choices();
+            let coefficients = match electricity {
+                None => coefficients,
+                Some(basis) => {
+                    let table = coefficients.unwrap_or_else(|| {
+                        schemas::coefficients::current().table_version().to_owned()
+                    });
+                    let basis = schemas::coefficients::ElectricityBasis::parse(&basis, period.year())
+                        .and_then(|basis| schemas::coefficients::choose(&table, basis))
+                        .map_err(|error| anyhow::anyhow!("{error}"))?;
+                    Some(basis)
+                }
+            };
             let ledgers = ledger;
             for &ledger in &ledgers {
                 let blocking = blocking_rules_of(ledger, &ledgers, &blocking);

@@ -63,7 +63,11 @@ pub fn build(core: &mut NodeCore, ledger: Ledger, period: Period) -> Result<Stat
         node_name,
         ledger,
         period,
-        coefficients_version: coefficients::current().version().to_owned(),
+        // The version the return was defined with, which names the electricity basis too.
+        coefficients_version: core
+            .definition_of(ledger, period)
+            .map(|definition| definition.coefficients_version.clone())
+            .unwrap_or_else(|| coefficients::current().version().to_owned()),
         sheets,
         findings,
         heading: heading(core, ledger, period),

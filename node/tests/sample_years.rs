@@ -82,6 +82,7 @@ fn the_year_on_year_rule_refuses_the_unexplained_change_and_lists_the_explained_
             owner: *code,
             period: DEMO_PERIOD,
             previous: previous.get(&(*code, *ledger)).map(Vec::as_slice),
+            options: Default::default(),
         };
         for finding in check(*ledger, records, &context) {
             if finding.rule.starts_with("year_on_year") {

@@ -678,6 +678,7 @@ fn assert_no_findings(ledger: Ledger, records: &[schemas::records::Record]) {
         owner: topology::DivisionCode::parse("640104000000").unwrap(),
         period: Period::parse(EXAMPLE_PERIOD).unwrap(),
         previous: None,
+        options: Default::default(),
     };
     let findings = check(ledger, records, &context);
     assert!(findings.is_empty(), "{ledger}: {findings:#?}");

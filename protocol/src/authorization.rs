@@ -120,6 +120,7 @@ pub fn check_document(
         owner: submission.key.owner,
         period: submission.key.period,
         previous: None,
+        options: Default::default(),
     };
     if let Some(finding) = schemas::ledgers::check(submission.key.ledger, &records, &context)
         .into_iter()

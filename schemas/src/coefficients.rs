@@ -6,6 +6,16 @@
 //! they were computed with), its source text, and which of its values are unverified, so that a
 //! corrected or newer table can be added beside it without touching the code. [`current`] is the
 //! table new figures use; [`by_version`] finds the one an older figure was computed with.
+//!
+//! Electricity converts on one of two bases (see [`ElectricityBasis`]): its equivalent value
+//! (当量值, 0.1229 kgce/kWh, what each table file gives) or the power-generation coal basis
+//! (等价值: the year's coal per kWh of thermal power supplied, from
+//! `schemas/tables/power-generation-coal-rates.toml`). Submissions carry only a version string and
+//! a parent recomputes their figures with [`by_version`], so the basis is part of the version:
+//! `gbt2589-2020-annex-a` is the table file on the equivalent basis, and
+//! `gbt2589-2020-annex-a+power-generation-2022` the same table with electricity at 2022's rate.
+//! Every such combination is built once, beside the file tables, and found by [`by_version`];
+//! [`choose`] makes the version of a table and a basis, or says which tables and years there are.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -31,10 +41,223 @@ pub const STANDARD_COAL_DECIMAL_PLACES: u32 = 6;
 pub const KGCE_PER_UNIT_MAX: i64 = 10_000;
 
 /// The tables shipped in the binary: file name and text.
-const EMBEDDED_TABLES: &[(&str, &str)] = &[(
-    "gbt2589-2008-annex-a.toml",
-    include_str!("../tables/gbt2589-2008-annex-a.toml"),
-)];
+const EMBEDDED_TABLES: &[(&str, &str)] = &[
+    (
+        "gbt2589-2008-annex-a.toml",
+        include_str!("../tables/gbt2589-2008-annex-a.toml"),
+    ),
+    (
+        "gbt2589-2020-annex-a.toml",
+        include_str!("../tables/gbt2589-2020-annex-a.toml"),
+    ),
+];
+
+/// The yearly power-generation coal rates shipped in the binary: file name and text.
+const POWER_GENERATION_RATES: (&str, &str) = (
+    "power-generation-coal-rates.toml",
+    include_str!("../tables/power-generation-coal-rates.toml"),
+);
+
+/// What joins a table's version and the power-generation basis in a version string.
+const POWER_GENERATION_SUFFIX: &str = "+power-generation-";
+
+/// How electricity converts to standard coal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ElectricityBasis {
+    /// 当量值: the heat content of a kWh, 0.1229 kgce/kWh.
+    Equivalent,
+    /// 等价值: the coal burnt per kWh of thermal power supplied in the year given.
+    PowerGeneration {
+        /// The year whose rate is used.
+        year: u16,
+    },
+}
+
+/// One year's coal per kWh of thermal power supplied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PowerGenerationRate {
+    /// The year.
+    pub year: u16,
+    /// Grams of standard coal per kWh.
+    pub gce_per_kwh: Decimal,
+    /// Whether the value was confirmed from the publisher's own text.
+    pub verified: bool,
+    /// Where the value comes from, or why it is unverified.
+    pub note: String,
+}
+
+/// The shape of the power-generation rates file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RatesFile {
+    source: String,
+    years: Vec<RateEntry>,
+}
+
+/// The shape of one year of the rates file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateEntry {
+    year: u16,
+    gce_per_kwh: String,
+    verified: bool,
+    note: String,
+}
+
+/// Why a table and an electricity basis cannot be combined.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CoefficientChoiceError {
+    /// No table has this version.
+    UnknownTable {
+        /// The version given.
+        version: String,
+    },
+    /// The power-generation basis has no rate for this year.
+    NoRateForYear {
+        /// The year asked for.
+        year: u16,
+    },
+    /// An electricity basis that is neither of the two.
+    UnknownBasis {
+        /// The text given.
+        basis: String,
+    },
+}
+
+impl CoefficientChoiceError {
+    /// What is wrong and what there is, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        match self {
+            CoefficientChoiceError::UnknownTable { version } => t!(
+                "schemas.coefficients.unknown_table",
+                locale = locale,
+                version = shown(version),
+                known = table_versions().join(", ")
+            ),
+            CoefficientChoiceError::NoRateForYear { year } => t!(
+                "schemas.coefficients.no_rate_for_year",
+                locale = locale,
+                year = year,
+                known = power_generation_rates()
+                    .iter()
+                    .map(|rate| rate.year.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            CoefficientChoiceError::UnknownBasis { basis } => t!(
+                "schemas.coefficients.unknown_basis",
+                locale = locale,
+                basis = shown(basis)
+            ),
+        }
+        .into_owned()
+    }
+}
+
+display_in_current_language!(CoefficientChoiceError);
+
+impl ElectricityBasis {
+    /// Reads a basis as the command line gives it: `equivalent`, `power-generation` (the rate of
+    /// `period_year`) or `power-generation-YYYY`.
+    pub fn parse(text: &str, period_year: u16) -> Result<Self, CoefficientChoiceError> {
+        let unknown = || CoefficientChoiceError::UnknownBasis {
+            basis: text.to_owned(),
+        };
+        match text.trim() {
+            "equivalent" | "当量值" => Ok(ElectricityBasis::Equivalent),
+            "power-generation" | "等价值" => Ok(ElectricityBasis::PowerGeneration {
+                year: period_year,
+            }),
+            other => other
+                .strip_prefix("power-generation-")
+                .and_then(|year| year.parse().ok())
+                .map(|year| ElectricityBasis::PowerGeneration { year })
+                .ok_or_else(unknown),
+        }
+    }
+}
+
+/// The version of a table (by its file version, such as `gbt2589-2020-annex-a`) on an electricity
+/// basis, refused with what there is when the table or the year's rate is not shipped.
+pub fn choose(table: &str, basis: ElectricityBasis) -> Result<String, CoefficientChoiceError> {
+    if !table_versions().contains(&table) {
+        return Err(CoefficientChoiceError::UnknownTable {
+            version: table.to_owned(),
+        });
+    }
+    let version = match basis {
+        ElectricityBasis::Equivalent => table.to_owned(),
+        ElectricityBasis::PowerGeneration { year } => {
+            if !power_generation_rates().iter().any(|rate| rate.year == year) {
+                return Err(CoefficientChoiceError::NoRateForYear { year });
+            }
+            format!("{table}{POWER_GENERATION_SUFFIX}{year}")
+        }
+    };
+    debug_assert!(by_version(&version).is_some());
+    Ok(version)
+}
+
+/// The versions of the table files, in the order they are shipped (the electricity bases are not
+/// listed).
+pub fn table_versions() -> Vec<&'static str> {
+    all()
+        .iter()
+        .filter(|table| table.electricity_basis() == ElectricityBasis::Equivalent)
+        .map(CoefficientTable::version)
+        .collect()
+}
+
+/// The rates file, parsed once: its source text and its years.
+fn rates_file() -> &'static (String, Vec<PowerGenerationRate>) {
+    static RATES: OnceLock<(String, Vec<PowerGenerationRate>)> = OnceLock::new();
+    RATES.get_or_init(|| match parse_rates(POWER_GENERATION_RATES.1) {
+        Ok(rates) => rates,
+        // The file is part of the binary and a test parses it: failing here is our bug.
+        Err(error) => panic!(
+            "embedded file {} is invalid: {error}",
+            POWER_GENERATION_RATES.0
+        ),
+    })
+}
+
+/// The yearly power-generation coal rates, by year.
+pub fn power_generation_rates() -> &'static [PowerGenerationRate] {
+    &rates_file().1
+}
+
+/// The source text of the power-generation rates.
+pub fn power_generation_source() -> &'static str {
+    &rates_file().0
+}
+
+/// Parses the rates file: years unique and ascending, each rate a positive amount below 1,000 g.
+fn parse_rates(text: &str) -> Result<(String, Vec<PowerGenerationRate>), CoefficientTableError> {
+    let file: RatesFile = toml::from_str(text).map_err(|error| CoefficientTableError::Syntax {
+        message: error.to_string(),
+    })?;
+    let mut rates: Vec<PowerGenerationRate> = Vec::with_capacity(file.years.len());
+    for entry in file.years {
+        let gce_per_kwh = parse_amount(&entry.gce_per_kwh)
+            .ok()
+            .filter(|value| !value.is_zero() && *value < Decimal::ONE_THOUSAND)
+            .ok_or_else(|| CoefficientTableError::Syntax {
+                message: format!("year {}: gce_per_kwh {:?}", entry.year, entry.gce_per_kwh),
+            })?;
+        if rates.last().is_some_and(|last| last.year >= entry.year) {
+            return Err(CoefficientTableError::DuplicateVersion {
+                version: entry.year.to_string(),
+            });
+        }
+        rates.push(PowerGenerationRate {
+            year: entry.year,
+            gce_per_kwh,
+            verified: entry.verified,
+            note: entry.note,
+        });
+    }
+    Ok((file.source, rates))
+}
 
 /// How one carrier converts to standard coal in one table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,6 +286,8 @@ pub struct CarrierCoefficient {
 pub struct CoefficientTable {
     version: String,
     source: String,
+    /// How electricity converts in this table.
+    electricity_basis: ElectricityBasis,
     /// One entry per carrier, in the order of [`Carrier::ALL`].
     entries: Vec<CarrierCoefficient>,
 }
@@ -301,6 +526,7 @@ impl CoefficientTable {
         Ok(Self {
             version: file.version,
             source: file.source,
+            electricity_basis: ElectricityBasis::Equivalent,
             entries,
         })
     }
@@ -313,6 +539,77 @@ impl CoefficientTable {
     /// The source text the coefficients come from.
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// How electricity converts in this table.
+    pub fn electricity_basis(&self) -> ElectricityBasis {
+        self.electricity_basis
+    }
+
+    /// The version of the table file this table is built on (its version without the basis).
+    pub fn table_version(&self) -> &str {
+        self.version
+            .split_once(POWER_GENERATION_SUFFIX)
+            .map_or(self.version.as_str(), |(table, _)| table)
+    }
+
+    /// What a return says about the conversion, in a language of the catalogues: the table and the
+    /// electricity basis with its coefficient, such as `GB/T 2589-2020 附录 A（gbt2589-2020-annex-a）；
+    /// 电力按等价值（2022 年火电供电标准煤耗 300.7 克标准煤/千瓦时）折算`.
+    pub fn describe(&self, locale: &str) -> String {
+        let electricity = self
+            .kgce_per_unit(Carrier::Electricity)
+            .unwrap_or_default()
+            .normalize();
+        let basis = match self.electricity_basis {
+            ElectricityBasis::Equivalent => t!(
+                "schemas.coefficients.basis_equivalent",
+                locale = locale,
+                kgce = electricity
+            ),
+            ElectricityBasis::PowerGeneration { year } => t!(
+                "schemas.coefficients.basis_power_generation",
+                locale = locale,
+                year = year,
+                gce = (electricity * Decimal::ONE_THOUSAND).normalize()
+            ),
+        };
+        t!(
+            "schemas.coefficients.described",
+            locale = locale,
+            version = self.version,
+            basis = basis
+        )
+        .into_owned()
+    }
+
+    /// This table with electricity converted at one year's power-generation coal rate.
+    fn on_power_generation(&self, rate: &PowerGenerationRate) -> CoefficientTable {
+        let mut table = self.clone();
+        table.version = format!("{}{POWER_GENERATION_SUFFIX}{}", self.version, rate.year);
+        table.source = format!(
+            "{} Electricity: {}",
+            self.source,
+            power_generation_source()
+        );
+        table.electricity_basis = ElectricityBasis::PowerGeneration { year: rate.year };
+        let conversion = Decimal::new(1, 3);
+        let index = Carrier::ALL
+            .iter()
+            .position(|carrier| *carrier == Carrier::Electricity)
+            .expect("electricity is a carrier");
+        table.entries[index] = CarrierCoefficient {
+            carrier: Carrier::Electricity,
+            // At most 4 decimals times 0.001: exact, and below 1 kgce per kWh.
+            kgce_per_unit: Some((rate.gce_per_kwh * conversion).normalize()),
+            coefficient: Some(rate.gce_per_kwh),
+            coefficient_unit: Some("gce/kWh".to_owned()),
+            conversion: Some(conversion),
+            conversion_unit: Some("kgce/gce".to_owned()),
+            verified: rate.verified,
+            note: format!("等价值 {}: {}", rate.year, rate.note),
+        };
+        table
     }
 
     /// kgce per unit of a record's quantity of the carrier, or `None` for carriers that carry no
@@ -462,11 +759,20 @@ fn parse_embedded() -> Result<Vec<CoefficientTable>, (String, CoefficientTableEr
     Ok(tables)
 }
 
-/// Every embedded table, parsed once.
+/// Every embedded table, parsed once: each table file on the equivalent basis, then each on the
+/// power-generation basis of every year with a rate.
 pub fn all() -> &'static [CoefficientTable] {
     static TABLES: OnceLock<Vec<CoefficientTable>> = OnceLock::new();
     TABLES.get_or_init(|| match parse_embedded() {
-        Ok(tables) => tables,
+        Ok(files) => {
+            let mut tables = files.clone();
+            for file in &files {
+                for rate in power_generation_rates() {
+                    tables.push(file.on_power_generation(rate));
+                }
+            }
+            tables
+        }
         // The tables are part of the binary and a test parses them: failing here is our bug.
         Err((file_name, error)) => {
             panic!("embedded coefficient table {file_name} is invalid: {error}")
@@ -532,6 +838,131 @@ mod tests {
             table.unverified_carriers(),
             [Carrier::NaturalGas, Carrier::Gasoline, Carrier::Diesel]
         );
+    }
+
+    #[test]
+    fn the_2020_table_holds_its_values_and_marks_those_not_confirmed() {
+        let table = by_version("gbt2589-2020-annex-a").unwrap();
+        assert!(table.source().contains("GB/T 2589-2020"));
+        assert_eq!(table.electricity_basis(), ElectricityBasis::Equivalent);
+        for carrier in Carrier::ALL {
+            assert_eq!(
+                table.kgce_per_unit(*carrier),
+                current().kgce_per_unit(*carrier),
+                "{carrier}"
+            );
+        }
+        assert_eq!(
+            table.unverified_carriers(),
+            [
+                Carrier::NaturalGas,
+                Carrier::Coal,
+                Carrier::Gasoline,
+                Carrier::Diesel,
+                Carrier::Lpg
+            ]
+        );
+        for carrier in table.unverified_carriers() {
+            assert!(table.entry(carrier).note.starts_with("Unverified"), "{carrier}");
+        }
+    }
+
+    #[test]
+    fn power_generation_rates_are_golden_and_unverified() {
+        let rates: Vec<(u16, Decimal, bool)> = power_generation_rates()
+            .iter()
+            .map(|rate| (rate.year, rate.gce_per_kwh, rate.verified))
+            .collect();
+        let expected = [
+            (2015, "315"),
+            (2016, "312"),
+            (2017, "309"),
+            (2018, "307.6"),
+            (2019, "306.4"),
+            (2020, "305.5"),
+            (2021, "302.5"),
+            (2022, "300.7"),
+        ];
+        let expected: Vec<(u16, Decimal, bool)> = expected
+            .iter()
+            .map(|(year, gce)| (*year, decimal(gce), false))
+            .collect();
+        assert_eq!(rates, expected);
+        assert!(!power_generation_source().is_empty());
+    }
+
+    #[test]
+    fn a_version_names_its_table_and_electricity_basis_and_round_trips() {
+        let equivalent = choose("gbt2589-2020-annex-a", ElectricityBasis::Equivalent).unwrap();
+        assert_eq!(equivalent, "gbt2589-2020-annex-a");
+        let basis = ElectricityBasis::parse("power-generation", 2022).unwrap();
+        assert_eq!(basis, ElectricityBasis::PowerGeneration { year: 2022 });
+        let version = choose("gbt2589-2020-annex-a", basis).unwrap();
+        assert_eq!(version, "gbt2589-2020-annex-a+power-generation-2022");
+        let table = by_version(&version).unwrap();
+        assert_eq!(table.version(), version);
+        assert_eq!(table.table_version(), "gbt2589-2020-annex-a");
+        assert_eq!(table.electricity_basis(), basis);
+        // 300.7 gce/kWh × 0.001 = 0.3007 kgce/kWh; the other carriers as in the table file.
+        assert_eq!(
+            table.kgce_per_unit(Carrier::Electricity),
+            Some(decimal("0.3007"))
+        );
+        assert_eq!(
+            table.kgce_per_unit(Carrier::Heat),
+            Some(decimal("34.12"))
+        );
+        assert!(!table.entry(Carrier::Electricity).verified);
+        // Every shipped version round-trips through by_version.
+        for table in all() {
+            assert_eq!(by_version(table.version()).unwrap(), table);
+        }
+        assert_eq!(
+            ElectricityBasis::parse("power-generation-2019", 2025),
+            Ok(ElectricityBasis::PowerGeneration { year: 2019 })
+        );
+        assert_eq!(
+            ElectricityBasis::parse("equivalent", 2025),
+            Ok(ElectricityBasis::Equivalent)
+        );
+    }
+
+    #[test]
+    fn a_figure_differs_by_electricity_basis() {
+        // 1,000 kWh: 122.9 kgce at its equivalent value, 300.7 kgce at 2022's power-generation rate.
+        let equivalent = by_version("gbt2589-2020-annex-a").unwrap();
+        let power = by_version("gbt2589-2020-annex-a+power-generation-2022").unwrap();
+        assert_eq!(
+            equivalent.standard_coal_kgce(Carrier::Electricity, decimal("1000")),
+            Ok(Some(decimal("122.9")))
+        );
+        assert_eq!(
+            power.standard_coal_kgce(Carrier::Electricity, decimal("1000")),
+            Ok(Some(decimal("300.7")))
+        );
+        let english = power.describe("en");
+        assert!(english.contains("2022") && english.contains("300.7"), "{english}");
+        let chinese = equivalent.describe("zh-CN");
+        assert!(chinese.contains("当量值") && chinese.contains("0.1229"), "{chinese}");
+    }
+
+    #[test]
+    fn an_unknown_table_or_a_year_without_a_rate_is_refused_with_what_there_is() {
+        let error = choose("gbt2589-2030", ElectricityBasis::Equivalent).unwrap_err();
+        let message = error.localized("en");
+        assert!(
+            message.contains("gbt2589-2008-annex-a, gbt2589-2020-annex-a"),
+            "{message}"
+        );
+        let error = choose(
+            "gbt2589-2020-annex-a",
+            ElectricityBasis::PowerGeneration { year: 2025 },
+        )
+        .unwrap_err();
+        assert_eq!(error, CoefficientChoiceError::NoRateForYear { year: 2025 });
+        assert!(error.localized("en").contains("2021, 2022"), "{error:?}");
+        assert!(ElectricityBasis::parse("coal", 2025).is_err());
+        assert!(by_version("gbt2589-2020-annex-a+power-generation-2025").is_none());
     }
 
     #[test]

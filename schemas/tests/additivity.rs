@@ -64,7 +64,15 @@ fn random_text(random: &mut Random, node: usize, field: &str, kind: &FieldKind) 
             }
         }
         FieldKind::Amount => random.amount(),
+        // A saving-type year only for an eligible state organ, so mostly empty (the row rules).
+        FieldKind::Count if field == "saving_type_passed_year" => match random.below(3) {
+            0 => (2020 + random.below(6)).to_string(),
+            _ => String::new(),
+        },
         FieldKind::Count => (random.below(40) + 1).to_string(),
+        FieldKind::Boolean if field.starts_with("saving_type_") => {
+            ["是", "否", "否", "否"][random.below(4) as usize].to_owned()
+        }
         FieldKind::Year => (1990 + random.below(36)).to_string(),
         FieldKind::Boolean => ["是", "否"][random.below(2) as usize].to_owned(),
         FieldKind::Date => {

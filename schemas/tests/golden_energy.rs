@@ -243,6 +243,7 @@ fn context(period: Period, previous: Option<&[Record]>) -> CheckContext<'_> {
         owner: owner(),
         period,
         previous,
+        options: Default::default(),
     }
 }
 
@@ -545,7 +546,9 @@ fn the_city_return_cell_by_cell() {
             "by_carrier",
             "by_institution_type",
             "waste",
-            "by_child"
+            "by_child",
+            "saving_type",
+            "saving_type_by_year"
         ]
     );
 
@@ -780,4 +783,252 @@ fn an_unlisted_institution_gets_its_own_row_by_type() {
         by_type.totals,
         Some(cells("1 2000 100 0.1229 0.06 1.23 0.1"))
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saving-type institutions (节约型机关).
+
+/// The period the saving-type checks run for: the last quarter of 2025, so that organs without
+/// consumption records are not also flagged far below their intensity benchmark (a yearly check).
+const CHECK_PERIOD: Period = Period::Quarter(2025, 4);
+
+/// A state organ with its saving-type cells: eligible, in progress, year passed (empty: not).
+fn organ(serial: u32, eligible: &str, in_progress: &str, passed_year: &str) -> Record {
+    let fields = [
+        ("institution_credit_code", code(serial)),
+        ("name", format!("机关{serial}")),
+        ("type_code", "01".to_owned()),
+        ("floor_area_m2", "1000".to_owned()),
+        ("people", "50".to_owned()),
+        ("saving_type_eligible", eligible.to_owned()),
+        ("saving_type_in_progress", in_progress.to_owned()),
+        ("saving_type_passed_year", passed_year.to_owned()),
+    ];
+    let texts: Vec<(&str, &str)> = fields.iter().map(|(f, t)| (*f, t.as_str())).collect();
+    Record::from_texts(Table::Institutions, &texts).unwrap()
+}
+
+/// The city's own level: 2 of 3 eligible organs created (2021, 2025), one not eligible.
+fn saving_own_level() -> Vec<Record> {
+    vec![
+        organ(1, "是", "否", "2021"),
+        organ(2, "是", "否", "2025"),
+        organ(3, "是", "是", ""),
+        organ(4, "否", "否", ""),
+    ]
+}
+
+/// County A: 1 of 1 eligible created (2022): a rate of 100 %.
+fn saving_county_a() -> Vec<Record> {
+    vec![organ(11, "是", "否", "2022")]
+}
+
+/// County B: 1 of 4 eligible created (2023): a rate of 25 %.
+fn saving_county_b() -> Vec<Record> {
+    vec![
+        organ(21, "是", "否", "2023"),
+        organ(22, "是", "是", ""),
+        organ(23, "是", "否", ""),
+        organ(24, "是", "否", ""),
+    ]
+}
+
+#[test]
+fn saving_type_figures_golden() {
+    let wanted = "
+        energy.saving_type: eligible 3, created 2, created_this_year 1, in_progress 1
+        energy.saving_type.created_in: 2021 1, 2025 1";
+    let found: Vec<(String, Decimal)> = pairs(&figures_of(&saving_own_level()))
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("energy.saving_type"))
+        .collect();
+    assert_eq!(found, expected(wanted));
+}
+
+#[test]
+fn the_saving_type_rate_is_a_ratio_of_totals_by_child() {
+    let own_level = figures_of(&saving_own_level());
+    let children = vec![
+        (
+            DivisionCode::parse("640104000000").unwrap(),
+            "兴庆区".to_owned(),
+            figures_of(&saving_county_a()),
+        ),
+        (
+            DivisionCode::parse("640105000000").unwrap(),
+            "西夏区".to_owned(),
+            figures_of(&saving_county_b()),
+        ),
+    ];
+    let mut total = own_level.clone();
+    for (_, _, figures) in &children {
+        total.add(figures).unwrap();
+    }
+    let input = ReturnInput {
+        ledger: Ledger::Energy,
+        period: PERIOD,
+        total: &total,
+        own_level: &own_level,
+        children: &children,
+        previous_year: None,
+    };
+    let sheets = return_sheets(&input);
+    let sheet = sheets.iter().find(|sheet| sheet.id == "saving_type").unwrap();
+    let columns = "
+        SAVING_TYPE_ELIGIBLE | 纳入创建范围的党政机关数（个） | count
+        SAVING_TYPE_CREATED | 累计通过评价数（个） | count
+        SAVING_TYPE_CREATED_THIS_YEAR | 本年通过评价数（个） | count
+        SAVING_TYPE_IN_PROGRESS | 创建中（个） | count
+        SAVING_TYPE_RATE | 创建率（%） | percent";
+    // 2/3 = 66.7 %, 1/1 = 100 %, 1/4 = 25 %; the city: (2 + 1 + 1) / (3 + 1 + 4) = 4/8 = 50 %,
+    // not the mean of the rates (63.9 %).
+    let rows = "
+        _own | 本级 | 3 2 1 1 66.7
+        640104000000 | 兴庆区 | 1 1 0 0 100
+        640105000000 | 西夏区 | 4 1 0 1 25
+        totals | | 8 4 1 2 50";
+    assert_sheet(
+        sheet,
+        ("节约型机关创建", "单位", RowDimension::RefArea),
+        columns,
+        rows,
+    );
+    let by_year = sheets
+        .iter()
+        .find(|sheet| sheet.id == "saving_type_by_year")
+        .unwrap();
+    let rows = "
+        2020 | 2020年 | 0
+        2021 | 2021年 | 1
+        2022 | 2022年 | 1
+        2023 | 2023年 | 1
+        2024 | 2024年 | 0
+        2025 | 2025年 | 1
+        totals | | 4";
+    assert_sheet(
+        by_year,
+        (
+            "节约型机关按创建年份",
+            "通过评价年份",
+            RowDimension::Breakdown {
+                id: "CREATION_YEAR".to_owned(),
+            },
+        ),
+        "SAVING_TYPE_CREATED | 通过评价数（个） | count",
+        rows,
+    );
+}
+
+#[test]
+fn a_saving_type_rate_below_the_target_is_a_warning_and_one_above_is_not() {
+    schemas::Language::English.set_current();
+    // County B: 25 % < 70 %. The finding names the first eligible organ not created.
+    assert_eq!(
+        summary(&saving_county_b(), &context(CHECK_PERIOD, None)),
+        [format!(
+            "Warning institutions {} saving_type_passed_year saving_type_rate_below_target",
+            code(22)
+        )]
+    );
+    let message = &messages(&saving_county_b(), &context(CHECK_PERIOD, None))[0];
+    assert!(
+        message.contains("4 bodies") && message.contains("1 had passed by 2025"),
+        "{message}"
+    );
+    assert!(message.contains("25%") && message.contains("70%"), "{message}");
+    assert!(message.contains("机关22、机关23、机关24"), "{message}");
+    // County A: 100 %; the own level: 66.7 % is below 70 % but above a target of 60 %.
+    assert_eq!(
+        summary(&saving_county_a(), &context(CHECK_PERIOD, None)),
+        Vec::<String>::new()
+    );
+    assert_eq!(summary(&saving_own_level(), &context(CHECK_PERIOD, None)).len(), 1);
+    let mut lower = context(CHECK_PERIOD, None);
+    lower.options.saving_target_percent = 60;
+    assert_eq!(
+        summary(&saving_own_level(), &lower),
+        Vec::<String>::new()
+    );
+    // Exactly at the target is not below it: 2 of 3 against 66 % and 67 %.
+    lower.options.saving_target_percent = 66;
+    assert!(summary(&saving_own_level(), &lower).is_empty());
+    lower.options.saving_target_percent = 67;
+    assert_eq!(summary(&saving_own_level(), &lower).len(), 1);
+}
+
+#[test]
+fn a_saving_type_year_after_the_period_is_refused() {
+    schemas::Language::English.set_current();
+    // A year after the period does not count as created: 1 of 2 is also below the target.
+    let records = vec![organ(1, "是", "否", "2026"), organ(2, "是", "否", "2024")];
+    assert_eq!(
+        summary(&records, &context(CHECK_PERIOD, None)),
+        [
+            format!(
+                "Warning institutions {} saving_type_passed_year saving_type_rate_below_target",
+                code(1)
+            ),
+            format!(
+                "Error institutions {} saving_type_passed_year saving_type_year_after_period",
+                code(1)
+            )
+        ]
+    );
+}
+
+#[test]
+fn saving_type_cells_that_disagree_are_refused_by_the_row_rules() {
+    let texts = |type_code: &str, eligible: &str, in_progress: &str, year: &str| {
+        let credit_code = code(1);
+        let fields = [
+            ("institution_credit_code", credit_code.as_str()),
+            ("name", "机构"),
+            ("type_code", type_code),
+            ("floor_area_m2", "100"),
+            ("people", "5"),
+            ("saving_type_eligible", eligible),
+            ("saving_type_in_progress", in_progress),
+            ("saving_type_passed_year", year),
+        ];
+        Record::from_texts(Table::Institutions, &fields).map_err(|error| error.field())
+    };
+    assert!(texts("01", "是", "否", "2023").is_ok());
+    assert!(texts("024", "否", "否", "").is_ok());
+    // Only a state organ is eligible; only an eligible body has a status or a year; a year lies
+    // from 2020; a body that passed is not in progress.
+    assert_eq!(texts("024", "是", "否", "").err(), Some("saving_type_eligible"));
+    assert_eq!(texts("01", "否", "是", "").err(), Some("saving_type_in_progress"));
+    assert_eq!(texts("01", "否", "否", "2023").err(), Some("saving_type_passed_year"));
+    assert_eq!(texts("01", "是", "否", "2019").err(), Some("saving_type_passed_year"));
+    assert_eq!(texts("01", "是", "是", "2023").err(), Some("saving_type_in_progress"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Benchmark tables by region.
+
+#[test]
+fn a_heated_northern_organ_is_flagged_against_the_southern_table_and_not_the_northern_one() {
+    schemas::Language::English.set_current();
+    // A state organ of 1,000 m2 and 50 people burning 40,000 kgce a year (heating included):
+    // 40 kgce/m2 is above 3 × 11.02 = 33.06 (the southern table's organs) but not above
+    // 3 × 18.48 = 55.44 (the northern table); 800 kgce/person is within 3 × 397.34 and 3 × 329.56.
+    let records = vec![
+        institution(1, "01", "1000", "50", "1000"),
+        consumption(1, "2025-01", "other", "40", "0"),
+    ];
+    let with = |benchmarks: Option<&str>| {
+        let mut context = context(PERIOD, None);
+        context.options =
+            schemas::ledgers::CheckOptions::chosen(benchmarks, 70).unwrap();
+        summary(&records, &context)
+    };
+    let flagged = format!(
+        "Warning institutions {} floor_area_m2 intensity_far_from_benchmark",
+        code(1)
+    );
+    assert_eq!(with(None), [flagged.clone()]);
+    assert_eq!(with(Some("south-guangdong-2021")), [flagged]);
+    assert_eq!(with(Some("north-heated")), Vec::<String>::new());
+    assert_eq!(with(Some("national-2020")), Vec::<String>::new());
+    assert!(schemas::ledgers::CheckOptions::chosen(Some("beijing"), 70).is_err());
 }

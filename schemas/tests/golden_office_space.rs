@@ -263,6 +263,7 @@ fn check_context(owner: &str) -> CheckContext<'static> {
         owner: DivisionCode::parse(owner).unwrap(),
         period: period(),
         previous: None,
+        options: Default::default(),
     }
 }
 

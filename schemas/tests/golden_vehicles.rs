@@ -76,6 +76,7 @@ fn context<'a>(owner: &str, previous: Option<&'a [Record]>) -> CheckContext<'a> 
         owner: division(owner),
         period: period(),
         previous,
+        options: Default::default(),
     }
 }
 

@@ -131,10 +131,12 @@ impl NodeCore {
                 rule: String::new(),
             })
             .collect();
+        let options = self.check_options(ledger, period);
         let context = CheckContext {
             owner: self.code,
             period,
             previous: None,
+            options,
         };
         let errors_before = error_places(&schemas::ledgers::check(ledger, &records, &context));
         for _ in 0..CASCADE_ROUNDS_MAX {

@@ -130,10 +130,12 @@ impl NodeCore {
         merged.retain(|record| !replacing.contains(&record.table()));
         merged.extend_from_slice(records);
         let merged = latest_by_id(merged);
+        let options = self.check_options(key.ledger, key.period);
         let context = CheckContext {
             owner: self.code,
             period: key.period,
             previous: None,
+            options,
         };
         let (refusing, deferred): (Vec<Finding>, Vec<Finding>) =
             schemas::ledgers::check(key.ledger, &merged, &context)

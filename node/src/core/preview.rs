@@ -51,6 +51,7 @@ impl NodeCore {
         key: &DocumentKey,
     ) -> Result<Option<CheckedDraft>, CoreError> {
         let previous_year = self.previous_year_records(key.ledger, key.period)?;
+        let options = self.check_options(key.ledger, key.period);
         let Some(draft) = self.document_mut(key)? else {
             return Ok(None);
         };
@@ -63,6 +64,7 @@ impl NodeCore {
             owner: key.owner,
             period: key.period,
             previous: previous_year.as_deref(),
+            options,
         };
         let findings = schemas::ledgers::check(key.ledger, &records, &context);
         Ok(Some(CheckedDraft {

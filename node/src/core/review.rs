@@ -62,6 +62,7 @@ impl NodeCore {
                 }
                 _ => None,
             };
+            let options = self.check_options(ledger, period);
             let Some(document) = self.document_mut(&key)? else {
                 continue;
             };
@@ -75,6 +76,7 @@ impl NodeCore {
                 owner,
                 period,
                 previous: previous.as_deref(),
+                options,
             };
             let found = schemas::ledgers::check(ledger, &records, &context);
             if owner != self.code {

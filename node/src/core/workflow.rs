@@ -212,6 +212,22 @@ impl NodeCore {
             .map(|(_, _, definition)| definition)
     }
 
+    /// What the checks of (ledger, period) use from the return's definition: its benchmark table
+    /// and saving-type target; the defaults without a definition, or for a benchmark table this
+    /// node does not ship (a newer root's: `return define` refuses ids the root does not ship).
+    pub fn check_options(&self, ledger: Ledger, period: Period) -> schemas::ledgers::CheckOptions {
+        self.definition_of(ledger, period)
+            .and_then(|definition| {
+                let choices = &definition.choices;
+                schemas::ledgers::CheckOptions::chosen(
+                    choices.benchmarks.as_deref(),
+                    choices.saving_target_percent,
+                )
+                .ok()
+            })
+            .unwrap_or_default()
+    }
+
     /// Every return definition held, the latest revision of each.
     pub fn definitions(&self) -> Vec<ReturnDefinition> {
         let mut keys: Vec<(Ledger, Period)> = self

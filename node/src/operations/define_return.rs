@@ -18,7 +18,9 @@ pub struct DefineReturnRequest {
     pub deadline: jiff::civil::Date,
     /// Warning rules (by code) that block a submission; errors always do.
     pub blocking_rules: Vec<String>,
-    /// The coefficient table; the current one when absent.
+    /// The coefficient table's version, which names the electricity basis too (such as
+    /// `gbt2589-2020-annex-a+power-generation-2022`, see [`schemas::coefficients::choose`]); the
+    /// current one when absent.
     pub coefficients_version: Option<String>,
     /// Benchmarks, targets and the heading of the forms; the defaults when absent.
     #[serde(default)]
@@ -40,6 +42,15 @@ impl Operation for DefineReturnRequest {
         let version = self
             .coefficients_version
             .unwrap_or_else(|| schemas::coefficients::current().version().to_owned());
+        // Figures are computed, and checked by every parent, with the table of this version: a
+        // version no node knows, or a benchmark table no node ships, is refused here, listing
+        // what there is.
+        if schemas::coefficients::by_version(&version).is_none() {
+            let error = schemas::coefficients::CoefficientChoiceError::UnknownTable { version };
+            return Err(OperationError::invalid(error.to_string()));
+        }
+        schemas::standards::energy_benchmarks_by_id(self.choices.benchmarks.as_deref())
+            .map_err(|error| OperationError::invalid(error.to_string()))?;
         Ok(core.define_return(
             self.ledger,
             self.period,

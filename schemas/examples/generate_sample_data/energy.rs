@@ -5,13 +5,48 @@
 //! buildings are given a floor area here. Each institution's annual energy is drawn around the
 //! benchmark intensity of its type, split by carrier and spread over the months by seasonal
 //! weights.
+//!
+//! The state organs (01) are the Party and government bodies to be created as saving-type
+//! institutions (节约型机关): nearly all are eligible, and each node has its own pace, so that
+//! some nodes are below the 70 % target. These draws come from a generator of their own (seeded by
+//! the node's code), so that they leave the energy figures as they were.
 
 use schemas::records::Carrier;
 use schemas::standards::energy_benchmarks;
 use schemas::{Table, coefficients};
 use topology::Level;
 
-use super::{Institution, Node, Tables, YEAR, amount, round1, to_f64};
+use super::{Institution, Node, Random, Tables, YEAR, amount, round1, to_f64};
+
+/// How the bodies created as saving-type institutions spread over the years from 2020: most passed
+/// in 2021-2023, when the national plan's 2022 goal fell.
+const SAVING_TYPE_YEAR_WEIGHTS: [u64; 6] = [10, 25, 25, 20, 12, 8];
+
+/// The saving-type cells (eligible, in progress, year passed) of each institution, in order: a
+/// state organ is eligible 19 times in 20, and passed with the node's own share (0.62 to 1.0).
+fn saving_type_cells(node: &Node, institutions: &[Institution]) -> Vec<[String; 3]> {
+    let code: u64 = node.entry.code.as_str().parse().expect("a numeric division code");
+    let mut random = Random(code ^ 0x5A5A_1234_8765_F0F0);
+    let share = random.uniform(0.62, 1.0);
+    let first_year = 2020;
+    let years = (YEAR + 1 - first_year) as usize;
+    institutions
+        .iter()
+        .map(|institution| {
+            if institution.type_code != "01" || !random.percent(95) {
+                return ["false".to_owned(), "false".to_owned(), String::new()];
+            }
+            if random.uniform(0.0, 1.0) < share {
+                let year = first_year
+                    + random.weighted(&SAVING_TYPE_YEAR_WEIGHTS[..years.min(6)]) as u64;
+                ["true".to_owned(), "false".to_owned(), year.to_string()]
+            } else {
+                let in_progress = random.percent(50).to_string();
+                ["true".to_owned(), in_progress, String::new()]
+            }
+        })
+        .collect()
+}
 
 /// Monthly weights of electricity (air conditioning in summer), water, heating (November to March
 /// in Ningxia), natural gas (heating and canteens) and solar generation.
@@ -36,6 +71,7 @@ const WASTE: [&str; 4] = ["recyclable", "kitchen", "hazardous", "other"];
 pub(super) fn generate(node: &mut Node, institutions: &mut [Institution], tables: &mut Tables) {
     let coal_weight = 7 * u64::from(node.entry.level == Level::County);
     let coefficients = coefficients::current();
+    let saving_type = saving_type_cells(node, institutions);
     let random = &mut node.random;
     for (index, institution) in institutions.iter_mut().enumerate() {
         // Intensities near the benchmark of the type, above the south's for the heating.
@@ -85,7 +121,10 @@ pub(super) fn generate(node: &mut Node, institutions: &mut [Institution], tables
             amount(floor, 1),
         );
         let (type_code, people) = (institution.type_code, institution.people);
-        let line = format!("{code},{name},{type_code},{floor},{people},{heated},{note}");
+        let [eligible, in_progress, passed_year] = &saving_type[index];
+        let line = format!(
+            "{code},{name},{type_code},{floor},{people},{heated},{eligible},{in_progress},{passed_year},{note}"
+        );
         tables.row(Table::Institutions, line);
         for (carrier, quantity) in annual.into_iter().filter(|(_, quantity)| *quantity > 0.0) {
             let (weights, places, price) = match carrier {

@@ -446,6 +446,7 @@ fn main() {
                     owner: entry.code,
                     period,
                     previous,
+                    options: Default::default(),
                 };
                 for finding in check(*ledger, records, &context) {
                     let place = format!(

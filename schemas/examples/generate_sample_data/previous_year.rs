@@ -115,8 +115,16 @@ pub(super) fn derive(node: &Node, current: &Tables) -> Tables {
     }
     let factor_of = |code: &str| factors.get(code).copied().unwrap_or(1.0);
     let note = column(Table::Institutions, "note");
+    let passed_year = column(Table::Institutions, "saving_type_passed_year");
+    let in_progress = column(Table::Institutions, "saving_type_in_progress");
     for mut row in rows(current, Table::Institutions) {
         row[note] = String::new();
+        // A body created as a saving-type institution in the current year was still being created
+        // the year before.
+        if row[passed_year] == YEAR.to_string() {
+            row[passed_year] = String::new();
+            row[in_progress] = "true".to_owned();
+        }
         put(Table::Institutions, row);
     }
     let table = Table::EnergyConsumption;

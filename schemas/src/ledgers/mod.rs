@@ -21,6 +21,7 @@ use crate::ledger::Ledger;
 use crate::period::Period;
 use crate::records::{ColumnSpec, Record, RecordError};
 use crate::returns::{Finding, ReturnSheet};
+use crate::standards::EnergyBenchmarks;
 use crate::table::Table;
 
 /// A table: its columns, which of them make up a record's id, which one dates a record within its
@@ -92,6 +93,48 @@ pub struct CheckContext<'a> {
     /// The records of the same owner and ledger for the previous year, when the node holds them
     /// (for year-on-year rules).
     pub previous: Option<&'a [Record]>,
+    /// What the return definition sets for the checks (benchmarks, targets); the defaults where
+    /// no definition is at hand.
+    pub options: CheckOptions,
+}
+
+/// What a return definition sets for the checks of its ledger, besides which warnings block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// The energy benchmark table institutions' intensities are compared with: a table per
+    /// region or climate zone, so that heated northern offices are not judged by southern
+    /// averages.
+    pub benchmarks: &'static EnergyBenchmarks,
+    /// The share of eligible bodies to be created as saving-type institutions (节约型机关), in
+    /// percent: a lower creation rate is a warning.
+    pub saving_target_percent: u8,
+}
+
+/// The saving-type creation target when a return definition sets none: the national action plan
+/// (2020) aims for at least 70 % of Party and government bodies at county level and above.
+pub const DEFAULT_SAVING_TARGET_PERCENT: u8 = 70;
+
+impl CheckOptions {
+    /// The options a return definition chose: its benchmark table by id (`None` for the
+    /// default) and its saving-type target; an unknown table id is refused, naming the ids.
+    pub fn chosen(
+        benchmarks: Option<&str>,
+        saving_target_percent: u8,
+    ) -> Result<Self, crate::standards::UnknownBenchmarks> {
+        Ok(Self {
+            benchmarks: crate::standards::energy_benchmarks_by_id(benchmarks)?,
+            saving_target_percent,
+        })
+    }
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        Self {
+            benchmarks: crate::standards::energy_benchmarks(),
+            saving_target_percent: DEFAULT_SAVING_TARGET_PERCENT,
+        }
+    }
 }
 
 /// The checks that span the records of one document (areas that must add up, references between

@@ -8,6 +8,12 @@
 //! [`year_on_year_threshold_percent`](EnergyBenchmarks::year_on_year_threshold_percent) needs a note.
 //! Intensities are ratios of totals (energy over floor area, energy over people), never averages of
 //! the units' ratios.
+//!
+//! There is one table per climate region or province, each named by its version (its id), which a
+//! return definition chooses ([`energy_benchmarks_by_id`]): `south-guangdong-2021` (the default,
+//! [`energy_benchmarks`]: Guangdong's 2021 averages by type, no district heating), `national-2020`
+//! (the national averages for every type) and `north-heated` (heated northern offices; an
+//! unverified placeholder holding the national averages until a northern province's are found).
 
 use std::sync::OnceLock;
 
@@ -16,11 +22,49 @@ use crate::Decimal;
 use super::Provenance;
 use super::table_file::{Entry, StandardTableError, load_embedded, parse_document};
 
-/// The table shipped in the binary: file name and text.
+/// The table shipped in the binary that a return choosing none uses: file name and text.
 const EMBEDDED_TABLE: (&str, &str) = (
     "energy-benchmarks.toml",
     include_str!("../../tables/energy-benchmarks.toml"),
 );
+
+/// The other tables shipped in the binary, one per region or climate zone: file name and text.
+const OTHER_TABLES: [(&str, &str); 2] = [
+    (
+        "energy-benchmarks-national-2020.toml",
+        include_str!("../../tables/energy-benchmarks-national-2020.toml"),
+    ),
+    (
+        "energy-benchmarks-north-heated.toml",
+        include_str!("../../tables/energy-benchmarks-north-heated.toml"),
+    ),
+];
+
+/// A benchmark table id that no shipped table has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct UnknownBenchmarks {
+    /// The id given.
+    pub id: String,
+}
+
+impl UnknownBenchmarks {
+    /// What was given and which tables there are, in a language of the catalogues.
+    pub fn localized(&self, locale: &str) -> String {
+        crate::t!(
+            "schemas.standards.unknown_benchmarks",
+            locale = locale,
+            id = crate::i18n::shown(&self.id),
+            known = energy_benchmark_tables()
+                .iter()
+                .map(EnergyBenchmarks::version)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+        .into_owned()
+    }
+}
+
+crate::i18n::display_in_current_language!(UnknownBenchmarks);
 
 /// Average intensities of a group of institutions, which an institution's own are compared with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -280,7 +324,37 @@ impl EnergyBenchmarks {
     }
 }
 
-/// The benchmarks of the embedded table, parsed once.
+/// Every shipped benchmark table, the default first, parsed once.
+pub fn energy_benchmark_tables() -> &'static [EnergyBenchmarks] {
+    static TABLES: OnceLock<Vec<EnergyBenchmarks>> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut tables = vec![energy_benchmarks().clone()];
+        for (file_name, text) in OTHER_TABLES {
+            match EnergyBenchmarks::parse(text) {
+                Ok(table) => tables.push(table),
+                // The tables are part of the binary and a unit test parses them: our bug.
+                Err(error) => panic!("embedded standard table {file_name} is invalid: {error}"),
+            }
+        }
+        tables
+    })
+}
+
+/// The benchmark table a return definition chose: by id, or the default for `None`; an id no
+/// table has is refused, naming the ids there are.
+pub fn energy_benchmarks_by_id(
+    id: Option<&str>,
+) -> Result<&'static EnergyBenchmarks, UnknownBenchmarks> {
+    let Some(id) = id else {
+        return Ok(energy_benchmarks());
+    };
+    energy_benchmark_tables()
+        .iter()
+        .find(|table| table.version() == id)
+        .ok_or_else(|| UnknownBenchmarks { id: id.to_owned() })
+}
+
+/// The benchmarks of the default table (the southern one), parsed once.
 pub fn energy_benchmarks() -> &'static EnergyBenchmarks {
     static TABLE: OnceLock<EnergyBenchmarks> = OnceLock::new();
     load_embedded(
@@ -316,7 +390,7 @@ mod tests {
     fn the_embedded_table_parses_with_the_national_and_provincial_averages() {
         let table = EnergyBenchmarks::parse(EMBEDDED_TABLE.1).unwrap();
         assert_eq!(&table, energy_benchmarks());
-        assert_eq!(table.version(), "energy-benchmarks-2020-2021");
+        assert_eq!(table.version(), "south-guangdong-2021");
         assert!(!table.source().is_empty());
         let expected = [
             ("national_2020", "18.48", "329.56", Some("21.53")),
@@ -356,6 +430,32 @@ mod tests {
             Some("public service unit: health")
         );
         assert_eq!(table.institution_type_name("99"), None);
+    }
+
+    #[test]
+    fn each_region_has_its_table_by_id_and_an_unknown_id_lists_them() {
+        let ids: Vec<&str> = energy_benchmark_tables()
+            .iter()
+            .map(EnergyBenchmarks::version)
+            .collect();
+        assert_eq!(ids, ["south-guangdong-2021", "national-2020", "north-heated"]);
+        assert_eq!(energy_benchmarks_by_id(None), Ok(energy_benchmarks()));
+        let national = energy_benchmarks_by_id(Some("national-2020")).unwrap();
+        let north = energy_benchmarks_by_id(Some("north-heated")).unwrap();
+        for code in ["01", "021", "024", "03"] {
+            assert_eq!(national.for_type(code).kgce_per_m2, decimal("18.48"), "{code}");
+            assert_eq!(national.for_type(code).kgce_per_person, decimal("329.56"));
+            // The northern table is a placeholder and says so.
+            assert_eq!(north.for_type(code).kgce_per_m2, decimal("18.48"), "{code}");
+            assert!(north.for_type(code).source.starts_with("Unverified"));
+        }
+        assert!(!north.type_mapping_provenance().verified);
+        let error = energy_benchmarks_by_id(Some("guangdong")).unwrap_err();
+        let message = error.localized("en");
+        assert!(
+            message.contains("south-guangdong-2021, national-2020, north-heated"),
+            "{message}"
+        );
     }
 
     #[test]

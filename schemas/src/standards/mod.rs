@@ -29,7 +29,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use topology::DivisionCode;
 
-pub use energy_benchmarks::{Benchmark, EnergyBenchmarks, energy_benchmarks};
+pub use energy_benchmarks::{
+    Benchmark, EnergyBenchmarks, UnknownBenchmarks, energy_benchmark_tables, energy_benchmarks,
+    energy_benchmarks_by_id,
+};
 pub use room_limits::{RoomLimits, RoomRank, room_limits};
 pub use table_file::{ENTRIES_PER_TABLE_MAX, StandardTableError};
 pub use vehicle_caps::{

@@ -119,6 +119,9 @@ pub fn valid_cells(table: Table) -> Vec<(&'static str, String)> {
             ("floor_area_m2", "12000"),
             ("people", "150"),
             ("heated_area_m2", "9000"),
+            ("saving_type_eligible", "是"),
+            ("saving_type_in_progress", "否"),
+            ("saving_type_passed_year", "2023"),
             ("note", ""),
         ],
         Table::EnergyConsumption => vec![

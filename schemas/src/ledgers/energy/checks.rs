@@ -9,7 +9,15 @@
 //! - `intensity_far_from_benchmark` (warning): for a whole year only, an institution's kgce per m²
 //!   or kgce per person is more than the far factor (3) above or below its type's benchmark, which
 //!   usually means a unit error in the floor area, the people or a quantity.
+//! - `saving_type_year_after_period` (error): a body passed the saving-type evaluation in a year
+//!   after the period's.
+//! - `saving_type_rate_below_target` (warning): of the document's bodies eligible for creation as
+//!   saving-type institutions (节约型机关), the share created (passed the evaluation) by the period's
+//!   year is below the return definition's target ([`CheckOptions`](crate::ledgers::CheckOptions),
+//!   70 % by default); the finding names the first eligible body not yet created, and the message
+//!   lists them all.
 //!
+//! Benchmarks come from the table the return definition chose (`context.options.benchmarks`).
 //! Standard coal is computed as the figures compute it ([`super::figures::record_kgce`]) with the
 //! current coefficient table, and each institution's intensities are ratios of its own totals.
 //! Findings come sorted by table (in spec order), then record id, then rule, then field. Each
@@ -25,10 +33,10 @@ use crate::ledgers::CheckContext;
 use crate::period::Period;
 use crate::records::{InstitutionType, Record, WasteCategory};
 use crate::returns::{Finding, Severity, ratio, round};
-use crate::standards::energy_benchmarks;
 use crate::table::Table;
 
-use super::figures::{record_carrier, record_kgce};
+use super::figures::{SAVING_TYPE_RATE_PLACES, record_carrier, record_kgce};
+use super::tables::{SAVING_TYPE_PASSED_YEAR, SavingTypeStatus};
 
 /// Every rule code these checks emit; each has its text `rules.<code>` in the catalogues.
 pub const RULE_CODES: &[&str] = &[
@@ -36,6 +44,8 @@ pub const RULE_CODES: &[&str] = &[
     "year_on_year_needs_note",
     "year_on_year_change",
     "intensity_far_from_benchmark",
+    "saving_type_year_after_period",
+    "saving_type_rate_below_target",
 ];
 
 /// The tables of the ledger in spec order, which orders the findings.
@@ -83,6 +93,27 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
             ));
         }
     }
+    for institution in institutions.values() {
+        if let SavingTypeStatus::Passed(year) = SavingTypeStatus::of(institution)
+            && year > context.period.year()
+        {
+            findings.push(finding(
+                Severity::Error,
+                institution,
+                SAVING_TYPE_PASSED_YEAR,
+                "saving_type_year_after_period",
+                t!(
+                    "rules.saving_type_year_after_period",
+                    institution = describe_institution(institution),
+                    year = year,
+                    period = context.period
+                )
+                .into_owned(),
+                context,
+            ));
+        }
+    }
+    findings.extend(saving_type_rate(&institutions, context));
     if matches!(context.period, Period::Year(_)) {
         for (code, institution) in &institutions {
             let kgce = kgce_now.get(code).copied().unwrap_or_default();
@@ -204,7 +235,10 @@ fn year_on_year(
     if now.is_zero() || before.is_zero() {
         return None;
     }
-    let threshold = energy_benchmarks().year_on_year_threshold_percent();
+    let threshold = context
+        .options
+        .benchmarks
+        .year_on_year_threshold_percent();
     // |now − before| / before > threshold / 100, compared by multiplying so that it is exact.
     let change = (now - before).abs();
     if change * Decimal::ONE_HUNDRED <= threshold * before {
@@ -248,13 +282,64 @@ fn year_on_year(
     })
 }
 
+/// The warning when the share of eligible bodies created as saving-type institutions by the
+/// period's year is below the target: created × 100 < target × eligible, compared exactly.
+fn saving_type_rate(
+    institutions: &BTreeMap<String, &Record>,
+    context: &CheckContext<'_>,
+) -> Option<Finding> {
+    let year = context.period.year();
+    let mut eligible = 0u64;
+    let mut created = 0u64;
+    let mut pending: Vec<&Record> = Vec::new();
+    for institution in institutions.values() {
+        match SavingTypeStatus::of(institution) {
+            SavingTypeStatus::NotEligible => continue,
+            SavingTypeStatus::Passed(passed) if passed <= year => created += 1,
+            _ => pending.push(institution),
+        }
+        eligible += 1;
+    }
+    let target = u64::from(context.options.saving_target_percent);
+    if eligible == 0 || created * 100 >= target * eligible {
+        return None;
+    }
+    let first = pending.first()?;
+    let rate = ratio(
+        Decimal::from(created * 100),
+        Decimal::from(eligible),
+        SAVING_TYPE_RATE_PLACES,
+    )?;
+    let names: Vec<&str> = pending
+        .iter()
+        .map(|institution| institution.text("name"))
+        .collect();
+    Some(finding(
+        Severity::Warning,
+        first,
+        SAVING_TYPE_PASSED_YEAR,
+        "saving_type_rate_below_target",
+        t!(
+            "rules.saving_type_rate_below_target",
+            eligible = eligible,
+            year = year,
+            created = created,
+            rate = rate,
+            target = target,
+            pending = names.join("、")
+        )
+        .into_owned(),
+        context,
+    ))
+}
+
 /// The warnings for an institution whose kgce per m² or per person is far from its benchmark.
 fn far_from_benchmark(
     institution: &Record,
     kgce: Decimal,
     context: &CheckContext<'_>,
 ) -> Vec<Finding> {
-    let benchmarks = energy_benchmarks();
+    let benchmarks = context.options.benchmarks;
     let benchmark = benchmarks.for_type(institution.choice("type_code"));
     let factor = benchmarks.far_factor();
     let measures = [
@@ -369,6 +454,7 @@ mod tests {
             owner: DivisionCode::parse("640104000000").unwrap(),
             period,
             previous,
+            options: Default::default(),
         }
     }
 

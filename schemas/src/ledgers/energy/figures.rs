@@ -19,16 +19,25 @@
 //! - `energy.type.<type>.institutions`, `.floor_area_m2`, `.people`, `.kgce`, `.water_m3`,
 //!   `.cost_yuan`, with `<type>` an institution type code such as `021`; the type `unlisted` has
 //!   only the last three;
-//! - `energy.waste.<category>.collected_kg`, `.disposed_kg`.
+//! - `energy.waste.<category>.collected_kg`, `.disposed_kg`;
+//! - saving-type institutions (节约型机关) among the institutions: `energy.saving_type.eligible`
+//!   (bodies in the scope of creation), `.created` (passed the evaluation in the period's year or
+//!   before: created to date), `.created_this_year` (in the period's year), `.in_progress`, and
+//!   `energy.saving_type.created_in.<year>` by year of creation. The creation rate is
+//!   `.created` over `.eligible`, computed by the return from the consolidated totals (a ratio of
+//!   totals, never a mean of the children's rates).
 
 use std::collections::BTreeMap;
 
 use crate::coefficients::{CoefficientTable, STANDARD_COAL_DECIMAL_PLACES};
 use crate::figures::{FigureSpec, Sums, sub_name};
 use crate::ledgers::FigureContext;
+use crate::period::{Period, YEAR_MAX};
 use crate::records::{Carrier, InstitutionType, Record, WasteCategory};
 use crate::table::Table;
 use crate::{Decimal, Language};
+
+use super::tables::{SAVING_TYPE_FIRST_YEAR, SavingTypeStatus};
 
 /// Number of institutions.
 pub const INSTITUTIONS: &str = "energy.institutions";
@@ -48,6 +57,35 @@ pub const WATER_M3: &str = "energy.water_m3";
 pub const SOLAR_KWH: &str = "energy.solar_kwh";
 /// Number of consumption records.
 pub const RECORDS: &str = "energy.records";
+
+/// Bodies in the scope of creation as saving-type institutions (节约型机关).
+pub const SAVING_TYPE_ELIGIBLE: &str = "energy.saving_type.eligible";
+/// Eligible bodies that passed the evaluation in the period's year or before (created to date).
+pub const SAVING_TYPE_CREATED: &str = "energy.saving_type.created";
+/// Eligible bodies that passed the evaluation in the period's year.
+pub const SAVING_TYPE_CREATED_THIS_YEAR: &str = "energy.saving_type.created_this_year";
+/// Eligible bodies being created (创建中).
+pub const SAVING_TYPE_IN_PROGRESS: &str = "energy.saving_type.in_progress";
+
+/// Decimal places of the saving-type creation rate, in percent (the forms give one).
+pub const SAVING_TYPE_RATE_PLACES: u32 = 1;
+
+/// The name of the figure of bodies created in one year: `energy.saving_type.created_in.<year>`.
+pub fn saving_type_year_name(year: u16) -> String {
+    saving_type_created_in(&year.to_string())
+}
+
+/// The name of a per-year figure of created bodies, `year` a year or the `{key}` placeholder of
+/// [`crate::returns::build_sheet`].
+pub fn saving_type_created_in(year: &str) -> String {
+    sub_name("energy.saving_type.created_in", year)
+}
+
+/// The years a body can have been created in, each with its figure: from
+/// [`SAVING_TYPE_FIRST_YEAR`] to [`YEAR_MAX`], the bounds of the row rules.
+pub fn saving_type_years() -> std::ops::RangeInclusive<u16> {
+    SAVING_TYPE_FIRST_YEAR..=YEAR_MAX
+}
 
 /// The type under which consumption of an institution missing from the institutions table is
 /// counted, so that figures stay computable (the checks refuse such records at submission).
@@ -117,7 +155,10 @@ pub fn compute(records: &[Record], context: &FigureContext<'_>, sums: &mut Sums)
     let types = institution_types(records);
     for record in records {
         match record.table() {
-            Table::Institutions => add_institution(record, sums),
+            Table::Institutions => {
+                add_institution(record, sums);
+                add_saving_type(record, context.period, sums);
+            }
             Table::EnergyConsumption => {
                 let type_code = types
                     .get(&record.text_of("institution_credit_code"))
@@ -154,6 +195,25 @@ fn add_institution(record: &Record, sums: &mut Sums) {
     sums.count(&type_name(type_code, "institutions"));
     sums.add(&type_name(type_code, "floor_area_m2"), floor_area_m2);
     sums.add(&type_name(type_code, "people"), people);
+}
+
+/// Adds one institution's saving-type status. A year after the period is refused by the checks;
+/// figures count only what was created by the end of the period's year.
+fn add_saving_type(record: &Record, period: Period, sums: &mut Sums) {
+    match SavingTypeStatus::of(record) {
+        SavingTypeStatus::NotEligible => return,
+        SavingTypeStatus::NotStarted => {}
+        SavingTypeStatus::InProgress => sums.count(SAVING_TYPE_IN_PROGRESS),
+        SavingTypeStatus::Passed(year) if year <= period.year() => {
+            sums.count(SAVING_TYPE_CREATED);
+            sums.count(&saving_type_year_name(year));
+            if year == period.year() {
+                sums.count(SAVING_TYPE_CREATED_THIS_YEAR);
+            }
+        }
+        SavingTypeStatus::Passed(_) => {}
+    }
+    sums.count(SAVING_TYPE_ELIGIBLE);
 }
 
 /// Adds one consumption record to its carrier, the totals and its institution's type.
@@ -351,6 +411,51 @@ pub fn catalog() -> Vec<FigureSpec> {
             },
         ));
     }
+    specs.extend(saving_type_specs());
+    specs
+}
+
+/// The saving-type institution figures, in report order: the totals, then one per year.
+fn saving_type_specs() -> Vec<FigureSpec> {
+    let mut specs = vec![
+        FigureSpec::labelled(SAVING_TYPE_ELIGIBLE, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.saving_type_eligible",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(SAVING_TYPE_CREATED, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.saving_type_created",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(SAVING_TYPE_CREATED_THIS_YEAR, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.saving_type_created_this_year",
+                locale = language.code()
+            )
+        }),
+        FigureSpec::labelled(SAVING_TYPE_IN_PROGRESS, "count", |language| {
+            rust_i18n::t!(
+                "schemas.figure.label.energy.saving_type_in_progress",
+                locale = language.code()
+            )
+        }),
+    ];
+    for year in saving_type_years() {
+        specs.push(FigureSpec::labelled(
+            saving_type_year_name(year),
+            "count",
+            |language| {
+                rust_i18n::t!(
+                    "schemas.figure.label.energy.saving_type_created_in",
+                    locale = language.code(),
+                    year = year
+                )
+            },
+        ));
+    }
     specs
 }
 
@@ -420,6 +525,14 @@ mod tests {
                 .unwrap(),
             );
         }
+        // A state organ created in every year a body can be, one in progress and one not started,
+        // so that every saving-type figure is reached (the period is the last year).
+        for (index, year) in saving_type_years().enumerate() {
+            let year = year.to_string();
+            records.push(saving_type_organ(1000 + index as u32, &year, "否"));
+        }
+        records.push(saving_type_organ(2000, "", "是"));
+        records.push(saving_type_organ(2001, "", "否"));
         for index in 0..=InstitutionType::ALL.len() {
             let credit_code = code(index as u32 + 1);
             for carrier in Carrier::ALL {
@@ -456,11 +569,69 @@ mod tests {
         records
     }
 
+    /// An eligible state organ that passed the evaluation in `passed_year` (empty: not passed).
+    fn saving_type_organ(serial: u32, passed_year: &str, in_progress: &str) -> Record {
+        Record::from_texts(
+            Table::Institutions,
+            &[
+                ("institution_credit_code", &code(serial)),
+                ("name", "机关"),
+                ("type_code", "01"),
+                ("floor_area_m2", "100"),
+                ("people", "5"),
+                ("saving_type_eligible", "是"),
+                ("saving_type_in_progress", in_progress),
+                ("saving_type_passed_year", passed_year),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn saving_type_figures_count_eligible_bodies_created_by_the_period() {
+        let records = [
+            saving_type_organ(1, "2021", "否"),
+            saving_type_organ(2, "2025", "否"),
+            saving_type_organ(3, "", "是"),
+            saving_type_organ(4, "", "否"),
+            // Created after 2025: eligible, not counted as created in a 2025 return (the checks
+            // refuse it).
+            saving_type_organ(5, "2026", "否"),
+        ];
+        let figures = compute_figures(
+            Ledger::Energy,
+            Period::Year(2025),
+            &records,
+            crate::coefficients::current(),
+        )
+        .unwrap();
+        let get = |name: &str| figures.get(name);
+        assert_eq!(get(SAVING_TYPE_ELIGIBLE), Decimal::from(5));
+        assert_eq!(get(SAVING_TYPE_CREATED), Decimal::from(2));
+        assert_eq!(get(SAVING_TYPE_CREATED_THIS_YEAR), Decimal::ONE);
+        assert_eq!(get(SAVING_TYPE_IN_PROGRESS), Decimal::ONE);
+        assert_eq!(get(&saving_type_year_name(2021)), Decimal::ONE);
+        assert_eq!(get(&saving_type_year_name(2025)), Decimal::ONE);
+        assert_eq!(get(&saving_type_year_name(2026)), Decimal::ZERO);
+    }
+
+    #[test]
+    fn the_catalog_fits_the_caps_of_figure_sets_with_room_to_spare() {
+        // A rollup carries one ledger's figures; the caps must hold every name with room to grow.
+        for ledger in Ledger::ALL {
+            let names = crate::figures::catalog(ledger).len();
+            assert!(
+                names * 2 <= crate::figures::FIGURE_NAMES_MAX,
+                "{ledger}: {names} figures"
+            );
+        }
+    }
+
     #[test]
     fn every_computed_name_is_in_the_catalog_and_the_catalog_is_well_formed() {
         let figures = compute_figures(
             Ledger::Energy,
-            Period::Year(2025),
+            Period::Year(YEAR_MAX),
             &rich_dataset(),
             crate::coefficients::current(),
         )

@@ -11,7 +11,15 @@
 //! - `by_institution_type` (按机构类型): institutions, floor area, people, standard coal and the
 //!   intensities of each type;
 //! - `waste` (垃圾分类): collected and disposed kilograms per category;
-//! - `by_child` (按下级单位): the node's own level and each child, with the totals of the node.
+//! - `by_child` (按下级单位): the node's own level and each child, with the totals of the node;
+//! - `saving_type` (节约型机关创建): by child, the bodies eligible for creation as saving-type
+//!   institutions, those created to date and in the period's year, those in progress, and the
+//!   creation rate (created ÷ eligible, in percent to one decimal);
+//! - `saving_type_by_year` (节约型机关按创建年份): bodies created in each year from 2020 to the
+//!   period's year.
+//!
+//! The creation rate of a totals row is the summed created over the summed eligible: a city's rate
+//! is never the mean of its counties' rates.
 //!
 //! Every ratio is a ratio of totals: a type's kgce per m² is its standard coal over its floor area,
 //! and a totals row divides the summed numerators by the summed denominators. Standard coal is held
@@ -29,8 +37,10 @@ use crate::returns::{
 };
 
 use super::figures::{
-    COST_YUAN, FLOOR_AREA_M2, INSTITUTIONS, PEOPLE, SOLAR_KWH, STANDARD_COAL_KGCE, UNLISTED_TYPE,
-    WATER_M3, carrier_name, type_name, waste_name,
+    COST_YUAN, FLOOR_AREA_M2, INSTITUTIONS, PEOPLE, SAVING_TYPE_CREATED,
+    SAVING_TYPE_CREATED_THIS_YEAR, SAVING_TYPE_ELIGIBLE, SAVING_TYPE_IN_PROGRESS,
+    SAVING_TYPE_RATE_PLACES, SOLAR_KWH, STANDARD_COAL_KGCE, UNLISTED_TYPE, WATER_M3, carrier_name,
+    saving_type_created_in, saving_type_years, type_name, waste_name,
 };
 
 /// The unit of columns shown in tonnes of standard coal, built from kgce figures.
@@ -57,7 +67,83 @@ pub fn sheets(input: &ReturnInput<'_>) -> Vec<ReturnSheet> {
         institution_type_sheet(input.total),
         waste_sheet(input.total),
         child_sheet(input),
+        saving_type_sheet(input),
+        saving_type_year_sheet(input),
     ]
+}
+
+/// 节约型机关创建: by child, eligible, created to date and this year, in progress, and the rate.
+fn saving_type_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
+    let columns = [
+        ColumnDef::new(
+            "SAVING_TYPE_ELIGIBLE",
+            "纳入创建范围的党政机关数（个）",
+            "count",
+            Measure::sum(SAVING_TYPE_ELIGIBLE, 0),
+        ),
+        ColumnDef::new(
+            "SAVING_TYPE_CREATED",
+            "累计通过评价数（个）",
+            "count",
+            Measure::sum(SAVING_TYPE_CREATED, 0),
+        ),
+        ColumnDef::new(
+            "SAVING_TYPE_CREATED_THIS_YEAR",
+            "本年通过评价数（个）",
+            "count",
+            Measure::sum(SAVING_TYPE_CREATED_THIS_YEAR, 0),
+        ),
+        ColumnDef::new(
+            "SAVING_TYPE_IN_PROGRESS",
+            "创建中（个）",
+            "count",
+            Measure::sum(SAVING_TYPE_IN_PROGRESS, 0),
+        ),
+        ColumnDef::new(
+            "SAVING_TYPE_RATE",
+            "创建率（%）",
+            "percent",
+            Measure::ratio(
+                SAVING_TYPE_CREATED,
+                SAVING_TYPE_ELIGIBLE,
+                Decimal::ONE_HUNDRED,
+                SAVING_TYPE_RATE_PLACES,
+            ),
+        ),
+    ];
+    let mut sheet = build_by_child_sheet(&columns, input);
+    sheet.id = "saving_type".to_owned();
+    sheet.name_zh = "节约型机关创建".to_owned();
+    sheet
+}
+
+/// 节约型机关按创建年份: bodies created in each year from the first to the period's year.
+fn saving_type_year_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
+    let columns = [ColumnDef::new(
+        "SAVING_TYPE_CREATED",
+        "通过评价数（个）",
+        "count",
+        Measure::sum(saving_type_created_in("{key}"), 0),
+    )];
+    let rows: Vec<RowSource<'_>> = saving_type_years()
+        .take_while(|year| *year <= input.period.year())
+        .map(|year| RowSource {
+            key: year.to_string(),
+            label_zh: format!("{year}年"),
+            figures: input.total,
+        })
+        .collect();
+    build_sheet(
+        "saving_type_by_year",
+        "节约型机关按创建年份",
+        RowDimension::Breakdown {
+            id: "CREATION_YEAR".to_owned(),
+        },
+        "通过评价年份",
+        &columns,
+        &rows,
+        Some(input.total),
+    )
 }
 
 /// A column of standard coal in tce from a kgce figure: a kgce sum converted by
@@ -416,7 +502,9 @@ mod tests {
                 "by_carrier",
                 "by_institution_type",
                 "waste",
-                "by_child"
+                "by_child",
+                "saving_type",
+                "saving_type_by_year"
             ]
         );
         for sheet in &sheets {

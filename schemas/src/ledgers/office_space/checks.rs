@@ -397,6 +397,7 @@ mod tests {
             owner: DivisionCode::parse("640104000000").unwrap(),
             period: Period::parse("2025").unwrap(),
             previous: None,
+            options: Default::default(),
         };
         check(records, &context)
     }
