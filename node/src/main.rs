@@ -1201,9 +1201,10 @@ fn execute(cli: Cli) -> CliResult {
                     let table = coefficients.unwrap_or_else(|| {
                         schemas::coefficients::current().table_version().to_owned()
                     });
-                    let basis = schemas::coefficients::ElectricityBasis::parse(&basis, period.year())
-                        .and_then(|basis| schemas::coefficients::choose(&table, basis))
-                        .map_err(|error| anyhow::anyhow!("{error}"))?;
+                    let basis =
+                        schemas::coefficients::ElectricityBasis::parse(&basis, period.year())
+                            .and_then(|basis| schemas::coefficients::choose(&table, basis))
+                            .map_err(|error| anyhow::anyhow!("{error}"))?;
                     Some(basis)
                 }
             };

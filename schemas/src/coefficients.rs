@@ -165,9 +165,9 @@ impl ElectricityBasis {
         };
         match text.trim() {
             "equivalent" | "当量值" => Ok(ElectricityBasis::Equivalent),
-            "power-generation" | "等价值" => Ok(ElectricityBasis::PowerGeneration {
-                year: period_year,
-            }),
+            "power-generation" | "等价值" => {
+                Ok(ElectricityBasis::PowerGeneration { year: period_year })
+            }
             other => other
                 .strip_prefix("power-generation-")
                 .and_then(|year| year.parse().ok())
@@ -188,7 +188,10 @@ pub fn choose(table: &str, basis: ElectricityBasis) -> Result<String, Coefficien
     let version = match basis {
         ElectricityBasis::Equivalent => table.to_owned(),
         ElectricityBasis::PowerGeneration { year } => {
-            if !power_generation_rates().iter().any(|rate| rate.year == year) {
+            if !power_generation_rates()
+                .iter()
+                .any(|rate| rate.year == year)
+            {
                 return Err(CoefficientChoiceError::NoRateForYear { year });
             }
             format!("{table}{POWER_GENERATION_SUFFIX}{year}")
@@ -587,11 +590,7 @@ impl CoefficientTable {
     fn on_power_generation(&self, rate: &PowerGenerationRate) -> CoefficientTable {
         let mut table = self.clone();
         table.version = format!("{}{POWER_GENERATION_SUFFIX}{}", self.version, rate.year);
-        table.source = format!(
-            "{} Electricity: {}",
-            self.source,
-            power_generation_source()
-        );
+        table.source = format!("{} Electricity: {}", self.source, power_generation_source());
         table.electricity_basis = ElectricityBasis::PowerGeneration { year: rate.year };
         let conversion = Decimal::new(1, 3);
         let index = Carrier::ALL
@@ -863,7 +862,10 @@ mod tests {
             ]
         );
         for carrier in table.unverified_carriers() {
-            assert!(table.entry(carrier).note.starts_with("Unverified"), "{carrier}");
+            assert!(
+                table.entry(carrier).note.starts_with("Unverified"),
+                "{carrier}"
+            );
         }
     }
 
@@ -908,10 +910,7 @@ mod tests {
             table.kgce_per_unit(Carrier::Electricity),
             Some(decimal("0.3007"))
         );
-        assert_eq!(
-            table.kgce_per_unit(Carrier::Heat),
-            Some(decimal("34.12"))
-        );
+        assert_eq!(table.kgce_per_unit(Carrier::Heat), Some(decimal("34.12")));
         assert!(!table.entry(Carrier::Electricity).verified);
         // Every shipped version round-trips through by_version.
         for table in all() {
@@ -941,9 +940,15 @@ mod tests {
             Ok(Some(decimal("300.7")))
         );
         let english = power.describe("en");
-        assert!(english.contains("2022") && english.contains("300.7"), "{english}");
+        assert!(
+            english.contains("2022") && english.contains("300.7"),
+            "{english}"
+        );
         let chinese = equivalent.describe("zh-CN");
-        assert!(chinese.contains("当量值") && chinese.contains("0.1229"), "{chinese}");
+        assert!(
+            chinese.contains("当量值") && chinese.contains("0.1229"),
+            "{chinese}"
+        );
     }
 
     #[test]

@@ -873,7 +873,10 @@ fn the_saving_type_rate_is_a_ratio_of_totals_by_child() {
         previous_year: None,
     };
     let sheets = return_sheets(&input);
-    let sheet = sheets.iter().find(|sheet| sheet.id == "saving_type").unwrap();
+    let sheet = sheets
+        .iter()
+        .find(|sheet| sheet.id == "saving_type")
+        .unwrap();
     let columns = "
         SAVING_TYPE_ELIGIBLE | 纳入创建范围的党政机关数（个） | count
         SAVING_TYPE_CREATED | 累计通过评价数（个） | count
@@ -935,20 +938,23 @@ fn a_saving_type_rate_below_the_target_is_a_warning_and_one_above_is_not() {
         message.contains("4 bodies") && message.contains("1 had passed by 2025"),
         "{message}"
     );
-    assert!(message.contains("25%") && message.contains("70%"), "{message}");
+    assert!(
+        message.contains("25%") && message.contains("70%"),
+        "{message}"
+    );
     assert!(message.contains("机关22、机关23、机关24"), "{message}");
     // County A: 100 %; the own level: 66.7 % is below 70 % but above a target of 60 %.
     assert_eq!(
         summary(&saving_county_a(), &context(CHECK_PERIOD, None)),
         Vec::<String>::new()
     );
-    assert_eq!(summary(&saving_own_level(), &context(CHECK_PERIOD, None)).len(), 1);
+    assert_eq!(
+        summary(&saving_own_level(), &context(CHECK_PERIOD, None)).len(),
+        1
+    );
     let mut lower = context(CHECK_PERIOD, None);
     lower.options.saving_target_percent = 60;
-    assert_eq!(
-        summary(&saving_own_level(), &lower),
-        Vec::<String>::new()
-    );
+    assert_eq!(summary(&saving_own_level(), &lower), Vec::<String>::new());
     // Exactly at the target is not below it: 2 of 3 against 66 % and 67 %.
     lower.options.saving_target_percent = 66;
     assert!(summary(&saving_own_level(), &lower).is_empty());
@@ -996,11 +1002,26 @@ fn saving_type_cells_that_disagree_are_refused_by_the_row_rules() {
     assert!(texts("024", "否", "否", "").is_ok());
     // Only a state organ is eligible; only an eligible body has a status or a year; a year lies
     // from 2020; a body that passed is not in progress.
-    assert_eq!(texts("024", "是", "否", "").err(), Some("saving_type_eligible"));
-    assert_eq!(texts("01", "否", "是", "").err(), Some("saving_type_in_progress"));
-    assert_eq!(texts("01", "否", "否", "2023").err(), Some("saving_type_passed_year"));
-    assert_eq!(texts("01", "是", "否", "2019").err(), Some("saving_type_passed_year"));
-    assert_eq!(texts("01", "是", "是", "2023").err(), Some("saving_type_in_progress"));
+    assert_eq!(
+        texts("024", "是", "否", "").err(),
+        Some("saving_type_eligible")
+    );
+    assert_eq!(
+        texts("01", "否", "是", "").err(),
+        Some("saving_type_in_progress")
+    );
+    assert_eq!(
+        texts("01", "否", "否", "2023").err(),
+        Some("saving_type_passed_year")
+    );
+    assert_eq!(
+        texts("01", "是", "否", "2019").err(),
+        Some("saving_type_passed_year")
+    );
+    assert_eq!(
+        texts("01", "是", "是", "2023").err(),
+        Some("saving_type_in_progress")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1018,15 +1039,14 @@ fn a_heated_northern_organ_is_flagged_against_the_southern_table_and_not_the_nor
     ];
     let with = |benchmarks: Option<&str>| {
         let mut context = context(PERIOD, None);
-        context.options =
-            schemas::ledgers::CheckOptions::chosen(benchmarks, 70).unwrap();
+        context.options = schemas::ledgers::CheckOptions::chosen(benchmarks, 70).unwrap();
         summary(&records, &context)
     };
     let flagged = format!(
         "Warning institutions {} floor_area_m2 intensity_far_from_benchmark",
         code(1)
     );
-    assert_eq!(with(None), [flagged.clone()]);
+    assert_eq!(with(None), std::slice::from_ref(&flagged));
     assert_eq!(with(Some("south-guangdong-2021")), [flagged]);
     assert_eq!(with(Some("north-heated")), Vec::<String>::new());
     assert_eq!(with(Some("national-2020")), Vec::<String>::new());

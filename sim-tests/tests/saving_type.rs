@@ -67,7 +67,10 @@ fn the_regions_saving_type_rate_is_the_ratio_of_totals_traced_to_each_submission
         .collect();
     let eligible: u64 = parts.iter().map(|(_, (eligible, _))| eligible).sum();
     let created: u64 = parts.iter().map(|(_, (_, created))| created).sum();
-    assert!(eligible > 0 && created > 0, "the sample has saving-type bodies");
+    assert!(
+        eligible > 0 && created > 0,
+        "the sample has saving-type bodies"
+    );
 
     let figures = region
         .consolidated_figures(Ledger::Energy, SAMPLE_PERIOD)
@@ -91,7 +94,10 @@ fn the_regions_saving_type_rate_is_the_ratio_of_totals_traced_to_each_submission
                 submissions.push((contribution.node, contribution.value));
             } else {
                 let sum: Decimal = contribution.inputs.iter().map(|input| input.value).sum();
-                assert_eq!(sum, contribution.value, "{figure}: a rollup is its inputs' sum");
+                assert_eq!(
+                    sum, contribution.value,
+                    "{figure}: a rollup is its inputs' sum"
+                );
             }
             stack.extend(&contribution.inputs);
         }
@@ -108,8 +114,8 @@ fn the_regions_saving_type_rate_is_the_ratio_of_totals_traced_to_each_submission
 
     // The region's return: the rate of its totals row is created ÷ eligible of the totals, to one
     // decimal, whatever the mean of its rows' rates.
-    let statistical_return = node::returns::build(&mut region, Ledger::Energy, SAMPLE_PERIOD)
-        .unwrap();
+    let statistical_return =
+        node::returns::build(&mut region, Ledger::Energy, SAMPLE_PERIOD).unwrap();
     let sheet = statistical_return
         .sheets
         .iter()
@@ -120,11 +126,8 @@ fn the_regions_saving_type_rate_is_the_ratio_of_totals_traced_to_each_submission
         .iter()
         .position(|column| column.indicator == "SAVING_TYPE_RATE")
         .unwrap();
-    let ratio_of_totals = schemas::returns::ratio(
-        Decimal::from(created * 100),
-        Decimal::from(eligible),
-        1,
-    );
+    let ratio_of_totals =
+        schemas::returns::ratio(Decimal::from(created * 100), Decimal::from(eligible), 1);
     let totals = sheet.totals.as_ref().unwrap();
     assert_eq!(totals[rate_column], ratio_of_totals);
     let city_row = sheet
@@ -136,9 +139,7 @@ fn the_regions_saving_type_rate_is_the_ratio_of_totals_traced_to_each_submission
     // The mean of the three parts' rates is another number in this sample: the rate is not it.
     let rates: Vec<Decimal> = parts
         .iter()
-        .map(|(_, (eligible, created))| {
-            Decimal::from(created * 100) / Decimal::from(*eligible)
-        })
+        .map(|(_, (eligible, created))| Decimal::from(created * 100) / Decimal::from(*eligible))
         .collect();
     let mean_of_rates = schemas::returns::round(
         rates.iter().sum::<Decimal>() / Decimal::from(rates.len()),

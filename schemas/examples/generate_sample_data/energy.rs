@@ -25,7 +25,12 @@ const SAVING_TYPE_YEAR_WEIGHTS: [u64; 6] = [10, 25, 25, 20, 12, 8];
 /// The saving-type cells (eligible, in progress, year passed) of each institution, in order: a
 /// state organ is eligible 19 times in 20, and passed with the node's own share (0.62 to 1.0).
 fn saving_type_cells(node: &Node, institutions: &[Institution]) -> Vec<[String; 3]> {
-    let code: u64 = node.entry.code.as_str().parse().expect("a numeric division code");
+    let code: u64 = node
+        .entry
+        .code
+        .as_str()
+        .parse()
+        .expect("a numeric division code");
     let mut random = Random(code ^ 0x5A5A_1234_8765_F0F0);
     let share = random.uniform(0.62, 1.0);
     let first_year = 2020;
@@ -37,8 +42,8 @@ fn saving_type_cells(node: &Node, institutions: &[Institution]) -> Vec<[String; 
                 return ["false".to_owned(), "false".to_owned(), String::new()];
             }
             if random.uniform(0.0, 1.0) < share {
-                let year = first_year
-                    + random.weighted(&SAVING_TYPE_YEAR_WEIGHTS[..years.min(6)]) as u64;
+                let year =
+                    first_year + random.weighted(&SAVING_TYPE_YEAR_WEIGHTS[..years.min(6)]) as u64;
                 ["true".to_owned(), "false".to_owned(), year.to_string()]
             } else {
                 let in_progress = random.percent(50).to_string();

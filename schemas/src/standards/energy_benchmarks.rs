@@ -438,12 +438,19 @@ mod tests {
             .iter()
             .map(EnergyBenchmarks::version)
             .collect();
-        assert_eq!(ids, ["south-guangdong-2021", "national-2020", "north-heated"]);
+        assert_eq!(
+            ids,
+            ["south-guangdong-2021", "national-2020", "north-heated"]
+        );
         assert_eq!(energy_benchmarks_by_id(None), Ok(energy_benchmarks()));
         let national = energy_benchmarks_by_id(Some("national-2020")).unwrap();
         let north = energy_benchmarks_by_id(Some("north-heated")).unwrap();
         for code in ["01", "021", "024", "03"] {
-            assert_eq!(national.for_type(code).kgce_per_m2, decimal("18.48"), "{code}");
+            assert_eq!(
+                national.for_type(code).kgce_per_m2,
+                decimal("18.48"),
+                "{code}"
+            );
             assert_eq!(national.for_type(code).kgce_per_person, decimal("329.56"));
             // The northern table is a placeholder and says so.
             assert_eq!(north.for_type(code).kgce_per_m2, decimal("18.48"), "{code}");

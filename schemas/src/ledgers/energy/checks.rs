@@ -235,10 +235,7 @@ fn year_on_year(
     if now.is_zero() || before.is_zero() {
         return None;
     }
-    let threshold = context
-        .options
-        .benchmarks
-        .year_on_year_threshold_percent();
+    let threshold = context.options.benchmarks.year_on_year_threshold_percent();
     // |now − before| / before > threshold / 100, compared by multiplying so that it is exact.
     let change = (now - before).abs();
     if change * Decimal::ONE_HUNDRED <= threshold * before {
