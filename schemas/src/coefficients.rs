@@ -245,7 +245,12 @@ fn parse_rates(text: &str) -> Result<(String, Vec<PowerGenerationRate>), Coeffic
             .ok()
             .filter(|value| !value.is_zero() && *value < Decimal::ONE_THOUSAND)
             .ok_or_else(|| CoefficientTableError::Syntax {
-                message: format!("year {}: gce_per_kwh {:?}", entry.year, entry.gce_per_kwh),
+                message: t!(
+                    "schemas.bad_power_generation_rate",
+                    year = entry.year,
+                    value = format!("{:?}", entry.gce_per_kwh)
+                )
+                .into_owned(),
             })?;
         if rates.last().is_some_and(|last| last.year >= entry.year) {
             return Err(CoefficientTableError::DuplicateVersion {
@@ -606,7 +611,12 @@ impl CoefficientTable {
             conversion: Some(conversion),
             conversion_unit: Some("kgce/gce".to_owned()),
             verified: rate.verified,
-            note: format!("等价值 {}: {}", rate.year, rate.note),
+            note: t!(
+                "schemas.power_generation_note",
+                year = rate.year,
+                note = rate.note
+            )
+            .into_owned(),
         };
         table
     }

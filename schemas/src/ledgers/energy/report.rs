@@ -129,7 +129,7 @@ fn saving_type_year_sheet(input: &ReturnInput<'_>) -> ReturnSheet {
         .take_while(|year| *year <= input.period.year())
         .map(|year| RowSource {
             key: year.to_string(),
-            label_zh: format!("{year}年"),
+            label_zh: rust_i18n::t!("schemas.year_row", locale = "zh-CN", year = year).into_owned(),
             figures: input.total,
         })
         .collect();
