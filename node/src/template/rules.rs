@@ -58,11 +58,13 @@ const VEHICLES_RULES: [LedgerRule; 8] = [
 ];
 
 /// The energy ledger's rules (`schemas::ledgers::energy::checks`).
-const ENERGY_RULES: [LedgerRule; 4] = [
+const ENERGY_RULES: [LedgerRule; 6] = [
     error("unknown_institution"),
     error("year_on_year_needs_note"),
+    error("saving_type_year_after_period"),
     warning("year_on_year_change"),
     warning("intensity_far_from_benchmark"),
+    warning("saving_type_rate_below_target"),
 ];
 
 /// The rules of a ledger that span records, errors first.

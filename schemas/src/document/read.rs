@@ -129,11 +129,18 @@ impl Fields<'_> {
             let stored = match self.values[index].as_ref() {
                 Some(stored) => stored,
                 // An optional closed list added to a table after documents were written (a
-                // vehicle's body type and acquisition kind) takes its default in those documents;
-                // any other absent field is a damaged document.
+                // vehicle's body type and acquisition kind), and the saving-type columns added to
+                // institutions, take their defaults in those documents; any other absent field
+                // is a damaged document.
                 None => {
                     return match (column.kind, column.default_value()) {
                         (FieldKind::Choice(_), Some(default)) => Ok(default),
+                        (_, Some(default))
+                            if self.table == Table::Institutions
+                                && field.starts_with("saving_type_") =>
+                        {
+                            Ok(default)
+                        }
                         _ => Err(DocumentError::MissingField {
                             table: self.table,
                             record_id: self.record_id.to_owned(),
