@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use include_dir::{Dir, include_dir};
 use protocol::{DocumentKey, Verdict};
-use schemas::figures::{self, Figures};
+use schemas::figures::Figures;
 use schemas::records::Record;
 use schemas::returns::StatReturn;
 use schemas::table::Table;
@@ -255,7 +255,7 @@ pub async fn run_demo(directory: &Path) -> Result<(DemoSummary, LocalTree)> {
         let mut raw_figures = Figures::new();
         for ((_, with), records) in &samples {
             if *with == ledger {
-                raw_figures.add(&figures::compute(ledger, DEMO_PERIOD, records, table)?)?;
+                raw_figures.add(&schemas::compute(ledger, DEMO_PERIOD, records, table)?)?;
             }
         }
         let (region_report, region_figures) = root_handle.with_core(|core| {

@@ -315,7 +315,7 @@ fn blocking_rules_of(ledger: Ledger, ledgers: &[Ledger], blocking: &[String]) ->
         .filter(|rule| {
             let owner = ledgers
                 .iter()
-                .find(|other| schemas::ledgers::rule_codes(**other).contains(&rule.as_str()));
+                .find(|other| schemas::ledgers::definition(**other).rule(rule).is_some());
             owner.is_none_or(|owner| *owner == ledger)
         })
         .cloned()

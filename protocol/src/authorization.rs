@@ -9,7 +9,7 @@
 //!   held (and was itself checked), and its figures are exactly the sum of the inputs' figures.
 
 use automerge::{Automerge, ReadDoc};
-use schemas::figures::{self, Figures};
+use schemas::figures::Figures;
 use schemas::{Ledger, Period, coefficients, document};
 use topology::{DivisionCode, Topology};
 
@@ -104,7 +104,7 @@ pub fn check_document(
             version: submission.coefficients_version.clone(),
         }
     })?;
-    let computed = figures::compute(
+    let computed = schemas::compute(
         submission.key.ledger,
         submission.key.period,
         &records,

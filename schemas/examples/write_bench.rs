@@ -90,7 +90,7 @@ fn dispatch_orders(
         let start = DateTime::parse(&format!("2025-{month:02}-{day:02} {hour:02}:00"))?;
         let end = DateTime::parse(&format!("2025-{month:02}-{day:02} {:02}:30", hour + 2))?;
         records.push(Record::from_texts(
-            Table::DispatchOrders,
+            Table::DispatchOrders.spec(),
             &[
                 ("order_id", &format!("PC-2025-{index:07}")),
                 ("plate", plates[index % plates.len()].as_str()),

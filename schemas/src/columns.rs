@@ -531,7 +531,7 @@ impl Row<'_> {
             let value = parse_field(spec, text).map_err(|error| self.record_error(&error))?;
             values.push(value);
         }
-        Record::new(self.map.table, values).map_err(|error| self.record_error(&error))
+        Record::new(self.map.table.spec(), values).map_err(|error| self.record_error(&error))
     }
 }
 

@@ -9,8 +9,10 @@
 //! - [`columns`]: the import column mapping, from header rows and text cells to records.
 //! - [`document`]: the automerge layout of one (owner, ledger, period) document.
 //! - [`coefficients`]: versioned standard-coal coefficient tables, kept as data files.
-//! - [`figures`]: additive consolidated figures, computed from records and added level by level.
-//! - [`ledgers`]: each ledger's tables, cross-record checks, figures and return sheets.
+//! - [`figures`]: additive consolidated figures, added level by level.
+//! - [`findings`]: rules that span records, their registry entries and the findings they report.
+//! - [`vocabulary`]: what a ledger is made of ([`vocabulary::LedgerDefinition`]), knowing no ledger.
+//! - [`ledgers`]: each ledger as one value, and the one place that dispatches to them.
 //! - [`standards`]: official limits kept as versioned tables (room areas, vehicle caps, benchmarks).
 //! - [`returns`]: the statistical return every export format writes.
 //! - [`i18n`]: the language people read; the message catalogues are `locales/<language>.yml`.
@@ -22,6 +24,7 @@ pub mod coefficients;
 pub mod columns;
 pub mod document;
 pub mod figures;
+pub mod findings;
 pub mod i18n;
 pub mod ledger;
 pub mod ledgers;
@@ -30,6 +33,7 @@ pub mod records;
 pub mod returns;
 pub mod standards;
 pub mod table;
+pub mod vocabulary;
 
 pub use coefficients::CoefficientTable;
 pub use columns::{
@@ -37,12 +41,13 @@ pub use columns::{
     resolve_headers,
 };
 pub use document::{DocumentError, DocumentMeta, SCHEMA_VERSION};
-pub use figures::{FigureError, FigureSpec, Figures, catalog, compute};
+pub use figures::{FigureError, FigureSpec, Figures};
 pub use i18n::Language;
 pub use ledger::Ledger;
+pub use ledgers::{catalog, compute};
 pub use period::{Month, Period, PeriodError, PeriodProblem};
 pub use records::{
-    Carrier, ColumnSpec, CreditCode, Date, DateTime, FieldKind, FuelType, Ownership,
+    Carrier, ColumnSpec, CreditCode, Date, DateTime, Field, FieldKind, FuelType, Ownership,
     RECORDS_PER_DOCUMENT_MAX, Record, RecordError, Value, VehicleCategory, VehicleStatus, Vin,
 };
 pub use rust_decimal::Decimal;

@@ -10,7 +10,6 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::ledger::Ledger;
-use crate::ledgers::TableSpec;
 
 /// One kind of record kept in a ledger document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -172,11 +171,6 @@ impl Table {
             Table::EnergyConsumption => "能源资源消费",
             Table::WasteSorting => "垃圾分类",
         }
-    }
-
-    /// The columns, id and rules of the table.
-    pub fn spec(self) -> &'static TableSpec {
-        crate::ledgers::spec(self)
     }
 }
 

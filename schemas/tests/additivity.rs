@@ -13,7 +13,8 @@
 use std::collections::HashSet;
 
 use proptest::prelude::*;
-use schemas::figures::{Figures, compute};
+use schemas::compute;
+use schemas::figures::Figures;
 use schemas::ledgers::{ReturnInput, return_sheets};
 use schemas::records::{CreditCode, FieldKind};
 use schemas::table::tables_of;
@@ -145,7 +146,7 @@ fn node_records(random: &mut Random, node: usize, ledger: Ledger, per_table: u64
                 .collect();
             // Rules within a record (usable within floor, no displacement for a battery
             // vehicle) refuse some draws; another draw is taken.
-            let Ok(record) = Record::from_texts(*table, &pairs) else {
+            let Ok(record) = Record::from_texts(table.spec(), &pairs) else {
                 continue;
             };
             if ids.insert((*table, record.id())) {

@@ -380,7 +380,7 @@ fn an_invalid_record_cannot_be_built_so_never_reaches_a_document() {
         .index_of("quantity")
         .unwrap();
     values[quantity] = Value::Amount(Decimal::NEGATIVE_ONE);
-    let error = Record::new(Table::EnergyConsumption, values).unwrap_err();
+    let error = Record::new(Table::EnergyConsumption.spec(), values).unwrap_err();
     assert_eq!(error.field(), "quantity");
     assert!(error.rule.contains("non-negative"), "{error}");
     assert_eq!(
@@ -445,7 +445,7 @@ fn an_invalid_record_cannot_be_built_so_never_reaches_a_document() {
         let table = record.table();
         let mut values = record.values().to_vec();
         values[table.spec().index_of(field).unwrap()] = value;
-        let error = Record::new(table, values).expect_err(field);
+        let error = Record::new(table.spec(), values).expect_err(field);
         assert_eq!(error.field(), field, "{table}: {error}");
         assert!(
             error.rule.contains(rule_contains),
@@ -464,7 +464,7 @@ fn an_identifier_field_holding_another_kind_of_value_is_refused() {
     let valid = building("B-7", "200");
     let mut values = valid.values().to_vec();
     values[0] = Value::Count(7);
-    let built = Record::new(Table::Buildings, values);
+    let built = Record::new(Table::Buildings.spec(), values);
     assert!(
         built.is_err(),
         "BUG: Record::new accepted Value::Count(7) in the Identifier column building_id: {built:?}"

@@ -41,7 +41,7 @@ fn institution(serial: u32, type_code: &str, area: &str, people: &str, heated: &
         ("heated_area_m2", heated.to_owned()),
     ];
     let texts: Vec<(&str, &str)> = fields.iter().map(|(f, t)| (*f, t.as_str())).collect();
-    Record::from_texts(Table::Institutions, &texts).unwrap()
+    Record::from_texts(Table::Institutions.spec(), &texts).unwrap()
 }
 
 /// A consumption record: serial, month, carrier, quantity, cost.
@@ -54,7 +54,7 @@ fn consumption(serial: u32, month: &str, carrier: &str, quantity: &str, cost: &s
         ("quantity", quantity),
         ("cost_yuan", cost),
     ];
-    Record::from_texts(Table::EnergyConsumption, &texts).unwrap()
+    Record::from_texts(Table::EnergyConsumption.spec(), &texts).unwrap()
 }
 
 /// A waste record: serial, month, category, collected and disposed kg.
@@ -67,7 +67,7 @@ fn waste(serial: u32, month: &str, category: &str, collected: &str, disposed: &s
         ("collected_kg", collected),
         ("disposed_kg", disposed),
     ];
-    Record::from_texts(Table::WasteSorting, &texts).unwrap()
+    Record::from_texts(Table::WasteSorting.spec(), &texts).unwrap()
 }
 
 /// The city's own level: one state organ (serial 4).
@@ -114,7 +114,7 @@ fn county_b_records() -> Vec<Record> {
 
 fn figures_of(records: &[Record]) -> Figures {
     let coefficients = schemas::coefficients::current();
-    schemas::figures::compute(Ledger::Energy, PERIOD, records, coefficients).unwrap()
+    schemas::compute(Ledger::Energy, PERIOD, records, coefficients).unwrap()
 }
 
 /// The figures as (name, value) pairs, in name order.
@@ -805,7 +805,7 @@ fn organ(serial: u32, eligible: &str, in_progress: &str, passed_year: &str) -> R
         ("saving_type_passed_year", passed_year.to_owned()),
     ];
     let texts: Vec<(&str, &str)> = fields.iter().map(|(f, t)| (*f, t.as_str())).collect();
-    Record::from_texts(Table::Institutions, &texts).unwrap()
+    Record::from_texts(Table::Institutions.spec(), &texts).unwrap()
 }
 
 /// The city's own level: 2 of 3 eligible organs created (2021, 2025), one not eligible.
@@ -996,7 +996,7 @@ fn saving_type_cells_that_disagree_are_refused_by_the_row_rules() {
             ("saving_type_in_progress", in_progress),
             ("saving_type_passed_year", year),
         ];
-        Record::from_texts(Table::Institutions, &fields).map_err(|error| error.field())
+        Record::from_texts(Table::Institutions.spec(), &fields).map_err(|error| error.field())
     };
     assert!(texts("01", "是", "否", "2023").is_ok());
     assert!(texts("024", "否", "否", "").is_ok());

@@ -68,7 +68,7 @@ fn records(text: &str) -> Vec<Record> {
             Table::RentalIncome => vec![("rented_floor_m2", "800")],
             _ => vec![],
         });
-        records.push(Record::from_texts(*table, &texts).unwrap());
+        records.push(Record::from_texts(table.spec(), &texts).unwrap());
     }
     records
 }
@@ -150,7 +150,7 @@ fn xixia_records() -> Vec<Record> {
 }
 
 fn figures_of(records: &[Record]) -> Figures {
-    schemas::figures::compute(
+    schemas::compute(
         Ledger::OfficeSpace,
         period(),
         records,

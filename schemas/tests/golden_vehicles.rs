@@ -32,7 +32,7 @@ fn division(code: &str) -> DivisionCode {
 }
 
 fn compute(records: &[Record]) -> Figures {
-    schemas::figures::compute(Ledger::Vehicles, period(), records, coefficients::current()).unwrap()
+    schemas::compute(Ledger::Vehicles, period(), records, coefficients::current()).unwrap()
 }
 
 /// Asserts that the figures are exactly the listed ones, nothing more.

@@ -43,7 +43,10 @@ fn valid_rows_of_every_table_parse_in_both_header_languages() {
             .iter()
             .map(|(field, cell)| (*field, cell.as_str()))
             .collect();
-        assert_eq!(Record::from_texts(table, &by_field).unwrap(), english);
+        assert_eq!(
+            Record::from_texts(table.spec(), &by_field).unwrap(),
+            english
+        );
         english.validate().unwrap();
     }
 }
@@ -496,7 +499,7 @@ fn the_same_rules_hold_for_records_built_from_texts() {
             .zip(&row)
             .map(|(column, cell)| (column.field, cell.as_str()))
             .collect();
-        let error = Record::from_texts(case.table, &texts).expect_err(case.what);
+        let error = Record::from_texts(case.table.spec(), &texts).expect_err(case.what);
         assert_eq!(error.field(), case.field, "{}: {error}", case.what);
         assert!(
             error.rule.contains(case.rule_contains),

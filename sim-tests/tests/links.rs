@@ -434,7 +434,7 @@ fn a_county_that_signs_records_breaking_a_ledger_rule_is_refused() {
         .expect("the sample data has buildings");
     let too_large = (building.amount("floor_area_m2") + schemas::Decimal::ONE).to_string();
     let space = schemas::Record::from_texts(
-        schemas::table::Table::OfficeSpaces,
+        schemas::table::Table::OfficeSpaces.spec(),
         &[
             ("building_id", building.text("building_id")),
             ("category", "office"),
@@ -448,8 +448,7 @@ fn a_county_that_signs_records_breaking_a_ledger_rule_is_refused() {
     document::write_records(&mut draft, &[space], 2_000).unwrap();
     let records = document::read_records(&draft).unwrap();
     let table = schemas::coefficients::current();
-    let figures =
-        schemas::figures::compute(Ledger::OfficeSpace, SAMPLE_PERIOD, &records, table).unwrap();
+    let figures = schemas::compute(Ledger::OfficeSpace, SAMPLE_PERIOD, &records, table).unwrap();
     let submission = Submission {
         key,
         heads: Submission::heads_from(&draft.get_heads()),

@@ -553,7 +553,7 @@ fn a_warning_the_return_lists_as_blocking_refuses_the_submission() {
     let mut county = memory_core(&topology, county_code);
     let credit = schemas::CreditCode::with_check_digit("11640104MB0000001").unwrap();
     let dangerous = schemas::Record::from_texts(
-        schemas::table::Table::Buildings,
+        schemas::table::Table::Buildings.spec(),
         &[
             ("building_id", "B-9"),
             ("name", "老办公楼"),
@@ -607,7 +607,7 @@ fn a_warning_the_return_lists_as_blocking_refuses_the_submission() {
         2
     );
     let changed = schemas::Record::from_texts(
-        schemas::table::Table::Buildings,
+        schemas::table::Table::Buildings.spec(),
         &[
             ("building_id", "B-10"),
             ("name", "新办公楼"),

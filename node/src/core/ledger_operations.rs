@@ -8,7 +8,7 @@ use schemas::ledgers::CheckContext;
 use schemas::records::Record;
 use schemas::returns::{Finding, Severity};
 use schemas::table::Table;
-use schemas::{Ledger, Period, coefficients, document, figures};
+use schemas::{Ledger, Period, coefficients, document};
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, CoreError, NodeCore};
@@ -264,7 +264,7 @@ impl NodeCore {
                     .into_owned(),
                 }
             })?;
-        let figures = figures::compute(ledger, period, &records, table).map_err(|error| {
+        let figures = schemas::compute(ledger, period, &records, table).map_err(|error| {
             CoreError::Figures {
                 key,
                 reason: error.to_string(),

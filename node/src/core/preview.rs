@@ -8,7 +8,7 @@ use schemas::document::{self, Confirmation};
 use schemas::figures::Figures;
 use schemas::records::Record;
 use schemas::returns::{Finding, Severity};
-use schemas::{Ledger, Period, coefficients, figures};
+use schemas::{Ledger, Period, coefficients};
 use serde::{Deserialize, Serialize};
 
 use super::ledger_operations::SubmitOutcome;
@@ -104,7 +104,7 @@ impl NodeCore {
             .and_then(|definition| coefficients::by_version(&definition.coefficients_version))
             .unwrap_or_else(coefficients::current);
         let figures =
-            figures::compute(ledger, period, &checked.records, table).map_err(|error| {
+            schemas::compute(ledger, period, &checked.records, table).map_err(|error| {
                 CoreError::Figures {
                     key,
                     reason: error.to_string(),

@@ -635,11 +635,11 @@ pub struct ReturnTerms {
 /// Refuses a blocking rule that is not in the ledger's rule registry, listing every rule it has:
 /// a typo would otherwise block nothing, silently.
 fn check_blocking_rules(ledger: Ledger, blocking_rules: &[String]) -> Result<(), CoreError> {
-    let known = schemas::ledgers::rule_codes(ledger);
+    let registry = schemas::ledgers::definition(ledger);
     let unknown: Vec<&str> = blocking_rules
         .iter()
         .map(String::as_str)
-        .filter(|rule| !known.contains(rule))
+        .filter(|rule| registry.rule(rule).is_none())
         .collect();
     if unknown.is_empty() {
         return Ok(());
@@ -649,7 +649,7 @@ fn check_blocking_rules(ledger: Ledger, blocking_rules: &[String]) -> Result<(),
             "node.core.reason.unknown_blocking_rule",
             rules = unknown.join(", "),
             ledger = ledger,
-            known = known.join(", ")
+            known = schemas::ledgers::rules_named(ledger, schemas::Language::current().code())
         )
         .into_owned(),
     })

@@ -220,7 +220,7 @@ impl RowParser<'_> {
         if !clean {
             return None;
         }
-        let record = match Record::new(table, values) {
+        let record = match Record::new(table.spec(), values) {
             Ok(record) => record,
             Err(error) => {
                 let (column, cell) = self.cell_of(error.field, cells);

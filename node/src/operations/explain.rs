@@ -35,7 +35,7 @@ impl Operation for ExplainRequest {
         core: &mut NodeCore,
         _context: &Context<'_>,
     ) -> Result<ExplainView, OperationError> {
-        if !schemas::figures::catalog(self.ledger)
+        if !schemas::catalog(self.ledger)
             .iter()
             .any(|spec| spec.name == self.figure)
         {

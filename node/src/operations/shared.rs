@@ -1,7 +1,8 @@
 //! Pieces several answers share: a node and a figure as people see them.
 
 use schemas::Ledger;
-use schemas::figures::{Figures, catalog};
+use schemas::catalog;
+use schemas::figures::Figures;
 use serde::{Deserialize, Serialize};
 use topology::{DivisionCode, Topology};
 

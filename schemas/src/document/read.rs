@@ -111,7 +111,7 @@ impl Fields<'_> {
         for (index, column) in spec.columns.iter().enumerate() {
             values.push(self.value(index, column)?);
         }
-        Record::new(self.table, values).map_err(|source| DocumentError::InvalidRecord {
+        Record::new(self.table.spec(), values).map_err(|source| DocumentError::InvalidRecord {
             table: self.table,
             record_id: self.record_id.to_owned(),
             field: source.field(),

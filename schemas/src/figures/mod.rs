@@ -21,11 +21,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 use crate::Decimal;
-use crate::coefficients::{CoefficientTable, STANDARD_COAL_DECIMAL_PLACES};
+use crate::coefficients::STANDARD_COAL_DECIMAL_PLACES;
 use crate::i18n::{display_in_current_language, shown};
 use crate::ledger::Ledger;
-use crate::period::Period;
-use crate::records::{RECORDS_PER_DOCUMENT_MAX, Record, RecordError};
+use crate::records::{RECORDS_PER_DOCUMENT_MAX, RecordError};
 use crate::table::Table;
 
 /// Most decimal places a figure may have: the per-record standard coal is rounded to
@@ -494,12 +493,6 @@ impl FigureSpec {
     }
 }
 
-/// The figures of a ledger in report order, with labels and units; [`compute`] yields only these
-/// names (those that are not zero).
-pub fn catalog(ledger: Ledger) -> Vec<FigureSpec> {
-    crate::ledgers::catalog(ledger)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Computation.
 
@@ -530,7 +523,8 @@ impl Sums {
         self.add(name, Decimal::ONE);
     }
 
-    pub(crate) fn into_figures(self) -> Result<Figures, FigureError> {
+    /// The figures the sums make, refused when a sum left the bounds of figures.
+    pub fn into_figures(self) -> Result<Figures, FigureError> {
         let mut figures = Figures::new();
         for (name, value) in self.values {
             figures.set(&name, value).map_err(|error| match error {
@@ -540,47 +534,6 @@ impl Sums {
         }
         Ok(figures)
     }
-}
-
-/// Computes the figures of one ledger from its records with a coefficient table. Records of other
-/// ledgers, invalid records and more than [`RECORDS_PER_DOCUMENT_MAX`] records are refused.
-pub fn compute(
-    ledger: Ledger,
-    period: Period,
-    records: &[Record],
-    coefficients: &CoefficientTable,
-) -> Result<Figures, FigureError> {
-    if records.len() > RECORDS_PER_DOCUMENT_MAX {
-        return Err(FigureError::TooManyRecords {
-            count: records.len(),
-        });
-    }
-    for (record_index, record) in records.iter().enumerate() {
-        let table = record.table();
-        if table.ledger() != ledger {
-            return Err(FigureError::WrongLedger {
-                record_index,
-                table,
-                ledger,
-            });
-        }
-        record
-            .validate()
-            .map_err(|source| FigureError::InvalidRecord {
-                record_index,
-                table,
-                record_id: record.id(),
-                field: source.field(),
-                source,
-            })?;
-    }
-    let mut sums = Sums::default();
-    let context = crate::ledgers::FigureContext {
-        period,
-        coefficients,
-    };
-    crate::ledgers::compute(ledger, records, &context, &mut sums);
-    sums.into_figures()
 }
 
 #[cfg(test)]
@@ -747,7 +700,7 @@ mod tests {
     #[test]
     fn every_catalog_name_is_well_formed_and_unique() {
         for ledger in Ledger::ALL {
-            let specs = catalog(ledger);
+            let specs = crate::ledgers::catalog(ledger);
             let mut names: Vec<&str> = specs.iter().map(|spec| spec.name.as_str()).collect();
             assert!(names.iter().all(|name| is_figure_name(name)));
             assert!(names.iter().all(|name| name.starts_with(ledger.slug())));

@@ -1,7 +1,9 @@
 //! The typed records of the three ledgers and the rules each record must obey.
 //!
-//! A [`Record`] is one row of one table: the table's [`TableSpec`] (in [`crate::ledgers`]) lists
-//! its columns, and the record holds one typed [`Value`] per column. Records arrive from imported
+//! A [`Record`] is one row of one table: the table's [`TableSpec`] (defined by its ledger, in
+//! [`crate::ledgers`]) lists its columns, and the record holds that spec and one typed [`Value`] per
+//! column. Code reads a field through a typed [`Field`] handle ([`handle`]), so a field name or kind
+//! that is not the table's is a compile error. Records arrive from imported
 //! rows ([`crate::columns`]), from documents ([`crate::document`]) or from code
 //! ([`Record::from_texts`]); every path parses text with [`FieldKind::parse`] into value types that
 //! cannot be malformed ([`CreditCode`], [`Plate`], [`Vin`], [`Date`], [`DateTime`], [`Month`], the
@@ -9,6 +11,7 @@
 
 pub mod amount;
 pub mod field;
+pub mod handle;
 pub mod kinds;
 pub mod values;
 
@@ -20,6 +23,7 @@ pub use amount::{
     parse_amount,
 };
 pub use field::{COUNT_MAX, Choice, ChoiceList, ColumnSpec, FieldKind, Value};
+pub use handle::Field;
 pub use kinds::{
     AcquisitionKind, BodyType, Carrier, FuelType, InstitutionType, Ownership, Registration,
     SafetyGrade, SpaceCategory, SpaceDisposalMethod, SpaceStatus, UnknownName, VehicleCategory,
@@ -148,18 +152,78 @@ impl RecordError {
     }
 }
 
-/// A record of any table: one typed value per column of the table, in column order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A table: its columns, which of them make up a record's id, which one dates a record within its
+/// document's period, and the rules that span the fields of one record. Each ledger defines its
+/// tables' specs; a record holds the spec of its table.
+#[derive(Debug)]
+pub struct TableSpec {
+    /// The table.
+    pub table: Table,
+    /// The columns, in template order.
+    pub columns: &'static [ColumnSpec],
+    /// The fields whose canonical texts, joined with `/`, make the record's id. Identifiers among
+    /// several id fields may not contain `/`.
+    pub id_fields: &'static [&'static str],
+    /// The field (a month, date or date-time) that must lie in the document's period, for records
+    /// of a period; `None` for standing records such as buildings.
+    pub dated_by: Option<&'static str>,
+    /// The rules that span the fields of one record (such as usable area within floor area).
+    pub rule: fn(&Record) -> Result<(), RecordError>,
+}
+
+impl TableSpec {
+    /// The position of a field among the columns.
+    pub fn index_of(&self, field: &str) -> Option<usize> {
+        self.columns.iter().position(|column| column.field == field)
+    }
+
+    /// The column of a field.
+    pub fn column(&self, field: &str) -> Option<&'static ColumnSpec> {
+        self.columns.iter().find(|column| column.field == field)
+    }
+
+    /// Whether a field is part of the record id.
+    pub fn is_id_field(&self, field: &str) -> bool {
+        self.id_fields.contains(&field)
+    }
+}
+
+/// The rule of a table without rules that span fields.
+pub fn no_rule(_: &Record) -> Result<(), RecordError> {
+    Ok(())
+}
+
+/// A record of any table: its table's spec and one typed value per column of the table, in column
+/// order.
+#[derive(Clone)]
 pub struct Record {
-    table: Table,
+    spec: &'static TableSpec,
     values: Vec<Value>,
+}
+
+impl PartialEq for Record {
+    fn eq(&self, other: &Self) -> bool {
+        self.spec.table == other.spec.table && self.values == other.values
+    }
+}
+
+impl Eq for Record {}
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Record")
+            .field("table", &self.spec.table)
+            .field("values", &self.values)
+            .finish()
+    }
 }
 
 impl Record {
     /// Builds a record from its values in column order, checking that each value is of its column's
     /// kind and that the record obeys its table's rules.
-    pub fn new(table: Table, values: Vec<Value>) -> Result<Self, RecordError> {
-        let spec = table.spec();
+    pub fn new(spec: &'static TableSpec, values: Vec<Value>) -> Result<Self, RecordError> {
+        let table = spec.table;
         if values.len() != spec.columns.len() {
             return Err(RecordError::new(
                 spec.columns.first().map_or("", |column| column.field),
@@ -171,15 +235,18 @@ impl Record {
                 ),
             ));
         }
-        let record = Self { table, values };
+        let record = Self { spec, values };
         record.validate()?;
         Ok(record)
     }
 
     /// Builds a record from texts by field name, parsed as an imported cell would be; a field not
     /// given takes its column's default, or is refused when the column is required.
-    pub fn from_texts(table: Table, texts: &[(&str, &str)]) -> Result<Self, RecordError> {
-        let spec = table.spec();
+    pub fn from_texts(
+        spec: &'static TableSpec,
+        texts: &[(&str, &str)],
+    ) -> Result<Self, RecordError> {
+        let table = spec.table;
         if let Some((field, _)) = texts
             .iter()
             .find(|(field, _)| !spec.columns.iter().any(|column| column.field == *field))
@@ -201,40 +268,45 @@ impl Record {
                 .map(|(_, text)| text.trim());
             values.push(parse_field(column, text)?);
         }
-        Self::new(table, values)
+        Self::new(spec, values)
     }
 
     /// A copy with one field set from text, checked like a new record.
     pub fn with(&self, field: &str, text: &str) -> Result<Self, RecordError> {
-        let spec = self.table.spec();
+        let spec = self.spec;
         let index = spec.index_of(field).ok_or_else(|| {
             RecordError::new(
                 spec.columns[0].field,
                 t!(
                     "schemas.record.unknown_field",
                     field = shown(field),
-                    table = self.table.named(&current_locale())
+                    table = self.spec.table.named(&current_locale())
                 ),
             )
         })?;
         let mut values = self.values.clone();
         values[index] = parse_field(&spec.columns[index], Some(text.trim()))?;
-        Self::new(self.table, values)
+        Self::new(spec, values)
     }
 
     /// The table the record belongs to.
     pub fn table(&self) -> Table {
-        self.table
+        self.spec.table
+    }
+
+    /// The spec of the record's table.
+    pub fn spec(&self) -> &'static TableSpec {
+        self.spec
     }
 
     /// The ledger the record belongs to.
     pub fn ledger(&self) -> Ledger {
-        self.table.ledger()
+        self.spec.table.ledger()
     }
 
     /// The columns of the record's table with the record's value of each.
     pub fn fields(&self) -> impl Iterator<Item = (&'static ColumnSpec, &Value)> {
-        self.table.spec().columns.iter().zip(&self.values)
+        self.spec.columns.iter().zip(&self.values)
     }
 
     /// The values in column order.
@@ -245,10 +317,10 @@ impl Record {
     /// The value of a field. Code names fields of the tables it reads, which the tests exercise, so
     /// a field missing from the table is a bug and panics.
     pub fn get(&self, field: &str) -> &Value {
-        let spec = self.table.spec();
+        let spec = self.spec;
         match spec.index_of(field) {
             Some(index) => &self.values[index],
-            None => panic!("{field} is not a field of table {}", self.table),
+            None => panic!("{field} is not a field of table {}", self.spec.table),
         }
     }
 
@@ -261,7 +333,7 @@ impl Record {
     pub fn text(&self, field: &str) -> &str {
         match self.get(field) {
             Value::Text(text) => text,
-            other => kind_mismatch(self.table, field, "text", other),
+            other => kind_mismatch(self.spec.table, field, "text", other),
         }
     }
 
@@ -269,7 +341,7 @@ impl Record {
     pub fn amount(&self, field: &str) -> Decimal {
         match self.get(field) {
             Value::Amount(amount) => *amount,
-            other => kind_mismatch(self.table, field, "an amount", other),
+            other => kind_mismatch(self.spec.table, field, "an amount", other),
         }
     }
 
@@ -277,7 +349,7 @@ impl Record {
     pub fn count(&self, field: &str) -> u64 {
         match self.get(field) {
             Value::Count(count) => *count,
-            other => kind_mismatch(self.table, field, "a count", other),
+            other => kind_mismatch(self.spec.table, field, "a count", other),
         }
     }
 
@@ -285,7 +357,7 @@ impl Record {
     pub fn year(&self, field: &str) -> u16 {
         match self.get(field) {
             Value::Year(year) => *year,
-            other => kind_mismatch(self.table, field, "a year", other),
+            other => kind_mismatch(self.spec.table, field, "a year", other),
         }
     }
 
@@ -293,7 +365,7 @@ impl Record {
     pub fn boolean(&self, field: &str) -> bool {
         match self.get(field) {
             Value::Boolean(flag) => *flag,
-            other => kind_mismatch(self.table, field, "a boolean", other),
+            other => kind_mismatch(self.spec.table, field, "a boolean", other),
         }
     }
 
@@ -301,7 +373,7 @@ impl Record {
     pub fn date(&self, field: &str) -> Date {
         match self.get(field) {
             Value::Date(date) => *date,
-            other => kind_mismatch(self.table, field, "a date", other),
+            other => kind_mismatch(self.spec.table, field, "a date", other),
         }
     }
 
@@ -309,7 +381,7 @@ impl Record {
     pub fn date_time(&self, field: &str) -> DateTime {
         match self.get(field) {
             Value::DateTime(time) => *time,
-            other => kind_mismatch(self.table, field, "a date-time", other),
+            other => kind_mismatch(self.spec.table, field, "a date-time", other),
         }
     }
 
@@ -317,7 +389,7 @@ impl Record {
     pub fn month(&self, field: &str) -> Month {
         match self.get(field) {
             Value::Month(month) => *month,
-            other => kind_mismatch(self.table, field, "a month", other),
+            other => kind_mismatch(self.spec.table, field, "a month", other),
         }
     }
 
@@ -325,7 +397,7 @@ impl Record {
     pub fn credit_code(&self, field: &str) -> &CreditCode {
         match self.get(field) {
             Value::CreditCode(code) => code,
-            other => kind_mismatch(self.table, field, "a credit code", other),
+            other => kind_mismatch(self.spec.table, field, "a credit code", other),
         }
     }
 
@@ -333,7 +405,7 @@ impl Record {
     pub fn division(&self, field: &str) -> DivisionCode {
         match self.get(field) {
             Value::Division(code) => *code,
-            other => kind_mismatch(self.table, field, "a division code", other),
+            other => kind_mismatch(self.spec.table, field, "a division code", other),
         }
     }
 
@@ -341,7 +413,7 @@ impl Record {
     pub fn plate(&self, field: &str) -> &Plate {
         match self.get(field) {
             Value::Plate(plate) => plate,
-            other => kind_mismatch(self.table, field, "a plate", other),
+            other => kind_mismatch(self.spec.table, field, "a plate", other),
         }
     }
 
@@ -349,14 +421,14 @@ impl Record {
     pub fn choice(&self, field: &str) -> &'static str {
         match self.get(field) {
             Value::Choice(slug) => slug,
-            other => kind_mismatch(self.table, field, "a choice", other),
+            other => kind_mismatch(self.spec.table, field, "a choice", other),
         }
     }
 
     /// The record's id, unique within its table: the canonical texts of the table's id fields
     /// joined with `/`.
     pub fn id(&self) -> String {
-        let spec = self.table.spec();
+        let spec = self.spec;
         let mut id = String::new();
         for (position, field) in spec.id_fields.iter().enumerate() {
             if position > 0 {
@@ -373,7 +445,7 @@ impl Record {
     /// Checks every value against its column (kinds, bounds, text rules) and the table's rules that
     /// span fields. Records built from text are checked on the way in; this checks them as a whole.
     pub fn validate(&self) -> Result<(), RecordError> {
-        let spec = self.table.spec();
+        let spec = self.spec;
         for (column, value) in spec.columns.iter().zip(&self.values) {
             check_value(
                 column,
@@ -387,7 +459,7 @@ impl Record {
     /// Checks that a record dated within a period lies in the document's period (an energy record's
     /// month, a dispatch order's start). Standing records (buildings, vehicles) always pass.
     pub fn check_period(&self, period: Period) -> Result<(), RecordError> {
-        let spec = self.table.spec();
+        let spec = self.spec;
         let Some(field) = spec.dated_by else {
             return Ok(());
         };
@@ -395,7 +467,7 @@ impl Record {
             Value::Month(month) => *month,
             Value::Date(date) => date.month(),
             Value::DateTime(time) => time.date().month(),
-            other => kind_mismatch(self.table, field, "a date", other),
+            other => kind_mismatch(self.spec.table, field, "a date", other),
         };
         if period.contains(month) {
             Ok(())
@@ -502,7 +574,7 @@ mod tests {
 
     fn building() -> Record {
         Record::from_texts(
-            Table::Buildings,
+            Table::Buildings.spec(),
             &[
                 ("building_id", "B-001"),
                 ("name", "自治区机关综合办公楼"),
@@ -554,13 +626,13 @@ mod tests {
             record.with("building_id", "B/1").unwrap_err().field(),
             "building_id"
         );
-        assert!(Record::from_texts(Table::Buildings, &[("name", "x")]).is_err());
+        assert!(Record::from_texts(Table::Buildings.spec(), &[("name", "x")]).is_err());
     }
 
     #[test]
     fn dated_records_lie_in_their_period() {
         let record = Record::from_texts(
-            Table::EnergyConsumption,
+            Table::EnergyConsumption.spec(),
             &[
                 (
                     "institution_credit_code",

@@ -17,7 +17,6 @@ use topology::DivisionCode;
 use crate::Decimal;
 use crate::figures::Figures;
 use crate::ledger::Ledger;
-use crate::ledgers::ReturnInput;
 use crate::period::Period;
 
 /// Decimal places of a year-on-year change in percent.
@@ -167,34 +166,7 @@ pub struct ReturnRow {
     pub unit: Option<String>,
 }
 
-/// How serious a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// The data cannot be imported or submitted as it is.
-    Error,
-    /// The data is accepted and the finding is listed with the return for review.
-    Warning,
-}
-
-/// A rule broken by a record or a set of records, named so that a clerk can find and fix it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
-    /// Whether the finding refuses the data or is listed for review.
-    pub severity: Severity,
-    /// The document owner the records belong to.
-    pub owner: DivisionCode,
-    /// The table slug of the record, such as `office_rooms`.
-    pub table: String,
-    /// The record's id within its table.
-    pub record_id: String,
-    /// The field the rule is about.
-    pub field: String,
-    /// A short code of the rule, such as `room_over_standard`, for filtering and counting.
-    pub rule: String,
-    /// The whole message, phrased for a clerk.
-    pub message: String,
-}
+pub use crate::findings::{Finding, Severity};
 
 /// The ratio of two totals, rounded half away from zero to `places` decimals, or `None` when the
 /// denominator is zero: ratios are always computed from totals, never averaged.
@@ -467,6 +439,23 @@ pub fn build_indicator_sheet(
         rows,
         totals: None,
     }
+}
+
+/// What a return is built from: the node's consolidated figures and those of each part of it.
+#[derive(Clone, Debug)]
+pub struct ReturnInput<'a> {
+    /// The ledger.
+    pub ledger: Ledger,
+    /// The period.
+    pub period: Period,
+    /// The node's consolidated figures: its own documents and every child's rollup.
+    pub total: &'a Figures,
+    /// The figures of the node's own documents only (本级).
+    pub own_level: &'a Figures,
+    /// Each child's code, name and consolidated figures, in topology order.
+    pub children: &'a [(DivisionCode, String, Figures)],
+    /// The node's consolidated figures for the same period of the previous year, if held.
+    pub previous_year: Option<&'a Figures>,
 }
 
 /// The rows of a by-child sheet: the node's own level (本级) first, then each child.

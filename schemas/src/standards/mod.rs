@@ -19,6 +19,11 @@
 //! negative value, a duplicate key) is refused with a [`StandardTableError`] that names the entry and
 //! the field to fix.
 
+/// Most years a vehicle caps table may give as the replacement age: far above the 8 years of the
+/// 2017 rules, so a larger figure is a typing error rather than a policy. The table file reader
+/// names it when it refuses such a value.
+pub const VEHICLE_REPLACEMENT_YEARS_MAX: u32 = 30;
+
 mod energy_benchmarks;
 mod room_limits;
 mod table_file;
@@ -35,10 +40,7 @@ pub use energy_benchmarks::{
 };
 pub use room_limits::{RoomLimits, RoomRank, room_limits};
 pub use table_file::{ENTRIES_PER_TABLE_MAX, StandardTableError};
-pub use vehicle_caps::{
-    BodyTypeCaps, CategoryCaps, VEHICLE_REPLACEMENT_YEARS_MAX, VehicleCap, VehicleCaps,
-    vehicle_caps,
-};
+pub use vehicle_caps::{BodyTypeCaps, CategoryCaps, VehicleCap, VehicleCaps, vehicle_caps};
 
 /// The division code of the nation in topologies of this project (`topology`'s generator), whose
 /// own level is the central organs.

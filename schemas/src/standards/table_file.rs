@@ -16,7 +16,7 @@ use crate::i18n::{display_in_current_language, shown};
 use crate::records::{AmountError, parse_amount};
 
 use super::Provenance;
-use super::vehicle_caps::VEHICLE_REPLACEMENT_YEARS_MAX;
+use super::VEHICLE_REPLACEMENT_YEARS_MAX;
 
 /// Most entries a list of a table may hold. The real lists have fewer than thirty entries and are
 /// searched by scanning; a longer list is a broken file, not a standard.

@@ -17,11 +17,8 @@ use crate::Decimal;
 use crate::records::{BodyType, VehicleCategory};
 
 use super::Provenance;
+use super::VEHICLE_REPLACEMENT_YEARS_MAX;
 use super::table_file::{Entry, StandardTableError, load_embedded, parse_document};
-
-/// Most years a table may give as the replacement age: far above the 8 years of the 2017 rules, so a
-/// larger figure is a typing error rather than a policy.
-pub const VEHICLE_REPLACEMENT_YEARS_MAX: u32 = 30;
 
 /// The table shipped in the binary: file name and text.
 const EMBEDDED_TABLE: (&str, &str) = (

@@ -38,7 +38,7 @@ pub fn credit(serial: u32) -> String {
 
 /// A record from texts by field, which must be valid.
 pub fn record(table: Table, texts: &[(&str, &str)]) -> Record {
-    Record::from_texts(table, texts).unwrap_or_else(|error| {
+    Record::from_texts(table.spec(), texts).unwrap_or_else(|error| {
         panic!(
             "sample {table} record is invalid: {} {error}",
             error.field()

@@ -72,7 +72,7 @@ pub fn vehicle_with(row: &str, more: &[(&str, &str)]) -> Record {
         ("status", status),
     ];
     let texts = [&texts[..], more].concat();
-    Record::from_texts(Table::Vehicles, &texts).unwrap()
+    Record::from_texts(Table::Vehicles.spec(), &texts).unwrap()
 }
 
 /// A quota from "institution category quota".
@@ -84,7 +84,7 @@ pub fn quota(row: &str) -> Record {
         ("category", category),
         ("quota", quota),
     ];
-    Record::from_texts(Table::VehicleQuotas, &texts).unwrap()
+    Record::from_texts(Table::VehicleQuotas.spec(), &texts).unwrap()
 }
 
 /// A dispatch order from "order_id plate start_date start_time end_date end_time distance_km".
@@ -106,7 +106,7 @@ pub fn order(row: &str) -> Record {
         ("purpose", "公务出行"),
         ("distance_km", distance_km),
     ];
-    Record::from_texts(Table::DispatchOrders, &texts).unwrap()
+    Record::from_texts(Table::DispatchOrders.spec(), &texts).unwrap()
 }
 
 /// Running costs of one month from "plate month distance_km odometer_km" followed by the costs
@@ -125,7 +125,7 @@ pub fn cost(row: &str) -> Record {
         .iter()
         .map(|(field, text)| (field.as_str(), *text))
         .collect();
-    Record::from_texts(Table::VehicleCosts, &texts).unwrap()
+    Record::from_texts(Table::VehicleCosts.spec(), &texts).unwrap()
 }
 
 /// A disposal from "plate method date income_yuan", the income optional.
@@ -135,7 +135,7 @@ pub fn disposal(row: &str) -> Record {
         .zip(row.split_whitespace())
         .collect();
     texts.truncate(4);
-    Record::from_texts(Table::VehicleDisposals, &texts).unwrap()
+    Record::from_texts(Table::VehicleDisposals.spec(), &texts).unwrap()
 }
 
 /// The region's own level: institutions A and B.

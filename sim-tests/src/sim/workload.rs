@@ -264,7 +264,7 @@ impl Model {
     pub fn figures_of(&self, key: &DocumentKey) -> Option<Figures> {
         let acknowledged = self.acknowledged.get(key)?;
         Some(
-            schemas::figures::compute(
+            schemas::compute(
                 key.ledger,
                 key.period,
                 &acknowledged.records,

@@ -295,7 +295,7 @@ async fn explain(
         Err(error) => return super::failure_page(&console, &signed_in, &here, &error).await,
     };
     let frame = Frame::of(&console, &signed_in, &here).await;
-    let label = schemas::figures::catalog(ledger)
+    let label = schemas::catalog(ledger)
         .iter()
         .find(|spec| spec.name == figure)
         .map(|spec| match language {

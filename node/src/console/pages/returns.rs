@@ -66,7 +66,7 @@ async fn show(
             minijinja::context! {
                 slug => ledger.slug(),
                 label => ledger_label(*ledger, signed_in.language),
-                rules => schemas::ledgers::rule_codes(*ledger).join(", "),
+                rules => schemas::ledgers::rules_named(*ledger, signed_in.language.code()),
             }
         })
         .collect();

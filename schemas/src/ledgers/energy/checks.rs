@@ -13,7 +13,7 @@
 //!   after the period's.
 //! - `saving_type_rate_below_target` (warning): of the document's bodies eligible for creation as
 //!   saving-type institutions (节约型机关), the share created (passed the evaluation) by the period's
-//!   year is below the return definition's target ([`CheckOptions`](crate::ledgers::CheckOptions),
+//!   year is below the return definition's target ([`CheckOptions`](crate::vocabulary::CheckOptions),
 //!   70 % by default); the finding names the first eligible body not yet created, and the message
 //!   lists them all.
 //!
@@ -29,23 +29,72 @@ use crate::t;
 
 use crate::Decimal;
 use crate::coefficients::{self, CoefficientTable};
-use crate::ledgers::CheckContext;
+use crate::findings::Rule;
 use crate::period::Period;
 use crate::records::{InstitutionType, Record, WasteCategory};
 use crate::returns::{Finding, Severity, ratio, round};
 use crate::table::Table;
+use crate::vocabulary::CheckContext;
 
 use super::figures::{SAVING_TYPE_RATE_PLACES, record_carrier, record_kgce};
 use super::tables::{SAVING_TYPE_PASSED_YEAR, SavingTypeStatus};
 
-/// Every rule code these checks emit; each has its text `rules.<code>` in the catalogues.
-pub const RULE_CODES: &[&str] = &[
+/// `unknown_institution`: 单位不在公共机构表中.
+pub const UNKNOWN_INSTITUTION: Rule = Rule::at_submit(
     "unknown_institution",
+    Severity::Error,
+    "单位不在公共机构表中",
+    "rules.unknown_institution",
+);
+
+/// `year_on_year_needs_note`: 同比变化超限且未说明.
+pub const YEAR_ON_YEAR_NEEDS_NOTE: Rule = Rule::at_submit(
     "year_on_year_needs_note",
+    Severity::Error,
+    "同比变化超限且未说明",
+    "rules.year_on_year_needs_note",
+);
+
+/// `year_on_year_change`: 同比变化超限.
+pub const YEAR_ON_YEAR_CHANGE: Rule = Rule::at_submit(
     "year_on_year_change",
+    Severity::Warning,
+    "同比变化超限",
+    "rules.year_on_year_change",
+);
+
+/// `intensity_far_from_benchmark`: 能耗强度远离基准值.
+pub const INTENSITY_FAR_FROM_BENCHMARK: Rule = Rule::at_import(
     "intensity_far_from_benchmark",
+    Severity::Warning,
+    "能耗强度远离基准值",
+    "rules.intensity_far_from_benchmark",
+);
+
+/// `saving_type_year_after_period`: 通过评价年份晚于报告期.
+pub const SAVING_TYPE_YEAR_AFTER_PERIOD: Rule = Rule::at_import(
     "saving_type_year_after_period",
+    Severity::Error,
+    "通过评价年份晚于报告期",
+    "rules.saving_type_year_after_period",
+);
+
+/// `saving_type_rate_below_target`: 节约型机关创建率低于目标.
+pub const SAVING_TYPE_RATE_BELOW_TARGET: Rule = Rule::at_import(
     "saving_type_rate_below_target",
+    Severity::Warning,
+    "节约型机关创建率低于目标",
+    "rules.saving_type_rate_below_target",
+);
+
+/// The rule registry of the ledger: every rule these checks report.
+pub const RULES: &[Rule] = &[
+    UNKNOWN_INSTITUTION,
+    YEAR_ON_YEAR_NEEDS_NOTE,
+    YEAR_ON_YEAR_CHANGE,
+    INTENSITY_FAR_FROM_BENCHMARK,
+    SAVING_TYPE_YEAR_AFTER_PERIOD,
+    SAVING_TYPE_RATE_BELOW_TARGET,
 ];
 
 /// The tables of the ledger in spec order, which orders the findings.
@@ -59,7 +108,17 @@ const TABLE_ORDER: [Table; 3] = [
 const INSTITUTION_FIELD: &str = "institution_credit_code";
 
 /// Checks the records of one document of the energy ledger.
-pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
+pub fn check(
+    records: &[Record],
+    context: &CheckContext<'_>,
+    findings: &mut crate::findings::Findings,
+) {
+    for finding in check_list(records, context) {
+        findings.push_built(finding);
+    }
+}
+
+fn check_list(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
     let institutions: BTreeMap<String, &Record> = records
         .iter()
         .filter(|record| record.table() == Table::Institutions)
@@ -101,7 +160,7 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
                 Severity::Error,
                 institution,
                 SAVING_TYPE_PASSED_YEAR,
-                "saving_type_year_after_period",
+                &SAVING_TYPE_YEAR_AFTER_PERIOD,
                 t!(
                     "rules.saving_type_year_after_period",
                     institution = describe_institution(institution),
@@ -160,13 +219,14 @@ fn finding(
     severity: Severity,
     record: &Record,
     field: &str,
-    rule: &str,
+    rule: &Rule,
     message: String,
     context: &CheckContext<'_>,
 ) -> Finding {
     debug_assert!(
-        RULE_CODES.contains(&rule),
-        "rule {rule} is not in RULE_CODES"
+        RULES.iter().any(|known| known.code == rule.code),
+        "rule {} is not in RULES",
+        rule.code
     );
     Finding {
         severity,
@@ -174,7 +234,7 @@ fn finding(
         table: record.table().slug().to_owned(),
         record_id: record.id(),
         field: field.to_owned(),
-        rule: rule.to_owned(),
+        rule: rule.code.to_owned(),
         message,
     }
 }
@@ -218,7 +278,7 @@ fn unknown_institution(record: &Record, context: &CheckContext<'_>) -> Finding {
         Severity::Error,
         record,
         INSTITUTION_FIELD,
-        "unknown_institution",
+        &UNKNOWN_INSTITUTION,
         t!("rules.unknown_institution", record = what, code = code).into_owned(),
         context,
     )
@@ -263,7 +323,7 @@ fn year_on_year(
             Severity::Error,
             institution,
             "note",
-            "year_on_year_needs_note",
+            &YEAR_ON_YEAR_NEEDS_NOTE,
             t!("rules.year_on_year_needs_note", facts = facts).into_owned(),
             context,
         )
@@ -272,7 +332,7 @@ fn year_on_year(
             Severity::Warning,
             institution,
             "note",
-            "year_on_year_change",
+            &YEAR_ON_YEAR_CHANGE,
             t!("rules.year_on_year_change", facts = facts, note = note).into_owned(),
             context,
         )
@@ -315,7 +375,7 @@ fn saving_type_rate(
         Severity::Warning,
         first,
         SAVING_TYPE_PASSED_YEAR,
-        "saving_type_rate_below_target",
+        &SAVING_TYPE_RATE_BELOW_TARGET,
         t!(
             "rules.saving_type_rate_below_target",
             eligible = eligible,
@@ -379,7 +439,7 @@ fn far_from_benchmark(
             Severity::Warning,
             institution,
             field,
-            "intensity_far_from_benchmark",
+            &INTENSITY_FAR_FROM_BENCHMARK,
             t!(
                 "rules.intensity_far_from_benchmark",
                 institution = describe_institution(institution),
@@ -419,7 +479,7 @@ mod tests {
 
     fn institution(serial: u32, type_code: &str, note: &str) -> Record {
         Record::from_texts(
-            Table::Institutions,
+            Table::Institutions.spec(),
             &[
                 ("institution_credit_code", &code(serial)),
                 ("name", "机构"),
@@ -434,7 +494,7 @@ mod tests {
 
     fn electricity(serial: u32, month: &str, kwh: &str) -> Record {
         Record::from_texts(
-            Table::EnergyConsumption,
+            Table::EnergyConsumption.spec(),
             &[
                 ("institution_credit_code", &code(serial)),
                 ("month", month),
@@ -465,14 +525,22 @@ mod tests {
             electricity(1, "2025-03", "130000"),
         ];
         let previous = [electricity(1, "2024-03", "100000")];
-        let findings = check(&records, &context(Period::Month(2025, 3), Some(&previous)));
+        let findings = crate::ledgers::check(
+            crate::Ledger::Energy,
+            &records,
+            &context(Period::Month(2025, 3), Some(&previous)),
+        );
         assert_eq!(findings, []);
         // 130,001 kWh is beyond +30%.
         let records = [
             institution(1, "026", ""),
             electricity(1, "2025-03", "130001"),
         ];
-        let findings = check(&records, &context(Period::Month(2025, 3), Some(&previous)));
+        let findings = crate::ledgers::check(
+            crate::Ledger::Energy,
+            &records,
+            &context(Period::Month(2025, 3), Some(&previous)),
+        );
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].rule, "year_on_year_needs_note");
         assert!(
@@ -490,7 +558,11 @@ mod tests {
         ];
         // Only February of the previous year is at hand: nothing to compare March with.
         let previous = [electricity(1, "2024-02", "10")];
-        let findings = check(&records, &context(Period::Month(2025, 3), Some(&previous)));
+        let findings = crate::ledgers::check(
+            crate::Ledger::Energy,
+            &records,
+            &context(Period::Month(2025, 3), Some(&previous)),
+        );
         assert_eq!(findings, []);
     }
 
@@ -501,10 +573,18 @@ mod tests {
         // No consumption at all: 0 kgce/m2 is below any benchmark, but only a year is judged.
         let records = [institution(1, "026", "")];
         assert_eq!(
-            check(&records, &context(Period::Quarter(2025, 1), None)),
+            crate::ledgers::check(
+                crate::Ledger::Energy,
+                &records,
+                &context(Period::Quarter(2025, 1), None)
+            ),
             []
         );
-        let findings = check(&records, &context(Period::Year(2025), None));
+        let findings = crate::ledgers::check(
+            crate::Ledger::Energy,
+            &records,
+            &context(Period::Year(2025), None),
+        );
         let fields: Vec<&str> = findings
             .iter()
             .map(|finding| finding.field.as_str())

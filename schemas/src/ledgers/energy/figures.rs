@@ -31,10 +31,10 @@ use std::collections::BTreeMap;
 
 use crate::coefficients::{CoefficientTable, STANDARD_COAL_DECIMAL_PLACES};
 use crate::figures::{FigureSpec, Sums, sub_name};
-use crate::ledgers::FigureContext;
 use crate::period::{Period, YEAR_MAX};
 use crate::records::{Carrier, InstitutionType, Record, WasteCategory};
 use crate::table::Table;
+use crate::vocabulary::FigureContext;
 use crate::{Decimal, Language};
 
 use super::tables::{SAVING_TYPE_FIRST_YEAR, SavingTypeStatus};
@@ -492,8 +492,9 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::figures::{Figures, compute as compute_figures};
+    use crate::figures::Figures;
     use crate::ledger::Ledger;
+    use crate::ledgers::compute as compute_figures;
     use crate::period::Period;
     use crate::records::CreditCode;
 
@@ -512,7 +513,7 @@ mod tests {
             let credit_code = code(index as u32 + 1);
             records.push(
                 Record::from_texts(
-                    Table::Institutions,
+                    Table::Institutions.spec(),
                     &[
                         ("institution_credit_code", &credit_code),
                         ("name", "机构"),
@@ -538,7 +539,7 @@ mod tests {
             for carrier in Carrier::ALL {
                 records.push(
                     Record::from_texts(
-                        Table::EnergyConsumption,
+                        Table::EnergyConsumption.spec(),
                         &[
                             ("institution_credit_code", &credit_code),
                             ("month", "2025-03"),
@@ -553,7 +554,7 @@ mod tests {
             for category in WasteCategory::ALL {
                 records.push(
                     Record::from_texts(
-                        Table::WasteSorting,
+                        Table::WasteSorting.spec(),
                         &[
                             ("institution_credit_code", &credit_code),
                             ("month", "2025-03"),
@@ -572,7 +573,7 @@ mod tests {
     /// An eligible state organ that passed the evaluation in `passed_year` (empty: not passed).
     fn saving_type_organ(serial: u32, passed_year: &str, in_progress: &str) -> Record {
         Record::from_texts(
-            Table::Institutions,
+            Table::Institutions.spec(),
             &[
                 ("institution_credit_code", &code(serial)),
                 ("name", "机关"),
@@ -619,7 +620,7 @@ mod tests {
     fn the_catalog_fits_the_caps_of_figure_sets_with_room_to_spare() {
         // A rollup carries one ledger's figures; the caps must hold every name with room to grow.
         for ledger in Ledger::ALL {
-            let names = crate::figures::catalog(ledger).len();
+            let names = crate::catalog(ledger).len();
             assert!(
                 names * 2 <= crate::figures::FIGURE_NAMES_MAX,
                 "{ledger}: {names} figures"
@@ -660,7 +661,7 @@ mod tests {
     fn standard_coal_is_rounded_per_record() {
         let record = |carrier: &str, quantity: &str| {
             Record::from_texts(
-                Table::EnergyConsumption,
+                Table::EnergyConsumption.spec(),
                 &[
                     ("institution_credit_code", &code(1)),
                     ("month", "2025-03"),

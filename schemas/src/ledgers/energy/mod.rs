@@ -10,3 +10,21 @@ pub mod checks;
 pub mod figures;
 pub mod report;
 pub mod tables;
+
+use crate::ledger::Ledger;
+use crate::vocabulary::LedgerDefinition;
+
+/// The ledger as one value: its tables, its rule registry, checks, figures and return sheets.
+pub static DEFINITION: LedgerDefinition = LedgerDefinition {
+    ledger: Ledger::Energy,
+    tables: &[
+        &tables::INSTITUTIONS,
+        &tables::ENERGY_CONSUMPTION,
+        &tables::WASTE_SORTING,
+    ],
+    rules: checks::RULES,
+    check: checks::check,
+    figures: figures::compute,
+    catalog: figures::catalog,
+    sheets: report::sheets,
+};

@@ -29,8 +29,8 @@
 
 use crate::Decimal;
 use crate::figures::{FIGURE_DECIMAL_PLACES_MAX, Figures};
-use crate::ledgers::ReturnInput;
 use crate::records::{Carrier, InstitutionType, WasteCategory};
+use crate::returns::ReturnInput;
 use crate::returns::{
     ColumnDef, IndicatorDef, Measure, ReturnSheet, RowDimension, RowSource, build_by_child_sheet,
     build_indicator_sheet, build_sheet, round,

@@ -6,11 +6,11 @@
 //! forms without them still import (a body then counts as not eligible). [`SavingTypeStatus`]
 //! reads them as one status: not eligible, 未创建, 创建中, or 已通过评价 in a year.
 
-use crate::ledgers::{TableSpec, no_rule};
 use crate::period::YEAR_MAX;
 use crate::records::{
     Carrier, ColumnSpec, FieldKind, InstitutionType, Record, RecordError, WasteCategory,
 };
+use crate::records::{TableSpec, no_rule};
 use crate::table::Table;
 
 /// The column naming the institution a record is about.

@@ -27,25 +27,90 @@ use std::collections::BTreeMap;
 use crate::t;
 
 use crate::Decimal;
+use crate::findings::{Findings, Rule, Severity};
 use crate::i18n::current_locale;
-use crate::ledgers::CheckContext;
 use crate::records::{Ownership, Record, SafetyGrade, SpaceCategory, SpaceStatus};
-use crate::returns::{Finding, Severity};
 use crate::standards::{StandardLevel, room_limits};
 use crate::table::Table;
+use crate::vocabulary::CheckContext;
 
 use super::figures::room_over_standard;
+use super::tables::fields::*;
 
-/// Every rule code these checks emit; each has its text `rules.<code>` in the catalogues.
-pub const RULE_CODES: &[&str] = &[
+/// `unknown_building`: 建筑不在建筑表中.
+pub const UNKNOWN_BUILDING: Rule = Rule::at_submit(
     "unknown_building",
+    Severity::Error,
+    "建筑不在建筑表中",
+    "rules.unknown_building",
+);
+
+/// `parts_exceed_whole`: 各类用房面积超过建筑面积.
+pub const PARTS_EXCEED_WHOLE: Rule = Rule::at_import(
     "parts_exceed_whole",
+    Severity::Error,
+    "各类用房面积超过建筑面积",
+    "rules.parts_exceed_whole",
+);
+
+/// `rooms_exceed_office_space`: 办公室面积超过办公用房面积.
+pub const ROOMS_EXCEED_OFFICE_SPACE: Rule = Rule::at_import(
     "rooms_exceed_office_space",
+    Severity::Error,
+    "办公室面积超过办公用房面积",
+    "rules.rooms_exceed_office_space",
+);
+
+/// `rented_building_disposal`: 租用或借用的建筑不得处置.
+pub const RENTED_BUILDING_DISPOSAL: Rule = Rule::at_import(
     "rented_building_disposal",
+    Severity::Error,
+    "租用或借用的建筑不得处置",
+    "rules.rented_building_disposal",
+);
+
+/// `rented_building_rental_income`: 租用或借用的建筑不得出租.
+pub const RENTED_BUILDING_RENTAL_INCOME: Rule = Rule::at_import(
     "rented_building_rental_income",
+    Severity::Error,
+    "租用或借用的建筑不得出租",
+    "rules.rented_building_rental_income",
+);
+
+/// `rank_not_of_body_level`: 职级不属于本级机关.
+pub const RANK_NOT_OF_BODY_LEVEL: Rule = Rule::at_import(
     "rank_not_of_body_level",
+    Severity::Error,
+    "职级不属于本级机关",
+    "rules.rank_not_of_body_level",
+);
+
+/// `room_over_standard`: 办公室面积超标.
+pub const ROOM_OVER_STANDARD: Rule = Rule::at_import(
     "room_over_standard",
+    Severity::Warning,
+    "办公室面积超标",
+    "rules.room_over_standard",
+);
+
+/// `dangerous_building`: 危房（D级）.
+pub const DANGEROUS_BUILDING: Rule = Rule::at_import(
     "dangerous_building",
+    Severity::Warning,
+    "危房（D级）",
+    "rules.dangerous_building",
+);
+
+/// The rule registry of the ledger: every rule these checks report.
+pub const RULES: &[Rule] = &[
+    UNKNOWN_BUILDING,
+    PARTS_EXCEED_WHOLE,
+    ROOMS_EXCEED_OFFICE_SPACE,
+    RENTED_BUILDING_DISPOSAL,
+    RENTED_BUILDING_RENTAL_INCOME,
+    RANK_NOT_OF_BODY_LEVEL,
+    ROOM_OVER_STANDARD,
+    DANGEROUS_BUILDING,
 ];
 
 /// What the records of a document add up to for one building.
@@ -62,38 +127,21 @@ struct BuildingParts {
 }
 
 /// Checks the records of one office space document against the rules that span records.
-pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
+pub fn check(records: &[Record], context: &CheckContext<'_>, findings: &mut Findings) {
     let buildings: BTreeMap<&str, &Record> = records
         .iter()
         .filter(|record| record.table() == Table::Buildings)
-        .map(|building| (building.text("building_id"), building))
+        .map(|building| (building.at(BUILDING_ID), building))
         .collect();
     let mut parts: BTreeMap<&str, BuildingParts> = BTreeMap::new();
     let body_level = StandardLevel::of_division(context.owner);
-    let mut findings = Vec::new();
-    let mut report = |severity, record: &Record, field: &str, rule: &str, message: String| {
-        debug_assert!(
-            RULE_CODES.contains(&rule),
-            "rule {rule} is not in RULE_CODES"
-        );
-        findings.push(Finding {
-            severity,
-            owner: context.owner,
-            table: record.table().slug().to_owned(),
-            record_id: record.id(),
-            field: field.to_owned(),
-            rule: rule.to_owned(),
-            message,
-        });
-    };
     for record in records {
         if record.table() == Table::Buildings {
-            if record.choice("safety_grade") == SafetyGrade::D.slug() {
-                report(
-                    Severity::Warning,
+            if record.at(SAFETY_GRADE) == SafetyGrade::D.slug() {
+                findings.add(
+                    &DANGEROUS_BUILDING,
                     record,
-                    "safety_grade",
-                    "dangerous_building",
+                    SAFETY_GRADE,
                     t!(
                         "rules.dangerous_building",
                         building = describe_building(record)
@@ -103,13 +151,12 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
             }
             continue;
         }
-        let building_id = record.text("building_id");
+        let building_id = record.at(PART_BUILDING_ID);
         let Some(building) = buildings.get(building_id) else {
-            report(
-                Severity::Error,
+            findings.add(
+                &UNKNOWN_BUILDING,
                 record,
-                "building_id",
-                "unknown_building",
+                PART_BUILDING_ID,
                 t!(
                     "rules.unknown_building",
                     record = describe(record),
@@ -121,30 +168,29 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
         };
         let building_parts = parts.entry(building_id).or_default();
         let is_used_not_owned = [Ownership::Rented.slug(), Ownership::Borrowed.slug()]
-            .contains(&building.choice("ownership"));
+            .contains(&building.at(OWNERSHIP));
         match record.table() {
             // Disposed space is kept for the record but is no longer part of the building.
-            Table::OfficeSpaces if record.choice("status") != SpaceStatus::Disposed.slug() => {
-                building_parts.space_floor_m2 += record.amount("floor_m2");
-                if record.choice("category") == SpaceCategory::Office.slug() {
-                    building_parts.office_usable_m2 += record.amount("usable_m2");
+            Table::OfficeSpaces if record.at(SPACE_STATUS) != SpaceStatus::Disposed.slug() => {
+                building_parts.space_floor_m2 += record.at(SPACE_FLOOR_M2);
+                if record.at(SPACE_CATEGORY) == SpaceCategory::Office.slug() {
+                    building_parts.office_usable_m2 += record.at(SPACE_USABLE_M2);
                 }
             }
             Table::OfficeRooms => {
-                building_parts.room_usable_m2 += record.amount("usable_m2");
+                building_parts.room_usable_m2 += record.at(ROOM_USABLE_M2);
                 building_parts.rooms += 1;
                 let limits = room_limits();
-                let rank = limits.rank(record.choice("occupant_rank"));
+                let rank = limits.rank(record.at(ROOM_RANK));
                 if let Some(rank) = rank.filter(|rank| rank.level != body_level) {
                     let ranks: Vec<&str> = limits
                         .ranks_of(body_level)
                         .map(|rank| rank.name_zh.as_str())
                         .collect();
-                    report(
-                        Severity::Error,
+                    findings.add(
+                        &RANK_NOT_OF_BODY_LEVEL,
                         record,
-                        "occupant_rank",
-                        "rank_not_of_body_level",
+                        ROOM_RANK,
                         t!(
                             "rules.rank_not_of_body_level",
                             record = describe(record),
@@ -156,16 +202,15 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
                         .into_owned(),
                     );
                 } else if let Some(over) = room_over_standard(record) {
-                    report(
-                        Severity::Warning,
+                    findings.add(
+                        &ROOM_OVER_STANDARD,
                         record,
-                        "usable_m2",
-                        "room_over_standard",
+                        ROOM_USABLE_M2,
                         t!(
                             "rules.room_over_standard",
                             record = describe(record),
-                            usable = number(record.amount("usable_m2")),
-                            occupants = record.count("occupants"),
+                            usable = number(record.at(ROOM_USABLE_M2)),
+                            occupants = record.at(ROOM_OCCUPANTS),
                             rank = over.rank.name_zh,
                             limit = number(over.rank.limit_m2_per_person),
                             allowed = number(over.allowed_m2),
@@ -181,11 +226,10 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
                     );
                 }
             }
-            Table::SpaceDisposals if is_used_not_owned => report(
-                Severity::Error,
+            Table::SpaceDisposals if is_used_not_owned => findings.add(
+                &RENTED_BUILDING_DISPOSAL,
                 record,
-                "building_id",
-                "rented_building_disposal",
+                PART_BUILDING_ID,
                 t!(
                     "rules.rented_building_disposal",
                     record = describe(record),
@@ -194,11 +238,10 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
                 )
                 .into_owned(),
             ),
-            Table::RentalIncome if is_used_not_owned => report(
-                Severity::Error,
+            Table::RentalIncome if is_used_not_owned => findings.add(
+                &RENTED_BUILDING_RENTAL_INCOME,
                 record,
-                "building_id",
-                "rented_building_rental_income",
+                PART_BUILDING_ID,
                 t!(
                     "rules.rented_building_rental_income",
                     record = describe(record),
@@ -212,13 +255,12 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
     }
     for (building_id, building_parts) in &parts {
         let building = buildings[building_id];
-        let floor_area_m2 = building.amount("floor_area_m2");
+        let floor_area_m2 = building.at(FLOOR_AREA_M2);
         if building_parts.space_floor_m2 > floor_area_m2 {
-            report(
-                Severity::Error,
+            findings.add(
+                &PARTS_EXCEED_WHOLE,
                 building,
-                "floor_area_m2",
-                "parts_exceed_whole",
+                FLOOR_AREA_M2,
                 t!(
                     "rules.parts_exceed_whole",
                     building = describe_building(building),
@@ -231,11 +273,10 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
         if building_parts.rooms > 0
             && building_parts.room_usable_m2 > building_parts.office_usable_m2
         {
-            report(
-                Severity::Error,
+            findings.add(
+                &ROOMS_EXCEED_OFFICE_SPACE,
                 building,
-                "building_id",
-                "rooms_exceed_office_space",
+                BUILDING_ID,
                 t!(
                     "rules.rooms_exceed_office_space",
                     building = describe_building(building),
@@ -247,22 +288,6 @@ pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
             );
         }
     }
-    findings.sort_by(|left, right| {
-        (table_position(&left.table), &left.record_id, &left.rule).cmp(&(
-            table_position(&right.table),
-            &right.record_id,
-            &right.rule,
-        ))
-    });
-    findings
-}
-
-/// The position of a table among the tables, which lists the ledger's tables in spec order.
-fn table_position(slug: &str) -> usize {
-    Table::ALL
-        .iter()
-        .position(|table| table.slug() == slug)
-        .unwrap_or(Table::ALL.len())
 }
 
 /// A number as a clerk reads it: without trailing zeros.
@@ -274,8 +299,8 @@ fn number(value: Decimal) -> String {
 fn describe_building(building: &Record) -> String {
     t!(
         "schemas.describe.building",
-        id = building.text("building_id"),
-        name = building.text("name")
+        id = building.at(BUILDING_ID),
+        name = building.at(BUILDING_NAME)
     )
     .into_owned()
 }
@@ -283,7 +308,7 @@ fn describe_building(building: &Record) -> String {
 /// How a message names a building's ownership: its Chinese name, and in English its English name
 /// too.
 fn ownership_name(building: &Record) -> String {
-    let slug = building.choice("ownership");
+    let slug = building.at(OWNERSHIP);
     match Ownership::from_slug(slug) {
         Some(ownership) => t!(
             "schemas.describe.choice",
@@ -297,31 +322,31 @@ fn ownership_name(building: &Record) -> String {
 
 /// A record other than a building as a message names it.
 fn describe(record: &Record) -> String {
-    let building = record.text("building_id");
+    let building = record.at(PART_BUILDING_ID);
     match record.table() {
         Table::OfficeSpaces => t!(
             "schemas.describe.office_space",
             building = building,
             category = choice_name(
-                SpaceCategory::from_slug(record.choice("category")).map(|c| c.name_zh())
+                SpaceCategory::from_slug(record.at(SPACE_CATEGORY)).map(|c| c.name_zh())
             ),
             status =
-                choice_name(SpaceStatus::from_slug(record.choice("status")).map(|s| s.name_zh()))
+                choice_name(SpaceStatus::from_slug(record.at(SPACE_STATUS)).map(|s| s.name_zh()))
         ),
         Table::OfficeRooms => t!(
             "schemas.describe.office_room",
             building = building,
-            room = record.text("room_no")
+            room = record.at(ROOM_NO)
         ),
         Table::SpaceDisposals => t!(
             "schemas.describe.space_disposal",
             building = building,
-            id = record.text("disposal_id")
+            id = record.at(DISPOSAL_ID)
         ),
         Table::RentalIncome => t!(
             "schemas.describe.rental_income",
             building = building,
-            month = record.month("month")
+            month = record.at(RENTAL_MONTH)
         ),
         other => t!(
             "schemas.describe.record",
@@ -341,6 +366,7 @@ fn choice_name(name: Option<&'static str>) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::findings::Finding;
     use crate::period::Period;
     use crate::records::CreditCode;
     use topology::DivisionCode;
@@ -348,7 +374,7 @@ mod tests {
     fn building(id: &str, floor: &str, ownership: &str, grade: &str) -> Record {
         let code = CreditCode::with_check_digit("12640000MB000000N").unwrap();
         Record::from_texts(
-            Table::Buildings,
+            Table::Buildings.spec(),
             &[
                 ("building_id", id),
                 ("name", "综合楼"),
@@ -366,7 +392,7 @@ mod tests {
 
     fn space(building_id: &str, category: &str, status: &str, usable: &str, floor: &str) -> Record {
         Record::from_texts(
-            Table::OfficeSpaces,
+            Table::OfficeSpaces.spec(),
             &[
                 ("building_id", building_id),
                 ("category", category),
@@ -380,7 +406,7 @@ mod tests {
 
     fn room(building_id: &str, room_no: &str, rank: &str, occupants: &str, usable: &str) -> Record {
         Record::from_texts(
-            Table::OfficeRooms,
+            Table::OfficeRooms.spec(),
             &[
                 ("building_id", building_id),
                 ("room_no", room_no),
@@ -399,7 +425,7 @@ mod tests {
             previous: None,
             options: Default::default(),
         };
-        check(records, &context)
+        crate::ledgers::check(crate::Ledger::OfficeSpace, records, &context)
     }
 
     #[test]

@@ -19,14 +19,15 @@
 //! The period and the coefficients do not enter: disposals and rentals were checked on import to lie
 //! within the document's period, and no figure here converts to standard coal.
 
+use super::tables::fields;
 use crate::Decimal;
 use crate::figures::{FigureSpec, Sums};
-use crate::ledgers::FigureContext;
 use crate::records::{
     Ownership, Record, Registration, SafetyGrade, SpaceCategory, SpaceDisposalMethod, SpaceStatus,
 };
 use crate::standards::{RoomRank, room_limits};
 use crate::table::Table;
+use crate::vocabulary::FigureContext;
 
 /// Number of buildings.
 pub const BUILDINGS: &str = "office_space.buildings";
@@ -99,13 +100,13 @@ pub struct RoomOverStandard {
 /// the limit of its occupants' rank times their number. `None` for a vacant room, a room within the
 /// standard, or a rank missing from the table (the field only admits ranks of the table).
 pub fn room_over_standard(room: &Record) -> Option<RoomOverStandard> {
-    let occupants = room.count("occupants");
+    let occupants = room.at(fields::ROOM_OCCUPANTS);
     if occupants == 0 {
         return None;
     }
-    let rank = room_limits().rank(room.choice("occupant_rank"))?;
+    let rank = room_limits().rank(room.at(fields::ROOM_RANK))?;
     let allowed_m2 = rank.limit_m2_per_person * Decimal::from(occupants);
-    let usable_m2 = room.amount("usable_m2");
+    let usable_m2 = room.at(fields::ROOM_USABLE_M2);
     (usable_m2 > allowed_m2).then(|| RoomOverStandard {
         rank,
         allowed_m2,
@@ -130,39 +131,39 @@ pub fn compute(records: &[Record], _context: &FigureContext<'_>, sums: &mut Sums
 
 /// A building: its count and areas, by ownership, registration and safety grade.
 fn add_building(building: &Record, sums: &mut Sums) {
-    let floor_area_m2 = building.amount("floor_area_m2");
+    let floor_area_m2 = building.at(fields::FLOOR_AREA_M2);
     sums.count(BUILDINGS);
     sums.add(FLOOR_AREA_M2, floor_area_m2);
-    sums.add(LAND_AREA_M2, building.amount("land_area_m2"));
-    let ownership = building.choice("ownership");
+    sums.add(LAND_AREA_M2, building.at(fields::LAND_AREA_M2));
+    let ownership = building.at(fields::OWNERSHIP);
     sums.count(&breakdown(OWNERSHIP, ownership, "buildings"));
     sums.add(
         &breakdown(OWNERSHIP, ownership, "floor_area_m2"),
         floor_area_m2,
     );
-    if building.choice("registration") == Registration::Registered.slug() {
+    if building.at(fields::REGISTRATION) == Registration::Registered.slug() {
         sums.count(REGISTERED_BUILDINGS);
         sums.add(REGISTERED_FLOOR_AREA_M2, floor_area_m2);
     }
-    let grade = building.choice("safety_grade");
+    let grade = building.at(fields::SAFETY_GRADE);
     sums.count(&breakdown(SAFETY, grade, "buildings"));
     sums.add(&breakdown(SAFETY, grade, "floor_area_m2"), floor_area_m2);
 }
 
 /// A space: by status always; by category, basic, usable and idle only while it is held.
 fn add_space(space: &Record, sums: &mut Sums) {
-    let usable_m2 = space.amount("usable_m2");
-    let status = space.choice("status");
+    let usable_m2 = space.at(fields::SPACE_USABLE_M2);
+    let status = space.at(fields::SPACE_STATUS);
     sums.add(&breakdown(STATUS, status, "usable_m2"), usable_m2);
     if status == SpaceStatus::Disposed.slug() {
         return;
     }
-    let category = space.choice("category");
+    let category = space.at(fields::SPACE_CATEGORY);
     let is_idle = status == SpaceStatus::Idle.slug();
     sums.add(&breakdown(CATEGORY, category, "usable_m2"), usable_m2);
     sums.add(
         &breakdown(CATEGORY, category, "floor_m2"),
-        space.amount("floor_m2"),
+        space.at(fields::SPACE_FLOOR_M2),
     );
     sums.add(USABLE_M2, usable_m2);
     if is_idle {
@@ -177,8 +178,11 @@ fn add_space(space: &Record, sums: &mut Sums) {
 /// An office room: its count, occupants and area, and whether it is over standard.
 fn add_room(room: &Record, sums: &mut Sums) {
     sums.count(ROOMS);
-    sums.add(ROOM_OCCUPANTS, Decimal::from(room.count("occupants")));
-    sums.add(ROOM_USABLE_M2, room.amount("usable_m2"));
+    sums.add(
+        ROOM_OCCUPANTS,
+        Decimal::from(room.at(fields::ROOM_OCCUPANTS)),
+    );
+    sums.add(ROOM_USABLE_M2, room.at(fields::ROOM_USABLE_M2));
     if let Some(over) = room_over_standard(room) {
         sums.count(ROOMS_OVER_STANDARD);
         sums.add(ROOMS_OVER_STANDARD_EXCESS_M2, over.excess_m2);
@@ -441,7 +445,7 @@ mod tests {
 
     /// A record of the office space ledger from texts; the test data is valid.
     fn record(table: Table, texts: &[(&str, &str)]) -> Record {
-        Record::from_texts(table, texts).unwrap()
+        Record::from_texts(table.spec(), texts).unwrap()
     }
 
     /// A dataset touching every breakdown value: a building per ownership and grade, a space per
@@ -525,7 +529,7 @@ mod tests {
     }
 
     fn rich_figures() -> Figures {
-        crate::figures::compute(
+        crate::compute(
             Ledger::OfficeSpace,
             Period::parse("2025").unwrap(),
             &rich_dataset(),

@@ -18,8 +18,8 @@
 
 use crate::Decimal;
 use crate::figures::Figures;
-use crate::ledgers::ReturnInput;
 use crate::records::{Ownership, SpaceCategory, SpaceStatus};
+use crate::returns::ReturnInput;
 use crate::returns::{
     ColumnDef, IndicatorDef, Measure, ReturnSheet, RowDimension, RowSource, build_by_child_sheet,
     build_indicator_sheet, build_sheet,

@@ -1,11 +1,11 @@
 //! The tables of the office space ledger (党政机关办公用房): buildings, their space by category and
 //! status, office rooms, disposals and rental income, with the rules that span one record's fields.
 
-use crate::ledgers::{TableSpec, no_rule};
 use crate::records::{
     ColumnSpec, FieldKind, Ownership, Record, RecordError, Registration, SafetyGrade,
     SpaceCategory, SpaceDisposalMethod, SpaceStatus,
 };
+use crate::records::{TableSpec, no_rule};
 use std::sync::OnceLock;
 
 use crate::records::{Choice, ChoiceList};
@@ -245,8 +245,8 @@ pub const RENTAL_INCOME: TableSpec = TableSpec {
 
 /// A space's usable area never exceeds its floor area.
 fn usable_within_floor(record: &Record) -> Result<(), RecordError> {
-    let usable = record.amount("usable_m2");
-    let floor = record.amount("floor_m2");
+    let usable = record.at(fields::SPACE_USABLE_M2);
+    let floor = record.at(fields::SPACE_FLOOR_M2);
     if usable > floor {
         return Err(RecordError::new(
             "usable_m2",
@@ -263,11 +263,69 @@ fn usable_within_floor(record: &Record) -> Result<(), RecordError> {
 /// A building's id is part of the composite ids of its spaces, rooms and rental income, which are
 /// joined with `/`, so it cannot contain one.
 fn building_id_without_slash(record: &Record) -> Result<(), RecordError> {
-    if record.text("building_id").contains('/') {
+    if record.at(fields::BUILDING_ID).contains('/') {
         return Err(RecordError::new(
             "building_id",
             rust_i18n::t!("schemas.record.slash_in_building_id"),
         ));
     }
     Ok(())
+}
+
+/// Typed handles of the fields the ledger's rules and figures read (see
+/// [`crate::records::handle`]): a name or kind that is not the table's does not compile.
+pub mod fields {
+    use super::{BUILDINGS, OFFICE_ROOMS, OFFICE_SPACES, RENTAL_INCOME, SPACE_DISPOSALS};
+    use crate::records::Field;
+    use crate::records::handle::{amount, choice, count, kind, month, text};
+
+    /// 建筑编号 of a building.
+    pub const BUILDING_ID: Field<kind::Text> = text(&BUILDINGS, "building_id");
+    /// 建筑名称.
+    pub const BUILDING_NAME: Field<kind::Text> = text(&BUILDINGS, "name");
+    /// 占地面积 of a building, m².
+    pub const LAND_AREA_M2: Field<kind::Amount> = amount(&BUILDINGS, "land_area_m2");
+    /// 建筑面积 of a building, m².
+    pub const FLOOR_AREA_M2: Field<kind::Amount> = amount(&BUILDINGS, "floor_area_m2");
+    /// Whether the body owns, rents or borrows the building.
+    pub const OWNERSHIP: Field<kind::Choice> = choice(&BUILDINGS, "ownership");
+    /// Whether the building's title is registered.
+    pub const REGISTRATION: Field<kind::Choice> = choice(&BUILDINGS, "registration");
+    /// The building's safety grade (A to D).
+    pub const SAFETY_GRADE: Field<kind::Choice> = choice(&BUILDINGS, "safety_grade");
+
+    /// The building a space, room, disposal or rental belongs to.
+    pub const PART_BUILDING_ID: Field<kind::Text, 4> = Field::<kind::Text, 4>::shared(
+        [
+            &OFFICE_SPACES,
+            &OFFICE_ROOMS,
+            &SPACE_DISPOSALS,
+            &RENTAL_INCOME,
+        ],
+        "building_id",
+    );
+
+    /// A space's category (办公室用房, 服务用房, ...).
+    pub const SPACE_CATEGORY: Field<kind::Choice> = choice(&OFFICE_SPACES, "category");
+    /// A space's status (in use, idle, let, disposed).
+    pub const SPACE_STATUS: Field<kind::Choice> = choice(&OFFICE_SPACES, "status");
+    /// A space's usable area, m².
+    pub const SPACE_USABLE_M2: Field<kind::Amount> = amount(&OFFICE_SPACES, "usable_m2");
+    /// A space's floor area, m².
+    pub const SPACE_FLOOR_M2: Field<kind::Amount> = amount(&OFFICE_SPACES, "floor_m2");
+
+    /// An office room's number within its building.
+    pub const ROOM_NO: Field<kind::Text> = text(&OFFICE_ROOMS, "room_no");
+    /// The rank of a room's occupants.
+    pub const ROOM_RANK: Field<kind::Choice> = choice(&OFFICE_ROOMS, "occupant_rank");
+    /// How many people the room holds.
+    pub const ROOM_OCCUPANTS: Field<kind::Count> = count(&OFFICE_ROOMS, "occupants");
+    /// A room's usable area, m².
+    pub const ROOM_USABLE_M2: Field<kind::Amount> = amount(&OFFICE_ROOMS, "usable_m2");
+
+    /// A disposal's id.
+    pub const DISPOSAL_ID: Field<kind::Text> = text(&SPACE_DISPOSALS, "disposal_id");
+
+    /// The month of a rental income record.
+    pub const RENTAL_MONTH: Field<kind::Month> = month(&RENTAL_INCOME, "month");
 }

@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use crate::t;
 
 use crate::Decimal;
-use crate::ledgers::CheckContext;
+use crate::findings::Rule;
 use crate::records::{
     AcquisitionKind, CreditCode, Date, FuelType, Record, VehicleCategory, VehicleDisposalMethod,
     VehicleStatus, amount_text,
@@ -38,17 +38,82 @@ use crate::records::{
 use crate::returns::{Finding, Severity};
 use crate::standards::vehicle_caps;
 use crate::table::Table;
+use crate::vocabulary::CheckContext;
 
-/// Every rule code these checks emit; each has its text `rules.<code>` in the catalogues.
-pub const RULE_CODES: &[&str] = &[
+/// `unknown_vehicle`: 车辆不在公务用车表中.
+pub const UNKNOWN_VEHICLE: Rule = Rule::at_submit(
     "unknown_vehicle",
+    Severity::Error,
+    "车辆不在公务用车表中",
+    "rules.unknown_vehicle",
+);
+
+/// `odometer_decreased`: 里程表读数减少.
+pub const ODOMETER_DECREASED: Rule = Rule::at_import(
     "odometer_decreased",
+    Severity::Error,
+    "里程表读数减少",
+    "rules.odometer_decreased",
+);
+
+/// `over_price_cap`: 购置价格超标.
+pub const OVER_PRICE_CAP: Rule = Rule::at_import(
     "over_price_cap",
+    Severity::Warning,
+    "购置价格超标",
+    "rules.over_price_cap",
+);
+
+/// `over_displacement_cap`: 排气量超标.
+pub const OVER_DISPLACEMENT_CAP: Rule = Rule::at_import(
     "over_displacement_cap",
+    Severity::Warning,
+    "排气量超标",
+    "rules.over_displacement_cap",
+);
+
+/// `over_quota`: 超编制配备.
+pub const OVER_QUOTA: Rule = Rule::at_import(
     "over_quota",
+    Severity::Warning,
+    "超编制配备",
+    "rules.over_quota",
+);
+
+/// `early_disposal`: 未满使用年限处置.
+pub const EARLY_DISPOSAL: Rule = Rule::at_import(
     "early_disposal",
+    Severity::Warning,
+    "未满使用年限处置",
+    "rules.early_disposal",
+);
+
+/// `disposal_status_mismatch`: 处置车辆的使用状态不符.
+pub const DISPOSAL_STATUS_MISMATCH: Rule = Rule::at_import(
     "disposal_status_mismatch",
+    Severity::Warning,
+    "处置车辆的使用状态不符",
+    "rules.disposal_status_mismatch",
+);
+
+/// `new_energy_share_below_minimum`: 新能源车比例不足.
+pub const NEW_ENERGY_SHARE_BELOW_MINIMUM: Rule = Rule::at_import(
     "new_energy_share_below_minimum",
+    Severity::Warning,
+    "新能源车比例不足",
+    "rules.new_energy_share_below_minimum",
+);
+
+/// The rule registry of the ledger: every rule these checks report.
+pub const RULES: &[Rule] = &[
+    UNKNOWN_VEHICLE,
+    ODOMETER_DECREASED,
+    OVER_PRICE_CAP,
+    OVER_DISPLACEMENT_CAP,
+    OVER_QUOTA,
+    EARLY_DISPOSAL,
+    DISPOSAL_STATUS_MISMATCH,
+    NEW_ENERGY_SHARE_BELOW_MINIMUM,
 ];
 
 /// The tables of the ledger in spec order, which orders the findings.
@@ -61,7 +126,17 @@ const TABLE_ORDER: [Table; 5] = [
 ];
 
 /// Checks the records of one vehicles document and returns the findings in order.
-pub fn check(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
+pub fn check(
+    records: &[Record],
+    context: &CheckContext<'_>,
+    findings: &mut crate::findings::Findings,
+) {
+    for finding in check_list(records, context) {
+        findings.push_built(finding);
+    }
+}
+
+fn check_list(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
     let mut findings = Findings {
         context,
         list: Vec::new(),
@@ -97,12 +172,13 @@ impl Findings<'_> {
         severity: Severity,
         record: &Record,
         field: &str,
-        rule: &str,
+        rule: &Rule,
         message: String,
     ) {
         debug_assert!(
-            RULE_CODES.contains(&rule),
-            "rule {rule} is not in RULE_CODES"
+            RULES.iter().any(|known| known.code == rule.code),
+            "rule {} is not in RULES",
+            rule.code
         );
         self.list.push(Finding {
             severity,
@@ -110,7 +186,7 @@ impl Findings<'_> {
             table: record.table().slug().to_owned(),
             record_id: record.id(),
             field: field.to_owned(),
-            rule: rule.to_owned(),
+            rule: rule.code.to_owned(),
             message,
         });
     }
@@ -172,7 +248,7 @@ fn check_references(
                 Severity::Error,
                 record,
                 "plate",
-                "unknown_vehicle",
+                &UNKNOWN_VEHICLE,
                 t!(
                     "rules.unknown_vehicle",
                     record = describe(record),
@@ -221,7 +297,7 @@ fn check_odometers(records: &[Record], previous: &[Record], findings: &mut Findi
                         Severity::Error,
                         record,
                         "odometer_km",
-                        "odometer_decreased",
+                        &ODOMETER_DECREASED,
                         t!(
                             "rules.odometer_decreased",
                             plate = plate,
@@ -262,7 +338,7 @@ fn check_caps(records: &[Record], findings: &mut Findings<'_>) {
                 Severity::Warning,
                 vehicle,
                 "price_yuan",
-                "over_price_cap",
+                &OVER_PRICE_CAP,
                 t!(
                     "rules.over_price_cap",
                     vehicle = what,
@@ -278,7 +354,7 @@ fn check_caps(records: &[Record], findings: &mut Findings<'_>) {
                 Severity::Warning,
                 vehicle,
                 "displacement_l",
-                "over_displacement_cap",
+                &OVER_DISPLACEMENT_CAP,
                 t!(
                     "rules.over_displacement_cap",
                     vehicle = what,
@@ -321,7 +397,7 @@ fn check_quotas(records: &[Record], findings: &mut Findings<'_>) {
             Severity::Warning,
             record,
             field,
-            "over_quota",
+            &OVER_QUOTA,
             t!(
                 "rules.over_quota",
                 institution = institution,
@@ -363,7 +439,7 @@ fn check_disposals(
                 Severity::Warning,
                 disposal,
                 "date",
-                "early_disposal",
+                &EARLY_DISPOSAL,
                 t!(
                     "rules.early_disposal",
                     plate = plate,
@@ -386,7 +462,7 @@ fn check_disposals(
                 Severity::Warning,
                 disposal,
                 "plate",
-                "disposal_status_mismatch",
+                &DISPOSAL_STATUS_MISMATCH,
                 t!(
                     "rules.disposal_status_mismatch",
                     plate = plate,
@@ -443,7 +519,7 @@ fn check_new_energy_share(
         Severity::Warning,
         first,
         "fuel_type",
-        "new_energy_share_below_minimum",
+        &NEW_ENERGY_SHARE_BELOW_MINIMUM,
         t!(
             "rules.new_energy_share_below_minimum",
             purchases = n_purchases,

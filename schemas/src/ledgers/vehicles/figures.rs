@@ -15,9 +15,9 @@
 //! figures count exactly what the checks flag.
 
 use crate::figures::{FigureSpec, Sums, sub_name};
-use crate::ledgers::FigureContext;
 use crate::records::{FuelType, Record, VehicleCategory, VehicleDisposalMethod, VehicleStatus};
 use crate::table::Table;
+use crate::vocabulary::FigureContext;
 use crate::{Decimal, Language};
 
 use super::checks::{
@@ -443,7 +443,7 @@ mod tests {
             .split_whitespace()
             .zip(texts.iter().copied())
             .collect();
-        Record::from_texts(table, &pairs).unwrap()
+        Record::from_texts(table.spec(), &pairs).unwrap()
     }
 
     /// A dataset that yields every figure: every category and fuel type on the books and bought in
@@ -546,7 +546,7 @@ mod tests {
 
     #[test]
     fn every_name_computed_is_in_the_catalog_and_the_catalog_is_well_formed() {
-        let figures = crate::figures::compute(
+        let figures = crate::compute(
             crate::ledger::Ledger::Vehicles,
             Period::Year(2025),
             &rich_records(),

@@ -14,8 +14,8 @@
 //! vehicles), never an average of the units' ratios; the totals rows read the node's figures.
 
 use crate::Decimal;
-use crate::ledgers::ReturnInput;
 use crate::records::VehicleCategory;
+use crate::returns::ReturnInput;
 use crate::returns::{
     ColumnDef, IndicatorDef, Measure, ReturnSheet, RowDimension, RowSource, build_by_child_sheet,
     build_indicator_sheet, build_sheet,

@@ -2,11 +2,11 @@
 //! category, dispatch orders, running costs per month and disposals, with the rules that span one
 //! record's fields.
 
-use crate::ledgers::{TableSpec, no_rule};
 use crate::records::{
     AcquisitionKind, BodyType, ColumnSpec, FieldKind, FuelType, Record, RecordError,
     VehicleCategory, VehicleDisposalMethod, VehicleStatus,
 };
+use crate::records::{TableSpec, no_rule};
 use crate::table::Table;
 
 /// The column naming the vehicle a record is about.
