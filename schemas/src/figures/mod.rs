@@ -7,9 +7,10 @@
 //! exact; [`Figures`] keeps no zero values and only normalized ones, so that equal figures compare,
 //! serialize and digest alike.
 //!
-//! Data flows: records → [`crate::ledgers::compute`] → [`Figures`] → [`Figures::add`] over children → a rollup,
-//! signed with [`Figures::digest`] by the protocol; [`crate::ledgers::catalog`] lists the names in
-//! report order. This module knows no ledger: each ledger adds its figures to [`Sums`].
+//! Data flows: records → [`crate::ledgers::compute`] → [`Figures`] → [`Figures::add`] over
+//! children → a rollup, signed with [`Figures::digest`] by the protocol; [`crate::ledgers::catalog`]
+//! lists the names in report order. This module knows no ledger: each ledger adds its figures to
+//! [`Sums`].
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
