@@ -42,7 +42,7 @@ use crate::spreadsheet::{
 pub use columns::dropdown_values;
 pub use examples::example_row;
 pub use instructions::{Instructions, instructions};
-pub use rules::{LedgerRule, rules_of};
+pub use rules::rules_of;
 
 /// The name of the sheet of instructions in Chinese, the first sheet of a template workbook (the
 /// catalogue's `template.sheet.instructions`; an English workbook names it in English).

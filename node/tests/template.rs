@@ -685,7 +685,7 @@ fn assert_no_findings(ledger: Ledger, records: &[schemas::records::Record]) {
 }
 
 #[test]
-fn the_rules_listed_are_those_the_checks_report_with_their_severity() {
+fn the_rules_listed_are_the_registry_each_reported_by_the_checks_with_its_severity() {
     let sources = [
         (
             Ledger::OfficeSpace,
@@ -700,16 +700,13 @@ fn the_rules_listed_are_those_the_checks_report_with_their_severity() {
             include_str!("../../schemas/src/ledgers/energy/checks.rs"),
         ),
     ];
-    let fields: HashSet<&str> = Table::ALL
-        .iter()
-        .flat_map(|table| columns(*table).iter().map(|spec| spec.field))
-        .collect();
     let directory = tempfile::tempdir().unwrap();
     for (ledger, source) in sources {
-        let reported = rules_reported(source, &fields);
-        let listed: BTreeSet<(String, bool)> = rules_of(ledger)
+        // Every rule of the registry is reported by the checks, and listed.
+        let reported = rules_reported(source);
+        let listed: BTreeSet<String> = rules_of(ledger)
             .iter()
-            .map(|rule| (rule.code.to_owned(), rule.severity == Severity::Error))
+            .map(|rule| rule.code.to_owned())
             .collect();
         assert_eq!(listed, reported, "{ledger}");
 
@@ -739,36 +736,27 @@ fn the_rules_listed_are_those_the_checks_report_with_their_severity() {
     }
 }
 
-/// The rule codes a checks module reports, with whether each is an error: in the code before its
-/// tests, each `Severity::Error` or `Severity::Warning` is followed by the record, the field (a
-/// literal field name or a variable) and the rule code, the first snake_case literal that is not
-/// a field name.
-fn rules_reported(source: &str, fields: &HashSet<&str>) -> BTreeSet<(String, bool)> {
+/// The rule codes a checks module reports: each rule constant of its registry
+/// (`pub const NAME: Rule = Rule::at_…("code", …)`) that the code before its tests names as `&NAME`
+/// outside the `RULES` list, that is hands to the findings.
+fn rules_reported(source: &str) -> BTreeSet<String> {
     let code = source.split("#[cfg(test)]").next().unwrap();
+    let (before_list, after_list) = code.split_once("pub const RULES: &[Rule] = &[").unwrap();
+    let after_list = after_list.split_once("];").unwrap().1;
+    let body = format!("{before_list}{after_list}");
     let mut reported = BTreeSet::new();
-    for (at, _) in code.match_indices("Severity::") {
-        let rest = &code[at + "Severity::".len()..];
-        let is_error = if rest.starts_with("Error") {
-            true
-        } else if rest.starts_with("Warning") {
-            false
-        } else {
+    for (at, _) in code.match_indices("pub const ") {
+        let rest = &code[at + "pub const ".len()..];
+        let Some((name, definition)) = rest.split_once(": Rule = Rule::at_") else {
             continue;
         };
-        let window: String = rest.chars().take(400).collect();
-        let rule = window
-            .split('"')
-            .skip(1)
-            .step_by(2)
-            .find(|literal| {
-                !literal.is_empty()
-                    && literal
-                        .chars()
-                        .all(|character| character.is_ascii_lowercase() || character == '_')
-                    && !fields.contains(literal)
-            })
-            .unwrap_or_else(|| panic!("no rule code after {}", &window[..60.min(window.len())]));
-        reported.insert((rule.to_owned(), is_error));
+        if name.contains(char::is_whitespace) {
+            continue;
+        }
+        let rule_code = definition.split('"').nth(1).unwrap();
+        if body.contains(&format!("&{name},")) || body.contains(&format!("&{name})")) {
+            reported.insert(rule_code.to_owned());
+        }
     }
     assert!(!reported.is_empty());
     reported

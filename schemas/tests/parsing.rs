@@ -677,3 +677,25 @@ fn ids_join_the_id_fields_in_canonical_form() {
         .unwrap();
     assert_eq!(record.id(), "宁A12345/2025-03");
 }
+
+#[test]
+fn a_closed_list_name_with_ascii_parentheses_is_the_full_width_name() {
+    let room = |rank: &str| {
+        schemas::Record::from_texts(
+            schemas::table::Table::OfficeRooms.spec(),
+            &[
+                ("building_id", "B-1"),
+                ("room_no", "301"),
+                ("occupant_rank", rank),
+                ("occupants", "1"),
+                ("usable_m2", "20"),
+            ],
+        )
+    };
+    let full_width = room("正厅（局）级").unwrap();
+    let ascii = room("正厅(局)级").unwrap();
+    let mixed = room(" 正厅(局）级 ").unwrap();
+    assert_eq!(ascii, full_width);
+    assert_eq!(mixed, full_width);
+    assert!(room("正厅[局]级").is_err());
+}

@@ -8,8 +8,7 @@
 
 use crate::t;
 use schemas::columns::{columns, header_row};
-use schemas::ledgers::is_checked_at_import;
-use schemas::returns::Severity;
+use schemas::findings::{Phase, Severity};
 use schemas::table::tables_of;
 use schemas::{Language, Ledger};
 
@@ -212,10 +211,9 @@ pub fn instructions(ledger: Ledger, language: Language, format: ExportFormat) ->
             Severity::Error => "template.severity.error",
             Severity::Warning => "template.severity.warning",
         };
-        let when = if is_checked_at_import(rule.code) {
-            "template.when.import"
-        } else {
-            "template.when.submit"
+        let when = match rule.phase {
+            Phase::Import => "template.when.import",
+            Phase::Submit => "template.when.submit",
         };
         lines.line(vec![
             rule.code.to_owned(),

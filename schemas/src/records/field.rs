@@ -65,13 +65,27 @@ impl PartialEq for ChoiceList {
 
 impl Eq for ChoiceList {}
 
+/// Whether two Chinese names are the same, taking ASCII parentheses for full-width ones.
+fn same_chinese_name(name: &str, text: &str) -> bool {
+    let full_width = |character: char| match character {
+        '(' => '（',
+        ')' => '）',
+        other => other,
+    };
+    name.chars()
+        .map(full_width)
+        .eq(text.chars().map(full_width))
+}
+
 impl ChoiceList {
-    /// The choice a cell names: its slug (in any letter case) or its Chinese name, trimmed.
+    /// The choice a cell names: its slug (in any letter case) or its Chinese name, trimmed, with
+    /// ASCII and full-width parentheses alike (`正厅(局)级` is `正厅（局）级`, as a clerk on an
+    /// English keyboard types it).
     pub fn find(&self, text: &str) -> Option<&'static Choice> {
         let trimmed = text.trim();
-        (self.choices)()
-            .iter()
-            .find(|choice| choice.slug.eq_ignore_ascii_case(trimmed) || choice.name_zh == trimmed)
+        (self.choices)().iter().find(|choice| {
+            choice.slug.eq_ignore_ascii_case(trimmed) || same_chinese_name(choice.name_zh, trimmed)
+        })
     }
 
     /// The choice whose slug is exactly `slug`, as documents store it.
