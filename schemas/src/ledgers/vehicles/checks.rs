@@ -1,7 +1,8 @@
 //! The checks of the vehicles ledger that span records: references to vehicles, odometers that must
 //! not go back, quotas, the price and displacement caps, and disposals.
 //!
-//! Each broken rule is a [`Finding`] about one record. Errors refuse the import or the submission:
+//! Each broken rule is a [`Finding`](crate::findings::Finding) about one record. Errors refuse the
+//! import or the submission:
 //! - `unknown_vehicle`: a dispatch order, running-cost or disposal record names a plate that is not
 //!   in the vehicles table;
 //! - `odometer_decreased`: a month's odometer reading is below an earlier month's of the same
@@ -20,8 +21,9 @@
 //!   central notice of October 2024 asks for "in principle" (30 %, from the caps table); reported
 //!   once, on the first such purchase by plate that is not new energy, with the figures.
 //!
-//! Findings come in a fixed order: by table in the ledger's order, then record id, then rule code.
-//! The rules that the figures also count (on the books, quota positions, cap breaches, early
+//! The checks report into the shared [`Findings`] list, which puts them in the one order of every
+//! ledger ([`Findings::into_sorted`]: by table in the ledger's order, then record id, then rule
+//! code). The rules that the figures also count (on the books, quota positions, cap breaches, early
 //! disposals) are functions here, shared with [`super::figures`]. Each message is the catalogue's
 //! `rules.<code>` text in the language in force when checked.
 
@@ -30,15 +32,16 @@ use std::collections::BTreeMap;
 use crate::t;
 
 use crate::Decimal;
-use crate::findings::Rule;
+use crate::findings::{Findings, Rule, Severity};
 use crate::records::{
     AcquisitionKind, CreditCode, Date, FuelType, Record, VehicleCategory, VehicleDisposalMethod,
     VehicleStatus, amount_text,
 };
-use crate::returns::{Finding, Severity};
 use crate::standards::vehicle_caps;
 use crate::table::Table;
 use crate::vocabulary::CheckContext;
+
+use super::tables::fields::*;
 
 /// `unknown_vehicle`: 车辆不在公务用车表中.
 pub const UNKNOWN_VEHICLE: Rule = Rule::at_submit(
@@ -116,97 +119,29 @@ pub const RULES: &[Rule] = &[
     NEW_ENERGY_SHARE_BELOW_MINIMUM,
 ];
 
-/// The tables of the ledger in spec order, which orders the findings.
-const TABLE_ORDER: [Table; 5] = [
-    Table::Vehicles,
-    Table::VehicleQuotas,
-    Table::DispatchOrders,
-    Table::VehicleCosts,
-    Table::VehicleDisposals,
-];
-
-/// Checks the records of one vehicles document and returns the findings in order.
-pub fn check(
-    records: &[Record],
-    context: &CheckContext<'_>,
-    findings: &mut crate::findings::Findings,
-) {
-    for finding in check_list(records, context) {
-        findings.push_built(finding);
-    }
-}
-
-fn check_list(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
-    let mut findings = Findings {
-        context,
-        list: Vec::new(),
-    };
+/// Checks the records of one vehicles document against the rules that span records.
+pub fn check(records: &[Record], context: &CheckContext<'_>, findings: &mut Findings) {
     let vehicles = vehicles_by_plate(records);
-    check_references(records, &vehicles, &mut findings);
-    check_odometers(records, context.previous.unwrap_or(&[]), &mut findings);
-    check_caps(records, &mut findings);
-    check_quotas(records, &mut findings);
-    check_disposals(records, &vehicles, &mut findings);
-    check_new_energy_share(records, context, &mut findings);
-    let mut list = findings.list;
-    list.sort_by_cached_key(|finding| {
-        let table = TABLE_ORDER
-            .iter()
-            .position(|table| table.slug() == finding.table)
-            .unwrap_or(TABLE_ORDER.len());
-        (table, finding.record_id.clone(), finding.rule.clone())
-    });
-    list
-}
-
-/// The findings gathered so far, with what every finding names.
-struct Findings<'a> {
-    context: &'a CheckContext<'a>,
-    list: Vec<Finding>,
-}
-
-impl Findings<'_> {
-    /// Adds a finding about one record.
-    fn push(
-        &mut self,
-        severity: Severity,
-        record: &Record,
-        field: &str,
-        rule: &Rule,
-        message: String,
-    ) {
-        debug_assert!(
-            RULES.iter().any(|known| known.code == rule.code),
-            "rule {} is not in RULES",
-            rule.code
-        );
-        self.list.push(Finding {
-            severity,
-            owner: self.context.owner,
-            table: record.table().slug().to_owned(),
-            record_id: record.id(),
-            field: field.to_owned(),
-            rule: rule.code.to_owned(),
-            message,
-        });
-    }
+    check_references(records, &vehicles, findings);
+    check_odometers(records, context.previous.unwrap_or(&[]), findings);
+    check_caps(records, findings);
+    check_quotas(records, findings);
+    check_disposals(records, &vehicles, findings);
+    check_new_energy_share(records, context, findings);
 }
 
 /// How a clerk finds a record in the message: the table's name for it and its id.
 fn describe(record: &Record) -> String {
     match record.table() {
-        Table::DispatchOrders => t!(
-            "schemas.describe.dispatch_order",
-            id = record.text("order_id")
-        ),
+        Table::DispatchOrders => t!("schemas.describe.dispatch_order", id = record.at(ORDER_ID)),
         Table::VehicleCosts => t!(
             "schemas.describe.vehicle_costs",
-            plate = record.plate("plate"),
-            month = record.month("month")
+            plate = record.at(NAMED_PLATE),
+            month = record.at(COST_MONTH)
         ),
         Table::VehicleDisposals => t!(
             "schemas.describe.vehicle_disposal",
-            plate = record.plate("plate")
+            plate = record.at(NAMED_PLATE)
         ),
         _ => t!("schemas.describe.any_record", id = record.id()),
     }
@@ -215,7 +150,7 @@ fn describe(record: &Record) -> String {
 
 /// The Chinese name of a vehicle's category.
 fn category_name(vehicle: &Record) -> &'static str {
-    VehicleCategory::from_slug(vehicle.choice("category")).map_or("", VehicleCategory::name_zh)
+    VehicleCategory::from_slug(vehicle.at(CATEGORY)).map_or("", VehicleCategory::name_zh)
 }
 
 /// A note naming the version of the caps table and whether its values are confirmed.
@@ -233,7 +168,7 @@ fn caps_source() -> String {
 fn check_references(
     records: &[Record],
     vehicles: &BTreeMap<&str, &Record>,
-    findings: &mut Findings<'_>,
+    findings: &mut Findings,
 ) {
     let refers = |record: &&Record| {
         matches!(
@@ -242,13 +177,12 @@ fn check_references(
         )
     };
     for record in records.iter().filter(refers) {
-        let plate = record.plate("plate").as_str();
+        let plate = record.at(NAMED_PLATE).as_str();
         if !vehicles.contains_key(plate) {
-            findings.push(
-                Severity::Error,
-                record,
-                "plate",
+            findings.add(
                 &UNKNOWN_VEHICLE,
+                record,
+                NAMED_PLATE,
                 t!(
                     "rules.unknown_vehicle",
                     record = describe(record),
@@ -268,36 +202,35 @@ fn costs_by_plate(records: &[Record]) -> BTreeMap<&str, Vec<&Record>> {
         .filter(|record| record.table() == Table::VehicleCosts)
     {
         by_plate
-            .entry(record.plate("plate").as_str())
+            .entry(record.at(NAMED_PLATE).as_str())
             .or_default()
             .push(record);
     }
     for costs in by_plate.values_mut() {
-        costs.sort_by_key(|record| record.month("month"));
+        costs.sort_by_key(|record| record.at(COST_MONTH));
     }
     by_plate
 }
 
 /// `odometer_decreased`: per plate, in month order, no reading below the highest earlier one,
 /// starting from the last month of the previous year's records when they are given.
-fn check_odometers(records: &[Record], previous: &[Record], findings: &mut Findings<'_>) {
+fn check_odometers(records: &[Record], previous: &[Record], findings: &mut Findings) {
     let earlier_by_plate = costs_by_plate(previous);
     for (plate, costs) in costs_by_plate(records) {
         // The highest reading so far and the month it was read.
         let mut highest: Option<(Decimal, String)> = earlier_by_plate
             .get(plate)
             .and_then(|earlier| earlier.last())
-            .map(|last| (last.amount("odometer_km"), last.month("month").to_string()));
+            .map(|last| (last.at(ODOMETER_KM), last.at(COST_MONTH).to_string()));
         for record in costs {
-            let reading = record.amount("odometer_km");
-            let month = record.month("month");
+            let reading = record.at(ODOMETER_KM);
+            let month = record.at(COST_MONTH);
             match &highest {
                 Some((highest_reading, highest_month)) if reading < *highest_reading => {
-                    findings.push(
-                        Severity::Error,
-                        record,
-                        "odometer_km",
+                    findings.add(
                         &ODOMETER_DECREASED,
+                        record,
+                        ODOMETER_KM,
                         t!(
                             "rules.odometer_decreased",
                             plate = plate,
@@ -317,7 +250,7 @@ fn check_odometers(records: &[Record], previous: &[Record], findings: &mut Findi
 
 /// `over_price_cap` and `over_displacement_cap`: each vehicle on the books within the caps of its
 /// category and drive.
-fn check_caps(records: &[Record], findings: &mut Findings<'_>) {
+fn check_caps(records: &[Record], findings: &mut Findings) {
     for vehicle in records
         .iter()
         .filter(|record| record.table() == Table::Vehicles)
@@ -326,19 +259,18 @@ fn check_caps(records: &[Record], findings: &mut Findings<'_>) {
             continue;
         }
         let breaches = cap_breaches(vehicle);
-        let drive = FuelType::from_slug(vehicle.choice("fuel_type")).map_or("", FuelType::name_zh);
+        let drive = FuelType::from_slug(vehicle.at(FUEL_TYPE)).map_or("", FuelType::name_zh);
         let what = t!(
             "schemas.describe.vehicle",
-            plate = vehicle.plate("plate"),
+            plate = vehicle.at(PLATE),
             category = category_name(vehicle),
             drive = drive
         );
         if let Some(price) = breaches.price {
-            findings.push(
-                Severity::Warning,
-                vehicle,
-                "price_yuan",
+            findings.add(
                 &OVER_PRICE_CAP,
+                vehicle,
+                PRICE_YUAN,
                 t!(
                     "rules.over_price_cap",
                     vehicle = what,
@@ -350,11 +282,10 @@ fn check_caps(records: &[Record], findings: &mut Findings<'_>) {
             );
         }
         if let Some(displacement) = breaches.displacement {
-            findings.push(
-                Severity::Warning,
-                vehicle,
-                "displacement_l",
+            findings.add(
                 &OVER_DISPLACEMENT_CAP,
+                vehicle,
+                DISPLACEMENT_L,
                 t!(
                     "rules.over_displacement_cap",
                     vehicle = what,
@@ -369,7 +300,7 @@ fn check_caps(records: &[Record], findings: &mut Findings<'_>) {
 }
 
 /// `over_quota`: per institution and category, the vehicles on the books within the quota.
-fn check_quotas(records: &[Record], findings: &mut Findings<'_>) {
+fn check_quotas(records: &[Record], findings: &mut Findings) {
     for ((institution, category), position) in quota_positions(records) {
         if position.over_quota() == 0 {
             continue;
@@ -380,34 +311,24 @@ fn check_quotas(records: &[Record], findings: &mut Findings<'_>) {
         } else {
             t!("schemas.describe.vehicles", count = n_vehicles)
         };
-        let (record, field, quota_text) = match position.quota_record {
-            Some(quota_record) => (
-                quota_record,
-                "quota",
-                t!("schemas.describe.quota", quota = position.quota),
-            ),
-            // A position without a quota row exists only through its vehicles.
-            None => (
-                position.vehicles[0],
-                "category",
-                t!("schemas.describe.no_quota_row"),
-            ),
+        let quota_text = match position.quota_record {
+            Some(_) => t!("schemas.describe.quota", quota = position.quota),
+            None => t!("schemas.describe.no_quota_row"),
         };
-        findings.push(
-            Severity::Warning,
-            record,
-            field,
-            &OVER_QUOTA,
-            t!(
-                "rules.over_quota",
-                institution = institution,
-                vehicles = vehicles_text,
-                category = category.name_zh(),
-                quota = quota_text,
-                over = position.over_quota()
-            )
-            .into_owned(),
-        );
+        let message = t!(
+            "rules.over_quota",
+            institution = institution,
+            vehicles = vehicles_text,
+            category = category.name_zh(),
+            quota = quota_text,
+            over = position.over_quota()
+        )
+        .into_owned();
+        match position.quota_record {
+            Some(quota_record) => findings.add(&OVER_QUOTA, quota_record, QUOTA, message),
+            // A position without a quota row exists only through its vehicles.
+            None => findings.add(&OVER_QUOTA, position.vehicles[0], CATEGORY, message),
+        }
     }
 }
 
@@ -416,30 +337,29 @@ fn check_quotas(records: &[Record], findings: &mut Findings<'_>) {
 fn check_disposals(
     records: &[Record],
     vehicles: &BTreeMap<&str, &Record>,
-    findings: &mut Findings<'_>,
+    findings: &mut Findings,
 ) {
     let caps = vehicle_caps();
     for disposal in records
         .iter()
         .filter(|record| record.table() == Table::VehicleDisposals)
     {
-        let plate = disposal.plate("plate").as_str();
+        let plate = disposal.at(NAMED_PLATE).as_str();
         let Some(vehicle) = vehicles.get(plate) else {
             continue;
         };
-        let acquired = vehicle.date("acquisition_date");
-        let disposed = disposal.date("date");
+        let acquired = vehicle.at(ACQUISITION_DATE);
+        let disposed = disposal.at(DISPOSAL_DATE);
         if is_early_disposal(acquired, disposed) {
             let note = if caps.replacement_provenance().verified {
                 String::new()
             } else {
                 t!("schemas.note.unverified").into_owned()
             };
-            findings.push(
-                Severity::Warning,
-                disposal,
-                "date",
+            findings.add(
                 &EARLY_DISPOSAL,
+                disposal,
+                DISPOSAL_DATE,
                 t!(
                     "rules.early_disposal",
                     plate = plate,
@@ -453,16 +373,15 @@ fn check_disposals(
                 .into_owned(),
             );
         }
-        let status = vehicle.choice("status");
+        let status = vehicle.at(STATUS);
         if status != VehicleStatus::Disposed.slug() {
-            let method = VehicleDisposalMethod::from_slug(disposal.choice("method"))
+            let method = VehicleDisposalMethod::from_slug(disposal.at(DISPOSAL_METHOD))
                 .map_or("", VehicleDisposalMethod::name_zh);
             let status_zh = VehicleStatus::from_slug(status).map_or("", VehicleStatus::name_zh);
-            findings.push(
-                Severity::Warning,
-                disposal,
-                "plate",
+            findings.add(
                 &DISPOSAL_STATUS_MISMATCH,
+                disposal,
+                NAMED_PLATE,
                 t!(
                     "rules.disposal_status_mismatch",
                     plate = plate,
@@ -479,11 +398,7 @@ fn check_disposals(
 
 /// `new_energy_share_below_minimum`: the new-energy share of the vehicles purchased within the
 /// period, against the minimum of the caps table. A period without purchases has no share.
-fn check_new_energy_share(
-    records: &[Record],
-    context: &CheckContext<'_>,
-    findings: &mut Findings<'_>,
-) {
+fn check_new_energy_share(records: &[Record], context: &CheckContext<'_>, findings: &mut Findings) {
     let mut purchases: Vec<&Record> = records
         .iter()
         .filter(|record| record.table() == Table::Vehicles)
@@ -491,13 +406,13 @@ fn check_new_energy_share(
         .filter(|vehicle| {
             context
                 .period
-                .contains(vehicle.date("acquisition_date").month())
+                .contains(vehicle.at(ACQUISITION_DATE).month())
         })
         .collect();
     if purchases.is_empty() {
         return;
     }
-    purchases.sort_by_key(|vehicle| vehicle.plate("plate").as_str());
+    purchases.sort_by_key(|vehicle| vehicle.at(PLATE).as_str());
     let n_purchases = purchases.len();
     let n_new_energy = purchases
         .iter()
@@ -515,18 +430,17 @@ fn check_new_energy_share(
     let share = (Decimal::from(n_new_energy) * Decimal::ONE_HUNDRED / Decimal::from(n_purchases))
         .round_dp(1);
     let provenance = caps.new_energy_share_provenance();
-    findings.push(
-        Severity::Warning,
-        first,
-        "fuel_type",
+    findings.add(
         &NEW_ENERGY_SHARE_BELOW_MINIMUM,
+        first,
+        FUEL_TYPE,
         t!(
             "rules.new_energy_share_below_minimum",
             purchases = n_purchases,
             new_energy = n_new_energy,
             share = share.normalize(),
             minimum = minimum.normalize(),
-            plate = first.plate("plate"),
+            plate = first.at(PLATE),
             source = if provenance.verified {
                 caps.version().to_owned()
             } else {
@@ -539,17 +453,17 @@ fn check_new_energy_share(
 
 /// Whether a vehicle is on the books: in service or idle, not disposed of.
 pub(super) fn is_on_books(vehicle: &Record) -> bool {
-    vehicle.choice("status") != VehicleStatus::Disposed.slug()
+    vehicle.at(STATUS) != VehicleStatus::Disposed.slug()
 }
 
 /// Whether a vehicle was purchased (购置) rather than transferred in.
 pub(super) fn is_purchase(vehicle: &Record) -> bool {
-    vehicle.choice("acquisition_kind") == AcquisitionKind::Purchase.slug()
+    vehicle.at(ACQUISITION_KIND) == AcquisitionKind::Purchase.slug()
 }
 
 /// Whether a vehicle is new energy (battery electric or plug-in hybrid).
 pub(super) fn is_new_energy(vehicle: &Record) -> bool {
-    FuelType::from_slug(vehicle.choice("fuel_type")).is_some_and(FuelType::is_new_energy)
+    FuelType::from_slug(vehicle.at(FUEL_TYPE)).is_some_and(FuelType::is_new_energy)
 }
 
 /// The vehicles of a document by plate.
@@ -557,7 +471,7 @@ pub(super) fn vehicles_by_plate(records: &[Record]) -> BTreeMap<&str, &Record> {
     records
         .iter()
         .filter(|record| record.table() == Table::Vehicles)
-        .map(|vehicle| (vehicle.plate("plate").as_str(), vehicle))
+        .map(|vehicle| (vehicle.at(PLATE).as_str(), vehicle))
         .collect()
 }
 
@@ -590,13 +504,13 @@ pub(super) fn cap_breaches(vehicle: &Record) -> CapBreaches {
     };
     let caps = vehicle_caps();
     match caps.cap(
-        vehicle.choice("category"),
-        vehicle.choice("body_type"),
+        vehicle.at(CATEGORY),
+        vehicle.at(BODY_TYPE),
         is_new_energy(vehicle),
     ) {
         Some(cap) => CapBreaches {
-            price: over(vehicle.amount("price_yuan"), cap.price_yuan_max),
-            displacement: over(vehicle.amount("displacement_l"), cap.displacement_l_max),
+            price: over(vehicle.at(PRICE_YUAN), cap.price_yuan_max),
+            displacement: over(vehicle.at(DISPLACEMENT_L), cap.displacement_l_max),
         },
         None => CapBreaches {
             price: None,
@@ -666,10 +580,10 @@ pub(super) fn quota_positions(
         if !is_quota && !is_counted {
             continue;
         }
-        let slug = record.choice("category");
+        let slug = record.at(CATEGORY);
         // Choice values are slugs of the column's list, so this only fails on a bug.
         let category = VehicleCategory::from_slug(slug).expect("a category slug of the list");
-        let key = (*record.credit_code("institution_credit_code"), category);
+        let key = (*record.at(INSTITUTION), category);
         let position = positions.entry(key).or_insert_with(|| QuotaPosition {
             category: category.slug(),
             vehicles: Vec::new(),
@@ -677,7 +591,7 @@ pub(super) fn quota_positions(
             quota_record: None,
         });
         if is_quota {
-            position.quota += record.count("quota");
+            position.quota += record.at(QUOTA);
             position.quota_record.get_or_insert(record);
         } else {
             position.vehicles.push(record);
@@ -686,7 +600,7 @@ pub(super) fn quota_positions(
     for position in positions.values_mut() {
         position
             .vehicles
-            .sort_by(|one, other| one.plate("plate").cmp(other.plate("plate")));
+            .sort_by(|one, other| one.at(PLATE).cmp(other.at(PLATE)));
     }
     positions
 }

@@ -15,7 +15,10 @@
 //! figures count exactly what the checks flag.
 
 use crate::figures::{FigureSpec, Sums, sub_name};
-use crate::records::{FuelType, Record, VehicleCategory, VehicleDisposalMethod, VehicleStatus};
+use crate::records::handle::kind;
+use crate::records::{
+    Field, FuelType, Record, VehicleCategory, VehicleDisposalMethod, VehicleStatus,
+};
 use crate::table::Table;
 use crate::vocabulary::FigureContext;
 use crate::{Decimal, Language};
@@ -24,6 +27,7 @@ use super::checks::{
     cap_breaches, is_early_disposal, is_new_energy, is_on_books, is_purchase, quota_positions,
     vehicles_by_plate,
 };
+use super::tables::fields;
 
 /// Vehicles on the books (in service or idle).
 pub const COUNT: &str = "vehicles.count";
@@ -66,29 +70,38 @@ pub const DISPOSAL_INCOME_YUAN: &str = "vehicles.disposal_income_yuan";
 pub const DISPOSALS_EARLY: &str = "vehicles.disposals_early";
 
 /// One kind of running cost: a column of `vehicle_costs` and a row of the costs sheet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct CostKind {
     /// The kind's code, the row key of the costs sheet.
     pub slug: &'static str,
     /// The amount field of `vehicle_costs`, `<slug>_yuan`.
-    pub field: &'static str,
+    pub field: Field<kind::Amount>,
     /// The Chinese name on forms.
     pub name_zh: &'static str,
     /// The English name in reports.
     pub name_en: &'static str,
 }
 
+impl PartialEq for CostKind {
+    fn eq(&self, other: &Self) -> bool {
+        (self.slug, self.field.name(), self.name_zh, self.name_en)
+            == (other.slug, other.field.name(), other.name_zh, other.name_en)
+    }
+}
+
+impl Eq for CostKind {}
+
 impl CostKind {
     /// The figure of this kind's costs, `vehicles.cost.<slug>_yuan`.
     pub fn figure(self) -> String {
-        sub_name("vehicles.cost", self.field)
+        sub_name("vehicles.cost", self.field.name())
     }
 }
 
 /// A kind of running cost from its slug, field and names.
 const fn cost_kind(
     slug: &'static str,
-    field: &'static str,
+    field: Field<kind::Amount>,
     name_zh: &'static str,
     name_en: &'static str,
 ) -> CostKind {
@@ -102,12 +115,12 @@ const fn cost_kind(
 
 /// The kinds of running cost, in form order; their sum is [`COST_YUAN`].
 pub const COST_KINDS: [CostKind; 6] = [
-    cost_kind("fuel", "fuel_yuan", "燃油费", "fuel"),
-    cost_kind("charging", "charging_yuan", "充电费", "charging"),
-    cost_kind("repair", "repair_yuan", "维修费", "repair"),
-    cost_kind("insurance", "insurance_yuan", "保险费", "insurance"),
-    cost_kind("tolls", "tolls_yuan", "通行费", "tolls"),
-    cost_kind("parking", "parking_yuan", "停车费", "parking"),
+    cost_kind("fuel", fields::FUEL_YUAN, "燃油费", "fuel"),
+    cost_kind("charging", fields::CHARGING_YUAN, "充电费", "charging"),
+    cost_kind("repair", fields::REPAIR_YUAN, "维修费", "repair"),
+    cost_kind("insurance", fields::INSURANCE_YUAN, "保险费", "insurance"),
+    cost_kind("tolls", fields::TOLLS_YUAN, "通行费", "tolls"),
+    cost_kind("parking", fields::PARKING_YUAN, "停车费", "parking"),
 ];
 
 /// A figure of one category: `vehicles.category.<slug>.<measure>`, where measure is `count`,
@@ -133,30 +146,42 @@ pub fn compute(records: &[Record], context: &FigureContext<'_>, sums: &mut Sums)
         match record.table() {
             Table::Vehicles => add_vehicle(record, context, sums),
             Table::VehicleQuotas => {
-                let quota = Decimal::from(record.count("quota"));
+                let quota = Decimal::from(record.at(fields::QUOTA));
                 sums.add(QUOTA, quota);
-                sums.add(&category_figure(record.choice("category"), "quota"), quota);
+                sums.add(
+                    &category_figure(record.at(fields::CATEGORY), "quota"),
+                    quota,
+                );
             }
             Table::DispatchOrders => {
                 sums.count(DISPATCH_ORDERS);
-                sums.add(DISPATCH_DISTANCE_KM, record.amount("distance_km"));
+                sums.add(
+                    DISPATCH_DISTANCE_KM,
+                    record.at(fields::DISPATCH_DISTANCE_KM),
+                );
             }
             Table::VehicleCosts => {
                 for kind in COST_KINDS {
-                    let amount = record.amount(kind.field);
+                    let amount = record.at(kind.field);
                     sums.add(&kind.figure(), amount);
                     sums.add(COST_YUAN, amount);
                 }
-                sums.add(COST_DISTANCE_KM, record.amount("distance_km"));
+                sums.add(COST_DISTANCE_KM, record.at(fields::COST_DISTANCE_KM));
             }
             Table::VehicleDisposals => {
                 sums.count(DISPOSALS);
-                sums.count(&disposal_figure(record.choice("method")));
-                sums.add(DISPOSAL_INCOME_YUAN, record.amount("income_yuan"));
+                sums.count(&disposal_figure(record.at(fields::DISPOSAL_METHOD)));
+                sums.add(
+                    DISPOSAL_INCOME_YUAN,
+                    record.at(fields::DISPOSAL_INCOME_YUAN),
+                );
                 let early = vehicles
-                    .get(record.plate("plate").as_str())
+                    .get(record.at(fields::NAMED_PLATE).as_str())
                     .is_some_and(|vehicle| {
-                        is_early_disposal(vehicle.date("acquisition_date"), record.date("date"))
+                        is_early_disposal(
+                            vehicle.at(fields::ACQUISITION_DATE),
+                            record.at(fields::DISPOSAL_DATE),
+                        )
                     });
                 if early {
                     sums.count(DISPOSALS_EARLY);
@@ -179,13 +204,13 @@ pub fn compute(records: &[Record], context: &FigureContext<'_>, sums: &mut Sums)
 
 /// Adds one vehicle: its counts when it is on the books, its purchase when acquired in the period.
 fn add_vehicle(vehicle: &Record, context: &FigureContext<'_>, sums: &mut Sums) {
-    let category = vehicle.choice("category");
-    let domestic = vehicle.boolean("domestic_brand");
+    let category = vehicle.at(fields::CATEGORY);
+    let domestic = vehicle.at(fields::DOMESTIC_BRAND);
     if is_on_books(vehicle) {
         sums.count(COUNT);
         sums.count(&category_figure(category, "count"));
-        sums.count(&fuel_figure(vehicle.choice("fuel_type")));
-        if vehicle.choice("status") == VehicleStatus::Idle.slug() {
+        sums.count(&fuel_figure(vehicle.at(fields::FUEL_TYPE)));
+        if vehicle.at(fields::STATUS) == VehicleStatus::Idle.slug() {
             sums.count(IDLE);
         }
         if domestic {
@@ -201,14 +226,14 @@ fn add_vehicle(vehicle: &Record, context: &FigureContext<'_>, sums: &mut Sums) {
     }
     let acquired_in_period = context
         .period
-        .contains(vehicle.date("acquisition_date").month());
+        .contains(vehicle.at(fields::ACQUISITION_DATE).month());
     if acquired_in_period && !is_purchase(vehicle) {
         sums.count(TRANSFERS_IN);
     }
     if acquired_in_period && is_purchase(vehicle) {
         sums.count(NEW_COUNT);
         sums.count(&category_figure(category, "new"));
-        sums.add(NEW_PRICE_YUAN, vehicle.amount("price_yuan"));
+        sums.add(NEW_PRICE_YUAN, vehicle.at(fields::PRICE_YUAN));
         if is_new_energy(vehicle) {
             sums.count(NEW_NEW_ENERGY);
         }

@@ -228,10 +228,10 @@ pub const VEHICLE_DISPOSALS: TableSpec = TableSpec {
 
 /// A battery electric vehicle has no engine displacement.
 fn battery_electric_has_no_displacement(record: &Record) -> Result<(), RecordError> {
-    let displacement = record.amount("displacement_l");
-    if record.choice("fuel_type") == FuelType::Bev.slug() && !displacement.is_zero() {
+    let displacement = record.at(fields::DISPLACEMENT_L);
+    if record.at(fields::FUEL_TYPE) == FuelType::Bev.slug() && !displacement.is_zero() {
         return Err(RecordError::new(
-            "displacement_l",
+            fields::DISPLACEMENT_L.name(),
             rust_i18n::t!(
                 "schemas.record.electric_displacement",
                 displacement = displacement.normalize()
@@ -243,13 +243,95 @@ fn battery_electric_has_no_displacement(record: &Record) -> Result<(), RecordErr
 
 /// A trip ends no earlier than it starts.
 fn end_not_before_start(record: &Record) -> Result<(), RecordError> {
-    let start = record.date_time("start");
-    let end = record.date_time("end");
+    let start = record.at(fields::START);
+    let end = record.at(fields::END);
     if end < start {
         return Err(RecordError::new(
-            "end",
+            fields::END.name(),
             rust_i18n::t!("schemas.record.end_before_start", start = start, end = end),
         ));
     }
     Ok(())
+}
+
+/// Typed handles of the fields the ledger's rules and figures read (see
+/// [`crate::records::handle`]): a name or kind that is not the table's does not compile.
+pub mod fields {
+    use super::{DISPATCH_ORDERS, VEHICLE_COSTS, VEHICLE_DISPOSALS, VEHICLE_QUOTAS, VEHICLES};
+    use crate::records::Field;
+    use crate::records::handle::{
+        amount, boolean, choice, count, date, date_time, kind, month, plate, text,
+    };
+
+    /// 号牌号码 of a vehicle: the plate the other tables name it by.
+    pub const PLATE: Field<kind::Plate> = plate(&VEHICLES, "plate");
+    /// The plate of the vehicle a dispatch order, running-cost record or disposal is about.
+    pub const NAMED_PLATE: Field<kind::Plate, 3> = Field::<kind::Plate, 3>::shared(
+        [&DISPATCH_ORDERS, &VEHICLE_COSTS, &VEHICLE_DISPOSALS],
+        "plate",
+    );
+
+    /// The institution a vehicle or a quota belongs to.
+    pub const INSTITUTION: Field<kind::CreditCode, 2> = Field::<kind::CreditCode, 2>::shared(
+        [&VEHICLES, &VEHICLE_QUOTAS],
+        "institution_credit_code",
+    );
+    /// The use category of a vehicle or a quota (机要通信, 执法执勤, ...).
+    pub const CATEGORY: Field<kind::Choice, 2> =
+        Field::<kind::Choice, 2>::shared([&VEHICLES, &VEHICLE_QUOTAS], "category");
+
+    /// A vehicle's body type (轿车, 越野车, ...); a sedan when the cell was empty.
+    pub const BODY_TYPE: Field<kind::Choice> = choice(&VEHICLES, "body_type");
+    /// What drives a vehicle (燃油, 纯电动, 插电式混合动力).
+    pub const FUEL_TYPE: Field<kind::Choice> = choice(&VEHICLES, "fuel_type");
+    /// Whether a vehicle is of a domestic brand (自主品牌).
+    pub const DOMESTIC_BRAND: Field<kind::Boolean> = boolean(&VEHICLES, "domestic_brand");
+    /// A vehicle's engine displacement, in litres (0 for battery electric).
+    pub const DISPLACEMENT_L: Field<kind::Amount> = amount(&VEHICLES, "displacement_l");
+    /// A vehicle's purchase price, in yuan.
+    pub const PRICE_YUAN: Field<kind::Amount> = amount(&VEHICLES, "price_yuan");
+    /// The day a vehicle was acquired.
+    pub const ACQUISITION_DATE: Field<kind::Date> = date(&VEHICLES, "acquisition_date");
+    /// How a vehicle was acquired (purchase or transfer in); a purchase when the cell was empty.
+    pub const ACQUISITION_KIND: Field<kind::Choice> = choice(&VEHICLES, "acquisition_kind");
+    /// A vehicle's status (in service, idle, disposed).
+    pub const STATUS: Field<kind::Choice> = choice(&VEHICLES, "status");
+
+    /// The number of vehicles an institution may keep in a category.
+    pub const QUOTA: Field<kind::Count> = count(&VEHICLE_QUOTAS, "quota");
+
+    /// 派车单号 of a dispatch order.
+    pub const ORDER_ID: Field<kind::Text> = text(&DISPATCH_ORDERS, "order_id");
+    /// When a trip started.
+    pub const START: Field<kind::DateTime> = date_time(&DISPATCH_ORDERS, "start");
+    /// When a trip ended.
+    pub const END: Field<kind::DateTime> = date_time(&DISPATCH_ORDERS, "end");
+    /// The distance of a trip, in km.
+    pub const DISPATCH_DISTANCE_KM: Field<kind::Amount> = amount(&DISPATCH_ORDERS, "distance_km");
+
+    /// The month of a running-cost record.
+    pub const COST_MONTH: Field<kind::Month> = month(&VEHICLE_COSTS, "month");
+    /// 燃油费 of a month, in yuan.
+    pub const FUEL_YUAN: Field<kind::Amount> = amount(&VEHICLE_COSTS, "fuel_yuan");
+    /// 充电费 of a month, in yuan.
+    pub const CHARGING_YUAN: Field<kind::Amount> = amount(&VEHICLE_COSTS, "charging_yuan");
+    /// 维修费 of a month, in yuan.
+    pub const REPAIR_YUAN: Field<kind::Amount> = amount(&VEHICLE_COSTS, "repair_yuan");
+    /// 保险费 of a month, in yuan.
+    pub const INSURANCE_YUAN: Field<kind::Amount> = amount(&VEHICLE_COSTS, "insurance_yuan");
+    /// 通行费 of a month, in yuan.
+    pub const TOLLS_YUAN: Field<kind::Amount> = amount(&VEHICLE_COSTS, "tolls_yuan");
+    /// 停车费 of a month, in yuan.
+    pub const PARKING_YUAN: Field<kind::Amount> = amount(&VEHICLE_COSTS, "parking_yuan");
+    /// The distance a vehicle drove in the month, in km.
+    pub const COST_DISTANCE_KM: Field<kind::Amount> = amount(&VEHICLE_COSTS, "distance_km");
+    /// The odometer reading at the end of the month, in km.
+    pub const ODOMETER_KM: Field<kind::Amount> = amount(&VEHICLE_COSTS, "odometer_km");
+
+    /// How a vehicle was disposed of (拍卖, 厂家回购, 报废).
+    pub const DISPOSAL_METHOD: Field<kind::Choice> = choice(&VEHICLE_DISPOSALS, "method");
+    /// The day of a disposal.
+    pub const DISPOSAL_DATE: Field<kind::Date> = date(&VEHICLE_DISPOSALS, "date");
+    /// The income from a disposal, in yuan.
+    pub const DISPOSAL_INCOME_YUAN: Field<kind::Amount> = amount(&VEHICLE_DISPOSALS, "income_yuan");
 }
