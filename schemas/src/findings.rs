@@ -90,6 +90,21 @@ impl Rule {
     }
 }
 
+/// Rules as a list names them, in a language of the catalogues: `办公室面积超标（room_over_standard）、…`
+/// in Chinese, `room_over_standard, …` in English.
+pub fn list_named<'a>(rules: impl IntoIterator<Item = &'a Rule>, locale: &str) -> String {
+    let separator = if crate::i18n::is_chinese(locale) {
+        "、"
+    } else {
+        ", "
+    };
+    rules
+        .into_iter()
+        .map(|rule| rule.named(locale))
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
 /// A rule broken by a record or a set of records, named so that a clerk can find and fix it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {

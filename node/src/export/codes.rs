@@ -87,6 +87,7 @@ pub fn dimension_name_zh(dimension: &str) -> &str {
         "OWNERSHIP" => "权属",
         "VEHICLE_CATEGORY" => "车辆类别",
         "COST_KIND" => "费用项目",
+        "CREATION_YEAR" => "通过评价年份",
         other => other,
     }
 }

@@ -389,7 +389,8 @@ fn headline_column(sheet: &ReturnSheet) -> Option<usize> {
 }
 
 /// The charts of the workbook: a column chart of the breakdown by child, then a pie of each
-/// breakdown sheet (for the energy ledger, the energy mix by carrier first).
+/// breakdown sheet (for the energy ledger, the energy mix by carrier first), or columns where the
+/// breakdown is by year, whose parts follow each other rather than make up a whole.
 fn charts(ret: &StatReturn, tables: &[TablePlace<'_>]) -> Vec<Chart> {
     let mut charts = Vec::new();
     let by_child = tables
@@ -408,7 +409,8 @@ fn charts(ret: &StatReturn, tables: &[TablePlace<'_>]) -> Vec<Chart> {
         }
         let column = &sheet.columns[column_index];
         let by_child = sheet.rows_are == RowDimension::RefArea;
-        let mut chart = Chart::new(if by_child {
+        let by_year = row_dimension(sheet).ends_with("_YEAR");
+        let mut chart = Chart::new(if by_child || by_year {
             ChartType::Column
         } else {
             ChartType::Pie
@@ -447,7 +449,7 @@ fn charts(ret: &StatReturn, tables: &[TablePlace<'_>]) -> Vec<Chart> {
             by = by
         );
         chart.title().set_name(&title);
-        if by_child {
+        if by_child || by_year {
             chart.legend().set_hidden();
             chart.y_axis().set_name(unit_name_zh(&column.unit));
         }

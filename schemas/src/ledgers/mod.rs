@@ -81,11 +81,7 @@ pub fn rule_codes(ledger: Ledger) -> impl Iterator<Item = &'static str> {
 
 /// The rules of a ledger's registry as a list names them, in a language of the catalogues.
 pub fn rules_named(ledger: Ledger, locale: &str) -> String {
-    rules(ledger)
-        .iter()
-        .map(|rule| rule.named(locale))
-        .collect::<Vec<_>>()
-        .join(", ")
+    crate::findings::list_named(rules(ledger), locale)
 }
 
 /// The rule of any ledger's registry with this code.

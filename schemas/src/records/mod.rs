@@ -611,22 +611,23 @@ mod tests {
     #[test]
     fn text_fields_are_bounded() {
         // The expected texts are the English catalogue's.
-        crate::Language::English.set_current();
-        let record = building();
-        let error = record
-            .with("building_id", &"x".repeat(IDENTIFIER_CHARS_MAX + 1))
-            .unwrap_err();
-        assert_eq!(error.field(), "building_id");
-        let error = record.with("name", "a\nb").unwrap_err();
-        assert_eq!(error.field(), "name");
-        assert!(error.rule.contains("control characters"), "{error}");
-        assert!(record.with("build_year", "1799").is_err());
-        // Spaces and rooms name the building in ids joined with '/'.
-        assert_eq!(
-            record.with("building_id", "B/1").unwrap_err().field(),
-            "building_id"
-        );
-        assert!(Record::from_texts(Table::Buildings.spec(), &[("name", "x")]).is_err());
+        crate::Language::English.scope(|| {
+            let record = building();
+            let error = record
+                .with("building_id", &"x".repeat(IDENTIFIER_CHARS_MAX + 1))
+                .unwrap_err();
+            assert_eq!(error.field(), "building_id");
+            let error = record.with("name", "a\nb").unwrap_err();
+            assert_eq!(error.field(), "name");
+            assert!(error.rule.contains("control characters"), "{error}");
+            assert!(record.with("build_year", "1799").is_err());
+            // Spaces and rooms name the building in ids joined with '/'.
+            assert_eq!(
+                record.with("building_id", "B/1").unwrap_err().field(),
+                "building_id"
+            );
+            assert!(Record::from_texts(Table::Buildings.spec(), &[("name", "x")]).is_err());
+        });
     }
 
     #[test]

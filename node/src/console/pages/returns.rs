@@ -66,7 +66,12 @@ async fn show(
             minijinja::context! {
                 slug => ledger.slug(),
                 label => ledger_label(*ledger, signed_in.language),
-                rules => schemas::ledgers::rules_named(*ledger, signed_in.language.code()),
+                rules => schemas::findings::list_named(
+                    schemas::ledgers::rules(*ledger)
+                        .iter()
+                        .filter(|rule| rule.severity == schemas::findings::Severity::Warning),
+                    signed_in.language.code(),
+                ),
             }
         })
         .collect();

@@ -431,28 +431,29 @@ mod tests {
     #[test]
     fn a_room_over_standard_names_the_rank_the_limit_and_the_standard() {
         // The expected texts are the English catalogue's.
-        crate::Language::English.set_current();
-        let findings = run(&[
-            building("B-001", "1000", "owned_in_use", "a"),
-            space("B-001", "office", "in_use", "100", "120"),
-            room("B-001", "305", "county_section_head", "1", "45"),
-        ]);
-        assert_eq!(findings.len(), 1);
-        let finding = &findings[0];
-        assert_eq!(
-            (
-                finding.severity,
-                finding.rule.as_str(),
-                finding.record_id.as_str()
-            ),
-            (Severity::Warning, "room_over_standard", "B-001/305")
-        );
-        assert_eq!(
-            finding.message,
-            "room 305 of building B-001: 45 m2 for 1 occupant(s) of rank 正科级 exceeds the limit \
-             of 18 m2 per person (18 m2 in all) by 27 m2 (standard office-room-limits-2014, limit \
-             not yet verified)"
-        );
+        crate::Language::English.scope(|| {
+            let findings = run(&[
+                building("B-001", "1000", "owned_in_use", "a"),
+                space("B-001", "office", "in_use", "100", "120"),
+                room("B-001", "305", "county_section_head", "1", "45"),
+            ]);
+            assert_eq!(findings.len(), 1);
+            let finding = &findings[0];
+            assert_eq!(
+                (
+                    finding.severity,
+                    finding.rule.as_str(),
+                    finding.record_id.as_str()
+                ),
+                (Severity::Warning, "room_over_standard", "B-001/305")
+            );
+            assert_eq!(
+                finding.message,
+                "room 305 of building B-001: 45 m2 for 1 occupant(s) of rank 正科级 exceeds the limit \
+                 of 18 m2 per person (18 m2 in all) by 27 m2 (standard office-room-limits-2014, limit \
+                 not yet verified)"
+            );
+        });
     }
 
     #[test]
