@@ -293,17 +293,17 @@ struct ReturnChoicesArguments {
           value_parser = clap::value_parser!(u8).range(0..=100))]
     saving_target: u8,
     /// 表号: the form's number in the statistical system, printed above each sheet.
-    #[arg(long, default_value = "")]
-    form_number: String,
+    #[arg(long)]
+    form_number: Option<String>,
     /// 制定机关: the body that made the form.
-    #[arg(long, default_value = "")]
-    form_made_by: String,
+    #[arg(long)]
+    form_made_by: Option<String>,
     /// 批准机关: the statistics office that approved the form.
-    #[arg(long, default_value = "")]
-    form_approved_by: String,
+    #[arg(long)]
+    form_approved_by: Option<String>,
     /// 批准文号: the approval's document number.
-    #[arg(long, default_value = "")]
-    form_approval_number: String,
+    #[arg(long)]
+    form_approval_number: Option<String>,
 }
 
 /// The blocking rules `return define` gives one of the ledgers it defines: those in the ledger's
@@ -328,10 +328,10 @@ impl ReturnChoicesArguments {
             benchmarks: self.benchmarks,
             saving_target_percent: self.saving_target,
             form: protocol::notice::FormHeading {
-                table_number: self.form_number,
-                made_by: self.form_made_by,
-                approved_by: self.form_approved_by,
-                approval_number: self.form_approval_number,
+                table_number: self.form_number.unwrap_or_default(),
+                made_by: self.form_made_by.unwrap_or_default(),
+                approved_by: self.form_approved_by.unwrap_or_default(),
+                approval_number: self.form_approval_number.unwrap_or_default(),
             },
         }
     }
@@ -361,8 +361,9 @@ enum ReturnCommand {
         #[arg(long)]
         coefficients: Option<String>,
         /// How electricity converts to standard coal: equivalent (当量值 0.1229 kgce/kWh, the
-        /// default), power-generation (等价值: the period's year's coal per kWh of thermal power)
-        /// or power-generation-YYYY (that year's rate).
+        /// default), power-generation (等价值: the period's year's coal per kWh of thermal power,
+        /// or the latest year before it with a published rate) or power-generation-YYYY (that
+        /// year's rate).
         #[arg(long)]
         electricity: Option<String>,
         #[command(flatten)]

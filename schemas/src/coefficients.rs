@@ -157,8 +157,10 @@ impl CoefficientChoiceError {
 display_in_current_language!(CoefficientChoiceError);
 
 impl ElectricityBasis {
-    /// Reads a basis as the command line gives it: `equivalent`, `power-generation` (the rate of
-    /// `period_year`) or `power-generation-YYYY`.
+    /// Reads a basis as the command line gives it: `equivalent`, `power-generation` or
+    /// `power-generation-YYYY`. Without a year, the rate of the period's year is used, or, as the
+    /// rates are published a few years late, the latest year before it that has one (2022's for
+    /// a 2025 return); the version string of the chosen table names the year.
     pub fn parse(text: &str, period_year: u16) -> Result<Self, CoefficientChoiceError> {
         let unknown = || CoefficientChoiceError::UnknownBasis {
             basis: text.to_owned(),
@@ -166,7 +168,13 @@ impl ElectricityBasis {
         match text.trim() {
             "equivalent" | "当量值" => Ok(ElectricityBasis::Equivalent),
             "power-generation" | "等价值" => {
-                Ok(ElectricityBasis::PowerGeneration { year: period_year })
+                let year = power_generation_rates()
+                    .iter()
+                    .map(|rate| rate.year)
+                    .filter(|year| *year <= period_year)
+                    .max()
+                    .unwrap_or(period_year);
+                Ok(ElectricityBasis::PowerGeneration { year })
             }
             other => other
                 .strip_prefix("power-generation-")
@@ -978,6 +986,39 @@ mod tests {
         assert!(error.localized("en").contains("2021, 2022"), "{error:?}");
         assert!(ElectricityBasis::parse("coal", 2025).is_err());
         assert!(by_version("gbt2589-2020-annex-a+power-generation-2025").is_none());
+    }
+
+    #[test]
+    fn the_power_generation_basis_takes_the_period_year_or_the_latest_published_before_it() {
+        let year_of =
+            |text: &str, period_year: u16| match ElectricityBasis::parse(text, period_year) {
+                Ok(ElectricityBasis::PowerGeneration { year }) => year,
+                other => panic!("{text} for {period_year}: {other:?}"),
+            };
+        let latest = power_generation_rates().iter().map(|rate| rate.year).max();
+        assert_eq!(latest, Some(2022));
+        // A year with its own rate uses it; a later one the latest published.
+        assert_eq!(year_of("power-generation", 2019), 2019);
+        assert_eq!(year_of("等价值", 2022), 2022);
+        assert_eq!(year_of("power-generation", 2025), 2022);
+        // A year before the first rate has none: it is refused when the table is chosen.
+        assert_eq!(year_of("power-generation", 2010), 2010);
+        assert!(
+            choose(
+                "gbt2589-2020-annex-a",
+                ElectricityBasis::PowerGeneration { year: 2010 }
+            )
+            .is_err()
+        );
+        // A year given is kept as given.
+        assert_eq!(year_of("power-generation-2016", 2025), 2016);
+        assert_eq!(
+            choose(
+                "gbt2589-2020-annex-a",
+                ElectricityBasis::parse("power-generation", 2025).unwrap()
+            ),
+            Ok("gbt2589-2020-annex-a+power-generation-2022".to_owned())
+        );
     }
 
     #[test]
