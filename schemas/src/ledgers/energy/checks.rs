@@ -1,4 +1,5 @@
-//! The checks of the energy ledger that span records, each broken rule a [`Finding`].
+//! The checks of the energy ledger that span records, each broken rule a
+//! [`Finding`](crate::findings::Finding) in the [`Findings`] list.
 //!
 //! - `unknown_institution` (error): a consumption or waste record names an institution that is not
 //!   in the institutions table, so its consumption cannot be given a type, an area or people.
@@ -20,8 +21,9 @@
 //! Benchmarks come from the table the return definition chose (`context.options.benchmarks`).
 //! Standard coal is computed as the figures compute it ([`super::figures::record_kgce`]) with the
 //! current coefficient table, and each institution's intensities are ratios of its own totals.
-//! Findings come sorted by table (in spec order), then record id, then rule, then field. Each
-//! message is the catalogue's `rules.<code>` text in the language in force when checked.
+//! The hub ([`crate::ledgers::check`]) orders the findings: by table (in spec order), then record
+//! id, then rule, then field. Each message is the catalogue's `rules.<code>` text in the language
+//! in force when checked.
 
 use std::collections::BTreeMap;
 
@@ -29,15 +31,17 @@ use crate::t;
 
 use crate::Decimal;
 use crate::coefficients::{self, CoefficientTable};
-use crate::findings::Rule;
+use crate::findings::{Findings, Rule, Severity};
 use crate::period::Period;
-use crate::records::{InstitutionType, Record, WasteCategory};
-use crate::returns::{Finding, Severity, ratio, round};
+use crate::records::{Field, InstitutionType, Record, WasteCategory};
+use crate::returns::{ratio, round};
+use crate::standards::Benchmark;
 use crate::table::Table;
 use crate::vocabulary::CheckContext;
 
 use super::figures::{SAVING_TYPE_RATE_PLACES, record_carrier, record_kgce};
-use super::tables::{SAVING_TYPE_PASSED_YEAR, SavingTypeStatus};
+use super::tables::SavingTypeStatus;
+use super::tables::fields::*;
 
 /// `unknown_institution`: 单位不在公共机构表中.
 pub const UNKNOWN_INSTITUTION: Rule = Rule::at_submit(
@@ -97,70 +101,50 @@ pub const RULES: &[Rule] = &[
     SAVING_TYPE_RATE_BELOW_TARGET,
 ];
 
-/// The tables of the ledger in spec order, which orders the findings.
-const TABLE_ORDER: [Table; 3] = [
-    Table::Institutions,
-    Table::EnergyConsumption,
-    Table::WasteSorting,
-];
-
-/// The field naming the institution of a record.
-const INSTITUTION_FIELD: &str = "institution_credit_code";
-
-/// Checks the records of one document of the energy ledger.
-pub fn check(
-    records: &[Record],
-    context: &CheckContext<'_>,
-    findings: &mut crate::findings::Findings,
-) {
-    for finding in check_list(records, context) {
-        findings.push_built(finding);
-    }
-}
-
-fn check_list(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
+/// Checks the records of one document of the energy ledger, adding each broken rule to
+/// `findings`.
+pub fn check(records: &[Record], context: &CheckContext<'_>, findings: &mut Findings) {
     let institutions: BTreeMap<String, &Record> = records
         .iter()
         .filter(|record| record.table() == Table::Institutions)
-        .map(|record| (record.text_of(INSTITUTION_FIELD), record))
+        .map(|record| (record.text_at(INSTITUTION_CREDIT_CODE), record))
         .rev() // The first record of a code wins, as in the figures.
         .collect();
     let coefficients = coefficients::current();
     let kgce_now = kgce_by_institution(records, coefficients, |_| true);
-    let mut findings = Vec::new();
     for record in records {
         if record.table() != Table::Institutions
-            && !institutions.contains_key(&record.text_of(INSTITUTION_FIELD))
+            && !institutions.contains_key(&record.text_at(INSTITUTION_CREDIT_CODE))
         {
-            findings.push(unknown_institution(record, context));
+            unknown_institution(findings, record);
         }
     }
     if let (Some(previous), Some(previous_period)) =
         (context.previous, context.period.previous_year())
     {
         let kgce_before = kgce_by_institution(previous, coefficients, |record| {
-            previous_period.contains(record.month("month"))
+            previous_period.contains(record.at(MONTH))
         });
         for (code, institution) in &institutions {
             let now = kgce_now.get(code).copied().unwrap_or_default();
             let before = kgce_before.get(code).copied().unwrap_or_default();
-            findings.extend(year_on_year(
+            year_on_year(
+                findings,
                 institution,
                 (now, before),
                 previous_period,
                 context,
-            ));
+            );
         }
     }
     for institution in institutions.values() {
         if let SavingTypeStatus::Passed(year) = SavingTypeStatus::of(institution)
             && year > context.period.year()
         {
-            findings.push(finding(
-                Severity::Error,
+            findings.add(
+                &SAVING_TYPE_YEAR_AFTER_PERIOD,
                 institution,
                 SAVING_TYPE_PASSED_YEAR,
-                &SAVING_TYPE_YEAR_AFTER_PERIOD,
                 t!(
                     "rules.saving_type_year_after_period",
                     institution = describe_institution(institution),
@@ -168,31 +152,16 @@ fn check_list(records: &[Record], context: &CheckContext<'_>) -> Vec<Finding> {
                     period = context.period
                 )
                 .into_owned(),
-                context,
-            ));
+            );
         }
     }
-    findings.extend(saving_type_rate(&institutions, context));
+    saving_type_rate(findings, &institutions, context);
     if matches!(context.period, Period::Year(_)) {
         for (code, institution) in &institutions {
             let kgce = kgce_now.get(code).copied().unwrap_or_default();
-            findings.extend(far_from_benchmark(institution, kgce, context));
+            far_from_benchmark(findings, institution, kgce, context);
         }
     }
-    findings.sort_by(|one, other| {
-        let rank = |finding: &Finding| {
-            TABLE_ORDER
-                .iter()
-                .position(|table| table.slug() == finding.table)
-        };
-        (rank(one), &one.record_id, &one.rule, &one.field).cmp(&(
-            rank(other),
-            &other.record_id,
-            &other.rule,
-            &other.field,
-        ))
-    });
-    findings
 }
 
 /// The standard coal of each institution's consumption records that `keep` selects, kgce, by
@@ -208,45 +177,22 @@ fn kgce_by_institution(
         .filter(|record| record.table() == Table::EnergyConsumption && keep(record))
     {
         if let Some(kgce) = record_kgce(record, coefficients) {
-            *sums.entry(record.text_of(INSTITUTION_FIELD)).or_default() += kgce;
+            *sums
+                .entry(record.text_at(INSTITUTION_CREDIT_CODE))
+                .or_default() += kgce;
         }
     }
     sums
 }
 
-/// A finding about one record.
-fn finding(
-    severity: Severity,
-    record: &Record,
-    field: &str,
-    rule: &Rule,
-    message: String,
-    context: &CheckContext<'_>,
-) -> Finding {
-    debug_assert!(
-        RULES.iter().any(|known| known.code == rule.code),
-        "rule {} is not in RULES",
-        rule.code
-    );
-    Finding {
-        severity,
-        owner: context.owner,
-        table: record.table().slug().to_owned(),
-        record_id: record.id(),
-        field: field.to_owned(),
-        rule: rule.code.to_owned(),
-        message,
-    }
-}
-
 /// An institution named by its code, its name and its type: `12640… (名称, type 024 卫生)`.
 fn describe_institution(institution: &Record) -> String {
-    let type_code = institution.choice("type_code");
+    let type_code = institution.at(INSTITUTION_TYPE);
     let type_name = InstitutionType::from_slug(type_code).map_or("", InstitutionType::name_zh);
     t!(
         "schemas.describe.institution",
-        code = institution.text_of(INSTITUTION_FIELD),
-        name = institution.text("name"),
+        code = institution.text_at(INSTITUTION_CREDIT_CODE),
+        name = institution.at(INSTITUTION_NAME),
         type_code = type_code,
         type_name = type_name
     )
@@ -254,54 +200,55 @@ fn describe_institution(institution: &Record) -> String {
 }
 
 /// The error for a consumption or waste record whose institution is not listed.
-fn unknown_institution(record: &Record, context: &CheckContext<'_>) -> Finding {
-    let code = record.text_of(INSTITUTION_FIELD);
+fn unknown_institution(findings: &mut Findings, record: &Record) {
+    let code = record.text_at(INSTITUTION_CREDIT_CODE);
     let what = if record.table() == Table::EnergyConsumption {
         let carrier = record_carrier(record);
         t!(
             "schemas.describe.consumption",
             carrier = carrier.name_zh(),
-            month = record.month("month"),
-            quantity = record.text_of("quantity"),
+            month = record.at(MONTH),
+            quantity = record.text_at(QUANTITY),
             unit = carrier.unit()
         )
     } else {
         t!(
             "schemas.describe.waste",
-            category = WasteCategory::from_slug(record.choice("category"))
+            category = WasteCategory::from_slug(record.at(WASTE_CATEGORY))
                 .map_or("", WasteCategory::name_zh),
-            month = record.month("month"),
-            collected = record.text_of("collected_kg")
+            month = record.at(MONTH),
+            collected = record.text_at(COLLECTED_KG)
         )
     };
-    finding(
-        Severity::Error,
-        record,
-        INSTITUTION_FIELD,
+    findings.add(
         &UNKNOWN_INSTITUTION,
+        record,
+        INSTITUTION_CREDIT_CODE,
         t!("rules.unknown_institution", record = what, code = code).into_owned(),
-        context,
-    )
+    );
 }
 
-/// The year-on-year finding of one institution, if its standard coal changed beyond the threshold
-/// from the previous year; `kgce` is (this period, same period of the previous year).
+/// Adds the year-on-year finding of one institution, if its standard coal changed beyond the
+/// threshold from the previous year; `kgce` is (this period, same period of the previous year).
 fn year_on_year(
+    findings: &mut Findings,
     institution: &Record,
     (now, before): (Decimal, Decimal),
     previous_period: Period,
     context: &CheckContext<'_>,
-) -> Option<Finding> {
+) {
     if now.is_zero() || before.is_zero() {
-        return None;
+        return;
     }
     let threshold = context.options.benchmarks.year_on_year_threshold_percent();
     // |now − before| / before > threshold / 100, compared by multiplying so that it is exact.
     let change = (now - before).abs();
     if change * Decimal::ONE_HUNDRED <= threshold * before {
-        return None;
+        return;
     }
-    let change_percent = ratio((now - before) * Decimal::ONE_HUNDRED, before, 2)?;
+    let Some(change_percent) = ratio((now - before) * Decimal::ONE_HUNDRED, before, 2) else {
+        return;
+    };
     let sign = if change_percent.is_sign_positive() {
         "+"
     } else {
@@ -317,34 +264,31 @@ fn year_on_year(
         change = format!("{sign}{change_percent}"),
         threshold = threshold
     );
-    let note = institution.text("note").trim();
-    Some(if note.is_empty() {
-        finding(
-            Severity::Error,
-            institution,
-            "note",
+    let note = institution.at(NOTE).trim();
+    if note.is_empty() {
+        findings.add(
             &YEAR_ON_YEAR_NEEDS_NOTE,
-            t!("rules.year_on_year_needs_note", facts = facts).into_owned(),
-            context,
-        )
-    } else {
-        finding(
-            Severity::Warning,
             institution,
-            "note",
+            NOTE,
+            t!("rules.year_on_year_needs_note", facts = facts).into_owned(),
+        );
+    } else {
+        findings.add(
             &YEAR_ON_YEAR_CHANGE,
+            institution,
+            NOTE,
             t!("rules.year_on_year_change", facts = facts, note = note).into_owned(),
-            context,
-        )
-    })
+        );
+    }
 }
 
-/// The warning when the share of eligible bodies created as saving-type institutions by the
+/// Adds the warning when the share of eligible bodies created as saving-type institutions by the
 /// period's year is below the target: created × 100 < target × eligible, compared exactly.
 fn saving_type_rate(
+    findings: &mut Findings,
     institutions: &BTreeMap<String, &Record>,
     context: &CheckContext<'_>,
-) -> Option<Finding> {
+) {
     let year = context.period.year();
     let mut eligible = 0u64;
     let mut created = 0u64;
@@ -359,23 +303,26 @@ fn saving_type_rate(
     }
     let target = u64::from(context.options.saving_target_percent);
     if eligible == 0 || created * 100 >= target * eligible {
-        return None;
+        return;
     }
-    let first = pending.first()?;
-    let rate = ratio(
+    let Some(first) = pending.first() else {
+        return;
+    };
+    let Some(rate) = ratio(
         Decimal::from(created * 100),
         Decimal::from(eligible),
         SAVING_TYPE_RATE_PLACES,
-    )?;
+    ) else {
+        return;
+    };
     let names: Vec<&str> = pending
         .iter()
-        .map(|institution| institution.text("name"))
+        .map(|institution| institution.at(INSTITUTION_NAME))
         .collect();
-    Some(finding(
-        Severity::Warning,
+    findings.add(
+        &SAVING_TYPE_RATE_BELOW_TARGET,
         first,
         SAVING_TYPE_PASSED_YEAR,
-        &SAVING_TYPE_RATE_BELOW_TARGET,
         t!(
             "rules.saving_type_rate_below_target",
             eligible = eligible,
@@ -386,81 +333,112 @@ fn saving_type_rate(
             pending = names.join("、")
         )
         .into_owned(),
-        context,
-    ))
+    );
 }
 
-/// The warnings for an institution whose kgce per m² or per person is far from its benchmark.
+/// One intensity of an institution judged against its benchmark: kgce over `field`'s value.
+struct Intensity<K> {
+    /// The field of the denominator, which a finding names.
+    field: Field<K>,
+    /// The denominator: the institution's floor area or people.
+    denominator: Decimal,
+    /// The denominator's unit, such as m².
+    denominator_unit: String,
+    /// The intensity's unit, such as kgce/m².
+    unit: String,
+    /// The benchmark's value of this intensity for the institution's type.
+    benchmark_value: Decimal,
+    /// How a message names the denominator.
+    what: String,
+}
+
+/// Adds the warnings for an institution whose kgce per m² or per person is far from its benchmark.
 fn far_from_benchmark(
+    findings: &mut Findings,
     institution: &Record,
     kgce: Decimal,
     context: &CheckContext<'_>,
-) -> Vec<Finding> {
+) {
+    let benchmark = context
+        .options
+        .benchmarks
+        .for_type(institution.at(INSTITUTION_TYPE));
+    let per_m2 = Intensity {
+        field: FLOOR_AREA_M2,
+        denominator: institution.at(FLOOR_AREA_M2),
+        denominator_unit: t!("schemas.unit.m2").into_owned(),
+        unit: t!("schemas.unit.kgce_per_m2").into_owned(),
+        benchmark_value: benchmark.kgce_per_m2,
+        what: t!("schemas.describe.floor_area").into_owned(),
+    };
+    let per_person = Intensity {
+        field: PEOPLE,
+        denominator: Decimal::from(institution.at(PEOPLE)),
+        denominator_unit: t!("schemas.unit.people").into_owned(),
+        unit: t!("schemas.unit.kgce_per_person").into_owned(),
+        benchmark_value: benchmark.kgce_per_person,
+        what: t!("schemas.describe.people_using_energy").into_owned(),
+    };
+    for_intensity(findings, institution, kgce, per_m2, benchmark, context);
+    for_intensity(findings, institution, kgce, per_person, benchmark, context);
+}
+
+/// Adds the warning when one intensity of an institution (its `kgce` over the intensity's
+/// denominator) is far from the institution type's `benchmark`.
+fn for_intensity<K>(
+    findings: &mut Findings,
+    institution: &Record,
+    kgce: Decimal,
+    intensity_of: Intensity<K>,
+    benchmark: &Benchmark,
+    context: &CheckContext<'_>,
+) {
     let benchmarks = context.options.benchmarks;
-    let benchmark = benchmarks.for_type(institution.choice("type_code"));
     let factor = benchmarks.far_factor();
-    let measures = [
-        (
-            "floor_area_m2",
-            institution.amount("floor_area_m2"),
-            t!("schemas.unit.m2"),
-            t!("schemas.unit.kgce_per_m2"),
-            benchmark.kgce_per_m2,
-        ),
-        (
-            "people",
-            Decimal::from(institution.count("people")),
-            t!("schemas.unit.people"),
-            t!("schemas.unit.kgce_per_person"),
-            benchmark.kgce_per_person,
-        ),
-    ];
-    let mut findings = Vec::new();
-    for (field, denominator, denominator_unit, unit, benchmark_value) in measures {
-        // The record rules keep area and people above zero; a quotient too large for Decimal is
-        // far beyond any benchmark.
-        let intensity = kgce.checked_div(denominator).unwrap_or(Decimal::MAX);
-        if !benchmarks.is_far_from_benchmark(intensity, benchmark_value) {
-            continue;
-        }
-        let side_key = if intensity > benchmark_value {
-            "schemas.describe.above_benchmark"
-        } else {
-            "schemas.describe.below_benchmark"
-        };
-        let side = t!(
-            side_key,
-            factor = factor,
-            benchmark = benchmark.name,
-            benchmark_value = benchmark_value,
-            unit = unit
-        );
-        findings.push(finding(
-            Severity::Warning,
-            institution,
-            field,
-            &INTENSITY_FAR_FROM_BENCHMARK,
-            t!(
-                "rules.intensity_far_from_benchmark",
-                institution = describe_institution(institution),
-                intensity = round(intensity, 2),
-                unit = unit,
-                kgce = round(kgce, 2),
-                denominator = denominator.normalize(),
-                denominator_unit = denominator_unit,
-                period = context.period,
-                side = side,
-                what = if field == "people" {
-                    t!("schemas.describe.people_using_energy")
-                } else {
-                    t!("schemas.describe.floor_area")
-                }
-            )
-            .into_owned(),
-            context,
-        ));
+    let Intensity {
+        field,
+        denominator,
+        denominator_unit,
+        unit,
+        benchmark_value,
+        what,
+    } = intensity_of;
+    // The record rules keep area and people above zero; a quotient too large for Decimal is far
+    // beyond any benchmark.
+    let intensity = kgce.checked_div(denominator).unwrap_or(Decimal::MAX);
+    if !benchmarks.is_far_from_benchmark(intensity, benchmark_value) {
+        return;
     }
-    findings
+    let side_key = if intensity > benchmark_value {
+        "schemas.describe.above_benchmark"
+    } else {
+        "schemas.describe.below_benchmark"
+    };
+    let side = t!(
+        side_key,
+        factor = factor,
+        benchmark = benchmark.name,
+        benchmark_value = benchmark_value,
+        unit = unit
+    );
+    findings.add(
+        &INTENSITY_FAR_FROM_BENCHMARK,
+        institution,
+        field,
+        t!(
+            "rules.intensity_far_from_benchmark",
+            institution = describe_institution(institution),
+            intensity = round(intensity, 2),
+            unit = unit,
+            kgce = round(kgce, 2),
+            denominator = denominator.normalize(),
+            denominator_unit = denominator_unit,
+            period = context.period,
+            side = side,
+            what = what
+        )
+        .into_owned(),
+    );
 }
 
 #[cfg(test)]

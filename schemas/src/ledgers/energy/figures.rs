@@ -37,7 +37,7 @@ use crate::table::Table;
 use crate::vocabulary::FigureContext;
 use crate::{Decimal, Language};
 
-use super::tables::{SAVING_TYPE_FIRST_YEAR, SavingTypeStatus};
+use super::tables::{SAVING_TYPE_FIRST_YEAR, SavingTypeStatus, fields};
 
 /// Number of institutions.
 pub const INSTITUTIONS: &str = "energy.institutions";
@@ -119,7 +119,7 @@ pub fn record_kgce(record: &Record, coefficients: &CoefficientTable) -> Option<D
     // The quantity is a validated amount and the coefficient a bounded one, so the product is exact
     // before it is rounded (see crate::coefficients).
     Some(
-        (record.amount("quantity") * kgce_per_unit)
+        (record.at(fields::QUANTITY) * kgce_per_unit)
             .round_dp_with_strategy(
                 STANDARD_COAL_DECIMAL_PLACES,
                 rust_decimal::RoundingStrategy::MidpointAwayFromZero,
@@ -130,7 +130,7 @@ pub fn record_kgce(record: &Record, coefficients: &CoefficientTable) -> Option<D
 
 /// The carrier of a consumption record.
 pub(crate) fn record_carrier(record: &Record) -> Carrier {
-    let slug = record.choice("carrier");
+    let slug = record.at(fields::CARRIER);
     // The field's closed list is Carrier::CHOICES, so a parsed record always holds one of its slugs.
     Carrier::from_slug(slug).expect("a consumption record holds a carrier slug")
 }
@@ -144,8 +144,8 @@ pub(crate) fn institution_types(records: &[Record]) -> BTreeMap<String, &'static
         .filter(|record| record.table() == Table::Institutions)
     {
         types
-            .entry(record.text_of("institution_credit_code"))
-            .or_insert(record.choice("type_code"));
+            .entry(record.text_at(fields::INSTITUTION_CREDIT_CODE))
+            .or_insert(record.at(fields::INSTITUTION_TYPE));
     }
     types
 }
@@ -161,20 +161,20 @@ pub fn compute(records: &[Record], context: &FigureContext<'_>, sums: &mut Sums)
             }
             Table::EnergyConsumption => {
                 let type_code = types
-                    .get(&record.text_of("institution_credit_code"))
+                    .get(&record.text_at(fields::INSTITUTION_CREDIT_CODE))
                     .copied()
                     .unwrap_or(UNLISTED_TYPE);
                 add_consumption(record, type_code, context.coefficients, sums);
             }
             Table::WasteSorting => {
-                let category = record.choice("category");
+                let category = record.at(fields::WASTE_CATEGORY);
                 sums.add(
                     &waste_name(category, "collected_kg"),
-                    record.amount("collected_kg"),
+                    record.at(fields::COLLECTED_KG),
                 );
                 sums.add(
                     &waste_name(category, "disposed_kg"),
-                    record.amount("disposed_kg"),
+                    record.at(fields::DISPOSED_KG),
                 );
             }
             // figures::compute refuses records of other ledgers before calling this.
@@ -185,13 +185,13 @@ pub fn compute(records: &[Record], context: &FigureContext<'_>, sums: &mut Sums)
 
 /// Adds one institution's counts and areas, in total and under its type.
 fn add_institution(record: &Record, sums: &mut Sums) {
-    let type_code = record.choice("type_code");
-    let floor_area_m2 = record.amount("floor_area_m2");
-    let people = Decimal::from(record.count("people"));
+    let type_code = record.at(fields::INSTITUTION_TYPE);
+    let floor_area_m2 = record.at(fields::FLOOR_AREA_M2);
+    let people = Decimal::from(record.at(fields::PEOPLE));
     sums.count(INSTITUTIONS);
     sums.add(FLOOR_AREA_M2, floor_area_m2);
     sums.add(PEOPLE, people);
-    sums.add(HEATED_AREA_M2, record.amount("heated_area_m2"));
+    sums.add(HEATED_AREA_M2, record.at(fields::HEATED_AREA_M2));
     sums.count(&type_name(type_code, "institutions"));
     sums.add(&type_name(type_code, "floor_area_m2"), floor_area_m2);
     sums.add(&type_name(type_code, "people"), people);
@@ -224,8 +224,8 @@ fn add_consumption(
     sums: &mut Sums,
 ) {
     let carrier = record_carrier(record);
-    let quantity = record.amount("quantity");
-    let cost_yuan = record.amount("cost_yuan");
+    let quantity = record.at(fields::QUANTITY);
+    let cost_yuan = record.at(fields::COST_YUAN);
     sums.count(RECORDS);
     sums.add(&carrier_name(carrier.slug(), "quantity"), quantity);
     sums.add(&carrier_name(carrier.slug(), "cost_yuan"), cost_yuan);
