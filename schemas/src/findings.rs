@@ -172,12 +172,6 @@ impl Findings {
         });
     }
 
-    /// Adds a finding built by a ledger whose checks still build their own (being moved to
-    /// [`Findings::add`]).
-    pub(crate) fn push_built(&mut self, finding: Finding) {
-        self.list.push(finding);
-    }
-
     /// How many findings there are so far.
     pub fn len(&self) -> usize {
         self.list.len()

@@ -167,7 +167,10 @@ fn place_of(error: &DocumentError) -> Option<(Table, &str, &str)> {
 #[test]
 fn corrupted_documents_give_errors_that_name_the_place() {
     // The expected texts are the English catalogue's.
-    schemas::Language::English.set_current();
+    schemas::Language::English.scope(every_corruption_names_the_place);
+}
+
+fn every_corruption_names_the_place() {
     for ledger in Ledger::ALL {
         let original = document_with(ledger, &ledger_samples(ledger));
         assert!(read_records(&original).is_ok());
@@ -269,4 +272,53 @@ fn a_stored_space_whose_usable_area_exceeds_its_floor_area_is_refused_naming_the
         ledger_samples(Ledger::OfficeSpace).len(),
         "usable area equal to the floor area is allowed"
     );
+}
+
+#[test]
+fn a_column_added_later_reads_as_its_default_where_a_stored_record_lacks_it() {
+    // Documents written before a column was added to its table lack it: a vehicle's body type
+    // and acquisition kind, an institution's saving-type columns.
+    let added: Vec<(Table, &str)> = Table::ALL
+        .iter()
+        .flat_map(|table| {
+            table
+                .spec()
+                .columns
+                .iter()
+                .filter(|column| column.added_later)
+                .map(|column| (*table, column.field))
+        })
+        .collect();
+    assert_eq!(
+        added,
+        [
+            (Table::Vehicles, "body_type"),
+            (Table::Vehicles, "acquisition_kind"),
+            (Table::Institutions, "saving_type_eligible"),
+            (Table::Institutions, "saving_type_in_progress"),
+            (Table::Institutions, "saving_type_passed_year"),
+        ]
+    );
+    for (table, field) in added {
+        let ledger = table.ledger();
+        let original = document_with(ledger, &ledger_samples(ledger));
+        let mut doc = Automerge::load(&original.save()).unwrap();
+        let mut transaction = doc.transaction();
+        let map = first_record(&transaction, table);
+        transaction.delete(&map, field).unwrap();
+        transaction.commit();
+        let records = read_records(&Automerge::load(&doc.save()).unwrap())
+            .unwrap_or_else(|error| panic!("{table}.{field} absent: {error}"));
+        let record = records
+            .iter()
+            .find(|record| record.table() == table && record.id() == first_id(table))
+            .unwrap();
+        let column = table.spec().column(field).unwrap();
+        let position = table.spec().index_of(field).unwrap();
+        assert_eq!(
+            Some(&record.values()[position]),
+            column.default_value().as_ref(),
+            "{table}.{field}"
+        );
+    }
 }

@@ -128,19 +128,12 @@ impl Fields<'_> {
         } else {
             let stored = match self.values[index].as_ref() {
                 Some(stored) => stored,
-                // An optional closed list added to a table after documents were written (a
-                // vehicle's body type and acquisition kind), and the saving-type columns added to
-                // institutions, take their defaults in those documents; any other absent field
-                // is a damaged document.
+                // A column added to its table after documents were written (a vehicle's body
+                // type and acquisition kind, the saving-type columns of institutions) takes its
+                // default in those documents; any other absent field is a damaged document.
                 None => {
-                    return match (column.kind, column.default_value()) {
-                        (FieldKind::Choice(_), Some(default)) => Ok(default),
-                        (_, Some(default))
-                            if self.table == Table::Institutions
-                                && field.starts_with("saving_type_") =>
-                        {
-                            Ok(default)
-                        }
+                    return match column.default_value() {
+                        Some(default) if column.added_later => Ok(default),
                         _ => Err(DocumentError::MissingField {
                             table: self.table,
                             record_id: self.record_id.to_owned(),

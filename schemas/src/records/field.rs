@@ -156,6 +156,10 @@ pub struct ColumnSpec {
     /// building in m2"); the rule of the kind is added to it (see [`ColumnSpec::rule`]). Empty
     /// for a column whose kind says it all.
     pub meaning: &'static str,
+    /// Whether the column was added to its table after documents were first written: a stored
+    /// record without it takes the column's default, where an absent field of any other column
+    /// is a damaged document. Only optional columns may be added later.
+    pub added_later: bool,
 }
 
 impl ColumnSpec {
@@ -172,6 +176,7 @@ impl ColumnSpec {
             kind,
             required: true,
             meaning,
+            added_later: false,
         }
     }
 
@@ -188,6 +193,17 @@ impl ColumnSpec {
             kind,
             required: false,
             meaning,
+            added_later: false,
+        }
+    }
+
+    /// This optional column, marked as added to its table after documents were first written
+    /// (see [`ColumnSpec::added_later`]).
+    pub const fn added_later(self) -> Self {
+        assert!(!self.required, "only an optional column may be added later");
+        Self {
+            added_later: true,
+            ..self
         }
     }
 

@@ -496,36 +496,37 @@ mod tests {
     #[test]
     fn a_change_of_exactly_the_threshold_needs_no_note() {
         // The expected texts are the English catalogue's.
-        crate::Language::English.set_current();
-        // 130,000 kWh × 0.1229 = 15,977 kgce against 100,000 kWh × 0.1229 = 12,290 kgce: +30%.
-        let records = [
-            institution(1, "026", ""),
-            electricity(1, "2025-03", "130000"),
-        ];
-        let previous = [electricity(1, "2024-03", "100000")];
-        let findings = crate::ledgers::check(
-            crate::Ledger::Energy,
-            &records,
-            &context(Period::Month(2025, 3), Some(&previous)),
-        );
-        assert_eq!(findings, []);
-        // 130,001 kWh is beyond +30%.
-        let records = [
-            institution(1, "026", ""),
-            electricity(1, "2025-03", "130001"),
-        ];
-        let findings = crate::ledgers::check(
-            crate::Ledger::Energy,
-            &records,
-            &context(Period::Month(2025, 3), Some(&previous)),
-        );
-        assert_eq!(findings.len(), 1);
-        assert_eq!(findings[0].rule, "year_on_year_needs_note");
-        assert!(
-            findings[0].message.contains("a change of +30%"),
-            "{}",
-            findings[0].message
-        );
+        crate::Language::English.scope(|| {
+            // 130,000 kWh × 0.1229 = 15,977 kgce against 100,000 kWh × 0.1229 = 12,290 kgce: +30%.
+            let records = [
+                institution(1, "026", ""),
+                electricity(1, "2025-03", "130000"),
+            ];
+            let previous = [electricity(1, "2024-03", "100000")];
+            let findings = crate::ledgers::check(
+                crate::Ledger::Energy,
+                &records,
+                &context(Period::Month(2025, 3), Some(&previous)),
+            );
+            assert_eq!(findings, []);
+            // 130,001 kWh is beyond +30%.
+            let records = [
+                institution(1, "026", ""),
+                electricity(1, "2025-03", "130001"),
+            ];
+            let findings = crate::ledgers::check(
+                crate::Ledger::Energy,
+                &records,
+                &context(Period::Month(2025, 3), Some(&previous)),
+            );
+            assert_eq!(findings.len(), 1);
+            assert_eq!(findings[0].rule, "year_on_year_needs_note");
+            assert!(
+                findings[0].message.contains("a change of +30%"),
+                "{}",
+                findings[0].message
+            );
+        });
     }
 
     #[test]
@@ -547,31 +548,32 @@ mod tests {
     #[test]
     fn intensities_are_checked_only_for_a_whole_year() {
         // The expected texts are the English catalogue's.
-        crate::Language::English.set_current();
-        // No consumption at all: 0 kgce/m2 is below any benchmark, but only a year is judged.
-        let records = [institution(1, "026", "")];
-        assert_eq!(
-            crate::ledgers::check(
+        crate::Language::English.scope(|| {
+            // No consumption at all: 0 kgce/m2 is below any benchmark, but only a year is judged.
+            let records = [institution(1, "026", "")];
+            assert_eq!(
+                crate::ledgers::check(
+                    crate::Ledger::Energy,
+                    &records,
+                    &context(Period::Quarter(2025, 1), None)
+                ),
+                []
+            );
+            let findings = crate::ledgers::check(
                 crate::Ledger::Energy,
                 &records,
-                &context(Period::Quarter(2025, 1), None)
-            ),
-            []
-        );
-        let findings = crate::ledgers::check(
-            crate::Ledger::Energy,
-            &records,
-            &context(Period::Year(2025), None),
-        );
-        let fields: Vec<&str> = findings
-            .iter()
-            .map(|finding| finding.field.as_str())
-            .collect();
-        assert_eq!(fields, ["floor_area_m2", "people"]);
-        assert!(
-            findings[0]
-                .message
-                .contains("less than 1/3 of the benchmark")
-        );
+                &context(Period::Year(2025), None),
+            );
+            let fields: Vec<&str> = findings
+                .iter()
+                .map(|finding| finding.field.as_str())
+                .collect();
+            assert_eq!(fields, ["floor_area_m2", "people"]);
+            assert!(
+                findings[0]
+                    .message
+                    .contains("less than 1/3 of the benchmark")
+            );
+        });
     }
 }

@@ -62,19 +62,22 @@ pub const INSTITUTIONS: TableSpec = TableSpec {
             "纳入节约型机关创建范围",
             FieldKind::Boolean,
             "institutions.saving_type_eligible",
-        ),
+        )
+        .added_later(),
         ColumnSpec::optional(
             "saving_type_in_progress",
             "节约型机关创建中",
             FieldKind::Boolean,
             "institutions.saving_type_in_progress",
-        ),
+        )
+        .added_later(),
         ColumnSpec::optional(
             "saving_type_passed_year",
             "节约型机关通过评价年份",
             FieldKind::Count,
             "institutions.saving_type_passed_year",
-        ),
+        )
+        .added_later(),
         ColumnSpec::optional("note", "说明", FieldKind::Text, "institutions.note"),
     ],
     id_fields: &["institution_credit_code"],

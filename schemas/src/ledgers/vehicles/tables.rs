@@ -49,7 +49,8 @@ pub const VEHICLES: TableSpec = TableSpec {
             "车型",
             FieldKind::Choice(BodyType::CHOICES),
             "vehicles.body_type",
-        ),
+        )
+        .added_later(),
         ColumnSpec::required(
             "fuel_type",
             "能源类型",
@@ -87,7 +88,8 @@ pub const VEHICLES: TableSpec = TableSpec {
             "取得方式",
             FieldKind::Choice(AcquisitionKind::CHOICES),
             "vehicles.acquisition_kind",
-        ),
+        )
+        .added_later(),
         ColumnSpec::required(
             "status",
             "使用状态",
