@@ -380,9 +380,15 @@ fn the_root_defines_closes_and_reopens_returns_and_no_one_else_may() {
         message.contains("没有规则“year_on_year_need_note”"),
         "{message}"
     );
-    for rule in schemas::ledgers::rule_codes(schemas::Ledger::Energy) {
-        assert!(message.contains(rule), "{message} lists {rule}");
+    // Each with its Chinese name from the registry, as a clerk reads them.
+    for rule in schemas::ledgers::rules(schemas::Ledger::Energy) {
+        let named = format!("{}（{}）", rule.name_zh, rule.code);
+        assert!(message.contains(&named), "{message} lists {named}");
     }
+    assert!(
+        message.contains("公共机构能源资源消费（energy）台账"),
+        "{message}"
+    );
 
     for action in ["close", "reopen"] {
         let output = run(&[

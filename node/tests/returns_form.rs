@@ -46,6 +46,9 @@ fn the_definition_and_the_reporting_unit_head_and_foot_every_form() {
         "国家统计局",
         "--form-approval-number",
         "国统制〔2025〕1号",
+        // The 2025 rate is not published yet: the latest before it, 2022's, is taken.
+        "--electricity",
+        "power-generation",
     ]);
     assert!(defined.status.success(), "{}", stderr(&defined));
 
@@ -86,6 +89,16 @@ fn the_definition_and_the_reporting_unit_head_and_foot_every_form() {
     let texts = |sheet: &node::spreadsheet::SheetCells| -> Vec<String> {
         sheet.rows.iter().flatten().cloned().collect()
     };
+    // The cover names the coefficient table and the electricity basis the definition chose.
+    let cover = sheets.iter().find(|sheet| sheet.name == "说明").unwrap();
+    assert!(
+        texts(cover)
+            .iter()
+            .any(|text| text.contains("gbt2589-2008-annex-a")
+                && text.contains("电力按等价值（2022 年火电供电标准煤耗")),
+        "{:?}",
+        texts(cover)
+    );
     for sheet in sheets
         .iter()
         .filter(|sheet| !["图表", "代码说明", "核查提示", "说明"].contains(&sheet.name.as_str()))

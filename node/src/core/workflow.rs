@@ -644,12 +644,13 @@ fn check_blocking_rules(ledger: Ledger, blocking_rules: &[String]) -> Result<(),
     if unknown.is_empty() {
         return Ok(());
     }
+    let locale = schemas::Language::current().code();
     Err(CoreError::Definition {
         reason: crate::t!(
             "node.core.reason.unknown_blocking_rule",
             rules = unknown.join(", "),
-            ledger = ledger,
-            known = schemas::ledgers::rules_named(ledger, schemas::Language::current().code())
+            ledger = ledger.named(locale),
+            known = schemas::ledgers::rules_named(ledger, locale)
         )
         .into_owned(),
     })

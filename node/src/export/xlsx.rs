@@ -588,7 +588,12 @@ fn cover_sheet(worksheet: &mut Worksheet, ret: &StatReturn) -> Result<(), XlsxEr
         ),
         (
             rust_i18n::t!("node.export.cover.coefficients", locale = "zh-CN"),
-            ret.coefficients_version.clone(),
+            // The table and the electricity basis with its coefficient, named as the return
+            // definition chose them; a version this binary does not ship is shown as it is.
+            schemas::coefficients::by_version(&ret.coefficients_version).map_or_else(
+                || ret.coefficients_version.clone(),
+                |table| table.describe("zh-CN"),
+            ),
         ),
         (
             rust_i18n::t!("node.export.cover.basis_label", locale = "zh-CN"),
