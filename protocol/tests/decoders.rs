@@ -9,7 +9,6 @@
 
 use std::sync::Mutex;
 
-use ed25519_dalek::SigningKey;
 use peak_alloc::PeakAlloc;
 use proptest::prelude::*;
 use protocol::frame::FrameDecoder;
@@ -19,7 +18,12 @@ use protocol::{
     DocumentKey, Envelope, Notice, NoticeBody, RestoreClient, Rollup, Signed, Submission,
 };
 use schemas::{Ledger, Period};
-use topology::{DivisionCode, PublicKey, Topology};
+use topology::{DivisionCode, Topology};
+
+#[path = "support/ningxia.rs"]
+mod ningxia;
+
+use ningxia::{key_of, topology};
 
 #[global_allocator]
 static ALLOCATOR: PeakAlloc = PeakAlloc;
@@ -62,30 +66,6 @@ fn within_bound<T>(what: &str, input_bytes: usize, decode: impl FnOnce() -> T) -
 
 fn code(text: &str) -> DivisionCode {
     DivisionCode::parse(text).unwrap()
-}
-
-fn key_of(code: DivisionCode) -> SigningKey {
-    let mut seed = [0u8; 32];
-    seed[..12].copy_from_slice(code.as_str().as_bytes());
-    SigningKey::from_bytes(&seed)
-}
-
-/// Ningxia with a key for every node and an address for every node with children.
-fn topology() -> Topology {
-    let mut topology = topology::ningxia();
-    let codes: Vec<DivisionCode> = topology.iter().map(|entry| entry.code).collect();
-    for (index, code) in codes.iter().enumerate() {
-        let public = PublicKey::from_verifying_key(&key_of(*code).verifying_key()).unwrap();
-        topology.set_public_key(*code, public).unwrap();
-        if !topology.children_of(*code).is_empty() {
-            topology
-                .set_address(*code, format!("127.0.0.1:{}", 40_000 + index))
-                .unwrap();
-        }
-    }
-    let root = topology.root().code;
-    topology.sign(&key_of(root)).unwrap();
-    topology
 }
 
 fn document_key() -> DocumentKey {

@@ -3,36 +3,15 @@
 //! included), each at the largest value a figure may hold, with the most inputs a rollup may
 //! list, is signed and stays within its envelope cap with room to spare.
 
-use ed25519_dalek::SigningKey;
+#[path = "support/ningxia.rs"]
+mod ningxia;
+
+use ningxia::{key_of, topology};
 use protocol::limits::{MAX_FIGURES_PER_ROLLUP, MAX_INPUTS_PER_ROLLUP, MAX_ROLLUP_ENVELOPE_BYTES};
 use protocol::{InputKind, Rollup, RollupInput, Signed};
 use schemas::figures::{FIGURE_DECIMAL_PLACES_MAX, FIGURE_INTEGER_DIGITS_MAX, Figures};
 use schemas::{Decimal, Ledger, Period};
-use topology::{DivisionCode, PublicKey, Topology};
-
-fn key_of(code: DivisionCode) -> SigningKey {
-    let mut seed = [0u8; 32];
-    seed[..12].copy_from_slice(code.as_str().as_bytes());
-    SigningKey::from_bytes(&seed)
-}
-
-/// Ningxia with a key for every node and an address for every parent, signed by the region.
-fn topology() -> Topology {
-    let mut topology = topology::ningxia();
-    let codes: Vec<DivisionCode> = topology.iter().map(|entry| entry.code).collect();
-    for (index, code) in codes.into_iter().enumerate() {
-        let public = PublicKey::from_verifying_key(&key_of(code).verifying_key()).unwrap();
-        topology.set_public_key(code, public).unwrap();
-        if !topology.children_of(code).is_empty() {
-            topology
-                .set_address(code, format!("127.0.0.1:{}", 40_000 + index))
-                .unwrap();
-        }
-    }
-    let root = topology.root().code;
-    topology.sign(&key_of(root)).unwrap();
-    topology
-}
+use topology::DivisionCode;
 
 /// The largest value a figure may hold: every integer digit and every decimal place a nine.
 fn largest_value() -> Decimal {

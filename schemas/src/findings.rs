@@ -56,13 +56,7 @@ impl Rule {
         name_zh: &'static str,
         message_id: &'static str,
     ) -> Self {
-        Self {
-            code,
-            severity,
-            phase: Phase::Import,
-            name_zh,
-            message_id,
-        }
+        Self::in_phase(Phase::Import, code, severity, name_zh, message_id)
     }
 
     /// A rule checked when the ledger is submitted.
@@ -72,10 +66,20 @@ impl Rule {
         name_zh: &'static str,
         message_id: &'static str,
     ) -> Self {
+        Self::in_phase(Phase::Submit, code, severity, name_zh, message_id)
+    }
+
+    const fn in_phase(
+        phase: Phase,
+        code: &'static str,
+        severity: Severity,
+        name_zh: &'static str,
+        message_id: &'static str,
+    ) -> Self {
         Self {
             code,
             severity,
-            phase: Phase::Submit,
+            phase,
             name_zh,
             message_id,
         }
