@@ -16,6 +16,7 @@
 //! `gbt2589-2020-annex-a+power-generation-2022` the same table with electricity at 2022's rate.
 //! Every such combination is built once, beside the file tables, and found by [`by_version`];
 //! [`choose`] makes the version of a table and a basis, or says which tables and years there are.
+//! The yearly rates are read in `power_generation.rs`.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -26,6 +27,10 @@ use serde::Deserialize;
 use crate::Decimal;
 use crate::i18n::{display_in_current_language, named, shown};
 use crate::records::{AmountError, Carrier, check_amount, parse_amount};
+
+mod power_generation;
+
+pub use power_generation::{PowerGenerationRate, power_generation_rates, power_generation_source};
 
 /// The version of the table that new figures are computed with.
 pub const CURRENT_VERSION: &str = "gbt2589-2008-annex-a";
@@ -44,19 +49,13 @@ pub const KGCE_PER_UNIT_MAX: i64 = 10_000;
 const EMBEDDED_TABLES: &[(&str, &str)] = &[
     (
         "gbt2589-2008-annex-a.toml",
-        include_str!("../tables/gbt2589-2008-annex-a.toml"),
+        include_str!("../../tables/gbt2589-2008-annex-a.toml"),
     ),
     (
         "gbt2589-2020-annex-a.toml",
-        include_str!("../tables/gbt2589-2020-annex-a.toml"),
+        include_str!("../../tables/gbt2589-2020-annex-a.toml"),
     ),
 ];
-
-/// The yearly power-generation coal rates shipped in the binary: file name and text.
-const POWER_GENERATION_RATES: (&str, &str) = (
-    "power-generation-coal-rates.toml",
-    include_str!("../tables/power-generation-coal-rates.toml"),
-);
 
 /// What joins a table's version and the power-generation basis in a version string.
 const POWER_GENERATION_SUFFIX: &str = "+power-generation-";
@@ -71,37 +70,6 @@ pub enum ElectricityBasis {
         /// The year whose rate is used.
         year: u16,
     },
-}
-
-/// One year's coal per kWh of thermal power supplied.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PowerGenerationRate {
-    /// The year.
-    pub year: u16,
-    /// Grams of standard coal per kWh.
-    pub gce_per_kwh: Decimal,
-    /// Whether the value was confirmed from the publisher's own text.
-    pub verified: bool,
-    /// Where the value comes from, or why it is unverified.
-    pub note: String,
-}
-
-/// The shape of the power-generation rates file.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RatesFile {
-    source: String,
-    years: Vec<RateEntry>,
-}
-
-/// The shape of one year of the rates file.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RateEntry {
-    year: u16,
-    gce_per_kwh: String,
-    verified: bool,
-    note: String,
 }
 
 /// Why a table and an electricity basis cannot be combined.
@@ -217,62 +185,6 @@ pub fn table_versions() -> Vec<&'static str> {
         .filter(|table| table.electricity_basis() == ElectricityBasis::Equivalent)
         .map(CoefficientTable::version)
         .collect()
-}
-
-/// The rates file, parsed once: its source text and its years.
-fn rates_file() -> &'static (String, Vec<PowerGenerationRate>) {
-    static RATES: OnceLock<(String, Vec<PowerGenerationRate>)> = OnceLock::new();
-    RATES.get_or_init(|| match parse_rates(POWER_GENERATION_RATES.1) {
-        Ok(rates) => rates,
-        // The file is part of the binary and a test parses it: failing here is our bug.
-        Err(error) => panic!(
-            "embedded file {} is invalid: {error}",
-            POWER_GENERATION_RATES.0
-        ),
-    })
-}
-
-/// The yearly power-generation coal rates, by year.
-pub fn power_generation_rates() -> &'static [PowerGenerationRate] {
-    &rates_file().1
-}
-
-/// The source text of the power-generation rates.
-pub fn power_generation_source() -> &'static str {
-    &rates_file().0
-}
-
-/// Parses the rates file: years unique and ascending, each rate a positive amount below 1,000 g.
-fn parse_rates(text: &str) -> Result<(String, Vec<PowerGenerationRate>), CoefficientTableError> {
-    let file: RatesFile = toml::from_str(text).map_err(|error| CoefficientTableError::Syntax {
-        message: error.to_string(),
-    })?;
-    let mut rates: Vec<PowerGenerationRate> = Vec::with_capacity(file.years.len());
-    for entry in file.years {
-        let gce_per_kwh = parse_amount(&entry.gce_per_kwh)
-            .ok()
-            .filter(|value| !value.is_zero() && *value < Decimal::ONE_THOUSAND)
-            .ok_or_else(|| CoefficientTableError::Syntax {
-                message: t!(
-                    "schemas.bad_power_generation_rate",
-                    year = entry.year,
-                    value = format!("{:?}", entry.gce_per_kwh)
-                )
-                .into_owned(),
-            })?;
-        if rates.last().is_some_and(|last| last.year >= entry.year) {
-            return Err(CoefficientTableError::DuplicateVersion {
-                version: entry.year.to_string(),
-            });
-        }
-        rates.push(PowerGenerationRate {
-            year: entry.year,
-            gce_per_kwh,
-            verified: entry.verified,
-            note: entry.note,
-        });
-    }
-    Ok((file.source, rates))
 }
 
 /// How one carrier converts to standard coal in one table.
@@ -885,30 +797,6 @@ mod tests {
                 "{carrier}"
             );
         }
-    }
-
-    #[test]
-    fn power_generation_rates_are_golden_and_unverified() {
-        let rates: Vec<(u16, Decimal, bool)> = power_generation_rates()
-            .iter()
-            .map(|rate| (rate.year, rate.gce_per_kwh, rate.verified))
-            .collect();
-        let expected = [
-            (2015, "315"),
-            (2016, "312"),
-            (2017, "309"),
-            (2018, "307.6"),
-            (2019, "306.4"),
-            (2020, "305.5"),
-            (2021, "302.5"),
-            (2022, "300.7"),
-        ];
-        let expected: Vec<(u16, Decimal, bool)> = expected
-            .iter()
-            .map(|(year, gce)| (*year, decimal(gce), false))
-            .collect();
-        assert_eq!(rates, expected);
-        assert!(!power_generation_source().is_empty());
     }
 
     #[test]
