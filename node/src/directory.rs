@@ -62,6 +62,54 @@ pub struct NodeConfig {
     /// Who reports (`[reporting_unit]` in node.toml, 填报单位): printed on the returns' forms.
     #[serde(default, skip_serializing_if = "ReportingUnit::is_empty")]
     pub reporting_unit: ReportingUnit,
+    /// How `huizong run` logs (`[log]` in node.toml).
+    #[serde(default, skip_serializing_if = "LogSettings::is_default")]
+    pub log: LogSettings,
+}
+
+/// How the running node logs (`[log]` in node.toml). Lines go to standard error, for journald or
+/// a file; colours only when it is a terminal. `HUIZONG_LOG`, else `RUST_LOG`, overrides `level`
+/// with a full filter (such as `info,node::driver=debug`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` (one readable line an event, the default) or `json` (one JSON object a line, for a
+    /// log collector).
+    #[serde(default)]
+    pub format: LogFormat,
+    /// The least severe level written: `error`, `warn`, `info` (the default), `debug` or `trace`.
+    #[serde(default = "default_log_level")]
+    pub level: String,
+}
+
+/// The shape of a log line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// One readable line an event.
+    #[default]
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
+fn default_log_level() -> String {
+    "info".to_owned()
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: LogFormat::Text,
+            level: default_log_level(),
+        }
+    }
+}
+
+impl LogSettings {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// Where the web console listens (`[console]` in node.toml). Every field has a default: a node
@@ -601,6 +649,7 @@ fn fill_new_directory(
         limits: LimitOverrides::default(),
         console: ConsoleSettings::default(),
         reporting_unit: ReportingUnit::default(),
+        log: LogSettings::default(),
     };
     write_config(directory, &config)?;
     write_key(&directory.key_path(), key)?;

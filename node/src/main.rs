@@ -448,6 +448,11 @@ enum ReviewVerdict {
 
 #[derive(Debug, Subcommand)]
 enum KeyCommand {
+    /// Print the public key of a key file (as keygen printed it), to name it in a topology again.
+    Show {
+        /// The key file, such as node.key or node.key.next.
+        file: PathBuf,
+    },
     /// Make this node's next key (kept as node.key.next) and print its public half for the root's
     /// operator, who names it in the topology; the node switches to it when that topology arrives.
     New {
@@ -618,12 +623,27 @@ fn import_file(
 }
 
 fn init_logging(default_level: &str) {
+    init_logging_with(&directory::LogSettings {
+        level: default_level.to_owned(),
+        ..directory::LogSettings::default()
+    });
+}
+
+/// Logs to standard error as node.toml's `[log]` says: `HUIZONG_LOG`, else `RUST_LOG`, else the
+/// configured level filters; colours only on a terminal, so a file or journald gets plain lines.
+fn init_logging_with(settings: &directory::LogSettings) {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_env("HUIZONG_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    let _ = tracing_subscriber::fmt()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&settings.level));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .try_init();
+        .with_ansi(std::io::stderr().is_terminal());
+    let _ = match settings.format {
+        directory::LogFormat::Text => builder.try_init(),
+        directory::LogFormat::Json => builder.json().try_init(),
+    };
 }
 
 fn run_node(dir: &std::path::Path) -> Result<()> {
@@ -685,9 +705,16 @@ fn run_node(dir: &std::path::Path) -> Result<()> {
         )
         .await?;
         if let Some(console) = &console {
-            eprintln!("{}", t!("console.serving", url = console.url));
+            let mut notices = vec![t!("console.serving", url = console.url).into_owned()];
             if let Some(fingerprint) = &console.fingerprint {
-                eprintln!("{}", t!("console.fingerprint", fingerprint = fingerprint));
+                notices.push(t!("console.fingerprint", fingerprint = fingerprint).into_owned());
+            }
+            for notice in notices {
+                // Every line of a JSON log is JSON: the notices are log events there.
+                match config.log.format {
+                    directory::LogFormat::Text => eprintln!("{notice}"),
+                    directory::LogFormat::Json => tracing::info!("{notice}"),
+                }
             }
         }
         driver::run(
@@ -796,6 +823,11 @@ fn execute(cli: Cli) -> CliResult {
     };
     let session = |json: bool| Session { json };
     match cli.command {
+        CliCommand::Key(KeyCommand::Show { file }) => {
+            let key = directory::read_key(&file)?;
+            println!("{}", directory::public_key(&key));
+            Ok(())
+        }
         CliCommand::Keygen { out } => {
             let key = directory::generate_key()?;
             directory::write_key(&out, &key)?;
@@ -804,8 +836,10 @@ fn execute(cli: Cli) -> CliResult {
         }
         CliCommand::Topology(TopologyCommand::Check { file }) => {
             let topology = directory::read_topology(&file)?;
+            let problems = topology.completeness_problems();
             let signature = match topology.verify_signature() {
                 Ok(()) => t!("cli.topology.signed").into_owned(),
+                Err(_) if !problems.is_empty() => t!("cli.topology.cannot_sign").into_owned(),
                 Err(error) => t!("cli.topology.not_usable", reason = error).into_owned(),
             };
             println!(
@@ -819,7 +853,20 @@ fn execute(cli: Cli) -> CliResult {
                     signature = signature
                 )
             );
-            Ok(())
+            // Everything `sign` would refuse, one a line, so the file is fixed in one pass.
+            for problem in &problems {
+                println!("  {problem}");
+            }
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!(t!(
+                    "cli.topology.problems",
+                    file = file.display(),
+                    count = problems.len()
+                ))
+                .into())
+            }
         }
         CliCommand::Topology(TopologyCommand::Publish { directory, file }) => {
             let text = std::fs::read_to_string(&file)
@@ -1000,8 +1047,8 @@ fn execute(cli: Cli) -> CliResult {
             Ok(())
         }
         CliCommand::Run { directory } => {
-            init_logging("info");
             let node_directory = NodeDirectory::existing(&directory.dir)?;
+            init_logging_with(&node_directory.read_config()?.log);
             directory::check_key_file_private(&node_directory.key_path())?;
             Ok(run_node(&directory.dir)?)
         }

@@ -216,15 +216,26 @@ impl Topology {
     /// Checks what signing needs: a public key for every node and an address for every node with
     /// children. The first node lacking one (in code order) is named.
     pub fn check_complete(&self) -> Result<(), TopologyError> {
+        match self.completeness_problems().into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
+    }
+
+    /// Everything [`Topology::sign`] would refuse in the file itself, in entry order: each node
+    /// without a public key, each node with children but no address its children can reach.
+    /// `topology check` lists them all, one a line, so an author fixes the file in one pass.
+    pub fn completeness_problems(&self) -> Vec<TopologyError> {
+        let mut problems = Vec::new();
         for entry in self.iter() {
             if entry.public_key.is_none() {
-                return Err(TopologyError::MissingPublicKey { code: entry.code });
+                problems.push(TopologyError::MissingPublicKey { code: entry.code });
             }
             if entry.address.is_none() && !self.children_of(entry.code).is_empty() {
-                return Err(TopologyError::MissingAddress { code: entry.code });
+                problems.push(TopologyError::MissingAddress { code: entry.code });
             }
         }
-        Ok(())
+        problems
     }
 
     fn attach_signature(&mut self, key: &SigningKey) {

@@ -229,6 +229,28 @@ fn signing_needs_keys_addresses_and_the_root_key() {
         without_city_address.sign(&root_key),
         Err(TopologyError::MissingAddress { code: city }) if city == code("640100000000")
     ));
+    // Every problem signing would meet is listed at once, each naming its node.
+    let region_address = format!(
+        "address = \"{}\"\n",
+        topology.root().address.clone().unwrap()
+    );
+    let without_two = Topology::from_toml_str(
+        &text
+            .replace("address = \"127.0.0.1:47001\"\n", "")
+            .replace(&region_address, ""),
+        "two-problems.toml",
+    )
+    .unwrap();
+    assert_eq!(
+        without_two.completeness_problems(),
+        [
+            TopologyError::MissingAddress { code: root },
+            TopologyError::MissingAddress {
+                code: code("640100000000")
+            },
+        ]
+    );
+    assert_eq!(topology::ningxia().completeness_problems().len(), 28 + 6);
     // Counties may go without an address.
     let mut without_county_address = Topology::from_toml_str(
         &text.replace("address = \"127.0.0.1:47002\"\n", ""),

@@ -248,7 +248,10 @@ pub async fn run(
             shutdown.child_token(),
         ));
     }
-    tracing::info!(node = %code, address = ?endpoint.local_addr().ok(), "node running");
+    let address = endpoint
+        .local_addr()
+        .map_or_else(|_| String::new(), |address| address.to_string());
+    tracing::info!(node = %code, address = %address, "node running");
 
     let mut failure = None;
     tokio::select! {

@@ -1,0 +1,165 @@
+//! What an operator setting up nodes by hand meets: `topology check` lists everything `sign` would
+//! refuse, `key show` prints a key file's public key again, and a running node's log written to a
+//! file is plain text (or JSON lines when node.toml asks), without terminal colour codes.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{assert_one_line_error, city_and_county, huizong, run, stderr};
+
+#[test]
+fn topology_check_lists_every_problem_sign_would_meet_and_fails() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = |name: &str| directory.path().join(name);
+    let key = path("region.key");
+    let keygen = run(&["keygen", "--out", key.to_str().unwrap()]);
+    assert!(keygen.status.success(), "{}", stderr(&keygen));
+    let region_public = String::from_utf8_lossy(&keygen.stdout).trim().to_owned();
+    // A region with a key but no address, and a city with neither key nor address above a
+    // county with neither: signing needs the two addresses and the two missing keys.
+    let topology = format!(
+        "version = 1\nname = \"three levels\"\n\n\
+         [[node]]\ncode = \"640000000000\"\nname_zh = \"宁夏回族自治区\"\nname_en = \"Ningxia\"\nlevel = \"region\"\npublic_key = \"{region_public}\"\n\n\
+         [[node]]\ncode = \"640100000000\"\nname_zh = \"银川市\"\nname_en = \"Yinchuan\"\nlevel = \"city\"\nparent = \"640000000000\"\n\n\
+         [[node]]\ncode = \"640104000000\"\nname_zh = \"兴庆区\"\nname_en = \"Xingqing\"\nlevel = \"county\"\nparent = \"640100000000\"\n"
+    );
+    std::fs::write(path("topology.toml"), topology).unwrap();
+    let checked = run(&["topology", "check", path("topology.toml").to_str().unwrap()]);
+    assert!(
+        !checked.status.success(),
+        "an incomplete file fails the check"
+    );
+    let out = String::from_utf8_lossy(&checked.stdout);
+    let problems: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(problems.len(), 4, "{out}");
+    // Each problem is one line naming its node: the parents' missing addresses among them.
+    for (code, what) in [
+        ("640000000000", "地址"),
+        ("640100000000", "公钥"),
+        ("640100000000", "地址"),
+        ("640104000000", "公钥"),
+    ] {
+        assert!(
+            problems
+                .iter()
+                .any(|line| line.contains(code) && line.contains(what)),
+            "{code} {what} in {out}"
+        );
+    }
+    let error = assert_one_line_error(&checked);
+    assert!(error.contains("4"), "{error}");
+
+    // `sign` refuses the same file, naming the first of them.
+    let signed = run(&[
+        "topology",
+        "sign",
+        path("topology.toml").to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ]);
+    assert!(assert_one_line_error(&signed).contains("640000000000"));
+}
+
+#[test]
+fn key_show_prints_the_public_key_keygen_printed() {
+    let directory = tempfile::tempdir().unwrap();
+    let key = directory.path().join("node.key");
+    let keygen = run(&["keygen", "--out", key.to_str().unwrap()]);
+    assert!(keygen.status.success(), "{}", stderr(&keygen));
+    let shown = run(&["key", "show", key.to_str().unwrap()]);
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    assert_eq!(shown.stdout, keygen.stdout);
+    let missing = run(&[
+        "key",
+        "show",
+        directory.path().join("none.key").to_str().unwrap(),
+    ]);
+    assert!(assert_one_line_error(&missing).contains("none.key"));
+}
+
+/// What a node writes to its log (standard error, a pipe here as a file or journald would be) up
+/// to its start event ("node running"), then the node is stopped. Bounded: at most 40 lines and
+/// 60 s.
+fn log_until_running(directory: &std::path::Path) -> Vec<String> {
+    let mut child = huizong()
+        .args(["run", "--dir", directory.to_str().unwrap()])
+        .env_remove("HUIZONG_LOG")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let reader = BufReader::new(child.stderr.take().unwrap());
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in reader.lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut read: Vec<String> = Vec::new();
+    while read.len() < 40 && !read.iter().any(|line| line.contains("node running")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match receiver.recv_timeout(left) {
+            Ok(line) => read.push(line),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    read
+}
+
+#[test]
+fn a_log_written_to_a_file_has_no_colour_codes_and_json_lines_when_asked() {
+    let directory = tempfile::tempdir().unwrap();
+    let (city, _county, _) = city_and_county(directory.path());
+    let text = log_until_running(&city);
+    assert!(!text.is_empty(), "the node logged nothing");
+    for line in &text {
+        assert!(!line.contains('\u{1b}'), "an escape sequence in {line:?}");
+    }
+    // The start event names the address as an operator writes it, not a Rust debug form.
+    let running = text
+        .iter()
+        .find(|line| line.contains("node running"))
+        .unwrap_or_else(|| panic!("no start event in {text:?}"));
+    assert!(running.contains("address=127.0.0.1:"), "{running}");
+    assert!(!running.contains("Some("), "{running}");
+
+    let config = city.join("node.toml");
+    let mut toml = std::fs::read_to_string(&config).unwrap();
+    toml.push_str("\n[log]\nformat = \"json\"\nlevel = \"info\"\n");
+    std::fs::write(&config, toml).unwrap();
+    let json = log_until_running(&city);
+    assert!(!json.is_empty(), "the node logged nothing");
+    let mut messages = Vec::new();
+    for line in &json {
+        let value: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|error| panic!("{line:?}: {error}"));
+        assert!(value["level"].is_string(), "{line}");
+        assert!(value["fields"].is_object(), "{line}");
+        messages.push(
+            value["fields"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
+    assert!(
+        messages.iter().any(|message| message == "node running"),
+        "{json:?}"
+    );
+
+    // A misspelt setting is refused at start, naming the file.
+    let mut toml = std::fs::read_to_string(&config).unwrap();
+    toml.push_str("colour = true\n");
+    std::fs::write(&config, toml).unwrap();
+    let refused = run(&["run", "--dir", city.to_str().unwrap()]);
+    assert!(assert_one_line_error(&refused).contains("node.toml"));
+}
