@@ -20,6 +20,7 @@ pub use schemas::t;
 
 pub mod bench;
 pub mod clock;
+pub mod config_check;
 pub mod console;
 pub mod core;
 pub mod demo;

@@ -65,6 +65,9 @@ enum CliCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Check a node directory's node.toml as `run` would read it.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Check or sign a topology file; at the root, publish one down the tree.
     #[command(subcommand)]
     Topology(TopologyCommand),
@@ -447,6 +450,16 @@ enum ReviewVerdict {
 }
 
 #[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Read node.toml as `run` would and list every problem at once, or the settings in force
+    /// with their defaults.
+    Check {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum KeyCommand {
     /// Print the public key of a key file (as keygen printed it), to name it in a topology again.
     Show {
@@ -823,6 +836,35 @@ fn execute(cli: Cli) -> CliResult {
     };
     let session = |json: bool| Session { json };
     match cli.command {
+        CliCommand::Config(ConfigCommand::Check { directory }) => {
+            let node_directory = NodeDirectory::existing(&directory.dir)?;
+            match node::config_check::check(&node_directory) {
+                node::config_check::ConfigCheck::Usable(settings) => {
+                    println!(
+                        "{}",
+                        t!(
+                            "node.config.usable",
+                            file = node_directory.config_path().display()
+                        )
+                    );
+                    for line in settings {
+                        println!("  {line}");
+                    }
+                    Ok(())
+                }
+                node::config_check::ConfigCheck::Problems(problems) => {
+                    for line in &problems {
+                        println!("  {line}");
+                    }
+                    Err(anyhow::anyhow!(t!(
+                        "node.config.problems",
+                        file = node_directory.config_path().display(),
+                        count = problems.len()
+                    ))
+                    .into())
+                }
+            }
+        }
         CliCommand::Key(KeyCommand::Show { file }) => {
             let key = directory::read_key(&file)?;
             println!("{}", directory::public_key(&key));
@@ -1048,7 +1090,16 @@ fn execute(cli: Cli) -> CliResult {
         }
         CliCommand::Run { directory } => {
             let node_directory = NodeDirectory::existing(&directory.dir)?;
-            init_logging_with(&node_directory.read_config()?.log);
+            let log = node_directory.read_config()?.log;
+            if !node::config_check::is_log_filter(&log.level) {
+                return Err(anyhow::anyhow!(t!(
+                    "node.directory.file_problem",
+                    file = node_directory.config_path().display(),
+                    reason = t!("node.config.bad_log_level", level = log.level)
+                ))
+                .into());
+            }
+            init_logging_with(&log);
             directory::check_key_file_private(&node_directory.key_path())?;
             Ok(run_node(&directory.dir)?)
         }

@@ -163,3 +163,54 @@ fn a_log_written_to_a_file_has_no_colour_codes_and_json_lines_when_asked() {
     let refused = run(&["run", "--dir", city.to_str().unwrap()]);
     assert!(assert_one_line_error(&refused).contains("node.toml"));
 }
+
+#[test]
+fn config_check_shows_the_settings_in_force_or_every_problem_at_once() {
+    let directory = tempfile::tempdir().unwrap();
+    let (city, _county, _) = city_and_county(directory.path());
+    let dir = city.to_str().unwrap();
+    let checked = run(&["config", "check", "--dir", dir]);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    let out = String::from_utf8_lossy(&checked.stdout);
+    for setting in [
+        "节点代码：640100000000",
+        "监听地址（QUIC，UDP）：127.0.0.1:",
+        "日志：格式 text",
+    ] {
+        assert!(out.contains(setting), "{setting} in {out}");
+    }
+
+    // Three problems in one file: each is listed, and the check fails.
+    let config = city.join("node.toml");
+    let toml = std::fs::read_to_string(&config).unwrap();
+    let retry = toml
+        .lines()
+        .find(|line| line.starts_with("retry_ms_min"))
+        .expect("init writes the retry delays");
+    let toml = toml.replace(retry, "retry_ms_min = 0");
+    let toml = match toml.lines().find(|line| line.starts_with("listen")) {
+        Some(listen) => toml.replace(listen, "listen = \"nowhere\""),
+        None => format!("listen = \"nowhere\"\n{toml}"),
+    };
+    let broken = format!("{toml}\n[log]\nlevel = \"loud=\"\n");
+    std::fs::write(&config, broken).unwrap();
+    let checked = run(&["config", "check", "--dir", dir]);
+    let out = String::from_utf8_lossy(&checked.stdout);
+    assert_eq!(
+        out.lines().count(),
+        3,
+        "{out}{}",
+        std::fs::read_to_string(&config).unwrap()
+    );
+    for key in ["listen", "retry_ms_min", "[log] level"] {
+        assert!(out.contains(key), "{key} in {out}");
+    }
+    assert!(assert_one_line_error(&checked).contains("3"));
+
+    // A syntax error is named by its line.
+    std::fs::write(&config, "code = \"640100000000\"\ncolour = true\n").unwrap();
+    let checked = run(&["config", "check", "--dir", dir]);
+    let out = String::from_utf8_lossy(&checked.stdout);
+    assert!(out.contains("node.toml:2"), "{out}");
+    assert!(!checked.status.success());
+}
