@@ -113,6 +113,9 @@ fn problems(config: &NodeConfig, root: &Path) -> Vec<String> {
         }
         (None, None) => {}
     }
+    if let Err(error) = config.metrics.resolve() {
+        problems.push(error.to_string());
+    }
     if !is_log_filter(&config.log.level) {
         problems.push(t!("node.config.bad_log_level", level = config.log.level).into_owned());
     }
@@ -151,6 +154,15 @@ fn settings(config: &NodeConfig, published: Option<String>) -> Vec<String> {
             "node.config.setting.log",
             format = log_format,
             level = config.log.level
+        )
+        .into_owned(),
+        t!(
+            "node.config.setting.metrics",
+            value = if config.metrics.address.trim().eq_ignore_ascii_case("off") {
+                t!("node.config.console_off").into_owned()
+            } else {
+                config.metrics.address.clone()
+            }
         )
         .into_owned(),
         t!(

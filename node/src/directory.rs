@@ -65,6 +65,12 @@ pub struct NodeConfig {
     /// How `huizong run` logs (`[log]` in node.toml).
     #[serde(default, skip_serializing_if = "LogSettings::is_default")]
     pub log: LogSettings,
+    /// Where the metrics and health endpoints serve (`[metrics]` in node.toml).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::metrics::MetricsSettings::is_default"
+    )]
+    pub metrics: crate::metrics::MetricsSettings,
 }
 
 /// How the running node logs (`[log]` in node.toml). Lines go to standard error, for journald or
@@ -650,6 +656,7 @@ fn fill_new_directory(
         console: ConsoleSettings::default(),
         reporting_unit: ReportingUnit::default(),
         log: LogSettings::default(),
+        metrics: crate::metrics::MetricsSettings::default(),
     };
     write_config(directory, &config)?;
     write_key(&directory.key_path(), key)?;

@@ -29,6 +29,7 @@ pub mod driver;
 pub mod export;
 pub mod import;
 pub mod local_tree;
+pub mod metrics;
 pub mod operations;
 pub mod refusals;
 pub mod render;

@@ -717,17 +717,23 @@ fn run_node(dir: &std::path::Path) -> Result<()> {
             shutdown.child_token(),
         )
         .await?;
+        let metrics =
+            node::metrics::start(handle.clone(), &config.metrics, shutdown.child_token()).await?;
+        let mut notices = Vec::new();
         if let Some(console) = &console {
-            let mut notices = vec![t!("console.serving", url = console.url).into_owned()];
+            notices.push(t!("console.serving", url = console.url).into_owned());
             if let Some(fingerprint) = &console.fingerprint {
                 notices.push(t!("console.fingerprint", fingerprint = fingerprint).into_owned());
             }
-            for notice in notices {
-                // Every line of a JSON log is JSON: the notices are log events there.
-                match config.log.format {
-                    directory::LogFormat::Text => eprintln!("{notice}"),
-                    directory::LogFormat::Json => tracing::info!("{notice}"),
-                }
+        }
+        if let Some(url) = &metrics {
+            notices.push(t!("node.metrics.serving", url = url).into_owned());
+        }
+        for notice in notices {
+            // Every line of a JSON log is JSON: the notices are log events there.
+            match config.log.format {
+                directory::LogFormat::Text => eprintln!("{notice}"),
+                directory::LogFormat::Json => tracing::info!("{notice}"),
             }
         }
         driver::run(

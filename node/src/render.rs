@@ -407,6 +407,9 @@ pub fn status(view: &StatusView) -> String {
     if let Some(url) = &view.console_url {
         let _ = writeln!(text, "{}", t!("status.node.console", url = url));
     }
+    if let Some(url) = &view.metrics_url {
+        let _ = writeln!(text, "{}", t!("status.node.metrics", url = url));
+    }
     for held in &view.held_off {
         let _ = writeln!(
             text,

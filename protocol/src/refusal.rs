@@ -139,6 +139,86 @@ pub enum RefusalReason {
 }
 
 impl RefusalReason {
+    /// Every [`RefusalReason::kind`], so that counts by kind can start at zero.
+    pub const KINDS: &[&str] = &[
+        "signature",
+        "not_in_peer_subtree",
+        "rewinds_document",
+        "wrong_document",
+        "malformed_document",
+        "record_count_mismatch",
+        "figures_digest_mismatch",
+        "unknown_coefficients",
+        "figures_uncomputable",
+        "records_break_rules",
+        "bad_sync_message",
+        "write_from_parent",
+        "too_many_sync_rounds",
+        "sync_stalled",
+        "rollup_inputs_invalid",
+        "rollup_input_missing",
+        "rollup_figures_mismatch",
+        "unrequested_sync",
+        "queue_full",
+        "not_the_reviewer",
+        "not_the_root",
+        "return_not_defined",
+        "definition_from_child",
+        "notice_not_for_peer",
+        "duplicate_submission",
+        "rollup_input_not_counted",
+        "topology_refused",
+        "retired_key",
+        "revoked_key",
+        "quota_exceeded",
+        "disk_reserved_for_siblings",
+        "storage",
+        "inflates_past_cap",
+    ];
+
+    /// A short fixed name of the reason's kind (`bad_sync_message`, `signature`, …), for counting
+    /// refusals by kind (the node's metrics); the details stay in the message.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RefusalReason::Signature { .. } => "signature",
+            RefusalReason::NotInPeerSubtree { .. } => "not_in_peer_subtree",
+            RefusalReason::ChangesNotCoveredBySignature => "changes_not_covered_by_signature",
+            RefusalReason::RewindsDocument => "rewinds_document",
+            RefusalReason::WrongDocument { .. } => "wrong_document",
+            RefusalReason::MalformedDocument { .. } => "malformed_document",
+            RefusalReason::RecordCountMismatch { .. } => "record_count_mismatch",
+            RefusalReason::FiguresDigestMismatch => "figures_digest_mismatch",
+            RefusalReason::UnknownCoefficients { .. } => "unknown_coefficients",
+            RefusalReason::FiguresUncomputable { .. } => "figures_uncomputable",
+            RefusalReason::RecordsBreakRules { .. } => "records_break_rules",
+            RefusalReason::BadSyncMessage { .. } => "bad_sync_message",
+            RefusalReason::WriteFromParent => "write_from_parent",
+            RefusalReason::TooManySyncRounds { .. } => "too_many_sync_rounds",
+            RefusalReason::SyncStalled { .. } => "sync_stalled",
+            RefusalReason::RollupInputsInvalid { .. } => "rollup_inputs_invalid",
+            RefusalReason::RollupInputMissing { .. } => "rollup_input_missing",
+            RefusalReason::RollupFiguresMismatch { .. } => "rollup_figures_mismatch",
+            RefusalReason::UnrequestedSync => "unrequested_sync",
+            RefusalReason::QueueFull { .. } => "queue_full",
+            RefusalReason::NotTheReviewer { .. } => "not_the_reviewer",
+            RefusalReason::NotTheRoot { .. } => "not_the_root",
+            RefusalReason::ReturnNotDefined { .. } => "return_not_defined",
+            RefusalReason::DefinitionFromChild => "definition_from_child",
+            RefusalReason::NoticeNotForPeer { .. } => "notice_not_for_peer",
+            RefusalReason::DuplicateSubmission { .. } => "duplicate_submission",
+            RefusalReason::RollupInputNotCounted { .. } => "rollup_input_not_counted",
+            RefusalReason::TopologyRefused { .. } => "topology_refused",
+            RefusalReason::RetiredKey { .. } => "retired_key",
+            RefusalReason::RevokedKey { .. } => "revoked_key",
+            RefusalReason::QuotaExceeded { .. } => "quota_exceeded",
+            RefusalReason::DiskReservedForSiblings { .. } => "disk_reserved_for_siblings",
+            RefusalReason::Storage { .. } => "storage",
+            RefusalReason::InflatesPastCap { .. } => "inflates_past_cap",
+        }
+    }
+}
+
+impl RefusalReason {
     /// Whether the refusal proves that the peer sent something wrong on purpose or by a serious
     /// bug: a bad signature, an object outside its subtree, a document that breaks its signature
     /// or its rules, a forged notice, a bomb. Such refusals count against the session's budget

@@ -82,7 +82,25 @@ pub struct NodeHandle {
     hold_off_ms: (u64, u64),
     /// Where the node's web console answers, once it serves (for `status` and the log).
     console_url: Mutex<Option<String>>,
+    /// Where the node's metrics answer, once they serve (for `status`).
+    metrics_url: Mutex<Option<String>>,
+    /// What the node counts for its metrics as it happens (refusals by kind, objects stored).
+    counts: Mutex<crate::metrics::EventCounts>,
+    /// Refusal lines held back per peer: a flood is one log line a minute with a count.
+    refusal_log: Mutex<BTreeMap<DivisionCode, RefusalLogWindow>>,
 }
+
+/// The refusals of one peer within the current minute of the log.
+#[derive(Debug, Clone, Copy)]
+struct RefusalLogWindow {
+    /// When the window's first refusal was logged.
+    opened: Instant,
+    /// Refusals after it, not logged one by one.
+    held_back: u64,
+}
+
+/// How long a peer's refusals after one logged line are only counted.
+const REFUSAL_LOG_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// First hold-off of a child whose session ended for misbehaviour: long enough that a forging
 /// child costs its parent a few checks a minute, not a stream of them.
@@ -130,6 +148,9 @@ impl NodeHandle {
             hold_off_ms: (HOLD_OFF_MS_MIN, HOLD_OFF_MS_MAX),
             handshakes: Mutex::new(HandshakeTable::default()),
             console_url: Mutex::new(None),
+            metrics_url: Mutex::new(None),
+            counts: Mutex::new(crate::metrics::EventCounts::default()),
+            refusal_log: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -141,6 +162,60 @@ impl NodeHandle {
     /// Where the web console answers, when it serves.
     pub fn console_url(&self) -> Option<String> {
         self.console_url.lock().expect("console url lock").clone()
+    }
+
+    /// Records where the metrics answer.
+    pub fn set_metrics_url(&self, url: Option<String>) {
+        *lock(&self.metrics_url) = url;
+    }
+
+    /// Where the metrics answer, when they serve.
+    pub fn metrics_url(&self) -> Option<String> {
+        lock(&self.metrics_url).clone()
+    }
+
+    /// What the node has counted since it started.
+    pub fn event_counts(&self) -> crate::metrics::EventCounts {
+        lock(&self.counts).clone()
+    }
+
+    /// Logs a refusal unless this peer already had one logged within the minute: then it is
+    /// counted, and the count is logged with the peer's next refusal after the minute.
+    fn log_refusal(&self, peer: DivisionCode, text: &str) {
+        let now = Instant::now();
+        let mut windows = lock(&self.refusal_log);
+        match windows.get_mut(&peer) {
+            Some(window) if now.duration_since(window.opened) < REFUSAL_LOG_WINDOW => {
+                window.held_back += 1;
+            }
+            Some(window) => {
+                let held_back = window.held_back;
+                *window = RefusalLogWindow {
+                    opened: now,
+                    held_back: 0,
+                };
+                if held_back > 0 {
+                    tracing::warn!(
+                        node = %self.code,
+                        peer = %peer,
+                        held_back,
+                        "{}",
+                        crate::t!("node.refusal.held_back", count = held_back, peer = peer)
+                    );
+                }
+                tracing::warn!(node = %self.code, peer = %peer, "{text}");
+            }
+            None => {
+                windows.insert(
+                    peer,
+                    RefusalLogWindow {
+                        opened: now,
+                        held_back: 0,
+                    },
+                );
+                tracing::warn!(node = %self.code, peer = %peer, "{text}");
+            }
+        }
     }
 
     /// The same handle with other hold-off durations: tests shorten them this way.
@@ -270,7 +345,8 @@ impl NodeHandle {
         match event {
             Event::Refused(refusal) => {
                 let text = crate::refusals::refusal_text(&refusal);
-                tracing::warn!(node = %self.code, "{text}");
+                self.log_refusal(peer, &text);
+                lock(&self.counts).refused(refusal.reason.kind());
                 let mut recent = lock(&self.recent_refusals);
                 if recent.len() == MAX_RECENT_REFUSALS {
                     recent.pop_front();
@@ -280,11 +356,9 @@ impl NodeHandle {
             Event::Settled { .. } => {
                 self.update_link(peer, |link| link.last_settled_ms = Some(unix_ms()));
             }
-            Event::SubmissionStored { .. }
-            | Event::RollupStored { .. }
-            | Event::Opened { .. }
-            | Event::NoticeStored { .. }
-            | Event::TopologyAdopted { .. } => {}
+            Event::SubmissionStored { .. } => lock(&self.counts).submissions_stored += 1,
+            Event::RollupStored { .. } => lock(&self.counts).rollups_stored += 1,
+            Event::Opened { .. } | Event::NoticeStored { .. } | Event::TopologyAdopted { .. } => {}
         }
     }
 

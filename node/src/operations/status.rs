@@ -97,6 +97,10 @@ pub struct StatusView {
     /// Where the node's web console answers (running nodes whose console serves).
     #[serde(default)]
     pub console_url: Option<String>,
+    /// Where the node's Prometheus metrics answer (running nodes whose metrics serve); `/healthz`
+    /// and `/readyz` beside it.
+    #[serde(default)]
+    pub metrics_url: Option<String>,
 }
 
 /// A child held off, and why.
@@ -193,6 +197,7 @@ pub fn status(
             .unwrap_or_default(),
         recent_activity: core.recent_activity(RECENT_ACTIVITY_SHOWN)?,
         console_url: running.and_then(NodeHandle::console_url),
+        metrics_url: running.and_then(NodeHandle::metrics_url),
     })
 }
 

@@ -1,0 +1,273 @@
+//! The node's monitoring endpoints: `/metrics` reads as Prometheus text with every name prefixed
+//! `huizong_` and counts refusals by kind; a running node serves `/metrics`, `/healthz` and
+//! `/readyz` on its metrics address and names the URL in `status --json`.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{city_and_county, huizong, run, stderr};
+use node::directory::NodeDirectory;
+use node::driver::NodeHandle;
+use protocol::{Event, Refusal, RefusalReason};
+use topology::DivisionCode;
+
+/// Checks the exposition text line by line as Prometheus reads it: `# HELP`/`# TYPE`/`# UNIT`
+/// comments naming a `huizong_` family, samples `name{labels} value` of a declared family with
+/// a number, and the closing `# EOF`. Returns the samples, name with labels, and their values.
+fn parse_exposition(text: &str) -> Vec<(String, f64)> {
+    let mut families = Vec::new();
+    let mut samples = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.last(), Some(&"# EOF"), "{text}");
+    for line in &lines[..lines.len() - 1] {
+        if let Some(comment) = line.strip_prefix("# ") {
+            let mut words = comment.splitn(3, ' ');
+            let kind = words.next().unwrap();
+            let name = words.next().unwrap();
+            assert!(["HELP", "TYPE", "UNIT"].contains(&kind), "{line}");
+            assert!(name.starts_with("huizong_"), "{line}");
+            if kind == "TYPE" {
+                let metric_type = words.next().unwrap();
+                assert!(
+                    ["counter", "gauge", "histogram", "info", "unknown"].contains(&metric_type),
+                    "{line}"
+                );
+                families.push(name.to_owned());
+            }
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("{line}"));
+        let name = series.split('{').next().unwrap();
+        assert!(
+            families.iter().any(|family| name == family
+                || name
+                    .strip_prefix(family.as_str())
+                    .is_some_and(|rest| ["_total", "_bucket", "_sum", "_count"].contains(&rest))),
+            "{name} belongs to no declared family"
+        );
+        if let Some(labels) = series.strip_prefix(name)
+            && !labels.is_empty()
+        {
+            assert!(labels.starts_with('{') && labels.ends_with('}'), "{line}");
+            for pair in labels[1..labels.len() - 1].split(',') {
+                let (key, quoted) = pair.split_once('=').unwrap();
+                assert!(!key.is_empty() && quoted.starts_with('"') && quoted.ends_with('"'));
+            }
+        }
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("{line}"));
+        samples.push((series.to_owned(), value));
+    }
+    samples
+}
+
+#[test]
+fn metrics_read_as_prometheus_text_and_count_refusals_by_kind() {
+    let directory = tempfile::tempdir().unwrap();
+    let (city, _county, _) = city_and_county(directory.path());
+    let node_directory = NodeDirectory::existing(&city).unwrap();
+    let handle = Arc::new(
+        NodeHandle::new(node_directory.open_core().unwrap()).with_directory(node_directory),
+    );
+    let county = DivisionCode::parse("640104000000").unwrap();
+    let before = parse_exposition(&node::metrics::render(&handle));
+    // Every kind starts at zero, and every link the topology calls for is down.
+    assert!(
+        before.iter().any(|(series, value)| series
+            == "huizong_refusals_total{kind=\"write_from_parent\"}"
+            && *value == 0.0),
+        "{before:?}"
+    );
+    assert!(
+        before.iter().any(|(series, value)| series
+            == "huizong_links_up{peer=\"640104000000\",role=\"child\"}"
+            && *value == 0.0),
+        "{before:?}"
+    );
+    for _ in 0..3 {
+        handle.handle_session_event(
+            county,
+            Event::Refused(Refusal {
+                peer: county,
+                subject: "a sync message".to_owned(),
+                reason: RefusalReason::WriteFromParent,
+            }),
+        );
+    }
+    let text = node::metrics::render(&handle);
+    let samples = parse_exposition(&text);
+    let value = |series: &str| {
+        samples
+            .iter()
+            .find(|(name, _)| name == series)
+            .map(|(_, value)| *value)
+            .unwrap_or_else(|| panic!("{series} in {text}"))
+    };
+    assert_eq!(
+        value("huizong_refusals_total{kind=\"write_from_parent\"}"),
+        3.0
+    );
+    assert_eq!(value("huizong_documents_held{kind=\"own\"}"), 0.0);
+    assert!(value("huizong_store_bytes") > 0.0);
+    assert!(value("huizong_disk_free_bytes") > 0.0);
+    assert_eq!(value("huizong_submissions_stored_total"), 0.0);
+}
+
+/// Answers a plain HTTP GET on `address`: status code and body.
+fn get(address: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn a_running_node_serves_metrics_health_and_readiness_and_status_names_the_url() {
+    let directory = tempfile::tempdir().unwrap();
+    let (city, _county, _) = city_and_county(directory.path());
+    let config = city.join("node.toml");
+    let mut toml = std::fs::read_to_string(&config).unwrap();
+    // Port 0: the system picks one, which the node prints.
+    toml.push_str("\n[metrics]\naddress = \"127.0.0.1:0\"\n");
+    std::fs::write(&config, toml).unwrap();
+    let mut child = huizong()
+        .args(["--lang", "en", "run", "--dir", city.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let reader = BufReader::new(child.stderr.take().unwrap());
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in reader.lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut url = None;
+    while url.is_none() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(line) = receiver.recv_timeout(left) else {
+            break;
+        };
+        if let Some(rest) = line.strip_prefix("metrics: http://") {
+            url = rest.split('/').next().map(str::to_owned);
+        }
+    }
+    let Some(address) = url else {
+        let _ = child.kill();
+        panic!("the node printed no metrics address");
+    };
+    let answers = [
+        get(&address, "/healthz"),
+        get(&address, "/readyz"),
+        get(&address, "/metrics"),
+    ];
+    let status = run(&["status", "--json", "--dir", city.to_str().unwrap()]);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    assert_eq!(answers[0], (200, "ok\n".to_owned()));
+    assert_eq!(answers[1].0, 200, "{:?}", answers[1]);
+    assert_eq!(answers[2].0, 200);
+    let samples = parse_exposition(&answers[2].1);
+    // No child has connected yet: its link is listed down, and no round has settled.
+    for family in [
+        "huizong_links_up{peer=\"640104000000\",role=\"child\"} 0",
+        "# TYPE huizong_refusals counter",
+    ] {
+        assert!(
+            answers[2].1.contains(family),
+            "{family} in {}",
+            answers[2].1
+        );
+    }
+    assert!(
+        samples
+            .iter()
+            .any(|(series, _)| series == "huizong_documents_held{kind=\"own\"}"),
+        "{samples:?}"
+    );
+    assert!(status.status.success(), "{}", stderr(&status));
+    let view: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(view["metrics_url"], format!("http://{address}/metrics"));
+}
+
+/// A log sink the test reads back.
+#[derive(Clone, Default)]
+struct LogSink(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Write for LogSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_flood_of_refusals_from_one_peer_is_one_log_line_and_each_is_counted() {
+    let directory = tempfile::tempdir().unwrap();
+    let (city, _county, _) = city_and_county(directory.path());
+    let node_directory = NodeDirectory::existing(&city).unwrap();
+    let handle = Arc::new(
+        NodeHandle::new(node_directory.open_core().unwrap()).with_directory(node_directory),
+    );
+    let county = DivisionCode::parse("640104000000").unwrap();
+    let sink = LogSink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        for _ in 0..1_000 {
+            handle.handle_session_event(
+                county,
+                Event::Refused(Refusal {
+                    peer: county,
+                    subject: "a sync message".to_owned(),
+                    reason: RefusalReason::BadSyncMessage {
+                        reason: "garbage".to_owned(),
+                    },
+                }),
+            );
+        }
+    });
+    let log = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("garbage"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    assert!(lines[0].contains("peer=640104000000"), "{}", lines[0]);
+    assert_eq!(
+        handle.event_counts().refusals.get("bad_sync_message"),
+        Some(&1_000)
+    );
+}
