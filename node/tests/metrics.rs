@@ -271,3 +271,48 @@ fn a_flood_of_refusals_from_one_peer_is_one_log_line_and_each_is_counted() {
         Some(&1_000)
     );
 }
+
+#[test]
+fn every_metric_the_dashboard_uses_is_served() {
+    let directory = tempfile::tempdir().unwrap();
+    let (city, _county, _) = city_and_county(directory.path());
+    let node_directory = NodeDirectory::existing(&city).unwrap();
+    let handle = Arc::new(
+        NodeHandle::new(node_directory.open_core().unwrap()).with_directory(node_directory),
+    );
+    // A child that has connected and settled a round, as the dashboard's link panels show.
+    handle.set_link(node::driver::LinkStatus {
+        peer: DivisionCode::parse("640104000000").unwrap(),
+        role: "child".to_owned(),
+        state: node::driver::LinkState::Connected,
+        last_settled_ms: Some(node::clock::unix_ms() - 5_000),
+        last_error: None,
+        bytes_sent: 1_000,
+        bytes_received: 2_000,
+    });
+    let served: Vec<String> = parse_exposition(&node::metrics::render(&handle))
+        .into_iter()
+        .map(|(series, _)| series.split('{').next().unwrap().to_owned())
+        .collect();
+    let dashboard = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/grafana-dashboard.json"),
+    )
+    .unwrap();
+    let dashboard: serde_json::Value = serde_json::from_str(&dashboard).unwrap();
+    let mut used = std::collections::BTreeSet::new();
+    let text = dashboard.to_string();
+    for (start, _) in text.match_indices("huizong_") {
+        let name: String = text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        used.insert(name);
+    }
+    assert!(used.len() >= 8, "{used:?}");
+    for name in &used {
+        assert!(
+            served.contains(name),
+            "the dashboard uses {name}, not served: {served:?}"
+        );
+    }
+}
