@@ -214,3 +214,89 @@ fn config_check_shows_the_settings_in_force_or_every_problem_at_once() {
     assert!(out.contains("node.toml:2"), "{out}");
     assert!(!checked.status.success());
 }
+
+#[test]
+fn a_running_node_logs_one_line_per_import_and_submit_naming_the_person() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_city, county, _) = city_and_county(directory.path());
+    let dir = county.to_str().unwrap();
+    let credit = common::a_credit_code();
+    let file = directory.path().join("energy.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "{}\n{credit},2025-01,electricity,1000,600\n",
+            common::ENERGY_HEADER
+        ),
+    )
+    .unwrap();
+    let mut child = huizong()
+        .args(["run", "--dir", dir])
+        .env_remove("HUIZONG_LOG")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let reader = BufReader::new(child.stderr.take().unwrap());
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in reader.lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut log: Vec<String> = Vec::new();
+    let mut wait_for = |what: &str, log: &mut Vec<String>| {
+        while !log.iter().any(|line| line.contains(what)) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match receiver.recv_timeout(left) {
+                Ok(line) => log.push(line),
+                Err(_) => return false,
+            }
+        }
+        true
+    };
+    let started = wait_for("node running", &mut log);
+    let imported = run(&[
+        "--as",
+        "王芳",
+        "import",
+        "--dir",
+        dir,
+        "--ledger",
+        "energy",
+        "--period",
+        "2025",
+        file.to_str().unwrap(),
+    ]);
+    let logged_import = wait_for("operation=\"import\"", &mut log);
+    // No return is defined in this tree, so the submission is refused: logged all the same.
+    let submitted = run(&[
+        "--as", "王芳", "submit", "--dir", dir, "--ledger", "energy", "--period", "2025",
+    ]);
+    let logged_submit = wait_for("operation=\"submit\"", &mut log);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    assert!(started, "{log:?}");
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(!submitted.status.success());
+    assert!(logged_import && logged_submit, "{log:?}");
+    for operation in ["import", "submit"] {
+        let lines: Vec<&String> = log
+            .iter()
+            .filter(|line| line.contains(&format!("operation=\"{operation}\"")))
+            .collect();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("person=王芳"), "{}", lines[0]);
+        assert!(
+            lines[0].contains("640104000000/energy/2025"),
+            "{}",
+            lines[0]
+        );
+        assert!(!lines[0].contains('\u{1b}'), "{}", lines[0]);
+    }
+}

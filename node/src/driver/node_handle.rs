@@ -356,9 +356,24 @@ impl NodeHandle {
             Event::Settled { .. } => {
                 self.update_link(peer, |link| link.last_settled_ms = Some(unix_ms()));
             }
-            Event::SubmissionStored { .. } => lock(&self.counts).submissions_stored += 1,
-            Event::RollupStored { .. } => lock(&self.counts).rollups_stored += 1,
-            Event::Opened { .. } | Event::NoticeStored { .. } | Event::TopologyAdopted { .. } => {}
+            Event::SubmissionStored { key, sequence } => {
+                tracing::info!(node = %self.code, peer = %peer, document = %key, sequence, "submission stored");
+                lock(&self.counts).submissions_stored += 1;
+            }
+            Event::RollupStored {
+                node,
+                ledger,
+                period,
+                ..
+            } => {
+                tracing::info!(node = %self.code, peer = %peer, from = %node, ledger = %ledger, period = %period, "rollup stored");
+                lock(&self.counts).rollups_stored += 1;
+            }
+            Event::NoticeStored { key, .. } => {
+                let about = key.map(|key| key.to_string()).unwrap_or_default();
+                tracing::info!(node = %self.code, peer = %peer, about = %about, "notice stored");
+            }
+            Event::Opened { .. } | Event::TopologyAdopted { .. } => {}
         }
     }
 

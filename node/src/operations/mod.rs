@@ -192,8 +192,39 @@ fn apply(
     core: &mut NodeCore,
     context: &Context<'_>,
 ) -> Outcome {
-    let activity = activity_of(&request, core.code());
-    let response = apply_request(request, prepared, core, context)?;
+    let code = core.code();
+    let activity = activity_of(&request, code);
+    let response = match apply_request(request, prepared, core, context) {
+        Ok(response) => response,
+        Err(error) => {
+            if let Some((operation, subject)) = &activity {
+                tracing::info!(
+                    node = %code,
+                    operation,
+                    subject = %subject,
+                    person = %context.actor,
+                    "operation refused: {error}"
+                );
+            }
+            return Err(error);
+        }
+    };
+    if let Some((operation, subject)) = &activity {
+        // One log event per change of the node: what, on which document, by whom; a submission
+        // names its sequence.
+        let sequence = match &response {
+            Response::Submit(outcome) => Some(outcome.sequence),
+            _ => None,
+        };
+        tracing::info!(
+            node = %code,
+            operation,
+            subject = %subject,
+            person = %context.actor,
+            sequence,
+            "operation done"
+        );
+    }
     if let Some((operation, subject)) = activity {
         core.record_activity(&crate::core::activity::ActivityEntry {
             time_ms: context.now_ms,
