@@ -249,7 +249,7 @@ fn a_running_node_logs_one_line_per_import_and_submit_naming_the_person() {
     });
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut log: Vec<String> = Vec::new();
-    let mut wait_for = |what: &str, log: &mut Vec<String>| {
+    let wait_for = |what: &str, log: &mut Vec<String>| {
         while !log.iter().any(|line| line.contains(what)) {
             let left = deadline.saturating_duration_since(Instant::now());
             match receiver.recv_timeout(left) {
