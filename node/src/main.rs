@@ -520,6 +520,15 @@ enum TopologyCommand {
     },
     /// Validate a topology file and say whether it is signed.
     Check { file: PathBuf },
+    /// Write a commented topology to fill in: the embedded tree of a region, without keys.
+    Template {
+        /// The region's 12-digit code (Ningxia, 640000000000, is embedded).
+        #[arg(long, default_value = "640000000000")]
+        region: topology::DivisionCode,
+        /// Where to write it (refuses to overwrite); standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Sign a topology file with the root's key, in place.
     Sign {
         file: PathBuf,
@@ -870,6 +879,48 @@ fn execute(cli: Cli) -> CliResult {
                     .into())
                 }
             }
+        }
+        CliCommand::Topology(TopologyCommand::Template { region, out }) => {
+            let tree = topology::ningxia();
+            if tree.root().code != region {
+                return Err(anyhow::anyhow!(t!(
+                    "cli.topology.no_template",
+                    region = region,
+                    known = tree.root().code
+                ))
+                .into());
+            }
+            let text = format!(
+                "{}{}",
+                t!("cli.topology.template_header")
+                    .lines()
+                    .map(|line| format!("# {line}\n"))
+                    .collect::<String>(),
+                tree.to_toml_string()
+            );
+            match out {
+                None => print!("{text}"),
+                Some(path) => {
+                    if path.exists() {
+                        return Err(anyhow::anyhow!(t!(
+                            "cli.topology.template_exists",
+                            file = path.display()
+                        ))
+                        .into());
+                    }
+                    std::fs::write(&path, text)
+                        .with_context(|| t!("errors.cannot_write", file = path.display()))?;
+                    println!(
+                        "{}",
+                        t!(
+                            "cli.topology.template_written",
+                            file = path.display(),
+                            nodes = tree.len()
+                        )
+                    );
+                }
+            }
+            Ok(())
         }
         CliCommand::Key(KeyCommand::Show { file }) => {
             let key = directory::read_key(&file)?;

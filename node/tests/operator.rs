@@ -300,3 +300,36 @@ fn a_running_node_logs_one_line_per_import_and_submit_naming_the_person() {
         assert!(!lines[0].contains('\u{1b}'), "{}", lines[0]);
     }
 }
+
+#[test]
+fn a_topology_template_is_commented_and_check_lists_what_it_still_needs() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("topology.toml");
+    let written = run(&["topology", "template", "--out", file.to_str().unwrap()]);
+    assert!(written.status.success(), "{}", stderr(&written));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("# "), "{text}");
+    assert!(
+        text.contains("public_key") && text.contains("UDP"),
+        "{text}"
+    );
+    // Every node needs its key, and the region and its five cities their addresses.
+    let checked = run(&["topology", "check", file.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&checked.stdout);
+    assert_eq!(out.lines().skip(1).count(), 28 + 6, "{out}");
+    assert!(assert_one_line_error(&checked).contains("34"));
+    // Not overwritten; another region is not embedded.
+    assert!(
+        assert_one_line_error(&run(&[
+            "topology",
+            "template",
+            "--out",
+            file.to_str().unwrap()
+        ]))
+        .contains("topology.toml")
+    );
+    assert!(
+        assert_one_line_error(&run(&["topology", "template", "--region", "650000000000"]))
+            .contains("640000000000")
+    );
+}
