@@ -127,11 +127,11 @@ if [ "${HUIZONG_LANG:-zh}" = en ]; then
 
 Next steps (see OPERATORS-GUIDE.en.md):
   1. Make this node's key as the huizong user and send the printed public key to the region's operator:
-       install -d -m 0700 -o huizong -g huizong /srv/huizong
-       runuser -u huizong -- huizong keygen --out /srv/huizong/node.key
-  2. With the signed topology in /srv/huizong/topology.toml, create the node directory:
-       chown huizong:huizong /srv/huizong/topology.toml
-       runuser -u huizong -- huizong init --dir $state --topology /srv/huizong/topology.toml --node CODE --key /srv/huizong/node.key
+       install -d -m 0700 -o huizong -g huizong /srv/huizong-files
+       runuser -u huizong -- huizong keygen --out /srv/huizong-files/node.key
+  2. With the signed topology in /srv/huizong-files/topology.toml, create the node directory:
+       chown huizong:huizong /srv/huizong-files/topology.toml
+       runuser -u huizong -- huizong init --dir $state --topology /srv/huizong-files/topology.toml --node CODE --key /srv/huizong-files/node.key
        runuser -u huizong -- huizong config check --dir $state
   3. Open the node's UDP port if it has children (e.g. ufw allow 47000/udp), then:
        systemctl enable --now huizong
@@ -142,11 +142,11 @@ else
 
 下一步（详见 OPERATORS-GUIDE.zh-CN.md）：
   1. 以 huizong 用户生成本节点的密钥，把打印出的公钥发给自治区（省级）节点的管理员：
-       install -d -m 0700 -o huizong -g huizong /srv/huizong
-       runuser -u huizong -- huizong keygen --out /srv/huizong/node.key
-  2. 收到签好名的拓扑文件、放到 /srv/huizong/topology.toml 后，创建节点目录：
-       chown huizong:huizong /srv/huizong/topology.toml
-       runuser -u huizong -- huizong init --dir $state --topology /srv/huizong/topology.toml --node 区划代码 --key /srv/huizong/node.key
+       install -d -m 0700 -o huizong -g huizong /srv/huizong-files
+       runuser -u huizong -- huizong keygen --out /srv/huizong-files/node.key
+  2. 收到签好名的拓扑文件、放到 /srv/huizong-files/topology.toml 后，创建节点目录：
+       chown huizong:huizong /srv/huizong-files/topology.toml
+       runuser -u huizong -- huizong init --dir $state --topology /srv/huizong-files/topology.toml --node 区划代码 --key /srv/huizong-files/node.key
        runuser -u huizong -- huizong config check --dir $state
   3. 有下级的节点打开它的 UDP 端口（如 ufw allow 47000/udp），然后：
        systemctl enable --now huizong
