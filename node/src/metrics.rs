@@ -127,8 +127,8 @@ pub fn render(handle: &NodeHandle) -> String {
     let now_ms = unix_ms();
 
     let links_up = Family::<LinkLabels, Gauge>::default();
-    // Every link the topology calls for is listed, down until it has connected.
-    let expected = handle.with_core(|core| {
+    // One look at the core: the links the topology calls for, and the documents held.
+    let (expected, own_documents, replicas) = handle.with_core(|core| {
         let topology = core.topology();
         let code = core.code();
         let mut expected: Vec<(String, &'static str)> = topology
@@ -139,8 +139,10 @@ pub fn render(handle: &NodeHandle) -> String {
         if let Some(parent) = topology.node(code).and_then(|entry| entry.parent) {
             expected.push((parent.to_string(), "parent"));
         }
-        expected
+        let own = core.own_document_keys().map(|keys| keys.len()).unwrap_or(0);
+        (expected, own, core.replicas_held())
     });
+    // Every link the topology calls for is listed, down until it has connected.
     for (peer, role) in expected {
         links_up
             .get_or_create(&LinkLabels {
@@ -210,41 +212,31 @@ pub fn render(handle: &NodeHandle) -> String {
         "Objects refused from peers since the node started, by kind",
         refusals,
     );
-    let submissions = Counter::<u64>::default();
-    submissions.inc_by(counts.submissions_stored);
-    registry.register(
-        "submissions_stored",
-        "Children's submissions received, checked and stored since the node started",
-        submissions,
-    );
-    let rollups = Counter::<u64>::default();
-    rollups.inc_by(counts.rollups_stored);
-    registry.register(
-        "rollups_stored",
-        "Children's rollups received, checked and stored since the node started",
-        rollups,
-    );
+    for (name, help, value) in [
+        (
+            "submissions_stored",
+            "Children's submissions received, checked and stored since the node started",
+            counts.submissions_stored,
+        ),
+        (
+            "rollups_stored",
+            "Children's rollups received, checked and stored since the node started",
+            counts.rollups_stored,
+        ),
+    ] {
+        let counter = Counter::<u64>::default();
+        counter.inc_by(value);
+        registry.register(name, help, counter);
+    }
 
     let documents = Family::<KindLabels, Gauge>::default();
-    let held = handle.with_core(|core| {
-        let code = core.code();
-        let own = core.own_document_keys().map(|keys| keys.len()).unwrap_or(0);
-        let replicas = core
-            .latest_submissions()
-            .filter(|accepted| accepted.submission.payload().key.owner != code)
-            .count();
-        (own, replicas)
-    });
-    documents
-        .get_or_create(&KindLabels {
-            kind: "own".to_owned(),
-        })
-        .set(i64::try_from(held.0).unwrap_or(i64::MAX));
-    documents
-        .get_or_create(&KindLabels {
-            kind: "replica".to_owned(),
-        })
-        .set(i64::try_from(held.1).unwrap_or(i64::MAX));
+    for (kind, count) in [("own", own_documents), ("replica", replicas)] {
+        documents
+            .get_or_create(&KindLabels {
+                kind: kind.to_owned(),
+            })
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
     registry.register(
         "documents_held",
         "Ledger documents held: the node's own and its descendants' replicas",

@@ -520,6 +520,15 @@ impl NodeCore {
         self.latest_submissions.values()
     }
 
+    /// How many descendants' documents the node holds as replicas (those whose submission it
+    /// holds), for `status` and the metrics.
+    pub fn replicas_held(&self) -> usize {
+        let code = self.code();
+        self.latest_submissions()
+            .filter(|accepted| accepted.submission.payload().key.owner != code)
+            .count()
+    }
+
     /// The newest rollup held for (node, ledger, period).
     pub fn latest_rollup_of(
         &self,

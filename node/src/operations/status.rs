@@ -171,10 +171,7 @@ pub fn status(
         running: running.is_some(),
         links: running.map(NodeHandle::links).unwrap_or_default(),
         own_documents,
-        replicas_held: core
-            .latest_submissions()
-            .filter(|accepted| accepted.submission.payload().key.owner != code)
-            .count(),
+        replicas_held: core.replicas_held(),
         rollups,
         refusals: core.refusals(),
         recent_refusals: running.map(NodeHandle::recent_refusals).unwrap_or_default(),
