@@ -155,9 +155,9 @@ pub async fn start(
     let listener = match TcpListener::bind(address).await {
         Ok(listener) => listener,
         Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => {
+            // The log goes to standard error: as a JSON line when the log is JSON.
             let warning = t!("console.listen.in_use", address = address);
             tracing::warn!(node = %handle.code(), "{warning}");
-            eprintln!("{warning}");
             return Ok(None);
         }
         Err(error) => {
