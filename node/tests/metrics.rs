@@ -4,13 +4,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Stdio;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{city_and_county, huizong, run, stderr};
+use common::{RunningNode, city_and_county, run, stderr};
 use node::directory::NodeDirectory;
 use node::driver::NodeHandle;
 use protocol::{Event, Refusal, RefusalReason};
@@ -151,44 +150,22 @@ fn a_running_node_serves_metrics_health_and_readiness_and_status_names_the_url()
     // Port 0: the system picks one, which the node prints.
     toml.push_str("\n[metrics]\naddress = \"127.0.0.1:0\"\n");
     std::fs::write(&config, toml).unwrap();
-    let mut child = huizong()
-        .args(["--lang", "en", "run", "--dir", city.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let reader = BufReader::new(child.stderr.take().unwrap());
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in reader.lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut url = None;
-    while url.is_none() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let Ok(line) = receiver.recv_timeout(left) else {
-            break;
-        };
-        if let Some(rest) = line.strip_prefix("metrics: http://") {
-            url = rest.split('/').next().map(str::to_owned);
-        }
-    }
-    let Some(address) = url else {
-        let _ = child.kill();
-        panic!("the node printed no metrics address");
-    };
+    let mut node = RunningNode::start(&city, &["--lang", "en"]);
+    let address = node
+        .wait_for(|line| line.starts_with("metrics: http://"))
+        .and_then(|line| {
+            line.strip_prefix("metrics: http://")
+                .and_then(|rest| rest.split('/').next())
+                .map(str::to_owned)
+        })
+        .expect("the node prints its metrics address");
     let answers = [
         get(&address, "/healthz"),
         get(&address, "/readyz"),
         get(&address, "/metrics"),
     ];
     let status = run(&["status", "--json", "--dir", city.to_str().unwrap()]);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(node);
 
     assert_eq!(answers[0], (200, "ok\n".to_owned()));
     assert_eq!(answers[1].0, 200, "{:?}", answers[1]);

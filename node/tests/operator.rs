@@ -4,11 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
-use common::{assert_one_line_error, city_and_county, huizong, run, stderr};
+use common::{RunningNode, assert_one_line_error, city_and_county, run, stderr};
 
 #[test]
 fn topology_check_lists_every_problem_sign_would_meet_and_fails() {
@@ -80,39 +76,12 @@ fn key_show_prints_the_public_key_keygen_printed() {
     assert!(assert_one_line_error(&missing).contains("none.key"));
 }
 
-/// What a node writes to its log (standard error, a pipe here as a file or journald would be) up
-/// to its start event ("node running"), then the node is stopped. Bounded: at most 40 lines and
-/// 60 s.
+/// What a node writes to its log up to its start event ("node running"); the node is then
+/// stopped.
 fn log_until_running(directory: &std::path::Path) -> Vec<String> {
-    let mut child = huizong()
-        .args(["run", "--dir", directory.to_str().unwrap()])
-        .env_remove("HUIZONG_LOG")
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let reader = BufReader::new(child.stderr.take().unwrap());
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in reader.lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut read: Vec<String> = Vec::new();
-    while read.len() < 40 && !read.iter().any(|line| line.contains("node running")) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match receiver.recv_timeout(left) {
-            Ok(line) => read.push(line),
-            Err(_) => break,
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    read
+    let mut node = RunningNode::start(directory, &[]);
+    node.wait_for(|line| line.contains("node running"));
+    std::mem::take(&mut node.log)
 }
 
 #[test]
@@ -230,36 +199,10 @@ fn a_running_node_logs_one_line_per_import_and_submit_naming_the_person() {
         ),
     )
     .unwrap();
-    let mut child = huizong()
-        .args(["run", "--dir", dir])
-        .env_remove("HUIZONG_LOG")
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let reader = BufReader::new(child.stderr.take().unwrap());
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in reader.lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut log: Vec<String> = Vec::new();
-    let wait_for = |what: &str, log: &mut Vec<String>| {
-        while !log.iter().any(|line| line.contains(what)) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match receiver.recv_timeout(left) {
-                Ok(line) => log.push(line),
-                Err(_) => return false,
-            }
-        }
-        true
-    };
-    let started = wait_for("node running", &mut log);
+    let mut node = RunningNode::start(&county, &[]);
+    let started = node
+        .wait_for(|line| line.contains("node running"))
+        .is_some();
     let imported = run(&[
         "--as",
         "王芳",
@@ -272,14 +215,17 @@ fn a_running_node_logs_one_line_per_import_and_submit_naming_the_person() {
         "2025",
         file.to_str().unwrap(),
     ]);
-    let logged_import = wait_for("operation=\"import\"", &mut log);
+    let logged_import = node
+        .wait_for(|line| line.contains("operation=\"import\""))
+        .is_some();
     // No return is defined in this tree, so the submission is refused: logged all the same.
     let submitted = run(&[
         "--as", "王芳", "submit", "--dir", dir, "--ledger", "energy", "--period", "2025",
     ]);
-    let logged_submit = wait_for("operation=\"submit\"", &mut log);
-    let _ = child.kill();
-    let _ = child.wait();
+    let logged_submit = node
+        .wait_for(|line| line.contains("operation=\"submit\""))
+        .is_some();
+    let log = std::mem::take(&mut node.log);
 
     assert!(started, "{log:?}");
     assert!(imported.status.success(), "{}", stderr(&imported));
