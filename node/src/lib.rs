@@ -18,6 +18,7 @@ rust_i18n::i18n!("../locales", fallback = "zh-CN");
 /// `t!(key, name = value)`: a text of the catalogues in the language in force.
 pub use schemas::t;
 
+pub mod backup;
 pub mod bench;
 pub mod clock;
 pub mod config_check;

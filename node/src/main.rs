@@ -262,11 +262,29 @@ enum CliCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Rebuild this node's lost or corrupt store from its parent's signed replicas: a corrupt
-    /// store is moved aside, never deleted; then `huizong run` carries on.
+    /// Rebuild this node's lost or corrupt store from its parent's signed replicas, or from a
+    /// backup file: a corrupt store is moved aside, never deleted; then `huizong run` carries on.
     Restore {
         #[command(flatten)]
         directory: DirectoryArgument,
+        /// Restore from this backup file (`huizong backup`) instead of the parent: the node then
+        /// takes back from its children what it lost after the backup before it signs anything.
+        #[arg(long)]
+        from_backup: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a consistent, verified backup of this node (store, drafts, accounts, settings) to a
+    /// file readable by its owner only, while the node runs or not.
+    Backup {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        /// The backup file to write (never over an existing one).
+        #[arg(long)]
+        out: PathBuf,
+        /// Put the node's secret key in the backup too.
+        #[arg(long)]
+        with_key: bool,
         #[arg(long)]
         json: bool,
     },
@@ -1460,11 +1478,55 @@ fn execute(cli: Cli) -> CliResult {
             );
             session(json).answer(&view, render::explain)
         }
-        CliCommand::Restore { directory, json } => {
+        CliCommand::Restore {
+            directory,
+            from_backup: Some(file),
+            json,
+        } => {
+            init_logging("warn");
+            let report =
+                node::backup::restore_from_backup(&directory.dir, &file, node::clock::unix_ms())?;
+            session(json).answer(&report, render::restore_from_backup)
+        }
+        CliCommand::Restore {
+            directory,
+            from_backup: None,
+            json,
+        } => {
             init_logging("warn");
             let directory = NodeDirectory::existing(&directory.dir)?;
             let report = driver::restore::restore_directory(&directory)?;
             session(json).answer(&report, render::restore)
+        }
+        CliCommand::Backup {
+            directory,
+            out,
+            with_key,
+            json,
+        } => {
+            // A running node writes the file itself: both paths must mean the same to it.
+            let dir = std::path::absolute(&directory.dir).map_err(anyhow::Error::from)?;
+            let out = std::path::absolute(&out).map_err(anyhow::Error::from)?;
+            let mut summary = expect_answer!(
+                node_call(
+                    &dir,
+                    &actor,
+                    Request::Backup(operations::backup::BackupRequest {
+                        directory: dir.clone(),
+                        out: out.clone(),
+                        with_key,
+                    }),
+                ),
+                Backup
+            );
+            let key = NodeDirectory::existing(&dir)?.read_key()?;
+            if let Err(error) = node::backup::verify_backup(&out, &key) {
+                // A backup that does not verify is no backup: it is not left to be trusted.
+                let _ = std::fs::remove_file(&out);
+                return Err(error.into());
+            }
+            summary.verified = true;
+            session(json).answer(&summary, render::backup)
         }
         CliCommand::Verify { directory, json } => {
             let report = expect_answer!(

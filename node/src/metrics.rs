@@ -1,6 +1,7 @@
 //! The node's metrics and health endpoints for its operators' monitoring: `/metrics` in the
 //! Prometheus text format (every name prefixed `huizong_`), `/healthz` (the process serves) and
-//! `/readyz` (the node can take writes: not while its disk guard refuses them).
+//! `/readyz` (the node can take writes: not while it recovers from a backup or its disk guard
+//! refuses them).
 //!
 //! They serve on their own address (`[metrics]` in node.toml), loopback by default; another
 //! address only with an allow-list of the scrapers' IP addresses. Most figures are read when
@@ -284,12 +285,26 @@ fn directory_bytes(path: &std::path::Path) -> u64 {
         .sum()
 }
 
-/// Whether the node can take writes now: its disk guard would let a small write through.
-pub fn is_ready(handle: &NodeHandle) -> bool {
-    match handle.directory() {
-        Some(directory) => crate::store::disk::check_room(&directory.store_path(), 0).is_ok(),
-        None => true,
+/// Why the node cannot take writes now, if it cannot: it still recovers from a backup (it signs
+/// nothing until its children have given back what it lost), or its disk guard would refuse a
+/// small write.
+pub fn not_ready_because(handle: &NodeHandle) -> Option<&'static str> {
+    if handle.with_core(|core| core.is_recovering()) {
+        return Some(
+            "not ready: restored from a backup, waiting for the children to give back what they hold\n",
+        );
     }
+    match handle.directory() {
+        Some(directory) if crate::store::disk::check_room(&directory.store_path(), 0).is_err() => {
+            Some("not ready: the disk guard refuses writes\n")
+        }
+        _ => None,
+    }
+}
+
+/// Whether the node can take writes now (see [`not_ready_because`]).
+pub fn is_ready(handle: &NodeHandle) -> bool {
+    not_ready_because(handle).is_none()
 }
 
 /// What the endpoints answer with.
@@ -345,17 +360,12 @@ async fn readyz(
         return StatusCode::FORBIDDEN.into_response();
     }
     let handle = served.handle.clone();
-    let ready = tokio::task::spawn_blocking(move || is_ready(&handle))
+    let why = tokio::task::spawn_blocking(move || not_ready_because(&handle))
         .await
-        .unwrap_or(false);
-    if ready {
-        (StatusCode::OK, "ready\n").into_response()
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: the disk guard refuses writes\n",
-        )
-            .into_response()
+        .unwrap_or(Some("not ready: the check failed\n"));
+    match why {
+        None => (StatusCode::OK, "ready\n").into_response(),
+        Some(why) => (StatusCode::SERVICE_UNAVAILABLE, why).into_response(),
     }
 }
 

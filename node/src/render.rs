@@ -410,6 +410,27 @@ pub fn status(view: &StatusView) -> String {
     if let Some(url) = &view.metrics_url {
         let _ = writeln!(text, "{}", t!("status.node.metrics", url = url));
     }
+    if let Some(recovery) = &view.recovery {
+        let waiting = recovery.waiting();
+        let line = if waiting.is_empty() {
+            t!(
+                "status.node.recovered",
+                time = crate::clock::beijing_time(recovery.backup_taken_at_ms),
+                children = recovery.children.len()
+            )
+        } else {
+            t!(
+                "status.node.recovering",
+                time = crate::clock::beijing_time(recovery.backup_taken_at_ms),
+                waiting = waiting
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("、")
+            )
+        };
+        let _ = writeln!(text, "{line}");
+    }
     for held in &view.held_off {
         let _ = writeln!(
             text,
@@ -1102,6 +1123,117 @@ pub fn restore(report: &crate::driver::restore::RestoreReport) -> String {
             next = counts.next_sequence
         )
     );
+    text
+}
+
+/// What `huizong backup` wrote.
+pub fn backup(summary: &crate::backup::BackupSummary) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{}",
+        t!(
+            "cli.backup.done",
+            node = summary.node,
+            file = summary.file,
+            bytes = summary.bytes,
+            own_documents = summary.own_documents,
+            submissions = summary.submissions,
+            rollups = summary.rollups,
+            notices = summary.notices,
+            accounts = summary.accounts,
+            time = crate::clock::beijing_time(summary.taken_at_ms)
+        )
+    );
+    let key = if summary.with_key {
+        t!("cli.backup.key_included")
+    } else {
+        t!("cli.backup.key_not_included")
+    };
+    let _ = writeln!(text, "{key}");
+    if summary.verified {
+        let _ = writeln!(
+            text,
+            "{}",
+            t!("cli.backup.verified", sha256 = summary.sha256)
+        );
+    }
+    text
+}
+
+/// What `huizong restore --from-backup` did, and what it cannot get back.
+pub fn restore_from_backup(report: &crate::backup::BackupRestoreReport) -> String {
+    let mut text = String::new();
+    let time = crate::clock::beijing_time(report.taken_at_ms);
+    let _ = writeln!(
+        text,
+        "{}",
+        t!(
+            "cli.restore_backup.done",
+            node = report.node,
+            file = report.backup,
+            time = time,
+            submissions = report.submissions,
+            rollups = report.rollups,
+            notices = report.notices,
+            store_was = report.store_was
+        )
+    );
+    if let Some(aside) = &report.moved_aside_to {
+        let _ = writeln!(
+            text,
+            "{}",
+            t!("cli.restore_backup.moved_aside", aside = aside)
+        );
+    }
+    if !report.files_written.is_empty() {
+        let _ = writeln!(
+            text,
+            "{}",
+            t!(
+                "cli.restore_backup.files_written",
+                files = report.files_written.join(", ")
+            )
+        );
+    }
+    let recovery = &report.recovery;
+    let _ = writeln!(
+        text,
+        "{}",
+        t!(
+            "cli.restore_backup.next_sequence",
+            next = recovery.next_sequence
+        )
+    );
+    if recovery.children.is_empty() {
+        let _ = writeln!(text, "{}", t!("cli.restore_backup.no_children"));
+    } else {
+        let children: Vec<String> = recovery.children.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            text,
+            "{}",
+            t!("cli.restore_backup.waiting", children = children.join("、"))
+        );
+    }
+    let _ = writeln!(text, "{}", t!("cli.restore_backup.lost_heading"));
+    for document in &recovery.own_documents {
+        let state = match document.submitted_sequence {
+            Some(sequence) => t!("cli.restore_backup.submitted_state", sequence = sequence),
+            None => t!("cli.restore_backup.draft_state"),
+        };
+        let _ = writeln!(
+            text,
+            "{}",
+            t!(
+                "cli.restore_backup.lost_document",
+                ledger = ledger_name(document.ledger),
+                period = document.period,
+                state = state,
+                time = time
+            )
+        );
+    }
+    let _ = writeln!(text, "{}", t!("cli.restore_backup.lost_other"));
     text
 }
 

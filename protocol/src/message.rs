@@ -16,13 +16,33 @@ use crate::frame::{FrameError, encode_frame};
 use crate::key::DocumentKey;
 use crate::signed::Envelope;
 
-/// The protocol version both sides must speak; bumped on any change to a message or to a signed
+/// The newest protocol version this build speaks; bumped on any change to a message or to a signed
 /// object's encoding. History: 3 added restore; 4 added `Topology`, receipts (a notice kind),
 /// exact decoding (no trailing bytes) and envelope size caps; 5 names the person in submissions
 /// (`huizong/submission/2`) and review decisions (a new notice body), which a peer speaking 4
-/// could not decode; 6 adds the choices of a return definition (a new notice body). `Hello` keeps
-/// its encoding, so a peer of another version is told why.
-pub const PROTOCOL_VERSION: u32 = 6;
+/// could not decode; 6 adds the choices of a return definition (a new notice body); 7 adds the
+/// recovery of a node restored from a backup (`RecoveryRequest`, `Recovery`) and negotiation.
+///
+/// `Hello` keeps its encoding in every version. From 7 on, each side's hello names the newest
+/// version it speaks and the session speaks the older of the two, as long as both speak it
+/// (this build speaks [`OLDEST_PROTOCOL_VERSION`] to [`PROTOCOL_VERSION`]). A version-6 node
+/// refuses any hello but its own, so a driver that heard a peer say 6 opens its next session
+/// with that peer saying 6 ([`SessionConfig::hello_version`](crate::SessionConfig)).
+pub const PROTOCOL_VERSION: u32 = 7;
+
+/// The oldest protocol version this build still speaks: the one before [`PROTOCOL_VERSION`], so
+/// that a tree can be upgraded one node at a time.
+pub const OLDEST_PROTOCOL_VERSION: u32 = 6;
+
+/// The first version with the recovery messages.
+pub const RECOVERY_PROTOCOL_VERSION: u32 = 7;
+
+/// The version a session speaks, given the version our hello named and the peer's: the older
+/// of the two, or `None` when this build no longer speaks it.
+pub fn negotiated_version(announced: u32, theirs: u32) -> Option<u32> {
+    let version = announced.min(theirs).min(PROTOCOL_VERSION);
+    (version >= OLDEST_PROTOCOL_VERSION).then_some(version)
+}
 
 /// One message, one frame.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,6 +103,17 @@ pub enum Message {
     /// holds (or the parent adopts a newer one): the root-signed topology file. The child checks
     /// it against the root key it pinned and adopts it, and passes it on to its own children.
     Topology { text: String },
+    /// Parent to child, after hello (version 7 on): this node was restored from a backup and asks
+    /// for what the child holds that it signed or must hold: the topology version, definitions,
+    /// locks, and every notice about the child's subtree. The child answers with `Recovery` pages.
+    RecoveryRequest,
+    /// Child to parent, answering `RecoveryRequest`: the child's topology when it is newer than
+    /// the parent's hello named, and a page of notices, the last page marked.
+    Recovery {
+        topology: Option<String>,
+        notices: Vec<Envelope>,
+        last_page: bool,
+    },
 }
 
 /// What one restore page carries. The parent sends notices, then submissions, then the documents
@@ -155,6 +186,8 @@ impl Message {
             Message::RestoreNext => "restore next",
             Message::RestorePage { .. } => "restore page",
             Message::Topology { .. } => "topology",
+            Message::RecoveryRequest => "recovery request",
+            Message::Recovery { .. } => "recovery",
         }
     }
 }

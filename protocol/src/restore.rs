@@ -27,7 +27,7 @@ use crate::limits::{
     MAX_RESTORE_DOCUMENT_BYTES, MAX_RESTORE_INFLATED_BYTES, MAX_RESTORE_OBJECTS, MAX_RESTORE_PAGES,
     MAX_ROLLUPS_PER_PAGE, MAX_SUBMISSIONS_PER_PAGE,
 };
-use crate::message::{Message, MessageError, PROTOCOL_VERSION, RestorePart};
+use crate::message::{Message, MessageError, PROTOCOL_VERSION, RestorePart, negotiated_version};
 use crate::notice::{Notice, check_authority, is_in_subtree};
 use crate::refusal::RefusalReason;
 use crate::rollup::{InputKind, Rollup};
@@ -269,7 +269,8 @@ impl RestoreClient {
                         claimed: node,
                     });
                 }
-                if protocol_version != PROTOCOL_VERSION {
+                // The restore's messages are the same in every version this build speaks.
+                if negotiated_version(PROTOCOL_VERSION, protocol_version).is_none() {
                     return Err(RestoreError::ProtocolVersion {
                         parent: self.parent,
                         ours: PROTOCOL_VERSION,
@@ -284,6 +285,9 @@ impl RestoreClient {
             // topology this node pinned; the first session after it brings the newer one, checked
             // then like any other.
             Message::Topology { .. } => Ok(()),
+            // A parent restored from a backup asks every child to give back what it holds; a
+            // child that is itself restoring has nothing yet, and its next session answers.
+            Message::RecoveryRequest => Ok(()),
             // The session's own exchange of notices: checked like the restore's.
             Message::Notices { notices } => self.receive_notices(notices),
             Message::RestorePage { part, last_page } => {

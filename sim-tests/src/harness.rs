@@ -159,27 +159,18 @@ impl Link {
         limits: protocol::limits::SessionLimits,
     ) -> Self {
         let version = topology.version();
+        Self::open_configured(
+            SessionConfig::new(parent, child, Role::Parent, version, limits),
+            SessionConfig::new(child, parent, Role::Child, version, limits),
+        )
+    }
+
+    /// Opens a link whose sessions are configured as given (a recovering parent, a hello of an
+    /// older protocol version).
+    pub fn open_configured(parent: SessionConfig, child: SessionConfig) -> Self {
         Self {
-            parent_session: Session::new(
-                SessionConfig {
-                    local: parent,
-                    peer: child,
-                    role: Role::Parent,
-                    topology_version: version,
-                    limits,
-                },
-                0,
-            ),
-            child_session: Session::new(
-                SessionConfig {
-                    local: child,
-                    peer: parent,
-                    role: Role::Child,
-                    topology_version: version,
-                    limits,
-                },
-                0,
-            ),
+            parent_session: Session::new(parent, 0),
+            child_session: Session::new(child, 0),
             child_events: Vec::new(),
             parent_events: Vec::new(),
             now_ms: 0,
@@ -371,13 +362,13 @@ pub fn restore_over_memory(
     mut tamper: impl FnMut(Message) -> Message,
 ) -> Result<Restored, RestoreError> {
     let mut session = Session::new(
-        SessionConfig {
-            local: parent.code(),
-            peer: child,
-            role: Role::Parent,
-            topology_version: topology.version(),
-            limits: protocol::limits::SessionLimits::default(),
-        },
+        SessionConfig::new(
+            parent.code(),
+            child,
+            Role::Parent,
+            topology.version(),
+            protocol::limits::SessionLimits::default(),
+        ),
         0,
     );
     let mut client = RestoreClient::new(topology.clone(), child, parent.code());

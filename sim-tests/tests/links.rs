@@ -491,13 +491,13 @@ fn a_peer_of_protocol_5_which_cannot_read_definition_choices_is_told_both_versio
     let (city_code, county_code) = (code("640100000000"), code("640104000000"));
     let mut city = memory_core(&topology, city_code);
     let mut session = Session::new(
-        SessionConfig {
-            local: city_code,
-            peer: county_code,
-            role: Role::Parent,
-            topology_version: topology.version(),
-            limits: protocol::limits::SessionLimits::default(),
-        },
+        SessionConfig::new(
+            city_code,
+            county_code,
+            Role::Parent,
+            topology.version(),
+            protocol::limits::SessionLimits::default(),
+        ),
         0,
     );
     // `Hello` keeps its encoding across versions, so an older county is understood this far.

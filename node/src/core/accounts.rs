@@ -14,7 +14,7 @@ use super::{Actor, CoreError, NodeCore};
 use crate::store::{Batch, Durability, Tree};
 
 /// Prefix of the accounts in the meta tree, followed by the login.
-const ACCOUNT_PREFIX: &[u8] = b"account/";
+pub(crate) const ACCOUNT_PREFIX: &[u8] = b"account/";
 
 /// Shortest password accepted: NIST SP 800-63B's minimum for passwords a person chooses.
 pub const PASSWORD_CHARS_MIN: usize = 8;

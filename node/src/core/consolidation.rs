@@ -241,6 +241,29 @@ impl NodeCore {
             {
                 self.consolidate(key.ledger, key.period, now_ms)?;
             }
+            Event::RecoveryAnswered {
+                child,
+                answered,
+                notices,
+                protocol_version,
+                ..
+            } => {
+                let answer = if *answered {
+                    super::recovery::ChildRecovery::Answered {
+                        notices: *notices,
+                        at_ms: now_ms,
+                    }
+                } else {
+                    super::recovery::ChildRecovery::CannotAnswer {
+                        protocol_version: *protocol_version,
+                        at_ms: now_ms,
+                    }
+                };
+                if self.record_recovery_answer(*child, answer)?.is_some() {
+                    // What came back may change which submissions count.
+                    self.consolidate_all(now_ms)?;
+                }
+            }
             Event::Opened { .. } | Event::Settled { .. } | Event::NoticeStored { .. } => {}
         }
         retried.map(|_| ())

@@ -56,7 +56,7 @@ impl super::CoreError {
                 ErrorKind::Invalid
             }
             CoreError::Document { .. } => ErrorKind::RulesBroken,
-            CoreError::NothingToSubmit { .. } => ErrorKind::Conflict,
+            CoreError::NothingToSubmit { .. } | CoreError::Recovering { .. } => ErrorKind::Conflict,
             CoreError::ReturnNotDefined { .. } => ErrorKind::RefusedByTree,
             CoreError::Definition { .. } => ErrorKind::Invalid,
             CoreError::Review { .. } => ErrorKind::Conflict,

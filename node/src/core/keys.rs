@@ -72,6 +72,9 @@ pub const META_PINNED_ROOT_KEY: &[u8] = b"pinned_root_key";
 /// format 2): see `NodeCore::next_sequence`.
 pub const META_SEQUENCE_FLOOR: &[u8] = b"sequence_floor";
 
+/// The recovery after a restore from a backup (JSON of `recovery::RecoveryState`).
+pub const META_RECOVERY: &[u8] = b"recovery";
+
 /// Prefix of the meta entries that hold each document's stored size (store format 2).
 pub const META_DOCUMENT_BYTES_PREFIX: &[u8] = b"document_bytes/";
 

@@ -22,6 +22,7 @@ pub mod preview;
 mod provenance;
 mod quotas;
 pub mod receipts;
+pub mod recovery;
 mod replicas;
 mod restore;
 mod review;
@@ -102,6 +103,8 @@ pub enum CoreError {
     UnsignedTopology { reason: String },
     #[error("{}", crate::t!("node.core.store_format_too_new", found = .found, supported = .supported))]
     StoreFormatTooNew { found: u32, supported: u32 },
+    #[error("{}", crate::t!("node.core.recovering", waiting = .waiting))]
+    Recovering { waiting: String },
     #[error("{}", crate::t!("draft.table_not_in_ledger", table = .table.slug(), ledger = .ledger))]
     TableNotInLedger { table: Table, ledger: Ledger },
     #[error("{}", crate::t!("draft.not_found", key = .key, table = .table.slug(), ids = .ids.join(", ")))]
@@ -219,6 +222,8 @@ pub struct NodeCore {
     refusals: u64,
     /// Replicas kept loaded in memory at most (see `documents::MAX_LOADED_REPLICAS`).
     loaded_replicas_max: usize,
+    /// The recovery after a restore from a backup, when the node was restored from one.
+    recovery: Option<recovery::RecoveryState>,
     /// Every notice held (review decisions), by hash, verified when loaded.
     notices: BTreeMap<protocol::ObjectHash, Signed<protocol::Notice>>,
     /// (ledger, period) whose last consolidation failed (a rollup that could not be stored),
@@ -298,12 +303,14 @@ impl NodeCore {
             generation: 0,
             refusals: 0,
             loaded_replicas_max: documents::MAX_LOADED_REPLICAS,
+            recovery: None,
             notices: BTreeMap::new(),
             unfinished_consolidations: BTreeSet::new(),
             findings_memo: HashMap::new(),
         };
         core.load_latest()?;
         core.load_notices()?;
+        core.load_recovery()?;
         if let Some(bytes) = core.store.get(Tree::Meta, keys::META_SEQUENCE_FLOOR)? {
             let bytes: [u8; 8] = bytes.as_slice().try_into().map_err(|_| {
                 corrupt_object(

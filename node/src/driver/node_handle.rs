@@ -88,6 +88,9 @@ pub struct NodeHandle {
     counts: Mutex<crate::metrics::EventCounts>,
     /// Refusal lines held back per peer: a flood is one log line a minute with a count.
     refusal_log: Mutex<BTreeMap<DivisionCode, RefusalLogWindow>>,
+    /// The protocol version each peer's last hello named, when older than ours: the next session
+    /// with it says that version (a node of the previous version refuses any other).
+    peer_versions: Mutex<BTreeMap<DivisionCode, u32>>,
 }
 
 /// The refusals of one peer within the current minute of the log.
@@ -151,6 +154,45 @@ impl NodeHandle {
             metrics_url: Mutex::new(None),
             counts: Mutex::new(crate::metrics::EventCounts::default()),
             refusal_log: Mutex::new(BTreeMap::new()),
+            peer_versions: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The session configuration for a link with `peer`: the hello names the version the peer
+    /// last said when it is older than ours, and a node restored from a backup asks a child it
+    /// still waits for to give back what it holds.
+    pub fn session_config(
+        &self,
+        peer: DivisionCode,
+        role: protocol::Role,
+    ) -> protocol::SessionConfig {
+        let (topology_version, recovering) = self.with_core(|core| {
+            (
+                core.topology().version(),
+                role == protocol::Role::Parent && core.is_recovering_from(peer),
+            )
+        });
+        let mut config = protocol::SessionConfig::new(
+            self.code,
+            peer,
+            role,
+            topology_version,
+            self.session_limits(),
+        );
+        if let Some(version) = lock(&self.peer_versions).get(&peer) {
+            config.hello_version = (*version).min(protocol::message::PROTOCOL_VERSION);
+        }
+        config.recovering = recovering;
+        config
+    }
+
+    /// Remembers the version a peer's hello named, for the next session with it.
+    fn remember_peer_version(&self, peer: DivisionCode, version: u32) {
+        let mut versions = lock(&self.peer_versions);
+        if version < protocol::message::PROTOCOL_VERSION {
+            versions.insert(peer, version);
+        } else {
+            versions.remove(&peer);
         }
     }
 
@@ -373,7 +415,32 @@ impl NodeHandle {
                 let about = key.map(|key| key.to_string()).unwrap_or_default();
                 tracing::info!(node = %self.code, peer = %peer, about = %about, "notice stored");
             }
-            Event::Opened { .. } | Event::TopologyAdopted { .. } => {}
+            Event::Opened {
+                peer_protocol_version,
+                ..
+            } => self.remember_peer_version(peer, peer_protocol_version),
+            Event::RecoveryAnswered {
+                answered,
+                notices,
+                topology_version,
+                protocol_version,
+                ..
+            } => {
+                // The core recorded the answer (`apply_session_event`); the log says it.
+                tracing::info!(
+                    node = %self.code,
+                    peer = %peer,
+                    answered,
+                    notices,
+                    topology_version,
+                    protocol_version,
+                    "recovery: child answered"
+                );
+                if self.with_core(|core| core.recovery().is_some_and(|state| state.is_finished())) {
+                    tracing::info!(node = %self.code, "recovery finished: every child answered; the node signs again");
+                }
+            }
+            Event::TopologyAdopted { .. } => {}
         }
     }
 

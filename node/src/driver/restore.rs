@@ -57,7 +57,7 @@ pub struct RestoreReport {
 }
 
 /// The state of a node's store before a restore.
-enum StoreState {
+pub(crate) enum StoreState {
     Missing,
     Empty,
     /// Why it cannot be used, and what it still says about the node's own documents.
@@ -65,7 +65,7 @@ enum StoreState {
 }
 
 /// Looks at the store: a restore goes ahead only when it is missing, empty, or cannot be opened.
-fn examine_store(
+pub(crate) fn examine_store(
     path: &Path,
     code: DivisionCode,
     key: &SigningKey,
@@ -187,7 +187,7 @@ pub fn restore_directory(directory: &NodeDirectory) -> Result<RestoreReport> {
 }
 
 /// Renames a store to `store.corrupt-<unix seconds>` (with a counter if that exists).
-fn move_aside(path: &Path) -> Result<String> {
+pub(crate) fn move_aside(path: &Path) -> Result<String> {
     let seconds = unix_ms() / 1000;
     let name = path
         .file_name()

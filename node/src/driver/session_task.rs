@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
-use protocol::{Role, Session, SessionConfig, SessionError, SessionStats};
+use protocol::{Role, Session, SessionError, SessionStats};
 use tokio_util::sync::CancellationToken;
 use topology::DivisionCode;
 
@@ -82,18 +82,8 @@ pub async fn run_session(
     // The key the peer proved: once the topology no longer names it as the peer's current key
     // (retired or revoked), the session ends.
     let peer_key = crate::transport::tls::peer_key(&connection)?;
-    let topology_version = handle.with_core(|core| core.topology().version());
     let limits = handle.session_limits();
-    let session = Session::new(
-        SessionConfig {
-            local: handle.code(),
-            peer,
-            role,
-            topology_version,
-            limits,
-        },
-        handle.monotonic_ms(),
-    );
+    let session = Session::new(handle.session_config(peer, role), handle.monotonic_ms());
     let elapsed_ms = {
         let handle = handle.clone();
         move || handle.monotonic_ms()

@@ -7,6 +7,7 @@
 //! runs sessions and serves the control socket without knowing what an operation means;
 //! `operations` uses both; `render` and the binary use `operations`.
 
+pub mod backup;
 pub mod changes;
 pub mod completeness;
 pub mod confirm;
@@ -85,6 +86,7 @@ pub enum Request {
     Users(users::UsersRequest),
     PutRows(put_rows::PutRowsRequest),
     Changes(changes::ChangesRequest),
+    Backup(backup::BackupRequest),
 }
 
 /// Every operation's answer, in the same order as [`Request`].
@@ -111,6 +113,7 @@ pub enum Response {
     Users(users::UsersAnswer),
     PutRows(put_rows::PutRowsAnswer),
     Changes(changes::ChangesAnswer),
+    Backup(crate::backup::BackupSummary),
 }
 
 /// A request and who makes it: what crosses the control socket.
@@ -182,7 +185,8 @@ fn activity_of(request: &Request, code: topology::DivisionCode) -> Option<(&'sta
         | Request::Explain(_)
         | Request::Verify(_)
         | Request::Records(_)
-        | Request::Changes(_) => return None,
+        | Request::Changes(_)
+        | Request::Backup(_) => return None,
     })
 }
 
@@ -236,12 +240,29 @@ fn apply(
     Ok(response)
 }
 
+/// Whether a request makes the node sign something its children or parent will hold: refused
+/// while a node restored from a backup still waits for what its children give back.
+fn signs(request: &Request) -> bool {
+    matches!(
+        request,
+        Request::Submit(_)
+            | Request::Review(_)
+            | Request::DefineReturn(_)
+            | Request::SetLock(_)
+            | Request::PublishTopology(_)
+            | Request::LoadNextKey(_)
+    )
+}
+
 fn apply_request(
     request: Request,
     prepared: Prepared,
     core: &mut NodeCore,
     context: &Context<'_>,
 ) -> Outcome {
+    if signs(&request) {
+        core.refuse_signing_while_recovering()?;
+    }
     Ok(match (request, prepared) {
         (Request::Import(import), Prepared::Import(parsed)) => {
             Response::Import(import::apply_parsed(&import, parsed, core, context)?)
@@ -271,6 +292,7 @@ fn apply_request(
         (Request::Users(users), _) => Response::Users(users.apply(core, context)?),
         (Request::PutRows(rows), _) => Response::PutRows(rows.apply(core, context)?),
         (Request::Changes(changes), _) => Response::Changes(changes.apply(core, context)?),
+        (Request::Backup(backup), _) => Response::Backup(backup.apply(core, context)?),
     })
 }
 

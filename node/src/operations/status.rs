@@ -101,6 +101,10 @@ pub struct StatusView {
     /// and `/readyz` beside it.
     #[serde(default)]
     pub metrics_url: Option<String>,
+    /// The recovery after a restore from a backup, when the node was restored from one: which
+    /// children have given back what they hold, and which it still waits for.
+    #[serde(default)]
+    pub recovery: Option<crate::core::recovery::RecoveryState>,
 }
 
 /// A child held off, and why.
@@ -195,6 +199,7 @@ pub fn status(
         recent_activity: core.recent_activity(RECENT_ACTIVITY_SHOWN)?,
         console_url: running.and_then(NodeHandle::console_url),
         metrics_url: running.and_then(NodeHandle::metrics_url),
+        recovery: core.recovery().cloned(),
     })
 }
 

@@ -18,6 +18,14 @@
 //!
 //! A child that lost its store sends `RestoreRequest` after its hello instead of offering; the
 //! parent's session then answers its `RestoreNext` requests page by page (`restore_serve.rs`).
+//!
+//! A parent restored from a backup (version 7 on) sends `RecoveryRequest` after its hello; the
+//! child answers with its newer topology and every notice it holds about its subtree and the
+//! root's definitions and locks (`recovery.rs`), before its offer is settled.
+//!
+//! Each hello names the newest protocol version its sender speaks; the session speaks the older
+//! of the two ([`crate::message::negotiated_version`]) and never sends a message that version
+//! lacks.
 
 use std::collections::VecDeque;
 
@@ -27,13 +35,14 @@ use topology::DivisionCode;
 use crate::frame::{FrameDecoder, FrameError};
 use crate::key::DocumentKey;
 use crate::limits::{MAX_EVENTS, MAX_OUTBOX_FRAMES, SessionLimits};
-use crate::message::{Message, MessageError, PROTOCOL_VERSION};
+use crate::message::{Message, MessageError, PROTOCOL_VERSION, negotiated_version};
 use crate::refusal::{Refusal, RefusalReason};
 use crate::replicas::{Replicas, StoreFailure};
 
 mod deadlines;
 mod download;
 mod notices;
+mod recovery;
 mod restore_serve;
 mod topology_exchange;
 mod upload;
@@ -41,6 +50,7 @@ mod upload;
 use deadlines::Deadlines;
 use download::Download;
 use notices::NoticeExchange;
+use recovery::RecoveryExchange;
 use restore_serve::RestoreServe;
 use upload::Upload;
 
@@ -64,13 +74,58 @@ pub struct SessionConfig {
     pub topology_version: u64,
     /// Timeouts and caps; production values unless a test shortens them.
     pub limits: SessionLimits,
+    /// The protocol version our hello names: [`PROTOCOL_VERSION`], or the older version the peer
+    /// said in an earlier session (a version-6 node refuses any hello but its own).
+    pub hello_version: u32,
+    /// We were restored from a backup and have not yet taken back from this child what it holds
+    /// (as a parent only; see `recovery.rs`).
+    pub recovering: bool,
+}
+
+impl SessionConfig {
+    /// A session of this build's protocol version, not recovering.
+    pub fn new(
+        local: DivisionCode,
+        peer: DivisionCode,
+        role: Role,
+        topology_version: u64,
+        limits: SessionLimits,
+    ) -> Self {
+        Self {
+            local,
+            peer,
+            role,
+            topology_version,
+            limits,
+            hello_version: PROTOCOL_VERSION,
+            recovering: false,
+        }
+    }
 }
 
 /// What happened, for the driver to act on (consolidate, log, count).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// Both hellos exchanged.
-    Opened { peer_topology_version: u64 },
+    Opened {
+        peer_topology_version: u64,
+        /// The newest version the peer's hello named (the driver opens its next session with
+        /// this peer saying it when it is older than ours).
+        peer_protocol_version: u32,
+        /// The version this session speaks.
+        protocol_version: u32,
+    },
+    /// Parent side, recovering from a backup: the child answered the recovery request, every
+    /// page checked (`notices` stored of those it sent), or cannot answer because the session
+    /// speaks a version without recovery (`answered` false).
+    RecoveryAnswered {
+        child: DivisionCode,
+        answered: bool,
+        notices: usize,
+        topology_version: Option<u64>,
+        /// The version the session speaks.
+        protocol_version: u32,
+    },
     /// A replica and its submission were stored.
     SubmissionStored { key: DocumentKey, sequence: u64 },
     /// A rollup was stored.
@@ -201,6 +256,9 @@ pub struct Session {
     config: SessionConfig,
     decoder: FrameDecoder,
     hello_received: bool,
+    /// The protocol version spoken: what our hello named until the peer's hello, then the
+    /// negotiated one.
+    version: u32,
     /// The topology version the peer holds, as its hello said and as we have since sent it.
     peer_topology_version: u64,
     outbox: VecDeque<Vec<u8>>,
@@ -209,6 +267,7 @@ pub struct Session {
     upload: Upload,
     download: Download,
     notices: NoticeExchange,
+    recovery: RecoveryExchange,
     restore: RestoreServe,
     deadlines: Deadlines,
     /// Refusals for misbehaviour so far, held to the session's budget.
@@ -222,6 +281,7 @@ impl Session {
             config,
             decoder: FrameDecoder::new(),
             hello_received: false,
+            version: config.hello_version,
             peer_topology_version: 0,
             outbox: VecDeque::new(),
             events: VecDeque::new(),
@@ -229,12 +289,13 @@ impl Session {
             upload: Upload::default(),
             download: Download::default(),
             notices: NoticeExchange::default(),
+            recovery: RecoveryExchange::default(),
             restore: RestoreServe::default(),
             deadlines: Deadlines::starting_at(now_ms),
             misbehaviour_refusals: 0,
         };
         let hello = Message::Hello {
-            protocol_version: PROTOCOL_VERSION,
+            protocol_version: config.hello_version,
             node: config.local,
             topology_version: config.topology_version,
         };
@@ -253,6 +314,11 @@ impl Session {
     /// or the version this session has since sent it.
     pub fn peer_topology_version(&self) -> u64 {
         self.peer_topology_version
+    }
+
+    /// The protocol version this session speaks (before the peer's hello, the one ours named).
+    pub fn protocol_version(&self) -> u32 {
+        self.version
     }
 
     pub fn stats(&self) -> SessionStats {
@@ -495,18 +561,23 @@ impl Session {
                         claimed: node,
                     });
                 }
-                if protocol_version != PROTOCOL_VERSION {
+                let Some(version) = negotiated_version(self.config.hello_version, protocol_version)
+                else {
                     return Err(SessionError::ProtocolVersion {
                         peer: self.config.peer,
                         ours: PROTOCOL_VERSION,
                         theirs: protocol_version,
                     });
-                }
+                };
+                self.version = version;
                 self.hello_received = true;
                 self.peer_topology_version = topology_version;
                 self.emit(Event::Opened {
                     peer_topology_version: topology_version,
+                    peer_protocol_version: protocol_version,
+                    protocol_version: version,
                 })?;
+                self.request_recovery_if_restored()?;
                 // A newer topology goes first: the notices and objects that follow may be signed
                 // by keys only it names.
                 self.send_topology_if_newer(replicas)?;
@@ -578,10 +649,21 @@ impl Session {
                 },
                 Role::Parent,
             ) => self.handle_rollups(rollups, replicas),
-            (Message::Notices { notices }, _) => self.handle_notices(notices, replicas),
+            (Message::Notices { notices }, _) => {
+                self.handle_notices(notices, replicas, false).map(|_| ())
+            }
             (Message::Topology { text }, Role::Child) => self.handle_topology(&text, replicas),
             (Message::RestoreRequest, Role::Parent) => self.handle_restore_request(replicas),
             (Message::RestoreNext, Role::Parent) => self.handle_restore_next(replicas),
+            (Message::RecoveryRequest, Role::Child) => self.handle_recovery_request(replicas),
+            (
+                Message::Recovery {
+                    topology,
+                    notices,
+                    last_page,
+                },
+                Role::Parent,
+            ) => self.handle_recovery(topology, notices, last_page, replicas),
             (message, Role::Parent) => Err(self.out_of_turn(message.kind(), "sent to a parent")),
             (message, Role::Child) => Err(self.out_of_turn(message.kind(), "sent to a child")),
         }

@@ -22,6 +22,13 @@ pub(super) struct NoticeExchange {
     received: usize,
 }
 
+impl NoticeExchange {
+    /// Marks a notice as sent to the peer in this session (the recovery sends them on its own).
+    pub(super) fn sent_to_peer(&mut self, hash: ObjectHash) {
+        self.sent.insert(hash);
+    }
+}
+
 impl Session {
     /// Sends the notices the peer may see that it has not been sent (or sent us) in this session.
     pub(super) fn send_notice_delta<R: Replicas>(
@@ -45,12 +52,16 @@ impl Session {
 
     /// Checks and stores a page of notices from the peer. A notice is stored when its signature
     /// verifies, its signer may make it, and it is about a document the exchange concerns: from
-    /// a child, one in the child's subtree; from the parent, one in ours.
+    /// a child, one in the child's subtree; from the parent, one in ours. Definitions and locks
+    /// come only from the parent, or from a child answering our recovery (`recovery` true), and
+    /// in both cases only signed by the root. Returns how many notices were stored.
     pub(super) fn handle_notices<R: Replicas>(
         &mut self,
         notices: Vec<Envelope>,
         replicas: &mut R,
-    ) -> Result<(), SessionError> {
+        recovery: bool,
+    ) -> Result<usize, SessionError> {
+        let mut stored_count = 0;
         if notices.len() > MAX_NOTICES_PER_PAGE {
             return Err(SessionError::PageTooLarge {
                 peer: self.config.peer,
@@ -87,7 +98,7 @@ impl Session {
             };
             match notice.payload().key() {
                 // Definitions come down from the root, never up.
-                None if self.config.role == Role::Parent => {
+                None if self.config.role == Role::Parent && !recovery => {
                     self.refuse(subject, RefusalReason::DefinitionFromChild)?;
                     continue;
                 }
@@ -118,12 +129,13 @@ impl Session {
                 .store_notice(&notice)
                 .map_err(|source| self.store_error(source))?;
             if stored {
+                stored_count += 1;
                 self.emit(Event::NoticeStored {
                     key: notice.payload().key(),
                     hash: notice.hash(),
                 })?;
             }
         }
-        Ok(())
+        Ok(stored_count)
     }
 }

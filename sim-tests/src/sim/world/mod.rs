@@ -525,13 +525,13 @@ impl World {
         let now_ms = self.now_ms;
         let session = |local, peer, role| {
             Some(Session::new(
-                SessionConfig {
+                SessionConfig::new(
                     local,
                     peer,
                     role,
-                    topology_version: version,
-                    limits: protocol::limits::SessionLimits::default(),
-                },
+                    version,
+                    protocol::limits::SessionLimits::default(),
+                ),
                 now_ms,
             ))
         };
