@@ -132,7 +132,7 @@ pub fn write_backup(
         files,
         trees,
     };
-    let body = postcard::to_stdvec(&contents).context("encoding the backup")?;
+    let body = postcard::to_stdvec(&contents).expect("byte vectors and strings always encode");
     let digest = Sha256::digest(&body);
     let partial = partial_path(out);
     let written = (|| -> std::io::Result<()> {

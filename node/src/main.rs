@@ -538,9 +538,11 @@ enum TopologyCommand {
     },
     /// Validate a topology file and say whether it is signed.
     Check { file: PathBuf },
-    /// Write a commented topology to fill in: the embedded tree of a region, without keys.
+    /// Write a commented topology to fill in: Ningxia's embedded tree, or a generated tree for
+    /// another region, without keys.
     Template {
-        /// The region's 12-digit code (Ningxia, 640000000000, is embedded).
+        /// The region's 12-digit code: Ningxia (640000000000) is embedded; another region gets a
+        /// generated tree of placeholder cities and counties to rename.
         #[arg(long, default_value = "640000000000")]
         region: topology::DivisionCode,
         /// Where to write it (refuses to overwrite); standard output when absent.
@@ -899,18 +901,29 @@ fn execute(cli: Cli) -> CliResult {
             }
         }
         CliCommand::Topology(TopologyCommand::Template { region, out }) => {
-            let tree = topology::ningxia();
-            if tree.root().code != region {
+            // Ningxia is embedded; another region gets its part of the generated national tree,
+            // placeholder names and codes for the operator to replace.
+            let ningxia = topology::ningxia();
+            let (tree, header) = if ningxia.root().code == region {
+                (ningxia, t!("cli.topology.template_header"))
+            } else if let Some(tree) = topology::generator::region_tree(region) {
+                let header = format!(
+                    "{}\n{}",
+                    t!("cli.topology.template_header"),
+                    t!("cli.topology.template_generated", nodes = tree.len())
+                );
+                (tree, header.into())
+            } else {
                 return Err(anyhow::anyhow!(t!(
                     "cli.topology.no_template",
                     region = region,
-                    known = tree.root().code
+                    known = ningxia.root().code
                 ))
                 .into());
-            }
+            };
             let text = format!(
                 "{}{}",
-                t!("cli.topology.template_header")
+                header
                     .lines()
                     .map(|line| format!("# {line}\n"))
                     .collect::<String>(),

@@ -692,7 +692,12 @@ fn the_command_checker_catches_a_made_up_command_or_flag() {
             .unwrap(),
         ["review", "return"]
     );
-    assert!(helps.check(&call("huizong backup --dir D")).is_err());
+    assert!(helps.check(&call("huizong snapshot --dir D")).is_err());
+    assert!(
+        helps
+            .check(&call("huizong backup --dir D --compress"))
+            .is_err()
+    );
     assert!(helps.check(&call("huizong run --dir D --daemon")).is_err());
     assert!(
         helps

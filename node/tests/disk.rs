@@ -271,6 +271,8 @@ impl Pair {
                         .apply_session_event(
                             &protocol::Event::Opened {
                                 peer_topology_version: topology().version(),
+                                peer_protocol_version: protocol::message::PROTOCOL_VERSION,
+                                protocol_version: protocol::message::PROTOCOL_VERSION,
                             },
                             now_ms,
                         )

@@ -266,8 +266,25 @@ fn every_metric_the_dashboard_uses_is_served() {
         last_error: None,
         bytes_sent: 1_000,
         bytes_received: 2_000,
+        queues: node::driver::LinkQueues {
+            outbox_frames: 3,
+            documents_waiting: 2,
+            documents_in_flight: 1,
+        },
     });
-    let served: Vec<String> = parse_exposition(&node::metrics::render(&handle))
+    // A round settled and an import done, as the duration panels show.
+    handle.durations().observe_round("child", 0.5);
+    handle.durations().import_seconds.observe(2.0);
+    let exposition = node::metrics::render(&handle);
+    assert!(
+        exposition.contains("huizong_link_queue_depth{peer=\"640104000000\",role=\"child\",queue=\"documents_waiting\"} 2"),
+        "{exposition}"
+    );
+    assert!(
+        exposition.contains("huizong_sync_round_duration_seconds_count{role=\"child\"} 1"),
+        "{exposition}"
+    );
+    let served: Vec<String> = parse_exposition(&exposition)
         .into_iter()
         .map(|(series, _)| series.split('{').next().unwrap().to_owned())
         .collect();

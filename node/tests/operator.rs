@@ -274,8 +274,24 @@ fn a_topology_template_is_commented_and_check_lists_what_it_still_needs() {
         ]))
         .contains("topology.toml")
     );
+    // Another region gets a generated tree to rename, rooted at it, that check reads; a code
+    // that is no provincial division is refused naming the embedded one.
+    let generated = run(&["topology", "template", "--region", "650000000000"]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let text = String::from_utf8_lossy(&generated.stdout).into_owned();
     assert!(
-        assert_one_line_error(&run(&["topology", "template", "--region", "650000000000"]))
+        text.contains("样式树") && text.contains("650000000000"),
+        "{text}"
+    );
+    let generated_file = directory.path().join("xinjiang.toml");
+    std::fs::write(&generated_file, &text).unwrap();
+    let tree = topology::Topology::from_toml_str(&text, "generated").unwrap();
+    assert_eq!(tree.root().code.as_str(), "650000000000");
+    assert!(tree.len() > 1);
+    let checked = run(&["topology", "check", generated_file.to_str().unwrap()]);
+    assert!(!checked.status.success(), "keys are still to fill in");
+    assert!(
+        assert_one_line_error(&run(&["topology", "template", "--region", "650100000000"]))
             .contains("640000000000")
     );
 }

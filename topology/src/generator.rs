@@ -302,6 +302,32 @@ fn apportion(total: usize, weights: &[usize]) -> Vec<usize> {
     shares
 }
 
+/// The generated tree of one region of the national tree, rooted at the region: its cities and
+/// counties with placeholder names, a starting point for an operator whose region has no embedded
+/// tree (`huizong topology template`). `None` when `region` is not a region of the national tree.
+pub fn region_tree(region: DivisionCode) -> Option<Topology> {
+    let national = national_tree();
+    let root = national.node(region)?;
+    if root.level != Level::Region {
+        return None;
+    }
+    let name = root.name_zh.clone();
+    let members: std::collections::BTreeSet<DivisionCode> =
+        national.subtree(region).into_iter().collect();
+    let entries = national
+        .iter()
+        .filter(|entry| members.contains(&entry.code))
+        .cloned()
+        .map(|mut entry| {
+            if entry.code == region {
+                entry.parent = None;
+            }
+            entry
+        })
+        .collect();
+    Topology::from_entries(1, name, entries).ok()
+}
+
 /// The national tree: 1 nation, 31 regions, 333 cities and 2,844 counties (3,209 nodes).
 ///
 /// Regions use the 31 real two-digit prefixes; cities and counties are spread over them unevenly
@@ -347,6 +373,21 @@ pub fn national_tree() -> Topology {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_region_tree_is_the_national_trees_region_rooted_at_itself() {
+        let national = national_tree();
+        let sichuan = DivisionCode::parse("510000000000").unwrap();
+        let tree = region_tree(sichuan).expect("Sichuan is a region of the national tree");
+        assert_eq!(tree.root().code, sichuan);
+        assert_eq!(tree.root().parent, None);
+        assert_eq!(tree.len(), national.subtree_len(sichuan));
+        assert!(tree.len() > 1);
+        // A city or an unknown code has no region tree.
+        let city = national.children_of(sichuan)[0];
+        assert!(region_tree(city).is_none());
+        assert!(region_tree(DivisionCode::parse("990000000000").unwrap()).is_none());
+    }
 
     #[test]
     fn apportion_gives_every_bucket_at_least_one_and_sums_to_the_total() {

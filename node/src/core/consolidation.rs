@@ -144,6 +144,15 @@ impl NodeCore {
         };
         let signed = Signed::sign(rollup, &self.signing_key, &self.topology)?;
         self.put_rollup(signed.clone())?;
+        self.rollups_made += 1;
+        tracing::info!(
+            node = %self.code,
+            ledger = %ledger,
+            period = %period,
+            sequence = signed.payload().sequence,
+            inputs = signed.payload().inputs.len(),
+            "rollup made"
+        );
         Ok(Some(signed))
     }
 

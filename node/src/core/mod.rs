@@ -220,6 +220,8 @@ pub struct NodeCore {
     generation: u64,
     /// Refusals counted since the store was created.
     refusals: u64,
+    /// Rollups this core signed since it was opened (for the metrics).
+    rollups_made: u64,
     /// Replicas kept loaded in memory at most (see `documents::MAX_LOADED_REPLICAS`).
     loaded_replicas_max: usize,
     /// The recovery after a restore from a backup, when the node was restored from one.
@@ -302,6 +304,7 @@ impl NodeCore {
             published: HashMap::new(),
             generation: 0,
             refusals: 0,
+            rollups_made: 0,
             loaded_replicas_max: documents::MAX_LOADED_REPLICAS,
             recovery: None,
             notices: BTreeMap::new(),
@@ -494,6 +497,11 @@ impl NodeCore {
     }
 
     /// Bumped whenever something this node would send its parent changes.
+    /// Rollups this core signed since it was opened.
+    pub fn rollups_made(&self) -> u64 {
+        self.rollups_made
+    }
+
     pub fn generation(&self) -> u64 {
         self.generation
     }

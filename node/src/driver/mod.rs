@@ -25,7 +25,8 @@ use tokio_util::sync::CancellationToken;
 pub use control::{ControlHandler, is_running, json_control_handler, send_control_request};
 pub use handshakes::HandshakeCounts;
 pub use node_handle::{
-    HOLD_OFF_MS_MAX, HOLD_OFF_MS_MIN, HoldOff, LinkCounters, LinkState, LinkStatus, NodeHandle,
+    HOLD_OFF_MS_MAX, HOLD_OFF_MS_MIN, HoldOff, LinkCounters, LinkQueues, LinkState, LinkStatus,
+    NodeHandle,
 };
 
 use crate::clock::unix_ms;

@@ -41,6 +41,30 @@ pub struct LinkStatus {
     pub last_error: Option<String>,
     pub bytes_sent: u64,
     pub bytes_received: u64,
+    /// How full the session's bounded queues were when last looked at.
+    #[serde(default)]
+    pub queues: LinkQueues,
+}
+
+/// How full a session's queues are (see [`protocol::QueueDepths`]), for status and metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkQueues {
+    /// Frames waiting to be written to the peer.
+    pub outbox_frames: usize,
+    /// Offered documents waiting to be pulled (parent side).
+    pub documents_waiting: usize,
+    /// Documents being pulled (parent side).
+    pub documents_in_flight: usize,
+}
+
+impl From<protocol::QueueDepths> for LinkQueues {
+    fn from(depths: protocol::QueueDepths) -> Self {
+        LinkQueues {
+            outbox_frames: depths.outbox_frames,
+            documents_waiting: depths.documents_waiting,
+            documents_in_flight: depths.documents_in_flight,
+        }
+    }
 }
 
 /// Bytes exchanged on a link so far, both directions together.
@@ -91,6 +115,11 @@ pub struct NodeHandle {
     /// The protocol version each peer's last hello named, when older than ours: the next session
     /// with it says that version (a node of the previous version refuses any other).
     peer_versions: Mutex<BTreeMap<DivisionCode, u32>>,
+    /// How long imports and offer rounds take, for the metrics' histograms.
+    durations: crate::metrics::Durations,
+    /// When the offer round now running on each link started (a session's opening, or a local
+    /// change sent to the parent), until it settles.
+    rounds_started: Mutex<BTreeMap<DivisionCode, Instant>>,
 }
 
 /// The refusals of one peer within the current minute of the log.
@@ -155,7 +184,21 @@ impl NodeHandle {
             counts: Mutex::new(crate::metrics::EventCounts::default()),
             refusal_log: Mutex::new(BTreeMap::new()),
             peer_versions: Mutex::new(BTreeMap::new()),
+            durations: crate::metrics::Durations::default(),
+            rounds_started: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// The histograms of durations (shared: the metrics endpoint reads the same ones).
+    pub fn durations(&self) -> &crate::metrics::Durations {
+        &self.durations
+    }
+
+    /// Notes that an offer round with `peer` started now, unless one is already running.
+    pub fn round_started(&self, peer: DivisionCode) {
+        lock(&self.rounds_started)
+            .entry(peer)
+            .or_insert_with(Instant::now);
     }
 
     /// The session configuration for a link with `peer`: the hello names the version the peer
@@ -397,6 +440,13 @@ impl NodeHandle {
             }
             Event::Settled { .. } => {
                 self.update_link(peer, |link| link.last_settled_ms = Some(unix_ms()));
+                if let Some(started) = lock(&self.rounds_started).remove(&peer) {
+                    let role = lock(&self.links)
+                        .get(&peer)
+                        .map_or_else(String::new, |link| link.role.clone());
+                    self.durations
+                        .observe_round(&role, started.elapsed().as_secs_f64());
+                }
             }
             Event::SubmissionStored { key, sequence } => {
                 tracing::info!(node = %self.code, peer = %peer, document = %key, sequence, "submission stored");
@@ -418,7 +468,10 @@ impl NodeHandle {
             Event::Opened {
                 peer_protocol_version,
                 ..
-            } => self.remember_peer_version(peer, peer_protocol_version),
+            } => {
+                self.remember_peer_version(peer, peer_protocol_version);
+                lock(&self.rounds_started).insert(peer, Instant::now());
+            }
             Event::RecoveryAnswered {
                 answered,
                 notices,

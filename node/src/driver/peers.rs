@@ -281,6 +281,7 @@ async fn serve_child(
         last_error: None,
         bytes_sent: 0,
         bytes_received: 0,
+        queues: Default::default(),
     });
     let result = run_session(
         handle.clone(),
@@ -317,6 +318,7 @@ pub async fn connect_to_parent(
         last_error: None,
         bytes_sent: 0,
         bytes_received: 0,
+        queues: Default::default(),
     });
     while !cancel.is_cancelled() {
         handle.update_link(parent.code, |link| link.state = LinkState::Connecting);

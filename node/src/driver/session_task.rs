@@ -104,9 +104,11 @@ pub async fn run_session(
                 return Err(anyhow!(reason));
             }
             let stats = current.stats();
+            let queues = current.queue_depths().into();
             handle.update_link(peer, |link| {
                 link.bytes_sent = stats.bytes_sent;
                 link.bytes_received = stats.bytes_received;
+                link.queues = queues;
             });
             let deadline = current
                 .poll_timeout()
@@ -127,6 +129,10 @@ pub async fn run_session(
                 changed = changes.changed() => {
                     if changed.is_err() {
                         return Ok(());
+                    }
+                    if role == Role::Child {
+                        // A change to send up starts an offer round, timed until it settles.
+                        handle.round_started(peer);
                     }
                     Box::new(move |session, core| session.handle_local_change(now, core))
                 }

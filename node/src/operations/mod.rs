@@ -330,16 +330,25 @@ pub fn execute_local_import(
 
 /// Runs a call on a running node: files are parsed before the core's lock is taken.
 pub fn execute_running(handle: &NodeHandle, call: Call) -> Outcome {
+    let started = std::time::Instant::now();
+    let is_import = matches!(call.request, Request::Import(_));
     let topology = handle.with_core(|core| core.topology().clone());
     let prepared = prepare(&call.request, &topology)?;
-    handle.with_core(|core| {
+    let outcome = handle.with_core(|core| {
         let context = Context {
             actor: &call.actor,
             now_ms: unix_ms(),
             running: Some(handle),
         };
         apply(call.request, prepared, core, &context)
-    })
+    });
+    if is_import && outcome.is_ok() {
+        handle
+            .durations()
+            .import_seconds
+            .observe(started.elapsed().as_secs_f64());
+    }
+    outcome
 }
 
 /// The control socket's handler for a running node: calls in, outcomes out, as JSON lines.
