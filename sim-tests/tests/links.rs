@@ -509,12 +509,13 @@ fn a_peer_of_protocol_5_which_cannot_read_definition_choices_is_told_both_versio
     let error = session
         .handle_bytes(1, &hello.to_frame().unwrap(), &mut city)
         .unwrap_err();
-    assert_eq!(PROTOCOL_VERSION, 6);
+    // Version 7 still speaks 6, not 5: a peer of 5 is two versions behind.
+    assert_eq!(PROTOCOL_VERSION, 7);
     assert!(
         matches!(
             error,
             SessionError::ProtocolVersion {
-                ours: 6,
+                ours: 7,
                 theirs: 5,
                 ..
             }

@@ -194,6 +194,17 @@ pub async fn run(
     if reconsolidated > 0 {
         tracing::info!(node = %code, "brought {reconsolidated} rollups up to date at start");
     }
+    if let Some(recovery) = handle.with_core(|core| core.recovery().cloned())
+        && !recovery.is_finished()
+    {
+        let waiting: Vec<String> = recovery.waiting().iter().map(ToString::to_string).collect();
+        tracing::info!(
+            node = %code,
+            backup_taken = %crate::clock::beijing_time(recovery.backup_taken_at_ms),
+            waiting = %waiting.join(","),
+            "restored from a backup: recovering, signing nothing until these children answer"
+        );
+    }
     let socket = match options.socket {
         Some(socket) => socket,
         None => node_socket(&handle, options.listen.clone())?,
