@@ -26,8 +26,11 @@ fn city_code() -> DivisionCode {
     code("640100000000")
 }
 
-/// Every entry of every tree of a core's store: what `huizong backup` writes.
-fn snapshot(core: &NodeCore) -> Vec<(Tree, Vec<(Vec<u8>, Vec<u8>)>)> {
+/// Every entry of every tree of a store: what `huizong backup` writes.
+type Snapshot = Vec<(Tree, node::store::Entries)>;
+
+/// Every entry of every tree of a core's store.
+fn snapshot(core: &NodeCore) -> Snapshot {
     Tree::ALL
         .iter()
         .map(|tree| (*tree, core.store().scan_prefix(*tree, &[]).unwrap()))
@@ -35,7 +38,7 @@ fn snapshot(core: &NodeCore) -> Vec<(Tree, Vec<(Vec<u8>, Vec<u8>)>)> {
 }
 
 /// A region core rebuilt from a snapshot, as `huizong restore --from-backup` rebuilds it.
-fn restored_region(topology: &Topology, backup: &[(Tree, Vec<(Vec<u8>, Vec<u8>)>)]) -> NodeCore {
+fn restored_region(topology: &Topology, backup: &Snapshot) -> NodeCore {
     let store = MemoryStore::new();
     let mut batch = Batch::new();
     for (tree, entries) in backup {

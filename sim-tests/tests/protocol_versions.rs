@@ -130,7 +130,7 @@ fn a_version_7_city_syncs_with_a_version_6_county_after_learning_its_version() {
     child.hello_version = OLDEST_PROTOCOL_VERSION;
     let mut link = Link::open_configured(
         config(&topology, city_code(), county_code(), Role::Parent),
-        child.clone(),
+        child,
     );
     let city_hello = link.parent_session.poll_transmit().unwrap();
     match as_version_6(&city_hello) {
