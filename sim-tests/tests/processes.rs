@@ -187,6 +187,27 @@ fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Res
         },
     )
     .map_err(|error| anyhow::anyhow!("{error:#}\ncounty log:\n{}", county_process.log()))?;
+    // The logs, written to files: one line for the review at the city, naming the person and
+    // the document, and one at the county for the decision received; no colour codes.
+    let city_log = city_process.log();
+    let reviews: Vec<&str> = city_log
+        .lines()
+        .filter(|line| line.contains("operation=\"review\""))
+        .collect();
+    assert_eq!(reviews.len(), 1, "{city_log}");
+    assert!(
+        reviews[0].contains("person=李四") && reviews[0].contains("640104000000/energy/2025"),
+        "{}",
+        reviews[0]
+    );
+    let county_log = county_process.log();
+    assert!(
+        county_log
+            .lines()
+            .any(|line| line.contains("notice stored") && line.contains("640104000000/energy/2025")),
+        "{county_log}"
+    );
+    assert!(!city_log.contains('\u{1b}') && !county_log.contains('\u{1b}'));
     let completeness = huizong_json(&[
         "completeness",
         "--json",
