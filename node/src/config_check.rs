@@ -139,6 +139,7 @@ fn settings(config: &NodeConfig, published: Option<String>) -> Vec<String> {
     let log_format = match config.log.format {
         LogFormat::Text => "text",
         LogFormat::Json => "json",
+        LogFormat::Logfmt => "logfmt",
     };
     vec![
         t!("node.config.setting.code", value = config.code).into_owned(),

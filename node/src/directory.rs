@@ -97,6 +97,9 @@ pub enum LogFormat {
     Text,
     /// One JSON object a line.
     Json,
+    /// One logfmt line an event: `ts=… level=info target=… node=… … msg="…"`, every field a
+    /// `key=value` pair that log shippers (Loki, Vector) read without a pattern.
+    Logfmt,
 }
 
 fn default_log_level() -> String {

@@ -685,6 +685,10 @@ fn init_logging_with(settings: &directory::LogSettings) {
     let _ = match settings.format {
         directory::LogFormat::Text => builder.try_init(),
         directory::LogFormat::Json => builder.json().try_init(),
+        directory::LogFormat::Logfmt => builder
+            .event_format(tracing_logfmt::EventsFormatter::default())
+            .fmt_fields(tracing_logfmt::FieldsFormatter::default())
+            .try_init(),
     };
 }
 
@@ -759,10 +763,12 @@ fn run_node(dir: &std::path::Path) -> Result<()> {
             notices.push(t!("node.metrics.serving", url = url).into_owned());
         }
         for notice in notices {
-            // Every line of a JSON log is JSON: the notices are log events there.
+            // Every line of a JSON or logfmt log is one: the notices are log events there.
             match config.log.format {
                 directory::LogFormat::Text => eprintln!("{notice}"),
-                directory::LogFormat::Json => tracing::info!("{notice}"),
+                directory::LogFormat::Json | directory::LogFormat::Logfmt => {
+                    tracing::info!("{notice}");
+                }
             }
         }
         driver::run(

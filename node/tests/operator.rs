@@ -125,6 +125,42 @@ fn a_log_written_to_a_file_has_no_colour_codes_and_json_lines_when_asked() {
         "{json:?}"
     );
 
+    // logfmt: every line is key=value pairs (a value with spaces quoted), with the level.
+    let toml = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("format = \"json\"", "format = \"logfmt\"");
+    std::fs::write(&config, toml).unwrap();
+    let logfmt = log_until_running(&city);
+    assert!(!logfmt.is_empty(), "the node logged nothing");
+    for line in &logfmt {
+        assert!(!line.contains('\u{1b}'), "an escape sequence in {line:?}");
+        assert!(line.contains("level="), "{line}");
+        let mut quoted = false;
+        let mut token = String::new();
+        for character in line.chars().chain(std::iter::once(' ')) {
+            match character {
+                '"' => {
+                    quoted = !quoted;
+                    token.push(character);
+                }
+                ' ' if !quoted => {
+                    assert!(
+                        token.is_empty() || token.contains('='),
+                        "{token:?} is not key=value in {line}"
+                    );
+                    token.clear();
+                }
+                _ => token.push(character),
+            }
+        }
+        assert!(!quoted, "an unclosed quote in {line}");
+    }
+    let running = logfmt
+        .iter()
+        .find(|line| line.contains("node running"))
+        .unwrap_or_else(|| panic!("no start event in {logfmt:?}"));
+    assert!(running.contains("address=127.0.0.1:"), "{running}");
+
     // A misspelt setting is refused at start, naming the file.
     let mut toml = std::fs::read_to_string(&config).unwrap();
     toml.push_str("colour = true\n");
