@@ -1,10 +1,10 @@
 #!/bin/sh
-# Builds the release tarball huizong-<version>-linux-<arch>.tar.gz (despite the name, no .deb):
+# Builds the release tarball huizong-<version>-linux-<arch>.tar.gz (install.sh installs it; no .deb):
 # the release binary, the systemd unit, install.sh and the operators' guides, in one directory.
 # Run it by hand on a build machine with the Rust toolchain, from anywhere in the repository;
 # CI does not run it. The tarball is written to $CARGO_TARGET_DIR/dist (target/dist by default).
 #
-# 生成发布包（不是 .deb）：release 版程序、systemd 单元、install.sh 和运维手册。手动运行，CI 不运行。
+# 生成发布包（由 install.sh 安装，不是 .deb）：release 版程序、systemd 单元、install.sh 和运维手册。手动运行，CI 不运行。
 #
 # On the node's machine:
 #   tar -xzf huizong-<version>-linux-<arch>.tar.gz
