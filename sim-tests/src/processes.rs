@@ -239,6 +239,20 @@ pub fn wait_until(
     }
 }
 
+/// Writes Xingqing's (640104000000) shipped sample file for `table` into `directory`, where the
+/// CLI can import it, and returns its path.
+pub fn county_sample_file(directory: &Path, table: schemas::table::Table) -> PathBuf {
+    let county = topology::DivisionCode::parse("640104000000").expect("a valid code");
+    let file = node::demo::sample_files()
+        .expect("the sample data is embedded")
+        .into_iter()
+        .find(|file| file.code == county && file.table == table)
+        .expect("the county has sample data for every table");
+    let path = directory.join(format!("{}.csv", table.slug()));
+    std::fs::write(&path, file.bytes).expect("the test directory is writable");
+    path
+}
+
 /// A three-level tree cut from Ningxia: the region (640000000000) as the root, Yinchuan
 /// (640100000000) and its first `n_counties` counties, for tests that need a grandparent.
 pub fn ningxia_region_city_counties(n_counties: usize) -> Result<topology::Topology> {

@@ -9,23 +9,10 @@ use std::time::Duration;
 
 use node::directory::{NodeDirectory, write_config};
 use schemas::table::Table;
-use sim_tests::harness::code;
 use sim_tests::processes::{
-    NodeProcess, huizong, huizong_json, ningxia_region_city_counties, wait_until,
+    NodeProcess, county_sample_file, huizong, huizong_json, ningxia_region_city_counties,
+    wait_until,
 };
-
-/// Writes the county's shipped sample file for `table` where the CLI can import it.
-fn sample_file(directory: &Path, table: Table) -> std::path::PathBuf {
-    let county = code("640104000000");
-    let file = node::demo::sample_files()
-        .unwrap()
-        .into_iter()
-        .find(|file| file.code == county && file.table == table)
-        .expect("the county has sample data for every table");
-    let path = directory.join(format!("{}.csv", table.slug()));
-    std::fs::write(&path, file.bytes).unwrap();
-    path
-}
 
 fn succeed(arguments: &[&str]) -> String {
     let output = huizong(arguments);
@@ -40,7 +27,7 @@ fn succeed(arguments: &[&str]) -> String {
 
 fn import_and_submit(root: &Path, county: &str, ledger: &str, tables: &[Table]) {
     for table in tables {
-        let file = sample_file(root, *table);
+        let file = county_sample_file(root, *table);
         succeed(&[
             "import",
             "--dir",

@@ -56,15 +56,27 @@ fn restored_region(topology: &Topology, backup: &Snapshot) -> NodeCore {
     .expect("the backup opens as the region")
 }
 
-/// Runs a recovering region's session with the city: the region asks, the city answers.
-fn recovering_link(topology: &Topology, region: &NodeCore) -> Link {
-    let version = topology.version();
+/// The region's session with a child as the driver opens it: each hello names the topology
+/// version its node holds, and a recovering region asks the child it still waits for.
+fn link_with(region: &NodeCore, child: &NodeCore) -> Link {
     let limits = protocol::limits::SessionLimits::default();
-    let mut parent = SessionConfig::new(region_code(), city_code(), Role::Parent, version, limits);
-    parent.recovering = region.is_recovering_from(city_code());
+    let mut parent = SessionConfig::new(
+        region_code(),
+        child.code(),
+        Role::Parent,
+        region.topology().version(),
+        limits,
+    );
+    parent.recovering = region.is_recovering_from(child.code());
     Link::open_configured(
         parent,
-        SessionConfig::new(city_code(), region_code(), Role::Child, version, limits),
+        SessionConfig::new(
+            child.code(),
+            region_code(),
+            Role::Child,
+            child.topology().version(),
+            limits,
+        ),
     )
 }
 
@@ -127,6 +139,14 @@ fn a_root_restored_from_an_old_backup_takes_back_what_its_child_holds_and_conver
     region
         .set_lock(Ledger::Energy, SAMPLE_PERIOD, true, 2_100)
         .unwrap();
+    // A new version of the topology, published at the root (the same tree, re-signed).
+    let mut newer = topology.clone();
+    newer.set_version(topology.version() + 1);
+    newer.sign(&test_key(region_code())).unwrap();
+    assert!(matches!(
+        region.adopt_topology_text(&newer.to_toml_string()).unwrap(),
+        protocol::TopologyAdoption::Adopted { .. }
+    ));
     region
         .decide(
             DocumentKey::new(city_code(), Ledger::Vehicles, SAMPLE_PERIOD),
@@ -139,7 +159,7 @@ fn a_root_restored_from_an_old_backup_takes_back_what_its_child_holds_and_conver
     Link::open(&topology, city_code(), counties[0].code())
         .run(&mut city, &mut counties[0])
         .unwrap();
-    let mut link = Link::open(&topology, region_code(), city_code());
+    let mut link = link_with(&region, &city);
     link.run(&mut region, &mut city).unwrap();
     assert!(link.parent_refusals().is_empty());
     region
@@ -182,7 +202,7 @@ fn a_root_restored_from_an_old_backup_takes_back_what_its_child_holds_and_conver
     assert!(refused.to_string().contains("640100000000"), "{refused}");
 
     // Its session with the city: the city gives back what it holds and offers its latest.
-    let mut link = recovering_link(&topology, &region);
+    let mut link = link_with(&region, &city);
     link.run(&mut region, &mut city).unwrap();
     assert!(
         link.parent_refusals().is_empty(),
@@ -202,11 +222,24 @@ fn a_root_restored_from_an_old_backup_takes_back_what_its_child_holds_and_conver
                 child,
                 answered,
                 notices,
+                topology_version,
                 ..
-            } => Some((*child, *answered, *notices)),
+            } => Some((*child, *answered, *notices, *topology_version)),
             _ => None,
         })
         .expect("the city answered the recovery");
+    assert_eq!(
+        city.topology().version(),
+        newer.version(),
+        "the city holds the newer topology"
+    );
+    assert_eq!(
+        answered.3,
+        Some(newer.version()),
+        "the topology came back: {:?}",
+        link.parent_events
+    );
+    assert_eq!(region.topology().version(), newer.version());
     assert_eq!(answered.0, city_code());
     assert!(answered.1);
     assert!(
@@ -285,16 +318,9 @@ fn a_root_restored_from_an_old_backup_takes_back_what_its_child_holds_and_conver
             continue;
         }
         let mut other = memory_core(&topology, child);
-        let version = topology.version();
-        let limits = protocol::limits::SessionLimits::default();
-        let mut parent = SessionConfig::new(region_code(), child, Role::Parent, version, limits);
-        parent.recovering = region.is_recovering_from(child);
-        Link::open_configured(
-            parent,
-            SessionConfig::new(child, region_code(), Role::Child, version, limits),
-        )
-        .run(&mut region, &mut other)
-        .unwrap();
+        link_with(&region, &other)
+            .run(&mut region, &mut other)
+            .unwrap();
     }
     assert!(!region.is_recovering(), "{:?}", region.recovery());
     region.refuse_signing_while_recovering().unwrap();

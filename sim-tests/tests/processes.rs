@@ -5,20 +5,7 @@ use std::time::Duration;
 use node::directory::{NodeDirectory, write_config};
 use schemas::table::Table;
 use sim_tests::harness::code;
-use sim_tests::processes::{NodeProcess, huizong, huizong_json, wait_until};
-
-/// Writes the county's shipped sample file for `table` where the CLI can import it.
-fn sample_file(directory: &std::path::Path, table: Table) -> std::path::PathBuf {
-    let county = code("640104000000");
-    let file = node::demo::sample_files()
-        .unwrap()
-        .into_iter()
-        .find(|file| file.code == county && file.table == table)
-        .expect("the county has sample data for every table");
-    let path = directory.join(format!("{}.csv", table.slug()));
-    std::fs::write(&path, file.bytes).unwrap();
-    path
-}
+use sim_tests::processes::{NodeProcess, county_sample_file, huizong, huizong_json, wait_until};
 
 fn report_includes(city: &str, ledger: &str, county: &str) -> anyhow::Result<bool> {
     let report = huizong_json(&[
@@ -55,7 +42,7 @@ fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Res
     eprintln!("{:?} county started", started.elapsed());
     // Consumption names institutions, which the ledger must list before it is submitted.
     for table in [Table::Institutions, Table::EnergyConsumption] {
-        let file = sample_file(root.path(), table);
+        let file = county_sample_file(root.path(), table);
         let imported = huizong(&[
             "import",
             "--dir",
@@ -108,7 +95,7 @@ fn a_city_that_was_down_catches_up_with_no_action_at_the_county() -> anyhow::Res
     // The city goes away; the county keeps working.
     city_process.terminate()?;
     for table in [Table::Vehicles, Table::DispatchOrders] {
-        let file = sample_file(root.path(), table);
+        let file = county_sample_file(root.path(), table);
         let imported = huizong(&[
             "import",
             "--dir",

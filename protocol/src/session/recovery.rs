@@ -8,8 +8,7 @@
 
 use crate::limits::{MAX_NOTICES_PER_PAGE, MAX_TOPOLOGY_MESSAGE_BYTES};
 use crate::message::{Message, RECOVERY_PROTOCOL_VERSION};
-use crate::refusal::RefusalReason;
-use crate::replicas::{Replicas, TopologyAdoption};
+use crate::replicas::Replicas;
 use crate::signed::Envelope;
 
 use super::{Event, Role, Session, SessionError};
@@ -104,8 +103,10 @@ impl Session {
         if !self.recovery.requested || self.recovery.answered {
             return Err(self.out_of_turn("recovery", "never asked for"));
         }
-        if let Some(text) = topology {
-            self.recover_topology(&text, replicas)?;
+        if let Some(text) = topology
+            && let Some(version) = self.adopt_topology(&text, replicas)?
+        {
+            self.recovery.topology_version = Some(version);
         }
         self.recovery.stored += self.handle_notices(notices, replicas, true)?;
         if last_page {
@@ -119,39 +120,5 @@ impl Session {
             })?;
         }
         Ok(())
-    }
-
-    /// Checks a topology a child gave back (signed by the root key we pinned, newer than ours)
-    /// and adopts it.
-    fn recover_topology<R: Replicas>(
-        &mut self,
-        text: &str,
-        replicas: &mut R,
-    ) -> Result<(), SessionError> {
-        if text.len() > MAX_TOPOLOGY_MESSAGE_BYTES {
-            return self.refuse(
-                "a topology".to_owned(),
-                RefusalReason::TopologyRefused {
-                    reason: format!(
-                        "{} bytes, more than the {MAX_TOPOLOGY_MESSAGE_BYTES} a topology may have",
-                        text.len()
-                    ),
-                },
-            );
-        }
-        match replicas
-            .adopt_topology(text)
-            .map_err(|failure| self.store_error(failure))?
-        {
-            TopologyAdoption::Adopted { version } => {
-                self.recovery.topology_version = Some(version);
-                self.emit(Event::TopologyAdopted { version })
-            }
-            TopologyAdoption::AlreadyHeld => Ok(()),
-            TopologyAdoption::Refused { reason } => self.refuse(
-                "a topology".to_owned(),
-                RefusalReason::TopologyRefused { reason },
-            ),
-        }
     }
 }

@@ -41,8 +41,19 @@ impl Session {
         text: &str,
         replicas: &mut R,
     ) -> Result<(), SessionError> {
+        self.adopt_topology(text, replicas).map(|_| ())
+    }
+
+    /// Checks a topology the peer sent (its size, the root key we pinned, a newer version) and
+    /// adopts it; returns the version adopted, if it was. A child gets one from its parent; a
+    /// parent recovering from a backup from its child (`recovery.rs`).
+    pub(super) fn adopt_topology<R: Replicas>(
+        &mut self,
+        text: &str,
+        replicas: &mut R,
+    ) -> Result<Option<u64>, SessionError> {
         if text.len() > MAX_TOPOLOGY_MESSAGE_BYTES {
-            return self.refuse(
+            self.refuse(
                 "a topology".to_owned(),
                 RefusalReason::TopologyRefused {
                     reason: format!(
@@ -50,18 +61,25 @@ impl Session {
                         text.len()
                     ),
                 },
-            );
+            )?;
+            return Ok(None);
         }
         match replicas
             .adopt_topology(text)
             .map_err(|failure| self.store_error(failure))?
         {
-            TopologyAdoption::Adopted { version } => self.emit(Event::TopologyAdopted { version }),
-            TopologyAdoption::AlreadyHeld => Ok(()),
-            TopologyAdoption::Refused { reason } => self.refuse(
-                "a topology".to_owned(),
-                RefusalReason::TopologyRefused { reason },
-            ),
+            TopologyAdoption::Adopted { version } => {
+                self.emit(Event::TopologyAdopted { version })?;
+                Ok(Some(version))
+            }
+            TopologyAdoption::AlreadyHeld => Ok(None),
+            TopologyAdoption::Refused { reason } => {
+                self.refuse(
+                    "a topology".to_owned(),
+                    RefusalReason::TopologyRefused { reason },
+                )?;
+                Ok(None)
+            }
         }
     }
 }
