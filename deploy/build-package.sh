@@ -35,7 +35,8 @@ mkdir "$staging/$name"
 install -m 0755 "$binary" "$staging/$name/huizong"
 install -m 0755 "$here/install.sh" "$staging/$name/install.sh"
 install -m 0644 "$here/huizong.service" \
-    "$here/OPERATORS-GUIDE.zh-CN.md" "$here/OPERATORS-GUIDE.en.md" "$staging/$name/"
+    "$here/OPERATORS-GUIDE.zh-CN.md" "$here/OPERATORS-GUIDE.en.md" "$here/node.toml.example" \
+    "$staging/$name/"
 
 mkdir -p "$dist"
 tarball="$dist/$name.tar.gz"

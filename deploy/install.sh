@@ -102,7 +102,7 @@ install -d -m 0755 "$destdir/etc/systemd/system"
 install -m 0644 "$unit" "$destdir/etc/systemd/system/huizong.service"
 say "已安装 $destdir/etc/systemd/system/huizong.service" \
     "installed $destdir/etc/systemd/system/huizong.service"
-for guide in "$here"/OPERATORS-GUIDE.*.md; do
+for guide in "$here"/OPERATORS-GUIDE.*.md "$here"/node.toml.example; do
     [ -f "$guide" ] || continue
     install -d -m 0755 "$destdir/usr/share/doc/huizong"
     install -m 0644 "$guide" "$destdir/usr/share/doc/huizong/"

@@ -298,7 +298,11 @@ fn install_sh_into_a_staging_directory_installs_binary_unit_and_guides_and_runs_
         assert_eq!(mode(&unit), 0o644);
         assert!(state.is_dir());
         assert_eq!(mode(&state), 0o700, "round {round}");
-        for guide in ["OPERATORS-GUIDE.zh-CN.md", "OPERATORS-GUIDE.en.md"] {
+        for guide in [
+            "OPERATORS-GUIDE.zh-CN.md",
+            "OPERATORS-GUIDE.en.md",
+            "node.toml.example",
+        ] {
             assert_eq!(
                 std::fs::read_to_string(root.join("usr/share/doc/huizong").join(guide)).unwrap(),
                 read(guide)
@@ -706,4 +710,111 @@ fn the_command_checker_catches_a_made_up_command_or_flag() {
     );
     assert!(huizong_invocations("systemctl enable --now huizong").is_empty());
     assert!(huizong_invocations("journalctl -u huizong -f").is_empty());
+}
+
+/// `deploy/node.toml.example` with every `# key = value` line taken in.
+fn node_toml_example_uncommented() -> String {
+    read("node.toml.example")
+        .lines()
+        .map(|line| match line.strip_prefix("# ") {
+            Some(setting)
+                if setting.split_once(" = ").is_some_and(|(key, _)| {
+                    key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                }) =>
+            {
+                setting.to_owned()
+            }
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_node_toml_example_names_every_setting_with_its_real_default() {
+    use node::directory::NodeConfig;
+    // As shipped it is a valid node.toml: only the code, every other setting its default.
+    let shipped: NodeConfig = toml::from_str(&read("node.toml.example")).unwrap();
+    let code = shipped.code;
+    let defaults: NodeConfig = toml::from_str(&format!("code = \"{code}\"\n")).unwrap();
+    assert_eq!(shipped, defaults);
+    // With every commented setting taken in it still reads (no unknown key), and each setting
+    // shown with a default value has that value.
+    let full: NodeConfig = toml::from_str(&node_toml_example_uncommented()).unwrap();
+    assert_eq!(full.retry_ms_min, defaults.retry_ms_min);
+    assert_eq!(full.retry_ms_max, defaults.retry_ms_max);
+    assert_eq!(full.console.address, defaults.console.address);
+    assert_eq!(full.log, defaults.log);
+    assert_eq!(full.metrics.address, defaults.metrics.address);
+    let mut production = protocol::limits::SessionLimits::default();
+    full.limits.apply(&mut production);
+    assert_eq!(production, protocol::limits::SessionLimits::default());
+    assert_eq!(
+        full.limits.hold_off_ms_min,
+        Some(node::driver::HOLD_OFF_MS_MIN)
+    );
+    assert_eq!(
+        full.limits.hold_off_ms_max,
+        Some(node::driver::HOLD_OFF_MS_MAX)
+    );
+    // Every setting is there: the keys of a configuration with every option set, as written. A
+    // setting added to NodeConfig breaks this literal until it is added here and to the example.
+    let every_option = NodeConfig {
+        code,
+        listen: Some("0.0.0.0:47000".to_owned()),
+        retry_ms_min: 1,
+        retry_ms_max: 2,
+        limits: node::directory::LimitOverrides {
+            reply_timeout_ms: Some(1),
+            frame_grace_ms: Some(1),
+            frame_min_bytes_per_second: Some(1),
+            sync_stall_timeout_ms: Some(1),
+            max_misbehaviour_refusals: Some(1),
+            hold_off_ms_min: Some(1),
+            hold_off_ms_max: Some(1),
+        },
+        console: node::directory::ConsoleSettings {
+            address: "off".to_owned(),
+            certificate: Some("c.pem".into()),
+            private_key: Some("k.pem".into()),
+            tls: Some(true),
+        },
+        reporting_unit: schemas::returns::ReportingUnit {
+            name: "n".to_owned(),
+            head: "h".to_owned(),
+            preparer: "p".to_owned(),
+            phone: "1".to_owned(),
+        },
+        log: node::directory::LogSettings {
+            format: node::directory::LogFormat::Json,
+            level: "warn".to_owned(),
+        },
+        metrics: node::metrics::MetricsSettings {
+            address: "off".to_owned(),
+            allow: vec!["10.0.0.5".parse().unwrap()],
+        },
+    };
+    let written = toml::to_string(&every_option).unwrap();
+    let table: toml::Table = toml::from_str(&written).unwrap();
+    let mut keys = BTreeSet::new();
+    for (key, value) in &table {
+        match value.as_table() {
+            Some(section) => keys.extend(section.keys().map(|inner| format!("{key}.{inner}"))),
+            None => {
+                keys.insert(key.clone());
+            }
+        }
+    }
+    let example: toml::Table = toml::from_str(&node_toml_example_uncommented()).unwrap();
+    for key in &keys {
+        let found = match key.split_once('.') {
+            Some((section, inner)) => example
+                .get(section)
+                .and_then(|section| section.get(inner))
+                .is_some(),
+            None => example.contains_key(key),
+        };
+        assert!(found, "node.toml.example does not name {key}");
+    }
+    assert!(keys.len() >= 20, "{keys:?}");
 }
