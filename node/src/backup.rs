@@ -322,6 +322,10 @@ pub fn restore_from_backup(dir: &Path, file: &Path, now_ms: i64) -> Result<Backu
     if crate::driver::is_running(&dir.join("control.sock")) {
         bail!(crate::t!("node.restore.node_running", dir = dir.display()));
     }
+    // Nothing is written unless the node's key will be there: in the directory or the backup.
+    if !dir.join("node.key").exists() && !contents.has_key() {
+        bail!(crate::t!("node.backup.key_needed", file = file.display()));
+    }
     if !dir.exists() {
         crate::directory::create_private_directory(dir).map_err(|error| {
             anyhow!(crate::t!(

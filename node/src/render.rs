@@ -426,7 +426,7 @@ pub fn status(view: &StatusView) -> String {
                     .iter()
                     .map(ToString::to_string)
                     .collect::<Vec<_>>()
-                    .join("、")
+                    .join(t!("cli.list_separator").as_ref())
             )
         };
         let _ = writeln!(text, "{line}");
@@ -1212,7 +1212,10 @@ pub fn restore_from_backup(report: &crate::backup::BackupRestoreReport) -> Strin
         let _ = writeln!(
             text,
             "{}",
-            t!("cli.restore_backup.waiting", children = children.join("、"))
+            t!(
+                "cli.restore_backup.waiting",
+                children = children.join(t!("cli.list_separator").as_ref())
+            )
         );
     }
     let _ = writeln!(text, "{}", t!("cli.restore_backup.lost_heading"));

@@ -208,7 +208,7 @@ impl NodeCore {
                     .iter()
                     .map(ToString::to_string)
                     .collect::<Vec<_>>()
-                    .join("、"),
+                    .join(crate::t!("cli.list_separator").as_ref()),
             }),
             _ => Ok(()),
         }
