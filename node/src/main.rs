@@ -47,6 +47,25 @@ struct DirectoryArgument {
     dir: PathBuf,
 }
 
+/// What `export --format` names: a statistical return's format, or the subtree as Parquet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExportTarget {
+    Return(ExportFormat),
+    Parquet,
+}
+
+impl std::str::FromStr for ExportTarget {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text == "parquet" {
+            return Ok(ExportTarget::Parquet);
+        }
+        text.parse()
+            .map(ExportTarget::Return)
+            .map_err(|error: export::UnknownExportFormat| error.to_string())
+    }
+}
+
 #[derive(Debug, Clone, clap::Args)]
 struct LedgerPeriod {
     /// office_space, vehicles or energy.
@@ -166,15 +185,24 @@ enum CliCommand {
     Export {
         #[command(flatten)]
         directory: DirectoryArgument,
-        #[command(flatten)]
-        ledger_period: LedgerPeriod,
-        /// xlsx, csv, sdmx-csv or json.
+        /// office_space, vehicles or energy (with parquet: only this ledger).
+        #[arg(long)]
+        ledger: Option<Ledger>,
+        /// YYYY, YYYY-Qn or YYYY-MM (with parquet: only this period).
+        #[arg(long)]
+        period: Option<Period>,
+        /// xlsx, csv, sdmx-csv, sdmx-structure, json, json-sheets, or parquet (with --subtree).
         #[arg(long, default_value = "xlsx")]
-        format: ExportFormat,
-        /// The file to write; by default named by the node's division code, ledger and period in
-        /// the current directory.
+        format: ExportTarget,
+        /// With parquet: the raw records and figures of the whole subtree the node holds.
+        #[arg(long)]
+        subtree: bool,
+        /// The file to write (with parquet, a directory that does not exist yet); by default named
+        /// by the node's division code, ledger and period in the current directory.
         #[arg(long)]
         out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
     },
     /// Sign this node's draft of a ledger and period; it goes up when the parent is reachable.
     Submit {
@@ -1277,18 +1305,61 @@ fn execute(cli: Cli) -> CliResult {
         }
         CliCommand::Export {
             directory,
-            ledger_period,
-            format,
+            ledger,
+            period,
+            format: ExportTarget::Parquet,
+            subtree,
             out,
+            json,
         } => {
+            if !subtree {
+                return Err(OperationError::invalid(t!(
+                    "cli.export.parquet_needs_subtree"
+                )));
+            }
+            let Some(out) = out else {
+                return Err(OperationError::invalid(t!("cli.export.parquet_needs_out")));
+            };
+            // A running node writes the files itself: the path must mean the same to it.
+            let out = std::path::absolute(&out).map_err(anyhow::Error::from)?;
+            let written = expect_answer!(
+                node_call(
+                    &directory.dir,
+                    &actor,
+                    Request::ExportParquet(operations::export_parquet::ExportParquetRequest {
+                        out,
+                        ledger,
+                        period,
+                    }),
+                ),
+                ExportParquet
+            );
+            session(json).answer(&written, render::parquet_export)
+        }
+        CliCommand::Export {
+            directory,
+            ledger,
+            period,
+            format: ExportTarget::Return(format),
+            subtree,
+            out,
+            json,
+        } => {
+            if subtree {
+                return Err(OperationError::invalid(t!(
+                    "cli.export.subtree_needs_parquet"
+                )));
+            }
+            let (Some(ledger), Some(period)) = (ledger, period) else {
+                return Err(OperationError::invalid(t!(
+                    "cli.export.return_needs_ledger_period"
+                )));
+            };
             let statistical_return = expect_answer!(
                 node_call(
                     &directory.dir,
                     &actor,
-                    Request::Export(operations::export::ExportRequest {
-                        ledger: ledger_period.ledger,
-                        period: ledger_period.period,
-                    }),
+                    Request::Export(operations::export::ExportRequest { ledger, period }),
                 ),
                 Export
             );
@@ -1296,15 +1367,26 @@ fn execute(cli: Cli) -> CliResult {
                 PathBuf::from(export::default_file_name(&statistical_return, format))
             });
             export::write_return(&statistical_return, format, &path)?;
-            println!(
-                "{}",
-                t!(
-                    "cli.export.wrote",
-                    file = path.display(),
-                    sheets = statistical_return.sheets.len(),
-                    findings = statistical_return.findings.len()
-                )
-            );
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "file": path.display().to_string(),
+                        "sheets": statistical_return.sheets.len(),
+                        "findings": statistical_return.findings.len(),
+                    })
+                );
+            } else {
+                println!(
+                    "{}",
+                    t!(
+                        "cli.export.wrote",
+                        file = path.display(),
+                        sheets = statistical_return.sheets.len(),
+                        findings = statistical_return.findings.len()
+                    )
+                );
+            }
             Ok(())
         }
         CliCommand::Submit {

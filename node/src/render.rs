@@ -1126,6 +1126,22 @@ pub fn restore(report: &crate::driver::restore::RestoreReport) -> String {
     text
 }
 
+/// What `huizong export --format parquet --subtree` wrote.
+pub fn parquet_export(written: &crate::export::parquet::ParquetExport) -> String {
+    format!(
+        "{}\n",
+        t!(
+            "cli.export.parquet_wrote",
+            node = written.node,
+            dir = written.directory,
+            files = written.files.len(),
+            submissions = written.submissions,
+            records = written.records,
+            figures = written.figures
+        )
+    )
+}
+
 /// What `huizong backup` wrote.
 pub fn backup(summary: &crate::backup::BackupSummary) -> String {
     let mut text = String::new();

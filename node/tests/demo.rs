@@ -78,6 +78,7 @@ fn the_demo_consolidates_every_ledger_exactly_and_verify_catches_a_corrupted_rep
     let report = String::from_utf8_lossy(&verified.stdout);
     // 28 nodes × 3 ledgers × 2 years (the refused submission was never signed).
     assert!(report.contains("168 份签名报送"), "{report}");
+    the_readme_duckdb_query_gives_the_rollup_from_the_raw_records(directory.path(), &region);
 
     // Corrupt the region's replica of one county's energy document: flip bytes in its first chunk.
     {
@@ -416,4 +417,75 @@ fn the_year_on_year_rule_was_explained(tree: &std::path::Path, summary: &serde_j
             .collect();
         assert_eq!(listed, expected, "{node}");
     }
+}
+
+/// The README's DuckDB query, run by DuckDB from PyPI over the region's Parquet export of its
+/// subtree (as the README says to make it): the floor area summed from the raw records equals the
+/// region's rollup of it, and both are the figure the README prints.
+fn the_readme_duckdb_query_gives_the_rollup_from_the_raw_records(
+    work: &std::path::Path,
+    region: &std::path::Path,
+) {
+    let exported = huizong()
+        .current_dir(work)
+        .args(["export", "--json", "--format", "parquet", "--subtree"])
+        .args(["--out", "huizong-export", "--dir"])
+        .arg(region)
+        .output()
+        .unwrap();
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&exported.stdout).unwrap();
+    assert_eq!(summary["submissions"], 168, "{summary}");
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
+    )
+    .unwrap();
+    let start = readme
+        .find("-- huizong: the demo's floor area")
+        .expect("the README shows the DuckDB query");
+    let query = &readme[start..start + readme[start..].find("```").unwrap()];
+    let Some(python) = python::python() else {
+        return;
+    };
+    let output = std::process::Command::new(python)
+        .current_dir(work)
+        .args([
+            "-c",
+            "import duckdb, sys; rows = duckdb.sql(sys.stdin.read()).fetchall(); \
+             print(' '.join(str(value) for value in rows[0]))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child.stdin.take().unwrap().write_all(query.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let values: Vec<schemas::Decimal> = printed
+        .split_whitespace()
+        .map(|value| value.parse().unwrap())
+        .collect();
+    assert_eq!(values.len(), 2, "{printed}");
+    assert_eq!(
+        values[0], values[1],
+        "raw records against the rollup: {printed}"
+    );
+    assert!(values[0] > schemas::Decimal::ZERO, "{printed}");
+    assert!(
+        readme.contains(&format!("Both are {} 平方米", values[0].normalize())),
+        "the README prints the figure the query gives: {printed}"
+    );
 }

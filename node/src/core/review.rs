@@ -4,7 +4,7 @@
 //! after submitting shows its findings in `report --draft`, not here. The year-on-year rules
 //! compare a descendant's submission with its submission of the year before, when held.
 
-use protocol::DocumentKey;
+use protocol::{AcceptedSubmission, DocumentKey};
 use schemas::ledgers::CheckContext;
 use schemas::returns::Finding;
 use schemas::{Ledger, Period, document};
@@ -85,6 +85,24 @@ impl NodeCore {
             findings.extend(found);
         }
         Ok(findings)
+    }
+
+    /// The submission of a document that counts (see `counted_submission`) and its records as that
+    /// submission signed them; `None` when none counts or the document is not held.
+    pub fn counted_records(
+        &mut self,
+        key: &DocumentKey,
+    ) -> Result<Option<(AcceptedSubmission, Vec<schemas::records::Record>)>, CoreError> {
+        let Some(counted) = self
+            .counted_submission(key)?
+            .map(std::borrow::Cow::into_owned)
+        else {
+            return Ok(None);
+        };
+        let heads = counted.submission.payload().heads.clone();
+        Ok(self
+            .signed_records(key, &heads)?
+            .map(|records| (counted, records)))
     }
 
     /// The records of a held document as the submission with `heads` signed them; `None` when

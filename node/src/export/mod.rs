@@ -40,6 +40,7 @@ macro_rules! zh {
 pub mod codes;
 pub mod csv;
 pub mod json;
+pub mod parquet;
 pub mod sdmx;
 pub mod xlsx;
 

@@ -16,6 +16,7 @@ pub mod delete;
 mod error;
 pub mod explain;
 pub mod export;
+pub mod export_parquet;
 pub mod import;
 pub mod next_key;
 pub mod publish_topology;
@@ -87,6 +88,7 @@ pub enum Request {
     PutRows(put_rows::PutRowsRequest),
     Changes(changes::ChangesRequest),
     Backup(backup::BackupRequest),
+    ExportParquet(export_parquet::ExportParquetRequest),
 }
 
 /// Every operation's answer, in the same order as [`Request`].
@@ -114,6 +116,7 @@ pub enum Response {
     PutRows(put_rows::PutRowsAnswer),
     Changes(changes::ChangesAnswer),
     Backup(crate::backup::BackupSummary),
+    ExportParquet(crate::export::parquet::ParquetExport),
 }
 
 /// A request and who makes it: what crosses the control socket.
@@ -186,7 +189,8 @@ fn activity_of(request: &Request, code: topology::DivisionCode) -> Option<(&'sta
         | Request::Verify(_)
         | Request::Records(_)
         | Request::Changes(_)
-        | Request::Backup(_) => return None,
+        | Request::Backup(_)
+        | Request::ExportParquet(_) => return None,
     })
 }
 
@@ -293,6 +297,9 @@ fn apply_request(
         (Request::PutRows(rows), _) => Response::PutRows(rows.apply(core, context)?),
         (Request::Changes(changes), _) => Response::Changes(changes.apply(core, context)?),
         (Request::Backup(backup), _) => Response::Backup(backup.apply(core, context)?),
+        (Request::ExportParquet(export), _) => {
+            Response::ExportParquet(export.apply(core, context)?)
+        }
     })
 }
 

@@ -14,10 +14,11 @@ use std::process::Command;
 const REQUIRE_VARIABLE: &str = "HUIZONG_REQUIRE_PYTHON";
 /// Names the Python interpreter instead of `python3` on PATH.
 const PYTHON_VARIABLE: &str = "HUIZONG_PYTHON";
-/// The modules the checks import: pandas, sdmx1 (imported as `sdmx`) and openpyxl.
-const MODULES: &str = "import pandas, sdmx, openpyxl";
-const MISSING_MESSAGE: &str = "python3 with pandas, sdmx1 and openpyxl not found; install them with \
-     `python3 -m pip install pandas sdmx1 openpyxl`";
+/// The modules the checks import: pandas, sdmx1 (imported as `sdmx`), openpyxl, and duckdb (the
+/// README's query over the Parquet export).
+const MODULES: &str = "import pandas, sdmx, openpyxl, duckdb";
+const MISSING_MESSAGE: &str = "python3 with pandas, sdmx1, openpyxl and duckdb not found; install \
+     them with `python3 -m pip install pandas sdmx1 openpyxl duckdb`";
 
 /// The Python interpreter, once it is known to import the libraries; `None` after a loud message
 /// when it does not, or a panic then when `HUIZONG_REQUIRE_PYTHON=1`.
