@@ -93,6 +93,9 @@ enum CliCommand {
     /// This node's keys: make the next one in advance of a rotation.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// A node restored from a backup: stop waiting for children that will not answer.
+    #[command(subcommand)]
+    Recovery(RecoveryCommand),
     /// Create a node directory from a signed topology, a node code and the node's key.
     Init {
         #[arg(long)]
@@ -502,6 +505,21 @@ enum ConfigCommand {
     Check {
         #[command(flatten)]
         directory: DirectoryArgument,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RecoveryCommand {
+    /// Stop waiting for a child (or every child still awaited) to give back what it holds, so
+    /// that the node signs again; what only that child held is not taken back.
+    End {
+        #[command(flatten)]
+        directory: DirectoryArgument,
+        /// The child's division code; every child still awaited when absent.
+        #[arg(long)]
+        child: Option<topology::DivisionCode>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -986,6 +1004,21 @@ fn execute(cli: Cli) -> CliResult {
                 }
             }
             Ok(())
+        }
+        CliCommand::Recovery(RecoveryCommand::End {
+            directory,
+            child,
+            json,
+        }) => {
+            let answer = expect_answer!(
+                node_call(
+                    &directory.dir,
+                    &actor,
+                    Request::EndRecovery(operations::recovery::EndRecoveryRequest { child }),
+                ),
+                EndRecovery
+            );
+            session(json).answer(&answer, render::end_recovery)
         }
         CliCommand::Key(KeyCommand::Show { file }) => {
             let key = directory::read_key(&file)?;

@@ -1142,6 +1142,31 @@ pub fn parquet_export(written: &crate::export::parquet::ParquetExport) -> String
     )
 }
 
+/// What `huizong recovery end` did.
+pub fn end_recovery(answer: &crate::operations::recovery::EndRecoveryAnswer) -> String {
+    let list = |codes: &[topology::DivisionCode]| {
+        codes
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(t!("cli.list_separator").as_ref())
+    };
+    let mut text = format!(
+        "{}\n",
+        t!("cli.recovery.given_up", children = list(&answer.given_up))
+    );
+    let line = if answer.still_waiting.is_empty() {
+        t!("cli.recovery.finished")
+    } else {
+        t!(
+            "cli.recovery.still_waiting",
+            children = list(&answer.still_waiting)
+        )
+    };
+    let _ = writeln!(text, "{line}");
+    text
+}
+
 /// What `huizong backup` wrote.
 pub fn backup(summary: &crate::backup::BackupSummary) -> String {
     let mut text = String::new();

@@ -312,11 +312,29 @@ fn a_root_restored_from_an_old_backup_takes_back_what_its_child_holds_and_conver
     assert_eq!(after.payload().figures, before.payload().figures);
     assert!(after.payload().sequence >= start.next_sequence);
 
-    // Once every child has answered, the region signs again, above every sequence it used.
-    for child in topology.children_of(region_code()).to_vec() {
-        if child == city_code() {
-            continue;
-        }
+    // One child's machine is gone: the operator stops waiting for it (`huizong recovery end`);
+    // the region still waits for the others.
+    let others: Vec<DivisionCode> = topology
+        .children_of(region_code())
+        .iter()
+        .copied()
+        .filter(|child| *child != city_code())
+        .collect();
+    let gone = others[0];
+    assert_eq!(
+        region
+            .give_up_recovery(Some(gone), "运维员", now_ms)
+            .unwrap(),
+        vec![gone]
+    );
+    assert!(matches!(
+        &region.recovery().unwrap().children[&gone],
+        ChildRecovery::GivenUp { by, .. } if by == "运维员"
+    ));
+    assert!(region.is_recovering());
+
+    // Once every other child has answered, the region signs again, above every sequence it used.
+    for child in others.into_iter().skip(1) {
         let mut other = memory_core(&topology, child);
         link_with(&region, &other)
             .run(&mut region, &mut other)

@@ -34,6 +34,9 @@ pub enum ChildRecovery {
     /// Its session speaks a protocol version without recovery: what it holds cannot be asked for
     /// (its offers still bring back its submissions).
     CannotAnswer { protocol_version: u32, at_ms: i64 },
+    /// The operator stopped waiting for it (`huizong recovery end`): its machine is gone, say.
+    /// What only it held of the node's work after the backup is not taken back.
+    GivenUp { by: String, at_ms: i64 },
 }
 
 /// The recovery of a node restored from a backup, kept in the store until it ends and after.
@@ -183,6 +186,34 @@ impl NodeCore {
         batch.put(Tree::Meta, keys::META_RECOVERY.to_vec(), encode(state));
         self.store.apply(&batch, Durability::Flush)?;
         Ok(state.is_finished().then(|| state.clone()))
+    }
+
+    /// Stops waiting for `child`, or for every child still awaited, as the operator `by` decided;
+    /// returns the children given up. The node signs again once none is awaited.
+    pub fn give_up_recovery(
+        &mut self,
+        child: Option<DivisionCode>,
+        by: &str,
+        now_ms: i64,
+    ) -> Result<Vec<DivisionCode>, CoreError> {
+        let Some(state) = self.recovery.as_ref() else {
+            return Ok(Vec::new());
+        };
+        let waiting: Vec<DivisionCode> = state
+            .waiting()
+            .into_iter()
+            .filter(|code| child.is_none_or(|child| child == *code))
+            .collect();
+        for code in &waiting {
+            self.record_recovery_answer(
+                *code,
+                ChildRecovery::GivenUp {
+                    by: by.to_owned(),
+                    at_ms: now_ms,
+                },
+            )?;
+        }
+        Ok(waiting)
     }
 
     /// Reads the recovery state from the store at start.

@@ -22,6 +22,7 @@ pub mod next_key;
 pub mod publish_topology;
 pub mod put_rows;
 pub mod records;
+pub mod recovery;
 pub mod report;
 pub mod review;
 pub mod set_lock;
@@ -89,6 +90,7 @@ pub enum Request {
     Changes(changes::ChangesRequest),
     Backup(backup::BackupRequest),
     ExportParquet(export_parquet::ExportParquetRequest),
+    EndRecovery(recovery::EndRecoveryRequest),
 }
 
 /// Every operation's answer, in the same order as [`Request`].
@@ -117,6 +119,7 @@ pub enum Response {
     Changes(changes::ChangesAnswer),
     Backup(crate::backup::BackupSummary),
     ExportParquet(crate::export::parquet::ParquetExport),
+    EndRecovery(recovery::EndRecoveryAnswer),
 }
 
 /// A request and who makes it: what crosses the control socket.
@@ -165,6 +168,11 @@ fn activity_of(request: &Request, code: topology::DivisionCode) -> Option<(&'sta
         Request::SetLock(lock) => ("set_lock", format!("{}/{}", lock.ledger, lock.period)),
         Request::PublishTopology(_) => ("publish_topology", code.to_string()),
         Request::LoadNextKey(_) => ("load_next_key", code.to_string()),
+        Request::EndRecovery(end) => (
+            "end_recovery",
+            end.child
+                .map_or_else(|| code.to_string(), |child| child.to_string()),
+        ),
         Request::PutRows(rows) if rows.check_only => return None,
         Request::PutRows(rows) => ("edit", document(rows.ledger, rows.period)),
         Request::Users(users) => match users {
@@ -300,6 +308,7 @@ fn apply_request(
         (Request::ExportParquet(export), _) => {
             Response::ExportParquet(export.apply(core, context)?)
         }
+        (Request::EndRecovery(end), _) => Response::EndRecovery(end.apply(core, context)?),
     })
 }
 
