@@ -535,7 +535,7 @@ mod tests {
         let error = "xls".parse::<ExportFormat>().unwrap_err();
         assert_eq!(
             error.to_string(),
-            "没有“xls”这种导出格式：应为 xlsx、csv、sdmx-csv（或 sdmx）、sdmx-structure、json、json-sheets 之一"
+            "没有“xls”这种导出格式：应为 xlsx、csv、sdmx-csv（或 sdmx）、sdmx-structure、json、json-sheets 之一；导出整个下辖范围的原始记录用 parquet（加 --subtree）"
         );
     }
 
