@@ -389,11 +389,6 @@ pub fn not_ready_because(handle: &NodeHandle) -> Option<&'static str> {
     }
 }
 
-/// Whether the node can take writes now (see [`not_ready_because`]).
-pub fn is_ready(handle: &NodeHandle) -> bool {
-    not_ready_because(handle).is_none()
-}
-
 /// What the endpoints answer with.
 #[derive(Clone)]
 struct Served {

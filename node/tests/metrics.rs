@@ -64,14 +64,18 @@ fn parse_exposition(text: &str) -> Vec<(String, f64)> {
     samples
 }
 
+/// The city of a city-and-county tree made under `root`, held as a running node holds it (its
+/// store open, its directory known), without serving anything.
+fn city_handle(root: &std::path::Path) -> Arc<NodeHandle> {
+    let (city, _county, _) = city_and_county(root);
+    let node_directory = NodeDirectory::existing(&city).unwrap();
+    Arc::new(NodeHandle::new(node_directory.open_core().unwrap()).with_directory(node_directory))
+}
+
 #[test]
 fn metrics_read_as_prometheus_text_and_count_refusals_by_kind() {
     let directory = tempfile::tempdir().unwrap();
-    let (city, _county, _) = city_and_county(directory.path());
-    let node_directory = NodeDirectory::existing(&city).unwrap();
-    let handle = Arc::new(
-        NodeHandle::new(node_directory.open_core().unwrap()).with_directory(node_directory),
-    );
+    let handle = city_handle(directory.path());
     let county = DivisionCode::parse("640104000000").unwrap();
     let before = parse_exposition(&node::metrics::render(&handle));
     // Every kind starts at zero, and every link the topology calls for is down.
@@ -210,11 +214,7 @@ impl Write for LogSink {
 #[test]
 fn a_flood_of_refusals_from_one_peer_is_one_log_line_and_each_is_counted() {
     let directory = tempfile::tempdir().unwrap();
-    let (city, _county, _) = city_and_county(directory.path());
-    let node_directory = NodeDirectory::existing(&city).unwrap();
-    let handle = Arc::new(
-        NodeHandle::new(node_directory.open_core().unwrap()).with_directory(node_directory),
-    );
+    let handle = city_handle(directory.path());
     let county = DivisionCode::parse("640104000000").unwrap();
     let sink = LogSink::default();
     let writer = sink.clone();
@@ -252,11 +252,7 @@ fn a_flood_of_refusals_from_one_peer_is_one_log_line_and_each_is_counted() {
 #[test]
 fn every_metric_the_dashboard_uses_is_served() {
     let directory = tempfile::tempdir().unwrap();
-    let (city, _county, _) = city_and_county(directory.path());
-    let node_directory = NodeDirectory::existing(&city).unwrap();
-    let handle = Arc::new(
-        NodeHandle::new(node_directory.open_core().unwrap()).with_directory(node_directory),
-    );
+    let handle = city_handle(directory.path());
     // A child that has connected and settled a round, as the dashboard's link panels show.
     handle.set_link(node::driver::LinkStatus {
         peer: DivisionCode::parse("640104000000").unwrap(),
