@@ -14,6 +14,9 @@
 //! 5. console-pages ([`console_pages`]): the web console's completeness and figures pages at the
 //!    root of the demo tree and of a generated 100-county province, median time per page;
 //!    baseline: the operation each page is built on.
+//! 6. bulk-sync ([`bulk_sync`], only when asked for by `--only bulk-sync`): one county document of
+//!    `--records` dispatch orders synced to its city by two `huizong run` processes over QUIC;
+//!    baselines: two in-memory automerge peers (the lower bound) and samod over loopback TCP.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -30,9 +33,13 @@ use schemas::{Ledger, document};
 use serde::Serialize;
 use topology::DivisionCode;
 
+mod bulk_sync;
 mod console_pages;
+mod memory;
+mod peer;
 mod xlsx_import;
 
+pub use bulk_sync::{BulkSyncBench, bench_bulk_sync};
 pub use console_pages::{ConsolePagesBench, bench_console_pages};
 pub use xlsx_import::{XlsxImportBench, bench_xlsx_import};
 
@@ -48,10 +55,12 @@ const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Options of `huizong bench`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchOptions {
-    /// Run only one benchmark: import, sync, propagation, import-xlsx or console-pages.
+    /// Run only one benchmark: import, sync, propagation, import-xlsx, console-pages or
+    /// bulk-sync (bulk-sync runs only when named).
     #[arg(long)]
     pub only: Option<String>,
-    /// Dispatch orders in the import benchmark, energy rows in the XLSX import benchmark.
+    /// Dispatch orders in the import and bulk-sync benchmarks, energy rows in the XLSX import
+    /// benchmark.
     #[arg(long, default_value_t = 100_000)]
     pub records: usize,
     /// Measured rounds of the sync and propagation benchmarks.
@@ -109,6 +118,7 @@ pub struct BenchReport {
     pub propagation: Option<PropagationBench>,
     pub import_xlsx: Option<XlsxImportBench>,
     pub console_pages: Option<ConsolePagesBench>,
+    pub bulk_sync: Option<BulkSyncBench>,
 }
 
 fn percentile(samples: &[f64], fraction: f64) -> f64 {
@@ -133,10 +143,30 @@ fn milliseconds(duration: Duration) -> f64 {
 
 /// A CSV of `n_records` dispatch orders, valid under the schemas' rules.
 pub fn dispatch_orders_csv(n_records: usize) -> Result<String> {
+    dispatch_orders_csv_range(0, n_records)
+}
+
+/// A CSV of the dispatch orders numbered `start..end` of the same sequence, so that a large
+/// document can be written in bounded batches.
+pub fn dispatch_orders_csv_range(start: usize, end: usize) -> Result<String> {
+    let plates: Vec<String> = (0..400).map(|n| format!("宁A{:05}", 10_000 + n)).collect();
+    dispatch_orders_csv_with_plates(start, end, &plates)
+}
+
+/// The same dispatch orders, driven by the vehicles `plates` in turn (a document whose vehicles
+/// table holds them passes the submit-time checks too).
+pub fn dispatch_orders_csv_with_plates(
+    start: usize,
+    end: usize,
+    plates: &[String],
+) -> Result<String> {
+    if plates.is_empty() {
+        bail!("dispatch orders need at least one vehicle");
+    }
     let headers = header_row(Table::DispatchOrders, false);
     let mut csv = headers.join(",");
     csv.push('\n');
-    for index in 0..n_records {
+    for index in start..end {
         let month = index % 12 + 1;
         let day = index % 28 + 1;
         let hour = index % 20;
@@ -144,7 +174,7 @@ pub fn dispatch_orders_csv(n_records: usize) -> Result<String> {
             .iter()
             .map(|header| match *header {
                 "order_id" => Ok(format!("D2025{index:08}")),
-                "plate" => Ok(format!("宁A{:05}", 10_000 + index % 400)),
+                "plate" => Ok(plates[index % plates.len()].clone()),
                 "start" => Ok(format!("2025-{month:02}-{day:02} {hour:02}:10")),
                 "end" => Ok(format!("2025-{month:02}-{day:02} {:02}:40", hour + 2)),
                 "purpose" => Ok(["公务接待", "执法检查", "会议", "调研"][index % 4].to_owned()),
@@ -595,11 +625,56 @@ fn render(report: &BenchReport) -> String {
             );
         }
     }
+    if let Some(bulk) = &report.bulk_sync {
+        let huizong = &bulk.huizong;
+        let lower = &bulk.lower_bound;
+        let samod = &bulk.samod;
+        let _ = writeln!(
+            text,
+            "bulk-sync of {} dispatch orders ({} KiB saved), county to city:\n  \
+             huizong (two processes, QUIC, sled): submit {:.0} ms, then sync to the city's rollup {:.0} ms \
+             (total {:.0} ms); wire {} KiB; city stored {} KiB; peak memory county {:.0} MiB, city {:.0} MiB\n  \
+             lower bound (two automerge peers in memory): load {:.0} + sync {:.0} + save {:.0} = {:.0} ms; \
+             sync messages {} KiB; saved {} KiB; loaded document {:.0} MiB; peak {:.0} MiB\n  \
+             samod 0.16 (two processes, TCP, filesystem): {:.0} ms; wire {} KiB; parent stored {} KiB, \
+             child stored {} KiB; peak memory child {:.0} MiB, parent {:.0} MiB\n  \
+             ratios (huizong's sync over): lower bound {:.2}x, samod {:.2}x; with the submit {:.2}x samod",
+            bulk.records,
+            bulk.document_bytes / 1024,
+            huizong.submit_ms,
+            huizong.sync_ms,
+            huizong.total_ms,
+            huizong.wire_bytes / 1024,
+            huizong.city_stored_bytes / 1024,
+            huizong.county_peak_resident_mib,
+            huizong.city_peak_resident_mib,
+            lower.load_ms,
+            lower.sync_ms,
+            lower.save_ms,
+            lower.total_ms,
+            lower.sync_message_bytes / 1024,
+            lower.saved_bytes / 1024,
+            lower.loaded_document_mib,
+            lower.peak_resident_mib,
+            samod.total_ms,
+            samod.wire_bytes / 1024,
+            samod.parent_stored_bytes / 1024,
+            samod.child_stored_bytes / 1024,
+            samod.child_peak_resident_mib,
+            samod.parent_peak_resident_mib,
+            bulk.ratio_to_lower_bound,
+            bulk.ratio_to_samod,
+            bulk.ratio_to_samod_with_submit,
+        );
+    }
     text
 }
 
 /// `huizong bench`.
 pub fn run(options: BenchOptions) -> Result<()> {
+    if peer::run_if_asked()? {
+        return Ok(());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -612,11 +687,12 @@ pub fn run(options: BenchOptions) -> Result<()> {
             "propagation",
             "import-xlsx",
             "console-pages",
+            "bulk-sync",
         ]
         .contains(&only.as_str())
     {
         bail!(
-            "unknown benchmark {only:?}: expected import, sync, propagation, import-xlsx or console-pages"
+            "unknown benchmark {only:?}: expected import, sync, propagation, import-xlsx, console-pages or bulk-sync"
         );
     }
     let report = runtime.block_on(async {
@@ -637,6 +713,11 @@ pub fn run(options: BenchOptions) -> Result<()> {
         }
         if wants("console-pages") {
             report.console_pages = Some(bench_console_pages(options.rounds).await?);
+        }
+        if options.only.as_deref() == Some("bulk-sync") {
+            let records = options.records;
+            report.bulk_sync =
+                Some(tokio::task::spawn_blocking(move || bench_bulk_sync(records)).await??);
         }
         anyhow::Ok(report)
     })?;

@@ -15,6 +15,7 @@ use schemas::records::{Carrier, CreditCode};
 use schemas::{Decimal, Ledger};
 use serde::Serialize;
 
+use super::memory::{peak_resident_mib, reset_peak, resident_mib};
 use super::milliseconds;
 use crate::clock::unix_ms;
 use crate::demo::DEMO_PERIOD;
@@ -78,25 +79,6 @@ const HEADER: [&str; 5] = [
     "金额（元）",
 ];
 
-/// Reads a `Vm...` line of /proc/self/status, in MiB; 0 where the file does not exist.
-fn memory_mib(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with(field))
-                .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
-}
-
-/// Resets the peak of the resident set to the current size (Linux 4.0+); false where it cannot.
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
 /// Imports parsed records into a county's document and returns the write time.
 fn write_into(directory: &Path, county: &str, records: &[schemas::Record]) -> Result<f64> {
     let node_directory = NodeDirectory::existing(&directory.join(county))?;
@@ -149,7 +131,7 @@ pub fn bench_xlsx_import(rows: usize) -> Result<XlsxImportBench> {
     };
 
     let peaks_reset = reset_peak();
-    let resident_mib_before = memory_mib("VmRSS:");
+    let resident_mib_before = resident_mib();
     let started = Instant::now();
     let mut sheets = parse_workbook(&workbook, None, &target, &Progress::hidden())?;
     let Some(parsed) = sheets.pop() else {
@@ -162,16 +144,16 @@ pub fn bench_xlsx_import(rows: usize) -> Result<XlsxImportBench> {
     let write_ms = write_into(directory.path(), "640104000000", &parsed.records)?;
     drop(parsed);
     let rows_per_second = rows as f64 / ((read_and_parse_ms + write_ms) / 1000.0);
-    let peak_resident_mib = memory_mib("VmHWM:");
+    let xlsx_peak_resident_mib = peak_resident_mib();
 
     let peaks_reset = reset_peak() && peaks_reset;
-    let baseline_csv_resident_mib_before = memory_mib("VmRSS:");
+    let baseline_csv_resident_mib_before = resident_mib();
     let started = Instant::now();
     let parsed = parse_csv("energy.csv", csv.as_bytes(), &target, &Progress::hidden())?;
     let csv_parse_ms = milliseconds(started.elapsed());
     let csv_write_ms = write_into(directory.path(), "640105000000", &parsed.records)?;
     let baseline_csv_rows_per_second = rows as f64 / ((csv_parse_ms + csv_write_ms) / 1000.0);
-    let baseline_csv_peak_resident_mib = memory_mib("VmHWM:");
+    let baseline_csv_peak_resident_mib = peak_resident_mib();
 
     Ok(XlsxImportBench {
         rows,
@@ -182,7 +164,7 @@ pub fn bench_xlsx_import(rows: usize) -> Result<XlsxImportBench> {
         baseline_csv_rows_per_second,
         xlsx_over_csv: rows_per_second / baseline_csv_rows_per_second,
         resident_mib_before,
-        peak_resident_mib,
+        peak_resident_mib: xlsx_peak_resident_mib,
         baseline_csv_resident_mib_before,
         baseline_csv_peak_resident_mib,
         peaks_reset,
