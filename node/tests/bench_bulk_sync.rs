@@ -32,7 +32,10 @@ fn bulk_sync_prints_the_three_timings_and_the_ratios() {
     let samod = positive(&bulk["samod"]["total_ms"], "samod");
     let to_lower_bound = positive(&bulk["ratio_to_lower_bound"], "ratio_to_lower_bound");
     let to_samod = positive(&bulk["ratio_to_samod"], "ratio_to_samod");
-    assert!((to_lower_bound - huizong / lower_bound).abs() < 1e-9, "{bulk:#}");
+    assert!(
+        (to_lower_bound - huizong / lower_bound).abs() < 1e-9,
+        "{bulk:#}"
+    );
     assert!((to_samod - huizong / samod).abs() < 1e-9, "{bulk:#}");
     for (side, field) in [
         ("huizong", "submit_ms"),
@@ -52,6 +55,12 @@ fn bulk_sync_prints_the_three_timings_and_the_ratios() {
     }
     // Both sides carried at least the document itself.
     let document = positive(&bulk["document_bytes"], "the document's bytes");
-    assert!(positive(&bulk["huizong"]["wire_bytes"], "wire") >= document, "{bulk:#}");
-    assert!(positive(&bulk["samod"]["wire_bytes"], "wire") >= document, "{bulk:#}");
+    assert!(
+        positive(&bulk["huizong"]["wire_bytes"], "wire") >= document,
+        "{bulk:#}"
+    );
+    assert!(
+        positive(&bulk["samod"]["wire_bytes"], "wire") >= document,
+        "{bulk:#}"
+    );
 }
