@@ -20,6 +20,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
 use automerge::{Automerge, ReadDoc, SaveOptions};
+use node::bench::memory::{peak_resident_mib, reset_peak, resident_mib};
 use node::demo::DEMO_PERIOD;
 use node::import::{ImportTarget, Progress, parse_csv};
 use protocol::inflation::DocumentBudget;
@@ -27,25 +28,6 @@ use protocol::limits::{InflationLimits, MAX_FRAME_BYTES};
 use schemas::Ledger;
 use schemas::document::{self, DocumentMeta};
 use topology::DivisionCode;
-
-/// Reads a `Vm...` line of /proc/self/status, in MiB; 0 where the file does not exist.
-fn memory_mib(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with(field))
-                .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
-}
-
-/// Resets the peak resident set to the current one (Linux 4.0+).
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
@@ -101,7 +83,7 @@ fn measure_document(n_records: usize) -> Result<()> {
     println!(
         "built in {:.1} s, resident {:.0} MiB",
         started.elapsed().as_secs_f64(),
-        memory_mib("VmRSS:")
+        resident_mib()
     );
 
     // As node/src/core/documents.rs stores it.
@@ -144,7 +126,7 @@ fn measure_document(n_records: usize) -> Result<()> {
     // A fresh parent syncs the document: it asks first, the child answers, until neither has
     // anything to say. Every message to the parent goes through the wrapper, as in a session.
     reset_peak();
-    let before_sync = memory_mib("VmRSS:");
+    let before_sync = resident_mib();
     let mut parent = Automerge::new();
     let mut parent_state = SyncState::new();
     let mut child_state = SyncState::new();
@@ -198,7 +180,7 @@ fn measure_document(n_records: usize) -> Result<()> {
     println!("largest per-message ratio: {largest_ratio:.2}");
     println!(
         "the parent's peak during the sync: {:.0} MiB over {:.0} MiB before",
-        memory_mib("VmHWM:") - before_sync,
+        peak_resident_mib() - before_sync,
         before_sync
     );
     drop(parent);
@@ -211,11 +193,11 @@ fn measure_document(n_records: usize) -> Result<()> {
         .flat_map(|change| change.raw_bytes().to_vec())
         .collect();
     reset_peak();
-    let before_changes = memory_mib("VmRSS:");
+    let before_changes = resident_mib();
     let started_changes = Instant::now();
     let mut applied = Automerge::new();
     applied.load_incremental(&changes)?;
-    let peak = memory_mib("VmHWM:") - before_changes;
+    let peak = peak_resident_mib() - before_changes;
     println!(
         "as change chunks: {} bytes, applied in {:.1} s, peak {:.0} MiB over before, {:.0} bytes \
          per operation",
@@ -226,7 +208,7 @@ fn measure_document(n_records: usize) -> Result<()> {
     );
     println!(
         "peak resident memory: {:.0} MiB, total time {:.1} s",
-        memory_mib("VmHWM:"),
+        peak_resident_mib(),
         started.elapsed().as_secs_f64()
     );
     Ok(())
@@ -318,7 +300,7 @@ fn run_length_experiment(operations: u64) -> Result<()> {
     }
 
     reset_peak();
-    let before = memory_mib("VmRSS:");
+    let before = resident_mib();
     let started = Instant::now();
     let mut fresh = Automerge::new();
     let result = fresh.load_incremental(&chunk);
@@ -327,32 +309,32 @@ fn run_length_experiment(operations: u64) -> Result<()> {
          before, {} operations held",
         result.map_err(|error| error.to_string()),
         started.elapsed().as_secs_f64(),
-        memory_mib("VmHWM:") - before,
+        peak_resident_mib() - before,
         before,
         fresh.length(automerge::ROOT)
     );
 
     reset_peak();
-    let before = memory_mib("VmRSS:");
+    let before = resident_mib();
     let started = Instant::now();
     let save = fresh.save();
     println!(
         "its save: {} bytes, in {:.2} s, peak {:.0} MiB over before",
         save.len(),
         started.elapsed().as_secs_f64(),
-        memory_mib("VmHWM:") - before
+        peak_resident_mib() - before
     );
     drop(fresh);
 
     reset_peak();
-    let before = memory_mib("VmRSS:");
+    let before = resident_mib();
     let started = Instant::now();
     let loaded = Automerge::load(&save);
     println!(
         "Automerge::load of that save: {} in {:.2} s, peak {:.0} MiB over {:.0} MiB before",
         if loaded.is_ok() { "ok" } else { "refused" },
         started.elapsed().as_secs_f64(),
-        memory_mib("VmHWM:") - before,
+        peak_resident_mib() - before,
         before
     );
     Ok(())

@@ -35,7 +35,7 @@ use topology::DivisionCode;
 
 mod bulk_sync;
 mod console_pages;
-mod memory;
+pub mod memory;
 mod peer;
 mod xlsx_import;
 
